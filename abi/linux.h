@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The guest's view of the Linux x86-64 ABI: structures and constants as the
+ * kernel lays them out for applications. Where glibc's user-space types
+ * differ from the kernel's (struct sigaction, struct stat's padding,
+ * sigset_t's size) these are the kernel's. Errno values are Linux's, which
+ * on Linux hosts equal <errno.h>'s, so those come from there.
+ */
+#ifndef MOAT_ABI_LINUX_H
+#define MOAT_ABI_LINUX_H
+
+#include <errno.h>
+#include <stdint.h>
+
+/* ---- limits ---------------------------------------------------------- */
+#define ABI_TASK_SIZE	  0x7ffffffff000UL /* 47-bit user address space */
+#define ABI_IOV_MAX	  1024
+#define ABI_NSIG	  64
+#define ABI_PATH_MAX	  4096
+#define ABI_NR_OPEN	  1048576 /* fs.nr_open default */
+#define ABI_RLIM_NLIMITS  16
+#define ABI_RLIM_INFINITY (~0UL)
+
+/* Kernel-internal restart codes; never seen by applications. */
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+
+/* ---- registers: struct user_regs_struct, as ptrace lays it out ----- */
+struct abi_user_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10;
+	uint64_t r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax;
+	uint64_t rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+/* ---- time ----------------------------------------------------------- */
+struct abi_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+struct abi_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+
+#define ABI_CLOCK_REALTIME	     0
+#define ABI_CLOCK_MONOTONIC	     1
+#define ABI_CLOCK_PROCESS_CPUTIME_ID 2
+#define ABI_CLOCK_THREAD_CPUTIME_ID  3
+#define ABI_CLOCK_MONOTONIC_RAW	     4
+#define ABI_CLOCK_REALTIME_COARSE    5
+#define ABI_CLOCK_MONOTONIC_COARSE   6
+#define ABI_CLOCK_BOOTTIME	     7
+#define ABI_CLOCK_REALTIME_ALARM     8
+#define ABI_CLOCK_BOOTTIME_ALARM     9
+#define ABI_CLOCK_TAI		     11
+#define ABI_TIMER_ABSTIME	     1
+
+/* ---- iovec ----------------------------------------------------------- */
+struct abi_iovec {
+	uint64_t iov_base;
+	uint64_t iov_len;
+};
+
+/* ---- stat ------------------------------------------------------------ */
+struct abi_stat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint64_t st_nlink;
+	uint32_t st_mode;
+	uint32_t st_uid;
+	uint32_t st_gid;
+	uint32_t __pad0;
+	uint64_t st_rdev;
+	int64_t st_size;
+	int64_t st_blksize;
+	int64_t st_blocks;
+	struct abi_timespec st_atim;
+	struct abi_timespec st_mtim;
+	struct abi_timespec st_ctim;
+	int64_t __unused[3];
+};
+_Static_assert(sizeof(struct abi_stat) == 144, "struct stat is 144 bytes");
+
+#define ABI_AT_FDCWD		-100
+#define ABI_AT_SYMLINK_NOFOLLOW 0x100
+#define ABI_AT_NO_AUTOMOUNT	0x800
+#define ABI_AT_EMPTY_PATH	0x1000
+
+/* ---- open flags and fds ---------------------------------------------- */
+#define ABI_O_ACCMODE	00000003
+#define ABI_O_RDONLY	00000000
+#define ABI_O_WRONLY	00000001
+#define ABI_O_RDWR	00000002
+#define ABI_O_CREAT	00000100
+#define ABI_O_EXCL	00000200
+#define ABI_O_NOCTTY	00000400
+#define ABI_O_TRUNC	00001000
+#define ABI_O_APPEND	00002000
+#define ABI_O_NONBLOCK	00004000
+#define ABI_O_DSYNC	00010000
+#define ABI_O_ASYNC	00020000
+#define ABI_O_DIRECT	00040000
+#define ABI_O_LARGEFILE 00100000
+#define ABI_O_DIRECTORY 00200000
+#define ABI_O_NOFOLLOW	00400000
+#define ABI_O_NOATIME	01000000
+#define ABI_O_CLOEXEC	02000000
+#define ABI_O_PATH	010000000
+
+#define ABI_F_DUPFD	    0
+#define ABI_F_GETFD	    1
+#define ABI_F_SETFD	    2
+#define ABI_F_GETFL	    3
+#define ABI_F_SETFL	    4
+#define ABI_F_DUPFD_CLOEXEC 1030
+#define ABI_FD_CLOEXEC	    1
+
+/* ---- ioctl ---------------------------------------------------------- */
+#define ABI_TCGETS     0x5401
+#define ABI_TIOCGWINSZ 0x5413
+#define ABI_FIONREAD   0x541B
+#define ABI_FIONBIO    0x5421
+#define ABI_FIONCLEX   0x5450
+#define ABI_FIOCLEX    0x5451
+
+struct abi_termios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line;
+	uint8_t c_cc[19];
+};
+_Static_assert(sizeof(struct abi_termios) == 36, "kernel termios");
+
+struct abi_winsize {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+/* ---- mmap ------------------------------------------------------------ */
+#define ABI_PROT_NONE	   0x0
+#define ABI_PROT_READ	   0x1
+#define ABI_PROT_WRITE	   0x2
+#define ABI_PROT_EXEC	   0x4
+#define ABI_PROT_GROWSDOWN 0x01000000
+#define ABI_PROT_GROWSUP   0x02000000
+
+#define ABI_MAP_SHARED		0x01
+#define ABI_MAP_PRIVATE		0x02
+#define ABI_MAP_SHARED_VALIDATE 0x03
+#define ABI_MAP_TYPE		0x0f
+#define ABI_MAP_FIXED		0x10
+#define ABI_MAP_ANONYMOUS	0x20
+#define ABI_MAP_32BIT		0x40
+#define ABI_MAP_GROWSDOWN	0x0100
+#define ABI_MAP_DENYWRITE	0x0800
+#define ABI_MAP_EXECUTABLE	0x1000
+#define ABI_MAP_LOCKED		0x2000
+#define ABI_MAP_NORESERVE	0x4000
+#define ABI_MAP_POPULATE	0x8000
+#define ABI_MAP_NONBLOCK	0x10000
+#define ABI_MAP_STACK		0x20000
+#define ABI_MAP_HUGETLB		0x40000
+#define ABI_MAP_SYNC		0x80000
+#define ABI_MAP_FIXED_NOREPLACE 0x100000
+#define ABI_MAP_UNINITIALIZED	0x4000000
+
+#define ABI_MREMAP_MAYMOVE   1
+#define ABI_MREMAP_FIXED     2
+#define ABI_MREMAP_DONTUNMAP 4
+
+#define ABI_MADV_NORMAL		 0
+#define ABI_MADV_RANDOM		 1
+#define ABI_MADV_SEQUENTIAL	 2
+#define ABI_MADV_WILLNEED	 3
+#define ABI_MADV_DONTNEED	 4
+#define ABI_MADV_FREE		 8
+#define ABI_MADV_REMOVE		 9
+#define ABI_MADV_DONTFORK	 10
+#define ABI_MADV_DOFORK		 11
+#define ABI_MADV_MERGEABLE	 12
+#define ABI_MADV_UNMERGEABLE	 13
+#define ABI_MADV_HUGEPAGE	 14
+#define ABI_MADV_NOHUGEPAGE	 15
+#define ABI_MADV_DONTDUMP	 16
+#define ABI_MADV_DODUMP		 17
+#define ABI_MADV_WIPEONFORK	 18
+#define ABI_MADV_KEEPONFORK	 19
+#define ABI_MADV_COLD		 20
+#define ABI_MADV_PAGEOUT	 21
+#define ABI_MADV_POPULATE_READ	 22
+#define ABI_MADV_POPULATE_WRITE	 23
+#define ABI_MADV_DONTNEED_LOCKED 24
+#define ABI_MADV_COLLAPSE	 25
+
+/* ---- arch_prctl ------------------------------------------------------ */
+#define ABI_ARCH_SET_GS	   0x1001
+#define ABI_ARCH_SET_FS	   0x1002
+#define ABI_ARCH_GET_FS	   0x1003
+#define ABI_ARCH_GET_GS	   0x1004
+#define ABI_ARCH_GET_CPUID 0x1011
+#define ABI_ARCH_SET_CPUID 0x1012
+
+/* ---- signals ---------------------------------------------------------- */
+#define ABI_SIGHUP  1
+#define ABI_SIGINT  2
+#define ABI_SIGQUIT 3
+#define ABI_SIGILL  4
+#define ABI_SIGTRAP 5
+#define ABI_SIGABRT 6
+#define ABI_SIGBUS  7
+#define ABI_SIGFPE  8
+#define ABI_SIGKILL 9
+#define ABI_SIGUSR1 10
+#define ABI_SIGSEGV 11
+#define ABI_SIGUSR2 12
+#define ABI_SIGPIPE 13
+#define ABI_SIGALRM 14
+#define ABI_SIGTERM 15
+#define ABI_SIGCHLD 17
+#define ABI_SIGCONT 18
+#define ABI_SIGSTOP 19
+#define ABI_SIGSYS  31
+
+typedef uint64_t abi_sigset_t;
+
+#define ABI_SIG_BIT(sig) (1ULL << ((sig)-1))
+
+struct abi_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	abi_sigset_t mask;
+};
+
+#define ABI_SA_NOCLDSTOP 0x00000001
+#define ABI_SA_NOCLDWAIT 0x00000002
+#define ABI_SA_SIGINFO	 0x00000004
+#define ABI_SA_RESTORER	 0x04000000
+#define ABI_SA_ONSTACK	 0x08000000
+#define ABI_SA_RESTART	 0x10000000
+#define ABI_SA_NODEFER	 0x40000000
+#define ABI_SA_RESETHAND 0x80000000
+
+#define ABI_SIG_BLOCK	0
+#define ABI_SIG_UNBLOCK 1
+#define ABI_SIG_SETMASK 2
+
+/* ---- uname, sysinfo, rlimits ---------------------------------------- */
+struct abi_utsname {
+	char sysname[65];
+	char nodename[65];
+	char release[65];
+	char version[65];
+	char machine[65];
+	char domainname[65];
+};
+
+struct abi_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram;
+	uint64_t freeram;
+	uint64_t sharedram;
+	uint64_t bufferram;
+	uint64_t totalswap;
+	uint64_t freeswap;
+	uint16_t procs;
+	uint16_t pad;
+	uint32_t pad2;
+	uint64_t totalhigh;
+	uint64_t freehigh;
+	uint32_t mem_unit;
+	char _f[4];
+};
+_Static_assert(sizeof(struct abi_sysinfo) == 112, "kernel sysinfo");
+
+struct abi_rlimit {
+	uint64_t rlim_cur;
+	uint64_t rlim_max;
+};
+
+#define ABI_RLIMIT_CPU	      0
+#define ABI_RLIMIT_FSIZE      1
+#define ABI_RLIMIT_DATA	      2
+#define ABI_RLIMIT_STACK      3
+#define ABI_RLIMIT_CORE	      4
+#define ABI_RLIMIT_RSS	      5
+#define ABI_RLIMIT_NPROC      6
+#define ABI_RLIMIT_NOFILE     7
+#define ABI_RLIMIT_MEMLOCK    8
+#define ABI_RLIMIT_AS	      9
+#define ABI_RLIMIT_LOCKS      10
+#define ABI_RLIMIT_SIGPENDING 11
+#define ABI_RLIMIT_MSGQUEUE   12
+#define ABI_RLIMIT_NICE	      13
+#define ABI_RLIMIT_RTPRIO     14
+#define ABI_RLIMIT_RTTIME     15
+
+/* ---- getrandom ------------------------------------------------------ */
+#define ABI_GRND_NONBLOCK 0x0001
+#define ABI_GRND_RANDOM	  0x0002
+#define ABI_GRND_INSECURE 0x0004
+
+/* ---- robust futex list head (set_robust_list checks its size) ------- */
+#define ABI_ROBUST_LIST_HEAD_SIZE 24
+
+/* ---- auxiliary vector --------------------------------------------- */
+#define ABI_AT_NULL	    0
+#define ABI_AT_PHDR	    3
+#define ABI_AT_PHENT	    4
+#define ABI_AT_PHNUM	    5
+#define ABI_AT_PAGESZ	    6
+#define ABI_AT_BASE	    7
+#define ABI_AT_FLAGS	    8
+#define ABI_AT_ENTRY	    9
+#define ABI_AT_UID	    11
+#define ABI_AT_EUID	    12
+#define ABI_AT_GID	    13
+#define ABI_AT_EGID	    14
+#define ABI_AT_PLATFORM	    15
+#define ABI_AT_HWCAP	    16
+#define ABI_AT_CLKTCK	    17
+#define ABI_AT_SECURE	    23
+#define ABI_AT_RANDOM	    25
+#define ABI_AT_HWCAP2	    26
+#define ABI_AT_EXECFN	    31
+#define ABI_AT_SYSINFO_EHDR 33
+#define ABI_AT_MINSIGSTKSZ  51
+
+/* ---- capabilities (the sandbox's credentials) --------------------- */
+#define ABI_CAP_CHOWN	     0
+#define ABI_CAP_SETGID	     6
+#define ABI_CAP_SETUID	     7
+#define ABI_CAP_SYS_RESOURCE 24
+#define ABI_CAP_LAST_CAP     40
+#define ABI_CAP_FULL_SET     ((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
+#define ABI_NGROUPS_MAX	     65536
+
+#endif

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "platform/platform.h"
+
+#include <string.h>
+
+static const struct platform_ops *const platforms[] = {
+    &ptrace_platform_ops,
+};
+
+const struct platform_ops *platform_lookup(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
+		if (strcmp(platforms[i]->name, name) == 0)
+			return platforms[i];
+	return NULL;
+}

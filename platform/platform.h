@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The platform interface: what runs application code until it needs the
+ * kernel, and reports why. The sentry never asks which platform it runs on
+ * outside platform/.
+ *
+ * An address space (struct platform_as) is where application memory is
+ * mapped: ranges of the memory file at application addresses. A context
+ * (struct platform_ctx) belongs to one sentry task thread and runs one
+ * application thread at a time in some address space.
+ */
+#ifndef MOAT_PLATFORM_H
+#define MOAT_PLATFORM_H
+
+#include "abi/linux.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct platform;
+struct platform_as;
+struct platform_ctx;
+
+enum platform_stop {
+	PLATFORM_SYSCALL,     /* regs hold a syscall: orig_rax and args */
+	PLATFORM_FAULT,	      /* a memory fault at ev->addr */
+	PLATFORM_SIGNAL,      /* a synchronous signal (SIGILL, SIGFPE...) */
+	PLATFORM_INTERRUPTED, /* interrupt() was called */
+	PLATFORM_DEAD,	      /* the host side died (killed from outside) */
+};
+
+#define PLATFORM_ACCESS_READ  1
+#define PLATFORM_ACCESS_WRITE 2
+#define PLATFORM_ACCESS_EXEC  4
+
+struct platform_event {
+	enum platform_stop why;
+	int signo;     /* PLATFORM_FAULT, PLATFORM_SIGNAL */
+	int code;      /* si_code */
+	uint64_t addr; /* si_addr */
+	int access;    /* PLATFORM_ACCESS_* where known */
+};
+
+struct platform_ops {
+	const char *name;
+
+	/*
+	 * Create the platform over the memory file memfd. Called once, before
+	 * the sentry installs its own seccomp filter: whatever privileged
+	 * set-up the platform needs happens here.
+	 */
+	int (*create)(int memfd, struct platform **out);
+	void (*destroy)(struct platform *p);
+
+	/* A new, empty address space. */
+	int (*as_create)(struct platform *p, struct platform_as **out);
+	void (*as_destroy)(struct platform_as *as);
+
+	/*
+	 * Map [addr, addr+len) to memory-file bytes starting at off, with
+	 * PROT_* prot, replacing whatever was there. addr, len and off are
+	 * page-aligned and the range is below p->addr_limit.
+	 */
+	int (*as_map)(struct platform_as *as, uint64_t addr, uint64_t len,
+		      int prot, uint64_t off);
+	/* Remove any mapping in [addr, addr+len). */
+	int (*as_unmap)(struct platform_as *as, uint64_t addr, uint64_t len);
+	/* Change the protection of mapped pages in [addr, addr+len). */
+	int (*as_protect)(struct platform_as *as, uint64_t addr, uint64_t len,
+			  int prot);
+
+	/* A context for the calling sentry thread. */
+	int (*ctx_create)(struct platform *p, struct platform_ctx **out);
+	void (*ctx_destroy)(struct platform_ctx *ctx);
+
+	/*
+	 * Run the application thread with registers *regs in address space
+	 * as until it makes a syscall, faults, gets a synchronous signal or
+	 * is interrupted. On return *regs holds its registers and *ev why it
+	 * stopped. Returns 0, or -errno when the platform itself failed.
+	 */
+	int (*switch_to)(struct platform_ctx *ctx, struct platform_as *as,
+			 struct abi_user_regs *regs, struct platform_event *ev);
+
+	/* Make a switch_to of ctx (running now or next) return early. */
+	void (*interrupt)(struct platform_ctx *ctx);
+
+	/* CPU time the application thread of ctx in as has used. */
+	int (*cpu_time)(struct platform_ctx *ctx, struct platform_as *as,
+			struct timespec *ts);
+};
+
+struct platform {
+	const struct platform_ops *ops;
+	uint64_t addr_limit; /* application addresses are below this */
+};
+
+extern const struct platform_ops ptrace_platform_ops;
+
+/* The platform named name ("ptrace"), or NULL. */
+const struct platform_ops *platform_lookup(const char *name);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Files over host fds the sentry holds itself: the donated stdio.
+ *
+ * Data moves straight between the host fd and the application's memory in
+ * the memory file (readv/writev over mm_iovecs), with no bounce buffer.
+ * Status flags stay the sentry's: O_NONBLOCK set by the application is
+ * emulated with poll, never set on the host fd, whose open file description
+ * the user's terminal shares.
+ */
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define HOST_IOV_MAX 1024
+
+struct hostfd_file {
+	struct file f;
+	int fd;
+};
+
+static inline int host_fd(struct file *f)
+{
+	return container_of(f, struct hostfd_file, f)->fd;
+}
+
+/*
+ * Build host iovecs for the application's iovecs. Returns the number of
+ * host iovecs (0 if every length is 0), or -EFAULT if the first non-empty
+ * buffer is inaccessible. Later faults shorten the transfer.
+ */
+static int build_iov(struct task *t, const struct abi_iovec *iov, int iovcnt,
+		     int access, struct iovec *hiov)
+{
+	int n = 0;
+
+	for (int i = 0; i < iovcnt && n < HOST_IOV_MAX; i++) {
+		size_t covered;
+		int r;
+
+		if (iov[i].iov_len == 0)
+			continue;
+		r = mm_iovecs(t->mm, iov[i].iov_base, iov[i].iov_len, access,
+			      hiov + n, HOST_IOV_MAX - n, &covered);
+		if (r < 0)
+			return n ? n : r;
+		n += r;
+		if (covered < iov[i].iov_len)
+			break;
+	}
+	return n;
+}
+
+static int wait_ready(struct file *f, short events)
+{
+	struct pollfd p = {.fd = host_fd(f), .events = events};
+	int r;
+
+	if (!(f->flags & ABI_O_NONBLOCK))
+		return 0;
+	r = poll(&p, 1, 0);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -EAGAIN : 0;
+}
+
+static ssize_t hostfd_read(struct file *f, struct task *t,
+			   const struct abi_iovec *iov, int iovcnt,
+			   int64_t *pos)
+{
+	struct iovec hiov[HOST_IOV_MAX];
+	ssize_t r;
+	int n;
+
+	n = build_iov(t, iov, iovcnt, ABI_PROT_WRITE, hiov);
+	if (n <= 0)
+		return n;
+	if (!pos) {
+		int err = wait_ready(f, POLLIN);
+
+		if (err)
+			return err;
+	}
+	do {
+		r = pos ? preadv(host_fd(f), hiov, n, *pos)
+			: readv(host_fd(f), hiov, n);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (pos)
+		*pos += r;
+	return r;
+}
+
+static ssize_t hostfd_write(struct file *f, struct task *t,
+			    const struct abi_iovec *iov, int iovcnt,
+			    int64_t *pos)
+{
+	struct iovec hiov[HOST_IOV_MAX];
+	ssize_t r;
+	int n;
+
+	n = build_iov(t, iov, iovcnt, ABI_PROT_READ, hiov);
+	if (n <= 0)
+		return n;
+	if (!pos) {
+		int err = wait_ready(f, POLLOUT);
+
+		if (err)
+			return err;
+	}
+	do {
+		r = pos ? pwritev(host_fd(f), hiov, n, *pos)
+			: writev(host_fd(f), hiov, n);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (pos)
+		*pos += r;
+	return r;
+}
+
+static long hostfd_ioctl(struct file *f, struct task *t, unsigned int cmd,
+			 uint64_t arg)
+{
+	union {
+		struct abi_termios tio;
+		struct abi_winsize ws;
+		int i;
+		char raw[64];
+	} u;
+	size_t len;
+
+	switch (cmd) {
+	case ABI_TCGETS:
+		len = sizeof(u.tio);
+		break;
+	case ABI_TIOCGWINSZ:
+		len = sizeof(u.ws);
+		break;
+	case ABI_FIONREAD:
+		len = sizeof(u.i);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	memset(&u, 0, sizeof(u));
+	if (ioctl(host_fd(f), cmd, &u) < 0)
+		return -errno;
+	return mm_copy_out(t->mm, arg, &u, len);
+}
+
+static int hostfd_stat(struct file *f, struct abi_stat *st)
+{
+	struct stat hs;
+
+	if (fstat(host_fd(f), &hs) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = hs.st_dev;
+	st->st_ino = hs.st_ino;
+	st->st_nlink = hs.st_nlink;
+	st->st_mode = hs.st_mode;
+	st->st_uid = hs.st_uid;
+	st->st_gid = hs.st_gid;
+	st->st_rdev = hs.st_rdev;
+	st->st_size = hs.st_size;
+	st->st_blksize = hs.st_blksize;
+	st->st_blocks = hs.st_blocks;
+	st->st_atim =
+	    (struct abi_timespec){hs.st_atim.tv_sec, hs.st_atim.tv_nsec};
+	st->st_mtim =
+	    (struct abi_timespec){hs.st_mtim.tv_sec, hs.st_mtim.tv_nsec};
+	st->st_ctim =
+	    (struct abi_timespec){hs.st_ctim.tv_sec, hs.st_ctim.tv_nsec};
+	return 0;
+}
+
+static bool hostfd_seekable(struct file *f)
+{
+	return lseek(host_fd(f), 0, SEEK_CUR) >= 0;
+}
+
+static void hostfd_release(struct file *f)
+{
+	struct hostfd_file *hf = container_of(f, struct hostfd_file, f);
+
+	close(hf->fd);
+	free(hf);
+}
+
+static const struct file_ops hostfd_ops = {
+    .read = hostfd_read,
+    .write = hostfd_write,
+    .ioctl = hostfd_ioctl,
+    .stat = hostfd_stat,
+    .seekable = hostfd_seekable,
+    .release = hostfd_release,
+};
+
+struct file *hostfd_file_create(int hostfd, uint32_t flags)
+{
+	struct hostfd_file *hf = calloc(1, sizeof(*hf));
+
+	if (!hf)
+		return NULL;
+	file_init(&hf->f, &hostfd_ops, flags);
+	hf->f.stream = true; /* the host fd keeps its own offset */
+	hf->fd = hostfd;
+	return &hf->f;
+}

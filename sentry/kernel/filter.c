@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The sentry's seccomp filter: the complete list of host syscalls the
+ * sentry may make once it has booted. It grows deliberately: each entry
+ * says who needs it. Argument checks narrow the ones that could do harm.
+ */
+#include "sentry/kernel/filter.h"
+
+#include "sentry/kernel/util.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+struct allowed {
+	const char *name;
+	const char *why;
+};
+
+/* Allowed with any arguments. */
+static const struct allowed allow_list[] = {
+    {"read", "stdio, factory replies"},
+    {"write", "stdio, log, strace"},
+    {"readv", "application reads from host fds"},
+    {"writev", "application writes to host fds"},
+    {"pread64", "positional reads of host fds"},
+    {"pwrite64", "positional writes of host fds"},
+    {"preadv", "positional reads of host fds"},
+    {"pwritev", "positional writes of host fds"},
+    {"close", "fds the sentry holds"},
+    {"fstat", "host fd metadata"},
+    {"newfstatat", "glibc's fstat (empty path)"},
+    {"lseek", "host fd seekability"},
+    {"poll", "O_NONBLOCK emulation on host fds"},
+    {"mmap", "sentry allocations"},
+    {"munmap", "sentry allocations"},
+    {"mprotect", "thread stacks' guard pages"},
+    {"madvise", "malloc trimming"},
+    {"mremap", "realloc of large blocks"},
+    {"brk", "malloc"},
+    {"futex", "sentry locks"},
+    {"rt_sigprocmask", "thread creation, abort"},
+    {"rt_sigaction", "glibc's first pthread_create (SIGSETXID)"},
+    {"rt_sigreturn", "the SIGSYS report handler"},
+    {"sched_yield", "application sched_yield"},
+    {"sched_getaffinity", "application sched_getaffinity"},
+    {"getpid", "abort, logging"},
+    {"gettid", "logging, tracer checks"},
+    {"tgkill", "interrupting stubs, abort"},
+    {"kill", "killing stubs"},
+    {"ptrace", "the ptrace platform"},
+    {"wait4", "ptrace stops"},
+    {"clock_gettime", "time and CPU-time clocks"},
+    {"clock_getres", "application clock_getres"},
+    {"clock_nanosleep", "application sleeps"},
+    {"nanosleep", "application sleeps"},
+    {"getrandom", "AT_RANDOM, application getrandom"},
+    {"sysinfo", "application sysinfo"},
+    {"fallocate", "freeing memory-file pages"},
+    {"copy_file_range", "loading segments into the memory file"},
+    {"set_robust_list", "new sentry threads"},
+    {"rseq", "new sentry threads (glibc)"},
+    {"mincore", "libunwind's address checks"},
+    {"exit", "sentry threads ending"},
+    {"exit_group", "the sentry ending"},
+};
+
+int sentry_install_filter(void)
+{
+	scmp_filter_ctx ctx;
+	int err = 0;
+
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return -ENOMEM;
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(allow_list); i++) {
+		int nr = seccomp_syscall_resolve_name(allow_list[i].name);
+
+		if (nr == __NR_SCMP_ERROR) {
+			err = -EINVAL;
+			break;
+		}
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* ioctl: only the terminal queries made for the application. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, TCGETS));
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	/* clone: new threads of the sentry only, never new processes. */
+	if (!err)
+		err = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	/* clone3's flags are behind a pointer: make glibc fall back. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				       SCMP_SYS(clone3), 0);
+	if (!err)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return err;
+}
+
+void sentry_print_filter(FILE *out)
+{
+	fprintf(out,
+		"sentry seccomp allow-list (%zu entries + ioctl, clone "
+		"with arguments checked):\n",
+		ARRAY_SIZE(allow_list));
+	for (size_t i = 0; i < ARRAY_SIZE(allow_list); i++)
+		fprintf(out, "  %-20s %s\n", allow_list[i].name,
+			allow_list[i].why);
+	fprintf(out, "  %-20s %s\n", "ioctl", "TCGETS, TIOCGWINSZ, FIONREAD");
+	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");
+	fprintf(out, "  %-20s %s\n", "clone3", "fails with ENOSYS");
+}

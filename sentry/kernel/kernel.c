@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The kernel: boot, the task loop and exit.
+ *
+ * Deviations for now: one thread group (init) with one thread; a fault or
+ * synchronous signal terminates it with that signal instead of delivering
+ * it to a handler (signal delivery comes with the process model).
+ */
+#include "sentry/kernel/task.h"
+
+#include "platform/platform.h"
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/util.h"
+#include "sentry/loader/loader.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+void creds_init_root(struct creds *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cap_effective = ABI_CAP_FULL_SET;
+	c->cap_permitted = ABI_CAP_FULL_SET;
+	c->cap_bounding = ABI_CAP_FULL_SET;
+}
+
+void creds_destroy(struct creds *c)
+{
+	free(c->groups);
+	c->groups = NULL;
+	c->ngroups = 0;
+}
+
+bool creds_capable(const struct creds *c, int cap)
+{
+	return c->cap_effective & (1ULL << cap);
+}
+
+void kernel_uptime(struct kernel *k, struct timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ts->tv_sec = now.tv_sec - k->boot_mono.tv_sec;
+	ts->tv_nsec = now.tv_nsec - k->boot_mono.tv_nsec;
+	if (ts->tv_nsec < 0) {
+		ts->tv_sec--;
+		ts->tv_nsec += 1000000000L;
+	}
+}
+
+/* Defaults for init's resource limits: the sentry's own, as a host would. */
+static void rlimits_init(struct abi_rlimit *rl)
+{
+	for (int i = 0; i < ABI_RLIM_NLIMITS; i++) {
+		struct rlimit r;
+
+		if (getrlimit(i, &r) < 0) {
+			r.rlim_cur = RLIM_INFINITY;
+			r.rlim_max = RLIM_INFINITY;
+		}
+		rl[i].rlim_cur = r.rlim_cur;
+		rl[i].rlim_max = r.rlim_max;
+	}
+}
+
+int kernel_init(struct kernel *k, const char *platform_name)
+{
+	const struct platform_ops *ops = platform_lookup(platform_name);
+	int err;
+
+	if (!ops)
+		return -ENOENT;
+	clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->cond, NULL);
+	k->next_tid = 1;
+	if (!k->hostname[0])
+		strcpy(k->hostname, "moat");
+	strcpy(k->domainname, "(none)");
+	rlimits_init(k->default_rlim);
+	err = memfile_create(&k->mf, MEMFILE_DEFAULT_SIZE);
+	if (err)
+		return err;
+	return ops->create(k->mf.fd, &k->plat);
+}
+
+void task_exit_group(struct task *t, int status)
+{
+	struct thread_group *tg = t->tg;
+
+	pthread_mutex_lock(&tg->lock);
+	if (!tg->exiting) {
+		tg->exiting = true;
+		tg->exit_status = status;
+	}
+	pthread_mutex_unlock(&tg->lock);
+	t->exiting = true;
+}
+
+/* A fault or synchronous signal: without handlers, it is fatal. */
+static void task_fatal_signal(struct task *t, int sig)
+{
+	log_info("task %d: fatal signal %d at rip %#llx", t->tid, sig,
+		 (unsigned long long)t->regs.rip);
+	task_exit_group(t, sig);
+}
+
+static void task_handle_syscall(struct task *t)
+{
+	uint64_t a[6] = {t->regs.rdi, t->regs.rsi, t->regs.rdx,
+			 t->regs.r10, t->regs.r8,  t->regs.r9};
+	long nr = (long)t->regs.orig_rax;
+	long ret;
+
+	ret = syscall_dispatch(t, nr, a);
+	if (t->k->opts.strace)
+		strace_syscall(t, nr, a, ret);
+	switch (ret) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		/* No signal handlers run yet, so nothing restarts. */
+		ret = -EINTR;
+		break;
+	}
+	t->regs.rax = (uint64_t)ret;
+}
+
+static void task_loop(struct task *t)
+{
+	const struct platform_ops *ops = t->k->plat->ops;
+	struct platform_event ev;
+
+	while (!t->exiting) {
+		int err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
+
+		if (err) {
+			log_error("task %d: platform failed: %s", t->tid,
+				  strerror(-err));
+			task_exit_group(t, ABI_SIGKILL);
+			break;
+		}
+		switch (ev.why) {
+		case PLATFORM_SYSCALL:
+			task_handle_syscall(t);
+			break;
+		case PLATFORM_FAULT:
+		case PLATFORM_SIGNAL:
+			task_fatal_signal(t, ev.signo);
+			break;
+		case PLATFORM_INTERRUPTED:
+			break;
+		case PLATFORM_DEAD:
+			task_exit_group(t, ABI_SIGKILL);
+			break;
+		}
+		if (t->tg->exiting)
+			t->exiting = true;
+	}
+}
+
+struct task_start {
+	struct task *t;
+	int exe_fd;
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	/* result of loading, for the booting thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int err;
+	const char *why;
+};
+
+static void task_release(struct task *t)
+{
+	struct kernel *k = t->k;
+
+	fdtable_put(t->files);
+	t->files = NULL;
+	mm_put(t->mm);
+	t->mm = NULL;
+	if (t->ctx)
+		k->plat->ops->ctx_destroy(t->ctx);
+	t->ctx = NULL;
+	creds_destroy(&t->creds);
+}
+
+static void *task_boot(void *arg)
+{
+	struct task_start *st = arg;
+	struct task *t = st->t;
+	struct kernel *k = t->k;
+	const char *why = NULL;
+	int err;
+
+	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
+	if (!err) {
+		err = mm_create(&k->mf, k->plat, &t->mm);
+		if (err)
+			why = "cannot create the address space";
+	} else {
+		why = "cannot create the platform context";
+	}
+	if (!err)
+		err = loader_exec(t, st->exe_fd, st->path, st->argv, st->envp,
+				  &why);
+	pthread_mutex_lock(&st->lock);
+	st->err = err;
+	st->why = why;
+	st->done = true;
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	/* st is gone once done is seen. */
+	if (!err)
+		task_loop(t);
+	task_release(t);
+
+	pthread_mutex_lock(&k->lock);
+	k->live_tasks--;
+	if (!err && t->tid == 1) {
+		k->init_exited = true;
+		k->init_status = t->tg->exit_status;
+	}
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+int kernel_start_init_exec(struct kernel *k, struct task *t, int exe_fd,
+			   const char *path, char *const argv[],
+			   char *const envp[], const char **why)
+{
+	struct thread_group *tg = calloc(1, sizeof(*tg));
+	struct task_start st = {
+	    .t = t,
+	    .exe_fd = exe_fd,
+	    .path = path,
+	    .argv = argv,
+	    .envp = envp,
+	};
+	pthread_attr_t attr;
+	const char *base;
+	int err;
+
+	if (!tg)
+		return -ENOMEM;
+	pthread_mutex_init(&tg->lock, NULL);
+	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));
+	tg->umask = 022;
+	tg->refs = 1;
+	tg->live_threads = 1;
+	tg->ppid = 0;
+	t->k = k;
+	t->tg = tg;
+	creds_init_root(&t->creds);
+	base = strrchr(path, '/');
+	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
+
+	pthread_mutex_lock(&k->lock);
+	t->tid = k->next_tid++;
+	tg->tgid = t->tid;
+	k->live_tasks++;
+	pthread_mutex_unlock(&k->lock);
+
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_cond_init(&st.cond, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	err = pthread_create(&t->thread, &attr, task_boot, &st);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		*why = "cannot start the task thread";
+		return -err;
+	}
+	pthread_mutex_lock(&st.lock);
+	while (!st.done)
+		pthread_cond_wait(&st.cond, &st.lock);
+	pthread_mutex_unlock(&st.lock);
+	*why = st.why;
+	if (st.err) {
+		pthread_join(t->thread, NULL);
+		return st.err;
+	}
+	return 0;
+}
+
+int kernel_wait(struct kernel *k)
+{
+	int status;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->init_exited || k->live_tasks > 0)
+		pthread_cond_wait(&k->cond, &k->lock);
+	status = k->init_status;
+	pthread_mutex_unlock(&k->lock);
+	return status;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel state: the sandbox's kernel, thread groups and tasks.
+ *
+ * Each application thread is served by one sentry host thread that runs it
+ * on the platform, dispatches its syscalls and blocks when they block.
+ */
+#ifndef MOAT_KERNEL_TASK_H
+#define MOAT_KERNEL_TASK_H
+
+#include "abi/linux.h"
+#include "sentry/mm/memfile.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct platform;
+struct platform_ctx;
+struct mm;
+struct fdtable;
+
+struct creds {
+	uint32_t ruid, euid, suid, fsuid;
+	uint32_t rgid, egid, sgid, fsgid;
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding;
+	uint32_t securebits;
+	int ngroups;
+	uint32_t *groups; /* owned */
+};
+
+struct kernel_options {
+	bool strace;
+	int strace_fd; /* where --strace writes */
+};
+
+struct kernel {
+	struct memfile mf;
+	struct platform *plat;
+	struct kernel_options opts;
+	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot */
+	char hostname[65];
+	char domainname[65];
+	struct abi_rlimit default_rlim[ABI_RLIM_NLIMITS]; /* init's */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* signalled when init exits */
+	int next_tid;
+	int live_tasks;
+	bool init_exited;
+	int init_status; /* wait status of init: exit code << 8 | signal */
+};
+
+struct thread_group {
+	int tgid;
+	int ppid;
+	int refs;
+	pthread_mutex_t lock;
+	struct abi_rlimit rlim[ABI_RLIM_NLIMITS];
+	struct abi_sigaction sigactions[ABI_NSIG];
+	uint32_t umask;
+	int live_threads;
+	bool exiting;
+	int exit_status; /* wait status */
+};
+
+struct task {
+	struct kernel *k;
+	struct thread_group *tg;
+	int tid;
+	struct mm *mm;
+	struct fdtable *files;
+	struct creds creds;
+	struct platform_ctx *ctx;
+	struct abi_user_regs regs;
+	abi_sigset_t sigmask;
+	uint64_t clear_child_tid;
+	uint64_t robust_list, robust_len;
+	char comm[16];
+	pthread_t thread;
+	bool exiting; /* leave the run loop */
+};
+
+/* Boot: the memory file and platform are ready in k. */
+int kernel_init(struct kernel *k, const char *platform_name);
+
+/*
+ * Start init (tid 1): its thread creates a fresh address space, loads the
+ * executable open at exe_fd (named path) into it and runs it. t->files
+ * must be set. Returns 0 once it runs, or -errno with *why set.
+ */
+int kernel_start_init_exec(struct kernel *k, struct task *t, int exe_fd,
+			   const char *path, char *const argv[],
+			   char *const envp[], const char **why);
+
+/* Wait for init to exit; returns its wait status. */
+int kernel_wait(struct kernel *k);
+
+/* The task loop, run by each task's host thread. */
+void *task_run(void *arg);
+
+/* End the whole thread group with wait status status. */
+void task_exit_group(struct task *t, int status);
+
+/* Credentials */
+void creds_init_root(struct creds *c);
+void creds_destroy(struct creds *c);
+bool creds_capable(const struct creds *c, int cap);
+
+/* Time since boot */
+void kernel_uptime(struct kernel *k, struct timespec *ts);
+
+#endif

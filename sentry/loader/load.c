@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Loading an executable into a fresh address space and building its stack,
+ * laid out as Linux's create_elf_tables does: from the top, an 8-byte end
+ * marker, the executable's name, the environment and argument strings, the
+ * platform string, 16 random bytes, then (16-byte aligned) argc, argv,
+ * envp and the auxiliary vector.
+ *
+ * Deviations for now: PT_INTERP (dynamic executables) is refused, no vDSO
+ * is mapped (AT_SYSINFO_EHDR is absent), and the executable is read from a
+ * host fd (the gofer takes that over).
+ */
+#include "abi/linux.h"
+#include "platform/platform.h"
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/loader/loader.h"
+#include "sentry/mm/mm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ELF_ET_DYN_BASE (page_down(ABI_TASK_SIZE / 3 * 2))
+#define MAX_ARG_STRLEN	(32 * PAGE_SIZE)
+#define STACK_GUARD_GAP (256 * PAGE_SIZE)
+#define MMAP_GAP_MIN	(128UL << 20)
+
+static uint64_t rnd64(void)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = 0;
+	return r;
+}
+
+/* Choose the address-space layout: stack at the top, mmap below it. */
+static void layout(struct mm *mm, uint64_t stack_size)
+{
+	/* Linux randomizes the stack top within 16 GiB, mmap in 1 TiB. */
+	uint64_t stack_rnd = (rnd64() & ((1UL << 22) - 1)) << PAGE_SHIFT;
+	uint64_t mmap_rnd = (rnd64() & ((1UL << 28) - 1)) << PAGE_SHIFT;
+	uint64_t gap = stack_size + STACK_GUARD_GAP;
+
+	if (gap < MMAP_GAP_MIN)
+		gap = MMAP_GAP_MIN;
+	mm->stack_top = page_down(mm->limit - PAGE_SIZE - stack_rnd);
+	mm->mmap_base = page_down(mm->stack_top - gap - mmap_rnd);
+}
+
+static int read_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int map_segments(struct mm *mm, int fd, const struct elf_info *info,
+			uint64_t bias)
+{
+	uint64_t mapped_end = 0; /* end of pages mapped so far */
+	static const uint8_t zeros[PAGE_SIZE];
+	int err;
+
+	for (int i = 0; i < info->nseg; i++) {
+		const struct elf_segment *s = &info->seg[i];
+		uint64_t start = page_down(s->vaddr + bias);
+		uint64_t end = page_up(s->vaddr + bias + s->memsz);
+		uint64_t file_end = s->vaddr + bias + s->filesz;
+		uint64_t zero_end;
+
+		/* A page shared with the previous segment stays mapped. */
+		if (start < mapped_end) {
+			long vi = vma_find(&mm->vmas, start);
+			uint32_t prot = s->prot;
+
+			if (vi >= 0)
+				prot |= mm->vmas.v[vi].prot;
+			err = mm_mprotect(mm, start, PAGE_SIZE, prot);
+			if (err)
+				return err;
+			start = mapped_end;
+		}
+		if (end > start) {
+			err = mm_map_fixed(mm, start, end - start, s->prot, 0);
+			if (err)
+				return err;
+		}
+		mapped_end = end;
+		if (s->filesz) {
+			err = mm_fill_from_fd(mm, s->vaddr + bias, fd,
+					      s->offset, s->filesz);
+			if (err)
+				return err == -EFAULT ? -ENOMEM : err;
+		}
+		/* Zero the rest of the last file page (it may be shared). */
+		zero_end = min_t(uint64_t, page_up(file_end),
+				 s->vaddr + bias + s->memsz);
+		if (s->filesz && zero_end > file_end) {
+			err = mm_poke(mm, file_end, zeros, zero_end - file_end);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+struct stack_builder {
+	struct mm *mm;
+	uint64_t sp;
+	uint64_t floor; /* lowest address we may write */
+};
+
+static int push_bytes(struct stack_builder *b, const void *p, size_t len,
+		      uint64_t *addr)
+{
+	if (b->sp - b->floor < len)
+		return -E2BIG;
+	b->sp -= len;
+	if (addr)
+		*addr = b->sp;
+	return mm_poke(b->mm, b->sp, p, len);
+}
+
+static int count_strings(char *const v[], size_t *n, size_t *bytes)
+{
+	*n = 0;
+	for (; v && v[*n]; (*n)++) {
+		size_t len = strlen(v[*n]) + 1;
+
+		if (len > MAX_ARG_STRLEN)
+			return -E2BIG;
+		*bytes += len;
+	}
+	return 0;
+}
+
+static int build_stack(struct task *t, const struct elf_info *info,
+		       uint64_t bias, const char *path, char *const argv[],
+		       char *const envp[], uint64_t stack_size, uint64_t *rsp)
+{
+	struct mm *mm = t->mm;
+	struct stack_builder b = {mm, mm->stack_top,
+				  mm->stack_top - stack_size};
+	size_t argc, envc, bytes = 0, items, i;
+	uint64_t execfn, platform, random_addr, zero = 0;
+	uint64_t *ptrs autofree = NULL;
+	uint64_t auxv[2 * 24];
+	uint8_t rnd[16];
+	int err, na = 0;
+
+	if (count_strings(argv, &argc, &bytes) ||
+	    count_strings(envp, &envc, &bytes))
+		return -E2BIG;
+	/* Linux: strings may take a quarter of the stack limit. */
+	if (bytes > stack_size / 4)
+		return -E2BIG;
+	ptrs = calloc(argc + envc + 2, sizeof(*ptrs));
+	if (!ptrs)
+		return -ENOMEM;
+
+	err = push_bytes(&b, &zero, sizeof(zero), NULL);
+	if (!err)
+		err = push_bytes(&b, path, strlen(path) + 1, &execfn);
+	for (i = envc; !err && i-- > 0;)
+		err = push_bytes(&b, envp[i], strlen(envp[i]) + 1,
+				 &ptrs[argc + 1 + i]);
+	for (i = argc; !err && i-- > 0;)
+		err = push_bytes(&b, argv[i], strlen(argv[i]) + 1, &ptrs[i]);
+	if (err)
+		return err;
+	/* A random offset below the strings, as arch_align_stack does. */
+	b.sp = (b.sp - (rnd64() % 8192)) & ~15UL;
+	err = push_bytes(&b, "x86_64", 7, &platform);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -EIO;
+	if (!err)
+		err = push_bytes(&b, rnd, sizeof(rnd), &random_addr);
+	if (err)
+		return err;
+
+#define AUX(type, val)                                                         \
+	do {                                                                   \
+		auxv[na++] = (type);                                           \
+		auxv[na++] = (val);                                            \
+	} while (0)
+	AUX(ABI_AT_HWCAP, getauxval(AT_HWCAP));
+	AUX(ABI_AT_PAGESZ, PAGE_SIZE);
+	AUX(ABI_AT_CLKTCK, 100);
+	AUX(ABI_AT_PHDR, info->phdr_vaddr + bias);
+	AUX(ABI_AT_PHENT, 56);
+	AUX(ABI_AT_PHNUM, info->phnum);
+	AUX(ABI_AT_BASE, 0);
+	AUX(ABI_AT_FLAGS, 0);
+	AUX(ABI_AT_ENTRY, info->entry + bias);
+	AUX(ABI_AT_UID, t->creds.ruid);
+	AUX(ABI_AT_EUID, t->creds.euid);
+	AUX(ABI_AT_GID, t->creds.rgid);
+	AUX(ABI_AT_EGID, t->creds.egid);
+	AUX(ABI_AT_SECURE, 0);
+	AUX(ABI_AT_RANDOM, random_addr);
+	AUX(ABI_AT_HWCAP2, getauxval(AT_HWCAP2));
+	AUX(ABI_AT_EXECFN, execfn);
+	AUX(ABI_AT_PLATFORM, platform);
+	AUX(ABI_AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ));
+	AUX(ABI_AT_NULL, 0);
+#undef AUX
+
+	items = 1 + (argc + 1) + (envc + 1);
+	if (b.sp - b.floor < (items + (size_t)na) * 8 + 16)
+		return -E2BIG;
+	b.sp = (b.sp - (items + (size_t)na) * 8) & ~15UL;
+	{
+		uint64_t at = b.sp;
+		uint64_t v = argc;
+
+		err = mm_poke(mm, at, &v, 8);
+		at += 8;
+		ptrs[argc] = 0;
+		ptrs[argc + 1 + envc] = 0;
+		if (!err)
+			err = mm_poke(mm, at, ptrs, (argc + envc + 2) * 8);
+		at += (argc + envc + 2) * 8;
+		if (!err)
+			err = mm_poke(mm, at, auxv, (size_t)na * 8);
+	}
+	*rsp = b.sp;
+	return err;
+}
+
+int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
+		char *const envp[], const char **why)
+{
+	struct mm *mm = t->mm;
+	uint8_t *hdr autofree = NULL;
+	struct elf_info info;
+	struct stat st;
+	uint64_t bias = 0, stack_size, rsp;
+	size_t need;
+	int err;
+
+	*why = NULL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -EACCES;
+	}
+	hdr = malloc(64 + LOADER_MAX_PHDR_BYTES + 64);
+	if (!hdr)
+		return -ENOMEM;
+	if (st.st_size < 64) {
+		*why = "file too short for an ELF header";
+		return -ENOEXEC;
+	}
+	err = read_full(fd, hdr, 64, 0);
+	if (err)
+		return err;
+	need = loader_headers_len(hdr, 64);
+	if (need == 0) {
+		*why = "not an ELF file";
+		return -ENOEXEC;
+	}
+	if (need > 64 && need <= (size_t)st.st_size &&
+	    need <= 64 + LOADER_MAX_PHDR_BYTES + 64) {
+		err = read_full(fd, hdr, need, 0);
+		if (err)
+			return err;
+	} else {
+		need = 64;
+	}
+	err = loader_parse(hdr, need, (uint64_t)st.st_size, &info, why);
+	if (err)
+		return err;
+	if (info.has_interp) {
+		*why = "dynamically linked executables (PT_INTERP) are not "
+		       "supported yet";
+		return -ENOEXEC;
+	}
+
+	stack_size = t->tg->rlim[ABI_RLIMIT_STACK].rlim_cur;
+	if (stack_size > (1UL << 30) || stack_size < 128 * 1024)
+		stack_size = stack_size < 128 * 1024 ? 128 * 1024 : 1UL << 30;
+	stack_size = page_up(stack_size);
+	layout(mm, stack_size);
+	if (info.pie)
+		bias = ELF_ET_DYN_BASE +
+		       ((rnd64() & ((1UL << 28) - 1)) << PAGE_SHIFT) - info.lo;
+	if (info.hi + bias > mm->mmap_base - stack_size ||
+	    info.lo + bias < 0x10000) {
+		*why = "executable does not fit the address space";
+		return -ENOMEM;
+	}
+	err = map_segments(mm, fd, &info, bias);
+	if (err) {
+		*why = "cannot map the executable's segments";
+		return err;
+	}
+	/* brk starts after the image, at a random offset within 32 MiB. */
+	mm->start_brk = page_up(info.hi + bias) +
+			((rnd64() & ((1UL << 13) - 1)) << PAGE_SHIFT);
+	mm->brk = mm->start_brk;
+	mm->data_limit = t->tg->rlim[ABI_RLIMIT_DATA].rlim_cur;
+
+	err = mm_map_fixed(mm, mm->stack_top - stack_size, stack_size,
+			   ABI_PROT_READ | ABI_PROT_WRITE |
+			       (info.exec_stack ? ABI_PROT_EXEC : 0),
+			   VMA_GROWSDOWN | VMA_STACK);
+	if (err) {
+		*why = "cannot map the stack";
+		return err;
+	}
+	err = build_stack(t, &info, bias, path, argv, envp, stack_size, &rsp);
+	if (err) {
+		*why = err == -E2BIG ? "argument list too long"
+				     : "cannot build the initial stack";
+		return err;
+	}
+	memset(&t->regs, 0, sizeof(t->regs));
+	t->regs.rip = info.entry + bias;
+	t->regs.rsp = rsp;
+	t->regs.eflags = 0x202;
+	return 0;
+}

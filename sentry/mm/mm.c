@@ -1,0 +1,877 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Address spaces: the mmap family over VMAs, the memory file and the
+ * platform. Anonymous memory is backed by a range of the (sparse) memory
+ * file that is mapped into the platform's address space when the VMA is
+ * made, so touching it never needs the sentry; its pages exist once the
+ * application writes them.
+ *
+ * Deviations from Linux: the whole stack VMA (RLIMIT_STACK) is mapped at
+ * exec rather than grown on faults; mprotect/madvise over a range with a
+ * hole fail before changing anything (Linux changes the part before the
+ * hole, then fails); RLIMIT_AS is not enforced yet.
+ */
+#include "sentry/mm/mm.h"
+
+#include "abi/linux.h"
+#include "platform/platform.h"
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#define MMAP_MIN_ADDR 0x10000UL /* vm.mmap_min_addr on Debian */
+
+int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+	int err;
+
+	if (!mm)
+		return -ENOMEM;
+	err = plat->ops->as_create(plat, &mm->as);
+	if (err) {
+		free(mm);
+		return err;
+	}
+	pthread_mutex_init(&mm->lock, NULL);
+	vma_set_init(&mm->vmas);
+	mm->refs = 1;
+	mm->mf = mf;
+	mm->plat = plat;
+	mm->limit = plat->addr_limit;
+	mm->mmap_base = mm->limit;
+	mm->data_limit = ABI_RLIM_INFINITY;
+	*out = mm;
+	return 0;
+}
+
+void mm_get(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		struct vma *v = &mm->vmas.v[i];
+
+		memfile_free(mm->mf, v->off, v->end - v->start);
+	}
+	mm->plat->ops->as_destroy(mm->as);
+	vma_set_destroy(&mm->vmas);
+	free(mm);
+}
+
+/* ---- internal helpers, mm->lock held ------------------------------------ */
+
+static void free_piece(void *arg, const struct vma *piece)
+{
+	struct mm *mm = arg;
+
+	memfile_free(mm->mf, piece->off, piece->end - piece->start);
+}
+
+/* Remove [start, end) from VMAs and memory file; the platform is untouched. */
+static int unmap_vmas(struct mm *mm, uint64_t start, uint64_t end)
+{
+	return vma_remove(&mm->vmas, start, end, free_piece, mm);
+}
+
+/*
+ * Memory-file offset for a new anonymous VMA at [addr, addr+len): continue
+ * a neighbour's range when possible, so the VMAs can merge as Linux's do.
+ */
+static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len,
+			     uint32_t prot, uint32_t flags)
+{
+	long below = addr ? vma_find(&mm->vmas, addr - 1) : -1;
+	long above = vma_find(&mm->vmas, addr + len);
+
+	if (below >= 0) {
+		struct vma *v = &mm->vmas.v[below];
+
+		if (v->end == addr && v->prot == prot && v->flags == flags &&
+		    memfile_alloc_at(mm->mf, v->off + (v->end - v->start),
+				     len) == 0)
+			return (int64_t)(v->off + (v->end - v->start));
+	}
+	if (above >= 0) {
+		struct vma *v = &mm->vmas.v[above];
+
+		if (v->start == addr + len && v->prot == prot &&
+		    v->flags == flags && v->off >= len &&
+		    memfile_alloc_at(mm->mf, v->off - len, len) == 0)
+			return (int64_t)(v->off - len);
+	}
+	return memfile_alloc(mm->mf, len);
+}
+
+/* Map fresh zeroed memory at [addr, addr+len), replacing what was there. */
+static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
+		    uint32_t flags)
+{
+	struct vma v;
+	int64_t off;
+	int err;
+
+	/* Make room first: the bookkeeping cannot fail half-way after. */
+	err = unmap_vmas(mm, addr, addr + len);
+	if (err)
+		return err;
+	off = alloc_backing(mm, addr, len, prot, flags);
+	if (off < 0)
+		return (int)off;
+	err =
+	    mm->plat->ops->as_map(mm->as, addr, len, (int)prot, (uint64_t)off);
+	if (err) {
+		memfile_free(mm->mf, (uint64_t)off, len);
+		mm->plat->ops->as_unmap(mm->as, addr, len);
+		return err == -EFAULT ? -ENOMEM : err;
+	}
+	v = (struct vma){.start = addr,
+			 .end = addr + len,
+			 .prot = prot,
+			 .flags = flags,
+			 .off = (uint64_t)off};
+	err = vma_insert(&mm->vmas, &v);
+	if (err) {
+		mm->plat->ops->as_unmap(mm->as, addr, len);
+		memfile_free(mm->mf, (uint64_t)off, len);
+	}
+	return err;
+}
+
+int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
+		 uint32_t flags)
+{
+	int err;
+
+	if (!page_aligned(addr) || !page_aligned(len) || len == 0 ||
+	    addr >= mm->limit || len > mm->limit - addr)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	err = map_anon(mm, addr, len, prot, flags);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+static uint32_t vma_flags_from_map(uint64_t flags)
+{
+	uint32_t f = 0;
+
+	if ((flags & ABI_MAP_TYPE) == ABI_MAP_SHARED ||
+	    (flags & ABI_MAP_TYPE) == ABI_MAP_SHARED_VALIDATE)
+		f |= VMA_SHARED;
+	if (flags & ABI_MAP_GROWSDOWN)
+		f |= VMA_GROWSDOWN;
+	if (flags & ABI_MAP_NORESERVE)
+		f |= VMA_NORESERVE;
+	if (flags & ABI_MAP_LOCKED)
+		f |= VMA_LOCKED;
+	return f;
+}
+
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+	     uint64_t flags, uint64_t off)
+{
+	uint32_t vprot =
+	    prot & (ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC);
+	bool fixed = flags & (ABI_MAP_FIXED | ABI_MAP_FIXED_NOREPLACE);
+	int64_t at;
+	int err;
+
+	/* The checks in do_mmap's order. */
+	if (off & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!(flags & ABI_MAP_ANONYMOUS))
+		return -ENODEV; /* file mappings: callers handle fds first */
+	if (len == 0)
+		return -EINVAL;
+	if (page_up_overflows(len) || page_up(len) > mm->limit)
+		return -ENOMEM;
+	len = page_up(len);
+	if (flags & ABI_MAP_HUGETLB)
+		return -ENOMEM; /* no huge pages in the sandbox */
+	switch (flags & ABI_MAP_TYPE) {
+	case ABI_MAP_SHARED:
+		if (flags & ABI_MAP_GROWSDOWN)
+			return -EINVAL;
+		break;
+	case ABI_MAP_PRIVATE:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	pthread_mutex_lock(&mm->lock);
+	if (fixed) {
+		if (!page_aligned(addr)) {
+			err = -EINVAL;
+			goto out;
+		}
+		if (addr > mm->limit || len > mm->limit - addr) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (addr < MMAP_MIN_ADDR) {
+			err = -EPERM;
+			goto out;
+		}
+		if ((flags & ABI_MAP_FIXED_NOREPLACE) &&
+		    !vma_range_free(&mm->vmas, addr, addr + len)) {
+			err = -EEXIST;
+			goto out;
+		}
+		at = (int64_t)addr;
+	} else {
+		at = -ENOMEM;
+		addr = page_down(addr);
+		if (addr >= MMAP_MIN_ADDR && addr < mm->limit &&
+		    len <= mm->limit - addr &&
+		    vma_range_free(&mm->vmas, addr, addr + len))
+			at = (int64_t)addr;
+		else if (flags & ABI_MAP_32BIT)
+			at = vma_find_gap(&mm->vmas, len, 0x40000000UL,
+					  0x80000000UL, false);
+		else
+			at = vma_find_gap(&mm->vmas, len, MMAP_MIN_ADDR,
+					  mm->mmap_base, true);
+		if (at < 0 && !(flags & ABI_MAP_32BIT))
+			at = vma_find_gap(&mm->vmas, len, MMAP_MIN_ADDR,
+					  mm->limit, true);
+		if (at < 0) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	err = map_anon(mm, (uint64_t)at, len, vprot, vma_flags_from_map(flags));
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return err ? err : at;
+}
+
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	int err;
+
+	if (!page_aligned(addr) || len == 0 || page_up_overflows(len))
+		return -EINVAL;
+	len = page_up(len);
+	if (addr > ABI_TASK_SIZE || len > ABI_TASK_SIZE - addr)
+		return -EINVAL;
+	if (addr >= mm->limit)
+		return 0;
+	if (len > mm->limit - addr)
+		len = mm->limit - addr;
+	pthread_mutex_lock(&mm->lock);
+	err = unmap_vmas(mm, addr, addr + len);
+	if (!err)
+		err = mm->plat->ops->as_unmap(mm->as, addr, len);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
+{
+	uint64_t end;
+	uint32_t vprot;
+	int err;
+
+	if (!page_aligned(addr))
+		return -EINVAL;
+	if (prot & ~(uint64_t)(ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC |
+			       0x8 /* PROT_SEM */ | ABI_PROT_GROWSDOWN |
+			       ABI_PROT_GROWSUP))
+		return -EINVAL;
+	if ((prot & ABI_PROT_GROWSDOWN) && (prot & ABI_PROT_GROWSUP))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (page_up_overflows(len))
+		return -ENOMEM;
+	len = page_up(len);
+	end = addr + len;
+	if (end <= addr)
+		return -ENOMEM;
+	vprot = prot & (ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC);
+
+	pthread_mutex_lock(&mm->lock);
+	if (prot & ABI_PROT_GROWSUP) {
+		err = -EINVAL; /* no VM_GROWSUP on x86 */
+		goto out;
+	}
+	if (prot & ABI_PROT_GROWSDOWN) {
+		long i = vma_find(&mm->vmas, addr);
+
+		if (i < 0) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (!(mm->vmas.v[i].flags & VMA_GROWSDOWN)) {
+			err = -EINVAL;
+			goto out;
+		}
+		addr = mm->vmas.v[i].start;
+	}
+	if (end > mm->limit || !vma_range_mapped(&mm->vmas, addr, end)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = vma_protect(&mm->vmas, addr, end, vprot);
+	if (!err)
+		err = mm->plat->ops->as_protect(mm->as, addr, len, (int)vprot);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* Move [addr, addr+old_len) (one VMA) to new_addr, growing to new_len. */
+static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
+		     uint64_t new_addr, uint64_t new_len, bool dontunmap)
+{
+	struct vma old = mm->vmas.v[vi];
+	uint64_t off = old.off + (addr - old.start);
+	struct vma moved;
+	int64_t grow_off = -1;
+	int err;
+
+	moved = (struct vma){.start = new_addr,
+			     .end = new_addr + new_len,
+			     .prot = old.prot,
+			     .flags = old.flags,
+			     .off = off};
+	if (new_len > old_len) {
+		/* The new tail needs backing that continues the old range. */
+		if (memfile_alloc_at(mm->mf, off + old_len,
+				     new_len - old_len) == 0) {
+			grow_off = (int64_t)(off + old_len);
+		} else {
+			/* Not contiguous: give the mapping a fresh range. */
+			int64_t fresh = memfile_alloc(mm->mf, new_len);
+			ssize_t n;
+			loff_t in = (loff_t)off, outo;
+
+			if (fresh < 0)
+				return -ENOMEM;
+			outo = fresh;
+			n = copy_file_range(mm->mf->fd, &in, mm->mf->fd, &outo,
+					    old_len, 0);
+			if (n != (ssize_t)old_len) {
+				memfile_free(mm->mf, (uint64_t)fresh, new_len);
+				return -ENOMEM;
+			}
+			moved.off = (uint64_t)fresh;
+		}
+	}
+	err = mm->plat->ops->as_map(mm->as, new_addr, new_len, (int)old.prot,
+				    moved.off);
+	if (!err)
+		err = vma_remove(&mm->vmas, new_addr, new_addr + new_len,
+				 free_piece, mm);
+	if (err)
+		goto fail;
+	/* The old range leaves the VMAs without freeing its backing... */
+	vi = (size_t)vma_find(&mm->vmas, addr);
+	err = vma_remove(&mm->vmas, addr, addr + old_len, NULL, NULL);
+	if (err)
+		goto fail;
+	err = vma_insert(&mm->vmas, &moved);
+	if (err)
+		goto fail;
+	/* ...unless it was copied, not re-used. */
+	if (moved.off != off)
+		memfile_free(mm->mf, off, old_len);
+	if (dontunmap) {
+		/* The old range stays, as fresh zero pages. */
+		err = map_anon(mm, addr, old_len, old.prot, old.flags);
+		if (err)
+			mm->plat->ops->as_unmap(mm->as, addr, old_len);
+	} else {
+		mm->plat->ops->as_unmap(mm->as, addr, old_len);
+	}
+	return (long)new_addr;
+fail:
+	log_warn_once("mremap: out of memory while moving a mapping");
+	if (grow_off >= 0)
+		memfile_free(mm->mf, (uint64_t)grow_off, new_len - old_len);
+	return -ENOMEM;
+}
+
+long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
+	       uint64_t flags, uint64_t new_addr)
+{
+	bool maymove = flags & ABI_MREMAP_MAYMOVE;
+	long vi, ret;
+	struct vma *v;
+
+	if (flags & ~(uint64_t)(ABI_MREMAP_MAYMOVE | ABI_MREMAP_FIXED |
+				ABI_MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & ABI_MREMAP_FIXED) && !maymove)
+		return -EINVAL;
+	if ((flags & ABI_MREMAP_DONTUNMAP) && (!maymove || old_len != new_len))
+		return -EINVAL;
+	if (!page_aligned(addr))
+		return -EINVAL;
+	if (page_up_overflows(old_len) || page_up_overflows(new_len))
+		return -EINVAL;
+	old_len = page_up(old_len);
+	new_len = page_up(new_len);
+	if (new_len == 0)
+		return -EINVAL;
+
+	pthread_mutex_lock(&mm->lock);
+	vi = vma_find(&mm->vmas, addr);
+	if (vi < 0) {
+		ret = -EFAULT;
+		goto out;
+	}
+	v = &mm->vmas.v[vi];
+	if (old_len == 0) {
+		/* Duplicating a mapping needs a shared one. */
+		ret = -EINVAL;
+		goto out;
+	}
+	if (old_len > v->end - addr) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (flags & ABI_MREMAP_FIXED) {
+		if (!page_aligned(new_addr) || new_addr >= mm->limit ||
+		    new_len > mm->limit - new_addr) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (new_addr < addr + old_len && addr < new_addr + new_len) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (old_len > new_len) {
+			ret = unmap_vmas(mm, addr + new_len, addr + old_len);
+			if (ret)
+				goto out;
+			mm->plat->ops->as_unmap(mm->as, addr + new_len,
+						old_len - new_len);
+			old_len = new_len;
+			vi = vma_find(&mm->vmas, addr);
+		}
+		ret = move_vma(mm, (size_t)vi, addr, old_len, new_addr, new_len,
+			       flags & ABI_MREMAP_DONTUNMAP);
+		goto out;
+	}
+	if (old_len >= new_len && !(flags & ABI_MREMAP_DONTUNMAP)) {
+		if (old_len > new_len) {
+			ret = unmap_vmas(mm, addr + new_len, addr + old_len);
+			if (ret)
+				goto out;
+			mm->plat->ops->as_unmap(mm->as, addr + new_len,
+						old_len - new_len);
+		}
+		ret = (long)addr;
+		goto out;
+	}
+	/* Grow in place if the VMA ends here and the space after is free. */
+	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
+	    new_len - old_len <= mm->limit - v->end &&
+	    vma_range_free(&mm->vmas, v->end, addr + new_len)) {
+		uint64_t grow = new_len - old_len;
+		uint64_t off = v->off + (v->end - v->start);
+		struct vma tail = *v;
+
+		if (memfile_alloc_at(mm->mf, off, grow) == 0) {
+			ret = mm->plat->ops->as_map(mm->as, v->end, grow,
+						    (int)v->prot, off);
+			if (ret) {
+				memfile_free(mm->mf, off, grow);
+				goto out;
+			}
+			v->end += grow;
+			ret = (long)addr;
+			goto out;
+		}
+		/* Backing not contiguous: a separate VMA continues it. */
+		tail.start = v->end;
+		tail.end = v->end + grow;
+		ret = map_anon(mm, tail.start, grow, tail.prot, tail.flags);
+		ret = ret ? ret : (long)addr;
+		goto out;
+	}
+	if (!maymove) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	{
+		int64_t at = vma_find_gap(&mm->vmas, new_len, MMAP_MIN_ADDR,
+					  mm->mmap_base, true);
+
+		if (at < 0)
+			at = vma_find_gap(&mm->vmas, new_len, MMAP_MIN_ADDR,
+					  mm->limit, true);
+		if (at < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = move_vma(mm, (size_t)vi, addr, old_len, (uint64_t)at,
+			       new_len, flags & ABI_MREMAP_DONTUNMAP);
+	}
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
+{
+	uint64_t end;
+	long ret = 0;
+
+	if (!page_aligned(addr))
+		return -EINVAL;
+	switch (advice) {
+	case ABI_MADV_NORMAL:
+	case ABI_MADV_RANDOM:
+	case ABI_MADV_SEQUENTIAL:
+	case ABI_MADV_WILLNEED:
+	case ABI_MADV_DONTNEED:
+	case ABI_MADV_FREE:
+	case ABI_MADV_REMOVE:
+	case ABI_MADV_DONTFORK:
+	case ABI_MADV_DOFORK:
+	case ABI_MADV_MERGEABLE:
+	case ABI_MADV_UNMERGEABLE:
+	case ABI_MADV_HUGEPAGE:
+	case ABI_MADV_NOHUGEPAGE:
+	case ABI_MADV_DONTDUMP:
+	case ABI_MADV_DODUMP:
+	case ABI_MADV_WIPEONFORK:
+	case ABI_MADV_KEEPONFORK:
+	case ABI_MADV_COLD:
+	case ABI_MADV_PAGEOUT:
+	case ABI_MADV_POPULATE_READ:
+	case ABI_MADV_POPULATE_WRITE:
+	case ABI_MADV_DONTNEED_LOCKED:
+	case ABI_MADV_COLLAPSE:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (page_up_overflows(len))
+		return -EINVAL;
+	len = page_up(len);
+	end = addr + len;
+	if (end < addr)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+
+	pthread_mutex_lock(&mm->lock);
+	if (!vma_range_mapped(&mm->vmas, addr, end)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = vma_lower_bound(&mm->vmas, addr);
+	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
+		struct vma *v = &mm->vmas.v[i];
+		uint64_t s = max_t(uint64_t, v->start, addr);
+		uint64_t e = min_t(uint64_t, v->end, end);
+		bool shared = v->flags & VMA_SHARED;
+
+		switch (advice) {
+		case ABI_MADV_DONTNEED:
+		case ABI_MADV_DONTNEED_LOCKED:
+		case ABI_MADV_FREE:
+			if (advice == ABI_MADV_DONTNEED &&
+			    (v->flags & VMA_LOCKED)) {
+				ret = -EINVAL;
+				goto out;
+			}
+			/* Shared memory keeps its contents; private drops. */
+			if (!shared)
+				memfile_zero(mm->mf, v->off + (s - v->start),
+					     e - s);
+			break;
+		case ABI_MADV_REMOVE:
+			if (!shared) {
+				ret = -EINVAL;
+				goto out;
+			}
+			memfile_zero(mm->mf, v->off + (s - v->start), e - s);
+			break;
+		case ABI_MADV_WIPEONFORK:
+		case ABI_MADV_KEEPONFORK:
+			if (shared) {
+				ret = -EINVAL;
+				goto out;
+			}
+			break;
+		case ABI_MADV_POPULATE_READ:
+		case ABI_MADV_POPULATE_WRITE:
+			if (v->prot == ABI_PROT_NONE ||
+			    (advice == ABI_MADV_POPULATE_WRITE &&
+			     !(v->prot & ABI_PROT_WRITE))) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+long mm_brk(struct mm *mm, uint64_t addr)
+{
+	uint64_t newbrk, oldbrk;
+	long ret;
+
+	pthread_mutex_lock(&mm->lock);
+	ret = (long)mm->brk;
+	if (addr < mm->start_brk || addr >= mm->limit)
+		goto out;
+	if (addr - mm->start_brk > mm->data_limit)
+		goto out;
+	newbrk = page_up(addr);
+	oldbrk = page_up(mm->brk);
+	if (newbrk == oldbrk) {
+		mm->brk = addr;
+		ret = (long)addr;
+		goto out;
+	}
+	if (newbrk < oldbrk) {
+		if (unmap_vmas(mm, newbrk, oldbrk) == 0 &&
+		    mm->plat->ops->as_unmap(mm->as, newbrk, oldbrk - newbrk) ==
+			0) {
+			mm->brk = addr;
+			ret = (long)addr;
+		}
+		goto out;
+	}
+	/* Growing needs the range free, with a guard page above it. */
+	if (newbrk + PAGE_SIZE > mm->limit ||
+	    !vma_range_free(&mm->vmas, oldbrk, newbrk + PAGE_SIZE))
+		goto out;
+	if (map_anon(mm, oldbrk, newbrk - oldbrk,
+		     ABI_PROT_READ | ABI_PROT_WRITE, VMA_HEAP) == 0) {
+		mm->brk = addr;
+		ret = (long)addr;
+	}
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* ---- copying ------------------------------------------------------------- */
+
+static bool can_access(const struct vma *v, int access)
+{
+	if (access & ABI_PROT_WRITE)
+		return v->prot & ABI_PROT_WRITE;
+	/* x86 has no execute-only pages: exec implies read. */
+	return v->prot & (ABI_PROT_READ | ABI_PROT_EXEC | ABI_PROT_WRITE);
+}
+
+/*
+ * Walk [addr, addr+len) calling fn on each accessible piece of memory-file
+ * bytes. force ignores protection (the loader). Returns 0 or -EFAULT.
+ */
+static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
+		bool force,
+		int (*fn)(void *arg, uint8_t *p, size_t n, size_t done),
+		void *arg)
+{
+	size_t done = 0;
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	if (addr + len < addr || addr + len > mm->limit)
+		return -EFAULT;
+	i = vma_lower_bound(&mm->vmas, addr);
+	while (done < len) {
+		struct vma *v;
+		uint64_t at = addr + done;
+		size_t n;
+		int err;
+
+		if (i >= mm->vmas.n)
+			return -EFAULT;
+		v = &mm->vmas.v[i];
+		if (v->start > at || (!force && !can_access(v, access)))
+			return -EFAULT;
+		n = min_t(size_t, len - done, v->end - at);
+		err = fn(arg, memfile_ptr(mm->mf, v->off + (at - v->start)), n,
+			 done);
+		if (err)
+			return err;
+		done += n;
+		i++;
+	}
+	return 0;
+}
+
+static int copy_in_fn(void *arg, uint8_t *p, size_t n, size_t done)
+{
+	memcpy((uint8_t *)arg + done, p, n);
+	return 0;
+}
+
+static int copy_out_fn(void *arg, uint8_t *p, size_t n, size_t done)
+{
+	memcpy(p, (const uint8_t *)arg + done, n);
+	return 0;
+}
+
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	err = walk(mm, src, len, ABI_PROT_READ, false, copy_in_fn, dst);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	err =
+	    walk(mm, dst, len, ABI_PROT_WRITE, false, copy_out_fn, (void *)src);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	err =
+	    walk(mm, addr, len, ABI_PROT_WRITE, true, copy_out_fn, (void *)src);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+struct fill_arg {
+	struct mm *mm;
+	int fd;
+	uint64_t off;
+};
+
+/* Fill a piece from the fd without touching the pages in the sentry. */
+static int fill_fn(void *arg, uint8_t *p, size_t n, size_t done)
+{
+	struct fill_arg *fa = arg;
+	loff_t dst = p - fa->mm->mf->base;
+	loff_t src = (loff_t)(fa->off + done);
+
+	while (n > 0) {
+		ssize_t r =
+		    copy_file_range(fa->fd, &src, fa->mm->mf->fd, &dst, n, 0);
+
+		if (r < 0 && (errno == EXDEV || errno == EINVAL ||
+			      errno == EOPNOTSUPP || errno == ENOSYS)) {
+			r = pread(fa->fd, fa->mm->mf->base + dst, n, src);
+			if (r > 0) {
+				src += r;
+				dst += r;
+			}
+		}
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* file shorter than its headers say */
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int mm_fill_from_fd(struct mm *mm, uint64_t addr, int fd, uint64_t off,
+		    size_t len)
+{
+	struct fill_arg fa = {mm, fd, off};
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	err = walk(mm, addr, len, ABI_PROT_WRITE, true, fill_fn, &fa);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+long mm_copy_string_in(struct mm *mm, char *dst, uint64_t src, size_t max)
+{
+	size_t done = 0;
+	long ret = -ENAMETOOLONG;
+
+	pthread_mutex_lock(&mm->lock);
+	while (done < max) {
+		long i = vma_find(&mm->vmas, src + done);
+		struct vma *v;
+		const uint8_t *p, *nul;
+		size_t n;
+
+		if (i < 0 || src + done < src) {
+			ret = -EFAULT;
+			break;
+		}
+		v = &mm->vmas.v[i];
+		if (!can_access(v, ABI_PROT_READ)) {
+			ret = -EFAULT;
+			break;
+		}
+		n = min_t(size_t, max - done, v->end - (src + done));
+		p = memfile_ptr(mm->mf, v->off + (src + done - v->start));
+		nul = memchr(p, 0, n);
+		if (nul) {
+			n = (size_t)(nul - p);
+			memcpy(dst + done, p, n + 1);
+			ret = (long)(done + n);
+			break;
+		}
+		memcpy(dst + done, p, n);
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
+	      struct iovec *iov, int max_iov, size_t *covered)
+{
+	size_t done = 0;
+	int n = 0;
+
+	*covered = 0;
+	if (len == 0)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	while (done < len && n < max_iov) {
+		uint64_t at = addr + done;
+		long i =
+		    at < addr || at >= mm->limit ? -1 : vma_find(&mm->vmas, at);
+		struct vma *v;
+		size_t chunk;
+
+		if (i < 0 || !can_access(&mm->vmas.v[i], access))
+			break;
+		v = &mm->vmas.v[i];
+		chunk = min_t(size_t, len - done, v->end - at);
+		iov[n].iov_base = memfile_ptr(mm->mf, v->off + (at - v->start));
+		iov[n].iov_len = chunk;
+		n++;
+		done += chunk;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	*covered = done;
+	return n == 0 ? -EFAULT : n;
+}

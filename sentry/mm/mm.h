@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * An application address space: its VMAs (the application's view), the
+ * memory file behind them, and the platform's address space that maps them.
+ *
+ * Every application pointer reaches the sentry through mm_copy_in,
+ * mm_copy_out, mm_copy_string_in or mm_iovecs, which check it against the
+ * VMAs and return -EFAULT for anything unmapped or protected: a bad pointer
+ * from the application is an error value, never a sentry crash.
+ */
+#ifndef MOAT_MM_MM_H
+#define MOAT_MM_MM_H
+
+#include "sentry/mm/memfile.h"
+#include "sentry/mm/vma.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct platform;
+struct platform_as;
+
+struct mm {
+	pthread_mutex_t lock;
+	int refs;
+	struct vma_set vmas;
+	struct memfile *mf;
+	struct platform *plat;
+	struct platform_as *as;
+	uint64_t limit;	    /* application addresses are below this */
+	uint64_t mmap_base; /* top-down mmap searches start here */
+	uint64_t start_brk, brk;
+	uint64_t stack_top;
+	uint64_t data_limit; /* RLIMIT_DATA for brk, bytes */
+};
+
+int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+
+/* The mmap family, with Linux's argument checks. Anonymous memory only. */
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+	     uint64_t flags, uint64_t pgoff_bytes);
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot);
+long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
+	       uint64_t flags, uint64_t new_addr);
+long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+long mm_brk(struct mm *mm, uint64_t addr);
+
+/*
+ * Map fresh anonymous memory at exactly [addr, addr+len) for the loader
+ * (which has already checked the range). flags are VMA_*.
+ */
+int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
+		 uint32_t flags);
+
+/*
+ * Write to application memory regardless of its protection (the loader
+ * filling read-only segments). -EFAULT where unmapped.
+ */
+int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
+/* Fill application memory from a host fd at offset, regardless of prot. */
+int mm_fill_from_fd(struct mm *mm, uint64_t addr, int fd, uint64_t off,
+		    size_t len);
+
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len);
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len);
+/*
+ * Copy a NUL-terminated string of at most max bytes (NUL included) into
+ * dst. Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL is found
+ * within max bytes.
+ */
+long mm_copy_string_in(struct mm *mm, char *dst, uint64_t src, size_t max);
+
+/*
+ * Translate [addr, addr+len) into host iovecs over the memory file, for I/O
+ * straight between a host fd and application memory. access is
+ * PROT_READ (the data will be read from the application) or PROT_WRITE.
+ * Stops at the first inaccessible byte: returns the number of iovecs and
+ * sets *covered to the bytes they cover, or -EFAULT if the very first byte
+ * is inaccessible (len > 0).
+ */
+int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
+	      struct iovec *iov, int max_iov, size_t *covered);
+
+#endif

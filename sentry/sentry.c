@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The sentry's boot: memory file and platform first (the platform forks
+ * its helpers while that is still allowed), then the sentry's own seccomp
+ * filter, then init's task thread.
+ */
+#include "sentry/sentry.h"
+
+#include "platform/platform.h"
+#include "sentry/kernel/filter.h"
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static void sigsys_handler(int sig, siginfo_t *si, void *uc)
+{
+	char buf[160];
+	char *name;
+	int n;
+
+	(void)sig;
+	name =
+	    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall);
+	n = snprintf(
+	    buf, sizeof(buf),
+	    "moat: sentry bug: forbidden host syscall %d (%s) at "
+	    "%#llx; stopping the sandbox\n",
+	    si->si_syscall, name ? name : "?",
+	    (unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
+	(void)!write(STDERR_FILENO, buf, n > 0 ? (size_t)n : 0);
+	_exit(125);
+}
+
+/* Donate the host's stdio to init as fds 0, 1 and 2. */
+static int donate_stdio(struct fdtable *fds)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+		struct file *f;
+		int copy;
+
+		if (flags < 0)
+			continue; /* closed on the host: closed inside */
+		copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (copy < 0)
+			return -errno;
+		f = hostfd_file_create(copy, (uint32_t)flags);
+		if (!f) {
+			close(copy);
+			return -ENOMEM;
+		}
+		if (fd_install_at(fds, f, fd, false, 3) < 0) {
+			file_put(f);
+			return -ENOMEM;
+		}
+		file_put(f);
+	}
+	return 0;
+}
+
+int sentry_main(const struct sentry_config *cfg)
+{
+	struct sigaction sa = {.sa_sigaction = sigsys_handler,
+			       .sa_flags = SA_SIGINFO};
+	static struct kernel k;
+	static struct task init;
+	const char *why = NULL;
+	int exe_fd, log_fd = -1, err, status;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGSYS, &sa, NULL);
+	if (cfg->debug_log) {
+		log_fd = open(cfg->debug_log,
+			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			fprintf(stderr, "moat: cannot open debug log %s: %s\n",
+				cfg->debug_log, strerror(errno));
+			return 125;
+		}
+		log_set_fd(log_fd, LOG_DEBUG);
+	}
+	exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
+	if (exe_fd < 0) {
+		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	if (access(cfg->path, X_OK) < 0) {
+		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
+		return 126;
+	}
+	k.opts.strace = cfg->strace;
+	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	err = kernel_init(&k, cfg->platform);
+	if (err) {
+		fprintf(stderr, "moat: cannot start the %s platform: %s\n",
+			cfg->platform, strerror(-err));
+		return 125;
+	}
+	init.files = fdtable_create();
+	if (!init.files || donate_stdio(init.files) < 0) {
+		fprintf(stderr, "moat: cannot set up stdio\n");
+		return 125;
+	}
+	err = sentry_install_filter();
+	if (err) {
+		fprintf(stderr,
+			"moat: cannot install the sentry's seccomp "
+			"filter: %s\n",
+			strerror(-err));
+		return 125;
+	}
+	err = kernel_start_init_exec(&k, &init, exe_fd, cfg->path, cfg->argv,
+				     cfg->envp, &why);
+	close(exe_fd);
+	if (err) {
+		fprintf(stderr, "moat: cannot run %s: %s%s%s\n", cfg->path,
+			why ? why : "", why ? ": " : "", strerror(-err));
+		return err == -ENOENT ? 127 : 126;
+	}
+	status = kernel_wait(&k);
+	if (status & 0x7f)
+		return 128 + (status & 0x7f);
+	return (status >> 8) & 0xff;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Starting a sandbox's sentry. */
+#ifndef MOAT_SENTRY_H
+#define MOAT_SENTRY_H
+
+#include <stdbool.h>
+
+struct sentry_config {
+	const char *platform;  /* "ptrace" */
+	const char *path;      /* the executable, as found on the host */
+	char *const *argv;     /* the application's argv */
+	char *const *envp;     /* its environment */
+	bool strace;	       /* --strace */
+	const char *debug_log; /* --debug-log FILE, or NULL */
+};
+
+/*
+ * Run the sandbox in this process (the sentry) and return the exit code
+ * for the caller to exit with: the application's exit status, 128+N when a
+ * signal N killed it, 126/127 when it could not be started (as a shell).
+ */
+int sentry_main(const struct sentry_config *cfg);
+
+#endif

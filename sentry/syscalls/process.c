@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Process-wide state: exit, thread ids, arch_prctl, resource limits and
+ * scheduling (kernel/exit.c, kernel/sys.c, arch/x86/kernel/process_64.c,
+ * kernel/sched/core.c).
+ */
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+SYSCALL(exit)
+{
+	/* One thread per group for now: the thread's exit ends the group. */
+	task_exit_group(t, (int)((a[0] & 0xff) << 8));
+	return 0;
+}
+
+SYSCALL(exit_group)
+{
+	task_exit_group(t, (int)((a[0] & 0xff) << 8));
+	return 0;
+}
+
+SYSCALL(arch_prctl)
+{
+	uint64_t v;
+
+	switch (a[0]) {
+	case ABI_ARCH_SET_FS:
+	case ABI_ARCH_SET_GS:
+		if (a[1] >= ABI_TASK_SIZE)
+			return -EPERM;
+		if (a[0] == ABI_ARCH_SET_FS)
+			t->regs.fs_base = a[1];
+		else
+			t->regs.gs_base = a[1];
+		return 0;
+	case ABI_ARCH_GET_FS:
+	case ABI_ARCH_GET_GS:
+		v = a[0] == ABI_ARCH_GET_FS ? t->regs.fs_base : t->regs.gs_base;
+		return mm_copy_out(t->mm, a[1], &v, sizeof(v));
+	case ABI_ARCH_GET_CPUID:
+		return 1; /* cpuid is not faulting */
+	case ABI_ARCH_SET_CPUID:
+		return -ENODEV; /* no cpuid faulting in the sandbox */
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL(set_tid_address)
+{
+	t->clear_child_tid = a[0];
+	return t->tid;
+}
+
+SYSCALL(set_robust_list)
+{
+	if (a[1] != ABI_ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	t->robust_list = a[0];
+	t->robust_len = a[1];
+	return 0;
+}
+
+SYSCALL(get_robust_list)
+{
+	uint64_t head = t->robust_list, len = ABI_ROBUST_LIST_HEAD_SIZE;
+	int pid = (int)a[0];
+	int err;
+
+	if (pid != 0 && pid != t->tid)
+		return -ESRCH;
+	err = mm_copy_out(t->mm, a[2], &len, sizeof(len));
+	if (err)
+		return err;
+	return mm_copy_out(t->mm, a[1], &head, sizeof(head));
+}
+
+SYSCALL(getpid)
+{
+	return t->tg->tgid;
+}
+
+SYSCALL(getppid)
+{
+	return t->tg->ppid;
+}
+
+SYSCALL(gettid)
+{
+	return t->tid;
+}
+
+SYSCALL(umask)
+{
+	struct thread_group *tg = t->tg;
+	uint32_t old;
+
+	pthread_mutex_lock(&tg->lock);
+	old = tg->umask;
+	tg->umask = a[0] & 0777;
+	pthread_mutex_unlock(&tg->lock);
+	return old;
+}
+
+/* The checks of do_prlimit. */
+static long do_prlimit(struct task *t, unsigned int resource,
+		       const struct abi_rlimit *new, struct abi_rlimit *old)
+{
+	struct thread_group *tg = t->tg;
+	struct abi_rlimit *rl;
+	long ret = 0;
+
+	if (resource >= ABI_RLIM_NLIMITS)
+		return -EINVAL;
+	if (new) {
+		if (new->rlim_cur > new->rlim_max)
+			return -EINVAL;
+		if (resource == ABI_RLIMIT_NOFILE &&
+		    new->rlim_max > ABI_NR_OPEN)
+			return -EPERM;
+	}
+	pthread_mutex_lock(&tg->lock);
+	rl = &tg->rlim[resource];
+	if (new &&new->rlim_max > rl->rlim_max &&
+	    !creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE))
+		ret = -EPERM;
+	if (!ret && old)
+		*old = *rl;
+	if (!ret && new) {
+		*rl = *new;
+		if (resource == ABI_RLIMIT_DATA)
+			t->mm->data_limit = new->rlim_cur;
+	}
+	pthread_mutex_unlock(&tg->lock);
+	return ret;
+}
+
+SYSCALL(prlimit64)
+{
+	int pid = (int)a[0];
+	struct abi_rlimit new, old;
+	long ret;
+
+	if (pid != 0 && pid != t->tg->tgid)
+		return -ESRCH;
+	if (a[2]) {
+		ret = mm_copy_in(t->mm, &new, a[2], sizeof(new));
+		if (ret)
+			return ret;
+	}
+	ret = do_prlimit(t, (unsigned int)a[1], a[2] ? &new : NULL,
+			 a[3] ? &old : NULL);
+	if (ret)
+		return ret;
+	if (a[3])
+		return mm_copy_out(t->mm, a[3], &old, sizeof(old));
+	return 0;
+}
+
+SYSCALL(getrlimit)
+{
+	struct abi_rlimit old;
+	long ret;
+
+	ret = do_prlimit(t, (unsigned int)a[0], NULL, &old);
+	if (ret)
+		return ret;
+	return mm_copy_out(t->mm, a[1], &old, sizeof(old));
+}
+
+SYSCALL(setrlimit)
+{
+	struct abi_rlimit new;
+	long ret;
+
+	ret = mm_copy_in(t->mm, &new, a[1], sizeof(new));
+	if (ret)
+		return ret;
+	return do_prlimit(t, (unsigned int)a[0], &new, NULL);
+}
+
+SYSCALL(sched_getaffinity)
+{
+	uint8_t mask[1024];
+	uint64_t len = a[1];
+	long n;
+
+	if ((int)a[0] != 0 && (int)a[0] != t->tid)
+		return -ESRCH;
+	/* The host applies Linux's own checks on len (EINVAL). */
+	n = syscall(SYS_sched_getaffinity, 0,
+		    len > sizeof(mask) ? sizeof(mask) : len, mask);
+	if (n < 0)
+		return -errno;
+	return mm_copy_out(t->mm, a[2], mask, (size_t)n) ?: n;
+}
+
+SYSCALL(sched_yield)
+{
+	sched_yield();
+	return 0;
+}

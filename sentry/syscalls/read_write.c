@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+/* read, write and their vector and positional forms (fs/read_write.c). */
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/*
+ * Copy in and check an application iovec array, as import_iovec does:
+ * EINVAL for a bad count or a negative length, EFAULT for an unreadable
+ * array or a buffer outside the user range; the total is capped at
+ * MAX_RW_COUNT by shortening the last buffers.
+ */
+static int import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
+			struct abi_iovec *iov)
+{
+	uint64_t total = 0;
+	int err;
+
+	err = mm_copy_in(t->mm, iov, uiov, cnt * sizeof(*iov));
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < cnt; i++) {
+		if ((int64_t)iov[i].iov_len < 0)
+			return -EINVAL;
+		if (!user_access_ok(iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+		if (iov[i].iov_len > MAX_RW_COUNT - total)
+			iov[i].iov_len = MAX_RW_COUNT - total;
+		total += iov[i].iov_len;
+	}
+	return 0;
+}
+
+/* Position: the file's own offset, or NULL where the file has none. */
+static bool file_has_pos(struct file *f)
+{
+	return f->ops->seekable && !f->stream;
+}
+
+static bool rw_mode_ok(struct file *f, bool write)
+{
+	return write ? file_writable(f) : file_readable(f);
+}
+
+/* The transfer itself, once every argument has been checked. */
+static ssize_t do_rw(struct task *t, struct file *f,
+		     const struct abi_iovec *iov, int cnt, bool write,
+		     int64_t *pos)
+{
+	ssize_t ret;
+
+	if (!(write ? f->ops->write : f->ops->read))
+		return -EINVAL;
+	if (pos)
+		return write ? f->ops->write(f, t, iov, cnt, pos)
+			     : f->ops->read(f, t, iov, cnt, pos);
+	if (!file_has_pos(f))
+		return write ? f->ops->write(f, t, iov, cnt, NULL)
+			     : f->ops->read(f, t, iov, cnt, NULL);
+	pthread_mutex_lock(&f->pos_lock);
+	ret = write ? f->ops->write(f, t, iov, cnt, &f->pos)
+		    : f->ops->read(f, t, iov, cnt, &f->pos);
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+/*
+ * The checks in Linux's order: a negative offset (EINVAL), the fd (EBADF),
+ * positional I/O on an unseekable file (ESPIPE), then the access mode.
+ */
+static struct file *rw_file(struct task *t, int fd, int64_t *pos, long *err)
+{
+	struct file *f;
+
+	*err = 0;
+	if (pos && *pos < 0) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	f = fd_get(t->files, fd);
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (pos && (!f->ops->seekable || !f->ops->seekable(f))) {
+		file_put(f);
+		*err = -ESPIPE;
+		return NULL;
+	}
+	return f;
+}
+
+static long rw_single(struct task *t, const uint64_t *a, bool write,
+		      int64_t *pos)
+{
+	struct abi_iovec iov = {a[1], a[2]};
+	struct file *f;
+	long ret;
+
+	f = rw_file(t, (int)a[0], pos, &ret);
+	if (!f)
+		return ret;
+	if (!rw_mode_ok(f, write))
+		ret = -EBADF;
+	else if (!user_access_ok(iov.iov_base, iov.iov_len))
+		ret = -EFAULT;
+	else {
+		if (iov.iov_len > MAX_RW_COUNT)
+			iov.iov_len = MAX_RW_COUNT;
+		ret = do_rw(t, f, &iov, 1, write, pos);
+	}
+	file_put(f);
+	return ret;
+}
+
+static long rw_vector(struct task *t, int fd, uint64_t uiov, uint64_t cnt,
+		      bool write, int64_t *pos)
+{
+	struct abi_iovec stack_iov[8];
+	struct abi_iovec *iov = stack_iov;
+	struct file *f;
+	long ret;
+
+	f = rw_file(t, fd, pos, &ret);
+	if (!f)
+		return ret;
+	if ((int)cnt < 0 || cnt > ABI_IOV_MAX) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (cnt > ARRAY_SIZE(stack_iov)) {
+		iov = malloc(cnt * sizeof(*iov));
+		if (!iov) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	ret = import_iovec(t, uiov, cnt, iov);
+	if (!ret && !rw_mode_ok(f, write))
+		ret = -EBADF;
+	if (!ret && cnt > 0)
+		ret = do_rw(t, f, iov, (int)cnt, write, pos);
+	if (iov != stack_iov)
+		free(iov);
+out:
+	file_put(f);
+	return ret;
+}
+SYSCALL(read)
+{
+	return rw_single(t, a, false, NULL);
+}
+
+SYSCALL(write)
+{
+	return rw_single(t, a, true, NULL);
+}
+
+SYSCALL(pread64)
+{
+	int64_t pos = (int64_t)a[3];
+
+	return rw_single(t, a, false, &pos);
+}
+
+SYSCALL(pwrite64)
+{
+	int64_t pos = (int64_t)a[3];
+
+	return rw_single(t, a, true, &pos);
+}
+
+SYSCALL(readv)
+{
+	return rw_vector(t, (int)a[0], a[1], a[2], false, NULL);
+}
+
+SYSCALL(writev)
+{
+	return rw_vector(t, (int)a[0], a[1], a[2], true, NULL);
+}
+
+SYSCALL(preadv)
+{
+	int64_t pos = (int64_t)a[3];
+
+	return rw_vector(t, (int)a[0], a[1], a[2], false, &pos);
+}
+
+SYSCALL(pwritev)
+{
+	int64_t pos = (int64_t)a[3];
+
+	return rw_vector(t, (int)a[0], a[1], a[2], true, &pos);
+}

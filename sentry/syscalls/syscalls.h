@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sentry's syscall table and its handlers. Handlers take the task and
+ * the six raw argument registers and return a value or -errno; restartable
+ * interruptions return the kernel's ERESTART* codes.
+ */
+#ifndef MOAT_SYSCALLS_H
+#define MOAT_SYSCALLS_H
+
+#include "abi/syscall_table.h"
+
+#include <stdint.h>
+
+struct task;
+
+typedef long (*syscall_fn)(struct task *t, const uint64_t *a);
+
+enum syscall_support {
+	SYSCALL_UNSUPPORTED = 0, /* returns -ENOSYS */
+	SYSCALL_FULL,		 /* as Linux */
+	SYSCALL_PARTIAL,	 /* works, with the deviations in note */
+};
+
+struct syscall_entry {
+	syscall_fn fn;
+	uint8_t support;
+	const char *note;
+};
+
+extern const struct syscall_entry syscall_table[ABI_NR_SYSCALLS];
+
+/* Run syscall nr for t with args a; logs unimplemented calls once. */
+long syscall_dispatch(struct task *t, long nr, const uint64_t *a);
+
+/* --strace: print one call with its arguments and result. */
+void strace_syscall(struct task *t, long nr, const uint64_t *a, long ret);
+
+/* Check that [addr, addr+len) lies in the user address range. */
+static inline int user_access_ok(uint64_t addr, uint64_t len)
+{
+	return len <= 0x7ffffffff000UL && addr <= 0x7ffffffff000UL - len;
+}
+
+/* Largest single read or write, as Linux's MAX_RW_COUNT. */
+#define MAX_RW_COUNT 0x7ffff000UL
+
+#define SYSCALL(name)                                                          \
+	long sys_##name(struct task *t __attribute__((unused)),                \
+			const uint64_t *a __attribute__((unused)))
+
+/* read_write.c */
+SYSCALL(read);
+SYSCALL(write);
+SYSCALL(readv);
+SYSCALL(writev);
+SYSCALL(pread64);
+SYSCALL(pwrite64);
+SYSCALL(preadv);
+SYSCALL(pwritev);
+/* fd.c */
+SYSCALL(close);
+SYSCALL(dup);
+SYSCALL(dup2);
+SYSCALL(dup3);
+SYSCALL(fcntl);
+SYSCALL(ioctl);
+SYSCALL(fstat);
+SYSCALL(newfstatat);
+/* mmap.c */
+SYSCALL(mmap);
+SYSCALL(munmap);
+SYSCALL(mprotect);
+SYSCALL(mremap);
+SYSCALL(madvise);
+SYSCALL(brk);
+/* process.c */
+SYSCALL(exit);
+SYSCALL(exit_group);
+SYSCALL(arch_prctl);
+SYSCALL(set_tid_address);
+SYSCALL(set_robust_list);
+SYSCALL(get_robust_list);
+SYSCALL(getpid);
+SYSCALL(getppid);
+SYSCALL(gettid);
+SYSCALL(umask);
+SYSCALL(prlimit64);
+SYSCALL(getrlimit);
+SYSCALL(setrlimit);
+SYSCALL(sched_getaffinity);
+SYSCALL(sched_yield);
+/* sys.c */
+SYSCALL(uname);
+SYSCALL(sysinfo);
+SYSCALL(getrandom);
+/* cred.c */
+SYSCALL(getuid);
+SYSCALL(geteuid);
+SYSCALL(getgid);
+SYSCALL(getegid);
+SYSCALL(setuid);
+SYSCALL(setgid);
+SYSCALL(setreuid);
+SYSCALL(setregid);
+SYSCALL(setresuid);
+SYSCALL(setresgid);
+SYSCALL(getresuid);
+SYSCALL(getresgid);
+SYSCALL(setfsuid);
+SYSCALL(setfsgid);
+SYSCALL(getgroups);
+SYSCALL(setgroups);
+/* time.c */
+SYSCALL(clock_gettime);
+SYSCALL(clock_getres);
+SYSCALL(gettimeofday);
+SYSCALL(time);
+SYSCALL(nanosleep);
+SYSCALL(clock_nanosleep);
+/* signal.c */
+SYSCALL(rt_sigaction);
+SYSCALL(rt_sigprocmask);
+
+#endif

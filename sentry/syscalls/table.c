@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The syscall table: one entry per x86-64 number, with its handler, how
+ * completely it is implemented and a note on deviations. A number without
+ * a handler returns -ENOSYS and is logged once by name. `moat syscalls`
+ * prints this table; the README's list is generated from it.
+ */
+#include "sentry/syscalls/syscalls.h"
+
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
+
+#include <asm/unistd_64.h>
+#include <errno.h>
+
+#define FULL(name)	    [__NR_##name] = {sys_##name, SYSCALL_FULL, NULL}
+#define PARTIAL(name, note) [__NR_##name] = {sys_##name, SYSCALL_PARTIAL, note}
+
+const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
+    PARTIAL(read, "host stdio files only until the VFS lands"),
+    PARTIAL(write, "host stdio files only until the VFS lands"),
+    PARTIAL(readv, "host stdio files only until the VFS lands"),
+    PARTIAL(writev, "host stdio files only until the VFS lands"),
+    PARTIAL(pread64, "host stdio files only until the VFS lands"),
+    PARTIAL(pwrite64, "host stdio files only until the VFS lands"),
+    PARTIAL(preadv, "host stdio files only until the VFS lands"),
+    PARTIAL(pwritev, "host stdio files only until the VFS lands"),
+    FULL(close),
+    FULL(dup),
+    FULL(dup2),
+    FULL(dup3),
+    PARTIAL(fcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, "
+		   "F_SETFL; others EINVAL"),
+    PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
+		   "TIOCGWINSZ"),
+    FULL(fstat),
+    PARTIAL(newfstatat, "AT_EMPTY_PATH only until the VFS lands"),
+    PARTIAL(mmap, "anonymous mappings only until the VFS lands"),
+    FULL(munmap),
+    PARTIAL(mprotect, "a range with a hole fails before changing anything"),
+    FULL(mremap),
+    FULL(madvise),
+    FULL(brk),
+    FULL(exit),
+    FULL(exit_group),
+    PARTIAL(arch_prctl, "ARCH_SET_CPUID is refused"),
+    FULL(set_tid_address),
+    FULL(set_robust_list),
+    FULL(get_robust_list),
+    FULL(getpid),
+    FULL(getppid),
+    FULL(gettid),
+    FULL(umask),
+    PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA enforced"),
+    PARTIAL(getrlimit, "see prlimit64"),
+    PARTIAL(setrlimit, "see prlimit64"),
+    FULL(sched_getaffinity),
+    FULL(sched_yield),
+    FULL(uname),
+    FULL(sysinfo),
+    FULL(getrandom),
+    FULL(getuid),
+    FULL(geteuid),
+    FULL(getgid),
+    FULL(getegid),
+    FULL(setuid),
+    FULL(setgid),
+    FULL(setreuid),
+    FULL(setregid),
+    FULL(setresuid),
+    FULL(setresgid),
+    FULL(getresuid),
+    FULL(getresgid),
+    FULL(setfsuid),
+    FULL(setfsgid),
+    FULL(getgroups),
+    FULL(setgroups),
+    PARTIAL(clock_gettime, "other processes' CPU clocks are EINVAL"),
+    PARTIAL(clock_getres, "other processes' CPU clocks are EINVAL"),
+    FULL(gettimeofday),
+    FULL(time),
+    PARTIAL(nanosleep, "not interruptible by signals yet"),
+    PARTIAL(clock_nanosleep, "not interruptible by signals yet"),
+    PARTIAL(rt_sigaction, "recorded; signals are not delivered yet"),
+    PARTIAL(rt_sigprocmask, "recorded; signals are not delivered yet"),
+};
+
+static uint64_t logged[(ABI_NR_SYSCALLS + 63) / 64];
+
+long syscall_dispatch(struct task *t, long nr, const uint64_t *a)
+{
+	const struct abi_syscall *abi;
+
+	if (nr >= 0 && nr < ABI_NR_SYSCALLS && syscall_table[nr].fn)
+		return syscall_table[nr].fn(t, a);
+	if (nr >= 0 && nr < ABI_NR_SYSCALLS) {
+		uint64_t bit = 1ULL << (nr % 64);
+
+		if (!(__atomic_fetch_or(&logged[nr / 64], bit,
+					__ATOMIC_RELAXED) &
+		      bit)) {
+			abi = abi_syscall(nr);
+			log_warn("unimplemented syscall %ld (%s)", nr,
+				 abi ? abi->name : "unassigned");
+		}
+	} else {
+		log_warn_once("syscall number out of range (%ld)", nr);
+	}
+	return -ENOSYS;
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Open file descriptions and fd tables. */
+#include "sentry/vfs/file.h"
+
+#include "sentry/kernel/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void file_init(struct file *f, const struct file_ops *ops, uint32_t flags)
+{
+	f->refs = 1;
+	f->ops = ops;
+	f->flags = flags;
+	f->pos = 0;
+	pthread_mutex_init(&f->pos_lock, NULL);
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		f->ops->release(f);
+}
+
+struct fdtable *fdtable_create(void)
+{
+	struct fdtable *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	t->refs = 1;
+	return t;
+}
+
+void fdtable_put(struct fdtable *t)
+{
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (int i = 0; i < t->cap; i++)
+		file_put(t->fds[i].file);
+	free(t->fds);
+	free(t);
+}
+
+static int grow(struct fdtable *t, int need)
+{
+	struct fd_entry *p;
+	int cap = t->cap ? t->cap : 64;
+
+	while (cap <= need)
+		cap *= 2;
+	if (cap <= t->cap)
+		return 0;
+	p = realloc(t->fds, (size_t)cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memset(p + t->cap, 0, (size_t)(cap - t->cap) * sizeof(*p));
+	t->fds = p;
+	t->cap = cap;
+	return 0;
+}
+
+int fd_alloc(struct fdtable *t, struct file *f, bool cloexec, int min_fd,
+	     uint64_t limit)
+{
+	int fd;
+
+	if (min_fd < 0)
+		return -EINVAL;
+	if ((uint64_t)min_fd >= limit)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	for (fd = min_fd; fd < t->cap && t->fds[fd].file; fd++)
+		;
+	if ((uint64_t)fd >= limit) {
+		fd = -EMFILE;
+	} else if (grow(t, fd) < 0) {
+		fd = -ENOMEM;
+	} else {
+		file_get(f);
+		t->fds[fd] = (struct fd_entry){f, cloexec};
+	}
+	pthread_mutex_unlock(&t->lock);
+	return fd;
+}
+
+int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec,
+		  uint64_t limit)
+{
+	struct file *old = NULL;
+
+	if (fd < 0 || (uint64_t)fd >= limit)
+		return -EBADF;
+	pthread_mutex_lock(&t->lock);
+	if (grow(t, fd) < 0) {
+		pthread_mutex_unlock(&t->lock);
+		return -ENOMEM;
+	}
+	old = t->fds[fd].file;
+	file_get(f);
+	t->fds[fd] = (struct fd_entry){f, cloexec};
+	pthread_mutex_unlock(&t->lock);
+	file_put(old);
+	return fd;
+}
+
+struct file *fd_get(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	if (fd >= 0 && fd < t->cap && t->fds[fd].file) {
+		f = t->fds[fd].file;
+		file_get(f);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return f;
+}
+
+int fd_close(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	if (fd >= 0 && fd < t->cap) {
+		f = t->fds[fd].file;
+		t->fds[fd] = (struct fd_entry){NULL, false};
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+int fd_get_cloexec(struct fdtable *t, int fd)
+{
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&t->lock);
+	if (fd >= 0 && fd < t->cap && t->fds[fd].file)
+		ret = t->fds[fd].cloexec;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int fd_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&t->lock);
+	if (fd >= 0 && fd < t->cap && t->fds[fd].file) {
+		t->fds[fd].cloexec = on;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Open file descriptions and per-process fd tables.
+ *
+ * A struct file is shared by every fd that dup() or fork() made from the
+ * same open(): its offset and status flags are shared, FD_CLOEXEC is not.
+ */
+#ifndef MOAT_VFS_FILE_H
+#define MOAT_VFS_FILE_H
+
+#include "abi/linux.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct task;
+struct file;
+
+struct file_ops {
+	/*
+	 * Read into / write from the application's iovecs (already checked:
+	 * iovcnt in range, lengths capped). pos is the offset to use and
+	 * advance, or NULL for a stream. Return bytes transferred or -errno;
+	 * -EFAULT only when nothing was transferred.
+	 */
+	ssize_t (*read)(struct file *f, struct task *t,
+			const struct abi_iovec *iov, int iovcnt, int64_t *pos);
+	ssize_t (*write)(struct file *f, struct task *t,
+			 const struct abi_iovec *iov, int iovcnt, int64_t *pos);
+	/* ioctl; NULL means -ENOTTY. */
+	long (*ioctl)(struct file *f, struct task *t, unsigned int cmd,
+		      uint64_t arg);
+	/* fstat; required. */
+	int (*stat)(struct file *f, struct abi_stat *st);
+	/* Status flags changed (O_NONBLOCK, O_APPEND...); NULL: just record. */
+	int (*setfl)(struct file *f, uint32_t flags);
+	/* Positional I/O allowed (pread and friends)? NULL: -ESPIPE. */
+	bool (*seekable)(struct file *f);
+	/* Last reference dropped. */
+	void (*release)(struct file *f);
+};
+
+struct file {
+	int refs;
+	const struct file_ops *ops;
+	uint32_t flags; /* O_ACCMODE and status flags */
+	bool stream;	/* no offset of ours (pipes, host fds) */
+	pthread_mutex_t pos_lock;
+	int64_t pos;
+};
+
+void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+static inline bool file_readable(const struct file *f)
+{
+	return (f->flags & ABI_O_ACCMODE) != ABI_O_WRONLY;
+}
+
+static inline bool file_writable(const struct file *f)
+{
+	return (f->flags & ABI_O_ACCMODE) != ABI_O_RDONLY;
+}
+
+struct fd_entry {
+	struct file *file;
+	bool cloexec;
+};
+
+struct fdtable {
+	pthread_mutex_t lock;
+	int refs;
+	int cap;
+	struct fd_entry *fds;
+};
+
+struct fdtable *fdtable_create(void);
+void fdtable_put(struct fdtable *t);
+
+/*
+ * Install f (taking a reference) at the lowest free fd >= min_fd that is
+ * below limit (RLIMIT_NOFILE). Returns the fd, -EMFILE or -EINVAL.
+ */
+int fd_alloc(struct fdtable *t, struct file *f, bool cloexec, int min_fd,
+	     uint64_t limit);
+/* Install f at exactly fd, closing what was there. Returns fd or -errno. */
+int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec,
+		  uint64_t limit);
+/* The file at fd with a reference taken, or NULL. */
+struct file *fd_get(struct fdtable *t, int fd);
+/* Close fd: 0 or -EBADF. */
+int fd_close(struct fdtable *t, int fd);
+/* FD_CLOEXEC: get (0/1 or -EBADF) and set (0 or -EBADF). */
+int fd_get_cloexec(struct fdtable *t, int fd);
+int fd_set_cloexec(struct fdtable *t, int fd, bool on);
+
+/* A file over a host fd the sentry holds (donated stdio). Takes hostfd. */
+struct file *hostfd_file_create(int hostfd, uint32_t flags);
+
+#endif

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat: the command line. `moat run -- PROGRAM ARGS...` starts a sandbox:
+ * this process forks the sentry, forwards termination signals to it and
+ * exits with the application's status.
+ */
+#include "abi/syscall_table.h"
+#include "sentry/kernel/filter.h"
+#include "sentry/sentry.h"
+#include "sentry/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MOAT_VERSION "0.1.0"
+
+extern char **environ;
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "Usage: moat [--help] [--version] COMMAND [ARGS...]\n"
+	    "\n"
+	    "moat runs Linux programs in a sandbox: a user-space kernel (the\n"
+	    "sentry) implements every system call they make.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  run [OPTIONS] -- PROGRAM [ARGS...]\n"
+	    "                 run PROGRAM in a new sandbox\n"
+	    "  syscalls [--markdown]\n"
+	    "                 list every x86-64 syscall and how far moat\n"
+	    "                 implements it\n"
+	    "  help           show this help ('moat run --help' for run)\n"
+	    "\n"
+	    "Global options:\n"
+	    "  -h, --help     show this help\n"
+	    "  --version      print moat's version\n");
+}
+
+static void run_usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "Usage: moat run [OPTIONS] -- PROGRAM [ARGS...]\n"
+	    "\n"
+	    "Run PROGRAM in a new sandbox and exit with its exit status\n"
+	    "(128+N if signal N killed it; 126 if it could not be run, 127\n"
+	    "if it was not found; 125 if the sandbox itself failed).\n"
+	    "PROGRAM without a '/' is looked up in $PATH. The sandbox gets\n"
+	    "this process's environment and stdio.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --platform=NAME     how application code runs: ptrace\n"
+	    "                      (default: ptrace)\n"
+	    "  --strace            print each syscall the application makes,\n"
+	    "                      with decoded arguments and result, to "
+	    "stderr\n"
+	    "  --debug-log=FILE    append the sentry's debug log to FILE\n"
+	    "  --stats             print the sentry's peak memory and run "
+	    "time\n"
+	    "                      to stderr at exit\n"
+	    "  --print-seccomp     print the sentry's host-syscall allow-list\n"
+	    "                      and exit\n"
+	    "  -h, --help          show this help\n");
+}
+
+/* Find prog on $PATH as execvp would; returns a malloc'd path or NULL. */
+static char *find_program(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	const char *p;
+
+	if (strchr(prog, '/'))
+		return strdup(prog);
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = strchr(p, ':') + 1) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct stat st;
+
+		if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, p,
+			     len ? "/" : "", prog) < (int)sizeof(buf) &&
+		    stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0)
+			return strdup(buf);
+		if (!end)
+			break;
+	}
+	return NULL;
+}
+
+static pid_t sentry_pid;
+
+static void forward_signal(int sig)
+{
+	if (sentry_pid > 0)
+		kill(sentry_pid, sig);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum {
+		OPT_PLATFORM = 256,
+		OPT_STRACE,
+		OPT_DEBUG_LOG,
+		OPT_STATS,
+		OPT_PRINT_SECCOMP
+	};
+	static const struct option opts[] = {
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
+	    {"strace", no_argument, NULL, OPT_STRACE},
+	    {"debug-log", required_argument, NULL, OPT_DEBUG_LOG},
+	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct sentry_config cfg = {.platform = "ptrace", .envp = environ};
+	struct timespec t0, t1;
+	struct rusage ru;
+	bool stats = false;
+	int c, status;
+	char *path;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			cfg.platform = optarg;
+			break;
+		case OPT_STRACE:
+			cfg.strace = true;
+			break;
+		case OPT_DEBUG_LOG:
+			cfg.debug_log = optarg;
+			break;
+		case OPT_STATS:
+			stats = true;
+			break;
+		case OPT_PRINT_SECCOMP:
+			sentry_print_filter(stdout);
+			return 0;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "moat run: see 'moat run --help'\n");
+			return 125;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "moat run: no program given; usage: moat run "
+				"[OPTIONS] -- PROGRAM [ARGS...]\n");
+		return 125;
+	}
+	if (strcmp(cfg.platform, "ptrace") != 0) {
+		fprintf(stderr,
+			"moat run: unknown platform '%s'; available: ptrace\n",
+			cfg.platform);
+		return 125;
+	}
+	path = find_program(argv[optind]);
+	if (!path) {
+		fprintf(stderr, "moat: %s: command not found in $PATH\n",
+			argv[optind]);
+		return 127;
+	}
+	cfg.path = path;
+	cfg.argv = &argv[optind];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fflush(NULL);
+	sentry_pid = fork();
+	if (sentry_pid < 0) {
+		fprintf(stderr, "moat: cannot start the sentry: %s\n",
+			strerror(errno));
+		return 125;
+	}
+	if (sentry_pid == 0) {
+		int code = sentry_main(&cfg);
+
+		fflush(NULL);
+		_exit(code);
+	}
+	signal(SIGINT, forward_signal);
+	signal(SIGTERM, forward_signal);
+	signal(SIGHUP, forward_signal);
+	signal(SIGQUIT, forward_signal);
+	while (wait4(sentry_pid, &status, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "moat: lost the sentry: %s\n",
+				strerror(errno));
+			return 125;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (stats)
+		fprintf(stderr, "moat: sentry peak RSS %ld KiB, wall %.3f ms\n",
+			ru.ru_maxrss,
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	free(path);
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+		    sig == SIGQUIT || sig == SIGKILL)
+			return 128 + sig;
+		fprintf(stderr, "moat: the sentry died with signal %d (%s)\n",
+			sig, strsignal(sig));
+		return 125;
+	}
+	return WEXITSTATUS(status);
+}
+
+static const char *support_name(int s)
+{
+	switch (s) {
+	case SYSCALL_FULL:
+		return "full";
+	case SYSCALL_PARTIAL:
+		return "partial";
+	default:
+		return "ENOSYS";
+	}
+}
+
+static int cmd_syscalls(int argc, char **argv)
+{
+	bool md = argc > 1 && strcmp(argv[1], "--markdown") == 0;
+	int counts[3] = {0, 0, 0};
+
+	if (argc > 1 && !md) {
+		fprintf(stderr,
+			"moat syscalls: unknown option '%s'; usage: "
+			"moat syscalls [--markdown]\n",
+			argv[1]);
+		return 2;
+	}
+	for (long nr = 0; nr < ABI_NR_SYSCALLS; nr++) {
+		const struct abi_syscall *s = abi_syscall(nr);
+
+		if (s)
+			counts[syscall_table[nr].fn ? syscall_table[nr].support
+						    : 0]++;
+	}
+	if (md)
+		printf("%d of %d x86-64 syscalls are implemented (%d fully, "
+		       "%d partially); the rest return ENOSYS.\n\n"
+		       "| nr | syscall | support | note |\n"
+		       "|---:|---|---|---|\n",
+		       counts[1] + counts[2], counts[0] + counts[1] + counts[2],
+		       counts[1], counts[2]);
+	for (long nr = 0; nr < ABI_NR_SYSCALLS; nr++) {
+		const struct abi_syscall *s = abi_syscall(nr);
+		const struct syscall_entry *e = &syscall_table[nr];
+		int sup = e->fn ? e->support : SYSCALL_UNSUPPORTED;
+
+		if (!s)
+			continue;
+		if (md) {
+			if (sup != SYSCALL_UNSUPPORTED)
+				printf("| %ld | %s | %s | %s |\n", nr, s->name,
+				       support_name(sup),
+				       e->note ? e->note : "");
+		} else {
+			printf("%3ld %-24s %-8s %s\n", nr, s->name,
+			       support_name(sup), e->note ? e->note : "");
+		}
+	}
+	if (md) {
+		bool first = true;
+
+		printf("\nReturning ENOSYS: ");
+		for (long nr = 0; nr < ABI_NR_SYSCALLS; nr++) {
+			const struct abi_syscall *s = abi_syscall(nr);
+
+			if (s && !syscall_table[nr].fn) {
+				printf("%s%s", first ? "" : ", ", s->name);
+				first = false;
+			}
+		}
+		printf(".\n");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("moat %s\n", MOAT_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "syscalls") == 0)
+		return cmd_syscalls(argc - 1, argv + 1);
+	fprintf(stderr,
+		"moat: unknown command '%s'; run 'moat --help' for the "
+		"list of commands\n",
+		argv[1]);
+	return 2;
+}
