@@ -75,6 +75,7 @@ int sentry_main(const struct sentry_config *cfg)
 	static struct kernel k;
 	static struct task init;
 	const char *why = NULL;
+	struct task_start *st;
 	int exe_fd, log_fd = -1, err, status;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -89,6 +90,15 @@ int sentry_main(const struct sentry_config *cfg)
 		}
 		log_set_fd(log_fd, LOG_DEBUG);
 	}
+	k.opts.strace = cfg->strace;
+	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	/* The platform first: its helper processes start in parallel. */
+	err = kernel_init(&k, cfg->platform);
+	if (err) {
+		fprintf(stderr, "moat: cannot start the %s platform: %s\n",
+			cfg->platform, strerror(-err));
+		return 125;
+	}
 	exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
 	if (exe_fd < 0) {
 		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
@@ -98,17 +108,17 @@ int sentry_main(const struct sentry_config *cfg)
 		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
 		return 126;
 	}
-	k.opts.strace = cfg->strace;
-	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	err = kernel_init(&k, cfg->platform);
-	if (err) {
-		fprintf(stderr, "moat: cannot start the %s platform: %s\n",
-			cfg->platform, strerror(-err));
-		return 125;
-	}
 	init.files = fdtable_create();
 	if (!init.files || donate_stdio(init.files) < 0) {
 		fprintf(stderr, "moat: cannot set up stdio\n");
+		return 125;
+	}
+	log_debug("boot: kernel and platform ready");
+	/* init loads while the filter goes in; it runs only after. */
+	st = kernel_prepare_init(&k, &init, exe_fd, cfg->path, cfg->argv,
+				 cfg->envp);
+	if (!st) {
+		fprintf(stderr, "moat: out of memory\n");
 		return 125;
 	}
 	err = sentry_install_filter();
@@ -119,15 +129,17 @@ int sentry_main(const struct sentry_config *cfg)
 			strerror(-err));
 		return 125;
 	}
-	err = kernel_start_init_exec(&k, &init, exe_fd, cfg->path, cfg->argv,
-				     cfg->envp, &why);
+	log_debug("boot: filter installed");
+	err = kernel_start_init(st, &why);
 	close(exe_fd);
 	if (err) {
 		fprintf(stderr, "moat: cannot run %s: %s%s%s\n", cfg->path,
 			why ? why : "", why ? ": " : "", strerror(-err));
 		return err == -ENOENT ? 127 : 126;
 	}
+	log_debug("boot: init running");
 	status = kernel_wait(&k);
+	log_debug("init exited with status %#x", status);
 	if (status & 0x7f)
 		return 128 + (status & 0x7f);
 	return (status >> 8) & 0xff;

@@ -4,11 +4,13 @@
  *
  * Each address space is a stub process (stub.c). Stubs are forked by a
  * factory process that the platform starts before the sentry installs its
- * seccomp filter, so the sentry itself never needs fork or execve: the
- * factory forks, the child execs the sealed stub image from a memfd, and
- * the stub stops itself; the sentry thread that asked then attaches with
- * PTRACE_SEIZE and becomes its tracer (PTRACE_O_EXITKILL: no stub outlives
- * the sentry).
+ * seccomp filter, so the sentry itself never needs fork or execve. The
+ * factory copies the stub's code to its link address (STUB_BASE) once; each
+ * forked child closes every fd but the memory file and jumps there, and the
+ * stub drops every other mapping and stops itself. No execve: a fork is
+ * several times cheaper here. The sentry thread that asked then attaches
+ * with PTRACE_SEIZE and becomes its tracer (PTRACE_O_EXITKILL: no stub
+ * outlives the sentry).
  *
  * Application threads run under PTRACE_SYSEMU: a syscall stops the stub at
  * entry and is never executed by the host. Changes to the address space are
@@ -24,6 +26,7 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -96,14 +100,29 @@ static int move_fd_high(int fd)
 	return fcntl(fd, F_DUPFD_CLOEXEC, 64);
 }
 
-/* In the forked child: become a stub. Never returns. */
-static void factory_child(int memfd, int exefd)
+/*
+ * glibc registers an rseq area for each thread; a forked child inherits the
+ * registration, and once the stub unmaps that memory the kernel would kill
+ * it on its next return to user space. Drop the registration first.
+ */
+static void rseq_unregister(void)
 {
-	char *const argv[] = {"moat-stub", NULL};
-	char *const envp[] = {NULL};
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+	if (__rseq_size == 0)
+		return;
+	if (syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER,
+		    RSEQ_SIG) < 0)
+		syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
+/* In the forked child: become a stub. Never returns. */
+static void factory_child(int memfd, uint64_t entry)
+{
 	sigset_t all;
 	int sig;
 
+	rseq_unregister();
 	setsid();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(127);
@@ -112,28 +131,49 @@ static void factory_child(int memfd, int exefd)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	memfd = move_fd_high(memfd);
-	exefd = move_fd_high(exefd);
-	if (memfd < 0 || exefd < 0 || dup2(memfd, STUB_MEMFD_FD) < 0 ||
-	    dup3(exefd, STUB_EXE_FD, O_CLOEXEC) < 0)
+	if (memfd < 0 || dup2(memfd, STUB_MEMFD_FD) < 0)
 		_exit(127);
-	syscall(SYS_close_range, STUB_EXE_FD + 1, ~0U, 0);
-	syscall(SYS_execveat, STUB_EXE_FD, "", argv, envp, AT_EMPTY_PATH);
+	syscall(SYS_close_range, 0, STUB_MEMFD_FD - 1, 0);
+	syscall(SYS_close_range, STUB_MEMFD_FD + 1, ~0U, 0);
+	((void (*)(void))entry)();
 	_exit(127);
 }
 
-static void factory_main(int sock, int memfd, int exefd)
+/* Fork a stub and wait for its self-stop; returns its pid or -errno. */
+static int32_t factory_spawn(int memfd, uint64_t entry)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		factory_child(memfd, entry);
+	if (pid < 0)
+		return -errno;
+	while (waitpid(pid, &status, WUNTRACED | __WALL) < 0)
+		if (errno != EINTR)
+			return -ECHILD;
+	if (!WIFSTOPPED(status))
+		return -ECHILD;
+	return pid;
+}
+
+/*
+ * The factory keeps one stub spawned ahead of demand, so that a new address
+ * space costs the sentry one round trip rather than a fork and an exec.
+ */
+static void factory_main(int sock, int memfd, uint64_t entry)
 {
 	struct sigaction sa = {.sa_handler = factory_reap,
 			       .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+	int32_t spare;
 
 	sigaction(SIGCHLD, &sa, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	spare = factory_spawn(memfd, entry);
 	for (;;) {
 		char req;
 		ssize_t n = read(sock, &req, 1);
-		int32_t reply;
-		int status;
-		pid_t pid;
 
 		if (n == 0)
 			_exit(0);
@@ -142,75 +182,66 @@ static void factory_main(int sock, int memfd, int exefd)
 				continue;
 			_exit(1);
 		}
-		pid = fork();
-		if (pid == 0)
-			factory_child(memfd, exefd);
-		reply = pid < 0 ? -errno : pid;
-		/* Wait for the stub's self-stop before handing it over. */
-		if (pid > 0) {
-			while (waitpid(pid, &status, WUNTRACED | __WALL) < 0 &&
-			       errno == EINTR)
-				;
-			if (!WIFSTOPPED(status)) {
-				reply = -ECHILD;
-			}
-		}
-		if (write(sock, &reply, sizeof(reply)) != sizeof(reply))
+		if (spare < 0)
+			spare = factory_spawn(memfd, entry);
+		if (write(sock, &spare, sizeof(spare)) != sizeof(spare))
 			_exit(1);
+		spare = factory_spawn(memfd, entry);
 	}
 }
 
-static int stub_image_fd(void)
+/*
+ * Place the embedded stub program's code at its link address in this
+ * process (the factory), so forked children can run it. The image is our
+ * own build output, but it is checked like any ELF: one PT_LOAD at
+ * STUB_BASE within STUB_SIZE. Returns the entry point or 0.
+ */
+static uint64_t stub_place(void)
 {
+	const char *img = ptrace_stub_image;
 	size_t len = ptrace_stub_image_end - ptrace_stub_image;
-	size_t done = 0;
-	int fd;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+	const Elf64_Phdr *ph;
+	void *at;
 
-	fd = memfd_create("moat-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING |
-					   0x0010U /* MFD_EXEC */);
-	if (fd < 0 && errno == EINVAL)
-		fd = memfd_create("moat-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, ptrace_stub_image + done, len - done);
-
-		if (n < 0) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		done += n;
+	if (len < sizeof(*eh) || eh->e_phentsize != sizeof(*ph) ||
+	    eh->e_phoff > len ||
+	    (size_t)eh->e_phnum * sizeof(*ph) > len - eh->e_phoff)
+		return 0;
+	ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_vaddr != STUB_BASE || ph[i].p_memsz > STUB_SIZE ||
+		    ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > len ||
+		    ph[i].p_filesz > len - ph[i].p_offset)
+			return 0;
+		at = mmap((void *)STUB_BASE, page_up(ph[i].p_memsz),
+			  PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			  0);
+		if (at != (void *)STUB_BASE)
+			return 0;
+		memcpy(at, img + ph[i].p_offset, ph[i].p_filesz);
+		if (mprotect(at, page_up(ph[i].p_memsz),
+			     PROT_READ | PROT_EXEC) < 0)
+			return 0;
+		return eh->e_entry;
 	}
-	if (fcntl(fd, F_ADD_SEALS,
-		  F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) <
-	    0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
+	return 0;
 }
 
 static int ptrace_create(int memfd, struct platform **out)
 {
 	struct ptrace_platform *pp;
-	int sv[2], exefd, err;
+	int sv[2], err;
 	pid_t pid;
 
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return -ENOMEM;
-	exefd = stub_image_fd();
-	if (exefd < 0) {
-		free(pp);
-		return exefd;
-	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		err = -errno;
-		close(exefd);
 		free(pp);
 		return err;
 	}
@@ -219,17 +250,19 @@ static int ptrace_create(int memfd, struct platform **out)
 		err = -errno;
 		close(sv[0]);
 		close(sv[1]);
-		close(exefd);
 		free(pp);
 		return err;
 	}
 	if (pid == 0) {
+		uint64_t entry = stub_place();
+
 		close(sv[0]);
-		factory_main(sv[1], memfd, exefd);
+		if (!entry)
+			_exit(1);
+		factory_main(sv[1], memfd, entry);
 		_exit(0);
 	}
 	close(sv[1]);
-	close(exefd);
 	pp->base.ops = &ptrace_platform_ops;
 	pp->base.addr_limit = STUB_BASE;
 	pp->memfd = memfd;
@@ -350,9 +383,14 @@ static long stub_inject(struct ptrace_as *as, long nr, uint64_t a0, uint64_t a1,
 	if (wait_stop(as->pid, &status) < 0)
 		return -ESRCH;
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		siginfo_t si = {0};
+
+		ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si);
+		ptrace(PTRACE_GETREGS, as->pid, 0, &regs);
 		log_error("ptrace: stub %d: unexpected status %#x after "
-			  "injecting syscall %ld",
-			  as->pid, status, nr);
+			  "injecting syscall %ld (rip %#llx, si_addr %p)",
+			  as->pid, status, nr, (unsigned long long)regs.rip,
+			  si.si_addr);
 		as->dead = true;
 		return -EFAULT;
 	}

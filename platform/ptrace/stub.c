@@ -2,7 +2,8 @@
 /*
  * The ptrace stub: the only host process that runs application code.
  *
- * Built freestanding (no libc) and linked at STUB_BASE. It installs a
+ * Built freestanding (no libc) and linked at STUB_BASE, where the factory
+ * places its code; a forked child jumps to stub_start. It installs a
  * seccomp filter that admits only the calls the sentry injects to change
  * the address space, unmaps every other mapping of its own (stack, vDSO,
  * vvar: the application's layout is the sentry's to decide), and stops

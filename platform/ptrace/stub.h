@@ -12,7 +12,6 @@
 #define STUB_BASE     0x7fffff000000UL
 #define STUB_SIZE     0x200000UL /* the region the stub image may occupy */
 #define STUB_MEMFD_FD 3		 /* the memory file, in every stub */
-#define STUB_EXE_FD   4		 /* the stub program itself, while exec'ing */
 
 /* Offsets from STUB_BASE of the code the platform points %rip at. */
 #define STUB_OFF_INJECT 0x0 /* syscall; int3 */

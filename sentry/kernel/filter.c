@@ -46,7 +46,6 @@ static const struct allowed allow_list[] = {
     {"brk", "malloc"},
     {"futex", "sentry locks"},
     {"rt_sigprocmask", "thread creation, abort"},
-    {"rt_sigaction", "glibc's first pthread_create (SIGSETXID)"},
     {"rt_sigreturn", "the SIGSYS report handler"},
     {"sched_yield", "application sched_yield"},
     {"sched_getaffinity", "application sched_getaffinity"},

@@ -177,6 +177,7 @@ struct task_start {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool done;
+	bool go; /* the booting thread lets the application run */
 	int err;
 	const char *why;
 };
@@ -211,6 +212,7 @@ static void *task_boot(void *arg)
 	} else {
 		why = "cannot create the platform context";
 	}
+	log_debug("task %d: address space ready", t->tid);
 	if (!err)
 		err = loader_exec(t, st->exe_fd, st->path, st->argv, st->envp,
 				  &why);
@@ -218,42 +220,55 @@ static void *task_boot(void *arg)
 	st->err = err;
 	st->why = why;
 	st->done = true;
-	pthread_cond_signal(&st->cond);
+	pthread_cond_broadcast(&st->cond);
+	while (!err && !st->go)
+		pthread_cond_wait(&st->cond, &st->lock);
 	pthread_mutex_unlock(&st->lock);
-	/* st is gone once done is seen. */
+	/* st is gone once go is seen. */
 	if (!err)
 		task_loop(t);
-	task_release(t);
 
+	/*
+	 * Report init's exit before tearing down: the sentry may exit at
+	 * once, and its stubs die with it (PTRACE_O_EXITKILL).
+	 */
 	pthread_mutex_lock(&k->lock);
-	k->live_tasks--;
 	if (!err && t->tid == 1) {
 		k->init_exited = true;
 		k->init_status = t->tg->exit_status;
+		pthread_cond_broadcast(&k->cond);
 	}
+	pthread_mutex_unlock(&k->lock);
+	task_release(t);
+	pthread_mutex_lock(&k->lock);
+	k->live_tasks--;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
 	return NULL;
 }
 
-int kernel_start_init_exec(struct kernel *k, struct task *t, int exe_fd,
-			   const char *path, char *const argv[],
-			   char *const envp[], const char **why)
+struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
+				       int exe_fd, const char *path,
+				       char *const argv[], char *const envp[])
 {
 	struct thread_group *tg = calloc(1, sizeof(*tg));
-	struct task_start st = {
+	struct task_start *st = calloc(1, sizeof(*st));
+	pthread_attr_t attr;
+	const char *base;
+	int err;
+
+	if (!tg || !st) {
+		free(tg);
+		free(st);
+		return NULL;
+	}
+	*st = (struct task_start){
 	    .t = t,
 	    .exe_fd = exe_fd,
 	    .path = path,
 	    .argv = argv,
 	    .envp = envp,
 	};
-	pthread_attr_t attr;
-	const char *base;
-	int err;
-
-	if (!tg)
-		return -ENOMEM;
 	pthread_mutex_init(&tg->lock, NULL);
 	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));
 	tg->umask = 022;
@@ -272,25 +287,41 @@ int kernel_start_init_exec(struct kernel *k, struct task *t, int exe_fd,
 	k->live_tasks++;
 	pthread_mutex_unlock(&k->lock);
 
-	pthread_mutex_init(&st.lock, NULL);
-	pthread_cond_init(&st.cond, NULL);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->cond, NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	err = pthread_create(&t->thread, &attr, task_boot, &st);
+	err = pthread_create(&t->thread, &attr, task_boot, st);
 	pthread_attr_destroy(&attr);
 	if (err) {
-		*why = "cannot start the task thread";
-		return -err;
+		st->done = true;
+		st->err = -err;
+		st->why = "cannot start the task thread";
+		t->thread = 0;
 	}
-	pthread_mutex_lock(&st.lock);
-	while (!st.done)
-		pthread_cond_wait(&st.cond, &st.lock);
-	pthread_mutex_unlock(&st.lock);
-	*why = st.why;
-	if (st.err) {
-		pthread_join(t->thread, NULL);
-		return st.err;
+	return st;
+}
+
+int kernel_start_init(struct task_start *st, const char **why)
+{
+	int err;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->done)
+		pthread_cond_wait(&st->cond, &st->lock);
+	err = st->err;
+	*why = st->why;
+	st->go = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	if (err) {
+		if (st->t->thread)
+			pthread_join(st->t->thread, NULL);
+		free(st);
+		return err;
 	}
+	/* The task thread no longer looks at st once go is set... */
+	pthread_detach(st->t->thread);
 	return 0;
 }
 
@@ -299,7 +330,7 @@ int kernel_wait(struct kernel *k)
 	int status;
 
 	pthread_mutex_lock(&k->lock);
-	while (!k->init_exited || k->live_tasks > 0)
+	while (!k->init_exited)
 		pthread_cond_wait(&k->cond, &k->lock);
 	status = k->init_status;
 	pthread_mutex_unlock(&k->lock);

@@ -86,14 +86,18 @@ struct task {
 /* Boot: the memory file and platform are ready in k. */
 int kernel_init(struct kernel *k, const char *platform_name);
 
+struct task_start;
+
 /*
- * Start init (tid 1): its thread creates a fresh address space, loads the
- * executable open at exe_fd (named path) into it and runs it. t->files
- * must be set. Returns 0 once it runs, or -errno with *why set.
+ * Prepare init (tid 1): its thread creates a fresh address space and loads
+ * the executable open at exe_fd (named path) into it, then waits for
+ * kernel_start_init. t->files must be set. NULL when out of memory.
  */
-int kernel_start_init_exec(struct kernel *k, struct task *t, int exe_fd,
-			   const char *path, char *const argv[],
-			   char *const envp[], const char **why);
+struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
+				       int exe_fd, const char *path,
+				       char *const argv[], char *const envp[]);
+/* Wait for the loading to finish and let init run: 0, or -errno and *why. */
+int kernel_start_init(struct task_start *st, const char **why);
 
 /* Wait for init to exit; returns its wait status. */
 int kernel_wait(struct kernel *k);

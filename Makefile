@@ -1,0 +1,30 @@
+# The two entry points the README documents; everything else is CMake.
+#   make run    install missing packages, build, run a sandboxed command
+#   make test   install missing packages, build, run the whole test suite
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/moat run -- /bin/busybox echo "hello from the sandbox"
+
+test: build
+	cd $(BUILD) && ctest -j2 --output-on-failure
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+clean:
+	rm -rf $(BUILD)

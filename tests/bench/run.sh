@@ -1,0 +1,48 @@
+#!/bin/sh
+# moat's benchmarks, native and sandboxed in the same run; prints ratios.
+# Usage: run.sh MOAT BENCHDIR
+set -eu
+MOAT=$1
+DIR=$2
+N=${MOAT_BENCH_CALLS:-20000}
+R=${MOAT_BENCH_RUNS:-5}
+BUSYBOX=/bin/busybox
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "moat benchmarks ($(nproc) CPUs, $R repetitions, medians)"
+echo
+
+# getppid: native, moat, and the raw PTRACE_SYSEMU round trip.
+nat="" sbx="" raw=""
+for _ in $(seq "$R"); do
+	nat="$nat $("$DIR/bench_syscall" $((N * 20)))"
+	sbx="$sbx $("$MOAT" run -- "$DIR/bench_syscall" "$N")"
+	raw="$raw $("$DIR/bench_ptrace" "$N")"
+done
+nat=$(echo "$nat" | tr ' ' '\n' | grep . | median)
+sbx=$(echo "$sbx" | tr ' ' '\n' | grep . | median)
+raw=$(echo "$raw" | tr ' ' '\n' | grep . | median)
+printf '%-34s %10s %10s %10s\n' "syscall (getppid)" "ns/call" "x native" "x raw"
+printf '%-34s %10.0f %10.1f %10s\n' native "$nat" 1 -
+printf '%-34s %10.0f %10.1f %10.2f\n' "raw PTRACE_SYSEMU round trip" "$raw" \
+	"$(echo "$raw $nat" | awk '{print $1/$2}')" 1
+printf '%-34s %10.0f %10.1f %10.2f\n' "moat, ptrace platform" "$sbx" \
+	"$(echo "$sbx $nat" | awk '{print $1/$2}')" \
+	"$(echo "$sbx $raw" | awk '{print $1/$2}')"
+echo
+
+# Start-up: a static 'true' natively and in a new sandbox.
+if [ -x "$BUSYBOX" ]; then
+	S=${MOAT_BENCH_SPAWNS:-40}
+	n=$("$DIR/bench_spawn" "$S" "$BUSYBOX" true)
+	m=$("$DIR/bench_spawn" "$S" "$MOAT" run -- "$BUSYBOX" true)
+	printf '%-34s %10s %10s %10s\n' "start-up (busybox true)" "median ms" \
+		"min ms" "x native"
+	printf '%-34s %10s %10s %10s\n' native ${n} 1
+	printf '%-34s %10s %10s %10.1f\n' "moat run" ${m} \
+		"$(echo "$m $n" | awk '{print $1/$3}')"
+	rss=$("$MOAT" run --stats -- "$BUSYBOX" true 2>&1 >/dev/null |
+		sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+	printf '%-34s %10s KiB\n' "sentry peak RSS (busybox true)" "$rss"
+fi

@@ -1,0 +1,105 @@
+#!/bin/sh
+# End-to-end tests of the moat command line. Usage: cli.sh MOAT GUESTDIR
+set -u
+MOAT=$1
+BIN=$2
+BUSYBOX=/bin/busybox
+fails=0
+passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q static; then
+	echo "SKIP: needs Debian's busybox-static at $BUSYBOX"
+	exit 77
+fi
+
+ok() { passes=$((passes + 1)); echo "ok: $1"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
+
+# expect NAME WANT_RC WANT_STDOUT_GREP -- command...
+expect() {
+	name=$1 want_rc=$2 want_out=$3
+	shift 4
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$want_rc" ]; then
+		bad "$name: exit $rc, want $want_rc"
+		sed 's/^/    /' "$tmp/out" "$tmp/err"
+	elif [ -n "$want_out" ] && ! grep -q -- "$want_out" "$tmp/out" "$tmp/err"; then
+		bad "$name: output lacks '$want_out'"
+		sed 's/^/    /' "$tmp/out" "$tmp/err"
+	else
+		ok "$name"
+	fi
+}
+
+expect "echo hello" 0 "^hello$" -- "$MOAT" run -- $BUSYBOX echo hello
+expect "uname -a" 0 "^Linux " -- "$MOAT" run -- $BUSYBOX uname -a
+expect "false exits 1" 1 "" -- "$MOAT" run -- $BUSYBOX false
+expect "sh exit 7" 7 "" -- "$MOAT" run -- $BUSYBOX sh -c 'exit 7'
+expect "PATH lookup" 0 "^hello$" -- env PATH=/bin "$MOAT" run -- busybox echo hello
+expect "SIGSEGV is 128+11" 139 "" -- "$MOAT" run -- "$BIN/cli-segv"
+expect "strace decodes write" 0 'write(1, "hello\\n", 6) = 6' -- \
+	"$MOAT" run --strace -- $BUSYBOX echo hello
+expect "strace shows ENOSYS" 0 'rseq(.*= -1 ENOSYS' -- \
+	"$MOAT" run --strace -- $BUSYBOX true
+
+printf 'data\n' >"$tmp/in"
+"$MOAT" run -- $BUSYBOX cat <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+if [ "$?" -eq 0 ] && [ "$(cat "$tmp/out")" = data ]; then
+	ok "stdin passes through"
+else
+	bad "stdin passes through"
+	cat "$tmp/err"
+fi
+
+# Mistakes get a clear message and a distinct status.
+expect "no program" 125 "no program given" -- "$MOAT" run
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$MOAT" frobnicate
+expect "unknown flag" 125 "moat run --help" -- "$MOAT" run --frob -- /bin/true
+expect "unknown platform" 125 "unknown platform 'nope'" -- \
+	"$MOAT" run --platform=nope -- $BUSYBOX true
+expect "not found" 127 "not found" -- "$MOAT" run -- no-such-program-here
+printf '#!/bin/sh\n# a script long enough to hold an ELF header, but not one\n' >"$tmp/text"
+chmod +x "$tmp/text"
+expect "not ELF" 126 "not an ELF file" -- "$MOAT" run -- "$tmp/text"
+chmod -x "$tmp/text"
+expect "not executable" 126 "Permission denied" -- "$MOAT" run -- "$tmp/text"
+if [ -x /bin/true ] && file -L /bin/true | grep -q dynamic; then
+	expect "dynamic refused clearly" 126 "dynamically linked" -- \
+		"$MOAT" run -- /bin/true
+fi
+expect "run --help" 0 "--strace" -- "$MOAT" run --help
+expect "--help" 0 "Commands:" -- "$MOAT" --help
+expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls
+expect "print-seccomp" 0 "ptrace" -- "$MOAT" run --print-seccomp
+
+# Killing moat leaves nothing behind: sentry, factory and stubs all go.
+descendants() {
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+"$MOAT" run -- $BUSYBOX sleep 5 &
+pid=$!
+sleep 0.5
+tree=$(descendants "$pid")
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+sleep 0.5
+left=""
+for p in $tree; do
+	# Alive and not a zombie waiting for a reaper.
+	state=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ] && left="$left $p"
+done
+if [ "$(echo "$tree" | wc -w)" -ge 3 ] && [ -z "$left" ]; then
+	ok "kill -9 of moat leaves none of its $(echo "$tree" | wc -w) processes"
+else
+	bad "kill -9 of moat: processes [$tree], left [$left]"
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

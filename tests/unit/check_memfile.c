@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Unit tests of the memory file (sentry/mm/memfile.c). */
+#include "sentry/mm/memfile.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PG	   4096ULL
+#define MiB	   (1ULL << 20)
+#define SMALL_SIZE (64 * MiB)
+
+static struct memfile mf;
+
+static void setup(void)
+{
+	ck_assert_int_eq(memfile_create(&mf, SMALL_SIZE), 0);
+}
+
+static void teardown(void)
+{
+	memfile_destroy(&mf);
+}
+
+static void assert_extent(size_t i, uint64_t off, uint64_t len)
+{
+	ck_assert_uint_lt(i, mf.nfree);
+	ck_assert_uint_eq(mf.free[i].off, off);
+	ck_assert_uint_eq(mf.free[i].len, len);
+}
+
+static bool all_bytes(uint64_t off, uint64_t len, uint8_t val)
+{
+	const uint8_t *p = memfile_ptr(&mf, off);
+
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
+START_TEST(test_memfile_create_initial_state)
+{
+	ck_assert_int_ge(mf.fd, 0);
+	ck_assert_ptr_nonnull(mf.base);
+	ck_assert_uint_eq(mf.size, SMALL_SIZE);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+	/* A fresh file reads as zeros. */
+	ck_assert(all_bytes(0, PG, 0));
+	ck_assert(all_bytes(SMALL_SIZE - PG, PG, 0));
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_aligned_disjoint)
+{
+	static const uint64_t sizes[] = {PG,	  3 * PG, MiB,	 5 * PG,
+					 2 * MiB, PG,	  7 * PG};
+	int64_t off[7];
+
+	for (int i = 0; i < 7; i++) {
+		off[i] = memfile_alloc(&mf, sizes[i]);
+		ck_assert_int_ge(off[i], 0);
+		ck_assert_uint_eq((uint64_t)off[i] % PG, 0);
+		ck_assert_uint_le((uint64_t)off[i] + sizes[i], SMALL_SIZE);
+	}
+	for (int i = 0; i < 7; i++) {
+		for (int j = 0; j < 7; j++) {
+			uint64_t ai = (uint64_t)off[i], aj = (uint64_t)off[j];
+
+			if (i == j)
+				continue;
+			ck_assert_msg(ai + sizes[i] <= aj ||
+					  aj + sizes[j] <= ai,
+				      "allocations %d and %d overlap", i, j);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_first_fit_order)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, PG), 0);
+	ck_assert_int_eq(memfile_alloc(&mf, 2 * PG), PG);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), 3 * PG);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 4 * PG, SMALL_SIZE - 4 * PG);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_invalid_len)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 0), -EINVAL);
+	ck_assert_int_eq(memfile_alloc(&mf, 1), -EINVAL);
+	ck_assert_int_eq(memfile_alloc(&mf, 100), -EINVAL);
+	ck_assert_int_eq(memfile_alloc(&mf, PG - 1), -EINVAL);
+	ck_assert_int_eq(memfile_alloc(&mf, PG + 1), -EINVAL);
+	ck_assert_int_eq(memfile_alloc(&mf, MiB + 512), -EINVAL);
+	/* Nothing was taken. */
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_exhausted)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE + PG), -ENOMEM);
+	for (uint64_t i = 0; i < SMALL_SIZE / MiB; i++)
+		ck_assert_int_eq(memfile_alloc(&mf, MiB), (int64_t)(i * MiB));
+	ck_assert_uint_eq(mf.nfree, 0);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), -ENOMEM);
+	ck_assert_int_eq(memfile_alloc(&mf, MiB), -ENOMEM);
+	/* Free one page: exactly that fits again, nothing bigger. */
+	memfile_free(&mf, 5 * MiB, PG);
+	ck_assert_int_eq(memfile_alloc(&mf, 2 * PG), -ENOMEM);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), (int64_t)(5 * MiB));
+	ck_assert_int_eq(memfile_alloc(&mf, PG), -ENOMEM);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_whole)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+	ck_assert_uint_eq(mf.nfree, 0);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), -ENOMEM);
+	memfile_free(&mf, 0, SMALL_SIZE);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_free_coalesces_middle_first)
+{
+	int64_t a, b, c;
+
+	a = memfile_alloc(&mf, 16 * MiB);
+	b = memfile_alloc(&mf, 16 * MiB);
+	c = memfile_alloc(&mf, 32 * MiB);
+	ck_assert_int_eq(a, 0);
+	ck_assert_int_eq(b, (int64_t)(16 * MiB));
+	ck_assert_int_eq(c, (int64_t)(32 * MiB));
+	ck_assert_uint_eq(mf.nfree, 0);
+
+	memfile_free(&mf, (uint64_t)b, 16 * MiB);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 16 * MiB, 16 * MiB);
+	/* Left neighbour: merges into the extent after it. */
+	memfile_free(&mf, (uint64_t)a, 16 * MiB);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, 32 * MiB);
+	/* Right neighbour: merges into the extent before it. */
+	memfile_free(&mf, (uint64_t)c, 32 * MiB);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+}
+END_TEST
+
+START_TEST(test_memfile_free_coalesces_both_sides)
+{
+	int64_t a, b, c;
+
+	a = memfile_alloc(&mf, 16 * MiB);
+	b = memfile_alloc(&mf, 16 * MiB);
+	c = memfile_alloc(&mf, 32 * MiB);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert_int_ge(c, 0);
+
+	/* Outer two first: two extents; the middle joins all three. */
+	memfile_free(&mf, (uint64_t)a, 16 * MiB);
+	memfile_free(&mf, (uint64_t)c, 32 * MiB);
+	ck_assert_uint_eq(mf.nfree, 2);
+	assert_extent(0, 0, 16 * MiB);
+	assert_extent(1, 32 * MiB, 32 * MiB);
+	ck_assert_int_eq(memfile_alloc(&mf, 17 * MiB), (int64_t)(32 * MiB));
+	memfile_free(&mf, 32 * MiB, 17 * MiB);
+	memfile_free(&mf, (uint64_t)b, 16 * MiB);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+}
+END_TEST
+
+START_TEST(test_memfile_free_many_extents)
+{
+	/* Free every other page of 64 pages: more extents than the
+	 * initial capacity, then free the rest and check it all merges. */
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+	for (uint64_t i = 0; i < 64; i += 2)
+		memfile_free(&mf, i * PG, PG);
+	ck_assert_uint_eq(mf.nfree, 32);
+	for (size_t i = 0; i < 32; i++)
+		assert_extent(i, 2 * i * PG, PG);
+	ck_assert_int_eq(memfile_alloc(&mf, 2 * PG), -ENOMEM);
+	for (uint64_t i = 1; i < 64; i += 2)
+		memfile_free(&mf, i * PG, PG);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, 64 * PG);
+	memfile_free(&mf, 64 * PG, SMALL_SIZE - 64 * PG);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_free_zero_len_noop)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+	memfile_free(&mf, 0, 0);
+	ck_assert_uint_eq(mf.nfree, 0);
+}
+END_TEST
+
+START_TEST(test_memfile_free_double_is_bug)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	memfile_free(&mf, PG, PG);
+	/* Freeing a free range is a sentry bug: the process exits 125.
+	 * Keep its report and backtrace out of the test log. */
+	ck_assert_int_eq(dup2(open("/dev/null", O_WRONLY), STDERR_FILENO),
+			 STDERR_FILENO);
+	memfile_free(&mf, PG, PG);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_at_free_range)
+{
+	/* In the middle of the single free extent: it splits in two. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 16 * PG, 4 * PG), 0);
+	ck_assert_uint_eq(mf.nfree, 2);
+	assert_extent(0, 0, 16 * PG);
+	assert_extent(1, 20 * PG, SMALL_SIZE - 20 * PG);
+	/* At the start of an extent. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, PG), 0);
+	ck_assert_uint_eq(mf.nfree, 2);
+	assert_extent(0, PG, 15 * PG);
+	/* At its end. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 15 * PG, PG), 0);
+	ck_assert_uint_eq(mf.nfree, 2);
+	assert_extent(0, PG, 14 * PG);
+	/* Exactly a whole extent: it disappears. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, PG, 14 * PG), 0);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 20 * PG, SMALL_SIZE - 20 * PG);
+	/* The last page of the file. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, SMALL_SIZE - PG, PG), 0);
+	assert_extent(0, 20 * PG, SMALL_SIZE - 21 * PG);
+	/* First fit now starts after the taken ranges. */
+	ck_assert_int_eq(memfile_alloc(&mf, PG), (int64_t)(20 * PG));
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_at_used_range)
+{
+	ck_assert_int_eq(memfile_alloc_at(&mf, 16 * PG, 4 * PG), 0);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 16 * PG, 4 * PG), -EBUSY);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 17 * PG, PG), -EBUSY);
+	/* Straddling the start or the end of the used range. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 15 * PG, 2 * PG), -EBUSY);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 19 * PG, 2 * PG), -EBUSY);
+	/* Covering it. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 8 * PG, 32 * PG), -EBUSY);
+	/* Unchanged by the failures. */
+	ck_assert_uint_eq(mf.nfree, 2);
+	assert_extent(0, 0, 16 * PG);
+	assert_extent(1, 20 * PG, SMALL_SIZE - 20 * PG);
+	/* The neighbours are still free. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 15 * PG, PG), 0);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 20 * PG, PG), 0);
+	/* After freeing, the range can be taken again. */
+	memfile_free(&mf, 16 * PG, 4 * PG);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 16 * PG, 4 * PG), 0);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_at_invalid)
+{
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, 0), -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, 100), -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 100, PG), -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, SMALL_SIZE, PG), -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, SMALL_SIZE - PG, 2 * PG),
+			 -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, SMALL_SIZE + PG), -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, UINT64_MAX & ~(PG - 1), PG),
+			 -EINVAL);
+	ck_assert_int_eq(memfile_alloc_at(&mf, PG, UINT64_MAX & ~(PG - 1)),
+			 -EINVAL);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+	/* The whole file is a valid range. */
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, SMALL_SIZE), 0);
+	ck_assert_uint_eq(mf.nfree, 0);
+	ck_assert_int_eq(memfile_alloc_at(&mf, 0, PG), -EBUSY);
+}
+END_TEST
+
+START_TEST(test_memfile_alloc_at_many_splits)
+{
+	/* Split repeatedly: more extents than the initial capacity. */
+	for (uint64_t i = 0; i < 40; i++)
+		ck_assert_int_eq(memfile_alloc_at(&mf, (2 * i + 1) * PG, PG),
+				 0);
+	ck_assert_uint_eq(mf.nfree, 41);
+	for (size_t i = 0; i < 40; i++)
+		assert_extent(i, 2 * i * PG, PG);
+	assert_extent(40, 80 * PG, SMALL_SIZE - 80 * PG);
+	for (uint64_t i = 0; i < 40; i++)
+		memfile_free(&mf, (2 * i + 1) * PG, PG);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_data_roundtrip_and_zero)
+{
+	int64_t off = memfile_alloc(&mf, 3 * PG);
+	uint8_t *p;
+
+	ck_assert_int_ge(off, 0);
+	p = memfile_ptr(&mf, (uint64_t)off);
+	ck_assert_ptr_eq(p, mf.base + off);
+	for (uint64_t i = 0; i < 3 * PG; i++)
+		p[i] = (uint8_t)(i * 7 + 1);
+	for (uint64_t i = 0; i < 3 * PG; i++)
+		ck_assert_uint_eq(p[i], (uint8_t)(i * 7 + 1));
+
+	/* Dropping the middle page zeroes only it. */
+	ck_assert_int_eq(memfile_zero(&mf, (uint64_t)off + PG, PG), 0);
+	ck_assert(all_bytes((uint64_t)off + PG, PG, 0));
+	for (uint64_t i = 0; i < PG; i++) {
+		ck_assert_uint_eq(p[i], (uint8_t)(i * 7 + 1));
+		ck_assert_uint_eq(p[2 * PG + i],
+				  (uint8_t)((2 * PG + i) * 7 + 1));
+	}
+
+	/* The data is in the file itself, not just in this mapping. */
+	memset(p + PG, 0xab, PG);
+	{
+		uint8_t buf[16];
+
+		ck_assert_int_eq(
+		    pread(mf.fd, buf, sizeof(buf), (off_t)((uint64_t)off + PG)),
+		    (ssize_t)sizeof(buf));
+		for (size_t i = 0; i < sizeof(buf); i++)
+			ck_assert_uint_eq(buf[i], 0xab);
+	}
+
+	/* Freeing drops the pages: they read as zero when reused. */
+	memfile_free(&mf, (uint64_t)off, 3 * PG);
+	ck_assert(all_bytes((uint64_t)off, 3 * PG, 0));
+	ck_assert_int_eq(memfile_alloc(&mf, 3 * PG), off);
+	ck_assert(all_bytes((uint64_t)off, 3 * PG, 0));
+}
+END_TEST
+
+START_TEST(test_memfile_zero_bad_offset_fails)
+{
+	/* fallocate rejects a negative offset: the error comes back. */
+	ck_assert_int_eq(memfile_zero(&mf, (uint64_t)-PG, PG), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_memfile_destroy_resets)
+{
+	memfile_destroy(&mf);
+	ck_assert_ptr_null(mf.base);
+	ck_assert_ptr_null(mf.free);
+	ck_assert_uint_eq(mf.nfree, 0);
+	ck_assert_uint_eq(mf.size, 0);
+	/* Create again so teardown has something to destroy. */
+	ck_assert_int_eq(memfile_create(&mf, 16 * PG), 0);
+	ck_assert_int_eq(memfile_alloc(&mf, 16 * PG), 0);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), -ENOMEM);
+}
+END_TEST
+
+static Suite *memfile_suite(void)
+{
+	Suite *s = suite_create("memfile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_memfile_create_initial_state);
+	tcase_add_test(tc, test_memfile_alloc_aligned_disjoint);
+	tcase_add_test(tc, test_memfile_alloc_first_fit_order);
+	tcase_add_test(tc, test_memfile_alloc_invalid_len);
+	tcase_add_test(tc, test_memfile_alloc_exhausted);
+	tcase_add_test(tc, test_memfile_alloc_whole);
+	tcase_add_test(tc, test_memfile_free_coalesces_middle_first);
+	tcase_add_test(tc, test_memfile_free_coalesces_both_sides);
+	tcase_add_test(tc, test_memfile_free_many_extents);
+	tcase_add_test(tc, test_memfile_free_zero_len_noop);
+	tcase_add_exit_test(tc, test_memfile_free_double_is_bug, 125);
+	tcase_add_test(tc, test_memfile_alloc_at_free_range);
+	tcase_add_test(tc, test_memfile_alloc_at_used_range);
+	tcase_add_test(tc, test_memfile_alloc_at_invalid);
+	tcase_add_test(tc, test_memfile_alloc_at_many_splits);
+	tcase_add_test(tc, test_memfile_data_roundtrip_and_zero);
+	tcase_add_test(tc, test_memfile_zero_bad_offset_fails);
+	tcase_add_test(tc, test_memfile_destroy_resets);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(memfile_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
