@@ -3,14 +3,14 @@
  * The ptrace platform.
  *
  * Each address space is a stub process (stub.c). Stubs are forked by a
- * factory process that the platform starts before the sentry installs its
- * seccomp filter, so the sentry itself never needs fork or execve. The
- * factory copies the stub's code to its link address (STUB_BASE) once; each
- * forked child closes every fd but the memory file and jumps there, and the
- * stub drops every other mapping and stops itself. No execve: a fork is
- * several times cheaper here. The sentry thread that asked then attaches
- * with PTRACE_SEIZE and becomes its tracer (PTRACE_O_EXITKILL: no stub
- * outlives the sentry).
+ * factory, the same tiny program, which the platform executes before the
+ * sentry installs its seccomp filter, so the sentry itself never needs
+ * fork or execve after boot. The factory keeps one stub ready ahead of
+ * demand; a stub drops every mapping but the program's own and stops
+ * itself. The sentry thread that asks for one then attaches with
+ * PTRACE_SEIZE and becomes its tracer (PTRACE_O_EXITKILL: no stub outlives
+ * the sentry; a stub not yet attached dies with the factory, and the
+ * factory exits when the sentry's end of its socket closes).
  *
  * Application threads run under PTRACE_SYSEMU: a syscall stops the stub at
  * entry and is never executed by the host. Changes to the address space are
@@ -37,7 +37,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -85,184 +84,134 @@ static pid_t host_gettid(void)
 
 /* ---- the factory --------------------------------------------------------- */
 
-static void factory_reap(int sig)
+/*
+ * The helper program as a sealed memfd, so that moat stays one file and
+ * nothing on the host's filesystem is executed.
+ */
+static int stub_image_fd(void)
 {
-	int saved = errno;
+	size_t len = ptrace_stub_image_end - ptrace_stub_image;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)ptrace_stub_image;
+	const Elf64_Phdr *ph;
+	int fd, err;
 
-	(void)sig;
-	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-		;
-	errno = saved;
+	/* The build links it at STUB_BASE (stub.ld): check, once. */
+	if (len < sizeof(*eh) + sizeof(*ph) || eh->e_phoff != sizeof(*eh))
+		return -ENOEXEC;
+	ph = (const Elf64_Phdr *)(ptrace_stub_image + eh->e_phoff);
+	BUG_ON(ph->p_type != PT_LOAD || ph->p_vaddr != STUB_BASE ||
+	       ph->p_memsz > STUB_SIZE);
+	fd = memfd_create("moat-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, ptrace_stub_image + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			close(fd);
+			return err;
+		}
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
+	    0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
-static int move_fd_high(int fd)
+/* Move fd to exactly want (clearing close-on-exec); 0 or -1. */
+static int place_fd(int fd, int want)
 {
-	return fcntl(fd, F_DUPFD_CLOEXEC, 64);
+	if (fd == want)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, want) == want ? 0 : -1;
 }
 
 /*
- * glibc registers an rseq area for each thread; a forked child inherits the
- * registration, and once the stub unmaps that memory the kernel would kill
- * it on its next return to user space. Drop the registration first.
+ * The vfork child: arrange the factory's fds (3: memory file, 4: socket,
+ * 5: the image, close-on-exec), a new session away from the terminal,
+ * default signal dispositions and an empty mask, then execute the image.
+ * Async-signal-safe calls only: this runs on the parent's memory.
  */
-static void rseq_unregister(void)
+static void factory_exec(int memfd, int sock, int img)
 {
-	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	static char *const argv[] = {"moat-stub-factory", NULL};
+	static char *const envp[] = {NULL};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
 
-	if (__rseq_size == 0)
-		return;
-	if (syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER,
-		    RSEQ_SIG) < 0)
-		syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
-}
-
-/* In the forked child: become a stub. Never returns. */
-static void factory_child(int memfd, uint64_t entry)
-{
-	sigset_t all;
-	int sig;
-
-	rseq_unregister();
+	/* First out of the way of 3..5, then into place. */
+	memfd = fcntl(memfd, F_DUPFD, 10);
+	sock = fcntl(sock, F_DUPFD, 10);
+	img = fcntl(img, F_DUPFD_CLOEXEC, 10);
+	if (memfd < 0 || sock < 0 || img < 0 ||
+	    place_fd(memfd, STUB_MEMFD_FD) || place_fd(sock, STUB_SOCK_FD) ||
+	    dup3(img, 5, O_CLOEXEC) != 5)
+		_exit(127);
+	syscall(SYS_close_range, 0, 2, 0);
+	syscall(SYS_close_range, 6, ~0U, 0);
 	setsid();
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		_exit(127);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	memfd = move_fd_high(memfd);
-	if (memfd < 0 || dup2(memfd, STUB_MEMFD_FD) < 0)
-		_exit(127);
-	syscall(SYS_close_range, 0, STUB_MEMFD_FD - 1, 0);
-	syscall(SYS_close_range, STUB_MEMFD_FD + 1, ~0U, 0);
-	((void (*)(void))entry)();
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_execveat, 5, "", argv, envp, AT_EMPTY_PATH);
 	_exit(127);
 }
 
-/* Fork a stub and wait for its self-stop; returns its pid or -errno. */
-static int32_t factory_spawn(int memfd, uint64_t entry)
+/* Start the factory; its pid or -errno. Nothing is live across vfork. */
+static __attribute__((noinline)) pid_t factory_start(int memfd, int sock,
+						     int img)
 {
-	int status;
-	pid_t pid;
+	pid_t pid = vfork();
 
-	pid = fork();
 	if (pid == 0)
-		factory_child(memfd, entry);
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &status, WUNTRACED | __WALL) < 0)
-		if (errno != EINTR)
-			return -ECHILD;
-	if (!WIFSTOPPED(status))
-		return -ECHILD;
-	return pid;
-}
-
-/*
- * The factory keeps one stub spawned ahead of demand, so that a new address
- * space costs the sentry one round trip rather than a fork and an exec.
- */
-static void factory_main(int sock, int memfd, uint64_t entry)
-{
-	struct sigaction sa = {.sa_handler = factory_reap,
-			       .sa_flags = SA_RESTART | SA_NOCLDSTOP};
-	int32_t spare;
-
-	sigaction(SIGCHLD, &sa, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	spare = factory_spawn(memfd, entry);
-	for (;;) {
-		char req;
-		ssize_t n = read(sock, &req, 1);
-
-		if (n == 0)
-			_exit(0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		if (spare < 0)
-			spare = factory_spawn(memfd, entry);
-		if (write(sock, &spare, sizeof(spare)) != sizeof(spare))
-			_exit(1);
-		spare = factory_spawn(memfd, entry);
-	}
-}
-
-/*
- * Place the embedded stub program's code at its link address in this
- * process (the factory), so forked children can run it. The image is our
- * own build output, but it is checked like any ELF: one PT_LOAD at
- * STUB_BASE within STUB_SIZE. Returns the entry point or 0.
- */
-static uint64_t stub_place(void)
-{
-	const char *img = ptrace_stub_image;
-	size_t len = ptrace_stub_image_end - ptrace_stub_image;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	const Elf64_Phdr *ph;
-	void *at;
-
-	if (len < sizeof(*eh) || eh->e_phentsize != sizeof(*ph) ||
-	    eh->e_phoff > len ||
-	    (size_t)eh->e_phnum * sizeof(*ph) > len - eh->e_phoff)
-		return 0;
-	ph = (const Elf64_Phdr *)(img + eh->e_phoff);
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD)
-			continue;
-		if (ph[i].p_vaddr != STUB_BASE || ph[i].p_memsz > STUB_SIZE ||
-		    ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > len ||
-		    ph[i].p_filesz > len - ph[i].p_offset)
-			return 0;
-		at = mmap((void *)STUB_BASE, page_up(ph[i].p_memsz),
-			  PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-			  0);
-		if (at != (void *)STUB_BASE)
-			return 0;
-		memcpy(at, img + ph[i].p_offset, ph[i].p_filesz);
-		if (mprotect(at, page_up(ph[i].p_memsz),
-			     PROT_READ | PROT_EXEC) < 0)
-			return 0;
-		return eh->e_entry;
-	}
-	return 0;
+		factory_exec(memfd, sock, img);
+	return pid < 0 ? -errno : pid;
 }
 
 static int ptrace_create(int memfd, struct platform **out)
 {
 	struct ptrace_platform *pp;
-	int sv[2], err;
+	sigset_t all, old;
+	int sv[2], img, err = 0;
 	pid_t pid;
 
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return -ENOMEM;
+	img = stub_image_fd();
+	if (img < 0) {
+		free(pp);
+		return img;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		err = -errno;
+		close(img);
 		free(pp);
 		return err;
 	}
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(sv[0]);
-		close(sv[1]);
-		free(pp);
-		return err;
-	}
-	if (pid == 0) {
-		uint64_t entry = stub_place();
-
-		close(sv[0]);
-		if (!entry)
-			_exit(1);
-		factory_main(sv[1], memfd, entry);
-		_exit(0);
-	}
+	/* No handler of ours may run in the child, on our memory. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = factory_start(memfd, sv[1], img);
+	if (pid < 0)
+		err = pid;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);
+	close(img);
+	if (err) {
+		close(sv[0]);
+		free(pp);
+		return err;
+	}
 	pp->base.ops = &ptrace_platform_ops;
 	pp->base.addr_limit = STUB_BASE;
 	pp->memfd = memfd;

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The ptrace stub: the only host process that runs application code.
+ * The ptrace platform's helper program: the stub factory, and the stubs it
+ * forks, the only host processes that run application code.
  *
- * Built freestanding (no libc) and linked at STUB_BASE, where the factory
- * places its code; a forked child jumps to stub_start. It installs a
- * seccomp filter that admits only the calls the sentry injects to change
- * the address space, unmaps every other mapping of its own (stack, vDSO,
- * vvar: the application's layout is the sentry's to decide), and stops
- * itself so the sentry can attach. From then on it runs application code
- * under PTRACE_SYSEMU: the application's syscalls stop before seccomp and
- * never reach the host kernel.
+ * Built freestanding (no libc) and linked at STUB_BASE. The sentry executes
+ * it once, from a sealed memfd, as the factory: fd 3 is the memory file,
+ * fd 4 its end of a socketpair to the sentry. The factory forks stubs ahead
+ * of demand; each request byte on the socket is answered with the pid of a
+ * stub that has stopped itself, ready for the sentry to attach. A tiny
+ * program forks in a fraction of the time the sentry would (no address
+ * space to copy), and the sentry never needs fork at all.
+ *
+ * A stub installs a seccomp filter that admits only the calls the sentry
+ * injects to change the address space, unmaps every mapping but this image
+ * (stack, vDSO, vvar: the application's layout is the sentry's to decide),
+ * and stops itself. From then on it runs application code under
+ * PTRACE_SYSEMU: the application's syscalls stop before seccomp and never
+ * reach the host kernel.
  */
 #include "platform/ptrace/stub.h"
 
@@ -17,11 +24,21 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-void stub_start(void);
-void stub_main(void);
+#define SIGKILL_NR 9
+#define SIGCHLD_NR 17
+#define SIGSTOP_NR 19
+#define EINTR_NR   4
+#define WUNTRACED_ 2
+#define WALL_	   0x40000000
+
+void factory_start(void);
+void factory_main(void);
+void stub_start(long factory);
+void stub_main(long factory);
 
 /*
  * The injection site first, at STUB_BASE + STUB_OFF_INJECT: the sentry sets
@@ -36,9 +53,9 @@ __asm__(".section .text.stub_inject,\"ax\",@progbits\n"
 	"	jmp stub_inject\n");
 
 /* A syscall with its unused argument registers zeroed (prctl checks). */
-static long raw_syscall3(long nr, long a, long b, long c)
+static long raw_syscall4(long nr, long a, long b, long c, long d)
 {
-	register long r10 __asm__("r10") = 0;
+	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = 0;
 	register long r9 __asm__("r9") = 0;
 	long ret;
@@ -51,20 +68,61 @@ static long raw_syscall3(long nr, long a, long b, long c)
 	return ret;
 }
 
+#define sys1(nr, a)	  raw_syscall4(nr, (long)(a), 0, 0, 0)
+#define sys2(nr, a, b)	  raw_syscall4(nr, (long)(a), (long)(b), 0, 0)
+#define sys3(nr, a, b, c) raw_syscall4(nr, (long)(a), (long)(b), (long)(c), 0)
+#define sys4(nr, a, b, c, d)                                                   \
+	raw_syscall4(nr, (long)(a), (long)(b), (long)(c), (long)(d))
+
+static __attribute__((noreturn)) void die(int code)
+{
+	for (;;)
+		sys1(__NR_exit_group, code);
+}
+
 #define ALLOW(nr)                                                              \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
+#define FILTER_HEAD                                                            \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
+		 offsetof(struct seccomp_data, arch)),                         \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),      \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),               \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, nr))
+
 /*
- * What the stub itself may do: the address-space calls the sentry injects,
- * and what it needs to finish starting (munmap, getpid, kill). Anything else
- * — including every vsyscall-page emulation — kills it.
+ * What the factory may do: serve requests, fork stubs, and what a stub does
+ * before its own filter goes in. Anything else kills it.
+ */
+static const struct sock_filter factory_filter[] = {
+    FILTER_HEAD,
+    ALLOW(__NR_read),
+    ALLOW(__NR_write),
+    ALLOW(__NR_fork),
+    ALLOW(__NR_wait4),
+    ALLOW(__NR_getpid),
+    ALLOW(__NR_getppid),
+    ALLOW(__NR_close_range),
+    ALLOW(__NR_prctl),
+    ALLOW(__NR_seccomp),
+    ALLOW(__NR_rt_sigaction),
+    ALLOW(__NR_mmap),
+    ALLOW(__NR_munmap),
+    ALLOW(__NR_mprotect),
+    ALLOW(__NR_kill),
+    ALLOW(__NR_exit_group),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+};
+
+/*
+ * What a stub may do: the address-space calls the sentry injects, and what
+ * it needs to finish starting (munmap, getpid, kill). Anything else
+ * (including every vsyscall-page emulation) kills it.
  */
 static const struct sock_filter stub_filter[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    FILTER_HEAD,
     ALLOW(__NR_mmap),
     ALLOW(__NR_munmap),
     ALLOW(__NR_mprotect),
@@ -74,24 +132,46 @@ static const struct sock_filter stub_filter[] = {
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 };
 
-extern char __stub_end[];
-
-void stub_main(void)
+static long install(const struct sock_filter *f, unsigned short len)
 {
-	struct sock_fprog prog = {
-	    .len = sizeof(stub_filter) / sizeof(stub_filter[0]),
-	    .filter = (struct sock_filter *)stub_filter,
-	};
+	struct sock_fprog prog = {.len = len,
+				  .filter = (struct sock_filter *)f};
 
-	if (raw_syscall3(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0) < 0 ||
-	    raw_syscall3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0,
-			 (long)&prog) < 0)
-		raw_syscall3(__NR_exit_group, 126, 0, 0);
+	return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* The kernel's struct sigaction, for SIG_DFL and SIG_IGN only. */
+struct ksigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+
+static long set_disposition(int sig, unsigned long handler)
+{
+	struct ksigaction sa = {.handler = handler};
+
+	return sys4(__NR_rt_sigaction, sig, &sa, 0, 8);
+}
+
+/* In a freshly forked child: become a stub. */
+void stub_main(long factory)
+{
+	/* Die with the factory; it may have died before this took effect. */
+	if (sys2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL_NR) < 0 ||
+	    sys1(__NR_getppid, 0) != factory)
+		die(126);
+	set_disposition(SIGCHLD_NR, 0 /* SIG_DFL */);
+	/* Only the memory file stays open. */
+	sys3(__NR_close_range, 0, STUB_MEMFD_FD - 1, 0);
+	sys3(__NR_close_range, STUB_MEMFD_FD + 1, ~0U, 0);
+	if (install(stub_filter, sizeof(stub_filter) / sizeof(stub_filter[0])))
+		die(126);
 }
 
 /*
- * Entry: set up, then drop everything but our own image. After the munmaps
- * there is no stack, so the rest is registers only.
+ * Entry of a stub, with the factory's pid: set up, then drop everything but
+ * this image. After the munmaps there is no stack, so the rest is registers
+ * only. The image holds no writable data: it is mapped read-only and
+ * executable in every address space, above the application's range.
  */
 __asm__(".text\n"
 	".globl stub_start\n"
@@ -99,11 +179,9 @@ __asm__(".text\n"
 	"	and $-16, %rsp\n"
 	"	call stub_main\n"
 	/* munmap(0, STUB_BASE) */
-	"	mov $"
-	"11"
-	", %eax\n"
+	"	mov $11, %eax\n"
 	"	xor %edi, %edi\n"
-	"	movabs $0x7fffff000000, %rsi\n"
+	"	movabs $" STUB_BASE_STR ", %rsi\n"
 	"	syscall\n"
 	/* munmap(end, TASK_SIZE - end), end rounded up to a page */
 	"	lea __stub_end(%rip), %rdi\n"
@@ -125,3 +203,65 @@ __asm__(".text\n"
 	"	mov $127, %edi\n"
 	"	syscall\n"
 	"	jmp 1b\n");
+
+/* Fork a stub and wait for its self-stop: its pid, or -errno. */
+static int32_t spawn(long factory)
+{
+	long pid, r;
+	int status = 0;
+
+	pid = sys1(__NR_fork, 0);
+	if (pid == 0) {
+		stub_start(factory);
+		die(127);
+	}
+	if (pid < 0)
+		return (int32_t)pid;
+	do
+		r = sys4(__NR_wait4, pid, &status, WUNTRACED_ | WALL_, 0);
+	while (r == -EINTR_NR);
+	/* WIFSTOPPED: the stub stopped itself and is ready. */
+	if (r != pid || (status & 0xff) != 0x7f) {
+		sys2(__NR_kill, pid, SIGKILL_NR);
+		return -10; /* -ECHILD */
+	}
+	return (int32_t)pid;
+}
+
+void factory_main(void)
+{
+	long factory = sys1(__NR_getpid, 0);
+	int32_t spare;
+
+	/* Dead stubs are reaped by the kernel; stops are still reported. */
+	set_disposition(SIGCHLD_NR, 1 /* SIG_IGN */);
+	if (sys2(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0 ||
+	    install(factory_filter,
+		    sizeof(factory_filter) / sizeof(factory_filter[0])))
+		die(126);
+	spare = spawn(factory);
+	for (;;) {
+		char req;
+		long n = sys3(__NR_read, STUB_SOCK_FD, &req, 1);
+
+		if (n == -EINTR_NR)
+			continue;
+		if (n <= 0)
+			die(0); /* the sentry is gone */
+		if (spare < 0)
+			spare = spawn(factory);
+		if (sys3(__NR_write, STUB_SOCK_FD, &spare, sizeof(spare)) !=
+		    sizeof(spare))
+			die(1);
+		spare = spawn(factory);
+	}
+}
+
+/* Entry of the program: the factory, on the stack the kernel gave it. */
+__asm__(".text\n"
+	".globl factory_start\n"
+	"factory_start:\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	call factory_main\n"
+	"	hlt\n");

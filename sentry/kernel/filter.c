@@ -62,10 +62,12 @@ static const struct allowed allow_list[] = {
     {"getrandom", "AT_RANDOM, application getrandom"},
     {"sysinfo", "application sysinfo"},
     {"fallocate", "freeing memory-file pages"},
-    {"copy_file_range", "loading segments into the memory file"},
+    {"copy_file_range", "copying within the memory file"},
+    {"sendfile", "loading executables into the memory file"},
     {"set_robust_list", "new sentry threads"},
     {"rseq", "new sentry threads (glibc)"},
     {"mincore", "libunwind's address checks"},
+    {"getrusage", "moat run --stats (peak RSS)"},
     {"exit", "sentry threads ending"},
     {"exit_group", "the sentry ending"},
 };

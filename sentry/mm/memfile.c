@@ -40,6 +40,7 @@ int memfile_create(struct memfile *mf, uint64_t size)
 	mf->fd = fd;
 	mf->size = size;
 	pthread_mutex_init(&mf->lock, NULL);
+	pthread_mutex_init(&mf->seek_lock, NULL);
 	return 0;
 fail:;
 	int err = -errno;

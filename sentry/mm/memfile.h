@@ -21,6 +21,7 @@ struct memfile {
 	uint8_t *base; /* the whole file, mapped shared into the sentry */
 	uint64_t size;
 	pthread_mutex_t lock;
+	pthread_mutex_t seek_lock;   /* the fd's file offset (sendfile) */
 	struct memfile_extent *free; /* sorted, coalesced free ranges */
 	size_t nfree, capfree;
 };

@@ -74,6 +74,7 @@ expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
 expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls
 expect "print-seccomp" 0 "ptrace" -- "$MOAT" run --print-seccomp
+expect "--stats" 0 "peak RSS [0-9]* KiB" -- "$MOAT" run --stats -- $BUSYBOX true
 
 # Killing moat leaves nothing behind: sentry, factory and stubs all go.
 descendants() {
