@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench readme clean
 
 all: build
 
@@ -25,6 +25,10 @@ test: build
 
 bench: build
 	cmake --build $(BUILD) --target bench
+
+# Regenerate README.md's supported-syscall list from the syscall table.
+readme: build
+	tools/update-readme.sh $(BUILD)/moat README.md
 
 clean:
 	rm -rf $(BUILD)
