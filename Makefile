@@ -20,7 +20,10 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/moat run -- /bin/busybox echo "hello from the sandbox"
 
+# The tests, after checking that clang builds moat warning-free too.
 test: build
+	CC=clang cmake -S . -B $(BUILD)-clang -G Ninja >/dev/null
+	cmake --build $(BUILD)-clang -j $(JOBS)
 	cd $(BUILD) && ctest -j2 --output-on-failure
 
 bench: build
@@ -31,4 +34,4 @@ readme: build
 	tools/update-readme.sh $(BUILD)/moat README.md
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-clang

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages moat needs to build and test, if missing.
 set -eu
-PKGS="build-essential cmake ninja-build pkg-config libseccomp-dev
+PKGS="build-essential clang cmake ninja-build pkg-config libseccomp-dev
 libunwind-dev liblzma-dev liburing-dev check busybox-static"
 missing=""
 for p in $PKGS; do

@@ -72,6 +72,27 @@ static const struct allowed allow_list[] = {
     {"exit_group", "the sentry ending"},
 };
 
+#ifdef MOAT_SANITIZE
+/* The sanitizers' runtime, in -DMOAT_SANITIZE=ON builds only. */
+static const struct allowed sanitizer_list[] = {
+    {"sigaltstack", "ASan's per-thread signal stacks"},
+    {"openat", "ASan's reports read /proc/self/maps"},
+};
+#endif
+
+static int allow_all(scmp_filter_ctx ctx, const struct allowed *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(list[i].name);
+
+		if (nr == __NR_SCMP_ERROR)
+			return -EINVAL;
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int sentry_install_filter(void)
 {
 	scmp_filter_ctx ctx;
@@ -81,25 +102,23 @@ int sentry_install_filter(void)
 	if (!ctx)
 		return -ENOMEM;
 	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (size_t i = 0; !err && i < ARRAY_SIZE(allow_list); i++) {
-		int nr = seccomp_syscall_resolve_name(allow_list[i].name);
-
-		if (nr == __NR_SCMP_ERROR) {
-			err = -EINVAL;
-			break;
-		}
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
+	if (!err)
+		err = allow_all(ctx, allow_list, ARRAY_SIZE(allow_list));
+#ifdef MOAT_SANITIZE
+	if (!err)
+		err =
+		    allow_all(ctx, sanitizer_list, ARRAY_SIZE(sanitizer_list));
+#endif
 	/* ioctl: only the terminal queries made for the application. */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, TCGETS));
+				       SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
+				       SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ, 0));
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+				       SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
 	/* clone: new threads of the sentry only, never new processes. */
 	if (!err)
 		err = seccomp_rule_add(
@@ -124,6 +143,11 @@ void sentry_print_filter(FILE *out)
 	for (size_t i = 0; i < ARRAY_SIZE(allow_list); i++)
 		fprintf(out, "  %-20s %s\n", allow_list[i].name,
 			allow_list[i].why);
+#ifdef MOAT_SANITIZE
+	for (size_t i = 0; i < ARRAY_SIZE(sanitizer_list); i++)
+		fprintf(out, "  %-20s %s\n", sanitizer_list[i].name,
+			sanitizer_list[i].why);
+#endif
 	fprintf(out, "  %-20s %s\n", "ioctl", "TCGETS, TIOCGWINSZ, FIONREAD");
 	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");
 	fprintf(out, "  %-20s %s\n", "clone3", "fails with ENOSYS");

@@ -34,6 +34,9 @@ static const char *const level_names[] = {
 };
 
 static void log_vprintf(int fd, enum log_level level, const char *fmt,
+			va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void log_vprintf(int fd, enum log_level level, const char *fmt,
 			va_list ap)
 {
 	char buf[1024];

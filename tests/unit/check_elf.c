@@ -3,6 +3,8 @@
 #include "abi/linux.h"
 #include "sentry/loader/loader.h"
 
+#include "unit.h"
+
 #include <check.h>
 #include <elf.h>
 #include <errno.h>
@@ -974,13 +976,4 @@ static Suite *elf_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(elf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+UNIT_MAIN(elf_suite)

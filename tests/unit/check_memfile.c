@@ -2,6 +2,8 @@
 /* Unit tests of the memory file (sentry/mm/memfile.c). */
 #include "sentry/mm/memfile.h"
 
+#include "unit.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -406,13 +408,4 @@ static Suite *memfile_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(memfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+UNIT_MAIN(memfile_suite)

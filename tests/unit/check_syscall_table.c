@@ -7,6 +7,8 @@
 #include "abi/syscall_table.h"
 #include "sentry/syscalls/syscalls.h"
 
+#include "unit.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -174,13 +176,4 @@ static Suite *syscall_table_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(syscall_table_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+UNIT_MAIN(syscall_table_suite)

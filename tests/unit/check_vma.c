@@ -2,6 +2,8 @@
 /* Unit tests of the VMA set (sentry/mm/vma.c). */
 #include "sentry/mm/vma.h"
 
+#include "unit.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -799,13 +801,4 @@ static Suite *vma_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(vma_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+UNIT_MAIN(vma_suite)
