@@ -45,6 +45,31 @@ expect "strace decodes write" 0 'write(1, "hello\\n", 6) = 6' -- \
 expect "strace shows ENOSYS" 0 'rseq(.*= -1 ENOSYS' -- \
 	"$MOAT" run --strace -- $BUSYBOX true
 
+# Static programs as glibc and musl build them, PIE or not: arguments,
+# environment, heap and exit status all arrive.
+for v in hello hello-pie hello-musl; do
+	if [ ! -x "$BIN/cli-$v" ]; then
+		bad "cli-$v was not built (musl-gcc missing? run tools/deps.sh)"
+		continue
+	fi
+	expect "$v" 5 "^hello 5 a b env=yes sum=7168$" -- \
+		env MOAT_HELLO=yes "$MOAT" run -- "$BIN/cli-$v" 5 a b
+done
+
+# On a terminal: TIOCGWINSZ and TCGETS reach the host tty (script(1)
+# gives us a pseudo-terminal).
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "stty cols 91 rows 33; $MOAT run -- $BUSYBOX stty size; \
+		$MOAT run -- $BUSYBOX stty -g" /dev/null </dev/null 2>&1 | tr -d '\r')
+	if echo "$out" | grep -q '^33 91$' &&
+		echo "$out" | grep -Eq '^[0-9a-f]+(:[0-9a-f]+){10,}$'; then
+		ok "tty: stty size and stty -g"
+	else
+		bad "tty: stty size and stty -g"
+		echo "$out" | sed 's/^/    /'
+	fi
+fi
+
 printf 'data\n' >"$tmp/in"
 "$MOAT" run -- $BUSYBOX cat <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
 if [ "$?" -eq 0 ] && [ "$(cat "$tmp/out")" = data ]; then
