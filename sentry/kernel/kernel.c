@@ -112,6 +112,20 @@ static void task_fatal_signal(struct task *t, int sig)
 	task_exit_group(t, sig);
 }
 
+/*
+ * int $0x80 in a 64-bit program enters the 32-bit syscall table on Linux,
+ * and stops under PTRACE_SYSEMU just like the syscall instruction. Its
+ * numbers and arguments mean other things; moat implements no 32-bit calls,
+ * so those get ENOSYS rather than the 64-bit call of the same number.
+ */
+static bool task_syscall_is_int80(struct task *t)
+{
+	uint8_t insn[2];
+
+	return mm_copy_in(t->mm, insn, t->regs.rip - 2, 2) == 0 &&
+	       insn[0] == 0xcd && insn[1] == 0x80;
+}
+
 static void task_handle_syscall(struct task *t)
 {
 	uint64_t a[6] = {t->regs.rdi, t->regs.rsi, t->regs.rdx,
@@ -119,6 +133,11 @@ static void task_handle_syscall(struct task *t)
 	long nr = (long)t->regs.orig_rax;
 	long ret;
 
+	if (task_syscall_is_int80(t)) {
+		log_warn_once("32-bit syscall (int $0x80) %ld: ENOSYS", nr);
+		t->regs.rax = (uint64_t)-ENOSYS;
+		return;
+	}
 	ret = syscall_dispatch(t, nr, a);
 	if (t->k->opts.strace)
 		strace_syscall(t, nr, a, ret);

@@ -40,6 +40,14 @@ expect "false exits 1" 1 "" -- "$MOAT" run -- $BUSYBOX false
 expect "sh exit 7" 7 "" -- "$MOAT" run -- $BUSYBOX sh -c 'exit 7'
 expect "PATH lookup" 0 "^hello$" -- env PATH=/bin "$MOAT" run -- busybox echo hello
 expect "SIGSEGV is 128+11" 139 "" -- "$MOAT" run -- "$BIN/cli-segv"
+# int $0x80: a SIGSEGV where the host has no IA32 emulation (as natively),
+# otherwise ENOSYS, never the 64-bit call of that number.
+if "$BIN/cli-int80" >/dev/null 2>&1; then
+	expect "int 0x80 is ENOSYS" 0 "^-38$" -- "$MOAT" run -- "$BIN/cli-int80"
+else
+	expect "int 0x80 faults as on the host" 139 "" -- \
+		"$MOAT" run -- "$BIN/cli-int80"
+fi
 expect "strace decodes write" 0 'write(1, "hello\\n", 6) = 6' -- \
 	"$MOAT" run --strace -- $BUSYBOX echo hello
 expect "strace shows ENOSYS" 0 'rseq(.*= -1 ENOSYS' -- \
