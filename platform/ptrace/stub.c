@@ -160,6 +160,7 @@ void stub_main(long factory)
 	    sys1(__NR_getppid, 0) != factory)
 		die(126);
 	set_disposition(SIGCHLD_NR, 0 /* SIG_DFL */);
+	sys2(__NR_prctl, PR_SET_NAME, "moat-stub");
 	/* Only the memory file stays open. */
 	sys3(__NR_close_range, 0, STUB_MEMFD_FD - 1, 0);
 	sys3(__NR_close_range, STUB_MEMFD_FD + 1, ~0U, 0);
@@ -233,6 +234,7 @@ void factory_main(void)
 	long factory = sys1(__NR_getpid, 0);
 	int32_t spare;
 
+	sys2(__NR_prctl, PR_SET_NAME, "moat-factory");
 	/* Dead stubs are reaped by the kernel; stops are still reported. */
 	set_disposition(SIGCHLD_NR, 1 /* SIG_IGN */);
 	if (sys2(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0 ||

@@ -135,5 +135,22 @@ else
 	bad "kill -9 of moat: processes [$tree], left [$left]"
 fi
 
+# No stub outlives its factory: an orphaned one (reparented to init) after
+# all the runs above is a leak. Other tests' stubs always have a factory.
+orphans() {
+	ps -eo pid=,ppid=,stat=,comm= |
+		awk '$2 == 1 && $3 !~ /^Z/ && $4 ~ /^moat-(stub|factory)$/'
+}
+for _ in 1 2 3 4 5; do
+	[ -z "$(orphans)" ] && break
+	sleep 0.5
+done
+if [ -z "$(orphans)" ]; then
+	ok "no orphaned stubs or factories"
+else
+	bad "orphaned stubs or factories (pid ppid stat comm):"
+	orphans | sed 's/^/    /'
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
