@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The gofer's seccomp filter: the host syscalls its handlers make, each
+ * with the reason, and nothing else. Anything else kills the gofer (the
+ * sentry then fails its file operations with EIO and the sandbox stops).
+ */
+#include "gofer/gofer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stddef.h>
+
+struct gofer_allowed {
+	const char *name;
+	const char *why;
+};
+
+static const struct gofer_allowed gofer_allow_list[] = {
+    {"recvmsg", "requests"},
+    {"sendmsg", "replies, donating fds"},
+    {"openat", "walking one component, reopening through /proc/self/fd"},
+    {"close", "clunked fids, donated fds"},
+    {"statx", "STAT and every new fid"},
+    {"newfstatat", "glibc's fstat"},
+    {"fstatfs", "STATFS, the kernel filesystems the gofer does not enter"},
+    {"mkdirat", "MKDIR"},
+    {"mknodat", "MKNOD (fifos, sockets, regular files)"},
+    {"symlinkat", "SYMLINK"},
+    {"linkat", "LINK"},
+    {"unlinkat", "UNLINK"},
+    {"renameat2", "RENAME"},
+    {"readlinkat", "READLINK"},
+    {"getdents64", "GETDENTS"},
+    {"lseek", "GETDENTS positions"},
+    {"fchmodat", "SETATTR mode"},
+    {"fchownat", "SETATTR owner, ownership of new files"},
+    {"utimensat", "SETATTR times"},
+    {"ftruncate", "SETATTR size"},
+    {"fsync", "FSYNC"},
+    {"write", "error messages on stderr"},
+    {"brk", "malloc"},
+    {"mmap", "malloc"},
+    {"munmap", "malloc"},
+    {"mremap", "realloc"},
+    {"rt_sigreturn", "signal returns"},
+    {"exit_group", "exit"},
+#ifdef MOAT_SANITIZE
+    {"sigaltstack", "the sanitizers' runtime (sanitizer builds only)"},
+#endif
+};
+
+int gofer_install_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int err = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0;
+	     !err && i < sizeof(gofer_allow_list) / sizeof(gofer_allow_list[0]);
+	     i++) {
+		int nr = seccomp_syscall_resolve_name(gofer_allow_list[i].name);
+
+		if (nr == __NR_SCMP_ERROR)
+			err = -EINVAL;
+		else
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* fcntl: duplicating fids' descriptors only. */
+	if (!err)
+		err =
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0));
+	if (!err)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return err;
+}

@@ -1,0 +1,1184 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The gofer's request handlers.
+ *
+ * Every fid is an O_PATH descriptor of one host file, reached from a mount's
+ * root one component at a time with O_NOFOLLOW: a name never contains '/',
+ * ".." or "." (the decoder refuses them), so no walk can leave the mount,
+ * and a symlink is reported, never followed. Opening a fid for I/O, and the
+ * calls that refuse O_PATH descriptors, go through /proc/self/fd/N, which
+ * names the very inode the fid holds, not a path that could have changed.
+ *
+ * The gofer trusts nothing in a request: it is decoded with checked reads,
+ * and anything malformed gets EINVAL (EPROTO for a bad header).
+ */
+#include "gofer/gofer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct gofer_fid {
+	int fd;	    /* O_PATH; -1: this slot is free */
+	int dir_fd; /* readable directory for GETDENTS, opened on demand */
+	uint32_t mount;
+	uint32_t mode;	 /* S_IFMT of the file */
+	uint64_t mnt_id; /* the host mount it is on */
+};
+
+/* ---- fids ---------------------------------------------------------------- */
+
+static struct gofer_fid *fid_get(struct gofer_server *s, uint32_t fid)
+{
+	if (fid >= s->nfids || s->fids[fid].fd < 0)
+		return NULL;
+	return &s->fids[fid];
+}
+
+/* Take ownership of fd; the new fid, or -ENFILE/-ENOMEM (fd closed). */
+static long fid_alloc(struct gofer_server *s, int fd, uint32_t mount,
+		      uint32_t mode, uint64_t mnt_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nfids; i++)
+		if (s->fids[i].fd < 0)
+			break;
+	if (i == s->nfids) {
+		if (s->nfids == GOFER_FIDS_MAX) {
+			close(fd);
+			return -ENFILE;
+		}
+		if (s->nfids == s->capfids) {
+			uint32_t cap = s->capfids ? s->capfids * 2 : 64;
+			struct gofer_fid *n =
+			    realloc(s->fids, cap * sizeof(*n));
+
+			if (!n) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->fids = n;
+			s->capfids = cap;
+		}
+		s->nfids++;
+	}
+	s->fids[i] = (struct gofer_fid){.fd = fd,
+					.dir_fd = -1,
+					.mount = mount,
+					.mode = mode & S_IFMT,
+					.mnt_id = mnt_id};
+	s->live++;
+	return i;
+}
+
+static void fid_free(struct gofer_server *s, struct gofer_fid *f)
+{
+	close(f->fd);
+	if (f->dir_fd >= 0)
+		close(f->dir_fd);
+	f->fd = -1;
+	f->dir_fd = -1;
+	s->live--;
+	while (s->nfids > 0 && s->fids[s->nfids - 1].fd < 0)
+		s->nfids--;
+}
+
+/* ---- host helpers ------------------------------------------------------- */
+
+static void stat_from_statx(struct gofer_stat *st, const struct statx *x)
+{
+	*st = (struct gofer_stat){
+	    .ino = x->stx_ino,
+	    .dev = ((uint64_t)x->stx_dev_major << 32) | x->stx_dev_minor,
+	    .mode = x->stx_mode,
+	    .nlink = x->stx_nlink,
+	    .uid = x->stx_uid,
+	    .gid = x->stx_gid,
+	    .rdev = ((uint64_t)x->stx_rdev_major << 32) | x->stx_rdev_minor,
+	    .size = x->stx_size,
+	    .blocks = x->stx_blocks,
+	    .blksize = x->stx_blksize,
+	    .atime_sec = x->stx_atime.tv_sec,
+	    .mtime_sec = x->stx_mtime.tv_sec,
+	    .ctime_sec = x->stx_ctime.tv_sec,
+	    .btime_sec = x->stx_btime.tv_sec,
+	    .atime_nsec = x->stx_atime.tv_nsec,
+	    .mtime_nsec = x->stx_mtime.tv_nsec,
+	    .ctime_nsec = x->stx_ctime.tv_nsec,
+	    .btime_nsec = x->stx_btime.tv_nsec,
+	};
+}
+
+static int stat_fd(int fd, struct gofer_stat *st, uint64_t *mnt_id)
+{
+	struct statx x;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID, &x) < 0)
+		return -errno;
+	stat_from_statx(st, &x);
+	if (mnt_id)
+		*mnt_id = (x.stx_mask & STATX_MNT_ID) ? x.stx_mnt_id : 0;
+	return 0;
+}
+
+/*
+ * Kernel interfaces mounted inside a served tree (the host's /proc, /sys,
+ * cgroups...) are not files of the container: the gofer does not enter them.
+ */
+static bool pseudo_fs(int fd)
+{
+	static const long types[] = {
+	    PROC_SUPER_MAGIC,
+	    SYSFS_MAGIC,
+	    DEVPTS_SUPER_MAGIC,
+	    DEBUGFS_MAGIC,
+	    TRACEFS_MAGIC,
+	    SECURITYFS_MAGIC,
+	    CGROUP_SUPER_MAGIC,
+	    CGROUP2_SUPER_MAGIC,
+	    BPF_FS_MAGIC,
+	    0x62656570 /* configfs */,
+	    PSTOREFS_MAGIC,
+	    EFIVARFS_MAGIC,
+	    0x65735543 /* fusectl */,
+	    BINFMTFS_MAGIC,
+	    0x19800202 /* mqueue */,
+	    SELINUX_MAGIC,
+	    NSFS_MAGIC,
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return true;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (sf.f_type == types[i])
+			return true;
+	return false;
+}
+
+/* Reopen a fid's inode with real access flags, through /proc/self/fd. */
+static int reopen(struct gofer_server *s, const struct gofer_fid *f, int flags)
+{
+	char name[16];
+	int fd;
+
+	if (s->proc_fd < 0)
+		return -ENXIO;
+	snprintf(name, sizeof(name), "%d", f->fd);
+	fd = openat(s->proc_fd, name, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A copy of a wire string, NUL-terminated, in buf of size max+1. */
+static void cstr(char *buf, const char *s, size_t len)
+{
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+/* A request of a fixed body and one name, the whole message: name in buf. */
+static int get_req_name(struct gofer_reader *r, void *q, size_t qlen,
+			char name[GOFER_NAME_MAX + 1])
+{
+	const char *n;
+	size_t len;
+	int err = gofer_get(r, q, qlen);
+
+	if (!err)
+		err = gofer_get_name(r, &n, &len);
+	if (!err)
+		err = gofer_done(r);
+	if (!err)
+		cstr(name, n, len);
+	return err;
+}
+
+static void chown_new(int fd, uint32_t uid, uint32_t gid)
+{
+	/* Without CAP_CHOWN the file keeps the gofer's ids, as gVisor's. */
+	if (uid != (uint32_t)-1 || gid != (uint32_t)-1)
+		(void)fchownat(fd, "", uid, gid,
+			       AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+struct reply {
+	struct gofer_msg m;
+	int fd; /* to send with it, then close; -1: none */
+};
+
+static int send_reply(struct gofer_server *s, struct reply *rp)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	long len = gofer_end(&rp->m);
+	ssize_t n;
+
+	if (len < 0) {
+		/* A reply we built too big is our bug; say so, not crash. */
+		struct gofer_hdr h;
+
+		memcpy(&h, rp->m.buf, sizeof(h));
+		gofer_begin(&rp->m, s->out, GOFER_MSG_MAX, h.op, h.tag, EIO);
+		len = gofer_end(&rp->m);
+		if (rp->fd >= 0)
+			close(rp->fd);
+		rp->fd = -1;
+	}
+	iov.iov_base = rp->m.buf;
+	iov.iov_len = (size_t)len;
+	if (rp->fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &rp->fd, sizeof(int));
+	}
+	do
+		n = sendmsg(s->sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (rp->fd >= 0)
+		close(rp->fd);
+	return n == len ? 0 : -EPIPE;
+}
+
+/* ---- handlers: each reads its request from r and fills rp->m ---- */
+
+typedef int (*handler_fn)(struct gofer_server *s, struct gofer_reader *r,
+			  struct reply *rp);
+
+static void put_node(struct reply *rp, uint32_t fid,
+		     const struct gofer_stat *st)
+{
+	struct gofer_node n = {.fid = fid, .st = *st};
+
+	gofer_put(&rp->m, &n, sizeof(n));
+}
+
+/* A new file's O_PATH descriptor becomes a fid; its node goes in the reply. */
+static int reply_node(struct gofer_server *s, struct reply *rp, int fd,
+		      uint32_t mount)
+{
+	struct gofer_stat st;
+	uint64_t mnt_id;
+	long fid;
+	int err = stat_fd(fd, &st, &mnt_id);
+
+	if (err) {
+		close(fd);
+		return err;
+	}
+	fid = fid_alloc(s, fd, mount, st.mode, mnt_id);
+	if (fid < 0)
+		return (int)fid;
+	put_node(rp, (uint32_t)fid, &st);
+	return 0;
+}
+
+static int do_version(struct gofer_server *s, struct gofer_reader *r,
+		      struct reply *rp)
+{
+	struct gofer_version v;
+	int err = gofer_get(r, &v, sizeof(v));
+
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	if (v.version != GOFER_VERSION)
+		return -EPROTONOSUPPORT;
+	if (v.msize < 4096)
+		return -EINVAL;
+	s->msize = v.msize < GOFER_MSG_MAX ? v.msize : GOFER_MSG_MAX;
+	s->versioned = true;
+	v.msize = s->msize;
+	gofer_put(&rp->m, &v, sizeof(v));
+	return 0;
+}
+
+static int do_attach(struct gofer_server *s, struct gofer_reader *r,
+		     struct reply *rp)
+{
+	struct gofer_attach_req q;
+	int err = gofer_get(r, &q, sizeof(q)), fd;
+
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	if (q.mount >= s->nmounts)
+		return -ENOENT;
+	fd = fcntl(s->mounts[q.mount].fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	return reply_node(s, rp, fd, q.mount);
+}
+
+static int do_walk(struct gofer_server *s, struct gofer_reader *r,
+		   struct reply *rp)
+{
+	const char *names[GOFER_WALK_MAX];
+	size_t lens[GOFER_WALK_MAX];
+	struct gofer_walk_rep rep = {0};
+	struct gofer_walk_req q;
+	struct gofer_fid *dir;
+	uint32_t mount, mode;
+	uint64_t mnt_id;
+	size_t rep_at;
+	int err, cur;
+
+	err = gofer_get(r, &q, sizeof(q));
+	if (err)
+		return err;
+	if (q.nnames == 0 || q.nnames > GOFER_WALK_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < q.nnames; i++) {
+		err = gofer_get_name(r, &names[i], &lens[i]);
+		if (err)
+			return err;
+	}
+	err = gofer_done(r);
+	if (err)
+		return err;
+	dir = fid_get(s, q.fid);
+	if (!dir)
+		return -EBADF;
+	mount = dir->mount;
+	cur = dir->fd;
+	mode = dir->mode;
+	mnt_id = dir->mnt_id;
+	/* The nodes follow the count, which is filled in at the end. */
+	rep_at = rp->m.len;
+	gofer_put(&rp->m, &rep, sizeof(rep));
+	for (unsigned i = 0; i < q.nnames; i++) {
+		char name[GOFER_NAME_MAX + 1];
+		struct gofer_stat st;
+		uint64_t mnt;
+		long fid;
+		int fd;
+
+		if (!S_ISDIR(mode)) {
+			rep.stop_error = ENOTDIR;
+			break;
+		}
+		/* A reply must fit the agreed size: the rest comes next time.
+		 */
+		if (rp->m.len + sizeof(struct gofer_node) > rp->m.cap)
+			break;
+		cstr(name, names[i], lens[i]);
+		fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rep.stop_error = errno;
+			break;
+		}
+		err = stat_fd(fd, &st, &mnt);
+		if (!err && mnt != mnt_id && pseudo_fs(fd))
+			err = -EACCES;
+		if (err) {
+			close(fd);
+			rep.stop_error = -err;
+			break;
+		}
+		fid = fid_alloc(s, fd, mount, st.mode, mnt);
+		if (fid < 0) {
+			rep.stop_error = (int32_t)-fid;
+			break;
+		}
+		put_node(rp, (uint32_t)fid, &st);
+		rep.nwalked++;
+		cur = fd;
+		mode = st.mode;
+		mnt_id = mnt;
+		/* A symlink is the sentry's to resolve. */
+		if (S_ISLNK(mode))
+			break;
+	}
+	memcpy(rp->m.buf + rep_at, &rep, sizeof(rep));
+	return 0;
+}
+
+/* Open flags the sentry may ask for; O_CREAT and friends have their ops. */
+#define OPEN_FLAGS                                                             \
+	(O_ACCMODE | O_TRUNC | O_APPEND | O_DIRECTORY | O_NONBLOCK | O_DSYNC | \
+	 O_SYNC | O_NOATIME | O_LARGEFILE)
+
+static bool writes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static int do_open(struct gofer_server *s, struct gofer_reader *r,
+		   struct reply *rp)
+{
+	struct gofer_open_req q;
+	struct gofer_fid *f;
+	int err = gofer_get(r, &q, sizeof(q)), fd;
+
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	f = fid_get(s, q.fid);
+	if (!f)
+		return -EBADF;
+	if ((q.flags & ~(uint32_t)OPEN_FLAGS) ||
+	    (q.flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	switch (f->mode) {
+	case S_IFREG:
+		if (q.flags & O_DIRECTORY)
+			return -ENOTDIR;
+		break;
+	case S_IFDIR:
+		if (writes((int)q.flags))
+			return -EISDIR;
+		break;
+	case S_IFLNK:
+		return -ELOOP;
+	case S_IFSOCK:
+		return -ENXIO;
+	default:
+		/* Host devices and fifos stay on the host. */
+		return -EPERM;
+	}
+	if (s->mounts[f->mount].ro && writes((int)q.flags))
+		return -EROFS;
+	fd = reopen(s, f, (int)q.flags);
+	if (fd < 0)
+		return fd;
+	rp->fd = fd;
+	return 0;
+}
+
+static int get_dir(struct gofer_server *s, uint32_t fid, struct gofer_fid **out,
+		   bool change)
+{
+	struct gofer_fid *d = fid_get(s, fid);
+
+	if (!d)
+		return -EBADF;
+	if (!S_ISDIR(d->mode))
+		return -ENOTDIR;
+	if (change && s->mounts[d->mount].ro)
+		return -EROFS;
+	*out = d;
+	return 0;
+}
+
+static int do_create(struct gofer_server *s, struct gofer_reader *r,
+		     struct reply *rp)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_create_req q;
+	struct gofer_fid *d;
+	int err, fd, path_fd;
+	uint32_t mount;
+
+	err = get_req_name(r, &q, sizeof(q), name);
+	if (err)
+		return err;
+	if ((q.flags &
+	     ~(uint32_t)(O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
+			 O_SYNC | O_NOATIME | O_LARGEFILE)) ||
+	    (q.flags & O_ACCMODE) == O_ACCMODE || (q.mode & ~07777U))
+		return -EINVAL;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	mount = d->mount;
+	fd = openat(d->fd, name,
+		    (int)q.flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    q.mode);
+	if (fd < 0)
+		return -errno;
+	chown_new(fd, q.uid, q.gid);
+	/* The fid is this very inode, whatever happens to the name. */
+	{
+		char self[16];
+
+		snprintf(self, sizeof(self), "%d", fd);
+		path_fd = s->proc_fd >= 0
+			      ? openat(s->proc_fd, self, O_PATH | O_CLOEXEC)
+			      : -1;
+	}
+	if (path_fd < 0) {
+		err = -errno;
+		close(fd);
+		return err ? err : -ENXIO;
+	}
+	err = reply_node(s, rp, path_fd, mount);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	rp->fd = fd;
+	return 0;
+}
+
+/* After creating name in d: a fid for it, owned by uid:gid. */
+static int reply_created(struct gofer_server *s, struct reply *rp,
+			 struct gofer_fid *d, const char *name, uint32_t uid,
+			 uint32_t gid)
+{
+	uint32_t mount = d->mount;
+	int fd = openat(d->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	chown_new(fd, uid, gid);
+	return reply_node(s, rp, fd, mount);
+}
+
+static int do_mkdir(struct gofer_server *s, struct gofer_reader *r,
+		    struct reply *rp, bool dir)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_mknod_req q;
+	struct gofer_fid *d;
+	int err;
+
+	err = get_req_name(r, &q, sizeof(q), name);
+	if (err)
+		return err;
+	if (dir ? (q.mode & ~07777U) : (q.mode & ~(07777U | S_IFMT)))
+		return -EINVAL;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	if (dir) {
+		if (mkdirat(d->fd, name, q.mode) < 0)
+			return -errno;
+	} else {
+		switch (q.mode & S_IFMT) {
+		case 0:
+		case S_IFREG:
+		case S_IFIFO:
+		case S_IFSOCK:
+			break;
+		case S_IFCHR:
+		case S_IFBLK:
+			return -EPERM; /* no host devices */
+		default:
+			return -EINVAL;
+		}
+		if (mknodat(d->fd, name, q.mode, 0) < 0)
+			return -errno;
+	}
+	return reply_created(s, rp, d, name, q.uid, q.gid);
+}
+
+static int do_mkdir_op(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	return do_mkdir(s, r, rp, true);
+}
+
+static int do_mknod_op(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	return do_mkdir(s, r, rp, false);
+}
+
+static int do_symlink(struct gofer_server *s, struct gofer_reader *r,
+		      struct reply *rp)
+{
+	char name[GOFER_NAME_MAX + 1], target[GOFER_PATH_MAX + 1];
+	struct gofer_symlink_req q;
+	struct gofer_fid *d;
+	const char *n, *t;
+	size_t nlen, tlen;
+	int err;
+
+	err = gofer_get(r, &q, sizeof(q));
+	if (!err)
+		err = gofer_get_name(r, &n, &nlen);
+	if (!err)
+		err = gofer_get_str(r, &t, &tlen, GOFER_PATH_MAX);
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	if (tlen == 0)
+		return -ENOENT;
+	if (memchr(t, '\0', tlen))
+		return -EINVAL;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	cstr(name, n, nlen);
+	cstr(target, t, tlen);
+	if (symlinkat(target, d->fd, name) < 0)
+		return -errno;
+	return reply_created(s, rp, d, name, q.uid, q.gid);
+}
+
+static int do_link(struct gofer_server *s, struct gofer_reader *r,
+		   struct reply *rp)
+{
+	char name[GOFER_NAME_MAX + 1], self[16];
+	struct gofer_link_req q;
+	struct gofer_fid *d, *t;
+	int err;
+
+	err = get_req_name(r, &q, sizeof(q), name);
+	if (err)
+		return err;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	t = fid_get(s, q.target);
+	if (!t)
+		return -EBADF;
+	if (S_ISDIR(t->mode))
+		return -EPERM;
+	if (t->mount != d->mount)
+		return -EXDEV;
+	/* The inode the fid holds, linked through its /proc/self/fd name. */
+	snprintf(self, sizeof(self), "%d", t->fd);
+	if (s->proc_fd < 0)
+		return -ENXIO;
+	if (linkat(s->proc_fd, self, d->fd, name, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return reply_created(s, rp, d, name, (uint32_t)-1, (uint32_t)-1);
+}
+
+static int do_unlink(struct gofer_server *s, struct gofer_reader *r,
+		     struct reply *rp)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_unlink_req q;
+	struct gofer_fid *d;
+	int err;
+
+	(void)rp;
+	err = get_req_name(r, &q, sizeof(q), name);
+	if (err)
+		return err;
+	if (q.flags & ~(uint32_t)GOFER_AT_REMOVEDIR)
+		return -EINVAL;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	if (unlinkat(d->fd, name,
+		     q.flags & GOFER_AT_REMOVEDIR ? AT_REMOVEDIR : 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int do_rename(struct gofer_server *s, struct gofer_reader *r,
+		     struct reply *rp)
+{
+	char oldname[GOFER_NAME_MAX + 1], newname[GOFER_NAME_MAX + 1];
+	struct gofer_rename_req q;
+	struct gofer_fid *od, *nd;
+	const char *on, *nn;
+	size_t olen, nlen;
+	unsigned flags = 0;
+	int err;
+
+	(void)rp;
+	err = gofer_get(r, &q, sizeof(q));
+	if (!err)
+		err = gofer_get_name(r, &on, &olen);
+	if (!err)
+		err = gofer_get_name(r, &nn, &nlen);
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	if ((q.flags &
+	     ~(uint32_t)(GOFER_RENAME_NOREPLACE | GOFER_RENAME_EXCHANGE)) ||
+	    q.flags == (GOFER_RENAME_NOREPLACE | GOFER_RENAME_EXCHANGE))
+		return -EINVAL;
+	err = get_dir(s, q.olddirfid, &od, true);
+	if (!err)
+		err = get_dir(s, q.newdirfid, &nd, true);
+	if (err)
+		return err;
+	if (od->mount != nd->mount)
+		return -EXDEV;
+	if (q.flags & GOFER_RENAME_NOREPLACE)
+		flags |= RENAME_NOREPLACE;
+	if (q.flags & GOFER_RENAME_EXCHANGE)
+		flags |= RENAME_EXCHANGE;
+	cstr(oldname, on, olen);
+	cstr(newname, nn, nlen);
+	/* Raw: glibc turns flags 0 into renameat, which the filter lacks. */
+	if (syscall(SYS_renameat2, od->fd, oldname, nd->fd, newname, flags) < 0)
+		return -errno;
+	return 0;
+}
+
+static int get_fid_req(struct gofer_server *s, struct gofer_reader *r,
+		       struct gofer_fid **out)
+{
+	struct gofer_fid_req q;
+	int err = gofer_get(r, &q, sizeof(q));
+
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	*out = fid_get(s, q.fid);
+	return *out ? 0 : -EBADF;
+}
+
+static int do_readlink(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	char target[GOFER_PATH_MAX + 1];
+	struct gofer_fid *f;
+	ssize_t n;
+	int err = get_fid_req(s, r, &f);
+
+	if (err)
+		return err;
+	if (!S_ISLNK(f->mode))
+		return -EINVAL;
+	n = readlinkat(f->fd, "", target, sizeof(target));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > GOFER_PATH_MAX)
+		return -ENAMETOOLONG;
+	gofer_put_str(&rp->m, target, (size_t)n);
+	return 0;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int do_getdents(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	struct gofer_getdents_rep rep = {0};
+	struct gofer_getdents_req q;
+	struct gofer_fid *d;
+	uint8_t buf[16384];
+	size_t rep_at, limit;
+	int err;
+
+	err = gofer_get(r, &q, sizeof(q));
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	err = get_dir(s, q.fid, &d, false);
+	if (err)
+		return err;
+	if (q.offset > INT64_MAX)
+		return -EINVAL;
+	if (d->dir_fd < 0) {
+		int fd = reopen(s, d, O_RDONLY | O_DIRECTORY);
+
+		if (fd < 0)
+			return fd;
+		d->dir_fd = fd;
+	}
+	if (lseek(d->dir_fd, (off_t)q.offset, SEEK_SET) < 0)
+		return -errno;
+	rep_at = rp->m.len;
+	gofer_put(&rp->m, &rep, sizeof(rep));
+	/* Entries go in while they fit both the request and the message. */
+	limit =
+	    rp->m.len +
+	    (q.count < rp->m.cap - rp->m.len ? q.count : rp->m.cap - rp->m.len);
+	for (;;) {
+		long n = syscall(SYS_getdents64, d->dir_fd, buf, sizeof(buf));
+		long pos = 0;
+		bool full = false;
+
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			rep.eof = 1;
+			break;
+		}
+		while (pos < n) {
+			struct linux_dirent64 *e =
+			    (struct linux_dirent64 *)(buf + pos);
+			size_t nl = strlen(e->d_name);
+			struct gofer_dirent de = {.ino = e->d_ino,
+						  .next = (uint64_t)e->d_off,
+						  .type = e->d_type};
+
+			pos += e->d_reclen;
+			/* "." and ".." are the sentry's to make up. */
+			if ((nl == 1 && e->d_name[0] == '.') ||
+			    (nl == 2 && e->d_name[0] == '.' &&
+			     e->d_name[1] == '.'))
+				continue;
+			if (rp->m.len + sizeof(de) + 2 + nl > limit) {
+				full = true;
+				break;
+			}
+			gofer_put(&rp->m, &de, sizeof(de));
+			gofer_put_str(&rp->m, e->d_name, nl);
+			rep.n++;
+		}
+		if (full)
+			break;
+	}
+	if (rep.n == 0 && !rep.eof)
+		return -EINVAL; /* count too small for the next entry */
+	memcpy(rp->m.buf + rep_at, &rep, sizeof(rep));
+	return 0;
+}
+
+static int do_stat(struct gofer_server *s, struct gofer_reader *r,
+		   struct reply *rp)
+{
+	struct gofer_stat st;
+	struct gofer_fid *f;
+	int err = get_fid_req(s, r, &f);
+
+	if (!err)
+		err = stat_fd(f->fd, &st, NULL);
+	if (err)
+		return err;
+	gofer_put(&rp->m, &st, sizeof(st));
+	return 0;
+}
+
+static int do_setattr(struct gofer_server *s, struct gofer_reader *r,
+		      struct reply *rp)
+{
+	struct gofer_setattr_req q;
+	struct gofer_stat st;
+	struct gofer_fid *f;
+	char self[16];
+	int err;
+
+	err = gofer_get(r, &q, sizeof(q));
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	f = fid_get(s, q.fid);
+	if (!f)
+		return -EBADF;
+	if ((q.mask & ~(uint32_t)GOFER_SETATTR_MASK) || (q.mode & ~07777U))
+		return -EINVAL;
+	if (s->mounts[f->mount].ro && q.mask)
+		return -EROFS;
+	snprintf(self, sizeof(self), "%d", f->fd);
+	if ((q.mask & (GOFER_SETATTR_MODE | GOFER_SETATTR_SIZE |
+		       GOFER_SETATTR_ATIME | GOFER_SETATTR_MTIME)) &&
+	    S_ISLNK(f->mode) &&
+	    (q.mask & ~(uint32_t)(GOFER_SETATTR_ATIME | GOFER_SETATTR_MTIME)))
+		return -EOPNOTSUPP; /* a symlink's mode and size are fixed */
+	if ((q.mask & ~(uint32_t)(GOFER_SETATTR_UID | GOFER_SETATTR_GID)) &&
+	    s->proc_fd < 0)
+		return -ENXIO;
+	if (q.mask & GOFER_SETATTR_MODE) {
+		if (fchmodat(s->proc_fd, self, q.mode, 0) < 0)
+			return -errno;
+	}
+	if (q.mask & (GOFER_SETATTR_UID | GOFER_SETATTR_GID)) {
+		uid_t uid = q.mask & GOFER_SETATTR_UID ? q.uid : (uid_t)-1;
+		gid_t gid = q.mask & GOFER_SETATTR_GID ? q.gid : (gid_t)-1;
+
+		if (fchownat(f->fd, "", uid, gid,
+			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	if (q.mask & GOFER_SETATTR_SIZE) {
+		int fd;
+
+		if (S_ISDIR(f->mode))
+			return -EISDIR;
+		if (!S_ISREG(f->mode))
+			return -EINVAL;
+		if (q.size > INT64_MAX)
+			return -EINVAL;
+		fd = reopen(s, f, O_WRONLY);
+		if (fd < 0)
+			return fd;
+		err = ftruncate(fd, (off_t)q.size) < 0 ? -errno : 0;
+		close(fd);
+		if (err)
+			return err;
+	}
+	if (q.mask & (GOFER_SETATTR_ATIME | GOFER_SETATTR_MTIME)) {
+		struct timespec ts[2] = {
+		    {.tv_sec = q.atime_sec, .tv_nsec = q.atime_nsec},
+		    {.tv_sec = q.mtime_sec, .tv_nsec = q.mtime_nsec},
+		};
+
+		if (!(q.mask & GOFER_SETATTR_ATIME))
+			ts[0].tv_nsec = UTIME_OMIT;
+		else if (q.atime_nsec == GOFER_UTIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		else if (q.atime_nsec >= 1000000000U)
+			return -EINVAL;
+		if (!(q.mask & GOFER_SETATTR_MTIME))
+			ts[1].tv_nsec = UTIME_OMIT;
+		else if (q.mtime_nsec == GOFER_UTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		else if (q.mtime_nsec >= 1000000000U)
+			return -EINVAL;
+		if (S_ISLNK(f->mode))
+			err = utimensat(f->fd, "", ts,
+					AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+		else
+			err = utimensat(s->proc_fd, self, ts, 0);
+		if (err < 0)
+			return -errno;
+	}
+	err = stat_fd(f->fd, &st, NULL);
+	if (err)
+		return err;
+	gofer_put(&rp->m, &st, sizeof(st));
+	return 0;
+}
+
+static int do_statfs(struct gofer_server *s, struct gofer_reader *r,
+		     struct reply *rp)
+{
+	struct gofer_statfs g;
+	struct gofer_fid *f;
+	struct statfs sf;
+	int err = get_fid_req(s, r, &f);
+
+	if (err)
+		return err;
+	if (fstatfs(f->fd, &sf) < 0)
+		return -errno;
+	g = (struct gofer_statfs){
+	    .type = (uint64_t)sf.f_type,
+	    .bsize = (uint64_t)sf.f_bsize,
+	    .blocks = sf.f_blocks,
+	    .bfree = sf.f_bfree,
+	    .bavail = sf.f_bavail,
+	    .files = sf.f_files,
+	    .ffree = sf.f_ffree,
+	    .namelen = (uint64_t)sf.f_namelen,
+	    .frsize = (uint64_t)sf.f_frsize,
+	    .flags = (uint64_t)sf.f_flags,
+	};
+	memcpy(g.fsid, &sf.f_fsid, sizeof(g.fsid));
+	if (s->mounts[f->mount].ro)
+		g.flags |= ST_RDONLY;
+	gofer_put(&rp->m, &g, sizeof(g));
+	return 0;
+}
+
+static int do_fsync(struct gofer_server *s, struct gofer_reader *r,
+		    struct reply *rp)
+{
+	struct gofer_fid *f;
+	int err = get_fid_req(s, r, &f), fd;
+
+	(void)rp;
+	if (err)
+		return err;
+	if (!S_ISREG(f->mode) && !S_ISDIR(f->mode))
+		return -EINVAL;
+	fd = reopen(s, f, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	err = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int do_clunk(struct gofer_server *s, struct gofer_reader *r,
+		    struct reply *rp)
+{
+	struct gofer_clunk_req q;
+	uint32_t fids[GOFER_CLUNK_MAX];
+	int err;
+
+	(void)rp;
+	err = gofer_get(r, &q, sizeof(q));
+	if (err)
+		return err;
+	if (q.nfids == 0 || q.nfids > GOFER_CLUNK_MAX)
+		return -EINVAL;
+	err = gofer_get(r, fids, q.nfids * sizeof(fids[0]));
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	/* Every valid fid goes, even when some are not. */
+	for (uint32_t i = 0; i < q.nfids; i++) {
+		struct gofer_fid *f = fid_get(s, fids[i]);
+
+		if (f)
+			fid_free(s, f);
+		else
+			err = -EBADF;
+	}
+	return err;
+}
+
+static const handler_fn handlers[GOFER_OP_COUNT] = {
+    [GOFER_VERSION_OP] = do_version, [GOFER_ATTACH] = do_attach,
+    [GOFER_WALK] = do_walk,	     [GOFER_OPEN] = do_open,
+    [GOFER_CREATE] = do_create,	     [GOFER_MKDIR] = do_mkdir_op,
+    [GOFER_MKNOD] = do_mknod_op,     [GOFER_SYMLINK] = do_symlink,
+    [GOFER_LINK] = do_link,	     [GOFER_UNLINK] = do_unlink,
+    [GOFER_RENAME] = do_rename,	     [GOFER_READLINK] = do_readlink,
+    [GOFER_GETDENTS] = do_getdents,  [GOFER_STAT] = do_stat,
+    [GOFER_SETATTR] = do_setattr,    [GOFER_STATFS] = do_statfs,
+    [GOFER_FSYNC] = do_fsync,	     [GOFER_CLUNK] = do_clunk,
+};
+
+/* ---- the loop ------------------------------------------------------------ */
+
+int gofer_serve_one(struct gofer_server *s)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = {s->in, GOFER_MSG_MAX};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct reply rp = {.fd = -1};
+	struct gofer_reader r;
+	struct gofer_hdr h = {0};
+	bool had_fds = false;
+	ssize_t n;
+	int err;
+
+	do
+		n = recvmsg(s->sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	/* Requests never carry fds: close any, and refuse the message. */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
+	     c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < nfd; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+				       sizeof(int));
+				close(fd);
+			}
+		}
+		had_fds = true;
+	}
+	err = gofer_parse(s->in, (size_t)n, &h, &r);
+	if (!err && ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || had_fds ||
+		     h.error != 0))
+		err = -EPROTO;
+	if (err && (size_t)n < sizeof(h))
+		memset(&h, 0, sizeof(h));
+	if (!err && !s->versioned && h.op != GOFER_VERSION_OP)
+		err = -EPROTO;
+	gofer_begin(&rp.m, s->out, s->msize, h.op, h.tag, 0);
+	if (!err)
+		err = handlers[h.op](s, &r, &rp);
+	if (err) {
+		if (rp.fd >= 0)
+			close(rp.fd);
+		rp.fd = -1;
+		gofer_begin(&rp.m, s->out, s->msize, h.op, h.tag, -err);
+	}
+	err = send_reply(s, &rp);
+	return err ? err : 1;
+}
+
+int gofer_serve(struct gofer_server *s)
+{
+	for (;;) {
+		int ret = gofer_serve_one(s);
+
+		if (ret == 0)
+			return 0;
+		if (ret < 0) {
+			fprintf(stderr, "moat gofer: %s\n", strerror(-ret));
+			return 1;
+		}
+	}
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+int gofer_server_init(struct gofer_server *s, int sock, int proc_fd,
+		      const struct gofer_mount_spec *specs, unsigned n,
+		      const char **why)
+{
+	*s = (struct gofer_server){
+	    .sock = sock, .proc_fd = proc_fd, .msize = GOFER_MSG_MAX};
+	*why = NULL;
+	if (n > GOFER_MOUNTS_MAX) {
+		*why = "too many mounts";
+		gofer_server_destroy(s);
+		return -EINVAL;
+	}
+	s->in = malloc(GOFER_MSG_MAX);
+	s->out = malloc(GOFER_MSG_MAX);
+	if (!s->in || !s->out) {
+		gofer_server_destroy(s);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct gofer_stat st;
+		int fd = open(specs[i].host_path, O_PATH | O_CLOEXEC), err;
+
+		if (fd < 0) {
+			err = -errno;
+			*why = specs[i].host_path;
+			gofer_server_destroy(s);
+			return err;
+		}
+		s->mounts[i] =
+		    (struct gofer_mount){.fd = fd, .ro = specs[i].readonly};
+		s->nmounts = i + 1;
+		err = stat_fd(fd, &st, &s->mounts[i].mnt_id);
+		if (err) {
+			*why = specs[i].host_path;
+			gofer_server_destroy(s);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void gofer_server_destroy(struct gofer_server *s)
+{
+	for (uint32_t i = 0; i < s->nfids; i++)
+		if (s->fids[i].fd >= 0)
+			fid_free(s, &s->fids[i]);
+	free(s->fids);
+	for (unsigned i = 0; i < s->nmounts; i++)
+		close(s->mounts[i].fd);
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
+	free(s->in);
+	free(s->out);
+	*s = (struct gofer_server){.sock = -1, .proc_fd = -1};
+}
