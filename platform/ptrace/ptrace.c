@@ -496,8 +496,12 @@ static int ptrace_cpu_time(struct platform_ctx *pctx, struct platform_as *pas,
 			   struct timespec *ts)
 {
 	struct ptrace_as *as = (struct ptrace_as *)pas;
-	/* MAKE_THREAD_CPUCLOCK(pid, CPUCLOCK_SCHED) */
-	clockid_t id = (clockid_t)((~(unsigned)as->pid << 3) | 2 | 4);
+	/*
+	 * MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED): Linux refuses another
+	 * thread group's thread clocks, and a stub runs one thread, so its
+	 * process clock is that thread's.
+	 */
+	clockid_t id = (clockid_t)((~(unsigned)as->pid << 3) | 2);
 
 	(void)pctx;
 	if (clock_gettime(id, ts) < 0)

@@ -114,6 +114,11 @@ SYSCALL(setresuid)
 	struct creds *c = &t->creds, old = t->creds;
 	uint32_t r = (uint32_t)a[0], e = (uint32_t)a[1], s = (uint32_t)a[2];
 
+	/* A no-op changes nothing, not even the fsuid (as Linux 6.x). */
+	if ((r == NO_ID || r == old.ruid) &&
+	    (e == NO_ID || (e == old.euid && e == old.fsuid)) &&
+	    (s == NO_ID || s == old.suid))
+		return 0;
 	if (!creds_capable(c, ABI_CAP_SETUID)) {
 		if (r != NO_ID && !is_one_of(r, old.ruid, old.euid, old.suid))
 			return -EPERM;
@@ -202,6 +207,11 @@ SYSCALL(setresgid)
 	struct creds *c = &t->creds, old = t->creds;
 	uint32_t r = (uint32_t)a[0], e = (uint32_t)a[1], s = (uint32_t)a[2];
 
+	/* A no-op changes nothing, not even the fsgid (as Linux 6.x). */
+	if ((r == NO_ID || r == old.rgid) &&
+	    (e == NO_ID || (e == old.egid && e == old.fsgid)) &&
+	    (s == NO_ID || s == old.sgid))
+		return 0;
 	if (!creds_capable(c, ABI_CAP_SETGID)) {
 		if (r != NO_ID && !is_one_of(r, old.rgid, old.egid, old.sgid))
 			return -EPERM;

@@ -28,23 +28,26 @@ SYSCALL(exit_group)
 	return 0;
 }
 
+/* arch_prctl; the code is an int, as the kernel's option argument. */
 SYSCALL(arch_prctl)
 {
+	int option = (int)a[0];
 	uint64_t v;
 
-	switch (a[0]) {
+	switch (option) {
 	case ABI_ARCH_SET_FS:
 	case ABI_ARCH_SET_GS:
 		if (a[1] >= ABI_TASK_SIZE)
 			return -EPERM;
-		if (a[0] == ABI_ARCH_SET_FS)
+		if (option == ABI_ARCH_SET_FS)
 			t->regs.fs_base = a[1];
 		else
 			t->regs.gs_base = a[1];
 		return 0;
 	case ABI_ARCH_GET_FS:
 	case ABI_ARCH_GET_GS:
-		v = a[0] == ABI_ARCH_GET_FS ? t->regs.fs_base : t->regs.gs_base;
+		v = option == ABI_ARCH_GET_FS ? t->regs.fs_base
+					      : t->regs.gs_base;
 		return mm_copy_out(t->mm, a[1], &v, sizeof(v));
 	case ABI_ARCH_GET_CPUID:
 		return 1; /* cpuid is not faulting */
@@ -150,13 +153,14 @@ SYSCALL(prlimit64)
 	struct abi_rlimit new, old;
 	long ret;
 
-	if (pid != 0 && pid != t->tg->tgid)
-		return -ESRCH;
+	/* As the kernel: the new limit is read before the pid is looked up. */
 	if (a[2]) {
 		ret = mm_copy_in(t->mm, &new, a[2], sizeof(new));
 		if (ret)
 			return ret;
 	}
+	if (pid != 0 && pid != t->tg->tgid)
+		return -ESRCH;
 	ret = do_prlimit(t, (unsigned int)a[1], a[2] ? &new : NULL,
 			 a[3] ? &old : NULL);
 	if (ret)
@@ -188,19 +192,25 @@ SYSCALL(setrlimit)
 	return do_prlimit(t, (unsigned int)a[0], &new, NULL);
 }
 
+/* sched_getaffinity: the host's mask for the sentry, with Linux's checks. */
 SYSCALL(sched_getaffinity)
 {
 	uint8_t mask[1024];
-	uint64_t len = a[1];
+	unsigned int len = (unsigned int)a[1];
 	long n;
 
-	if ((int)a[0] != 0 && (int)a[0] != t->tid)
-		return -ESRCH;
-	/* The host applies Linux's own checks on len (EINVAL). */
+	/*
+	 * The length first: a multiple of sizeof(long) here, since the host
+	 * only sees it capped; large enough for every CPU, by the host.
+	 */
+	if (len % sizeof(long))
+		return -EINVAL;
 	n = syscall(SYS_sched_getaffinity, 0,
-		    len > sizeof(mask) ? sizeof(mask) : len, mask);
+		    min_t(unsigned int, len, sizeof(mask)), mask);
 	if (n < 0)
 		return -errno;
+	if ((int)a[0] != 0 && (int)a[0] != t->tid)
+		return -ESRCH;
 	return mm_copy_out(t->mm, a[2], mask, (size_t)n) ?: n;
 }
 

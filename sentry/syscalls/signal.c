@@ -59,7 +59,7 @@ SYSCALL(rt_sigprocmask)
 		if (err)
 			return err;
 		set &= ~UNBLOCKABLE;
-		switch (a[0]) {
+		switch ((int)a[0]) { /* how is an int */
 		case ABI_SIG_BLOCK:
 			t->sigmask |= set;
 			break;

@@ -53,11 +53,34 @@ SYSCALL(sysinfo)
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si));
 }
 
+/* Fill host memory with the host's random bytes; 0 or -errno. */
+static int fill_random(uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t r = getrandom(p, len, GRND_NONBLOCK | GRND_INSECURE);
+
+		if (r < 0 && errno == EINVAL)
+			r = getrandom(p, len, 0); /* hosts before 5.6 */
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * getrandom: the host's generator, written straight into the application's
+ * memory. As the kernel's, a buffer that runs into a fault is filled up to
+ * the fault and its length returned; EFAULT only when nothing was written.
+ */
 SYSCALL(getrandom)
 {
 	uint64_t buf = a[0], len = a[1];
 	unsigned int flags = (unsigned int)a[2];
-	uint8_t tmp[256];
+	struct iovec iov[16];
 	uint64_t done = 0;
 
 	if (flags & ~(unsigned int)(ABI_GRND_NONBLOCK | ABI_GRND_RANDOM |
@@ -69,17 +92,22 @@ SYSCALL(getrandom)
 		len = MAX_RW_COUNT;
 	if (!user_access_ok(buf, len))
 		return -EFAULT;
+	if (len == 0)
+		return 0;
 	while (done < len) {
-		size_t n = min_t(size_t, len - done, sizeof(tmp));
-		ssize_t r = getrandom(tmp, n, GRND_NONBLOCK | GRND_INSECURE);
+		size_t covered;
+		int n, err;
 
-		if (r < 0 && errno == EINVAL)
-			r = getrandom(tmp, n, 0);
-		if (r < 0)
-			return done ? (long)done : -errno;
-		if (mm_copy_out(t->mm, buf + done, tmp, (size_t)r))
-			return done ? (long)done : -EFAULT;
-		done += (uint64_t)r;
+		n = mm_iovecs(t->mm, buf + done, len - done, ABI_PROT_WRITE,
+			      iov, (int)ARRAY_SIZE(iov), &covered);
+		if (n < 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			err = fill_random(iov[i].iov_base, iov[i].iov_len);
+			if (err)
+				return done ? (long)done : err;
+			done += iov[i].iov_len;
+		}
 	}
-	return (long)done;
+	return done ? (long)done : -EFAULT;
 }

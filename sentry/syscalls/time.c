@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Clocks and sleeping (kernel/time/posix-timers.c, kernel/time/time.c,
- * kernel/time/hrtimer.c). Wall and monotonic clocks are the host's; the
- * CPU-time clocks measure the application thread on the platform.
+ * kernel/time/hrtimer.c, kernel/time/posix-cpu-timers.c). Wall and
+ * monotonic clocks are the host's; the CPU-time clocks measure the
+ * application thread on the platform. The alarm clocks behave as on a
+ * machine with an RTC, reading and sleeping on their ordinary clocks.
  */
 #include "platform/platform.h"
 #include "sentry/kernel/task.h"
@@ -13,7 +15,8 @@
 #include <errno.h>
 #include <time.h>
 
-#define NSEC_PER_SEC 1000000000L
+#define NSEC_PER_SEC   1000000000L
+#define CAP_WAKE_ALARM 35
 
 /* Host clock id for a guest clock id, or -EINVAL. */
 static int host_clock(struct task *t, int64_t id, clockid_t *out)
@@ -40,10 +43,69 @@ static int host_clock(struct task *t, int64_t id, clockid_t *out)
 	}
 }
 
+/*
+ * CPU-time clock ids (include/linux/posix-timers.h): the two fixed ids, or
+ * a negative id encoding ~pid << 3, a per-thread bit and the clock type.
+ * Negative ids with the type CLOCKFD name posix clock fds instead.
+ */
+#define CPUCLOCK_WHICH(id)     ((id)&3)
+#define CPUCLOCK_PERTHREAD(id) (((id)&4) != 0)
+#define CPUCLOCK_PID(id)       ((int)~((id) >> 3))
+#define CPUCLOCK_SCHED	       2
+#define CPUCLOCK_MAX	       3
+#define CLOCKFD		       3
+#define CLOCKFD_MASK	       7
+#define MAKE_CPUCLOCK(pid, thread, which)                                      \
+	((clockid_t)((~(unsigned int)(pid) << 3) | ((thread) ? 4 : 0) |        \
+		     (which)))
+
 static bool is_cpu_clock(int64_t id)
 {
 	return id == ABI_CLOCK_PROCESS_CPUTIME_ID ||
-	       id == ABI_CLOCK_THREAD_CPUTIME_ID;
+	       id == ABI_CLOCK_THREAD_CPUTIME_ID ||
+	       (id < 0 && (id & CLOCKFD_MASK) != CLOCKFD);
+}
+
+/*
+ * Decode CPU clock id for t, as pid_for_clock: the type and whether it is
+ * per thread, or -EINVAL for a bad type or a task outside the caller's
+ * process (the sandbox runs one thread per process).
+ */
+static int cpu_clock_decode(struct task *t, int64_t id, int *which,
+			    bool *thread)
+{
+	int pid;
+
+	if (id == ABI_CLOCK_PROCESS_CPUTIME_ID ||
+	    id == ABI_CLOCK_THREAD_CPUTIME_ID) {
+		*which = CPUCLOCK_SCHED;
+		*thread = id == ABI_CLOCK_THREAD_CPUTIME_ID;
+		return 0;
+	}
+	*which = CPUCLOCK_WHICH(id);
+	*thread = CPUCLOCK_PERTHREAD(id);
+	if (*which >= CPUCLOCK_MAX)
+		return -EINVAL;
+	pid = CPUCLOCK_PID(id);
+	if (pid != 0 && pid != t->tid && pid != t->tg->tgid)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The CPU time of t. Every type reads the platform's scheduler time: PROF
+ * and VIRT (user and system, user only) are not told apart.
+ */
+static int cpu_clock_read(struct task *t, int64_t id, struct timespec *ts)
+{
+	const struct platform_ops *ops = t->k->plat->ops;
+	bool thread;
+	int which, err;
+
+	err = cpu_clock_decode(t, id, &which, &thread);
+	if (err)
+		return err;
+	return ops->cpu_time(t->ctx, t->mm->as, ts);
 }
 
 static int clock_read(struct task *t, int64_t id, struct abi_timespec *ts)
@@ -53,9 +115,7 @@ static int clock_read(struct task *t, int64_t id, struct abi_timespec *ts)
 	int err;
 
 	if (is_cpu_clock(id)) {
-		const struct platform_ops *ops = t->k->plat->ops;
-
-		err = ops->cpu_time(t->ctx, t->mm->as, &h);
+		err = cpu_clock_read(t, id, &h);
 		if (err)
 			return err;
 	} else {
@@ -82,21 +142,28 @@ SYSCALL(clock_gettime)
 
 SYSCALL(clock_getres)
 {
-	struct abi_timespec ts = {0, 1};
+	struct abi_timespec ts;
 	int64_t id = (int)a[0];
 	struct timespec h;
 	clockid_t hc;
-	int err;
+	bool thread;
+	int which, err;
 
-	if (!is_cpu_clock(id)) {
+	if (is_cpu_clock(id)) {
+		/* SCHED counts ns; PROF and VIRT tick: the host's own say. */
+		err = cpu_clock_decode(t, id, &which, &thread);
+		if (err)
+			return err;
+		hc = MAKE_CPUCLOCK(0, thread, which);
+	} else {
 		err = host_clock(t, id, &hc);
 		if (err)
 			return err;
-		if (clock_getres(hc, &h) < 0)
-			return -errno;
-		ts.tv_sec = h.tv_sec;
-		ts.tv_nsec = h.tv_nsec;
 	}
+	if (clock_getres(hc, &h) < 0)
+		return -errno;
+	ts.tv_sec = h.tv_sec;
+	ts.tv_nsec = h.tv_nsec;
 	if (!a[1])
 		return 0;
 	return mm_copy_out(t->mm, a[1], &ts, sizeof(ts));
@@ -176,6 +243,38 @@ SYSCALL(nanosleep)
 	return do_sleep(CLOCK_MONOTONIC, 0, &req);
 }
 
+/*
+ * Sleep on a CPU clock, as posix_cpu_nsleep. Only a time the clock has
+ * already reached is supported: the sandbox's processes have one thread,
+ * which uses no CPU while it sleeps, so any later time would be waited for
+ * until a signal came, and signals are not delivered yet (EOPNOTSUPP).
+ */
+static long cpu_clock_sleep(struct task *t, int64_t id, int flags,
+			    const struct timespec *req)
+{
+	struct timespec now;
+	int err;
+
+	if (CPUCLOCK_PERTHREAD(id) &&
+	    (CPUCLOCK_PID(id) == 0 || CPUCLOCK_PID(id) == t->tid))
+		return -EINVAL;
+	err = cpu_clock_read(t, id, &now);
+	if (err)
+		return err;
+	if (!(flags & ABI_TIMER_ABSTIME) && !req->tv_sec && !req->tv_nsec)
+		return 0;
+	if ((flags & ABI_TIMER_ABSTIME) &&
+	    (req->tv_sec < now.tv_sec ||
+	     (req->tv_sec == now.tv_sec && req->tv_nsec <= now.tv_nsec)))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
+/*
+ * clock_nanosleep, with the checks of the kernel's in their order: the
+ * clock (EINVAL unknown, EOPNOTSUPP for clocks without nsleep), then the
+ * request. Deviation: CPU clocks sleep only until times already reached.
+ */
 SYSCALL(clock_nanosleep)
 {
 	int64_t id = (int)a[0];
@@ -184,6 +283,14 @@ SYSCALL(clock_nanosleep)
 	clockid_t hc;
 	int err;
 
+	if (id < 0 && (id & CLOCKFD_MASK) == CLOCKFD)
+		return -EOPNOTSUPP; /* posix clock fds have no nsleep */
+	if (is_cpu_clock(id) && id != ABI_CLOCK_THREAD_CPUTIME_ID) {
+		err = timespec_in(t, a[2], &req);
+		if (err)
+			return err;
+		return cpu_clock_sleep(t, id, flags, &req);
+	}
 	switch (id) {
 	case ABI_CLOCK_REALTIME:
 	case ABI_CLOCK_MONOTONIC:
@@ -197,15 +304,23 @@ SYSCALL(clock_nanosleep)
 						    : CLOCK_BOOTTIME;
 		break;
 	case ABI_CLOCK_THREAD_CPUTIME_ID:
-		return -EINVAL;
-	case ABI_CLOCK_PROCESS_CPUTIME_ID:
-		return -EOPNOTSUPP; /* not yet: needs CPU-time timers */
+	case ABI_CLOCK_MONOTONIC_RAW:
+	case ABI_CLOCK_REALTIME_COARSE:
+	case ABI_CLOCK_MONOTONIC_COARSE:
+		return -EOPNOTSUPP; /* clocks without nsleep */
 	default:
-		return id >= 0 && id < 16 ? -ENOTSUP : -EINVAL;
+		return -EINVAL;
 	}
 	err = timespec_in(t, a[2], &req);
 	if (err)
 		return err;
+	if (id == ABI_CLOCK_REALTIME_ALARM || id == ABI_CLOCK_BOOTTIME_ALARM) {
+		/* alarm_timer_nsleep: stricter than the other clocks. */
+		if (flags & ~ABI_TIMER_ABSTIME)
+			return -EINVAL;
+		if (!creds_capable(&t->creds, CAP_WAKE_ALARM))
+			return -EPERM;
+	}
 	return do_sleep(hc, flags & ABI_TIMER_ABSTIME ? TIMER_ABSTIME : 0,
 			&req);
 }
