@@ -87,8 +87,141 @@ _Static_assert(sizeof(struct abi_stat) == 144, "struct stat is 144 bytes");
 
 #define ABI_AT_FDCWD		-100
 #define ABI_AT_SYMLINK_NOFOLLOW 0x100
+#define ABI_AT_REMOVEDIR	0x200
+#define ABI_AT_EACCESS		0x200
+#define ABI_AT_SYMLINK_FOLLOW	0x400
 #define ABI_AT_NO_AUTOMOUNT	0x800
 #define ABI_AT_EMPTY_PATH	0x1000
+#define ABI_AT_STATX_SYNC_TYPE	0x6000
+
+/* File types and permission bits (st_mode) */
+#define ABI_S_IFMT     0170000
+#define ABI_S_IFSOCK   0140000
+#define ABI_S_IFLNK    0120000
+#define ABI_S_IFREG    0100000
+#define ABI_S_IFBLK    0060000
+#define ABI_S_IFDIR    0040000
+#define ABI_S_IFCHR    0020000
+#define ABI_S_IFIFO    0010000
+#define ABI_S_ISUID    04000
+#define ABI_S_ISGID    02000
+#define ABI_S_ISVTX    01000
+#define ABI_S_ISREG(m) (((m)&ABI_S_IFMT) == ABI_S_IFREG)
+#define ABI_S_ISDIR(m) (((m)&ABI_S_IFMT) == ABI_S_IFDIR)
+#define ABI_S_ISLNK(m) (((m)&ABI_S_IFMT) == ABI_S_IFLNK)
+
+/* access(2) modes */
+#define ABI_F_OK 0
+#define ABI_X_OK 1
+#define ABI_W_OK 2
+#define ABI_R_OK 4
+
+/* getdents64 */
+struct abi_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+#define ABI_DT_UNKNOWN 0
+#define ABI_DT_FIFO    1
+#define ABI_DT_CHR     2
+#define ABI_DT_DIR     4
+#define ABI_DT_BLK     6
+#define ABI_DT_REG     8
+#define ABI_DT_LNK     10
+#define ABI_DT_SOCK    12
+
+/* renameat2 */
+#define ABI_RENAME_NOREPLACE 1
+#define ABI_RENAME_EXCHANGE  2
+#define ABI_RENAME_WHITEOUT  4
+
+/* utimensat */
+#define ABI_UTIME_NOW  ((1L << 30) - 1)
+#define ABI_UTIME_OMIT ((1L << 30) - 2)
+
+/* lseek */
+#define ABI_SEEK_SET  0
+#define ABI_SEEK_CUR  1
+#define ABI_SEEK_END  2
+#define ABI_SEEK_DATA 3
+#define ABI_SEEK_HOLE 4
+
+/* statx */
+struct abi_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t __reserved;
+};
+
+struct abi_statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t __spare0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct abi_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor;
+	uint32_t stx_dev_major, stx_dev_minor;
+	uint64_t stx_mnt_id;
+	uint32_t stx_dio_mem_align, stx_dio_offset_align;
+	uint64_t __spare3[12];
+};
+_Static_assert(sizeof(struct abi_statx) == 256, "struct statx is 256 bytes");
+
+#define ABI_STATX_TYPE	      0x0001
+#define ABI_STATX_MODE	      0x0002
+#define ABI_STATX_NLINK	      0x0004
+#define ABI_STATX_UID	      0x0008
+#define ABI_STATX_GID	      0x0010
+#define ABI_STATX_ATIME	      0x0020
+#define ABI_STATX_MTIME	      0x0040
+#define ABI_STATX_CTIME	      0x0080
+#define ABI_STATX_INO	      0x0100
+#define ABI_STATX_SIZE	      0x0200
+#define ABI_STATX_BLOCKS      0x0400
+#define ABI_STATX_BASIC_STATS 0x07ff
+#define ABI_STATX_BTIME	      0x0800
+#define ABI_STATX_MNT_ID      0x1000
+#define ABI_STATX__RESERVED   0x80000000U
+
+/* openat2 */
+struct abi_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define ABI_RESOLVE_NO_XDEV	  0x01
+#define ABI_RESOLVE_NO_MAGICLINKS 0x02
+#define ABI_RESOLVE_NO_SYMLINKS	  0x04
+#define ABI_RESOLVE_BENEATH	  0x08
+#define ABI_RESOLVE_IN_ROOT	  0x10
+#define ABI_RESOLVE_CACHED	  0x20
+
+/* statfs */
+struct abi_statfs {
+	int64_t f_type;
+	int64_t f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen;
+	int64_t f_frsize;
+	int64_t f_flags;
+	int64_t f_spare[4];
+};
+_Static_assert(sizeof(struct abi_statfs) == 120, "struct statfs is 120 bytes");
+
+#define ABI_NAME_MAX	255
+#define ABI_SYMLOOP_MAX 40
 
 /* ---- open flags and fds ---------------------------------------------- */
 #define ABI_O_ACCMODE	00000003
@@ -110,6 +243,8 @@ _Static_assert(sizeof(struct abi_stat) == 144, "struct stat is 144 bytes");
 #define ABI_O_NOATIME	01000000
 #define ABI_O_CLOEXEC	02000000
 #define ABI_O_PATH	010000000
+#define ABI_O_SYNC	04010000
+#define ABI_O_TMPFILE	020200000
 
 #define ABI_F_DUPFD	    0
 #define ABI_F_GETFD	    1
@@ -330,12 +465,18 @@ struct abi_rlimit {
 #define ABI_AT_MINSIGSTKSZ  51
 
 /* ---- capabilities (the sandbox's credentials) --------------------- */
-#define ABI_CAP_CHOWN	     0
-#define ABI_CAP_SETGID	     6
-#define ABI_CAP_SETUID	     7
-#define ABI_CAP_SYS_RESOURCE 24
-#define ABI_CAP_LAST_CAP     40
-#define ABI_CAP_FULL_SET     ((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
-#define ABI_NGROUPS_MAX	     65536
+#define ABI_CAP_CHOWN		0
+#define ABI_CAP_DAC_OVERRIDE	1
+#define ABI_CAP_DAC_READ_SEARCH 2
+#define ABI_CAP_FOWNER		3
+#define ABI_CAP_FSETID		4
+#define ABI_CAP_MKNOD		27
+#define ABI_CAP_SYS_CHROOT	18
+#define ABI_CAP_SETGID		6
+#define ABI_CAP_SETUID		7
+#define ABI_CAP_SYS_RESOURCE	24
+#define ABI_CAP_LAST_CAP	40
+#define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
+#define ABI_NGROUPS_MAX		65536
 
 #endif

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * tmpfs: files that live in the sentry. Directories are lists of entries
+ * with stable positions for readdir; symlinks hold their target; regular
+ * files keep their data in pages of the memory file, so that they can later
+ * be mapped shared into address spaces like any application memory.
+ */
+#include "sentry/fs/tmpfs.h"
+
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tmpfs_dirent {
+	char *name;
+	struct vfs_inode *inode;
+	uint64_t pos; /* readdir position: stable while the entry lives */
+	struct tmpfs_dirent *next;
+};
+
+static const struct vfs_inode_ops tmpfs_inode_ops;
+
+static struct tmpfs_super *to_ts(struct vfs_super *sb)
+{
+	return container_of(sb, struct tmpfs_super, sb);
+}
+
+bool tmpfs_is(const struct vfs_inode *inode)
+{
+	return inode->ops == &tmpfs_inode_ops;
+}
+
+static void set_owner(struct vfs_inode *i, struct vfs_inode *dir,
+		      const struct creds *c)
+{
+	i->uid = c->fsuid;
+	/* setgid directories give their group, and setgid to subdirectories */
+	if (dir && (dir->mode & ABI_S_ISGID)) {
+		i->gid = dir->gid;
+		if (ABI_S_ISDIR(i->mode))
+			i->mode |= ABI_S_ISGID;
+	} else {
+		i->gid = c->fsgid;
+	}
+}
+
+struct tmpfs_inode *tmpfs_new_inode(struct tmpfs_super *ts, uint32_t mode)
+{
+	struct tmpfs_inode *ti = calloc(1, sizeof(*ti));
+
+	if (!ti)
+		return NULL;
+	vfs_inode_init(&ti->i, &ts->sb, &tmpfs_inode_ops, mode);
+	__atomic_add_fetch(&ts->sb.refs, 1, __ATOMIC_RELAXED);
+	if (ABI_S_ISDIR(mode)) {
+		ti->dir.next_pos = 2; /* 0 and 1 are "." and ".." */
+		ti->i.size = 4096;
+		ti->i.blocks = 8;
+	}
+	return ti;
+}
+
+static struct tmpfs_dirent *find(struct tmpfs_inode *dir, const char *name)
+{
+	for (struct tmpfs_dirent *e = dir->dir.head; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+/* Add name -> inode (taking a reference) at the end of dir. */
+static int add_entry(struct tmpfs_inode *dir, const char *name,
+		     struct vfs_inode *inode)
+{
+	struct tmpfs_dirent *e = calloc(1, sizeof(*e)), **tail;
+
+	if (!e || !(e->name = strdup(name))) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->inode = vfs_inode_get(inode);
+	e->pos = dir->dir.next_pos++;
+	for (tail = &dir->dir.head; *tail; tail = &(*tail)->next)
+		;
+	*tail = e;
+	dir->dir.nentries++;
+	return 0;
+}
+
+/* Remove name from dir, dropping the entry's reference. */
+static void remove_entry(struct tmpfs_inode *dir, const char *name)
+{
+	for (struct tmpfs_dirent **pp = &dir->dir.head; *pp;
+	     pp = &(*pp)->next) {
+		struct tmpfs_dirent *e = *pp;
+
+		if (strcmp(e->name, name) == 0) {
+			*pp = e->next;
+			vfs_inode_put(e->inode);
+			free(e->name);
+			free(e);
+			dir->dir.nentries--;
+			return;
+		}
+	}
+}
+
+static void touch(struct vfs_inode *i, bool modified)
+{
+	struct abi_timespec now;
+
+	vfs_now(&now);
+	pthread_mutex_lock(&i->lock);
+	i->ctime = now;
+	if (modified)
+		i->mtime = now;
+	pthread_mutex_unlock(&i->lock);
+}
+
+static int tmpfs_lookup(struct vfs_inode *dir, const char *name,
+			struct vfs_inode **out)
+{
+	struct tmpfs_dirent *e = find(to_ti(dir), name);
+
+	if (!e)
+		return -ENOENT;
+	*out = vfs_inode_get(e->inode);
+	return 0;
+}
+
+/* Make a new inode of mode in dir under name; *out has a reference. */
+static int make(struct vfs_inode *dir, const char *name, uint32_t mode,
+		const struct creds *c, struct tmpfs_inode **out)
+{
+	struct tmpfs_inode *ti = tmpfs_new_inode(to_ts(dir->sb), mode);
+	int err;
+
+	if (!ti)
+		return -ENOMEM;
+	set_owner(&ti->i, dir, c);
+	err = add_entry(to_ti(dir), name, &ti->i);
+	if (err) {
+		vfs_inode_put(&ti->i);
+		return err;
+	}
+	touch(dir, true);
+	*out = ti;
+	return 0;
+}
+
+static int tmpfs_mknod(struct vfs_inode *dir, const char *name, uint32_t mode,
+		       uint64_t rdev, const struct creds *c,
+		       struct vfs_inode **out)
+{
+	struct tmpfs_inode *ti;
+	int err = make(dir, name, mode, c, &ti);
+
+	if (err)
+		return err;
+	ti->i.rdev = rdev;
+	*out = &ti->i;
+	return 0;
+}
+
+static int tmpfs_mkdir(struct vfs_inode *dir, const char *name, uint32_t mode,
+		       const struct creds *c, struct vfs_inode **out)
+{
+	struct tmpfs_inode *ti;
+	int err = make(dir, name, ABI_S_IFDIR | mode, c, &ti);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&dir->lock);
+	dir->nlink++; /* the new ".." */
+	pthread_mutex_unlock(&dir->lock);
+	*out = &ti->i;
+	return 0;
+}
+
+static int tmpfs_symlink(struct vfs_inode *dir, const char *name,
+			 const char *target, const struct creds *c,
+			 struct vfs_inode **out)
+{
+	char *copy = strdup(target);
+	struct tmpfs_inode *ti;
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	err = make(dir, name, ABI_S_IFLNK | 0777, c, &ti);
+	if (err) {
+		free(copy);
+		return err;
+	}
+	ti->target = copy;
+	ti->i.size = strlen(copy);
+	*out = &ti->i;
+	return 0;
+}
+
+static int tmpfs_link(struct vfs_inode *dir, const char *name,
+		      struct vfs_inode *old)
+{
+	int err = add_entry(to_ti(dir), name, old);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&old->lock);
+	old->nlink++;
+	pthread_mutex_unlock(&old->lock);
+	touch(old, false);
+	touch(dir, true);
+	return 0;
+}
+
+static void drop_link(struct vfs_inode *victim, bool dir)
+{
+	pthread_mutex_lock(&victim->lock);
+	if (dir)
+		victim->nlink = 0;
+	else if (victim->nlink > 0)
+		victim->nlink--;
+	pthread_mutex_unlock(&victim->lock);
+	touch(victim, false);
+}
+
+static int tmpfs_unlink(struct vfs_inode *dir, const char *name,
+			struct vfs_inode *victim)
+{
+	drop_link(victim, false);
+	remove_entry(to_ti(dir), name);
+	touch(dir, true);
+	return 0;
+}
+
+static int tmpfs_rmdir(struct vfs_inode *dir, const char *name,
+		       struct vfs_inode *victim)
+{
+	if (to_ti(victim)->dir.nentries)
+		return -ENOTEMPTY;
+	drop_link(victim, true);
+	remove_entry(to_ti(dir), name);
+	pthread_mutex_lock(&dir->lock);
+	dir->nlink--;
+	pthread_mutex_unlock(&dir->lock);
+	touch(dir, true);
+	return 0;
+}
+
+/* Point the entry name of dir at inode instead (taking a reference). */
+static void retarget(struct tmpfs_inode *dir, const char *name,
+		     struct vfs_inode *inode)
+{
+	struct tmpfs_dirent *e = find(dir, name);
+
+	vfs_inode_get(inode);
+	vfs_inode_put(e->inode);
+	e->inode = inode;
+}
+
+static void adjust_nlink(struct vfs_inode *i, int delta)
+{
+	pthread_mutex_lock(&i->lock);
+	i->nlink = (uint32_t)((int)i->nlink + delta);
+	pthread_mutex_unlock(&i->lock);
+}
+
+static int tmpfs_rename(struct vfs_inode *olddir, const char *oldname,
+			struct vfs_inode *src, struct vfs_inode *newdir,
+			const char *newname, struct vfs_inode *dst,
+			unsigned flags)
+{
+	bool src_dir = ABI_S_ISDIR(src->mode);
+	int err;
+
+	if (flags & ABI_RENAME_EXCHANGE) {
+		bool dst_dir = ABI_S_ISDIR(dst->mode);
+
+		vfs_inode_get(src);
+		retarget(to_ti(olddir), oldname, dst);
+		retarget(to_ti(newdir), newname, src);
+		vfs_inode_put(src);
+		if (olddir != newdir && src_dir != dst_dir) {
+			adjust_nlink(olddir, src_dir ? -1 : 1);
+			adjust_nlink(newdir, src_dir ? 1 : -1);
+		}
+		touch(src, false);
+		touch(dst, false);
+		touch(olddir, true);
+		touch(newdir, true);
+		return 0;
+	}
+	if (dst) {
+		if (ABI_S_ISDIR(dst->mode) && to_ti(dst)->dir.nentries)
+			return -ENOTEMPTY;
+		vfs_inode_get(src);
+		retarget(to_ti(newdir), newname, src);
+		drop_link(dst, ABI_S_ISDIR(dst->mode));
+		if (ABI_S_ISDIR(dst->mode))
+			adjust_nlink(newdir, -1);
+	} else {
+		err = add_entry(to_ti(newdir), newname, src);
+		if (err)
+			return err;
+		vfs_inode_get(src);
+	}
+	remove_entry(to_ti(olddir), oldname);
+	vfs_inode_put(src);
+	if (src_dir && olddir != newdir) {
+		adjust_nlink(olddir, -1);
+		adjust_nlink(newdir, 1);
+	}
+	touch(src, false);
+	touch(olddir, true);
+	touch(newdir, true);
+	return 0;
+}
+
+static ssize_t tmpfs_readlink(struct vfs_inode *inode, char *buf, size_t len)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+	size_t n = strlen(ti->target);
+
+	if (n > len)
+		n = len;
+	memcpy(buf, ti->target, n);
+	return (ssize_t)n;
+}
+
+static void tmpfs_evict(struct vfs_inode *inode)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+	struct vfs_super *sb = inode->sb;
+
+	if (ABI_S_ISDIR(inode->mode)) {
+		while (ti->dir.head)
+			remove_entry(ti, ti->dir.head->name);
+	} else if (ABI_S_ISLNK(inode->mode)) {
+		free(ti->target);
+	} else if (ABI_S_ISREG(inode->mode)) {
+		tmpfs_truncate_pages(ti, 0);
+		free(ti->reg.pages);
+	}
+	free(ti);
+	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    sb->ops->destroy)
+		sb->ops->destroy(sb);
+}
+
+void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size)
+{
+	struct memfile *mf = to_ts(ti->i.sb)->mf;
+	size_t keep = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
+
+	for (size_t i = keep; i < ti->reg.npages; i++) {
+		if (ti->reg.pages[i]) {
+			memfile_free(mf, ti->reg.pages[i] - 1, PAGE_SIZE);
+			ti->reg.pages[i] = 0;
+		}
+	}
+	if (keep < ti->reg.npages)
+		ti->reg.npages = keep;
+	/* The tail of the last page reads as zero if the file grows again. */
+	if (size % PAGE_SIZE && keep > 0 && keep <= ti->reg.npages &&
+	    ti->reg.pages[keep - 1])
+		memset((uint8_t *)memfile_ptr(mf, ti->reg.pages[keep - 1] - 1) +
+			   size % PAGE_SIZE,
+		       0, PAGE_SIZE - size % PAGE_SIZE);
+}
+
+int tmpfs_readdir(struct vfs_inode *dir, int64_t *pos,
+		  struct vfs_dir_sink *sink, struct vfs_inode *parent)
+{
+	struct tmpfs_inode *ti = to_ti(dir);
+
+	if (*pos == 0) {
+		if (sink->emit(sink, ".", 1, dir->ino, ABI_DT_DIR, 1))
+			return 0;
+		*pos = 1;
+	}
+	if (*pos == 1) {
+		if (sink->emit(sink, "..", 2, parent->ino, ABI_DT_DIR, 2))
+			return 0;
+		*pos = 2;
+	}
+	for (struct tmpfs_dirent *e = ti->dir.head; e; e = e->next) {
+		if ((int64_t)e->pos < *pos)
+			continue;
+		if (sink->emit(sink, e->name, strlen(e->name), e->inode->ino,
+			       (e->inode->mode & ABI_S_IFMT) >> 12,
+			       (int64_t)e->pos + 1))
+			return 0;
+		*pos = (int64_t)e->pos + 1;
+	}
+	return 0;
+}
+
+static const struct vfs_inode_ops tmpfs_inode_ops = {
+    .lookup = tmpfs_lookup,
+    .mknod = tmpfs_mknod,
+    .mkdir = tmpfs_mkdir,
+    .symlink = tmpfs_symlink,
+    .link = tmpfs_link,
+    .unlink = tmpfs_unlink,
+    .rmdir = tmpfs_rmdir,
+    .rename = tmpfs_rename,
+    .readlink = tmpfs_readlink,
+    .evict = tmpfs_evict,
+};
+
+static int tmpfs_statfs(struct vfs_super *sb, struct abi_statfs *st)
+{
+	(void)sb;
+	memset(st, 0, sizeof(*st));
+	st->f_type = 0x01021994; /* TMPFS_MAGIC */
+	st->f_bsize = PAGE_SIZE;
+	st->f_frsize = PAGE_SIZE;
+	st->f_namelen = ABI_NAME_MAX;
+	return 0;
+}
+
+static void tmpfs_destroy(struct vfs_super *sb)
+{
+	free(to_ts(sb));
+}
+
+static const struct vfs_super_ops tmpfs_super_ops = {
+    .statfs = tmpfs_statfs,
+    .destroy = tmpfs_destroy,
+};
+
+struct vfs_inode *tmpfs_create(struct memfile *mf, uint32_t mode, uint32_t uid,
+			       uint32_t gid)
+{
+	struct tmpfs_super *ts = calloc(1, sizeof(*ts));
+	struct tmpfs_inode *root;
+
+	if (!ts)
+		return NULL;
+	vfs_super_init(&ts->sb, &tmpfs_super_ops, "tmpfs");
+	ts->mf = mf;
+	root = tmpfs_new_inode(ts, ABI_S_IFDIR | (mode & 07777));
+	/* The root inode holds the superblock now. */
+	__atomic_sub_fetch(&ts->sb.refs, 1, __ATOMIC_RELAXED);
+	if (!root) {
+		free(ts);
+		return NULL;
+	}
+	root->i.uid = uid;
+	root->i.gid = gid;
+	return &root->i;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tmpfs: a filesystem held in the sentry and the memory file. */
+#ifndef MOAT_FS_TMPFS_H
+#define MOAT_FS_TMPFS_H
+
+#include "sentry/mm/memfile.h"
+#include "sentry/vfs/vfs.h"
+
+struct tmpfs_dirent;
+
+struct tmpfs_super {
+	struct vfs_super sb;
+	struct memfile *mf;
+};
+
+struct tmpfs_inode {
+	struct vfs_inode i;
+	union {
+		struct {
+			struct tmpfs_dirent *head;
+			uint64_t next_pos;
+			size_t nentries;
+		} dir;
+		struct {
+			/* memory-file offset + 1 of each page; 0: a hole */
+			uint64_t *pages;
+			size_t npages, cap;
+		} reg;
+		char *target; /* symlinks */
+	};
+};
+
+static inline struct tmpfs_inode *to_ti(struct vfs_inode *i)
+{
+	return (struct tmpfs_inode *)i;
+}
+
+/* A new tmpfs: its root directory inode (a reference), or NULL. */
+struct vfs_inode *tmpfs_create(struct memfile *mf, uint32_t mode, uint32_t uid,
+			       uint32_t gid);
+bool tmpfs_is(const struct vfs_inode *inode);
+struct tmpfs_inode *tmpfs_new_inode(struct tmpfs_super *ts, uint32_t mode);
+/* Free the pages of a regular file past size; zero the last one's tail. */
+void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size);
+/*
+ * Entries of dir from *pos ("." is 0, ".." 1), advancing *pos past each
+ * one the sink takes; parent is the directory's parent (for "..").
+ */
+int tmpfs_readdir(struct vfs_inode *dir, int64_t *pos,
+		  struct vfs_dir_sink *sink, struct vfs_inode *parent);
+
+#endif

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Lifetimes of inodes, dentries, mounts, and the mount namespace. */
+#include "sentry/vfs/vfs.h"
+
+#include "sentry/kernel/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void vfs_now(struct abi_timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	ts->tv_sec = now.tv_sec;
+	ts->tv_nsec = now.tv_nsec;
+}
+
+/* Device numbers for filesystems without one of their own: 0:N as Linux's
+ * anonymous block devices. */
+static uint64_t next_anon_dev = 16;
+
+void vfs_super_init(struct vfs_super *sb, const struct vfs_super_ops *ops,
+		    const char *type)
+{
+	sb->refs = 1;
+	sb->ops = ops;
+	sb->type = type;
+	sb->dev = __atomic_fetch_add(&next_anon_dev, 1, __ATOMIC_RELAXED);
+	sb->next_ino = 1;
+	pthread_mutex_init(&sb->ino_lock, NULL);
+}
+
+uint64_t vfs_next_ino(struct vfs_super *sb)
+{
+	return __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
+}
+
+static void vfs_super_put(struct vfs_super *sb)
+{
+	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    sb->ops && sb->ops->destroy)
+		sb->ops->destroy(sb);
+}
+
+void vfs_inode_init(struct vfs_inode *inode, struct vfs_super *sb,
+		    const struct vfs_inode_ops *ops, uint32_t mode)
+{
+	struct abi_timespec now;
+
+	vfs_now(&now);
+	inode->refs = 1;
+	inode->sb = sb;
+	inode->ops = ops;
+	pthread_mutex_init(&inode->lock, NULL);
+	inode->ino = vfs_next_ino(sb);
+	inode->mode = mode;
+	inode->nlink = ABI_S_ISDIR(mode) ? 2 : 1;
+	inode->atime = inode->mtime = inode->ctime = inode->btime = now;
+}
+
+struct vfs_inode *vfs_inode_get(struct vfs_inode *inode)
+{
+	__atomic_add_fetch(&inode->refs, 1, __ATOMIC_RELAXED);
+	return inode;
+}
+
+void vfs_inode_put(struct vfs_inode *inode)
+{
+	if (!inode)
+		return;
+	if (__atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		inode->ops->evict(inode);
+}
+
+struct vfs_dentry *vfs_dentry_get(struct vfs_dentry *d)
+{
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+	return d;
+}
+
+/*
+ * A dentry in the tree stays cached while unreferenced; one removed from
+ * the tree goes with its last reference, and drops its parent's.
+ */
+void vfs_dentry_put(struct vfs_dentry *d)
+{
+	while (d) {
+		struct vfs_dentry *parent;
+
+		if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) != 0 ||
+		    !d->removed)
+			return;
+		BUG_ON(d->children);
+		parent = d->parent;
+		vfs_inode_put(d->inode);
+		free(d->name);
+		free(d);
+		d = parent;
+	}
+}
+
+struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode)
+{
+	struct vfs_dentry *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->refs = 1;
+	d->name = strdup("/");
+	d->inode = inode;
+	/* A root is in no tree: it goes with its last reference. */
+	d->removed = true;
+	if (!d->name) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static struct vfs_mount *mnt_get(struct vfs_mount *m)
+{
+	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+	return m;
+}
+
+static void mnt_put(struct vfs_mount *m)
+{
+	if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		vfs_dentry_put(m->root);
+		vfs_super_put(m->sb);
+		free(m->source);
+		free(m);
+	}
+}
+
+void vfs_path_get(const struct vfs_path *p)
+{
+	mnt_get(p->mnt);
+	vfs_dentry_get(p->dentry);
+}
+
+void vfs_path_put(struct vfs_path *p)
+{
+	if (p->dentry)
+		vfs_dentry_put(p->dentry);
+	if (p->mnt)
+		mnt_put(p->mnt);
+	p->dentry = NULL;
+	p->mnt = NULL;
+}
+
+static struct vfs_mount *mnt_new(struct vfs_ns *ns, struct vfs_super *sb,
+				 struct vfs_inode *root, const char *source,
+				 uint32_t flags)
+{
+	struct vfs_mount *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->root = vfs_dentry_root(vfs_inode_get(root));
+	m->source = strdup(source ? source : "none");
+	if (!m->root || !m->source) {
+		if (m->root)
+			vfs_dentry_put(m->root);
+		else
+			vfs_inode_put(root);
+		free(m->source);
+		free(m);
+		return NULL;
+	}
+	m->refs = 1;
+	m->id = ++ns->next_mnt_id;
+	m->sb = sb;
+	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
+	m->flags = flags;
+	return m;
+}
+
+int vfs_ns_init(struct vfs_ns *ns, struct vfs_super *root_sb,
+		struct vfs_inode *root, const char *source, uint32_t flags)
+{
+	memset(ns, 0, sizeof(*ns));
+	pthread_mutex_init(&ns->lock, NULL);
+	ns->next_mnt_id = 20;
+	ns->root = mnt_new(ns, root_sb, root, source, flags);
+	if (!ns->root)
+		return -ENOMEM;
+	ns->mounts = ns->root;
+	return 0;
+}
+
+void vfs_dcache_prune(struct vfs_dentry *d)
+{
+	struct vfs_dentry **pp = &d->children;
+
+	while (*pp) {
+		struct vfs_dentry *c = *pp;
+
+		vfs_dcache_prune(c);
+		if (c->refs == 0 && !c->children && !c->nmounts) {
+			*pp = c->sibling;
+			vfs_inode_put(c->inode);
+			free(c->name);
+			free(c);
+			d->refs--; /* c's hold on its parent */
+		} else {
+			pp = &c->sibling;
+		}
+	}
+}
+
+void vfs_ns_destroy(struct vfs_ns *ns)
+{
+	struct vfs_mount *m;
+
+	/* Detach every mount, forget the cached trees, drop the mounts. */
+	for (m = ns->mounts; m; m = m->next) {
+		if (m->mountpoint) {
+			m->mountpoint->nmounts--;
+			vfs_dentry_put(m->mountpoint);
+			m->mountpoint = NULL;
+		}
+	}
+	for (m = ns->mounts; m; m = m->next)
+		vfs_dcache_prune(m->root);
+	m = ns->mounts;
+	while (m) {
+		struct vfs_mount *next = m->next;
+
+		if (m->parent)
+			mnt_put(m->parent);
+		mnt_put(m);
+		m = next;
+	}
+	ns->mounts = ns->root = NULL;
+}
+
+int vfs_mount(struct vfs_ns *ns, const struct vfs_path *at,
+	      struct vfs_super *sb, struct vfs_inode *root, const char *source,
+	      uint32_t flags)
+{
+	struct vfs_mount *m, **tail;
+
+	if (!at->dentry->inode)
+		return -ENOENT;
+	if (ABI_S_ISDIR(at->dentry->inode->mode) != ABI_S_ISDIR(root->mode))
+		return ABI_S_ISDIR(root->mode) ? -ENOTDIR : -EISDIR;
+	pthread_mutex_lock(&ns->lock);
+	m = mnt_new(ns, sb, root, source, flags);
+	if (!m) {
+		pthread_mutex_unlock(&ns->lock);
+		return -ENOMEM;
+	}
+	m->parent = mnt_get(at->mnt);
+	m->mountpoint = vfs_dentry_get(at->dentry);
+	at->dentry->nmounts++;
+	for (tail = &ns->mounts; *tail; tail = &(*tail)->next)
+		;
+	*tail = m;
+	pthread_mutex_unlock(&ns->lock);
+	return 0;
+}
+
+void vfs_ns_root(struct vfs_ns *ns, struct vfs_path *out)
+{
+	pthread_mutex_lock(&ns->lock);
+	out->mnt = ns->root;
+	out->dentry = ns->root->root;
+	vfs_path_get(out);
+	pthread_mutex_unlock(&ns->lock);
+}

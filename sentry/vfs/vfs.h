@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The virtual filesystem: inodes, dentries, mounts and path resolution, in
+ * the shapes of Linux's VFS (simplified: one lock for the namespace).
+ *
+ * - An inode is a file of some filesystem, with an operations table; its
+ *   attributes are cached in the struct and guarded by its lock.
+ * - A dentry names an inode (or, negative, the absence of one) in its
+ *   parent directory. Dentries form the cached tree; a dentry holds a
+ *   reference on its parent, and is freed when it is both unreferenced and
+ *   removed from the tree.
+ * - A mount attaches a filesystem's root dentry over a dentry of its parent
+ *   mount. A path is a (mount, dentry) pair.
+ *
+ * The namespace lock (vfs_ns.lock) is held across every lookup step and
+ * every change to the tree, and filesystem operations on directories are
+ * called with it held; file data operations do not take it.
+ */
+#ifndef MOAT_VFS_H
+#define MOAT_VFS_H
+
+#include "abi/linux.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct creds;
+struct file;
+struct vfs_inode;
+struct vfs_dentry;
+struct vfs_mount;
+struct vfs_super;
+
+struct vfs_path {
+	struct vfs_mount *mnt;
+	struct vfs_dentry *dentry;
+};
+
+/* What getattr fills: stat and statx, before the mount's device number. */
+struct vfs_attr {
+	uint64_t ino, rdev, size, blocks;
+	uint32_t mode, nlink, uid, gid, blksize;
+	struct abi_timespec atime, mtime, ctime, btime;
+};
+
+#define VFS_SETATTR_MODE      0x01
+#define VFS_SETATTR_UID	      0x02
+#define VFS_SETATTR_GID	      0x04
+#define VFS_SETATTR_SIZE      0x08
+#define VFS_SETATTR_ATIME     0x10
+#define VFS_SETATTR_MTIME     0x20
+#define VFS_SETATTR_CTIME     0x40 /* set ctime to now (always implied) */
+#define VFS_SETATTR_ATIME_NOW 0x80
+#define VFS_SETATTR_MTIME_NOW 0x100
+
+struct vfs_setattr {
+	uint32_t mask;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	struct abi_timespec atime, mtime;
+};
+
+/*
+ * readdir's sink: called for each entry from the file's position on, with
+ * the position of the entry after it. Returns nonzero to stop (the buffer
+ * is full); that entry is then not consumed.
+ */
+struct vfs_dir_sink {
+	int (*emit)(struct vfs_dir_sink *sink, const char *name, size_t len,
+		    uint64_t ino, unsigned type, int64_t next);
+};
+
+/*
+ * Inode operations. Directory operations get one NUL-terminated component
+ * (not "." or ".."), are called with the namespace lock held and after the
+ * VFS has checked permissions, existence and types; they update the
+ * directory's and the new inode's attributes. Returning -errno leaves
+ * everything as it was. A NULL member is -EPERM for changes, -EINVAL for
+ * readlink, and the generic behaviour where one is named.
+ */
+struct vfs_inode_ops {
+	/* name in dir: its inode with a reference, or -ENOENT. */
+	int (*lookup)(struct vfs_inode *dir, const char *name,
+		      struct vfs_inode **out);
+	/* New regular file, FIFO, socket or device node (mknod). */
+	int (*mknod)(struct vfs_inode *dir, const char *name, uint32_t mode,
+		     uint64_t rdev, const struct creds *c,
+		     struct vfs_inode **out);
+	int (*mkdir)(struct vfs_inode *dir, const char *name, uint32_t mode,
+		     const struct creds *c, struct vfs_inode **out);
+	int (*symlink)(struct vfs_inode *dir, const char *name,
+		       const char *target, const struct creds *c,
+		       struct vfs_inode **out);
+	/* A new name for old (not a directory) in dir. */
+	int (*link)(struct vfs_inode *dir, const char *name,
+		    struct vfs_inode *old);
+	/* Remove name, which is victim: unlink for non-directories... */
+	int (*unlink)(struct vfs_inode *dir, const char *name,
+		      struct vfs_inode *victim);
+	/* ...rmdir for a directory, which the filesystem checks is empty. */
+	int (*rmdir)(struct vfs_inode *dir, const char *name,
+		     struct vfs_inode *victim);
+	/*
+	 * Move oldname (src) in olddir to newname in newdir, replacing dst
+	 * (NULL: none) unless flags say otherwise (ABI_RENAME_*). Same
+	 * filesystem; types and emptiness of dst checked by the VFS except
+	 * for directories, whose emptiness the filesystem checks.
+	 */
+	int (*rename)(struct vfs_inode *olddir, const char *oldname,
+		      struct vfs_inode *src, struct vfs_inode *newdir,
+		      const char *newname, struct vfs_inode *dst,
+		      unsigned flags);
+	/* A symlink's target into buf: its length, or -errno. */
+	ssize_t (*readlink)(struct vfs_inode *inode, char *buf, size_t len);
+	/* Refresh attributes; NULL: the cached ones are current. */
+	int (*getattr)(struct vfs_inode *inode, struct vfs_attr *a);
+	/* Change attributes (already permitted); NULL: update the cache. */
+	int (*setattr)(struct vfs_inode *inode, const struct vfs_setattr *sa);
+	/* A new open file for inode (flags: O_ACCMODE and status flags). */
+	struct file *(*open)(struct vfs_inode *inode, uint32_t flags);
+	/* The last reference is gone: free the inode. */
+	void (*evict)(struct vfs_inode *inode);
+};
+
+struct vfs_inode {
+	int refs;
+	struct vfs_super *sb;
+	const struct vfs_inode_ops *ops;
+	pthread_mutex_t lock; /* the attributes below */
+	uint64_t ino;
+	uint32_t mode, nlink, uid, gid;
+	uint64_t size, rdev, blocks;
+	struct abi_timespec atime, mtime, ctime, btime;
+};
+
+struct vfs_super_ops {
+	int (*statfs)(struct vfs_super *sb, struct abi_statfs *st);
+	/* Every mount of it is gone. */
+	void (*destroy)(struct vfs_super *sb);
+};
+
+struct vfs_super {
+	int refs;
+	const struct vfs_super_ops *ops;
+	const char *type; /* "tmpfs", "proc"... as /proc/mounts says */
+	uint64_t dev;	  /* st_dev of its files */
+	uint64_t next_ino;
+	pthread_mutex_t ino_lock;
+};
+
+struct vfs_dentry {
+	int refs;
+	struct vfs_dentry *parent; /* holds a reference; NULL for a root */
+	char *name;
+	struct vfs_inode *inode; /* NULL: negative */
+	struct vfs_dentry *children, *sibling;
+	unsigned nmounts; /* mounts on this dentry */
+	bool removed;	  /* no longer in the tree */
+};
+
+#define VFS_MNT_RDONLY 0x01
+#define VFS_MNT_NOSUID 0x02
+#define VFS_MNT_NODEV  0x04
+#define VFS_MNT_NOEXEC 0x08
+
+struct vfs_mount {
+	int refs;
+	uint64_t id;
+	struct vfs_mount *parent; /* NULL: the namespace's root mount */
+	struct vfs_dentry *mountpoint;
+	struct vfs_dentry *root;
+	struct vfs_super *sb;
+	uint32_t flags;
+	char *source; /* as /proc/mounts shows it */
+	struct vfs_mount *next;
+};
+
+/* A mount namespace: the mounts of a sandbox. */
+struct vfs_ns {
+	pthread_mutex_t lock;
+	struct vfs_mount *root;
+	struct vfs_mount *mounts; /* every mount, root first */
+	uint64_t next_mnt_id;
+};
+
+/* ---- object lifetimes (vfs.c) ---- */
+
+void vfs_super_init(struct vfs_super *sb, const struct vfs_super_ops *ops,
+		    const char *type);
+uint64_t vfs_next_ino(struct vfs_super *sb);
+void vfs_inode_init(struct vfs_inode *inode, struct vfs_super *sb,
+		    const struct vfs_inode_ops *ops, uint32_t mode);
+struct vfs_inode *vfs_inode_get(struct vfs_inode *inode);
+void vfs_inode_put(struct vfs_inode *inode);
+struct vfs_dentry *vfs_dentry_get(struct vfs_dentry *d);
+void vfs_dentry_put(struct vfs_dentry *d);
+/* Free the unreferenced part of the cached tree below d. */
+void vfs_dcache_prune(struct vfs_dentry *d);
+/* A root dentry for inode (taking the reference). */
+struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode);
+void vfs_path_get(const struct vfs_path *p);
+void vfs_path_put(struct vfs_path *p);
+static inline bool vfs_path_equal(const struct vfs_path *a,
+				  const struct vfs_path *b)
+{
+	return a->mnt == b->mnt && a->dentry == b->dentry;
+}
+
+/* The time now, for timestamps. */
+void vfs_now(struct abi_timespec *ts);
+
+/* ---- mounts (vfs.c) ---- */
+
+int vfs_ns_init(struct vfs_ns *ns, struct vfs_super *root_sb,
+		struct vfs_inode *root, const char *source, uint32_t flags);
+void vfs_ns_destroy(struct vfs_ns *ns);
+/* Mount sb's root over the directory at; its own reference on root. */
+int vfs_mount(struct vfs_ns *ns, const struct vfs_path *at,
+	      struct vfs_super *sb, struct vfs_inode *root, const char *source,
+	      uint32_t flags);
+/* The namespace's root, with references. */
+void vfs_ns_root(struct vfs_ns *ns, struct vfs_path *out);
+
+/* ---- path resolution (namei.c) ---- */
+
+#define LOOKUP_FOLLOW	   0x0001 /* follow a final symlink */
+#define LOOKUP_DIRECTORY   0x0002 /* the result must be a directory */
+#define LOOKUP_EMPTY	   0x0004 /* "" names the start (AT_EMPTY_PATH) */
+#define LOOKUP_NO_SYMLINKS 0x0010 /* RESOLVE_NO_SYMLINKS */
+#define LOOKUP_BENEATH	   0x0020 /* RESOLVE_BENEATH */
+#define LOOKUP_IN_ROOT	   0x0040 /* RESOLVE_IN_ROOT */
+#define LOOKUP_NO_XDEV	   0x0080 /* RESOLVE_NO_XDEV */
+#define LOOKUP_NO_MAGIC	   0x0100 /* RESOLVE_NO_MAGICLINKS */
+
+/* Who is looking: the task's root directory and credentials. */
+struct vfs_lookup_ctx {
+	struct vfs_ns *ns;
+	struct vfs_path root;
+	const struct creds *creds;
+};
+
+/*
+ * Resolve path from start. On success *out holds references on a positive
+ * path. Errors as Linux's path walk: ENOENT, ENOTDIR, ELOOP, EACCES,
+ * ENAMETOOLONG, EXDEV (RESOLVE_BENEATH/NO_XDEV).
+ */
+int vfs_lookup(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+	       const char *path, unsigned flags, struct vfs_path *out);
+
+/*
+ * Resolve all but the last component: *parent (with references) is the
+ * directory and last (ABI_NAME_MAX + 1 bytes) the final name, unresolved;
+ * *trailing says slashes followed it. The final name may be "." or "..";
+ * it is "" when the path has none ("/"). The caller decides what those
+ * mean for its operation.
+ */
+int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      unsigned flags, struct vfs_path *parent, char *last,
+		      bool *trailing);
+
+/*
+ * The child dentry name of dir (a positive directory dentry), looked up
+ * through the cache or the filesystem; may be negative. With a reference.
+ * Called with the namespace lock held.
+ */
+int vfs_d_lookup(struct vfs_dentry *dir, const char *name,
+		 struct vfs_dentry **out);
+
+/* May creds access inode for mask (ABI_R_OK | ABI_W_OK | ABI_X_OK)? */
+int vfs_permission(struct vfs_inode *inode, int mask, const struct creds *c);
+
+/* ---- operations on paths (ops.c), errors as Linux's ---- */
+
+int vfs_mknod(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+	      const char *path, uint32_t mode, uint64_t rdev);
+int vfs_mkdir(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+	      const char *path, uint32_t mode);
+int vfs_symlink(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+		const char *path, const char *target);
+int vfs_link(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
+	     const char *oldpath, bool follow, const struct vfs_path *nstart,
+	     const char *newpath);
+/* unlink, or rmdir when rmdir is set. */
+int vfs_unlink(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+	       const char *path, bool rmdir);
+int vfs_rename(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
+	       const char *oldpath, const struct vfs_path *nstart,
+	       const char *newpath, unsigned flags);
+/* flags: LOOKUP_EMPTY. The target's length, not NUL-terminated. */
+ssize_t vfs_readlink(const struct vfs_lookup_ctx *ctx,
+		     const struct vfs_path *start, const char *path,
+		     unsigned flags, char *buf, size_t len);
+
+int vfs_getattr(const struct vfs_path *p, struct vfs_attr *a);
+/*
+ * The path of p from root as the task sees it, into buf: 0, or 1 when p is
+ * not below root (buf then holds its path from its mount's root).
+ */
+int vfs_path_name(struct vfs_ns *ns, const struct vfs_path *root,
+		  const struct vfs_path *p, char *buf, size_t len);
+
+#endif
