@@ -15,6 +15,9 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags)
 	f->flags = flags;
 	f->pos = 0;
 	pthread_mutex_init(&f->pos_lock, NULL);
+	f->path.mnt = NULL;
+	f->path.dentry = NULL;
+	f->inode = NULL;
 }
 
 void file_get(struct file *f)
@@ -24,8 +27,14 @@ void file_get(struct file *f)
 
 void file_put(struct file *f)
 {
-	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct vfs_path path = f->path;
+		struct vfs_inode *inode = f->inode;
+
 		f->ops->release(f);
+		vfs_path_put(&path);
+		vfs_inode_put(inode);
+	}
 }
 
 struct fdtable *fdtable_create(void)

@@ -9,6 +9,7 @@
 #define MOAT_VFS_FILE_H
 
 #include "abi/linux.h"
+#include "sentry/vfs/vfs.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -39,7 +40,17 @@ struct file_ops {
 	int (*setfl)(struct file *f, uint32_t flags);
 	/* Positional I/O allowed (pread and friends)? NULL: -ESPIPE. */
 	bool (*seekable)(struct file *f);
-	/* Last reference dropped. */
+	/*
+	 * lseek: the new position (already range-checked by the caller for
+	 * SEEK_SET/CUR/END) or -errno. NULL: the generic lseek for seekable
+	 * files (SEEK_END from the inode's size), -ESPIPE for streams.
+	 */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* Directory entries from f->pos on into sink; NULL: -ENOTDIR. */
+	int (*readdir)(struct file *f, struct vfs_dir_sink *sink);
+	/* fsync/fdatasync; NULL: nothing to write back. */
+	int (*fsync)(struct file *f, bool datasync);
+	/* Last reference dropped: free f (the VFS fields go afterwards). */
 	void (*release)(struct file *f);
 };
 
@@ -50,6 +61,8 @@ struct file {
 	bool stream;	/* no offset of ours (pipes, host fds) */
 	pthread_mutex_t pos_lock;
 	int64_t pos;
+	struct vfs_path path;	 /* where it was opened; mnt NULL: nowhere */
+	struct vfs_inode *inode; /* with a reference; NULL: none */
 };
 
 void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
