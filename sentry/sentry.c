@@ -108,6 +108,23 @@ int sentry_main(const struct sentry_config *cfg)
 		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
 		return 126;
 	}
+	err = kernel_boot_vfs(&k);
+	if (err) {
+		fprintf(stderr, "moat: cannot build the filesystem: %s\n",
+			strerror(-err));
+		return 125;
+	}
+	{
+		struct vfs_path root;
+
+		vfs_ns_root(&k.ns, &root);
+		init.fs = fs_struct_create(&root, &root);
+		vfs_path_put(&root);
+		if (!init.fs) {
+			fprintf(stderr, "moat: out of memory\n");
+			return 125;
+		}
+	}
 	init.files = fdtable_create();
 	if (!init.files || donate_stdio(init.files) < 0) {
 		fprintf(stderr, "moat: cannot set up stdio\n");

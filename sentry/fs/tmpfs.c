@@ -9,6 +9,8 @@
 
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -398,6 +400,208 @@ int tmpfs_readdir(struct vfs_inode *dir, int64_t *pos,
 	return 0;
 }
 
+/* ---- regular files ------------------------------------------------------ */
+
+static const uint8_t zero_page[PAGE_SIZE];
+
+/* The page of ti holding offset off, allocating it if alloc; NULL: a hole. */
+static uint8_t *page_at(struct tmpfs_inode *ti, uint64_t off, bool alloc,
+			int *err)
+{
+	struct memfile *mf = to_ts(ti->i.sb)->mf;
+	size_t idx = (size_t)(off / PAGE_SIZE);
+	int64_t moff;
+
+	*err = 0;
+	if (idx < ti->reg.npages && ti->reg.pages[idx])
+		return memfile_ptr(mf, ti->reg.pages[idx] - 1);
+	if (!alloc)
+		return NULL;
+	if (idx >= ti->reg.cap) {
+		size_t cap = ti->reg.cap ? ti->reg.cap : 16;
+		uint64_t *p;
+
+		while (cap <= idx)
+			cap *= 2;
+		p = realloc(ti->reg.pages, cap * sizeof(*p));
+		if (!p) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		memset(p + ti->reg.cap, 0, (cap - ti->reg.cap) * sizeof(*p));
+		ti->reg.pages = p;
+		ti->reg.cap = cap;
+	}
+	moff = memfile_alloc(mf, PAGE_SIZE);
+	if (moff < 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	ti->reg.pages[idx] = (uint64_t)moff + 1;
+	if (idx >= ti->reg.npages)
+		ti->reg.npages = idx + 1;
+	ti->i.blocks += PAGE_SIZE / 512;
+	return memfile_ptr(mf, (uint64_t)moff);
+}
+
+/*
+ * Move data between the file at *pos and the application's iovecs, in
+ * chunks that cross neither a file page nor an application page, so that
+ * a fault stops the transfer exactly where Linux's would.
+ */
+static ssize_t tmpfs_rw(struct file *f, struct task *t,
+			const struct abi_iovec *iov, int iovcnt, int64_t *pos,
+			bool write)
+{
+	struct tmpfs_inode *ti = to_ti(f->inode);
+	ssize_t done = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&ti->i.lock);
+	if (write && (f->flags & ABI_O_APPEND))
+		*pos = (int64_t)ti->i.size;
+	for (int v = 0; v < iovcnt && !err; v++) {
+		uint64_t addr = iov[v].iov_base, left = iov[v].iov_len;
+
+		while (left > 0) {
+			uint64_t off = (uint64_t)*pos;
+			size_t n = (size_t)min_t(
+			    uint64_t, left,
+			    min_t(uint64_t, PAGE_SIZE - off % PAGE_SIZE,
+				  PAGE_SIZE - addr % PAGE_SIZE));
+			uint8_t *page;
+
+			if (!write) {
+				if (off >= ti->i.size)
+					goto out;
+				if (n > ti->i.size - off)
+					n = (size_t)(ti->i.size - off);
+				page = page_at(ti, off, false, &err);
+				err = mm_copy_out(t->mm, addr,
+						  page ? page + off % PAGE_SIZE
+						       : zero_page,
+						  n);
+			} else {
+				page = page_at(ti, off, true, &err);
+				if (page)
+					err = mm_copy_in(t->mm,
+							 page + off % PAGE_SIZE,
+							 addr, n);
+			}
+			if (err)
+				goto out;
+			*pos += (int64_t)n;
+			done += (ssize_t)n;
+			addr += n;
+			left -= n;
+			if (write && (uint64_t)*pos > ti->i.size)
+				ti->i.size = (uint64_t)*pos;
+		}
+	}
+out:
+	if (write && done > 0) {
+		struct abi_timespec now;
+
+		vfs_now(&now);
+		ti->i.mtime = ti->i.ctime = now;
+	}
+	pthread_mutex_unlock(&ti->i.lock);
+	return done > 0 ? done : err;
+}
+
+static ssize_t tmpfs_read(struct file *f, struct task *t,
+			  const struct abi_iovec *iov, int iovcnt, int64_t *pos)
+{
+	return tmpfs_rw(f, t, iov, iovcnt, pos, false);
+}
+
+static ssize_t tmpfs_write(struct file *f, struct task *t,
+			   const struct abi_iovec *iov, int iovcnt,
+			   int64_t *pos)
+{
+	return tmpfs_rw(f, t, iov, iovcnt, pos, true);
+}
+
+static int tmpfs_file_stat(struct file *f, struct abi_stat *st)
+{
+	return vfs_file_stat(f, st);
+}
+
+static bool tmpfs_seekable(struct file *f)
+{
+	(void)f;
+	return true;
+}
+
+static void tmpfs_release(struct file *f)
+{
+	free(f);
+}
+
+static const struct file_ops tmpfs_reg_ops = {
+    .read = tmpfs_read,
+    .write = tmpfs_write,
+    .stat = tmpfs_file_stat,
+    .seekable = tmpfs_seekable,
+    .release = tmpfs_release,
+};
+
+static int tmpfs_dir_readdir(struct file *f, struct vfs_dir_sink *sink)
+{
+	struct vfs_dentry *d = f->path.dentry;
+	struct vfs_inode *parent =
+	    d->parent && d->parent->inode ? d->parent->inode : f->inode;
+
+	return tmpfs_readdir(f->inode, &f->pos, sink, parent);
+}
+
+static const struct file_ops tmpfs_dir_ops = {
+    .stat = tmpfs_file_stat,
+    .seekable = tmpfs_seekable,
+    .readdir = tmpfs_dir_readdir,
+    .release = tmpfs_release,
+};
+
+static struct file *tmpfs_open(struct vfs_inode *inode, uint32_t flags)
+{
+	struct file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	if (ABI_S_ISDIR(inode->mode))
+		file_init(f, &tmpfs_dir_ops, flags);
+	else if (ABI_S_ISREG(inode->mode))
+		file_init(f, &tmpfs_reg_ops, flags);
+	else {
+		free(f);
+		return ERR_PTR(-ENXIO); /* devices and fifos: not here yet */
+	}
+	return f;
+}
+
+static int tmpfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+
+	if (sa->mask & VFS_SETATTR_SIZE) {
+		pthread_mutex_lock(&inode->lock);
+		if (sa->size < inode->size)
+			tmpfs_truncate_pages(ti, sa->size);
+		else if (inode->size % PAGE_SIZE) {
+			/* Growing: bytes past the old end read as zero. */
+			tmpfs_truncate_pages(ti, inode->size);
+		}
+		inode->size = sa->size;
+		inode->blocks = 0;
+		for (size_t i = 0; i < ti->reg.npages; i++)
+			if (ti->reg.pages[i])
+				inode->blocks += PAGE_SIZE / 512;
+		pthread_mutex_unlock(&inode->lock);
+	}
+	vfs_setattr_cache(inode, sa);
+	return 0;
+}
+
 static const struct vfs_inode_ops tmpfs_inode_ops = {
     .lookup = tmpfs_lookup,
     .mknod = tmpfs_mknod,
@@ -408,6 +612,8 @@ static const struct vfs_inode_ops tmpfs_inode_ops = {
     .rmdir = tmpfs_rmdir,
     .rename = tmpfs_rename,
     .readlink = tmpfs_readlink,
+    .setattr = tmpfs_setattr,
+    .open = tmpfs_open,
     .evict = tmpfs_evict,
 };
 

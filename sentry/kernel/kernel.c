@@ -207,6 +207,8 @@ static void task_release(struct task *t)
 
 	fdtable_put(t->files);
 	t->files = NULL;
+	fs_struct_put(t->fs);
+	t->fs = NULL;
 	mm_put(t->mm);
 	t->mm = NULL;
 	if (t->ctx)

@@ -10,6 +10,7 @@
 
 #include "abi/linux.h"
 #include "sentry/mm/memfile.h"
+#include "sentry/vfs/vfs.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@ struct kernel_options {
 
 struct kernel {
 	struct memfile mf;
+	struct vfs_ns ns; /* the sandbox's mounts */
 	struct platform *plat;
 	struct kernel_options opts;
 	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot */
@@ -66,8 +68,16 @@ struct thread_group {
 	int exit_status; /* wait status */
 };
 
+/* A task's root and working directories (shared by CLONE_FS). */
+struct fs_struct {
+	int refs;
+	pthread_mutex_t lock;
+	struct vfs_path root, cwd;
+};
+
 struct task {
 	struct kernel *k;
+	struct fs_struct *fs;
 	struct thread_group *tg;
 	int tid;
 	struct mm *mm;
@@ -112,6 +122,26 @@ void task_exit_group(struct task *t, int status);
 void creds_init_root(struct creds *c);
 void creds_destroy(struct creds *c);
 bool creds_capable(const struct creds *c, int cap);
+
+/* The filesystem (fs.c) */
+int kernel_boot_vfs(struct kernel *k);
+struct fs_struct *fs_struct_create(const struct vfs_path *root,
+				   const struct vfs_path *cwd);
+void fs_struct_put(struct fs_struct *fs);
+
+/*
+ * Where a task's *at() call starts: for an absolute path the task's root,
+ * for AT_FDCWD its working directory, else the directory open at dirfd
+ * (EBADF, ENOTDIR). With allow_empty, an empty path may name any file at
+ * dirfd (AT_EMPTY_PATH). *ctx gets the task's root and credentials; both
+ * hold references until task_path_end.
+ */
+int task_path_begin(struct task *t, int dirfd, const char *path,
+		    bool allow_empty, struct vfs_lookup_ctx *ctx,
+		    struct vfs_path *start);
+void task_path_end(struct vfs_lookup_ctx *ctx, struct vfs_path *start);
+/* Copy a path in from the application: its length, or -EFAULT/-ENAMETOOLONG. */
+long task_getname(struct task *t, uint64_t uptr, char *buf);
 
 /* Time since boot */
 void kernel_uptime(struct kernel *k, struct timespec *ts);

@@ -183,28 +183,3 @@ SYSCALL(fstat)
 {
 	return do_fstat(t, (int)a[0], a[1]);
 }
-
-SYSCALL(newfstatat)
-{
-	uint64_t flags = a[3];
-	char path[ABI_PATH_MAX];
-	long n;
-
-	if (flags & ~(uint64_t)(ABI_AT_SYMLINK_NOFOLLOW | ABI_AT_NO_AUTOMOUNT |
-				ABI_AT_EMPTY_PATH))
-		return -EINVAL;
-	n = mm_copy_string_in(t->mm, path, a[1], sizeof(path));
-	if (n < 0)
-		return n;
-	if (n == 0) {
-		if (!(flags & ABI_AT_EMPTY_PATH))
-			return -ENOENT;
-		if ((int)a[0] == ABI_AT_FDCWD) {
-			log_warn_once("newfstatat: no filesystem yet");
-			return -ENOSYS;
-		}
-		return do_fstat(t, (int)a[0], a[2]);
-	}
-	log_warn_once("newfstatat: path lookup needs the VFS (not yet)");
-	return -ENOSYS;
-}

@@ -55,7 +55,8 @@ static ssize_t do_rw(struct task *t, struct file *f,
 	ssize_t ret;
 
 	if (!(write ? f->ops->write : f->ops->read))
-		return -EINVAL;
+		return f->inode && ABI_S_ISDIR(f->inode->mode) ? -EISDIR
+							       : -EINVAL;
 	if (pos)
 		return write ? f->ops->write(f, t, iov, cnt, pos)
 			     : f->ops->read(f, t, iov, cnt, pos);
@@ -83,7 +84,9 @@ static struct file *rw_file(struct task *t, int fd, int64_t *pos, long *err)
 		return NULL;
 	}
 	f = fd_get(t->files, fd);
-	if (!f) {
+	if (!f || (f->flags & ABI_O_PATH)) {
+		if (f)
+			file_put(f);
 		*err = -EBADF;
 		return NULL;
 	}
@@ -197,4 +200,70 @@ SYSCALL(pwritev)
 	int64_t pos = (int64_t)a[3];
 
 	return rw_vector(t, (int)a[0], a[1], a[2], true, &pos);
+}
+
+/*
+ * lseek: SEEK_SET, SEEK_CUR, SEEK_END, and SEEK_DATA/SEEK_HOLE treating a
+ * file as data without holes (Linux's generic behaviour). Directories take
+ * SEEK_SET and SEEK_CUR only.
+ */
+SYSCALL(lseek)
+{
+	struct file *f = fd_get(t->files, (int)a[0]);
+	unsigned whence = (unsigned)a[2];
+	int64_t off = (int64_t)a[1], base = 0, pos;
+	long ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->flags & ABI_O_PATH) {
+		ret = -EBADF;
+		goto out;
+	}
+	if (whence > ABI_SEEK_HOLE) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!f->ops->seekable || !f->ops->seekable(f) || f->stream) {
+		ret = f->ops->llseek ? f->ops->llseek(f, off, (int)whence)
+				     : -ESPIPE;
+		goto out;
+	}
+	if (f->ops->llseek) {
+		ret = f->ops->llseek(f, off, (int)whence);
+		goto out;
+	}
+	pthread_mutex_lock(&f->pos_lock);
+	if (f->inode && ABI_S_ISDIR(f->inode->mode) && whence != ABI_SEEK_SET &&
+	    whence != ABI_SEEK_CUR) {
+		ret = -EINVAL;
+	} else if (whence == ABI_SEEK_CUR) {
+		base = f->pos;
+	} else if (whence != ABI_SEEK_SET) {
+		struct vfs_attr at;
+
+		ret = f->inode ? vfs_inode_getattr(f->inode, &at) : -ESPIPE;
+		if (!ret) {
+			int64_t size = (int64_t)at.size;
+
+			if (whence == ABI_SEEK_END)
+				base = size;
+			else if (off < 0 || off >= size)
+				ret = -ENXIO;
+			else if (whence == ABI_SEEK_HOLE) {
+				base = 0;
+				off = size;
+			}
+		}
+	}
+	if (!ret) {
+		if (__builtin_add_overflow(base, off, &pos) || pos < 0)
+			ret = -EINVAL;
+		else
+			ret = f->pos = pos;
+	}
+	pthread_mutex_unlock(&f->pos_lock);
+out:
+	file_put(f);
+	return ret;
 }

@@ -65,7 +65,60 @@ SYSCALL(dup3);
 SYSCALL(fcntl);
 SYSCALL(ioctl);
 SYSCALL(fstat);
+SYSCALL(lseek);
+/* open.c */
+SYSCALL(open);
+SYSCALL(openat);
+SYSCALL(openat2);
+SYSCALL(creat);
+SYSCALL(chdir);
+SYSCALL(fchdir);
+SYSCALL(chroot);
+SYSCALL(getcwd);
+SYSCALL(access);
+SYSCALL(faccessat);
+SYSCALL(faccessat2);
+SYSCALL(chmod);
+SYSCALL(fchmod);
+SYSCALL(fchmodat);
+SYSCALL(chown);
+SYSCALL(lchown);
+SYSCALL(fchown);
+SYSCALL(fchownat);
+SYSCALL(truncate);
+SYSCALL(ftruncate);
+/* stat.c */
+SYSCALL(stat);
+SYSCALL(lstat);
 SYSCALL(newfstatat);
+SYSCALL(statx);
+SYSCALL(readlink);
+SYSCALL(readlinkat);
+SYSCALL(statfs);
+SYSCALL(fstatfs);
+/* namei.c */
+SYSCALL(mknod);
+SYSCALL(mknodat);
+SYSCALL(mkdir);
+SYSCALL(mkdirat);
+SYSCALL(rmdir);
+SYSCALL(unlink);
+SYSCALL(unlinkat);
+SYSCALL(symlink);
+SYSCALL(symlinkat);
+SYSCALL(link);
+SYSCALL(linkat);
+SYSCALL(rename);
+SYSCALL(renameat);
+SYSCALL(renameat2);
+/* readdir.c */
+SYSCALL(getdents);
+SYSCALL(getdents64);
+/* utimes.c */
+SYSCALL(utimensat);
+SYSCALL(futimesat);
+SYSCALL(utimes);
+SYSCALL(utime);
 /* mmap.c */
 SYSCALL(mmap);
 SYSCALL(munmap);

@@ -198,8 +198,9 @@ int vfs_link(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
 	struct vfs_dentry *d = NULL;
 	int err;
 
-	err =
-	    vfs_lookup(ctx, ostart, oldpath, follow ? LOOKUP_FOLLOW : 0, &old);
+	err = vfs_lookup(
+	    ctx, ostart, oldpath,
+	    (follow ? LOOKUP_FOLLOW : 0) | (*oldpath ? 0 : LOOKUP_EMPTY), &old);
 	if (err)
 		return err;
 	err = create_begin(ctx, nstart, newpath, false, &parent, &d);
@@ -486,32 +487,7 @@ ssize_t vfs_readlink(const struct vfs_lookup_ctx *ctx,
 
 int vfs_getattr(const struct vfs_path *p, struct vfs_attr *a)
 {
-	struct vfs_inode *inode = p->dentry->inode;
-	int err = 0;
-
-	if (inode->ops->getattr)
-		err = inode->ops->getattr(inode, a);
-	if (err)
-		return err;
-	pthread_mutex_lock(&inode->lock);
-	if (!inode->ops->getattr)
-		*a = (struct vfs_attr){
-		    .ino = inode->ino,
-		    .rdev = inode->rdev,
-		    .size = inode->size,
-		    .blocks = inode->blocks,
-		    .mode = inode->mode,
-		    .nlink = inode->nlink,
-		    .uid = inode->uid,
-		    .gid = inode->gid,
-		    .blksize = 4096,
-		    .atime = inode->atime,
-		    .mtime = inode->mtime,
-		    .ctime = inode->ctime,
-		    .btime = inode->btime,
-		};
-	pthread_mutex_unlock(&inode->lock);
-	return 0;
+	return vfs_inode_getattr(p->dentry->inode, a);
 }
 
 int vfs_path_name(struct vfs_ns *ns, const struct vfs_path *root,

@@ -296,6 +296,37 @@ ssize_t vfs_readlink(const struct vfs_lookup_ctx *ctx,
 		     unsigned flags, char *buf, size_t len);
 
 int vfs_getattr(const struct vfs_path *p, struct vfs_attr *a);
+
+/* ---- attributes (attr.c) ---- */
+
+int vfs_inode_getattr(struct vfs_inode *inode, struct vfs_attr *a);
+void vfs_attr_to_stat(const struct vfs_attr *a, uint64_t dev,
+		      struct abi_stat *st);
+/* fstat of an open file with an inode. */
+int vfs_file_stat(struct file *f, struct abi_stat *st);
+/* Apply sa to the cached attributes (setattr's generic part). */
+void vfs_setattr_cache(struct vfs_inode *inode, const struct vfs_setattr *sa);
+int vfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa);
+/* With Linux's permission rules; ro: the mount is read-only. */
+int vfs_chmod(struct vfs_inode *inode, bool ro, uint32_t mode,
+	      const struct creds *c);
+int vfs_chown(struct vfs_inode *inode, bool ro, uint32_t uid, uint32_t gid,
+	      const struct creds *c);
+int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
+		 const struct creds *c, bool check_perm);
+/* times NULL: both now; tv_nsec may be ABI_UTIME_NOW or ABI_UTIME_OMIT. */
+int vfs_utimes(struct vfs_inode *inode, bool ro,
+	       const struct abi_timespec times[2], const struct creds *c);
+
+/* ---- open (open.c) ---- */
+
+/*
+ * open/openat/openat2: the new open file (with path and inode set), or an
+ * ERR_PTR. mode is already masked with the umask.
+ */
+struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      uint32_t flags, uint32_t mode, unsigned resolve);
 /*
  * The path of p from root as the task sees it, into buf: 0, or 1 when p is
  * not below root (buf then holds its path from its mount's root).

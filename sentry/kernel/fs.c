@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The sandbox's filesystem tree at boot, and tasks' root and cwd. */
+#include "sentry/fs/tmpfs.h"
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Mount a new tmpfs of mode at path (created if missing). */
+static int mount_tmpfs(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+		       const struct vfs_path *root, const char *path,
+		       uint32_t mode)
+{
+	struct vfs_inode *fs;
+	struct vfs_path at;
+	int err;
+
+	err = vfs_mkdir(ctx, root, path, mode);
+	if (err && err != -EEXIST)
+		return err;
+	err = vfs_lookup(ctx, root, path, LOOKUP_FOLLOW, &at);
+	if (err)
+		return err;
+	fs = tmpfs_create(&k->mf, mode, 0, 0);
+	if (!fs) {
+		vfs_path_put(&at);
+		return -ENOMEM;
+	}
+	err = vfs_mount(&k->ns, &at, fs->sb, fs, "tmpfs", 0);
+	vfs_inode_put(fs);
+	vfs_path_put(&at);
+	return err;
+}
+
+int kernel_boot_vfs(struct kernel *k)
+{
+	struct creds root_creds;
+	struct vfs_lookup_ctx ctx;
+	struct vfs_inode *root;
+	struct vfs_path rootp;
+	int err;
+
+	root = tmpfs_create(&k->mf, 0755, 0, 0);
+	if (!root)
+		return -ENOMEM;
+	err = vfs_ns_init(&k->ns, root->sb, root, "rootfs", 0);
+	vfs_inode_put(root);
+	if (err)
+		return err;
+	creds_init_root(&root_creds);
+	vfs_ns_root(&k->ns, &rootp);
+	ctx = (struct vfs_lookup_ctx){
+	    .ns = &k->ns, .root = rootp, .creds = &root_creds};
+	err = mount_tmpfs(k, &ctx, &rootp, "/tmp", 01777);
+	if (!err)
+		err = mount_tmpfs(k, &ctx, &rootp, "/dev", 0755);
+	if (!err) {
+		err = vfs_mkdir(&ctx, &rootp, "/dev/shm", 01777);
+		if (err == -EEXIST)
+			err = 0;
+	}
+	vfs_path_put(&rootp);
+	return err;
+}
+
+struct fs_struct *fs_struct_create(const struct vfs_path *root,
+				   const struct vfs_path *cwd)
+{
+	struct fs_struct *fs = calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->refs = 1;
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->root = *root;
+	fs->cwd = *cwd;
+	vfs_path_get(&fs->root);
+	vfs_path_get(&fs->cwd);
+	return fs;
+}
+
+void fs_struct_put(struct fs_struct *fs)
+{
+	if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	vfs_path_put(&fs->root);
+	vfs_path_put(&fs->cwd);
+	free(fs);
+}
+
+long task_getname(struct task *t, uint64_t uptr, char *buf)
+{
+	return mm_copy_string_in(t->mm, buf, uptr, ABI_PATH_MAX);
+}
+
+int task_path_begin(struct task *t, int dirfd, const char *path,
+		    bool allow_empty, struct vfs_lookup_ctx *ctx,
+		    struct vfs_path *start)
+{
+	struct fs_struct *fs = t->fs;
+
+	ctx->ns = &t->k->ns;
+	ctx->creds = &t->creds;
+	pthread_mutex_lock(&fs->lock);
+	ctx->root = fs->root;
+	vfs_path_get(&ctx->root);
+	if (path[0] == '/' || dirfd == ABI_AT_FDCWD) {
+		*start = path[0] == '/' ? fs->root : fs->cwd;
+		vfs_path_get(start);
+		pthread_mutex_unlock(&fs->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	{
+		struct file *f = fd_get(t->files, dirfd);
+		int err = 0;
+
+		if (!f)
+			err = -EBADF;
+		else if (!f->path.mnt)
+			err = path[0] || !allow_empty ? -ENOTDIR : -EBADF;
+		else if (path[0] && !ABI_S_ISDIR(f->inode->mode))
+			err = -ENOTDIR;
+		if (!err) {
+			*start = f->path;
+			vfs_path_get(start);
+		}
+		file_put(f);
+		if (err)
+			vfs_path_put(&ctx->root);
+		return err;
+	}
+}
+
+void task_path_end(struct vfs_lookup_ctx *ctx, struct vfs_path *start)
+{
+	vfs_path_put(&ctx->root);
+	vfs_path_put(start);
+}

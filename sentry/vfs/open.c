@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Opening a path, as Linux's do_filp_open: resolve (creating the last
+ * component with O_CREAT), check the type and access, truncate with
+ * O_TRUNC, then ask the filesystem for an open file.
+ *
+ * Deviation: O_CREAT through a dangling symlink fails with ENOENT instead
+ * of creating the symlink's target.
+ */
+#include "sentry/vfs/vfs.h"
+
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A file opened with O_PATH: it names a file and does nothing else. */
+static int opath_stat(struct file *f, struct abi_stat *st)
+{
+	return vfs_file_stat(f, st);
+}
+
+static void opath_release(struct file *f)
+{
+	free(f);
+}
+
+static const struct file_ops opath_ops = {
+    .stat = opath_stat,
+    .release = opath_release,
+};
+
+static int acc_mask(uint32_t flags)
+{
+	int mask = 0;
+
+	switch (flags & ABI_O_ACCMODE) {
+	case ABI_O_RDONLY:
+		mask = ABI_R_OK;
+		break;
+	case ABI_O_WRONLY:
+		mask = ABI_W_OK;
+		break;
+	default:
+		mask = ABI_R_OK | ABI_W_OK;
+		break;
+	}
+	if (flags & ABI_O_TRUNC)
+		mask |= ABI_W_OK;
+	return mask;
+}
+
+/* O_CREAT: the parent, then the last name, created if it is missing. */
+static int open_create(const struct vfs_lookup_ctx *ctx,
+		       const struct vfs_path *start, const char *path,
+		       uint32_t flags, uint32_t mode, unsigned resolve,
+		       struct vfs_path *out, bool *created)
+{
+	char last[ABI_NAME_MAX + 1];
+	struct vfs_path parent;
+	struct vfs_dentry *d = NULL;
+	struct vfs_inode *dir, *inode = NULL;
+	bool trailing;
+	int err;
+
+	err = vfs_lookup_parent(ctx, start, path, resolve | LOOKUP_FOLLOW,
+				&parent, last, &trailing);
+	if (err)
+		return err;
+	if (!last[0] || !strcmp(last, ".") || !strcmp(last, "..")) {
+		vfs_path_put(&parent);
+		return -EISDIR;
+	}
+	pthread_mutex_lock(&ctx->ns->lock);
+	dir = parent.dentry->inode;
+	err = vfs_d_lookup(parent.dentry, last, &d);
+	if (err)
+		goto out;
+	if (d->inode) {
+		if (flags & ABI_O_EXCL) {
+			err = -EEXIST;
+			goto out;
+		}
+		if (ABI_S_ISLNK(d->inode->mode)) {
+			/* An existing symlink: follow it like a plain open. */
+			vfs_dentry_put(d);
+			pthread_mutex_unlock(&ctx->ns->lock);
+			if (flags & ABI_O_NOFOLLOW) {
+				vfs_path_put(&parent);
+				return -ELOOP;
+			}
+			err = vfs_lookup(ctx, &parent, last,
+					 resolve | LOOKUP_FOLLOW, out);
+			vfs_path_put(&parent);
+			return err;
+		}
+		if (trailing && !ABI_S_ISDIR(d->inode->mode)) {
+			err = -ENOTDIR;
+			goto out;
+		}
+		out->mnt = parent.mnt;
+		out->dentry = d;
+		vfs_path_get(out);
+		goto out;
+	}
+	if (trailing) {
+		err = -EISDIR;
+		goto out;
+	}
+	if (parent.mnt->flags & VFS_MNT_RDONLY) {
+		err = -EROFS;
+		goto out;
+	}
+	err = vfs_permission(dir, ABI_W_OK | ABI_X_OK, ctx->creds);
+	if (err)
+		goto out;
+	err = dir->ops->mknod
+		  ? dir->ops->mknod(dir, last, ABI_S_IFREG | (mode & 07777), 0,
+				    ctx->creds, &inode)
+		  : -EPERM;
+	if (err)
+		goto out;
+	d->inode = inode;
+	*created = true;
+	out->mnt = parent.mnt;
+	out->dentry = d;
+	vfs_path_get(out);
+out:
+	if (d)
+		vfs_dentry_put(d);
+	pthread_mutex_unlock(&ctx->ns->lock);
+	vfs_path_put(&parent);
+	return err;
+}
+
+struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      uint32_t flags, uint32_t mode, unsigned resolve)
+{
+	struct vfs_path p = {0};
+	struct vfs_inode *inode;
+	struct file *f;
+	bool created = false, ro;
+	int err;
+
+	if (flags & ABI_O_PATH)
+		flags &= ABI_O_PATH | ABI_O_DIRECTORY | ABI_O_NOFOLLOW |
+			 ABI_O_CLOEXEC;
+	if ((flags & ABI_O_CREAT) && !(flags & ABI_O_PATH)) {
+		if ((flags & ABI_O_DIRECTORY))
+			return ERR_PTR(-EINVAL);
+		err = open_create(ctx, start, path, flags, mode, resolve, &p,
+				  &created);
+	} else {
+		unsigned lf = resolve;
+
+		if (!(flags & ABI_O_NOFOLLOW))
+			lf |= LOOKUP_FOLLOW;
+		if (flags & ABI_O_DIRECTORY)
+			lf |= LOOKUP_DIRECTORY;
+		err = vfs_lookup(ctx, start, path, lf, &p);
+	}
+	if (err)
+		return ERR_PTR(err);
+	inode = p.dentry->inode;
+	ro = p.mnt->flags & VFS_MNT_RDONLY;
+	if (flags & ABI_O_PATH) {
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		file_init(f, &opath_ops, flags);
+		goto done;
+	}
+	if (ABI_S_ISLNK(inode->mode)) {
+		err = -ELOOP; /* O_NOFOLLOW on a symlink */
+		goto fail;
+	}
+	if ((flags & ABI_O_DIRECTORY) && !ABI_S_ISDIR(inode->mode)) {
+		err = -ENOTDIR;
+		goto fail;
+	}
+	if (ABI_S_ISDIR(inode->mode) &&
+	    ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY ||
+	     (flags & (ABI_O_TRUNC | ABI_O_CREAT)))) {
+		err = -EISDIR;
+		goto fail;
+	}
+	if (!created) {
+		err = vfs_permission(inode, acc_mask(flags), ctx->creds);
+		if (err)
+			goto fail;
+	}
+	if (ro && (acc_mask(flags) & ABI_W_OK) &&
+	    (ABI_S_ISREG(inode->mode) || ABI_S_ISDIR(inode->mode))) {
+		err = -EROFS;
+		goto fail;
+	}
+	if ((flags & ABI_O_TRUNC) && !created && ABI_S_ISREG(inode->mode)) {
+		err = vfs_truncate(inode, ro, 0, ctx->creds, false);
+		if (err)
+			goto fail;
+	}
+	if (!inode->ops->open) {
+		err = -ENXIO;
+		goto fail;
+	}
+	f = inode->ops->open(inode,
+			     flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL |
+						 ABI_O_NOCTTY | ABI_O_TRUNC));
+	if (IS_ERR(f)) {
+		err = (int)PTR_ERR(f);
+		goto fail;
+	}
+done:
+	f->path = p;
+	f->inode = vfs_inode_get(inode);
+	return f;
+fail:
+	vfs_path_put(&p);
+	return ERR_PTR(err);
+}
