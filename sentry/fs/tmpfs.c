@@ -522,6 +522,31 @@ static ssize_t tmpfs_write(struct file *f, struct task *t,
 	return tmpfs_rw(f, t, iov, iovcnt, pos, true);
 }
 
+static ssize_t tmpfs_kread(struct file *f, void *buf, size_t len, int64_t off)
+{
+	struct tmpfs_inode *ti = to_ti(f->inode);
+	size_t done = 0;
+	int err = 0;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&ti->i.lock);
+	while (done < len && (uint64_t)off + done < ti->i.size) {
+		uint64_t at = (uint64_t)off + done;
+		size_t n = (size_t)min_t(uint64_t, len - done,
+					 PAGE_SIZE - at % PAGE_SIZE);
+		uint8_t *page = page_at(ti, at, false, &err);
+
+		if (n > ti->i.size - at)
+			n = (size_t)(ti->i.size - at);
+		memcpy((uint8_t *)buf + done,
+		       page ? page + at % PAGE_SIZE : zero_page, n);
+		done += n;
+	}
+	pthread_mutex_unlock(&ti->i.lock);
+	return (ssize_t)done;
+}
+
 static int tmpfs_file_stat(struct file *f, struct abi_stat *st)
 {
 	return vfs_file_stat(f, st);
@@ -541,6 +566,7 @@ static void tmpfs_release(struct file *f)
 static const struct file_ops tmpfs_reg_ops = {
     .read = tmpfs_read,
     .write = tmpfs_write,
+    .kread = tmpfs_kread,
     .stat = tmpfs_file_stat,
     .seekable = tmpfs_seekable,
     .release = tmpfs_release,

@@ -6,9 +6,11 @@
  * platform string, 16 random bytes, then (16-byte aligned) argc, argv,
  * envp and the auxiliary vector.
  *
- * Deviations for now: PT_INTERP (dynamic executables) is refused, no vDSO
- * is mapped (AT_SYSINFO_EHDR is absent), and the executable is read from a
- * host fd (the gofer takes that over).
+ * A PT_INTERP executable gets its interpreter (ld.so) loaded beside it,
+ * opened through the sandbox's VFS, and starts there with AT_BASE set.
+ *
+ * Deviations for now: no vDSO is mapped (AT_SYSINFO_EHDR is absent), and
+ * init's executable is read from a host fd moat opened.
  */
 #include "abi/linux.h"
 #include "platform/platform.h"
@@ -17,6 +19,7 @@
 #include "sentry/kernel/util.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -54,18 +57,33 @@ static void layout(struct mm *mm, uint64_t stack_size)
 	mm->mmap_base = page_down(mm->stack_top - gap - mmap_rnd);
 }
 
-static int read_full(int fd, void *buf, size_t len, uint64_t off)
+/* An executable to load: a host fd, or a file of the sandbox's VFS. */
+struct lfile {
+	int fd;		/* host fd with the data, or -1 */
+	struct file *f; /* or NULL */
+	uint64_t size;
+};
+
+static int lf_read(const struct lfile *lf, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done,
-				  (off_t)(off + done));
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (lf->fd >= 0)
+			n = pread(lf->fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+		else if (lf->f->ops->kread)
+			n = lf->f->ops->kread(lf->f, (char *)buf + done,
+					      len - done,
+					      (int64_t)(off + done));
+		else
+			return -EACCES;
+		if (n < 0 && (lf->fd < 0 ? n == -EINTR : errno == EINTR))
 			continue;
 		if (n < 0)
-			return -errno;
+			return lf->fd >= 0 ? -errno : (int)n;
 		if (n == 0)
 			return -EIO;
 		done += (size_t)n;
@@ -73,8 +91,32 @@ static int read_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int map_segments(struct mm *mm, int fd, const struct elf_info *info,
-			uint64_t bias)
+/* Copy len bytes of the file at off into the application's memory. */
+static int lf_fill(struct mm *mm, uint64_t addr, const struct lfile *lf,
+		   uint64_t off, size_t len)
+{
+	uint8_t *buf autofree = NULL;
+	size_t chunk = 64 * 1024;
+
+	if (lf->fd >= 0)
+		return mm_fill_from_fd(mm, addr, lf->fd, off, len);
+	buf = malloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t done = 0; done < len; done += chunk) {
+		size_t n = len - done < chunk ? len - done : chunk;
+		int err = lf_read(lf, buf, n, off + done);
+
+		if (!err)
+			err = mm_poke(mm, addr + done, buf, n);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int map_segments(struct mm *mm, const struct lfile *lf,
+			const struct elf_info *info, uint64_t bias)
 {
 	uint64_t mapped_end = 0; /* end of pages mapped so far */
 	static const uint8_t zeros[PAGE_SIZE];
@@ -106,8 +148,8 @@ static int map_segments(struct mm *mm, int fd, const struct elf_info *info,
 		}
 		mapped_end = end;
 		if (s->filesz) {
-			err = mm_fill_from_fd(mm, s->vaddr + bias, fd,
-					      s->offset, s->filesz);
+			err = lf_fill(mm, s->vaddr + bias, lf, s->offset,
+				      s->filesz);
 			if (err)
 				return err == -EFAULT ? -ENOMEM : err;
 		}
@@ -154,8 +196,9 @@ static int count_strings(char *const v[], size_t *n, size_t *bytes)
 }
 
 static int build_stack(struct task *t, const struct elf_info *info,
-		       uint64_t bias, const char *path, char *const argv[],
-		       char *const envp[], uint64_t stack_size, uint64_t *rsp)
+		       uint64_t bias, uint64_t interp_base, const char *path,
+		       char *const argv[], char *const envp[],
+		       uint64_t stack_size, uint64_t *rsp)
 {
 	struct mm *mm = t->mm;
 	struct stack_builder b = {mm, mm->stack_top,
@@ -208,7 +251,7 @@ static int build_stack(struct task *t, const struct elf_info *info,
 	AUX(ABI_AT_PHDR, info->phdr_vaddr + bias);
 	AUX(ABI_AT_PHENT, 56);
 	AUX(ABI_AT_PHNUM, info->phnum);
-	AUX(ABI_AT_BASE, 0);
+	AUX(ABI_AT_BASE, interp_base);
 	AUX(ABI_AT_FLAGS, 0);
 	AUX(ABI_AT_ENTRY, info->entry + bias);
 	AUX(ABI_AT_UID, t->creds.ruid);
@@ -246,15 +289,137 @@ static int build_stack(struct task *t, const struct elf_info *info,
 	return err;
 }
 
+/* Read and check the headers of lf into info. */
+static int read_headers(const struct lfile *lf, struct elf_info *info,
+			const char **why)
+{
+	uint8_t *hdr autofree = NULL;
+	size_t need;
+	int err;
+
+	hdr = malloc(64 + LOADER_MAX_PHDR_BYTES + 64);
+	if (!hdr)
+		return -ENOMEM;
+	if (lf->size < 64) {
+		*why = "file too short for an ELF header";
+		return -ENOEXEC;
+	}
+	err = lf_read(lf, hdr, 64, 0);
+	if (err)
+		return err;
+	need = loader_headers_len(hdr, 64);
+	if (need == 0) {
+		*why = "not an ELF file";
+		return -ENOEXEC;
+	}
+	if (need > 64 && need <= lf->size &&
+	    need <= 64 + LOADER_MAX_PHDR_BYTES + 64) {
+		err = lf_read(lf, hdr, need, 0);
+		if (err)
+			return err;
+	} else {
+		need = 64;
+	}
+	return loader_parse(hdr, need, lf->size, info, why);
+}
+
+/*
+ * Open the interpreter named by the executable's PT_INTERP through the
+ * task's view of the filesystem, as Linux's open_exec.
+ */
+static int open_interp(struct task *t, const struct lfile *exe,
+		       const struct elf_info *info, struct lfile *out,
+		       const char **why)
+{
+	char path[ABI_PATH_MAX];
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start;
+	struct vfs_attr a;
+	struct file *f;
+	int err;
+
+	if (info->interp_len < 2 || info->interp_len > sizeof(path)) {
+		*why = "bad PT_INTERP";
+		return -ENOEXEC;
+	}
+	err = lf_read(exe, path, info->interp_len, info->interp_offset);
+	if (err)
+		return err;
+	if (path[info->interp_len - 1] != '\0' ||
+	    strlen(path) != info->interp_len - 1) {
+		*why = "bad PT_INTERP";
+		return -ENOEXEC;
+	}
+	if (!t->fs) {
+		*why = "no filesystem for the interpreter";
+		return -ENOENT;
+	}
+	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	if (err)
+		return err;
+	f = vfs_open(&ctx, &start, path, ABI_O_RDONLY, 0, 0);
+	task_path_end(&ctx, &start);
+	if (IS_ERR(f)) {
+		*why = "cannot open the interpreter (PT_INTERP)";
+		return (int)PTR_ERR(f);
+	}
+	err = vfs_inode_getattr(f->inode, &a);
+	if (!err && !ABI_S_ISREG(a.mode))
+		err = -EACCES;
+	if (err) {
+		file_put(f);
+		*why = "cannot open the interpreter (PT_INTERP)";
+		return err;
+	}
+	out->f = f;
+	out->fd = f->ops->host_fd ? f->ops->host_fd(f) : -1;
+	out->size = a.size;
+	return 0;
+}
+
+/* Load the interpreter below mmap_base; its bias, or -errno. */
+static int64_t load_interp(struct mm *mm, const struct lfile *lf,
+			   struct elf_info *ii, const char **why)
+{
+	uint64_t span, bias;
+	int err;
+
+	err = read_headers(lf, ii, why);
+	if (err)
+		return err;
+	if (ii->has_interp) {
+		*why = "the interpreter has an interpreter";
+		return -ELIBBAD;
+	}
+	span = ii->hi - ii->lo;
+	if (!ii->pie) {
+		bias = 0;
+	} else {
+		if (span > mm->mmap_base - 0x10000) {
+			*why = "interpreter does not fit the address space";
+			return -ENOMEM;
+		}
+		bias = page_down(mm->mmap_base - span) - ii->lo;
+	}
+	err = map_segments(mm, lf, ii, bias);
+	if (err) {
+		*why = "cannot map the interpreter's segments";
+		return err;
+	}
+	/* Later mappings go below it. */
+	if (ii->pie)
+		mm->mmap_base = page_down(ii->lo + bias);
+	return (int64_t)bias;
+}
+
 int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		char *const envp[], const char **why)
 {
 	struct mm *mm = t->mm;
-	uint8_t *hdr autofree = NULL;
-	struct elf_info info;
+	struct elf_info info, *ii autofree = NULL;
+	struct lfile exe = {.fd = fd}, interp = {.fd = -1};
 	struct stat st;
-	uint64_t bias = 0, stack_size, rsp;
-	size_t need;
+	uint64_t bias = 0, stack_size, rsp, interp_base = 0, entry;
 	int err;
 
 	*why = NULL;
@@ -264,37 +429,10 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		*why = "not a regular file";
 		return -EACCES;
 	}
-	hdr = malloc(64 + LOADER_MAX_PHDR_BYTES + 64);
-	if (!hdr)
-		return -ENOMEM;
-	if (st.st_size < 64) {
-		*why = "file too short for an ELF header";
-		return -ENOEXEC;
-	}
-	err = read_full(fd, hdr, 64, 0);
+	exe.size = (uint64_t)st.st_size;
+	err = read_headers(&exe, &info, why);
 	if (err)
 		return err;
-	need = loader_headers_len(hdr, 64);
-	if (need == 0) {
-		*why = "not an ELF file";
-		return -ENOEXEC;
-	}
-	if (need > 64 && need <= (size_t)st.st_size &&
-	    need <= 64 + LOADER_MAX_PHDR_BYTES + 64) {
-		err = read_full(fd, hdr, need, 0);
-		if (err)
-			return err;
-	} else {
-		need = 64;
-	}
-	err = loader_parse(hdr, need, (uint64_t)st.st_size, &info, why);
-	if (err)
-		return err;
-	if (info.has_interp) {
-		*why = "dynamically linked executables (PT_INTERP) are not "
-		       "supported yet";
-		return -ENOEXEC;
-	}
 
 	stack_size = t->tg->rlim[ABI_RLIMIT_STACK].rlim_cur;
 	if (stack_size > (1UL << 30) || stack_size < 128 * 1024)
@@ -309,10 +447,27 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		*why = "executable does not fit the address space";
 		return -ENOMEM;
 	}
-	err = map_segments(mm, fd, &info, bias);
+	err = map_segments(mm, &exe, &info, bias);
 	if (err) {
 		*why = "cannot map the executable's segments";
 		return err;
+	}
+	entry = info.entry + bias;
+	if (info.has_interp) {
+		int64_t ib;
+
+		ii = malloc(sizeof(*ii));
+		if (!ii)
+			return -ENOMEM;
+		err = open_interp(t, &exe, &info, &interp, why);
+		if (err)
+			return err;
+		ib = load_interp(mm, &interp, ii, why);
+		file_put(interp.f);
+		if (ib < 0)
+			return (int)ib;
+		interp_base = (uint64_t)ib + ii->lo;
+		entry = ii->entry + (uint64_t)ib;
 	}
 	/* brk starts after the image, at a random offset within 32 MiB. */
 	mm->start_brk = page_up(info.hi + bias) +
@@ -328,14 +483,15 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		*why = "cannot map the stack";
 		return err;
 	}
-	err = build_stack(t, &info, bias, path, argv, envp, stack_size, &rsp);
+	err = build_stack(t, &info, bias, interp_base, path, argv, envp,
+			  stack_size, &rsp);
 	if (err) {
 		*why = err == -E2BIG ? "argument list too long"
 				     : "cannot build the initial stack";
 		return err;
 	}
 	memset(&t->regs, 0, sizeof(t->regs));
-	t->regs.rip = info.entry + bias;
+	t->regs.rip = entry;
 	t->regs.rsp = rsp;
 	t->regs.eflags = 0x202;
 	return 0;

@@ -48,6 +48,13 @@ struct file_ops {
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	/* Directory entries from f->pos on into sink; NULL: -ENOTDIR. */
 	int (*readdir)(struct file *f, struct vfs_dir_sink *sink);
+	/*
+	 * Read len bytes at off into the sentry's own memory (the loader):
+	 * bytes read or -errno. NULL: the file cannot be read this way.
+	 */
+	ssize_t (*kread)(struct file *f, void *buf, size_t len, int64_t off);
+	/* A host fd with the file's data, for in-kernel copies; -1: none. */
+	int (*host_fd)(struct file *f);
 	/* fsync/fdatasync; NULL: nothing to write back. */
 	int (*fsync)(struct file *f, bool datasync);
 	/* Last reference dropped: free f (the VFS fields go afterwards). */
