@@ -261,6 +261,7 @@ _Static_assert(sizeof(struct abi_statfs) == 120, "struct statfs is 120 bytes");
 #define ABI_FIONBIO    0x5421
 #define ABI_FIONCLEX   0x5450
 #define ABI_FIOCLEX    0x5451
+#define ABI_FIOASYNC   0x5452
 
 struct abi_termios {
 	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;

@@ -15,9 +15,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -35,28 +37,57 @@ static inline int host_fd(struct file *f)
 }
 
 /*
- * Build host iovecs for the application's iovecs. Returns the number of
- * host iovecs (0 if every length is 0), or -EFAULT if the first non-empty
- * buffer is inaccessible. Later faults shorten the transfer.
+ * Host memory that faults on every access, at least MAX_RW_COUNT long.
+ * An application buffer the application may not access reaches the host
+ * as this, so that the host kernel does what Linux does with a bad
+ * pointer for this very file: fail with EFAULT (a pipe), stop short after
+ * the bytes before it (a regular file), or never touch it (/dev/null).
+ */
+#define FAULT_REGION_SIZE (1UL << 31)
+
+static void *fault_region;
+static pthread_once_t fault_region_once = PTHREAD_ONCE_INIT;
+
+static void fault_region_init(void)
+{
+	void *p = mmap(NULL, FAULT_REGION_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	fault_region = p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Build host iovecs for the application's iovecs (lengths already capped at
+ * MAX_RW_COUNT in total). The inaccessible rest of a buffer becomes one
+ * iovec over the fault region. Returns the number of host iovecs (0 if
+ * every length is 0), or -EFAULT if the first non-empty buffer is
+ * inaccessible and there is no fault region.
  */
 static int build_iov(struct task *t, const struct abi_iovec *iov, int iovcnt,
 		     int access, struct iovec *hiov)
 {
 	int n = 0;
 
+	pthread_once(&fault_region_once, fault_region_init);
 	for (int i = 0; i < iovcnt && n < HOST_IOV_MAX; i++) {
-		size_t covered;
+		size_t covered = 0;
 		int r;
 
 		if (iov[i].iov_len == 0)
 			continue;
 		r = mm_iovecs(t->mm, iov[i].iov_base, iov[i].iov_len, access,
 			      hiov + n, HOST_IOV_MAX - n, &covered);
-		if (r < 0)
-			return n ? n : r;
-		n += r;
-		if (covered < iov[i].iov_len)
+		if (r > 0)
+			n += r;
+		if (covered == iov[i].iov_len)
+			continue;
+		/* Out of host iovecs: the transfer stops short here. */
+		if (n == HOST_IOV_MAX)
 			break;
+		if (!fault_region)
+			return n ? n : -EFAULT;
+		hiov[n++] =
+		    (struct iovec){fault_region, iov[i].iov_len - covered};
 	}
 	return n;
 }
@@ -186,6 +217,18 @@ static int hostfd_stat(struct file *f, struct abi_stat *st)
 	return 0;
 }
 
+/* O_DIRECT: where the host file takes it (files and pipes, not devices). */
+static int hostfd_setfl(struct file *f, uint32_t flags)
+{
+	struct stat hs;
+
+	if (!(flags & ABI_O_DIRECT) || (f->flags & ABI_O_DIRECT))
+		return 0;
+	if (fstat(host_fd(f), &hs) < 0)
+		return -errno;
+	return S_ISREG(hs.st_mode) || S_ISFIFO(hs.st_mode) ? 0 : -EINVAL;
+}
+
 static bool hostfd_seekable(struct file *f)
 {
 	return lseek(host_fd(f), 0, SEEK_CUR) >= 0;
@@ -204,6 +247,7 @@ static const struct file_ops hostfd_ops = {
     .write = hostfd_write,
     .ioctl = hostfd_ioctl,
     .stat = hostfd_stat,
+    .setfl = hostfd_setfl,
     .seekable = hostfd_seekable,
     .release = hostfd_release,
 };

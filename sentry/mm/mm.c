@@ -7,9 +7,8 @@
  * application writes them.
  *
  * Deviations from Linux: the whole stack VMA (RLIMIT_STACK) is mapped at
- * exec rather than grown on faults; mprotect/madvise over a range with a
- * hole fail before changing anything (Linux changes the part before the
- * hole, then fails); RLIMIT_AS is not enforced yet.
+ * exec rather than grown on faults; mremap cannot duplicate a shared
+ * mapping (old length 0); RLIMIT_AS is not enforced yet.
  */
 #include "sentry/mm/mm.h"
 
@@ -257,40 +256,63 @@ out:
 	return err ? err : at;
 }
 
-long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
+/* munmap with mm->lock held: do_vmi_munmap's checks, then the unmapping. */
+static int munmap_locked(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	int err;
 
-	if (!page_aligned(addr) || len == 0 || page_up_overflows(len))
+	if (!page_aligned(addr) || page_up_overflows(len))
 		return -EINVAL;
 	len = page_up(len);
 	if (addr > ABI_TASK_SIZE || len > ABI_TASK_SIZE - addr)
 		return -EINVAL;
-	if (addr >= mm->limit)
+	if (len == 0 || addr >= mm->limit)
 		return 0;
 	if (len > mm->limit - addr)
 		len = mm->limit - addr;
-	pthread_mutex_lock(&mm->lock);
 	err = unmap_vmas(mm, addr, addr + len);
 	if (!err)
 		err = mm->plat->ops->as_unmap(mm->as, addr, len);
+	return err;
+}
+
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	int err;
+
+	if (len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	err = munmap_locked(mm, addr, len);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }
 
+/* The end of the mapped run of VMAs that starts at addr (addr if none). */
+static uint64_t mapped_run_end(struct mm *mm, uint64_t addr, uint64_t end)
+{
+	for (size_t i = vma_lower_bound(&mm->vmas, addr);
+	     i < mm->vmas.n && mm->vmas.v[i].start <= addr && addr < end; i++)
+		addr = mm->vmas.v[i].end;
+	return min_t(uint64_t, addr, end);
+}
+
+/*
+ * mprotect, checks in do_mprotect_pkey's order: the protection's bits only
+ * after the length. Over a hole, the part before it changes, then ENOMEM.
+ */
 long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 {
-	uint64_t end;
+	uint64_t grows = prot & (ABI_PROT_GROWSDOWN | ABI_PROT_GROWSUP);
+	uint64_t end, run;
 	uint32_t vprot;
+	size_t i;
 	int err;
 
+	prot &= ~grows;
+	if (grows == (ABI_PROT_GROWSDOWN | ABI_PROT_GROWSUP))
+		return -EINVAL;
 	if (!page_aligned(addr))
-		return -EINVAL;
-	if (prot & ~(uint64_t)(ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC |
-			       0x8 /* PROT_SEM */ | ABI_PROT_GROWSDOWN |
-			       ABI_PROT_GROWSUP))
-		return -EINVAL;
-	if ((prot & ABI_PROT_GROWSDOWN) && (prot & ABI_PROT_GROWSUP))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -300,33 +322,37 @@ long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 	end = addr + len;
 	if (end <= addr)
 		return -ENOMEM;
+	if (prot & ~(uint64_t)(ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC |
+			       0x8 /* PROT_SEM */))
+		return -EINVAL;
 	vprot = prot & (ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC);
 
 	pthread_mutex_lock(&mm->lock);
-	if (prot & ABI_PROT_GROWSUP) {
-		err = -EINVAL; /* no VM_GROWSUP on x86 */
+	/* The first VMA meeting [addr, end). */
+	i = vma_lower_bound(&mm->vmas, addr);
+	err = -ENOMEM;
+	if (i >= mm->vmas.n || mm->vmas.v[i].start >= end)
 		goto out;
-	}
-	if (prot & ABI_PROT_GROWSDOWN) {
-		long i = vma_find(&mm->vmas, addr);
-
-		if (i < 0) {
-			err = -ENOMEM;
-			goto out;
-		}
-		if (!(mm->vmas.v[i].flags & VMA_GROWSDOWN)) {
-			err = -EINVAL;
-			goto out;
-		}
+	if (grows & ABI_PROT_GROWSDOWN) {
 		addr = mm->vmas.v[i].start;
+		err = -EINVAL;
+		if (!(mm->vmas.v[i].flags & VMA_GROWSDOWN))
+			goto out;
+	} else {
+		if (mm->vmas.v[i].start > addr)
+			goto out;
+		err = -EINVAL; /* no VM_GROWSUP on x86 */
+		if (grows & ABI_PROT_GROWSUP)
+			goto out;
 	}
-	if (end > mm->limit || !vma_range_mapped(&mm->vmas, addr, end)) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = vma_protect(&mm->vmas, addr, end, vprot);
+	run = end > mm->limit ? mm->limit : end;
+	run = mapped_run_end(mm, addr, run);
+	err = vma_protect(&mm->vmas, addr, run, vprot);
 	if (!err)
-		err = mm->plat->ops->as_protect(mm->as, addr, len, (int)vprot);
+		err = mm->plat->ops->as_protect(mm->as, addr, run - addr,
+						(int)vprot);
+	if (!err && run < end)
+		err = -ENOMEM;
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -404,27 +430,38 @@ fail:
 	return -ENOMEM;
 }
 
+/*
+ * mremap, checks in check_mremap_params' order. Shrinking unmaps the tail
+ * as munmap would, across VMAs and holes; moving or growing needs the old
+ * range inside one VMA.
+ */
 long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	       uint64_t flags, uint64_t new_addr)
 {
 	bool maymove = flags & ABI_MREMAP_MAYMOVE;
+	bool fixed = flags & ABI_MREMAP_FIXED;
+	bool dontunmap = flags & ABI_MREMAP_DONTUNMAP;
 	long vi, ret;
 	struct vma *v;
 
 	if (flags & ~(uint64_t)(ABI_MREMAP_MAYMOVE | ABI_MREMAP_FIXED |
 				ABI_MREMAP_DONTUNMAP))
 		return -EINVAL;
-	if ((flags & ABI_MREMAP_FIXED) && !maymove)
-		return -EINVAL;
-	if ((flags & ABI_MREMAP_DONTUNMAP) && (!maymove || old_len != new_len))
-		return -EINVAL;
 	if (!page_aligned(addr))
 		return -EINVAL;
-	if (page_up_overflows(old_len) || page_up_overflows(new_len))
+	/* PAGE_ALIGN: an old length that overflows is 0. */
+	old_len = page_up_overflows(old_len) ? 0 : page_up(old_len);
+	if (page_up_overflows(new_len))
 		return -EINVAL;
-	old_len = page_up(old_len);
 	new_len = page_up(new_len);
-	if (new_len == 0)
+	if (new_len == 0 || new_len > ABI_TASK_SIZE)
+		return -EINVAL;
+	if (fixed && (new_addr > ABI_TASK_SIZE - new_len ||
+		      !page_aligned(new_addr) || !maymove))
+		return -EINVAL;
+	if (dontunmap && (!maymove || old_len != new_len))
+		return -EINVAL;
+	if (fixed && new_addr < addr + old_len && addr < new_addr + new_len)
 		return -EINVAL;
 
 	pthread_mutex_lock(&mm->lock);
@@ -433,48 +470,43 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		ret = -EFAULT;
 		goto out;
 	}
-	v = &mm->vmas.v[vi];
 	if (old_len == 0) {
 		/* Duplicating a mapping needs a shared one. */
 		ret = -EINVAL;
 		goto out;
 	}
-	if (old_len > v->end - addr) {
-		ret = -EFAULT;
-		goto out;
-	}
-	if (flags & ABI_MREMAP_FIXED) {
-		if (!page_aligned(new_addr) || new_addr >= mm->limit ||
-		    new_len > mm->limit - new_addr) {
-			ret = -EINVAL;
-			goto out;
-		}
-		if (new_addr < addr + old_len && addr < new_addr + new_len) {
+	if (fixed) {
+		if (new_addr >= mm->limit || new_len > mm->limit - new_addr) {
 			ret = -EINVAL;
 			goto out;
 		}
 		if (old_len > new_len) {
-			ret = unmap_vmas(mm, addr + new_len, addr + old_len);
+			ret = munmap_locked(mm, addr + new_len,
+					    old_len - new_len);
 			if (ret)
 				goto out;
-			mm->plat->ops->as_unmap(mm->as, addr + new_len,
-						old_len - new_len);
 			old_len = new_len;
 			vi = vma_find(&mm->vmas, addr);
 		}
+		if (old_len > mm->vmas.v[vi].end - addr) {
+			ret = -EFAULT;
+			goto out;
+		}
 		ret = move_vma(mm, (size_t)vi, addr, old_len, new_addr, new_len,
-			       flags & ABI_MREMAP_DONTUNMAP);
+			       dontunmap);
 		goto out;
 	}
-	if (old_len >= new_len && !(flags & ABI_MREMAP_DONTUNMAP)) {
-		if (old_len > new_len) {
-			ret = unmap_vmas(mm, addr + new_len, addr + old_len);
-			if (ret)
-				goto out;
-			mm->plat->ops->as_unmap(mm->as, addr + new_len,
-						old_len - new_len);
-		}
-		ret = (long)addr;
+	if (old_len >= new_len && !dontunmap) {
+		ret = old_len > new_len
+			  ? munmap_locked(mm, addr + new_len, old_len - new_len)
+			  : 0;
+		if (!ret)
+			ret = (long)addr;
+		goto out;
+	}
+	v = &mm->vmas.v[vi];
+	if (old_len > v->end - addr) {
+		ret = -EFAULT;
 		goto out;
 	}
 	/* Grow in place if the VMA ends here and the space after is free. */
@@ -570,17 +602,28 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	if (len == 0)
 		return 0;
 
+	/*
+	 * Every VMA in the range takes the advice; a hole anywhere makes it
+	 * ENOMEM in the end (madvise_walk_vmas).
+	 */
 	pthread_mutex_lock(&mm->lock);
-	if (!vma_range_mapped(&mm->vmas, addr, end)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = vma_lower_bound(&mm->vmas, addr);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
-		struct vma *v = &mm->vmas.v[i];
-		uint64_t s = max_t(uint64_t, v->start, addr);
-		uint64_t e = min_t(uint64_t, v->end, end);
-		bool shared = v->flags & VMA_SHARED;
+	for (size_t i = vma_lower_bound(&mm->vmas, addr);; i++) {
+		struct vma *v;
+		uint64_t s, e;
+		bool shared;
+
+		if (i >= mm->vmas.n || mm->vmas.v[i].start >= end) {
+			if (addr < end)
+				ret = -ENOMEM;
+			break;
+		}
+		v = &mm->vmas.v[i];
+		if (v->start > addr)
+			ret = -ENOMEM;
+		s = max_t(uint64_t, v->start, addr);
+		e = min_t(uint64_t, v->end, end);
+		shared = v->flags & VMA_SHARED;
+		addr = e;
 
 		switch (advice) {
 		case ABI_MADV_DONTNEED:

@@ -74,10 +74,12 @@ SYSCALL(dup3)
 	return do_dup3(t, (int)a[0], (int)a[1], a[2]);
 }
 
-/* The status flags F_SETFL may change. */
+/*
+ * The status flags F_SETFL may change. O_ASYNC is not one: as in Linux,
+ * only a file's fasync may set it, and no file has one yet.
+ */
 #define SETFL_MASK                                                             \
-	(ABI_O_APPEND | ABI_O_NONBLOCK | ABI_O_ASYNC | ABI_O_DIRECT |          \
-	 ABI_O_NOATIME)
+	(ABI_O_APPEND | ABI_O_NONBLOCK | ABI_O_DIRECT | ABI_O_NOATIME)
 
 static long set_status_flags(struct file *f, uint32_t flags)
 {
@@ -134,6 +136,11 @@ SYSCALL(fcntl)
 	return ret;
 }
 
+/*
+ * ioctl: the generic commands here, the rest by the file. Deviation:
+ * FIOASYNC cannot turn O_ASYNC on or off (ENOTTY, as for a file without
+ * fasync) since no file delivers SIGIO yet.
+ */
 SYSCALL(ioctl)
 {
 	int fd = (int)a[0];
@@ -155,6 +162,11 @@ SYSCALL(ioctl)
 			ret = set_status_flags(
 			    f, on ? f->flags | ABI_O_NONBLOCK
 				  : f->flags & ~(uint32_t)ABI_O_NONBLOCK);
+		break;
+	case ABI_FIOASYNC:
+		ret = mm_copy_in(t->mm, &on, a[2], sizeof(on));
+		if (!ret && !on != !(f->flags & ABI_O_ASYNC))
+			ret = -ENOTTY;
 		break;
 	default:
 		ret = f->ops->ioctl ? f->ops->ioctl(f, t, cmd, a[2]) : -ENOTTY;

@@ -11,12 +11,13 @@
 
 /*
  * Copy in and check an application iovec array, as import_iovec does:
- * EINVAL for a bad count or a negative length, EFAULT for an unreadable
- * array or a buffer outside the user range; the total is capped at
- * MAX_RW_COUNT by shortening the last buffers.
+ * EFAULT for an unreadable array, then EINVAL for a negative length
+ * anywhere in it, then EFAULT for a buffer outside the user range (even an
+ * empty one); the total is capped at MAX_RW_COUNT by shortening the last
+ * buffers. Returns the total or -errno.
  */
-static int import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
-			struct abi_iovec *iov)
+static int64_t import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
+			    struct abi_iovec *iov)
 {
 	uint64_t total = 0;
 	int err;
@@ -24,16 +25,29 @@ static int import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
 	err = mm_copy_in(t->mm, iov, uiov, cnt * sizeof(*iov));
 	if (err)
 		return err;
-	for (uint64_t i = 0; i < cnt; i++) {
+	for (uint64_t i = 0; i < cnt; i++)
 		if ((int64_t)iov[i].iov_len < 0)
 			return -EINVAL;
+	for (uint64_t i = 0; i < cnt; i++) {
 		if (!user_access_ok(iov[i].iov_base, iov[i].iov_len))
 			return -EFAULT;
 		if (iov[i].iov_len > MAX_RW_COUNT - total)
 			iov[i].iov_len = MAX_RW_COUNT - total;
 		total += iov[i].iov_len;
 	}
-	return 0;
+	return (int64_t)total;
+}
+
+/*
+ * rw_verify_area: a transfer at a position must end where an offset can
+ * still count to.
+ */
+static bool rw_range_ok(const int64_t *pos, uint64_t count)
+{
+	int64_t end;
+
+	return !pos || (count <= INT64_MAX &&
+			!__builtin_add_overflow(*pos, (int64_t)count, &end));
 }
 
 /* Position: the file's own offset, or NULL where the file has none. */
@@ -47,27 +61,33 @@ static bool rw_mode_ok(struct file *f, bool write)
 	return write ? file_writable(f) : file_readable(f);
 }
 
-/* The transfer itself, once every argument has been checked. */
+/*
+ * The transfer itself, once every argument has been checked; count is the
+ * length asked for, for the range check against the position used.
+ */
 static ssize_t do_rw(struct task *t, struct file *f,
-		     const struct abi_iovec *iov, int cnt, bool write,
-		     int64_t *pos)
+		     const struct abi_iovec *iov, int cnt, uint64_t count,
+		     bool write, int64_t *pos)
 {
 	ssize_t ret;
 
 	if (!(write ? f->ops->write : f->ops->read))
 		return f->inode && ABI_S_ISDIR(f->inode->mode) ? -EISDIR
 							       : -EINVAL;
-	if (pos)
-		return write ? f->ops->write(f, t, iov, cnt, pos)
-			     : f->ops->read(f, t, iov, cnt, pos);
-	if (!file_has_pos(f))
-		return write ? f->ops->write(f, t, iov, cnt, NULL)
-			     : f->ops->read(f, t, iov, cnt, NULL);
-	pthread_mutex_lock(&f->pos_lock);
-	ret = write ? f->ops->write(f, t, iov, cnt, &f->pos)
-		    : f->ops->read(f, t, iov, cnt, &f->pos);
-	pthread_mutex_unlock(&f->pos_lock);
-	return ret;
+	if (!pos && file_has_pos(f)) {
+		pthread_mutex_lock(&f->pos_lock);
+		if (!rw_range_ok(&f->pos, count))
+			ret = -EINVAL;
+		else
+			ret = write ? f->ops->write(f, t, iov, cnt, &f->pos)
+				    : f->ops->read(f, t, iov, cnt, &f->pos);
+		pthread_mutex_unlock(&f->pos_lock);
+		return ret;
+	}
+	if (!rw_range_ok(pos, count))
+		return -EINVAL;
+	return write ? f->ops->write(f, t, iov, cnt, pos)
+		     : f->ops->read(f, t, iov, cnt, pos);
 }
 
 /*
@@ -113,26 +133,34 @@ static long rw_single(struct task *t, const uint64_t *a, bool write,
 	else if (!user_access_ok(iov.iov_base, iov.iov_len))
 		ret = -EFAULT;
 	else {
+		uint64_t count = iov.iov_len;
+
 		if (iov.iov_len > MAX_RW_COUNT)
 			iov.iov_len = MAX_RW_COUNT;
-		ret = do_rw(t, f, &iov, 1, write, pos);
+		ret = do_rw(t, f, &iov, 1, count, write, pos);
 	}
 	file_put(f);
 	return ret;
 }
 
+/* The access mode is checked before the count and the array. */
 static long rw_vector(struct task *t, int fd, uint64_t uiov, uint64_t cnt,
 		      bool write, int64_t *pos)
 {
 	struct abi_iovec stack_iov[8];
 	struct abi_iovec *iov = stack_iov;
 	struct file *f;
+	int64_t total;
 	long ret;
 
 	f = rw_file(t, fd, pos, &ret);
 	if (!f)
 		return ret;
-	if ((int)cnt < 0 || cnt > ABI_IOV_MAX) {
+	if (!rw_mode_ok(f, write)) {
+		ret = -EBADF;
+		goto out;
+	}
+	if (cnt > ABI_IOV_MAX) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -143,17 +171,19 @@ static long rw_vector(struct task *t, int fd, uint64_t uiov, uint64_t cnt,
 			goto out;
 		}
 	}
-	ret = import_iovec(t, uiov, cnt, iov);
-	if (!ret && !rw_mode_ok(f, write))
-		ret = -EBADF;
-	if (!ret && cnt > 0)
-		ret = do_rw(t, f, iov, (int)cnt, write, pos);
+	/* Nothing to transfer: the file is not asked (vfs_readv). */
+	total = import_iovec(t, uiov, cnt, iov);
+	if (total <= 0)
+		ret = total;
+	else
+		ret = do_rw(t, f, iov, (int)cnt, (uint64_t)total, write, pos);
 	if (iov != stack_iov)
 		free(iov);
 out:
 	file_put(f);
 	return ret;
 }
+
 SYSCALL(read)
 {
 	return rw_single(t, a, false, NULL);

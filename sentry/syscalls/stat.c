@@ -21,6 +21,9 @@ static long stat_common(struct task *t, int dirfd, uint64_t upath, int flags,
 	err = task_getname(t, upath, path);
 	if (err < 0)
 		return err;
+	/* Linux refuses an empty path before it looks at dirfd. */
+	if (!path[0] && !(flags & ABI_AT_EMPTY_PATH))
+		return -ENOENT;
 	if (!path[0] && (flags & ABI_AT_EMPTY_PATH) && dirfd != ABI_AT_FDCWD) {
 		struct file *f = fd_get(t->files, dirfd);
 		struct abi_stat st;
