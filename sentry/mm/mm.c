@@ -16,6 +16,7 @@
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
+#include "sentry/vfs/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -901,6 +902,32 @@ int mm_fill_from_fd(struct mm *mm, uint64_t addr, int fd, uint64_t off,
 	err = walk(mm, addr, len, ABI_PROT_WRITE, true, fill_fn, &fa);
 	pthread_mutex_unlock(&mm->lock);
 	free(fa.buf);
+	return err;
+}
+
+int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
+		      uint64_t off, size_t len)
+{
+	size_t chunk = 64 * 1024;
+	uint8_t *buf = malloc(chunk);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t done = 0; !err && done < len;) {
+		size_t n = len - done < chunk ? len - done : chunk;
+		ssize_t r = f->ops->kread(f, buf, n, (int64_t)(off + done));
+
+		if (r < 0) {
+			err = (int)r;
+		} else if (r == 0) {
+			break; /* the file shrank: the rest stays zero */
+		} else {
+			err = mm_poke(mm, addr + done, buf, (size_t)r);
+			done += (size_t)r;
+		}
+	}
+	free(buf);
 	return err;
 }
 

@@ -66,6 +66,11 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
 int mm_fill_from_fd(struct mm *mm, uint64_t addr, int fd, uint64_t off,
 		    size_t len);
 
+struct file;
+/* The same from an open file without a host fd (its kread op). */
+int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
+		      uint64_t off, size_t len);
+
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len);
 int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len);
 /*

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The mmap family and brk (mm/mmap.c, mm/mremap.c, mm/madvise.c). */
+#include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -7,23 +8,96 @@
 
 #include <errno.h>
 
+/*
+ * A file mapping, private: fresh anonymous memory filled with the file's
+ * bytes. Deviations: a MAP_SHARED mapping is allowed only read-only and
+ * is then a private copy (later writes to the file do not show through);
+ * pages wholly past the end of the file read as zero instead of SIGBUS.
+ */
+static long mmap_file(struct task *t, const uint64_t *a)
+{
+	uint64_t len = a[1], prot = a[2], flags = a[3], off = a[5];
+	uint64_t type = flags & ABI_MAP_TYPE;
+	struct vfs_attr at;
+	struct file *f;
+	long addr;
+	int err = 0;
+
+	if (off & 0xfff)
+		return -EINVAL;
+	f = fd_get(t->files, (int)a[4]);
+	if (!f)
+		return -EBADF;
+	if (f->flags & ABI_O_PATH) {
+		err = -EBADF;
+		goto out;
+	}
+	if (!f->inode || !ABI_S_ISREG(f->inode->mode) ||
+	    (!f->ops->kread && !f->ops->host_fd)) {
+		err = -ENODEV;
+		goto out;
+	}
+	if (!file_readable(f)) {
+		err = -EACCES;
+		goto out;
+	}
+	if (type == ABI_MAP_SHARED || type == ABI_MAP_SHARED_VALIDATE) {
+		if ((prot & ABI_PROT_WRITE) && !file_writable(f)) {
+			err = -EACCES;
+			goto out;
+		}
+		if (prot & ABI_PROT_WRITE) {
+			log_warn_once("mmap: writable MAP_SHARED file mappings "
+				      "are not supported yet");
+			err = -ENODEV;
+			goto out;
+		}
+	} else if (type != ABI_MAP_PRIVATE) {
+		err = -EINVAL;
+		goto out;
+	}
+	if ((prot & ABI_PROT_EXEC) && f->path.mnt &&
+	    (f->path.mnt->flags & VFS_MNT_NOEXEC)) {
+		err = -EPERM;
+		goto out;
+	}
+	err = vfs_inode_getattr(f->inode, &at);
+	if (err)
+		goto out;
+	flags = (flags & ~(uint64_t)ABI_MAP_TYPE) | ABI_MAP_PRIVATE |
+		ABI_MAP_ANONYMOUS;
+	addr = mm_mmap(t->mm, a[0], len, prot, flags, 0);
+	if (addr < 0 || (uint64_t)addr >= (uint64_t)-4095) {
+		err = (int)addr;
+		goto out;
+	}
+	if (off < at.size) {
+		uint64_t n = at.size - off < len ? at.size - off : len;
+		int hfd = f->ops->host_fd ? f->ops->host_fd(f) : -1;
+
+		if (hfd >= 0)
+			err = mm_fill_from_fd(t->mm, (uint64_t)addr, hfd, off,
+					      (size_t)n);
+		else
+			err = mm_fill_from_file(t->mm, (uint64_t)addr, f, off,
+						(size_t)n);
+		if (err) {
+			mm_munmap(t->mm, (uint64_t)addr, len);
+			goto out;
+		}
+	}
+	file_put(f);
+	return addr;
+out:
+	file_put(f);
+	return err;
+}
+
 SYSCALL(mmap)
 {
-	uint64_t flags = a[3];
-
-	if (!(flags & ABI_MAP_ANONYMOUS)) {
-		struct file *f;
-
-		if (a[5] & 0xfff)
-			return -EINVAL;
-		f = fd_get(t->files, (int)a[4]);
-		if (!f)
-			return -EBADF;
-		file_put(f);
-		/* No file can be mapped until the VFS provides them. */
-		return -ENODEV;
-	}
-	return mm_mmap(t->mm, a[0], a[1], a[2], flags, a[5]);
+	if (!(a[3] & ABI_MAP_ANONYMOUS))
+		return mmap_file(t, a);
+	return mm_mmap(t->mm, a[0], a[1], a[2], a[3], a[5]);
 }
 
 SYSCALL(munmap)

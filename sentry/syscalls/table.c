@@ -84,7 +84,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(futimesat),
     FULL(utimes),
     FULL(utime),
-    PARTIAL(mmap, "anonymous mappings only until the VFS lands"),
+    PARTIAL(mmap, "file mappings are private copies; writable MAP_SHARED "
+		  "file mappings are ENODEV"),
     FULL(munmap),
     FULL(mprotect),
     PARTIAL(mremap, "old_size 0 (duplicating a shared mapping) is EINVAL"),
