@@ -7,6 +7,7 @@
  */
 #include "sentry/fs/tmpfs.h"
 
+#include "sentry/fs/devices.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -598,9 +599,12 @@ static struct file *tmpfs_open(struct vfs_inode *inode, uint32_t flags)
 		file_init(f, &tmpfs_dir_ops, flags);
 	else if (ABI_S_ISREG(inode->mode))
 		file_init(f, &tmpfs_reg_ops, flags);
-	else {
+	else if ((inode->mode & ABI_S_IFMT) == ABI_S_IFCHR) {
 		free(f);
-		return ERR_PTR(-ENXIO); /* devices and fifos: not here yet */
+		return device_open(inode->rdev, flags);
+	} else {
+		free(f);
+		return ERR_PTR(-ENXIO); /* fifos and sockets: not here yet */
 	}
 	return f;
 }

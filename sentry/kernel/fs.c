@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The sandbox's filesystem tree at boot, and tasks' root and cwd. */
+#include "sentry/fs/devices.h"
 #include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
@@ -37,6 +38,14 @@ static int mount_tmpfs(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 	return err;
 }
 
+static const struct {
+	const char *path;
+	unsigned minor;
+} mem_devices[] = {
+    {"/dev/null", 3},	{"/dev/zero", 5},    {"/dev/full", 7},
+    {"/dev/random", 8}, {"/dev/urandom", 9},
+};
+
 int kernel_boot_vfs(struct kernel *k)
 {
 	struct creds root_creds;
@@ -64,6 +73,11 @@ int kernel_boot_vfs(struct kernel *k)
 		if (err == -EEXIST)
 			err = 0;
 	}
+	/* The memory devices; the rest of a devfs comes later. */
+	for (size_t i = 0; !err && i < ARRAY_SIZE(mem_devices); i++)
+		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
+				ABI_S_IFCHR | 0666,
+				device_makedev(1, mem_devices[i].minor));
 	vfs_path_put(&rootp);
 	return err;
 }
