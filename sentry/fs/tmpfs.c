@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 struct tmpfs_dirent {
 	char *name;
@@ -548,6 +549,39 @@ static ssize_t tmpfs_kread(struct file *f, void *buf, size_t len, int64_t off)
 	return (ssize_t)done;
 }
 
+ssize_t tmpfs_kwrite(struct vfs_inode *inode, const void *buf, size_t len,
+		     int64_t off)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+	size_t done = 0;
+	int err = 0;
+
+	if (off < 0 || len > (uint64_t)INT64_MAX - (uint64_t)off)
+		return -EINVAL;
+	pthread_mutex_lock(&ti->i.lock);
+	while (done < len) {
+		uint64_t at = (uint64_t)off + done;
+		size_t n = (size_t)min_t(uint64_t, len - done,
+					 PAGE_SIZE - at % PAGE_SIZE);
+		uint8_t *page = page_at(ti, at, true, &err);
+
+		if (!page)
+			break;
+		memcpy(page + at % PAGE_SIZE, (const uint8_t *)buf + done, n);
+		done += n;
+		if (at + n > ti->i.size)
+			ti->i.size = at + n;
+	}
+	if (done > 0) {
+		struct abi_timespec now;
+
+		vfs_now(&now);
+		ti->i.mtime = ti->i.ctime = now;
+	}
+	pthread_mutex_unlock(&ti->i.lock);
+	return done > 0 ? (ssize_t)done : err;
+}
+
 static int tmpfs_file_stat(struct file *f, struct abi_stat *st)
 {
 	return vfs_file_stat(f, st);
@@ -653,6 +687,18 @@ static int tmpfs_statfs(struct vfs_super *sb, struct abi_statfs *st)
 	memset(st, 0, sizeof(*st));
 	st->f_type = 0x01021994; /* TMPFS_MAGIC */
 	st->f_bsize = PAGE_SIZE;
+	/* Linux's default size: half of memory. */
+	{
+		struct sysinfo si;
+
+		if (sysinfo(&si) == 0)
+			st->f_blocks = (uint64_t)si.totalram *
+				       (si.mem_unit ? si.mem_unit : 1) / 2 /
+				       PAGE_SIZE;
+		st->f_bfree = st->f_bavail = st->f_blocks;
+		st->f_files = st->f_blocks;
+		st->f_ffree = st->f_files;
+	}
 	st->f_frsize = PAGE_SIZE;
 	st->f_namelen = ABI_NAME_MAX;
 	return 0;

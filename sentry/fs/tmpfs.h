@@ -20,6 +20,7 @@ struct tmpfs_inode {
 			struct tmpfs_dirent *head;
 			uint64_t next_pos;
 			size_t nentries;
+			bool opaque; /* an overlay's upper: hides the lower */
 		} dir;
 		struct {
 			/* memory-file offset + 1 of each page; 0: a hole */
@@ -42,6 +43,12 @@ bool tmpfs_is(const struct vfs_inode *inode);
 struct tmpfs_inode *tmpfs_new_inode(struct tmpfs_super *ts, uint32_t mode);
 /* Free the pages of a regular file past size; zero the last one's tail. */
 void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size);
+/*
+ * Write len bytes of the sentry's own memory at off into a regular file
+ * (an overlay's copy-up), growing it: bytes written or -errno.
+ */
+ssize_t tmpfs_kwrite(struct vfs_inode *inode, const void *buf, size_t len,
+		     int64_t off);
 /*
  * Entries of dir from *pos ("." is 0, ".." 1), advancing *pos past each
  * one the sink takes; parent is the directory's parent (for "..").

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The sandbox's filesystem tree at boot, and tasks' root and cwd. */
 #include "sentry/fs/devices.h"
+#include "sentry/fs/procfs.h"
 #include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
@@ -34,6 +35,31 @@ static int mount_tmpfs(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 	}
 	err = vfs_mount(&k->ns, &at, fs->sb, fs, "tmpfs", 0);
 	vfs_inode_put(fs);
+	vfs_path_put(&at);
+	return err;
+}
+
+static int mount_proc(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *root)
+{
+	struct vfs_inode *proc;
+	struct vfs_path at;
+	int err;
+
+	err = vfs_mkdir(ctx, root, "/proc", 0555);
+	if (err && err != -EEXIST)
+		return err;
+	err = vfs_lookup(ctx, root, "/proc", LOOKUP_FOLLOW, &at);
+	if (err)
+		return err;
+	proc = procfs_create(k);
+	if (!proc) {
+		vfs_path_put(&at);
+		return -ENOMEM;
+	}
+	err = vfs_mount(&k->ns, &at, proc->sb, proc, "proc",
+			VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC);
+	vfs_inode_put(proc);
 	vfs_path_put(&at);
 	return err;
 }
@@ -73,6 +99,8 @@ int kernel_boot_vfs(struct kernel *k)
 		if (err == -EEXIST)
 			err = 0;
 	}
+	if (!err)
+		err = mount_proc(k, &ctx, &rootp);
 	/* The memory devices; the rest of a devfs comes later. */
 	for (size_t i = 0; !err && i < ARRAY_SIZE(mem_devices); i++)
 		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,

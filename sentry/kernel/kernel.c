@@ -17,10 +17,13 @@
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+__thread struct task *current_task;
 
 void creds_init_root(struct creds *c)
 {
@@ -81,6 +84,13 @@ int kernel_init(struct kernel *k, const char *platform_name)
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	k->next_tid = 1;
+	{
+		cpu_set_t set;
+
+		k->ncpus = sched_getaffinity(0, sizeof(set), &set) == 0
+			       ? CPU_COUNT(&set)
+			       : 1;
+	}
 	if (!k->hostname[0])
 		strcpy(k->hostname, "moat");
 	strcpy(k->domainname, "(none)");
@@ -225,6 +235,7 @@ static void *task_boot(void *arg)
 	const char *why = NULL;
 	int err;
 
+	current_task = t;
 	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
 	if (!err) {
 		err = mm_create(&k->mf, k->plat, &t->mm);
@@ -299,6 +310,7 @@ struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
 	t->k = k;
 	t->tg = tg;
 	creds_init_root(&t->creds);
+	tg->exe = strdup(path);
 	base = strrchr(path, '/');
 	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
 

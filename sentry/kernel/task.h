@@ -43,6 +43,7 @@ struct kernel {
 	struct platform *plat;
 	struct kernel_options opts;
 	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot */
+	int ncpus; /* CPUs the sandbox may use (the sentry's affinity) */
 	char hostname[65];
 	char domainname[65];
 	struct abi_rlimit default_rlim[ABI_RLIM_NLIMITS]; /* init's */
@@ -64,6 +65,7 @@ struct thread_group {
 	struct abi_sigaction sigactions[ABI_NSIG];
 	uint32_t umask;
 	int live_threads;
+	char *exe; /* the executable's path, for /proc/PID/exe */
 	bool exiting;
 	int exit_status; /* wait status */
 };
@@ -92,6 +94,9 @@ struct task {
 	pthread_t thread;
 	bool exiting; /* leave the run loop */
 };
+
+/* The task this sentry thread serves (NULL on other threads). */
+extern __thread struct task *current_task;
 
 /* Boot: the memory file and platform are ready in k. */
 int kernel_init(struct kernel *k, const char *platform_name);

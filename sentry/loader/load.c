@@ -230,6 +230,11 @@ static int build_stack(struct task *t, const struct elf_info *info,
 		err = push_bytes(&b, argv[i], strlen(argv[i]) + 1, &ptrs[i]);
 	if (err)
 		return err;
+	/* For /proc/PID/cmdline and environ: the strings, as laid out. */
+	mm->env_end = execfn;
+	mm->env_start = envc ? ptrs[argc + 1] : execfn;
+	mm->arg_end = mm->env_start;
+	mm->arg_start = argc ? ptrs[0] : mm->arg_end;
 	/* A random offset below the strings, as arch_align_stack does. */
 	b.sp = (b.sp - (rnd64() % 8192)) & ~15UL;
 	err = push_bytes(&b, "x86_64", 7, &platform);

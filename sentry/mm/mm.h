@@ -34,6 +34,7 @@ struct mm {
 	uint64_t start_brk, brk;
 	uint64_t stack_top;
 	uint64_t data_limit; /* RLIMIT_DATA for brk, bytes */
+	uint64_t arg_start, arg_end, env_start, env_end; /* on the stack */
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);

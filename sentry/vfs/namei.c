@@ -239,6 +239,22 @@ static int walk_path(struct walk *w, const char *path, char *last,
 				err = -ELOOP;
 			else if (++w->links > ABI_SYMLOOP_MAX)
 				err = -ELOOP;
+			if (!err && child->inode->ops->get_link) {
+				struct vfs_path target;
+
+				/* A magic link jumps to its path. */
+				err = w->flags & LOOKUP_NO_MAGIC
+					  ? -ELOOP
+					  : child->inode->ops->get_link(
+						child->inode, &target);
+				vfs_dentry_put(child);
+				if (err)
+					goto out;
+				walk_set(w, target.mnt, target.dentry);
+				vfs_path_put(&target);
+				must_dir = is_last && slash;
+				continue;
+			}
 			if (!err && !link)
 				link = malloc(ABI_PATH_MAX + 1);
 			if (!err && !link)

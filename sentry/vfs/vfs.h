@@ -115,6 +115,12 @@ struct vfs_inode_ops {
 		      unsigned flags);
 	/* A symlink's target into buf: its length, or -errno. */
 	ssize_t (*readlink)(struct vfs_inode *inode, char *buf, size_t len);
+	/*
+	 * A magic link (procfs's fd/N, cwd, exe): the path it stands for
+	 * (references), followed instead of a target string. NULL: an
+	 * ordinary symlink.
+	 */
+	int (*get_link)(struct vfs_inode *inode, struct vfs_path *out);
 	/* Refresh attributes; NULL: the cached ones are current. */
 	int (*getattr)(struct vfs_inode *inode, struct vfs_attr *a);
 	/* Change attributes (already permitted); NULL: update the cache. */

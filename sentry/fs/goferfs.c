@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * goferfs: files served by the gofer. Every inode holds a fid; directory
+ * operations are gofer requests; regular files are read and written
+ * through host fds the gofer donates, with no gofer round trip per I/O.
+ *
+ * Attributes are cached from the gofer's replies and kept current by our
+ * own changes; the container's files are not expected to change under the
+ * sandbox. Read-only opens of a file share one donated descriptor (I/O is
+ * positional), so a second open costs no round trip.
+ */
+#include "sentry/fs/goferfs.h"
+
+#include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct goferfs_super {
+	struct vfs_super sb;
+	struct gofer_client *c;
+	uint32_t mount;
+	bool ro;
+};
+
+struct gofer_inode {
+	struct vfs_inode i;
+	uint32_t fid;
+	int ro_fd; /* shared O_RDONLY host fd, -1 until needed */
+};
+
+static const struct vfs_inode_ops goferfs_inode_ops;
+
+static struct goferfs_super *to_gs(struct vfs_super *sb)
+{
+	return container_of(sb, struct goferfs_super, sb);
+}
+
+static struct gofer_inode *to_gi(struct vfs_inode *i)
+{
+	return container_of(i, struct gofer_inode, i);
+}
+
+static struct gofer_client *client(struct vfs_inode *i)
+{
+	return to_gs(i->sb)->c;
+}
+
+static void ts_set(struct abi_timespec *ts, int64_t sec, uint32_t nsec)
+{
+	ts->tv_sec = sec;
+	ts->tv_nsec = nsec;
+}
+
+/* Copy the gofer's attributes into the inode's cache. */
+static void attrs_from(struct vfs_inode *i, const struct gofer_stat *st)
+{
+	pthread_mutex_lock(&i->lock);
+	i->ino = st->ino;
+	i->mode = st->mode;
+	i->nlink = st->nlink;
+	i->uid = st->uid;
+	i->gid = st->gid;
+	i->rdev = st->rdev;
+	i->size = st->size;
+	i->blocks = st->blocks;
+	ts_set(&i->atime, st->atime_sec, st->atime_nsec);
+	ts_set(&i->mtime, st->mtime_sec, st->mtime_nsec);
+	ts_set(&i->ctime, st->ctime_sec, st->ctime_nsec);
+	ts_set(&i->btime, st->btime_sec, st->btime_nsec);
+	pthread_mutex_unlock(&i->lock);
+}
+
+/* A new inode for a node the gofer handed out (taking its fid). */
+static struct vfs_inode *inode_from(struct vfs_super *sb,
+				    const struct gofer_node *n)
+{
+	struct gofer_inode *gi = calloc(1, sizeof(*gi));
+
+	if (!gi) {
+		gofer_clunk(to_gs(sb)->c, &n->fid, 1);
+		return NULL;
+	}
+	vfs_inode_init(&gi->i, sb, &goferfs_inode_ops, n->st.mode);
+	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
+	gi->fid = n->fid;
+	gi->ro_fd = -1;
+	attrs_from(&gi->i, &n->st);
+	return &gi->i;
+}
+
+static int goferfs_lookup(struct vfs_inode *dir, const char *name,
+			  struct vfs_inode **out)
+{
+	const char *names[1] = {name};
+	struct gofer_node node;
+	unsigned nwalked = 0;
+	int stop = 0, err;
+
+	err = gofer_walk(client(dir), to_gi(dir)->fid, names, 1, &node,
+			 &nwalked, &stop);
+	if (err)
+		return err;
+	if (nwalked != 1)
+		return stop ? -stop : -ENOENT;
+	*out = inode_from(dir->sb, &node);
+	return *out ? 0 : -ENOMEM;
+}
+
+static void touch_dir(struct vfs_inode *dir)
+{
+	struct gofer_stat st;
+
+	/* The directory's times and link count changed: refresh them. */
+	if (gofer_stat(client(dir), to_gi(dir)->fid, &st) == 0)
+		attrs_from(dir, &st);
+}
+
+static int made(struct vfs_inode *dir, int err, const struct gofer_node *n,
+		struct vfs_inode **out)
+{
+	if (err)
+		return err;
+	*out = inode_from(dir->sb, n);
+	touch_dir(dir);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int goferfs_mknod(struct vfs_inode *dir, const char *name,
+			 uint32_t mode, uint64_t rdev, const struct creds *c,
+			 struct vfs_inode **out)
+{
+	struct gofer_node n;
+	int err = gofer_mknod(client(dir), to_gi(dir)->fid, name, mode, rdev,
+			      c->fsuid, c->fsgid, &n);
+
+	return made(dir, err, &n, out);
+}
+
+static int goferfs_mkdir(struct vfs_inode *dir, const char *name,
+			 uint32_t mode, const struct creds *c,
+			 struct vfs_inode **out)
+{
+	struct gofer_node n;
+	int err = gofer_mkdir(client(dir), to_gi(dir)->fid, name, mode,
+			      c->fsuid, c->fsgid, &n);
+
+	return made(dir, err, &n, out);
+}
+
+static int goferfs_symlink(struct vfs_inode *dir, const char *name,
+			   const char *target, const struct creds *c,
+			   struct vfs_inode **out)
+{
+	struct gofer_node n;
+	int err = gofer_symlink(client(dir), to_gi(dir)->fid, name, target,
+				c->fsuid, c->fsgid, &n);
+
+	return made(dir, err, &n, out);
+}
+
+static int goferfs_link(struct vfs_inode *dir, const char *name,
+			struct vfs_inode *old)
+{
+	struct gofer_node n;
+	int err = gofer_link(client(dir), to_gi(dir)->fid, name,
+			     to_gi(old)->fid, &n);
+
+	if (err)
+		return err;
+	/* The new fid names the same file; the old inode stays its name. */
+	gofer_clunk(client(dir), &n.fid, 1);
+	attrs_from(old, &n.st);
+	touch_dir(dir);
+	return 0;
+}
+
+static int goferfs_remove(struct vfs_inode *dir, const char *name,
+			  struct vfs_inode *victim, bool rmdir)
+{
+	int err = gofer_unlink(client(dir), to_gi(dir)->fid, name,
+			       rmdir ? GOFER_AT_REMOVEDIR : 0);
+	struct gofer_stat st;
+
+	if (err)
+		return err;
+	/* The victim may live on under other names or open files. */
+	if (gofer_stat(client(victim), to_gi(victim)->fid, &st) == 0)
+		attrs_from(victim, &st);
+	else if (rmdir)
+		victim->nlink = 0;
+	touch_dir(dir);
+	return 0;
+}
+
+static int goferfs_unlink(struct vfs_inode *dir, const char *name,
+			  struct vfs_inode *victim)
+{
+	return goferfs_remove(dir, name, victim, false);
+}
+
+static int goferfs_rmdir(struct vfs_inode *dir, const char *name,
+			 struct vfs_inode *victim)
+{
+	return goferfs_remove(dir, name, victim, true);
+}
+
+static int goferfs_rename(struct vfs_inode *olddir, const char *oldname,
+			  struct vfs_inode *src, struct vfs_inode *newdir,
+			  const char *newname, struct vfs_inode *dst,
+			  unsigned flags)
+{
+	uint32_t gflags = 0;
+	int err;
+
+	(void)src;
+	(void)dst;
+	if (flags & ABI_RENAME_NOREPLACE)
+		gflags |= GOFER_RENAME_NOREPLACE;
+	if (flags & ABI_RENAME_EXCHANGE)
+		gflags |= GOFER_RENAME_EXCHANGE;
+	err = gofer_rename(client(olddir), to_gi(olddir)->fid, oldname,
+			   to_gi(newdir)->fid, newname, gflags);
+	if (err)
+		return err;
+	touch_dir(olddir);
+	if (newdir != olddir)
+		touch_dir(newdir);
+	return 0;
+}
+
+static ssize_t goferfs_readlink(struct vfs_inode *inode, char *buf,
+				size_t len)
+{
+	return gofer_readlink(client(inode), to_gi(inode)->fid, buf, len);
+}
+
+static int goferfs_setattr(struct vfs_inode *inode,
+			   const struct vfs_setattr *sa)
+{
+	struct gofer_setattr_req q = {.fid = to_gi(inode)->fid};
+	struct gofer_stat st;
+	int err;
+
+	if (sa->mask & VFS_SETATTR_MODE) {
+		q.mask |= GOFER_SETATTR_MODE;
+		q.mode = sa->mode & 07777;
+	}
+	if (sa->mask & VFS_SETATTR_UID) {
+		q.mask |= GOFER_SETATTR_UID;
+		q.uid = sa->uid;
+	}
+	if (sa->mask & VFS_SETATTR_GID) {
+		q.mask |= GOFER_SETATTR_GID;
+		q.gid = sa->gid;
+	}
+	if (sa->mask & VFS_SETATTR_SIZE) {
+		q.mask |= GOFER_SETATTR_SIZE;
+		q.size = sa->size;
+	}
+	if (sa->mask & VFS_SETATTR_ATIME) {
+		q.mask |= GOFER_SETATTR_ATIME;
+		q.atime_sec = sa->atime.tv_sec;
+		q.atime_nsec = sa->mask & VFS_SETATTR_ATIME_NOW
+				   ? GOFER_UTIME_NOW
+				   : (uint32_t)sa->atime.tv_nsec;
+	}
+	if (sa->mask & VFS_SETATTR_MTIME) {
+		q.mask |= GOFER_SETATTR_MTIME;
+		q.mtime_sec = sa->mtime.tv_sec;
+		q.mtime_nsec = sa->mask & VFS_SETATTR_MTIME_NOW
+				   ? GOFER_UTIME_NOW
+				   : (uint32_t)sa->mtime.tv_nsec;
+	}
+	err = gofer_setattr(client(inode), &q, &st);
+	if (err)
+		return err;
+	attrs_from(inode, &st);
+	return 0;
+}
+
+/* ---- open files ----------------------------------------------------------- */
+
+struct gofer_file {
+	struct file f;
+	int fd;	       /* host fd; owned unless shared */
+	bool shared;   /* the inode's ro_fd */
+	char *dents;   /* directories: every entry, read at position 0 */
+	size_t ndents; /* entries in dents */
+};
+
+struct dent {
+	uint64_t ino;
+	uint8_t type;
+	uint16_t len;
+	char name[];
+};
+
+static struct gofer_file *to_gf(struct file *f)
+{
+	return container_of(f, struct gofer_file, f);
+}
+
+#define GOFER_IOV_MAX 1024
+
+/* Host iovecs over the application's buffers (as host.c's). */
+static int build_iov(struct task *t, const struct abi_iovec *iov, int iovcnt,
+		     int access, struct iovec *hiov)
+{
+	int n = 0;
+
+	for (int i = 0; i < iovcnt && n < GOFER_IOV_MAX; i++) {
+		size_t covered;
+		int r;
+
+		if (iov[i].iov_len == 0)
+			continue;
+		r = mm_iovecs(t->mm, iov[i].iov_base, iov[i].iov_len, access,
+			      hiov + n, GOFER_IOV_MAX - n, &covered);
+		if (r < 0)
+			return n ? n : r;
+		n += r;
+		if (covered < iov[i].iov_len)
+			break;
+	}
+	return n;
+}
+
+static ssize_t goferfs_read(struct file *f, struct task *t,
+			    const struct abi_iovec *iov, int iovcnt,
+			    int64_t *pos)
+{
+	struct iovec hiov[GOFER_IOV_MAX];
+	ssize_t r;
+	int n = build_iov(t, iov, iovcnt, ABI_PROT_WRITE, hiov);
+
+	if (n <= 0)
+		return n;
+	do
+		r = preadv(to_gf(f)->fd, hiov, n, *pos);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*pos += r;
+	return r;
+}
+
+static ssize_t goferfs_write(struct file *f, struct task *t,
+			     const struct abi_iovec *iov, int iovcnt,
+			     int64_t *pos)
+{
+	struct iovec hiov[GOFER_IOV_MAX];
+	struct vfs_inode *inode = f->inode;
+	ssize_t r;
+	int n = build_iov(t, iov, iovcnt, ABI_PROT_READ, hiov);
+
+	if (n <= 0)
+		return n;
+	pthread_mutex_lock(&inode->lock);
+	if (f->flags & ABI_O_APPEND)
+		*pos = (int64_t)inode->size;
+	do
+		r = pwritev(to_gf(f)->fd, hiov, n, *pos);
+	while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		struct abi_timespec now;
+
+		*pos += r;
+		if ((uint64_t)*pos > inode->size)
+			inode->size = (uint64_t)*pos;
+		vfs_now(&now);
+		inode->mtime = inode->ctime = now;
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return r < 0 ? -errno : r;
+}
+
+static ssize_t goferfs_kread(struct file *f, void *buf, size_t len,
+			     int64_t off)
+{
+	ssize_t r;
+
+	do
+		r = pread(to_gf(f)->fd, buf, len, off);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+static int goferfs_host_fd(struct file *f)
+{
+	return to_gf(f)->fd;
+}
+
+static int goferfs_file_stat(struct file *f, struct abi_stat *st)
+{
+	return vfs_file_stat(f, st);
+}
+
+static bool goferfs_seekable(struct file *f)
+{
+	(void)f;
+	return true;
+}
+
+static int goferfs_fsync(struct file *f, bool datasync)
+{
+	int fd = to_gf(f)->fd;
+
+	if (fd < 0)
+		return gofer_fsync(client(f->inode), to_gi(f->inode)->fid);
+	return (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
+
+static void goferfs_release(struct file *f)
+{
+	struct gofer_file *gf = to_gf(f);
+
+	if (gf->fd >= 0 && !gf->shared)
+		close(gf->fd);
+	free(gf->dents);
+	free(gf);
+}
+
+struct dents_fill {
+	char *buf;
+	size_t len, cap, n;
+	int err;
+};
+
+static int fill_emit(void *arg, const char *name, size_t len, uint64_t ino,
+		     unsigned type, uint64_t next)
+{
+	struct dents_fill *d = arg;
+	size_t need = (sizeof(struct dent) + len + 7) & ~(size_t)7;
+	struct dent *e;
+
+	(void)next;
+	if (need > d->cap - d->len) {
+		size_t cap = d->cap ? d->cap * 2 : 4096;
+		char *p;
+
+		while (cap - d->len < need)
+			cap *= 2;
+		p = realloc(d->buf, cap);
+		if (!p) {
+			d->err = -ENOMEM;
+			return 1;
+		}
+		d->buf = p;
+		d->cap = cap;
+	}
+	e = (struct dent *)(d->buf + d->len);
+	e->ino = ino;
+	e->type = (uint8_t)type;
+	e->len = (uint16_t)len;
+	memcpy(e->name, name, len);
+	d->len += need;
+	d->n++;
+	return 0;
+}
+
+/* Read the whole directory: positions are then indexes into it. */
+static int load_dents(struct gofer_file *gf)
+{
+	struct dents_fill d = {0};
+	uint64_t off = 0;
+	bool eof = false;
+	int err = 0;
+
+	while (!eof && !err && !d.err)
+		err = gofer_getdents(client(gf->f.inode), to_gi(gf->f.inode)->fid,
+				     &off, 32768, fill_emit, &d, &eof);
+	if (!err)
+		err = d.err;
+	if (err) {
+		free(d.buf);
+		return err;
+	}
+	free(gf->dents);
+	gf->dents = d.buf;
+	gf->ndents = d.n;
+	return 0;
+}
+
+static int goferfs_readdir(struct file *f, struct vfs_dir_sink *sink)
+{
+	struct gofer_file *gf = to_gf(f);
+	struct vfs_dentry *d = f->path.dentry;
+	struct vfs_inode *parent =
+	    d->parent && d->parent->inode ? d->parent->inode : f->inode;
+	size_t at = 0;
+	int err;
+
+	if (f->pos == 0 || !gf->dents) {
+		err = load_dents(gf);
+		if (err)
+			return err;
+	}
+	if (f->pos == 0) {
+		if (sink->emit(sink, ".", 1, f->inode->ino, ABI_DT_DIR, 1))
+			return 0;
+		f->pos = 1;
+	}
+	if (f->pos == 1) {
+		if (sink->emit(sink, "..", 2, parent->ino, ABI_DT_DIR, 2))
+			return 0;
+		f->pos = 2;
+	}
+	for (size_t i = 0; i < gf->ndents; i++) {
+		struct dent *e = (struct dent *)(gf->dents + at);
+
+		at += (sizeof(struct dent) + e->len + 7) & ~(size_t)7;
+		if ((int64_t)i + 2 < f->pos)
+			continue;
+		if (sink->emit(sink, e->name, e->len, e->ino, e->type,
+			       (int64_t)i + 3))
+			return 0;
+		f->pos = (int64_t)i + 3;
+	}
+	return 0;
+}
+
+static const struct file_ops goferfs_reg_ops = {
+    .read = goferfs_read,
+    .write = goferfs_write,
+    .kread = goferfs_kread,
+    .host_fd = goferfs_host_fd,
+    .stat = goferfs_file_stat,
+    .seekable = goferfs_seekable,
+    .fsync = goferfs_fsync,
+    .release = goferfs_release,
+};
+
+static const struct file_ops goferfs_dir_ops = {
+    .stat = goferfs_file_stat,
+    .seekable = goferfs_seekable,
+    .readdir = goferfs_readdir,
+    .fsync = goferfs_fsync,
+    .release = goferfs_release,
+};
+
+/* Host open flags for what the sentry asks; the sentry keeps the rest. */
+static uint32_t host_flags(uint32_t flags)
+{
+	uint32_t h = 0;
+
+	switch (flags & ABI_O_ACCMODE) {
+	case ABI_O_WRONLY:
+		h = O_WRONLY;
+		break;
+	case ABI_O_RDWR:
+		h = O_RDWR;
+		break;
+	default:
+		h = O_RDONLY;
+		break;
+	}
+	if (flags & ABI_O_DSYNC)
+		h |= O_DSYNC;
+	if ((flags & ABI_O_SYNC) == ABI_O_SYNC)
+		h |= O_SYNC;
+	return h;
+}
+
+static struct file *goferfs_open(struct vfs_inode *inode, uint32_t flags)
+{
+	struct gofer_inode *gi = to_gi(inode);
+	struct gofer_file *gf = calloc(1, sizeof(*gf));
+	int err = 0;
+
+	if (!gf)
+		return ERR_PTR(-ENOMEM);
+	gf->fd = -1;
+	if (ABI_S_ISDIR(inode->mode)) {
+		file_init(&gf->f, &goferfs_dir_ops, flags);
+		return &gf->f;
+	}
+	if (!ABI_S_ISREG(inode->mode)) {
+		free(gf);
+		return ERR_PTR(-ENXIO);
+	}
+	file_init(&gf->f, &goferfs_reg_ops, flags);
+	if ((flags & ABI_O_ACCMODE) == ABI_O_RDONLY) {
+		pthread_mutex_lock(&inode->lock);
+		if (gi->ro_fd < 0)
+			err = gofer_open(client(inode), gi->fid, O_RDONLY,
+					 &gi->ro_fd);
+		gf->fd = gi->ro_fd;
+		gf->shared = true;
+		pthread_mutex_unlock(&inode->lock);
+	} else {
+		err = gofer_open(client(inode), gi->fid, host_flags(flags),
+				 &gf->fd);
+	}
+	if (err) {
+		free(gf);
+		return ERR_PTR(err);
+	}
+	return &gf->f;
+}
+
+static void goferfs_evict(struct vfs_inode *inode)
+{
+	struct gofer_inode *gi = to_gi(inode);
+	struct vfs_super *sb = inode->sb;
+
+	gofer_clunk(client(inode), &gi->fid, 1);
+	if (gi->ro_fd >= 0)
+		close(gi->ro_fd);
+	free(gi);
+	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    sb->ops->destroy)
+		sb->ops->destroy(sb);
+}
+
+static const struct vfs_inode_ops goferfs_inode_ops = {
+    .lookup = goferfs_lookup,
+    .mknod = goferfs_mknod,
+    .mkdir = goferfs_mkdir,
+    .symlink = goferfs_symlink,
+    .link = goferfs_link,
+    .unlink = goferfs_unlink,
+    .rmdir = goferfs_rmdir,
+    .rename = goferfs_rename,
+    .readlink = goferfs_readlink,
+    .setattr = goferfs_setattr,
+    .open = goferfs_open,
+    .evict = goferfs_evict,
+};
+
+static int goferfs_statfs(struct vfs_super *sb, struct abi_statfs *st)
+{
+	struct goferfs_super *gs = to_gs(sb);
+	struct gofer_statfs g;
+	struct gofer_node root;
+	int err;
+
+	/* Any fid of the mount will do; the root is attached for this. */
+	err = gofer_attach(gs->c, gs->mount, &root);
+	if (err)
+		return err;
+	err = gofer_statfs(gs->c, root.fid, &g);
+	gofer_clunk(gs->c, &root.fid, 1);
+	if (err)
+		return err;
+	memset(st, 0, sizeof(*st));
+	st->f_type = (int64_t)g.type;
+	st->f_bsize = (int64_t)g.bsize;
+	st->f_blocks = g.blocks;
+	st->f_bfree = g.bfree;
+	st->f_bavail = g.bavail;
+	st->f_files = g.files;
+	st->f_ffree = g.ffree;
+	st->f_namelen = (int64_t)g.namelen;
+	st->f_frsize = (int64_t)g.frsize;
+	return 0;
+}
+
+static void goferfs_destroy(struct vfs_super *sb)
+{
+	free(to_gs(sb));
+}
+
+static const struct vfs_super_ops goferfs_super_ops = {
+    .statfs = goferfs_statfs,
+    .destroy = goferfs_destroy,
+};
+
+struct vfs_inode *goferfs_create(struct gofer_client *c, uint32_t mount,
+				 bool ro, int *errp)
+{
+	struct goferfs_super *gs = calloc(1, sizeof(*gs));
+	struct gofer_node node;
+	struct vfs_inode *root;
+	int err;
+
+	if (!gs) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	vfs_super_init(&gs->sb, &goferfs_super_ops, "9p");
+	gs->c = c;
+	gs->ro = ro;
+	gs->mount = mount;
+	err = gofer_attach(c, mount, &node);
+	if (err) {
+		free(gs);
+		*errp = err;
+		return NULL;
+	}
+	root = inode_from(&gs->sb, &node);
+	/* The root inode holds the superblock now. */
+	__atomic_sub_fetch(&gs->sb.refs, 1, __ATOMIC_RELAXED);
+	if (!root) {
+		free(gs);
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	return root;
+}

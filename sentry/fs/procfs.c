@@ -1,0 +1,974 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * procfs: the sandbox's /proc, generated from the sentry's own state (never
+ * the host's): /proc/self, /proc/PID/{cmdline, comm, environ, status, stat,
+ * statm, maps, mounts, limits, cwd, root, exe, fd/}, and /proc/{uptime,
+ * loadavg, version, meminfo, cpuinfo, stat, filesystems, mounts,
+ * sys/kernel/...}. A file's text is made when it is opened and read from
+ * that snapshot, as seq_file does.
+ *
+ * Deviation for now: only the calling process has a /proc/PID directory
+ * (there is one process per sandbox until fork arrives).
+ */
+#include "sentry/fs/procfs.h"
+
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+/* ---- a growing text buffer ---------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sb_grow(struct sbuf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	if (b->oom || b->len + need + 1 <= b->cap)
+		return;
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_grow(b, (size_t)n);
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static void sb_put(struct sbuf *b, const void *data, size_t len)
+{
+	sb_grow(b, len);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+/* ---- the tree ------------------------------------------------------------ */
+
+struct proc_super {
+	struct vfs_super sb;
+	struct kernel *k;
+};
+
+struct proc_node;
+typedef void (*show_fn)(struct task *t, struct sbuf *b);
+/* A magic link's path (references), and its readlink text. */
+typedef int (*link_fn)(struct task *t, struct vfs_path *out);
+
+struct proc_node {
+	const char *name;
+	uint32_t mode;
+	show_fn show;		     /* regular files */
+	link_fn link;		     /* magic links */
+	const struct proc_node *dir; /* static directories */
+	int kind;		     /* see enum below */
+};
+
+enum {
+	K_STATIC,
+	K_ROOT,
+	K_PID,
+	K_SELF,
+	K_FD_DIR,
+	K_FD
+};
+
+struct proc_inode {
+	struct vfs_inode i;
+	const struct proc_node *node;
+	int kind;
+	int pid, fd;
+};
+
+static const struct vfs_inode_ops proc_inode_ops, proc_self_ops;
+
+static struct proc_inode *to_pi(struct vfs_inode *i)
+{
+	return container_of(i, struct proc_inode, i);
+}
+
+/* The task a pid names: only the caller's own process for now. */
+static struct task *proc_task(int pid)
+{
+	struct task *t = current_task;
+
+	return t && t->tg->tgid == pid ? t : NULL;
+}
+
+/* ---- per-process files ----------------------------------------------------
+ */
+
+static void show_range(struct task *t, struct sbuf *b, uint64_t start,
+		       uint64_t end)
+{
+	char buf[4096];
+
+	while (start < end) {
+		size_t n = (size_t)min_t(uint64_t, end - start, sizeof(buf));
+
+		if (mm_copy_in(t->mm, buf, start, n))
+			break;
+		sb_put(b, buf, n);
+		start += n;
+	}
+}
+
+static void show_cmdline(struct task *t, struct sbuf *b)
+{
+	show_range(t, b, t->mm->arg_start, t->mm->arg_end);
+}
+
+static void show_environ(struct task *t, struct sbuf *b)
+{
+	show_range(t, b, t->mm->env_start, t->mm->env_end);
+}
+
+static void show_comm(struct task *t, struct sbuf *b)
+{
+	sb_printf(b, "%s\n", t->comm);
+}
+
+static uint64_t vm_size(struct task *t, uint64_t *stack)
+{
+	uint64_t total = 0;
+
+	*stack = 0;
+	pthread_mutex_lock(&t->mm->lock);
+	for (size_t i = 0; i < t->mm->vmas.n; i++) {
+		struct vma *v = &t->mm->vmas.v[i];
+
+		total += v->end - v->start;
+		if (v->flags & VMA_STACK)
+			*stack += v->end - v->start;
+	}
+	pthread_mutex_unlock(&t->mm->lock);
+	return total;
+}
+
+static void show_status(struct task *t, struct sbuf *b)
+{
+	const struct creds *c = &t->creds;
+	uint64_t stack, size = vm_size(t, &stack);
+
+	sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", t->comm,
+		  t->tg->umask);
+	sb_printf(b,
+		  "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		  t->tg->tgid, t->tid, t->tg->ppid);
+	sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c->ruid,
+		  c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid,
+		  c->fsgid);
+	sb_printf(b, "FDSize:\t64\nGroups:\t");
+	for (int i = 0; i < c->ngroups; i++)
+		sb_printf(b, "%u ", c->groups[i]);
+	sb_printf(b, "\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\n",
+		  (unsigned long long)size / 1024,
+		  (unsigned long long)size / 1024);
+	sb_printf(b, "VmStk:\t%8llu kB\nThreads:\t%d\n",
+		  (unsigned long long)stack / 1024, t->tg->live_threads);
+	sb_printf(
+	    b,
+	    "SigQ:\t0/%llu\nSigPnd:\t0000000000000000\n"
+	    "ShdPnd:\t0000000000000000\nSigBlk:\t%016llx\n",
+	    (unsigned long long)t->tg->rlim[ABI_RLIMIT_SIGPENDING].rlim_cur,
+	    (unsigned long long)t->sigmask);
+	sb_printf(b,
+		  "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+		  "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
+		  (unsigned long long)c->cap_inheritable,
+		  (unsigned long long)c->cap_permitted,
+		  (unsigned long long)c->cap_effective,
+		  (unsigned long long)c->cap_bounding);
+	sb_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed_list:\t0-%ld\n",
+		  (long)t->k->ncpus - 1);
+}
+
+static void show_stat(struct task *t, struct sbuf *b)
+{
+	uint64_t stack, size = vm_size(t, &stack);
+
+	/* pid (comm) state ppid pgrp session tty tpgid flags ... (52) */
+	sb_printf(b,
+		  "%d (%s) R %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 "
+		  "%d 0 0 %llu 0 18446744073709551615 0 0 %llu 0 0 0 0 0 0 "
+		  "0 0 0 17 0 0 0 0 0 0 %llu %llu %llu %llu %llu %llu 0\n",
+		  t->tg->tgid, t->comm, t->tg->ppid, t->tg->tgid, t->tg->tgid,
+		  t->tg->live_threads, (unsigned long long)size,
+		  (unsigned long long)t->mm->stack_top,
+		  (unsigned long long)t->mm->start_brk,
+		  (unsigned long long)t->mm->brk,
+		  (unsigned long long)t->mm->arg_start,
+		  (unsigned long long)t->mm->arg_end,
+		  (unsigned long long)t->mm->env_start,
+		  (unsigned long long)t->mm->env_end);
+}
+
+static void show_statm(struct task *t, struct sbuf *b)
+{
+	uint64_t stack, size = vm_size(t, &stack);
+
+	sb_printf(b, "%llu 0 0 0 0 %llu 0\n",
+		  (unsigned long long)size / PAGE_SIZE,
+		  (unsigned long long)stack / PAGE_SIZE);
+}
+
+static void show_maps(struct task *t, struct sbuf *b)
+{
+	struct mm *mm = t->mm;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		struct vma *v = &mm->vmas.v[i];
+		const char *name = "";
+
+		if (v->flags & VMA_STACK)
+			name = "[stack]";
+		else if ((v->flags & VMA_HEAP) ||
+			 (v->start >= mm->start_brk && v->end <= mm->brk))
+			name = "[heap]";
+		sb_printf(b, "%08llx-%08llx %c%c%c%c 00000000 00:00 0 %s%s\n",
+			  (unsigned long long)v->start,
+			  (unsigned long long)v->end,
+			  v->prot & ABI_PROT_READ ? 'r' : '-',
+			  v->prot & ABI_PROT_WRITE ? 'w' : '-',
+			  v->prot & ABI_PROT_EXEC ? 'x' : '-',
+			  v->flags & VMA_SHARED ? 's' : 'p',
+			  *name ? "                          " : "", name);
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
+static void show_mounts_of(struct task *t, struct sbuf *b)
+{
+	struct vfs_ns *ns = &t->k->ns;
+	struct vfs_path root;
+
+	vfs_ns_root(ns, &root);
+	for (struct vfs_mount *m = ns->mounts; m; m = m->next) {
+		char path[ABI_PATH_MAX];
+		struct vfs_path at = {m, m->root};
+
+		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
+			continue;
+		sb_printf(b, "%s %s %s %s,nosuid,nodev 0 0\n", m->source, path,
+			  m->sb->type, m->flags & VFS_MNT_RDONLY ? "ro" : "rw");
+	}
+	vfs_path_put(&root);
+}
+
+static void show_limits(struct task *t, struct sbuf *b)
+{
+	static const struct {
+		const char *name, *unit;
+	} names[ABI_RLIM_NLIMITS] = {
+	    {"Max cpu time", "seconds"},     {"Max file size", "bytes"},
+	    {"Max data size", "bytes"},	     {"Max stack size", "bytes"},
+	    {"Max core file size", "bytes"}, {"Max resident set", "bytes"},
+	    {"Max processes", "processes"},  {"Max open files", "files"},
+	    {"Max locked memory", "bytes"},  {"Max address space", "bytes"},
+	    {"Max file locks", "locks"},     {"Max pending signals", "signals"},
+	    {"Max msgqueue size", "bytes"},  {"Max nice priority", ""},
+	    {"Max realtime priority", ""},   {"Max realtime timeout", "us"},
+	};
+
+	sb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit",
+		  "Hard Limit", "Units");
+	for (int i = 0; i < ABI_RLIM_NLIMITS; i++) {
+		char soft[32], hard[32];
+		const struct abi_rlimit *r = &t->tg->rlim[i];
+
+		if (r->rlim_cur == ABI_RLIM_INFINITY)
+			strcpy(soft, "unlimited");
+		else
+			snprintf(soft, sizeof(soft), "%llu",
+				 (unsigned long long)r->rlim_cur);
+		if (r->rlim_max == ABI_RLIM_INFINITY)
+			strcpy(hard, "unlimited");
+		else
+			snprintf(hard, sizeof(hard), "%llu",
+				 (unsigned long long)r->rlim_max);
+		sb_printf(b, "%-25s %-20s %-20s %-10s\n", names[i].name, soft,
+			  hard, names[i].unit);
+	}
+}
+
+static int link_cwd(struct task *t, struct vfs_path *out)
+{
+	pthread_mutex_lock(&t->fs->lock);
+	*out = t->fs->cwd;
+	vfs_path_get(out);
+	pthread_mutex_unlock(&t->fs->lock);
+	return 0;
+}
+
+static int link_root(struct task *t, struct vfs_path *out)
+{
+	pthread_mutex_lock(&t->fs->lock);
+	*out = t->fs->root;
+	vfs_path_get(out);
+	pthread_mutex_unlock(&t->fs->lock);
+	return 0;
+}
+
+static int link_exe(struct task *t, struct vfs_path *out)
+{
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start;
+	int err;
+
+	if (!t->tg->exe)
+		return -ENOENT;
+	err = task_path_begin(t, ABI_AT_FDCWD, t->tg->exe, false, &ctx, &start);
+	if (err)
+		return err;
+	err = vfs_lookup(&ctx, &start, t->tg->exe, LOOKUP_FOLLOW, out);
+	task_path_end(&ctx, &start);
+	return err;
+}
+
+static const struct proc_node pid_nodes[] = {
+    {"cmdline", ABI_S_IFREG | 0444, show_cmdline, NULL, NULL, K_STATIC},
+    {"comm", ABI_S_IFREG | 0644, show_comm, NULL, NULL, K_STATIC},
+    {"cwd", ABI_S_IFLNK | 0777, NULL, link_cwd, NULL, K_STATIC},
+    {"environ", ABI_S_IFREG | 0400, show_environ, NULL, NULL, K_STATIC},
+    {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
+    {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
+    {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
+    {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
+    {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
+    {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
+    {"stat", ABI_S_IFREG | 0444, show_stat, NULL, NULL, K_STATIC},
+    {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
+    {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+/* ---- system-wide files ------------------------------------------------- */
+
+static void show_uptime(struct task *t, struct sbuf *b)
+{
+	struct timespec up;
+
+	kernel_uptime(t->k, &up);
+	sb_printf(b, "%lld.%02ld 0.00\n", (long long)up.tv_sec,
+		  up.tv_nsec / 10000000);
+}
+
+static void show_loadavg(struct task *t, struct sbuf *b)
+{
+	sb_printf(b, "0.00 0.00 0.00 1/%d %d\n", t->k->live_tasks,
+		  t->k->next_tid - 1);
+}
+
+static void show_version(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "Linux version 6.1.0 (moat@moat) (moat) #1 SMP "
+		     "PREEMPT_DYNAMIC moat\n");
+}
+
+static void show_meminfo(struct task *t, struct sbuf *b)
+{
+	struct sysinfo si;
+	unsigned long long unit, total = 0, free_ = 0;
+
+	(void)t;
+	if (sysinfo(&si) == 0) {
+		unit = si.mem_unit ? si.mem_unit : 1;
+		total = si.totalram * unit / 1024;
+		free_ = si.freeram * unit / 1024;
+	}
+	sb_printf(b,
+		  "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
+		  "MemAvailable:   %8llu kB\nBuffers:               0 kB\n"
+		  "Cached:                0 kB\nSwapCached:            0 kB\n"
+		  "SwapTotal:             0 kB\nSwapFree:              0 kB\n",
+		  total, free_, free_);
+}
+
+static void show_cpuinfo(struct task *t, struct sbuf *b)
+{
+	long n = t->k->ncpus;
+
+	for (long i = 0; i < n; i++)
+		sb_printf(
+		    b,
+		    "processor\t: %ld\nvendor_id\t: moat\n"
+		    "model name\t: moat virtual CPU\ncpu MHz\t\t: 0\n"
+		    "physical id\t: 0\ncore id\t\t: %ld\ncpu cores\t: %ld\n"
+		    "flags\t\t: fpu sse sse2\n\n",
+		    i, i, n);
+}
+
+static void show_pstat(struct task *t, struct sbuf *b)
+{
+	long n = t->k->ncpus;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	sb_printf(b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (long i = 0; i < n; i++)
+		sb_printf(b, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", i);
+	sb_printf(b,
+		  "ctxt 0\nbtime %lld\nprocesses %d\nprocs_running 1\n"
+		  "procs_blocked 0\n",
+		  (long long)(now.tv_sec - (long long)(0)), t->k->next_tid - 1);
+}
+
+static void show_filesystems(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "nodev\ttmpfs\nnodev\tproc\nnodev\t9p\nnodev\toverlay\n");
+}
+
+static void show_hostname(struct task *t, struct sbuf *b)
+{
+	sb_printf(b, "%s\n", t->k->hostname);
+}
+
+static void show_osrelease(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "6.1.0\n");
+}
+
+static void show_ostype(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "Linux\n");
+}
+
+static void show_pid_max(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "4194304\n");
+}
+
+static void show_zero(struct task *t, struct sbuf *b)
+{
+	(void)t;
+	sb_printf(b, "0\n");
+}
+
+static const struct proc_node kernel_nodes[] = {
+    {"hostname", ABI_S_IFREG | 0444, show_hostname, NULL, NULL, K_STATIC},
+    {"osrelease", ABI_S_IFREG | 0444, show_osrelease, NULL, NULL, K_STATIC},
+    {"ostype", ABI_S_IFREG | 0444, show_ostype, NULL, NULL, K_STATIC},
+    {"pid_max", ABI_S_IFREG | 0444, show_pid_max, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node vm_nodes[] = {
+    {"overcommit_memory", ABI_S_IFREG | 0444, show_zero, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node sys_nodes[] = {
+    {"kernel", ABI_S_IFDIR | 0555, NULL, NULL, kernel_nodes, K_STATIC},
+    {"vm", ABI_S_IFDIR | 0555, NULL, NULL, vm_nodes, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node root_nodes[] = {
+    {"cpuinfo", ABI_S_IFREG | 0444, show_cpuinfo, NULL, NULL, K_STATIC},
+    {"filesystems", ABI_S_IFREG | 0444, show_filesystems, NULL, NULL, K_STATIC},
+    {"loadavg", ABI_S_IFREG | 0444, show_loadavg, NULL, NULL, K_STATIC},
+    {"meminfo", ABI_S_IFREG | 0444, show_meminfo, NULL, NULL, K_STATIC},
+    {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
+    {"stat", ABI_S_IFREG | 0444, show_pstat, NULL, NULL, K_STATIC},
+    {"sys", ABI_S_IFDIR | 0555, NULL, NULL, sys_nodes, K_STATIC},
+    {"uptime", ABI_S_IFREG | 0444, show_uptime, NULL, NULL, K_STATIC},
+    {"version", ABI_S_IFREG | 0444, show_version, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+/* ---- inodes -------------------------------------------------------------- */
+
+static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
+				  const struct proc_node *node, int pid, int fd)
+{
+	struct proc_inode *pi = calloc(1, sizeof(*pi));
+
+	if (!pi)
+		return NULL;
+	/* "self" is an ordinary symlink; the others are magic links. */
+	vfs_inode_init(&pi->i, sb,
+		       kind == K_SELF ? &proc_self_ops : &proc_inode_ops, mode);
+	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
+	pi->kind = kind;
+	pi->node = node;
+	pi->pid = pid;
+	pi->fd = fd;
+	if (pid) {
+		struct task *t = proc_task(pid);
+
+		if (t) {
+			pi->i.uid = t->creds.euid;
+			pi->i.gid = t->creds.egid;
+		}
+	}
+	return &pi->i;
+}
+
+static bool parse_num(const char *s, int *out)
+{
+	long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = (int)v;
+	return true;
+}
+
+static const struct proc_node *find_node(const struct proc_node *nodes,
+					 const char *name)
+{
+	for (; nodes && nodes->name; nodes++)
+		if (!strcmp(nodes->name, name))
+			return nodes;
+	return NULL;
+}
+
+static int proc_lookup(struct vfs_inode *dir, const char *name,
+		       struct vfs_inode **out)
+{
+	struct proc_inode *pd = to_pi(dir);
+	const struct proc_node *n = NULL;
+	int num;
+
+	switch (pd->kind) {
+	case K_ROOT:
+		if (!strcmp(name, "self")) {
+			*out = proc_new(dir->sb, ABI_S_IFLNK | 0777, K_SELF,
+					NULL, 0, 0);
+			return *out ? 0 : -ENOMEM;
+		}
+		if (parse_num(name, &num)) {
+			if (!proc_task(num))
+				return -ENOENT;
+			*out = proc_new(dir->sb, ABI_S_IFDIR | 0555, K_PID,
+					NULL, num, 0);
+			return *out ? 0 : -ENOMEM;
+		}
+		n = find_node(root_nodes, name);
+		break;
+	case K_PID:
+		if (!proc_task(pd->pid))
+			return -ENOENT;
+		n = find_node(pid_nodes, name);
+		break;
+	case K_FD_DIR: {
+		struct task *t = proc_task(pd->pid);
+		struct file *f;
+
+		if (!t || !parse_num(name, &num))
+			return -ENOENT;
+		f = fd_get(t->files, num);
+		if (!f)
+			return -ENOENT;
+		file_put(f);
+		*out = proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
+				pd->pid, num);
+		return *out ? 0 : -ENOMEM;
+	}
+	default:
+		n = pd->node && pd->node->dir ? find_node(pd->node->dir, name)
+					      : NULL;
+		break;
+	}
+	if (!n)
+		return -ENOENT;
+	*out = proc_new(dir->sb, n->mode, n->kind, n, pd->pid, 0);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The path a magic link stands for. */
+static int proc_get_link(struct vfs_inode *inode, struct vfs_path *out)
+{
+	struct proc_inode *pi = to_pi(inode);
+	struct task *t;
+	struct file *f;
+	int err;
+
+	t = proc_task(pi->pid);
+	if (!t)
+		return -ENOENT;
+	if (pi->kind == K_FD) {
+		f = fd_get(t->files, pi->fd);
+		if (!f)
+			return -ENOENT;
+		err = f->path.mnt ? 0 : -ENXIO; /* host stdio: no path */
+		if (!err) {
+			*out = f->path;
+			vfs_path_get(out);
+		}
+		file_put(f);
+		return err;
+	}
+	return pi->node->link(t, out);
+}
+
+static ssize_t proc_readlink(struct vfs_inode *inode, char *buf, size_t len)
+{
+	struct proc_inode *pi = to_pi(inode);
+	char text[ABI_PATH_MAX + 32];
+	struct vfs_path p, root;
+	struct task *t = current_task;
+	size_t n;
+	int err;
+
+	if (pi->kind == K_SELF) {
+		if (!t)
+			return -ENOENT;
+		snprintf(text, sizeof(text), "%d", t->tg->tgid);
+	} else if (pi->kind == K_FD && (t = proc_task(pi->pid))) {
+		struct file *f = fd_get(t->files, pi->fd);
+
+		if (!f)
+			return -ENOENT;
+		if (!f->path.mnt) {
+			struct abi_stat st = {0};
+
+			f->ops->stat(f, &st);
+			snprintf(text, sizeof(text), "%s:[%llu]",
+				 (st.st_mode & ABI_S_IFMT) == ABI_S_IFIFO
+				     ? "pipe"
+				 : (st.st_mode & ABI_S_IFMT) == ABI_S_IFSOCK
+				     ? "socket"
+				     : "host",
+				 (unsigned long long)st.st_ino);
+			file_put(f);
+			goto copy;
+		}
+		p = f->path;
+		vfs_path_get(&p);
+		file_put(f);
+		goto name;
+	} else {
+		err = proc_get_link(inode, &p);
+		if (err)
+			return err;
+		goto name;
+	}
+	goto copy;
+name:
+	pthread_mutex_lock(&t->fs->lock);
+	root = t->fs->root;
+	vfs_path_get(&root);
+	pthread_mutex_unlock(&t->fs->lock);
+	err = vfs_path_name(&t->k->ns, &root, &p, text, ABI_PATH_MAX);
+	if (err == 0 && p.dentry->removed && p.dentry->parent)
+		strncat(text, " (deleted)", sizeof(text) - strlen(text) - 1);
+	vfs_path_put(&root);
+	vfs_path_put(&p);
+	if (err < 0)
+		return err;
+copy:
+	n = strlen(text);
+	if (n > len)
+		n = len;
+	memcpy(buf, text, n);
+	return (ssize_t)n;
+}
+
+/* ---- open files --------------------------------------------------------- */
+
+struct proc_file {
+	struct file f;
+	struct sbuf text;
+};
+
+static ssize_t proc_read(struct file *f, struct task *t,
+			 const struct abi_iovec *iov, int iovcnt, int64_t *pos)
+{
+	struct proc_file *pf = container_of(f, struct proc_file, f);
+	ssize_t done = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		size_t n;
+		int err;
+
+		if ((uint64_t)*pos >= pf->text.len)
+			break;
+		n = (size_t)min_t(uint64_t, iov[i].iov_len,
+				  pf->text.len - (uint64_t)*pos);
+		err = mm_copy_out(t->mm, iov[i].iov_base, pf->text.p + *pos, n);
+		if (err)
+			return done ? done : err;
+		*pos += (int64_t)n;
+		done += (ssize_t)n;
+	}
+	return done;
+}
+
+static ssize_t proc_kread(struct file *f, void *buf, size_t len, int64_t off)
+{
+	struct proc_file *pf = container_of(f, struct proc_file, f);
+
+	if (off < 0 || (uint64_t)off >= pf->text.len)
+		return 0;
+	if (len > pf->text.len - (uint64_t)off)
+		len = pf->text.len - (uint64_t)off;
+	memcpy(buf, pf->text.p + off, len);
+	return (ssize_t)len;
+}
+
+static int proc_stat(struct file *f, struct abi_stat *st)
+{
+	return vfs_file_stat(f, st);
+}
+
+static bool proc_seekable(struct file *f)
+{
+	(void)f;
+	return true;
+}
+
+static void proc_release(struct file *f)
+{
+	struct proc_file *pf = container_of(f, struct proc_file, f);
+
+	free(pf->text.p);
+	free(pf);
+}
+
+/* Directories: "." "..", then the entries, positions 2.. in order. */
+static int emit_nodes(struct vfs_dir_sink *sink, const struct proc_node *n,
+		      int64_t *pos, int64_t base, uint64_t ino)
+{
+	for (int64_t i = 0; n && n[i].name; i++) {
+		if (base + i < *pos)
+			continue;
+		if (sink->emit(sink, n[i].name, strlen(n[i].name), ino + i,
+			       (n[i].mode & ABI_S_IFMT) >> 12, base + i + 1))
+			return 1;
+		*pos = base + i + 1;
+	}
+	return 0;
+}
+
+static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
+{
+	struct proc_inode *pi = to_pi(f->inode);
+	struct task *t = proc_task(pi->pid);
+	char name[16];
+
+	if (f->pos == 0) {
+		if (sink->emit(sink, ".", 1, f->inode->ino, ABI_DT_DIR, 1))
+			return 0;
+		f->pos = 1;
+	}
+	if (f->pos == 1) {
+		if (sink->emit(sink, "..", 2, f->inode->ino, ABI_DT_DIR, 2))
+			return 0;
+		f->pos = 2;
+	}
+	switch (pi->kind) {
+	case K_ROOT:
+		if (emit_nodes(sink, root_nodes, &f->pos, 2, 1000))
+			return 0;
+		if (f->pos == 2 + 9) {
+			if (sink->emit(sink, "self", 4, 999, ABI_DT_LNK, 12))
+				return 0;
+			f->pos = 12;
+		}
+		if (f->pos == 12 && current_task) {
+			int n = snprintf(name, sizeof(name), "%d",
+					 current_task->tg->tgid);
+
+			if (sink->emit(sink, name, (size_t)n, 2000, ABI_DT_DIR,
+				       13))
+				return 0;
+			f->pos = 13;
+		}
+		return 0;
+	case K_PID:
+		emit_nodes(sink, pid_nodes, &f->pos, 2, 3000);
+		return 0;
+	case K_FD_DIR:
+		if (!t)
+			return 0;
+		for (int fd = (int)f->pos - 2; fd < 1048576; fd++) {
+			struct file *of;
+			int n;
+
+			pthread_mutex_lock(&t->files->lock);
+			if (fd >= t->files->cap) {
+				pthread_mutex_unlock(&t->files->lock);
+				break;
+			}
+			of = t->files->fds[fd].file;
+			pthread_mutex_unlock(&t->files->lock);
+			if (!of)
+				continue;
+			n = snprintf(name, sizeof(name), "%d", fd);
+			if (sink->emit(sink, name, (size_t)n, 4000 + fd,
+				       ABI_DT_LNK, fd + 3))
+				return 0;
+			f->pos = fd + 3;
+		}
+		return 0;
+	default:
+		if (pi->node)
+			emit_nodes(sink, pi->node->dir, &f->pos, 2, 5000);
+		return 0;
+	}
+}
+
+static const struct file_ops proc_reg_ops = {
+    .read = proc_read,
+    .kread = proc_kread,
+    .stat = proc_stat,
+    .seekable = proc_seekable,
+    .release = proc_release,
+};
+
+static const struct file_ops proc_dir_ops = {
+    .stat = proc_stat,
+    .seekable = proc_seekable,
+    .readdir = proc_readdir,
+    .release = proc_release,
+};
+
+static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
+{
+	struct proc_inode *pi = to_pi(inode);
+	struct proc_file *pf;
+	struct task *t;
+
+	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY)
+		return ERR_PTR(-EACCES);
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return ERR_PTR(-ENOMEM);
+	if (ABI_S_ISDIR(inode->mode)) {
+		file_init(&pf->f, &proc_dir_ops, flags);
+		return &pf->f;
+	}
+	file_init(&pf->f, &proc_reg_ops, flags);
+	t = pi->pid ? proc_task(pi->pid) : current_task;
+	if (!t) {
+		free(pf);
+		return ERR_PTR(-ESRCH);
+	}
+	if (pi->node && pi->node->show)
+		pi->node->show(t, &pf->text);
+	if (pf->text.oom) {
+		free(pf->text.p);
+		free(pf);
+		return ERR_PTR(-ENOMEM);
+	}
+	return &pf->f;
+}
+
+static void proc_evict(struct vfs_inode *inode)
+{
+	struct vfs_super *sb = inode->sb;
+
+	free(to_pi(inode));
+	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    sb->ops->destroy)
+		sb->ops->destroy(sb);
+}
+
+static int proc_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
+{
+	(void)inode;
+	(void)sa;
+	return -EPERM;
+}
+
+static const struct vfs_inode_ops proc_inode_ops = {
+    .lookup = proc_lookup,
+    .readlink = proc_readlink,
+    .get_link = proc_get_link,
+    .setattr = proc_setattr,
+    .open = proc_open,
+    .evict = proc_evict,
+};
+
+static const struct vfs_inode_ops proc_self_ops = {
+    .readlink = proc_readlink,
+    .setattr = proc_setattr,
+    .evict = proc_evict,
+};
+
+static int proc_statfs(struct vfs_super *sb, struct abi_statfs *st)
+{
+	(void)sb;
+	memset(st, 0, sizeof(*st));
+	st->f_type = 0x9fa0; /* PROC_SUPER_MAGIC */
+	st->f_bsize = 4096;
+	st->f_namelen = ABI_NAME_MAX;
+	return 0;
+}
+
+static void proc_destroy(struct vfs_super *sb)
+{
+	free(container_of(sb, struct proc_super, sb));
+}
+
+static const struct vfs_super_ops proc_super_ops = {
+    .statfs = proc_statfs,
+    .destroy = proc_destroy,
+};
+
+struct vfs_inode *procfs_create(struct kernel *k)
+{
+	struct proc_super *ps = calloc(1, sizeof(*ps));
+	struct vfs_inode *root;
+
+	if (!ps)
+		return NULL;
+	vfs_super_init(&ps->sb, &proc_super_ops, "proc");
+	ps->k = k;
+	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, 0, 0);
+	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
+	if (!root)
+		free(ps);
+	return root;
+}
