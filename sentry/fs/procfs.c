@@ -521,6 +521,41 @@ static const struct proc_node root_nodes[] = {
     {NULL, 0, NULL, NULL, NULL, 0},
 };
 
+/* ---- sysfs: the few files C libraries and runtimes read ---------------- */
+
+static void show_cpu_range(struct task *t, struct sbuf *b)
+{
+	if (t->k->ncpus > 1)
+		sb_printf(b, "0-%d\n", t->k->ncpus - 1);
+	else
+		sb_printf(b, "0\n");
+}
+
+static const struct proc_node sys_cpu_nodes[] = {
+    {"online", ABI_S_IFREG | 0444, show_cpu_range, NULL, NULL, K_STATIC},
+    {"possible", ABI_S_IFREG | 0444, show_cpu_range, NULL, NULL, K_STATIC},
+    {"present", ABI_S_IFREG | 0444, show_cpu_range, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node sys_system_nodes[] = {
+    {"cpu", ABI_S_IFDIR | 0555, NULL, NULL, sys_cpu_nodes, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node sys_devices_nodes[] = {
+    {"system", ABI_S_IFDIR | 0555, NULL, NULL, sys_system_nodes, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node sysfs_root_nodes[] = {
+    {"devices", ABI_S_IFDIR | 0555, NULL, NULL, sys_devices_nodes, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node sysfs_root = {"/",  ABI_S_IFDIR | 0555, NULL,
+					    NULL, sysfs_root_nodes,   K_STATIC};
+
 /* ---- inodes -------------------------------------------------------------- */
 
 static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
@@ -939,9 +974,9 @@ static const struct vfs_inode_ops proc_self_ops = {
 
 static int proc_statfs(struct vfs_super *sb, struct abi_statfs *st)
 {
-	(void)sb;
 	memset(st, 0, sizeof(*st));
-	st->f_type = 0x9fa0; /* PROC_SUPER_MAGIC */
+	st->f_type = strcmp(sb->type, "sysfs") ? 0x9fa0 /* PROC_SUPER_MAGIC */
+					       : 0x62656572; /* SYSFS_MAGIC */
 	st->f_bsize = 4096;
 	st->f_namelen = ABI_NAME_MAX;
 	return 0;
@@ -967,6 +1002,23 @@ struct vfs_inode *procfs_create(struct kernel *k)
 	vfs_super_init(&ps->sb, &proc_super_ops, "proc");
 	ps->k = k;
 	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, 0, 0);
+	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
+	if (!root)
+		free(ps);
+	return root;
+}
+
+struct vfs_inode *sysfs_create(struct kernel *k)
+{
+	struct proc_super *ps = calloc(1, sizeof(*ps));
+	struct vfs_inode *root;
+
+	if (!ps)
+		return NULL;
+	vfs_super_init(&ps->sb, &proc_super_ops, "sysfs");
+	ps->k = k;
+	root =
+	    proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_STATIC, &sysfs_root, 0, 0);
 	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
 	if (!root)
 		free(ps);

@@ -8,5 +8,7 @@ struct vfs_inode;
 
 /* A new procfs: its root inode (a reference), or NULL. */
 struct vfs_inode *procfs_create(struct kernel *k);
+/* A minimal sysfs (/sys/devices/system/cpu/{online,possible,present}). */
+struct vfs_inode *sysfs_create(struct kernel *k);
 
 #endif

@@ -39,25 +39,28 @@ static int mount_tmpfs(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 	return err;
 }
 
-static int mount_proc(struct kernel *k, const struct vfs_lookup_ctx *ctx,
-		      const struct vfs_path *root)
+/* Mount a synthetic filesystem (procfs, sysfs) at path. */
+static int mount_pseudo(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+			const struct vfs_path *root, const char *path,
+			struct vfs_inode *(*create)(struct kernel *k),
+			const char *source)
 {
 	struct vfs_inode *proc;
 	struct vfs_path at;
 	int err;
 
-	err = vfs_mkdir(ctx, root, "/proc", 0555);
+	err = vfs_mkdir(ctx, root, path, 0555);
 	if (err && err != -EEXIST)
 		return err;
-	err = vfs_lookup(ctx, root, "/proc", LOOKUP_FOLLOW, &at);
+	err = vfs_lookup(ctx, root, path, LOOKUP_FOLLOW, &at);
 	if (err)
 		return err;
-	proc = procfs_create(k);
+	proc = create(k);
 	if (!proc) {
 		vfs_path_put(&at);
 		return -ENOMEM;
 	}
-	err = vfs_mount(&k->ns, &at, proc->sb, proc, "proc",
+	err = vfs_mount(&k->ns, &at, proc->sb, proc, source,
 			VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC);
 	vfs_inode_put(proc);
 	vfs_path_put(&at);
@@ -100,7 +103,11 @@ int kernel_boot_vfs(struct kernel *k)
 			err = 0;
 	}
 	if (!err)
-		err = mount_proc(k, &ctx, &rootp);
+		err = mount_pseudo(k, &ctx, &rootp, "/proc", procfs_create,
+				   "proc");
+	if (!err)
+		err = mount_pseudo(k, &ctx, &rootp, "/sys", sysfs_create,
+				   "sysfs");
 	/* The memory devices; the rest of a devfs comes later. */
 	for (size_t i = 0; !err && i < ARRAY_SIZE(mem_devices); i++)
 		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
