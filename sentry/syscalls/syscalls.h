@@ -114,6 +114,9 @@ SYSCALL(renameat2);
 /* readdir.c */
 SYSCALL(getdents);
 SYSCALL(getdents64);
+/* pipe.c */
+SYSCALL(pipe);
+SYSCALL(pipe2);
 /* utimes.c */
 SYSCALL(utimensat);
 SYSCALL(futimesat);

@@ -80,6 +80,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(renameat2, "RENAME_WHITEOUT is EINVAL"),
     FULL(getdents),
     FULL(getdents64),
+    PARTIAL(pipe, "no SIGPIPE; waits are not interruptible yet"),
+    PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL; see pipe"),
     FULL(utimensat),
     FULL(futimesat),
     FULL(utimes),

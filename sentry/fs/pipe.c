@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Pipes: a 64 KiB ring in the sentry between a read end and a write end.
+ * Reads block until data or the last writer goes; writes of at most
+ * PIPE_BUF bytes are atomic, larger ones may be split; writing with no
+ * reader left is EPIPE. O_NONBLOCK turns waits into EAGAIN.
+ *
+ * Deviations for now: no SIGPIPE (signals are not delivered yet), waits
+ * cannot be interrupted, and the size is fixed (F_SETPIPE_SZ comes later).
+ */
+#include "sentry/fs/pipe.h"
+
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PIPE_SIZE (64 * 1024)
+#define PIPE_BUF  4096
+
+struct pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* data, space, or an end closed */
+	uint8_t *buf;
+	size_t head, len; /* ring: data at [head, head+len) mod PIPE_SIZE */
+	int readers, writers;
+	int refs;
+	uint64_t ino;
+	struct abi_timespec time;
+};
+
+struct pipe_file {
+	struct file f;
+	struct pipe *p;
+	bool write_end;
+};
+
+static uint64_t next_pipe_ino = 100000;
+
+static struct pipe *pipe_of(struct file *f)
+{
+	return container_of(f, struct pipe_file, f)->p;
+}
+
+/* Copy out of the ring to the application, up to n bytes; bytes or -errno. */
+static ssize_t ring_out(struct pipe *p, struct task *t, uint64_t addr, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && p->len > 0) {
+		size_t chunk = p->len;
+
+		if (chunk > PIPE_SIZE - p->head)
+			chunk = PIPE_SIZE - p->head;
+		if (chunk > n - done)
+			chunk = n - done;
+		if (mm_copy_out(t->mm, addr + done, p->buf + p->head, chunk))
+			return done ? (ssize_t)done : -EFAULT;
+		p->head = (p->head + chunk) % PIPE_SIZE;
+		p->len -= chunk;
+		done += chunk;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t ring_in(struct pipe *p, struct task *t, uint64_t addr, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && p->len < PIPE_SIZE) {
+		size_t tail = (p->head + p->len) % PIPE_SIZE;
+		size_t chunk = PIPE_SIZE - p->len;
+
+		if (chunk > PIPE_SIZE - tail)
+			chunk = PIPE_SIZE - tail;
+		if (chunk > n - done)
+			chunk = n - done;
+		if (mm_copy_in(t->mm, p->buf + tail, addr + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
+		p->len += chunk;
+		done += chunk;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t pipe_read(struct file *f, struct task *t,
+			 const struct abi_iovec *iov, int iovcnt, int64_t *pos)
+{
+	struct pipe *p = pipe_of(f);
+	ssize_t done = 0;
+
+	(void)pos;
+	pthread_mutex_lock(&p->lock);
+	while (p->len == 0) {
+		if (p->writers == 0)
+			goto out; /* end of file */
+		if (f->flags & ABI_O_NONBLOCK) {
+			done = -EAGAIN;
+			goto out;
+		}
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+	for (int i = 0; i < iovcnt && p->len > 0; i++) {
+		ssize_t n = ring_out(p, t, iov[i].iov_base, iov[i].iov_len);
+
+		if (n < 0) {
+			if (!done)
+				done = n;
+			break;
+		}
+		done += n;
+		if ((uint64_t)n < iov[i].iov_len)
+			break;
+	}
+	if (done > 0) {
+		vfs_now(&p->time);
+		pthread_cond_broadcast(&p->cond);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+static ssize_t pipe_write(struct file *f, struct task *t,
+			  const struct abi_iovec *iov, int iovcnt, int64_t *pos)
+{
+	struct pipe *p = pipe_of(f);
+	uint64_t total = 0;
+	ssize_t done = 0;
+
+	(void)pos;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < iovcnt;) {
+		uint64_t off = 0;
+
+		while (off < iov[i].iov_len) {
+			size_t want = (size_t)(iov[i].iov_len - off);
+			ssize_t n;
+
+			if (p->readers == 0) {
+				done = done ? done : -EPIPE;
+				goto out;
+			}
+			/* Small writes go in whole or not at all. */
+			if (p->len == PIPE_SIZE ||
+			    (total <= PIPE_BUF &&
+			     PIPE_SIZE - p->len < total - (uint64_t)done)) {
+				if (f->flags & ABI_O_NONBLOCK) {
+					done = done ? done : -EAGAIN;
+					goto out;
+				}
+				pthread_cond_wait(&p->cond, &p->lock);
+				continue;
+			}
+			n = ring_in(p, t, iov[i].iov_base + off, want);
+			if (n < 0) {
+				done = done ? done : n;
+				goto out;
+			}
+			pthread_cond_broadcast(&p->cond);
+			off += (uint64_t)n;
+			done += n;
+		}
+		i++;
+	}
+out:
+	if (done > 0)
+		vfs_now(&p->time);
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+static long pipe_ioctl(struct file *f, struct task *t, unsigned int cmd,
+		       uint64_t arg)
+{
+	struct pipe *p = pipe_of(f);
+	int n;
+
+	if (cmd != ABI_FIONREAD)
+		return -ENOTTY;
+	pthread_mutex_lock(&p->lock);
+	n = (int)p->len;
+	pthread_mutex_unlock(&p->lock);
+	return mm_copy_out(t->mm, arg, &n, sizeof(n));
+}
+
+static int pipe_stat(struct file *f, struct abi_stat *st)
+{
+	struct pipe *p = pipe_of(f);
+
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 0xd; /* pipefs */
+	st->st_ino = p->ino;
+	st->st_nlink = 1;
+	st->st_mode = ABI_S_IFIFO | 0600;
+	st->st_uid = current_task ? current_task->creds.euid : 0;
+	st->st_gid = current_task ? current_task->creds.egid : 0;
+	st->st_blksize = 4096;
+	pthread_mutex_lock(&p->lock);
+	st->st_atim = st->st_mtim = st->st_ctim = p->time;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void pipe_put(struct pipe *p)
+{
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(p->buf);
+	free(p);
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe_file *pf = container_of(f, struct pipe_file, f);
+	struct pipe *p = pf->p;
+
+	pthread_mutex_lock(&p->lock);
+	if (pf->write_end)
+		p->writers--;
+	else
+		p->readers--;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	free(pf);
+	pipe_put(p);
+}
+
+static const struct file_ops pipe_read_ops = {
+    .read = pipe_read,
+    .ioctl = pipe_ioctl,
+    .stat = pipe_stat,
+    .release = pipe_release,
+};
+
+static const struct file_ops pipe_write_ops = {
+    .write = pipe_write,
+    .ioctl = pipe_ioctl,
+    .stat = pipe_stat,
+    .release = pipe_release,
+};
+
+int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	struct pipe_file *r = calloc(1, sizeof(*r)), *w = calloc(1, sizeof(*w));
+
+	if (!p || !r || !w || !(p->buf = malloc(PIPE_SIZE))) {
+		if (p)
+			free(p->buf);
+		free(p);
+		free(r);
+		free(w);
+		return -ENFILE;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->readers = p->writers = 1;
+	p->refs = 2;
+	p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
+	vfs_now(&p->time);
+	file_init(&r->f, &pipe_read_ops, ABI_O_RDONLY | flags);
+	file_init(&w->f, &pipe_write_ops, ABI_O_WRONLY | flags);
+	r->f.stream = w->f.stream = true;
+	r->p = w->p = p;
+	w->write_end = true;
+	*rd = &r->f;
+	*wr = &w->f;
+	return 0;
+}
