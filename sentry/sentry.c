@@ -68,6 +68,34 @@ static int donate_stdio(struct fdtable *fds)
 	return 0;
 }
 
+/*
+ * init's working directory: --cwd, else the host's own if the sandbox
+ * has the same path, else "/".
+ */
+static int set_initial_cwd(struct task *init, const char *want)
+{
+	char host[ABI_PATH_MAX];
+	struct vfs_lookup_ctx ctx = {
+	    .ns = &init->k->ns, .root = init->fs->root, .creds = &init->creds};
+	struct vfs_path p, old;
+	const char *path = want;
+	int err;
+
+	if (!path) {
+		if (!getcwd(host, sizeof(host)))
+			return 0;
+		path = host;
+	}
+	err = vfs_lookup(&ctx, &init->fs->root, path,
+			 LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	if (err)
+		return want ? err : 0;
+	old = init->fs->cwd;
+	init->fs->cwd = p;
+	vfs_path_put(&old);
+	return 0;
+}
+
 int sentry_main(const struct sentry_config *cfg)
 {
 	struct sigaction sa = {.sa_sigaction = sigsys_handler,
@@ -124,6 +152,16 @@ int sentry_main(const struct sentry_config *cfg)
 			fprintf(stderr, "moat: out of memory\n");
 			return 125;
 		}
+	}
+	init.k = &k;
+	creds_init_root(&init.creds);
+	if (cfg->uid || cfg->gid)
+		creds_init_user(&init.creds, cfg->uid, cfg->gid);
+	err = set_initial_cwd(&init, cfg->cwd);
+	if (err) {
+		fprintf(stderr, "moat: --cwd %s: %s\n", cfg->cwd,
+			strerror(-err));
+		return 125;
 	}
 	init.files = fdtable_create();
 	if (!init.files || donate_stdio(init.files) < 0) {

@@ -4,6 +4,7 @@
 #define MOAT_SENTRY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sentry_config {
 	const char *platform;  /* "ptrace" */
@@ -12,6 +13,8 @@ struct sentry_config {
 	char *const *envp;     /* its environment */
 	bool strace;	       /* --strace */
 	const char *debug_log; /* --debug-log FILE, or NULL */
+	const char *cwd;       /* --cwd, or NULL: the host's if there */
+	uint32_t uid, gid;     /* --user; 0:0 is the sandbox's root */
 };
 
 /*

@@ -70,7 +70,67 @@ static void run_usage(FILE *out)
 	    "                      to stderr at exit\n"
 	    "  --print-seccomp     print the sentry's host-syscall allow-list\n"
 	    "                      and exit\n"
+	    "  --cwd=DIR           start in DIR inside the sandbox (default:\n"
+	    "                      this directory if the sandbox has it,\n"
+	    "                      else /)\n"
+	    "  --env=NAME=VALUE    set a variable in the program's "
+	    "environment\n"
+	    "                      (repeatable; NAME alone removes it)\n"
+	    "  --user=UID[:GID]    run as UID and GID (default 0:0, the\n"
+	    "                      sandbox's root); not 0: no capabilities\n"
 	    "  -h, --help          show this help\n");
+}
+
+/* --env: replace, add (NAME=VALUE) or remove (NAME) in cfg->envp. */
+static int env_set(struct sentry_config *cfg, const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	size_t nlen = eq ? (size_t)(eq - entry) : strlen(entry), n = 0, out = 0;
+	char **env;
+
+	while (cfg->envp[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = cfg->envp[i];
+
+		if (strncmp(e, entry, nlen) == 0 && e[nlen] == '=')
+			continue;
+		env[out++] = (char *)e;
+	}
+	if (eq)
+		env[out++] = (char *)entry;
+	env[out] = NULL;
+	cfg->envp = env;
+	return 0;
+}
+
+static int parse_uint32(const char *s, char **end, uint32_t *out)
+{
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, end, 10);
+	if (errno || v >= 0xffffffffUL)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_user(const char *s, struct sentry_config *cfg)
+{
+	char *end;
+
+	if (parse_uint32(s, &end, &cfg->uid) < 0)
+		return -1;
+	cfg->gid = cfg->uid;
+	if (*end == ':' && parse_uint32(end + 1, &end, &cfg->gid) < 0)
+		return -1;
+	return *end ? -1 : 0;
 }
 
 /* Find prog on $PATH as execvp would; returns a malloc'd path or NULL. */
@@ -107,7 +167,10 @@ static int cmd_run(int argc, char **argv)
 		OPT_STRACE,
 		OPT_DEBUG_LOG,
 		OPT_STATS,
-		OPT_PRINT_SECCOMP
+		OPT_PRINT_SECCOMP,
+		OPT_CWD,
+		OPT_ENV,
+		OPT_USER,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -115,6 +178,9 @@ static int cmd_run(int argc, char **argv)
 	    {"debug-log", required_argument, NULL, OPT_DEBUG_LOG},
 	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP},
+	    {"cwd", required_argument, NULL, OPT_CWD},
+	    {"env", required_argument, NULL, OPT_ENV},
+	    {"user", required_argument, NULL, OPT_USER},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -143,6 +209,39 @@ static int cmd_run(int argc, char **argv)
 		case OPT_PRINT_SECCOMP:
 			sentry_print_filter(stdout);
 			return 0;
+		case OPT_CWD:
+			if (optarg[0] != '/') {
+				fprintf(stderr,
+					"moat run: --cwd needs an absolute "
+					"path, got '%s'\n",
+					optarg);
+				return 125;
+			}
+			cfg.cwd = optarg;
+			break;
+		case OPT_ENV:
+			if (!optarg[0] || optarg[0] == '=') {
+				fprintf(stderr,
+					"moat run: --env needs NAME=VALUE or "
+					"NAME, got '%s'\n",
+					optarg);
+				return 125;
+			}
+			if (env_set(&cfg, optarg) < 0) {
+				fprintf(stderr, "moat run: out of memory\n");
+				return 125;
+			}
+			break;
+		case OPT_USER:
+			if (parse_user(optarg, &cfg) < 0) {
+				fprintf(stderr,
+					"moat run: --user needs UID or "
+					"UID:GID (numbers below 4294967295), "
+					"got '%s'\n",
+					optarg);
+				return 125;
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;

@@ -33,6 +33,18 @@ void creds_init_root(struct creds *c)
 	c->cap_bounding = ABI_CAP_FULL_SET;
 }
 
+void creds_init_user(struct creds *c, uint32_t uid, uint32_t gid)
+{
+	memset(c, 0, sizeof(*c));
+	c->ruid = c->euid = c->suid = c->fsuid = uid;
+	c->rgid = c->egid = c->sgid = c->fsgid = gid;
+	c->cap_bounding = ABI_CAP_FULL_SET;
+	if (uid == 0) {
+		c->cap_effective = ABI_CAP_FULL_SET;
+		c->cap_permitted = ABI_CAP_FULL_SET;
+	}
+}
+
 void creds_destroy(struct creds *c)
 {
 	free(c->groups);
@@ -309,7 +321,8 @@ struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
 	tg->ppid = 0;
 	t->k = k;
 	t->tg = tg;
-	creds_init_root(&t->creds);
+	if (!t->creds.cap_bounding)
+		creds_init_root(&t->creds); /* the caller set none */
 	tg->exe = strdup(path);
 	base = strrchr(path, '/');
 	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);

@@ -125,6 +125,8 @@ void task_exit_group(struct task *t, int status);
 
 /* Credentials */
 void creds_init_root(struct creds *c);
+/* uid:gid, with no capabilities unless uid is 0. */
+void creds_init_user(struct creds *c, uint32_t uid, uint32_t gid);
 void creds_destroy(struct creds *c);
 bool creds_capable(const struct creds *c, int cap);
 

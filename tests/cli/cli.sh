@@ -53,6 +53,25 @@ expect "strace decodes write" 0 'write(1, "hello\\n", 6) = 6' -- \
 expect "strace shows ENOSYS" 0 'rseq(.*= -1 ENOSYS' -- \
 	"$MOAT" run --strace -- $BUSYBOX true
 
+# --cwd, --env, --user, and their mistakes.
+expect "--cwd" 0 "^/tmp$" -- "$MOAT" run --cwd /tmp -- $BUSYBOX pwd
+expect "--cwd missing" 125 "--cwd /nope: No such file" -- \
+	"$MOAT" run --cwd /nope -- $BUSYBOX true
+expect "--cwd relative" 125 "absolute path" -- \
+	"$MOAT" run --cwd tmp -- $BUSYBOX true
+expect "--env sets" 0 "^MOAT_X=1$" -- "$MOAT" run --env MOAT_X=1 -- $BUSYBOX env
+MOAT_Y=2 "$MOAT" run --env MOAT_Y -- $BUSYBOX env >"$tmp/env" 2>&1
+if grep -q MOAT_Y "$tmp/env"; then
+	bad "--env NAME removes it"
+else
+	ok "--env NAME removes it"
+fi
+expect "--user" 0 "^uid=1000 gid=100" -- \
+	"$MOAT" run --user 1000:100 -- $BUSYBOX id
+expect "--user has no root powers" 1 "Permission denied" -- \
+	"$MOAT" run --user 1000 -- $BUSYBOX touch /x
+expect "--user mistake" 125 "UID:GID" -- "$MOAT" run --user x -- $BUSYBOX true
+
 # Static programs as glibc and musl build them, PIE or not: arguments,
 # environment, heap and exit status all arrive.
 for v in hello hello-pie hello-musl; do
