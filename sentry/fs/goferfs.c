@@ -135,8 +135,8 @@ static int made(struct vfs_inode *dir, int err, const struct gofer_node *n,
 	return *out ? 0 : -ENOMEM;
 }
 
-static int goferfs_mknod(struct vfs_inode *dir, const char *name,
-			 uint32_t mode, uint64_t rdev, const struct creds *c,
+static int goferfs_mknod(struct vfs_inode *dir, const char *name, uint32_t mode,
+			 uint64_t rdev, const struct creds *c,
 			 struct vfs_inode **out)
 {
 	struct gofer_node n;
@@ -146,9 +146,8 @@ static int goferfs_mknod(struct vfs_inode *dir, const char *name,
 	return made(dir, err, &n, out);
 }
 
-static int goferfs_mkdir(struct vfs_inode *dir, const char *name,
-			 uint32_t mode, const struct creds *c,
-			 struct vfs_inode **out)
+static int goferfs_mkdir(struct vfs_inode *dir, const char *name, uint32_t mode,
+			 const struct creds *c, struct vfs_inode **out)
 {
 	struct gofer_node n;
 	int err = gofer_mkdir(client(dir), to_gi(dir)->fid, name, mode,
@@ -172,8 +171,8 @@ static int goferfs_link(struct vfs_inode *dir, const char *name,
 			struct vfs_inode *old)
 {
 	struct gofer_node n;
-	int err = gofer_link(client(dir), to_gi(dir)->fid, name,
-			     to_gi(old)->fid, &n);
+	int err =
+	    gofer_link(client(dir), to_gi(dir)->fid, name, to_gi(old)->fid, &n);
 
 	if (err)
 		return err;
@@ -238,8 +237,7 @@ static int goferfs_rename(struct vfs_inode *olddir, const char *oldname,
 	return 0;
 }
 
-static ssize_t goferfs_readlink(struct vfs_inode *inode, char *buf,
-				size_t len)
+static ssize_t goferfs_readlink(struct vfs_inode *inode, char *buf, size_t len)
 {
 	return gofer_readlink(client(inode), to_gi(inode)->fid, buf, len);
 }
@@ -288,7 +286,8 @@ static int goferfs_setattr(struct vfs_inode *inode,
 	return 0;
 }
 
-/* ---- open files ----------------------------------------------------------- */
+/* ---- open files -----------------------------------------------------------
+ */
 
 struct gofer_file {
 	struct file f;
@@ -384,8 +383,7 @@ static ssize_t goferfs_write(struct file *f, struct task *t,
 	return r < 0 ? -errno : r;
 }
 
-static ssize_t goferfs_kread(struct file *f, void *buf, size_t len,
-			     int64_t off)
+static ssize_t goferfs_kread(struct file *f, void *buf, size_t len, int64_t off)
 {
 	ssize_t r;
 
@@ -477,8 +475,9 @@ static int load_dents(struct gofer_file *gf)
 	int err = 0;
 
 	while (!eof && !err && !d.err)
-		err = gofer_getdents(client(gf->f.inode), to_gi(gf->f.inode)->fid,
-				     &off, 32768, fill_emit, &d, &eof);
+		err =
+		    gofer_getdents(client(gf->f.inode), to_gi(gf->f.inode)->fid,
+				   &off, 32768, fill_emit, &d, &eof);
 	if (!err)
 		err = d.err;
 	if (err) {
@@ -496,7 +495,7 @@ static int goferfs_readdir(struct file *f, struct vfs_dir_sink *sink)
 	struct gofer_file *gf = to_gf(f);
 	struct vfs_dentry *d = f->path.dentry;
 	struct vfs_inode *parent =
-	    d->parent && d->parent->inode ? d->parent->inode : f->inode;
+	    d && d->parent && d->parent->inode ? d->parent->inode : f->inode;
 	size_t at = 0;
 	int err;
 

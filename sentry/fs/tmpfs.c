@@ -611,7 +611,7 @@ static int tmpfs_dir_readdir(struct file *f, struct vfs_dir_sink *sink)
 {
 	struct vfs_dentry *d = f->path.dentry;
 	struct vfs_inode *parent =
-	    d->parent && d->parent->inode ? d->parent->inode : f->inode;
+	    d && d->parent && d->parent->inode ? d->parent->inode : f->inode;
 
 	return tmpfs_readdir(f->inode, &f->pos, sink, parent);
 }

@@ -147,9 +147,9 @@ long task_getname(struct task *t, uint64_t uptr, char *buf)
 	return mm_copy_string_in(t->mm, buf, uptr, ABI_PATH_MAX);
 }
 
-int task_path_begin(struct task *t, int dirfd, const char *path,
-		    bool allow_empty, struct vfs_lookup_ctx *ctx,
-		    struct vfs_path *start)
+int task_path_begin_scoped(struct task *t, int dirfd, const char *path,
+			   bool allow_empty, bool scoped,
+			   struct vfs_lookup_ctx *ctx, struct vfs_path *start)
 {
 	struct fs_struct *fs = t->fs;
 
@@ -158,6 +158,9 @@ int task_path_begin(struct task *t, int dirfd, const char *path,
 	pthread_mutex_lock(&fs->lock);
 	ctx->root = fs->root;
 	vfs_path_get(&ctx->root);
+	/* openat2's RESOLVE_IN_ROOT scopes even "/" to dirfd. */
+	if (path[0] == '/' && scoped && dirfd != ABI_AT_FDCWD)
+		path = "x";
 	if (path[0] == '/' || dirfd == ABI_AT_FDCWD) {
 		*start = path[0] == '/' ? fs->root : fs->cwd;
 		vfs_path_get(start);
@@ -190,4 +193,12 @@ void task_path_end(struct vfs_lookup_ctx *ctx, struct vfs_path *start)
 {
 	vfs_path_put(&ctx->root);
 	vfs_path_put(start);
+}
+
+int task_path_begin(struct task *t, int dirfd, const char *path,
+		    bool allow_empty, struct vfs_lookup_ctx *ctx,
+		    struct vfs_path *start)
+{
+	return task_path_begin_scoped(t, dirfd, path, allow_empty, false, ctx,
+				      start);
 }

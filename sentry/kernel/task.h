@@ -146,6 +146,10 @@ void fs_struct_put(struct fs_struct *fs);
 int task_path_begin(struct task *t, int dirfd, const char *path,
 		    bool allow_empty, struct vfs_lookup_ctx *ctx,
 		    struct vfs_path *start);
+/* The same; scoped: an absolute path starts at dirfd too (IN_ROOT). */
+int task_path_begin_scoped(struct task *t, int dirfd, const char *path,
+			   bool allow_empty, bool scoped,
+			   struct vfs_lookup_ctx *ctx, struct vfs_path *start);
 void task_path_end(struct vfs_lookup_ctx *ctx, struct vfs_path *start);
 /* Copy a path in from the application: its length, or -EFAULT/-ENAMETOOLONG. */
 long task_getname(struct task *t, uint64_t uptr, char *buf);

@@ -35,7 +35,8 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, uint64_t flags,
 		return n;
 	if ((flags & ABI_O_TMPFILE) == ABI_O_TMPFILE)
 		return -EOPNOTSUPP; /* no O_TMPFILE yet */
-	n = task_path_begin(t, dirfd, path, false, &ctx, &start);
+	n = task_path_begin_scoped(t, dirfd, path, false,
+				   resolve & LOOKUP_IN_ROOT, &ctx, &start);
 	if (n)
 		return n;
 	if (flags & (ABI_O_CREAT | ABI_O_TMPFILE))

@@ -4,8 +4,6 @@
  * component with O_CREAT), check the type and access, truncate with
  * O_TRUNC, then ask the filesystem for an open file.
  *
- * Deviation: O_CREAT through a dangling symlink fails with ENOENT instead
- * of creating the symlink's target.
  */
 #include "sentry/vfs/vfs.h"
 
@@ -57,7 +55,7 @@ static int acc_mask(uint32_t flags)
 static int open_create(const struct vfs_lookup_ctx *ctx,
 		       const struct vfs_path *start, const char *path,
 		       uint32_t flags, uint32_t mode, unsigned resolve,
-		       struct vfs_path *out, bool *created)
+		       struct vfs_path *out, bool *created, int *links)
 {
 	char last[ABI_NAME_MAX + 1];
 	struct vfs_path parent;
@@ -79,21 +77,47 @@ static int open_create(const struct vfs_lookup_ctx *ctx,
 	err = vfs_d_lookup(parent.dentry, last, &d);
 	if (err)
 		goto out;
+	if (!d->inode && dir->nlink == 0) {
+		err = -ENOENT; /* a removed directory */
+		goto out;
+	}
 	if (d->inode) {
 		if (flags & ABI_O_EXCL) {
 			err = -EEXIST;
 			goto out;
 		}
 		if (ABI_S_ISLNK(d->inode->mode)) {
-			/* An existing symlink: follow it like a plain open. */
+			/*
+			 * An existing symlink is followed; if its target does
+			 * not exist, that is what O_CREAT creates.
+			 */
+			struct vfs_inode *li = vfs_inode_get(d->inode);
+			char *target;
+			ssize_t n;
+
 			vfs_dentry_put(d);
 			pthread_mutex_unlock(&ctx->ns->lock);
-			if (flags & ABI_O_NOFOLLOW) {
+			if ((flags & ABI_O_NOFOLLOW) ||
+			    (resolve & LOOKUP_NO_SYMLINKS) || ++*links > 40) {
+				vfs_inode_put(li);
 				vfs_path_put(&parent);
 				return -ELOOP;
 			}
-			err = vfs_lookup(ctx, &parent, last,
-					 resolve | LOOKUP_FOLLOW, out);
+			target = malloc(ABI_PATH_MAX + 1);
+			n = !target ? -ENOMEM
+			    : li->ops->readlink
+				? li->ops->readlink(li, target, ABI_PATH_MAX)
+				: -EINVAL;
+			vfs_inode_put(li);
+			if (n > 0) {
+				target[n] = '\0';
+				err = open_create(ctx, &parent, target, flags,
+						  mode, resolve, out, created,
+						  links);
+			} else {
+				err = n < 0 ? (int)n : -ENOENT;
+			}
+			free(target);
 			vfs_path_put(&parent);
 			return err;
 		}
@@ -152,8 +176,10 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 	if ((flags & ABI_O_CREAT) && !(flags & ABI_O_PATH)) {
 		if ((flags & ABI_O_DIRECTORY))
 			return ERR_PTR(-EINVAL);
+		int links = 0;
+
 		err = open_create(ctx, start, path, flags, mode, resolve, &p,
-				  &created);
+				  &created, &links);
 	} else {
 		unsigned lf = resolve;
 
@@ -173,7 +199,7 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 			err = -ENOMEM;
 			goto fail;
 		}
-		file_init(f, &opath_ops, flags);
+		file_init(f, &opath_ops, flags & ~(uint32_t)ABI_O_CLOEXEC);
 		goto done;
 	}
 	if (ABI_S_ISLNK(inode->mode)) {
@@ -209,9 +235,9 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		err = -ENXIO;
 		goto fail;
 	}
-	f = inode->ops->open(inode,
-			     flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL |
-						 ABI_O_NOCTTY | ABI_O_TRUNC));
+	f = inode->ops->open(
+	    inode, flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL | ABI_O_NOCTTY |
+				       ABI_O_TRUNC | ABI_O_CLOEXEC));
 	if (IS_ERR(f)) {
 		err = (int)PTR_ERR(f);
 		goto fail;

@@ -102,7 +102,13 @@ static int create_begin(const struct vfs_lookup_ctx *ctx,
 		return -EEXIST;
 	}
 	pthread_mutex_lock(&ctx->ns->lock);
-	err = vfs_d_lookup(parent->dentry, last, d);
+	/* A removed directory takes no new entries. */
+	if (parent->dentry->inode->nlink == 0) {
+		*d = NULL;
+		err = -ENOENT;
+	} else {
+		err = vfs_d_lookup(parent->dentry, last, d);
+	}
 	if (!err && (*d)->inode)
 		err = -EEXIST;
 	else if (!err && trailing && !is_dir)
@@ -292,8 +298,11 @@ int vfs_unlink(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
 				  ? dir->ops->unlink(dir, last, victim)
 				  : -EPERM;
 	}
-	if (!err)
+	if (!err) {
+		/* Its cached (negative) children go with it. */
+		vfs_dcache_prune(d);
 		d_drop(d);
+	}
 out:
 	if (d)
 		vfs_dentry_put(d);
@@ -447,6 +456,7 @@ int vfs_rename(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
 			}
 		}
 	} else {
+		vfs_dcache_prune(nd);
 		d_drop(nd);
 		err = d_move(od, np.dentry, newlast);
 		if (err)

@@ -125,7 +125,11 @@ struct vfs_inode_ops {
 	int (*getattr)(struct vfs_inode *inode, struct vfs_attr *a);
 	/* Change attributes (already permitted); NULL: update the cache. */
 	int (*setattr)(struct vfs_inode *inode, const struct vfs_setattr *sa);
-	/* A new open file for inode (flags: O_ACCMODE and status flags). */
+	/*
+	 * A new open file for inode (flags: O_ACCMODE and status flags).
+	 * vfs_open sets the file's path and inode afterwards; a filesystem
+	 * opening another's inode for its own use sets them itself.
+	 */
 	struct file *(*open)(struct vfs_inode *inode, uint32_t flags);
 	/* The last reference is gone: free the inode. */
 	void (*evict)(struct vfs_inode *inode);
