@@ -36,6 +36,7 @@ struct gofer_fid {
 	uint32_t mount;
 	uint32_t mode;	 /* S_IFMT of the file */
 	uint64_t mnt_id; /* the host mount it is on */
+	bool pseudo;	 /* the root of a kernel filesystem: not entered */
 };
 
 /* ---- fids ---------------------------------------------------------------- */
@@ -76,6 +77,7 @@ static long fid_alloc(struct gofer_server *s, int fd, uint32_t mount,
 		s->nfids++;
 	}
 	s->fids[i] = (struct gofer_fid){.fd = fd,
+					.pseudo = false,
 					.dir_fd = -1,
 					.mount = mount,
 					.mode = mode & S_IFMT,
@@ -363,6 +365,8 @@ static int do_walk(struct gofer_server *s, struct gofer_reader *r,
 	dir = fid_get(s, q.fid);
 	if (!dir)
 		return -EBADF;
+	if (dir->pseudo)
+		return -EACCES;
 	mount = dir->mount;
 	cur = dir->fd;
 	mode = dir->mode;
@@ -392,8 +396,6 @@ static int do_walk(struct gofer_server *s, struct gofer_reader *r,
 			break;
 		}
 		err = stat_fd(fd, &st, &mnt);
-		if (!err && mnt != mnt_id && pseudo_fs(fd))
-			err = -EACCES;
 		if (err) {
 			close(fd);
 			rep.stop_error = -err;
@@ -404,6 +406,12 @@ static int do_walk(struct gofer_server *s, struct gofer_reader *r,
 			rep.stop_error = (int32_t)-fid;
 			break;
 		}
+		/*
+		 * The host's /proc, /sys...: the sentry may see the mountpoint
+		 * (to mount its own there) but never what is inside.
+		 */
+		if (mnt != mnt_id && pseudo_fs(fd))
+			s->fids[fid].pseudo = true;
 		put_node(rp, (uint32_t)fid, &st);
 		rep.nwalked++;
 		cur = fd;
@@ -441,6 +449,8 @@ static int do_open(struct gofer_server *s, struct gofer_reader *r,
 	f = fid_get(s, q.fid);
 	if (!f)
 		return -EBADF;
+	if (f->pseudo)
+		return -EACCES;
 	if ((q.flags & ~(uint32_t)OPEN_FLAGS) ||
 	    (q.flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
@@ -479,6 +489,8 @@ static int get_dir(struct gofer_server *s, uint32_t fid, struct gofer_fid **out,
 		return -EBADF;
 	if (!S_ISDIR(d->mode))
 		return -ENOTDIR;
+	if (d->pseudo)
+		return -EACCES;
 	if (change && s->mounts[d->mount].ro)
 		return -EROFS;
 	*out = d;

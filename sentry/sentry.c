@@ -6,6 +6,7 @@
  */
 #include "sentry/sentry.h"
 
+#include "gofer/gofer.h"
 #include "platform/platform.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/log.h"
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -118,6 +120,30 @@ int sentry_main(const struct sentry_config *cfg)
 		}
 		log_set_fd(log_fd, LOG_DEBUG);
 	}
+	/*
+	 * The gofer first, before the memory file exists, so that it never
+	 * holds a mapping of the application's memory.
+	 */
+	k.gofer_sock = -1;
+	if (cfg->rootfs) {
+		struct gofer_mount_spec spec = {cfg->rootfs, !cfg->rootfs_rw};
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
+		    0) {
+			perror("moat: socketpair");
+			return 125;
+		}
+		k.gofer_pid = gofer_start(sv[1], &spec, 1);
+		close(sv[1]);
+		if (k.gofer_pid < 0) {
+			fprintf(stderr, "moat: cannot start the gofer: %s\n",
+				strerror(-k.gofer_pid));
+			close(sv[0]);
+			return 125;
+		}
+		k.gofer_sock = sv[0];
+	}
 	k.opts.strace = cfg->strace;
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	/* The platform first: its helper processes start in parallel. */
@@ -138,8 +164,9 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	err = kernel_boot_vfs(&k);
 	if (err) {
-		fprintf(stderr, "moat: cannot build the filesystem: %s\n",
-			strerror(-err));
+		fprintf(stderr, "moat: cannot build the filesystem%s%s: %s\n",
+			cfg->rootfs ? " over " : "",
+			cfg->rootfs ? cfg->rootfs : "", strerror(-err));
 		return 125;
 	}
 	{

@@ -14,6 +14,8 @@ struct sentry_config {
 	bool strace;	       /* --strace */
 	const char *debug_log; /* --debug-log FILE, or NULL */
 	const char *cwd;       /* --cwd, or NULL: the host's if there */
+	const char *rootfs;    /* host directory served as /, or NULL */
+	bool rootfs_rw;	       /* --rw: writes reach it (no overlay) */
 	uint32_t uid, gid;     /* --user; 0:0 is the sandbox's root */
 };
 

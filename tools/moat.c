@@ -184,7 +184,8 @@ static int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct sentry_config cfg = {.platform = "ptrace", .envp = environ};
+	struct sentry_config cfg = {
+	    .platform = "ptrace", .envp = environ, .rootfs = "/"};
 	struct timespec t0, t1;
 	struct rusage ru;
 	bool stats = false;

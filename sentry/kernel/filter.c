@@ -26,6 +26,8 @@ struct allowed {
 /* Allowed with any arguments. */
 static const struct allowed allow_list[] = {
     {"read", "stdio, factory replies"},
+    {"sendmsg", "requests to the gofer"},
+    {"recvmsg", "the gofer's replies and donated fds"},
     {"write", "stdio, log, strace"},
     {"readv", "application reads from host fds"},
     {"writev", "application writes to host fds"},

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The sandbox's filesystem tree at boot, and tasks' root and cwd. */
 #include "sentry/fs/devices.h"
+#include "sentry/fs/goferfs.h"
+#include "sentry/fs/overlay.h"
 #include "sentry/fs/procfs.h"
 #include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
@@ -83,9 +85,35 @@ int kernel_boot_vfs(struct kernel *k)
 	struct vfs_path rootp;
 	int err;
 
-	root = tmpfs_create(&k->mf, 0755, 0, 0);
-	if (!root)
-		return -ENOMEM;
+	if (k->gofer_sock >= 0) {
+		/*
+		 * The container's root from the gofer, read-only, under a
+		 * tmpfs that takes the sandbox's writes.
+		 */
+		struct vfs_inode *lower, *upper;
+
+		err = gofer_client_init(&k->gofer, k->gofer_sock);
+		k->gofer_sock = -1;
+		if (err)
+			return err;
+		lower = goferfs_create(&k->gofer, 0, true, &err);
+		if (!lower)
+			return err;
+		upper = tmpfs_create(&k->mf, 0755, 0, 0);
+		if (!upper) {
+			vfs_inode_put(lower);
+			return -ENOMEM;
+		}
+		root = overlay_create(upper, lower, &err);
+		vfs_inode_put(upper);
+		vfs_inode_put(lower);
+		if (!root)
+			return err;
+	} else {
+		root = tmpfs_create(&k->mf, 0755, 0, 0);
+		if (!root)
+			return -ENOMEM;
+	}
 	err = vfs_ns_init(&k->ns, root->sb, root, "rootfs", 0);
 	vfs_inode_put(root);
 	if (err)

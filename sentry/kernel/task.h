@@ -9,6 +9,7 @@
 #define MOAT_KERNEL_TASK_H
 
 #include "abi/linux.h"
+#include "sentry/fs/gofer_client.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/vfs/vfs.h"
 
@@ -39,7 +40,10 @@ struct kernel_options {
 
 struct kernel {
 	struct memfile mf;
-	struct vfs_ns ns; /* the sandbox's mounts */
+	struct vfs_ns ns;	   /* the sandbox's mounts */
+	struct gofer_client gofer; /* the container's files */
+	int gofer_sock;		   /* before gofer is set up; -1 after */
+	pid_t gofer_pid;
 	struct platform *plat;
 	struct kernel_options opts;
 	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot */

@@ -360,10 +360,10 @@ static long chmod_path(struct task *t, int dirfd, uint64_t upath, uint32_t mode,
 	struct vfs_path p;
 	long err;
 
-	if (flags & ~ABI_AT_SYMLINK_NOFOLLOW)
+	if (flags & ~(ABI_AT_SYMLINK_NOFOLLOW | ABI_AT_EMPTY_PATH))
 		return -EINVAL;
 	err = attr_path(t, dirfd, upath, !(flags & ABI_AT_SYMLINK_NOFOLLOW),
-			false, &p);
+			flags & ABI_AT_EMPTY_PATH, &p);
 	if (err)
 		return err;
 	if (ABI_S_ISLNK(p.dentry->inode->mode))
@@ -382,6 +382,12 @@ SYSCALL(chmod)
 SYSCALL(fchmodat)
 {
 	return chmod_path(t, (int)a[0], a[1], (uint32_t)a[2], 0);
+}
+
+/* fchmodat2: fchmodat with flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH). */
+SYSCALL(fchmodat2)
+{
+	return chmod_path(t, (int)a[0], a[1], (uint32_t)a[2], (int)a[3]);
 }
 
 SYSCALL(fchmod)

@@ -75,6 +75,10 @@ static long do_getdents(struct task *t, int fd, uint64_t ubuf, uint64_t count,
 		file_put(f);
 		return f->flags & ABI_O_PATH ? -EBADF : -ENOTDIR;
 	}
+	if (f->inode && f->inode->nlink == 0) {
+		file_put(f);
+		return -ENOENT; /* a removed directory */
+	}
 	if ((int)count < 0)
 		count = INT32_MAX;
 	b.cap = (size_t)min_t(uint64_t, count, 64 * 1024);

@@ -81,6 +81,7 @@ SYSCALL(faccessat2);
 SYSCALL(chmod);
 SYSCALL(fchmod);
 SYSCALL(fchmodat);
+SYSCALL(fchmodat2);
 SYSCALL(chown);
 SYSCALL(lchown);
 SYSCALL(fchown);
@@ -114,6 +115,21 @@ SYSCALL(renameat2);
 /* readdir.c */
 SYSCALL(getdents);
 SYSCALL(getdents64);
+/* xattr.c */
+SYSCALL(getxattr);
+SYSCALL(lgetxattr);
+SYSCALL(fgetxattr);
+SYSCALL(setxattr);
+SYSCALL(lsetxattr);
+SYSCALL(fsetxattr);
+SYSCALL(listxattr);
+SYSCALL(llistxattr);
+SYSCALL(flistxattr);
+SYSCALL(removexattr);
+SYSCALL(lremovexattr);
+SYSCALL(fremovexattr);
+/* futex.c */
+SYSCALL(futex);
 /* pipe.c */
 SYSCALL(pipe);
 SYSCALL(pipe2);

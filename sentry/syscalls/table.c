@@ -13,6 +13,11 @@
 #include <asm/unistd_64.h>
 #include <errno.h>
 
+/* Newer than some hosts' headers (the ABI table has every number). */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
+
 #define FULL(name)	    [__NR_##name] = {sys_##name, SYSCALL_FULL, NULL}
 #define PARTIAL(name, note) [__NR_##name] = {sys_##name, SYSCALL_PARTIAL, note}
 
@@ -50,6 +55,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(chmod),
     FULL(fchmod),
     FULL(fchmodat),
+    FULL(fchmodat2),
     FULL(chown),
     FULL(lchown),
     FULL(fchown),
@@ -80,6 +86,32 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(renameat2, "RENAME_WHITEOUT is EINVAL"),
     FULL(getdents),
     FULL(getdents64),
+    PARTIAL(getxattr, "no filesystem stores xattrs yet: none found, "
+		      "setting is ENOTSUP"),
+    PARTIAL(lgetxattr, "no filesystem stores xattrs yet: none found, "
+		       "setting is ENOTSUP"),
+    PARTIAL(fgetxattr, "no filesystem stores xattrs yet: none found, "
+		       "setting is ENOTSUP"),
+    PARTIAL(setxattr, "no filesystem stores xattrs yet: none found, "
+		      "setting is ENOTSUP"),
+    PARTIAL(lsetxattr, "no filesystem stores xattrs yet: none found, "
+		       "setting is ENOTSUP"),
+    PARTIAL(fsetxattr, "no filesystem stores xattrs yet: none found, "
+		       "setting is ENOTSUP"),
+    PARTIAL(listxattr, "no filesystem stores xattrs yet: none found, "
+		       "setting is ENOTSUP"),
+    PARTIAL(llistxattr, "no filesystem stores xattrs yet: none found, "
+			"setting is ENOTSUP"),
+    PARTIAL(flistxattr, "no filesystem stores xattrs yet: none found, "
+			"setting is ENOTSUP"),
+    PARTIAL(removexattr, "no filesystem stores xattrs yet: none found, "
+			 "setting is ENOTSUP"),
+    PARTIAL(lremovexattr, "no filesystem stores xattrs yet: none found, "
+			  "setting is ENOTSUP"),
+    PARTIAL(fremovexattr, "no filesystem stores xattrs yet: none found, "
+			  "setting is ENOTSUP"),
+    PARTIAL(futex, "WAIT, WAKE and their BITSET forms; waits are not "
+		   "interruptible; requeue, wake-op and PI are ENOSYS"),
     PARTIAL(pipe, "no SIGPIPE; waits are not interruptible yet"),
     PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL; see pipe"),
     FULL(utimensat),

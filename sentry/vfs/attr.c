@@ -164,9 +164,12 @@ int vfs_chown(struct vfs_inode *inode, bool ro, uint32_t uid, uint32_t gid,
 		sa.mask |= VFS_SETATTR_GID;
 		sa.gid = gid;
 	}
-	/* A chown of a non-directory clears setuid, and setgid with g+x. */
+	/*
+	 * Any chown of a non-directory, even to the same ids, clears
+	 * setuid, and setgid with g+x (Linux's ATTR_KILL_SUID/SGID).
+	 */
 	mode = inode->mode;
-	if (sa.mask && !ABI_S_ISDIR(mode) && !ABI_S_ISLNK(mode)) {
+	if (!ABI_S_ISDIR(mode) && !ABI_S_ISLNK(mode)) {
 		uint32_t clear = ABI_S_ISUID;
 
 		if (mode & 010)

@@ -488,7 +488,7 @@ ssize_t vfs_readlink(const struct vfs_lookup_ctx *ctx,
 		return err;
 	inode = p.dentry->inode;
 	if (!ABI_S_ISLNK(inode->mode) || !inode->ops->readlink)
-		n = -EINVAL;
+		n = *path ? -EINVAL : -ENOENT; /* "" names no symlink */
 	else
 		n = inode->ops->readlink(inode, buf, len);
 	vfs_path_put(&p);

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The sentry's gofer client (gofer_client.h). */
+#include "sentry/fs/gofer_client.h"
+
+#include "sentry/kernel/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define MAX_FDS 4
+
+static int broken(struct gofer_client *c, const char *why)
+{
+	if (!c->broken)
+		log_warn("gofer: %s; the filesystem fails with EIO from now on",
+			 why);
+	c->broken = true;
+	return -EIO;
+}
+
+/*
+ * Send the request in c->buf and receive its reply there. Returns 0 with
+ * *r over the body, the gofer's error as -errno, or -EIO on a protocol
+ * violation. want_fd: the reply to a success must carry exactly one fd.
+ */
+static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
+		    int *fd_out, struct gofer_reader *r)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+	struct iovec iov = {c->buf, (size_t)len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[MAX_FDS], nfds = 0;
+	struct gofer_hdr h;
+	ssize_t n;
+
+	if (fd_out)
+		*fd_out = -1;
+	if (c->broken)
+		return -EIO;
+	if (len < 0)
+		return -ENAMETOOLONG; /* did not fit a message */
+	do
+		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != len)
+		return broken(c, "cannot send to the gofer");
+	iov.iov_len = GOFER_MSG_MAX;
+	mh = (struct msghdr){.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	do
+		n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0;
+		     i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (nfds < MAX_FDS)
+				fds[nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    gofer_parse(c->buf, (size_t)n, &h, r) || h.tag != tag ||
+	    h.op != op || (h.error && r->left) ||
+	    nfds != (fd_out && !h.error ? 1 : 0)) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		return broken(c, n <= 0 ? "the gofer is gone"
+					: "malformed reply from the gofer");
+	}
+	if (h.error)
+		return -h.error;
+	if (fd_out)
+		*fd_out = fds[0];
+	return 0;
+}
+
+/* Start a request in c->buf (the lock held); its tag. */
+static uint32_t begin(struct gofer_client *c, struct gofer_msg *m, uint16_t op)
+{
+	uint32_t tag = c->next_tag++;
+
+	gofer_begin(m, c->buf, c->msize, op, tag, 0);
+	return tag;
+}
+
+/* The reply must be exactly this much. */
+static int get_exact(struct gofer_client *c, struct gofer_reader *r, void *p,
+		     size_t len)
+{
+	if (gofer_get(r, p, len) || gofer_done(r))
+		return broken(c, "malformed reply from the gofer");
+	return 0;
+}
+
+static int check_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > GOFER_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!len || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    strchr(name, '/'))
+		return -EINVAL;
+	return 0;
+}
+
+int gofer_client_init(struct gofer_client *c, int sock)
+{
+	struct gofer_version v = {GOFER_VERSION, GOFER_MSG_MAX};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->sock = sock;
+	c->next_tag = 1;
+	c->msize = GOFER_MSG_MAX;
+	pthread_mutex_init(&c->lock, NULL);
+	c->buf = malloc(GOFER_MSG_MAX);
+	if (!c->buf)
+		return -ENOMEM;
+	tag = begin(c, &m, GOFER_VERSION_OP);
+	gofer_put(&m, &v, sizeof(v));
+	err = transact(c, gofer_end(&m), GOFER_VERSION_OP, tag, NULL, &r);
+	if (!err)
+		err = get_exact(c, &r, &v, sizeof(v));
+	if (!err && (v.version != GOFER_VERSION || v.msize < 4096 ||
+		     v.msize > GOFER_MSG_MAX))
+		err = broken(c, "the gofer speaks another version");
+	if (!err)
+		c->msize = v.msize;
+	return err;
+}
+
+void gofer_client_destroy(struct gofer_client *c)
+{
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* A reply that is one node. */
+static int node_reply(struct gofer_client *c, int err, struct gofer_reader *r,
+		      struct gofer_node *out)
+{
+	if (err)
+		return err;
+	return get_exact(c, r, out, sizeof(*out));
+}
+
+int gofer_attach(struct gofer_client *c, uint32_t mount, struct gofer_node *out)
+{
+	struct gofer_attach_req q = {.mount = mount};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_ATTACH);
+	gofer_put(&m, &q, sizeof(q));
+	err = transact(c, gofer_end(&m), GOFER_ATTACH, tag, NULL, &r);
+	err = node_reply(c, err, &r, out);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_walk(struct gofer_client *c, uint32_t dir, const char *const *names,
+	       unsigned n, struct gofer_node *nodes, unsigned *nwalked,
+	       int *stop_error)
+{
+	struct gofer_walk_req q = {.fid = dir, .nnames = (uint16_t)n};
+	struct gofer_walk_rep rep;
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = 0;
+
+	*nwalked = 0;
+	*stop_error = 0;
+	if (n == 0 || n > GOFER_WALK_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		err = check_name(names[i]);
+		if (err)
+			return err;
+	}
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_WALK);
+	gofer_put(&m, &q, sizeof(q));
+	for (unsigned i = 0; i < n; i++)
+		gofer_put_str(&m, names[i], strlen(names[i]));
+	err = transact(c, gofer_end(&m), GOFER_WALK, tag, NULL, &r);
+	if (!err && (gofer_get(&r, &rep, sizeof(rep)) || rep.nwalked > n ||
+		     rep.stop_error < 0 || rep.stop_error > 4095 ||
+		     r.left != rep.nwalked * sizeof(struct gofer_node)))
+		err = broken(c, "malformed walk reply from the gofer");
+	if (!err) {
+		gofer_get(&r, nodes, rep.nwalked * sizeof(struct gofer_node));
+		*nwalked = rep.nwalked;
+		*stop_error = rep.stop_error;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_open(struct gofer_client *c, uint32_t fid, uint32_t flags,
+	       int *fd_out)
+{
+	struct gofer_open_req q = {.fid = fid, .flags = flags};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_OPEN);
+	gofer_put(&m, &q, sizeof(q));
+	err = transact(c, gofer_end(&m), GOFER_OPEN, tag, fd_out, &r);
+	if (!err && gofer_done(&r)) {
+		close(*fd_out);
+		*fd_out = -1;
+		err = broken(c, "malformed open reply from the gofer");
+	}
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
+		 uint32_t flags, uint32_t mode, uint32_t uid, uint32_t gid,
+		 struct gofer_node *out, int *fd_out)
+{
+	struct gofer_create_req q = {.dirfid = dir,
+				     .flags = flags,
+				     .mode = mode,
+				     .uid = uid,
+				     .gid = gid};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(name);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_CREATE);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	err = transact(c, gofer_end(&m), GOFER_CREATE, tag, fd_out, &r);
+	if (!err) {
+		err = get_exact(c, &r, out, sizeof(*out));
+		if (err) {
+			close(*fd_out);
+			*fd_out = -1;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+static int mknod_op(struct gofer_client *c, uint16_t op, uint32_t dir,
+		    const char *name, uint32_t mode, uint64_t rdev,
+		    uint32_t uid, uint32_t gid, struct gofer_node *out)
+{
+	struct gofer_mknod_req q = {
+	    .dirfid = dir, .mode = mode, .rdev = rdev, .uid = uid, .gid = gid};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(name);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, op);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	err = transact(c, gofer_end(&m), op, tag, NULL, &r);
+	err = node_reply(c, err, &r, out);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_mkdir(struct gofer_client *c, uint32_t dir, const char *name,
+		uint32_t mode, uint32_t uid, uint32_t gid,
+		struct gofer_node *out)
+{
+	return mknod_op(c, GOFER_MKDIR, dir, name, mode, 0, uid, gid, out);
+}
+
+int gofer_mknod(struct gofer_client *c, uint32_t dir, const char *name,
+		uint32_t mode, uint64_t rdev, uint32_t uid, uint32_t gid,
+		struct gofer_node *out)
+{
+	return mknod_op(c, GOFER_MKNOD, dir, name, mode, rdev, uid, gid, out);
+}
+
+int gofer_symlink(struct gofer_client *c, uint32_t dir, const char *name,
+		  const char *target, uint32_t uid, uint32_t gid,
+		  struct gofer_node *out)
+{
+	struct gofer_symlink_req q = {.dirfid = dir, .uid = uid, .gid = gid};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(name);
+
+	if (err)
+		return err;
+	if (strlen(target) > GOFER_PATH_MAX)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_SYMLINK);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	gofer_put_str(&m, target, strlen(target));
+	err = transact(c, gofer_end(&m), GOFER_SYMLINK, tag, NULL, &r);
+	err = node_reply(c, err, &r, out);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_link(struct gofer_client *c, uint32_t dir, const char *name,
+	       uint32_t target, struct gofer_node *out)
+{
+	struct gofer_link_req q = {.dirfid = dir, .target = target};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(name);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_LINK);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	err = transact(c, gofer_end(&m), GOFER_LINK, tag, NULL, &r);
+	err = node_reply(c, err, &r, out);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+/* A request whose reply has no body. */
+static int empty_reply(struct gofer_client *c, int err, struct gofer_reader *r)
+{
+	if (!err && gofer_done(r))
+		err = broken(c, "malformed reply from the gofer");
+	return err;
+}
+
+int gofer_unlink(struct gofer_client *c, uint32_t dir, const char *name,
+		 uint32_t flags)
+{
+	struct gofer_unlink_req q = {.dirfid = dir, .flags = flags};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(name);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_UNLINK);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	err = transact(c, gofer_end(&m), GOFER_UNLINK, tag, NULL, &r);
+	err = empty_reply(c, err, &r);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_rename(struct gofer_client *c, uint32_t olddir, const char *oldname,
+		 uint32_t newdir, const char *newname, uint32_t flags)
+{
+	struct gofer_rename_req q = {
+	    .olddirfid = olddir, .newdirfid = newdir, .flags = flags};
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = check_name(oldname);
+
+	if (!err)
+		err = check_name(newname);
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_RENAME);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, oldname, strlen(oldname));
+	gofer_put_str(&m, newname, strlen(newname));
+	err = transact(c, gofer_end(&m), GOFER_RENAME, tag, NULL, &r);
+	err = empty_reply(c, err, &r);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+/* A request of just a fid. */
+static int fid_request(struct gofer_client *c, uint16_t op, uint32_t fid,
+		       struct gofer_reader *r)
+{
+	struct gofer_fid_req q = {.fid = fid};
+	struct gofer_msg m;
+	uint32_t tag = begin(c, &m, op);
+
+	gofer_put(&m, &q, sizeof(q));
+	return transact(c, gofer_end(&m), op, tag, NULL, r);
+}
+
+ssize_t gofer_readlink(struct gofer_client *c, uint32_t fid, char *buf,
+		       size_t len)
+{
+	struct gofer_reader r;
+	const char *s;
+	size_t n;
+	ssize_t ret;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = fid_request(c, GOFER_READLINK, fid, &r);
+	if (!err && (gofer_get_str(&r, &s, &n, GOFER_PATH_MAX) ||
+		     gofer_done(&r) || memchr(s, '\0', n)))
+		err = broken(c, "malformed readlink reply from the gofer");
+	if (err) {
+		ret = err;
+	} else {
+		if (n > len)
+			n = len;
+		memcpy(buf, s, n);
+		ret = (ssize_t)n;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
+		   uint32_t count,
+		   int (*emit)(void *arg, const char *name, size_t len,
+			       uint64_t ino, unsigned type, uint64_t next),
+		   void *arg, bool *eof)
+{
+	struct gofer_getdents_req q = {
+	    .fid = dir, .count = count, .offset = *offset};
+	struct gofer_getdents_rep rep;
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err;
+
+	*eof = false;
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_GETDENTS);
+	gofer_put(&m, &q, sizeof(q));
+	err = transact(c, gofer_end(&m), GOFER_GETDENTS, tag, NULL, &r);
+	if (!err && gofer_get(&r, &rep, sizeof(rep)))
+		err = broken(c, "malformed getdents reply from the gofer");
+	for (uint32_t i = 0; !err && i < rep.n; i++) {
+		struct gofer_dirent d;
+		const char *name;
+		size_t len;
+
+		if (gofer_get(&r, &d, sizeof(d)) ||
+		    gofer_get_name(&r, &name, &len)) {
+			err = broken(c, "malformed directory entry from the "
+					"gofer");
+			break;
+		}
+		if (emit(arg, name, len, d.ino, d.type, d.next))
+			goto out; /* *offset stays at this entry */
+		*offset = d.next;
+	}
+	if (!err && gofer_done(&r))
+		err = broken(c, "malformed getdents reply from the gofer");
+	if (!err)
+		*eof = rep.eof;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_stat(struct gofer_client *c, uint32_t fid, struct gofer_stat *st)
+{
+	struct gofer_reader r;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = fid_request(c, GOFER_STAT, fid, &r);
+	if (!err)
+		err = get_exact(c, &r, st, sizeof(*st));
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *req,
+		  struct gofer_stat *st)
+{
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	tag = begin(c, &m, GOFER_SETATTR);
+	gofer_put(&m, req, sizeof(*req));
+	err = transact(c, gofer_end(&m), GOFER_SETATTR, tag, NULL, &r);
+	if (!err)
+		err = get_exact(c, &r, st, sizeof(*st));
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_statfs(struct gofer_client *c, uint32_t fid, struct gofer_statfs *st)
+{
+	struct gofer_reader r;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = fid_request(c, GOFER_STATFS, fid, &r);
+	if (!err)
+		err = get_exact(c, &r, st, sizeof(*st));
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_fsync(struct gofer_client *c, uint32_t fid)
+{
+	struct gofer_reader r;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = fid_request(c, GOFER_FSYNC, fid, &r);
+	err = empty_reply(c, err, &r);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n)
+{
+	int err = 0;
+
+	while (n > 0 && !err) {
+		unsigned batch = n < GOFER_CLUNK_MAX ? n : GOFER_CLUNK_MAX;
+		struct gofer_clunk_req q = {.nfids = batch};
+		struct gofer_reader r;
+		struct gofer_msg m;
+		uint32_t tag;
+
+		pthread_mutex_lock(&c->lock);
+		tag = begin(c, &m, GOFER_CLUNK);
+		gofer_put(&m, &q, sizeof(q));
+		gofer_put(&m, fids, batch * sizeof(*fids));
+		err = transact(c, gofer_end(&m), GOFER_CLUNK, tag, NULL, &r);
+		err = empty_reply(c, err, &r);
+		pthread_mutex_unlock(&c->lock);
+		fids += batch;
+		n -= batch;
+	}
+	return err;
+}

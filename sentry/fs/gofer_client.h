@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sentry's end of the gofer protocol (gofer/protocol.h): one call per
+ * request, answered synchronously. The gofer is treated as untrusted: every
+ * reply is checked (tag, op, exact sizes, counts no larger than asked, the
+ * right number of fds); a violation or a transport failure breaks the
+ * client for good and every call after it fails with EIO.
+ *
+ * Calls are serialized by one lock across each exchange; a later version
+ * may keep several requests in flight, matched by tag.
+ */
+#ifndef MOAT_FS_GOFER_CLIENT_H
+#define MOAT_FS_GOFER_CLIENT_H
+
+#include "gofer/protocol.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gofer_client {
+	int sock;
+	pthread_mutex_t lock;
+	uint32_t next_tag;
+	uint32_t msize;
+	bool broken;
+	uint8_t *buf; /* GOFER_MSG_MAX, requests and replies */
+};
+
+/* Take sock; agree on the version. 0 or -errno. */
+int gofer_client_init(struct gofer_client *c, int sock);
+void gofer_client_destroy(struct gofer_client *c);
+
+int gofer_attach(struct gofer_client *c, uint32_t mount,
+		 struct gofer_node *out);
+/*
+ * Walk names[0..n) from dir: nodes[0..*nwalked) get fids; *stop_error is
+ * the positive errno of the component that stopped the walk, or 0.
+ */
+int gofer_walk(struct gofer_client *c, uint32_t dir, const char *const *names,
+	       unsigned n, struct gofer_node *nodes, unsigned *nwalked,
+	       int *stop_error);
+int gofer_open(struct gofer_client *c, uint32_t fid, uint32_t flags,
+	       int *fd_out);
+int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
+		 uint32_t flags, uint32_t mode, uint32_t uid, uint32_t gid,
+		 struct gofer_node *out, int *fd_out);
+int gofer_mkdir(struct gofer_client *c, uint32_t dir, const char *name,
+		uint32_t mode, uint32_t uid, uint32_t gid,
+		struct gofer_node *out);
+int gofer_mknod(struct gofer_client *c, uint32_t dir, const char *name,
+		uint32_t mode, uint64_t rdev, uint32_t uid, uint32_t gid,
+		struct gofer_node *out);
+int gofer_symlink(struct gofer_client *c, uint32_t dir, const char *name,
+		  const char *target, uint32_t uid, uint32_t gid,
+		  struct gofer_node *out);
+int gofer_link(struct gofer_client *c, uint32_t dir, const char *name,
+	       uint32_t target, struct gofer_node *out);
+int gofer_unlink(struct gofer_client *c, uint32_t dir, const char *name,
+		 uint32_t flags);
+int gofer_rename(struct gofer_client *c, uint32_t olddir, const char *oldname,
+		 uint32_t newdir, const char *newname, uint32_t flags);
+/* The target's length (truncated to len), not NUL-terminated. */
+ssize_t gofer_readlink(struct gofer_client *c, uint32_t fid, char *buf,
+		       size_t len);
+/*
+ * Entries of dir from *offset: emit for each (nonzero stops early, and the
+ * entry stays unconsumed); *offset is then where to go on, *eof set at
+ * the end.
+ */
+int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
+		   uint32_t count,
+		   int (*emit)(void *arg, const char *name, size_t len,
+			       uint64_t ino, unsigned type, uint64_t next),
+		   void *arg, bool *eof);
+int gofer_stat(struct gofer_client *c, uint32_t fid, struct gofer_stat *st);
+int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *req,
+		  struct gofer_stat *st);
+int gofer_statfs(struct gofer_client *c, uint32_t fid, struct gofer_statfs *st);
+int gofer_fsync(struct gofer_client *c, uint32_t fid);
+int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n);
+
+#endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * futex (kernel/futex): FUTEX_WAIT, FUTEX_WAKE and their BITSET forms,
+ * private or shared, with waiters queued per address space and address.
+ *
+ * Deviations for now: waits cannot be interrupted by signals; the
+ * requeue, wake-op and priority-inheritance operations are ENOSYS; a
+ * shared futex is keyed like a private one (one process per sandbox).
+ */
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define FUTEX_WAIT	       0
+#define FUTEX_WAKE	       1
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_CLOCK_REALTIME   256
+#define FUTEX_CMD_MASK	       (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffU
+
+struct futex_waiter {
+	struct mm *mm;
+	uint64_t addr;
+	uint32_t bitset;
+	bool woken;
+	pthread_cond_t cond;
+	struct futex_waiter *next;
+};
+
+static pthread_mutex_t futex_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct futex_waiter *futex_waiters;
+
+static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
+		       uint64_t utimeout, uint32_t bitset, bool absolute,
+		       bool realtime)
+{
+	struct futex_waiter w = {.mm = t->mm, .addr = addr, .bitset = bitset};
+	struct futex_waiter **pp;
+	struct timespec deadline;
+	uint32_t cur;
+	long ret = 0;
+	int err;
+
+	if (!bitset)
+		return -EINVAL;
+	if (utimeout) {
+		struct abi_timespec ts;
+
+		err = mm_copy_in(t->mm, &ts, utimeout, sizeof(ts));
+		if (err)
+			return err;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+		    ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		/* Relative waits and CLOCK_MONOTONIC deadlines: monotonic. */
+		if (absolute) {
+			deadline.tv_sec = ts.tv_sec;
+			deadline.tv_nsec = ts.tv_nsec;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &deadline);
+			deadline.tv_sec += ts.tv_sec;
+			deadline.tv_nsec += ts.tv_nsec;
+			if (deadline.tv_nsec >= 1000000000L) {
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000L;
+			}
+		}
+	}
+	{
+		pthread_condattr_t a;
+
+		pthread_condattr_init(&a);
+		pthread_condattr_setclock(&a, absolute && realtime
+						  ? CLOCK_REALTIME
+						  : CLOCK_MONOTONIC);
+		pthread_cond_init(&w.cond, &a);
+		pthread_condattr_destroy(&a);
+	}
+	pthread_mutex_lock(&futex_lock);
+	/* The value is read under the lock a waker must take too. */
+	err = mm_copy_in(t->mm, &cur, addr, sizeof(cur));
+	if (err || cur != val) {
+		pthread_mutex_unlock(&futex_lock);
+		pthread_cond_destroy(&w.cond);
+		return err ? err : -EAGAIN;
+	}
+	w.next = futex_waiters;
+	futex_waiters = &w;
+	while (!w.woken) {
+		int r = utimeout ? pthread_cond_timedwait(&w.cond, &futex_lock,
+							  &deadline)
+				 : pthread_cond_wait(&w.cond, &futex_lock);
+
+		if (r == ETIMEDOUT && !w.woken) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	for (pp = &futex_waiters; *pp; pp = &(*pp)->next)
+		if (*pp == &w) {
+			*pp = w.next;
+			break;
+		}
+	pthread_mutex_unlock(&futex_lock);
+	pthread_cond_destroy(&w.cond);
+	return ret;
+}
+
+static long futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset)
+{
+	long woken = 0;
+
+	if (!bitset)
+		return -EINVAL;
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	for (struct futex_waiter *w = futex_waiters; w && woken < n;
+	     w = w->next) {
+		if (w->mm == t->mm && w->addr == addr && !w->woken &&
+		    (w->bitset & bitset)) {
+			w->woken = true;
+			pthread_cond_signal(&w->cond);
+			woken++;
+		}
+	}
+	pthread_mutex_unlock(&futex_lock);
+	return woken;
+}
+
+SYSCALL(futex)
+{
+	uint64_t addr = a[0];
+	int op = (int)a[1];
+	int cmd = op & FUTEX_CMD_MASK;
+	bool realtime = op & FUTEX_CLOCK_REALTIME;
+
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		if (addr & 3)
+			return -EINVAL;
+		if (realtime)
+			return -ENOSYS;
+		return futex_wait(t, addr, (uint32_t)a[2], a[3],
+				  FUTEX_BITSET_MATCH_ANY, false, false);
+	case FUTEX_WAIT_BITSET:
+		if (addr & 3)
+			return -EINVAL;
+		return futex_wait(t, addr, (uint32_t)a[2], a[3], (uint32_t)a[5],
+				  true, realtime);
+	case FUTEX_WAKE:
+		return futex_wake(t, addr, (int)a[2] < 0 ? 0 : (int)a[2],
+				  FUTEX_BITSET_MATCH_ANY);
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(t, addr, (int)a[2] < 0 ? 0 : (int)a[2],
+				  (uint32_t)a[5]);
+	default:
+		return -ENOSYS;
+	}
+}
