@@ -74,9 +74,9 @@ static int donate_stdio(struct fdtable *fds)
  * init's working directory: --cwd, else the host's own if the sandbox
  * has the same path, else "/".
  */
-static int set_initial_cwd(struct task *init, const char *want)
+static int set_initial_cwd(struct task *init, const char *want,
+			   const char *host)
 {
-	char host[ABI_PATH_MAX];
 	struct vfs_lookup_ctx ctx = {
 	    .ns = &init->k->ns, .root = init->fs->root, .creds = &init->creds};
 	struct vfs_path p, old;
@@ -84,7 +84,7 @@ static int set_initial_cwd(struct task *init, const char *want)
 	int err;
 
 	if (!path) {
-		if (!getcwd(host, sizeof(host)))
+		if (!host[0])
 			return 0;
 		path = host;
 	}
@@ -98,8 +98,45 @@ static int set_initial_cwd(struct task *init, const char *want)
 	return 0;
 }
 
+/* The rest of the boot, run by init's thread while the filter goes in. */
+struct boot {
+	const struct sentry_config *cfg;
+	char host_cwd[ABI_PATH_MAX];
+	const char *what; /* what failed */
+	char msg[ABI_PATH_MAX + 16];
+};
+
+static int boot_fs(struct task *init, void *arg)
+{
+	struct boot *b = arg;
+	const struct sentry_config *cfg = b->cfg;
+	struct kernel *k = init->k;
+	struct vfs_path root;
+	int err;
+
+	err = kernel_boot_vfs(k);
+	if (err) {
+		b->what = "cannot build the filesystem";
+		return err;
+	}
+	vfs_ns_root(&k->ns, &root);
+	init->fs = fs_struct_create(&root, &root);
+	vfs_path_put(&root);
+	if (!init->fs) {
+		b->what = "out of memory";
+		return -ENOMEM;
+	}
+	err = set_initial_cwd(init, cfg->cwd, b->host_cwd);
+	if (err) {
+		snprintf(b->msg, sizeof(b->msg), "--cwd %s", cfg->cwd);
+		b->what = b->msg;
+	}
+	return err;
+}
+
 int sentry_main(const struct sentry_config *cfg)
 {
+	static struct boot boot;
 	struct sigaction sa = {.sa_sigaction = sigsys_handler,
 			       .sa_flags = SA_SIGINFO};
 	static struct kernel k;
@@ -162,34 +199,13 @@ int sentry_main(const struct sentry_config *cfg)
 		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
 		return 126;
 	}
-	err = kernel_boot_vfs(&k);
-	if (err) {
-		fprintf(stderr, "moat: cannot build the filesystem%s%s: %s\n",
-			cfg->rootfs ? " over " : "",
-			cfg->rootfs ? cfg->rootfs : "", strerror(-err));
-		return 125;
-	}
-	{
-		struct vfs_path root;
-
-		vfs_ns_root(&k.ns, &root);
-		init.fs = fs_struct_create(&root, &root);
-		vfs_path_put(&root);
-		if (!init.fs) {
-			fprintf(stderr, "moat: out of memory\n");
-			return 125;
-		}
-	}
 	init.k = &k;
 	creds_init_root(&init.creds);
 	if (cfg->uid || cfg->gid)
 		creds_init_user(&init.creds, cfg->uid, cfg->gid);
-	err = set_initial_cwd(&init, cfg->cwd);
-	if (err) {
-		fprintf(stderr, "moat: --cwd %s: %s\n", cfg->cwd,
-			strerror(-err));
-		return 125;
-	}
+	boot.cfg = cfg;
+	if (!cfg->cwd && !getcwd(boot.host_cwd, sizeof(boot.host_cwd)))
+		boot.host_cwd[0] = '\0';
 	init.files = fdtable_create();
 	if (!init.files || donate_stdio(init.files) < 0) {
 		fprintf(stderr, "moat: cannot set up stdio\n");
@@ -198,7 +214,7 @@ int sentry_main(const struct sentry_config *cfg)
 	log_debug("boot: kernel and platform ready");
 	/* init loads while the filter goes in; it runs only after. */
 	st = kernel_prepare_init(&k, &init, exe_fd, cfg->path, cfg->argv,
-				 cfg->envp);
+				 cfg->envp, boot_fs, &boot);
 	if (!st) {
 		fprintf(stderr, "moat: out of memory\n");
 		return 125;
@@ -214,6 +230,13 @@ int sentry_main(const struct sentry_config *cfg)
 	log_debug("boot: filter installed");
 	err = kernel_start_init(st, &why);
 	close(exe_fd);
+	if (err && boot.what) {
+		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
+			cfg->rootfs && !cfg->cwd ? " over " : "",
+			cfg->rootfs && !cfg->cwd ? cfg->rootfs : "",
+			strerror(-err));
+		return 125;
+	}
 	if (err) {
 		fprintf(stderr, "moat: cannot run %s: %s%s%s\n", cfg->path,
 			why ? why : "", why ? ": " : "", strerror(-err));

@@ -210,6 +210,8 @@ static void task_loop(struct task *t)
 
 struct task_start {
 	struct task *t;
+	int (*prepare)(struct task *t, void *arg);
+	void *prepare_arg;
 	int exe_fd;
 	const char *path;
 	char *const *argv;
@@ -257,6 +259,11 @@ static void *task_boot(void *arg)
 		why = "cannot create the platform context";
 	}
 	log_debug("task %d: address space ready", t->tid);
+	if (!err && st->prepare) {
+		err = st->prepare(t, st->prepare_arg);
+		if (err)
+			why = "boot";
+	}
 	if (!err)
 		err = loader_exec(t, st->exe_fd, st->path, st->argv, st->envp,
 				  &why);
@@ -291,9 +298,10 @@ static void *task_boot(void *arg)
 	return NULL;
 }
 
-struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
-				       int exe_fd, const char *path,
-				       char *const argv[], char *const envp[])
+struct task_start *
+kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
+		    const char *path, char *const argv[], char *const envp[],
+		    int (*prepare)(struct task *t, void *arg), void *arg)
 {
 	struct thread_group *tg = calloc(1, sizeof(*tg));
 	struct task_start *st = calloc(1, sizeof(*st));
@@ -308,6 +316,8 @@ struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
 	}
 	*st = (struct task_start){
 	    .t = t,
+	    .prepare = prepare,
+	    .prepare_arg = arg,
 	    .exe_fd = exe_fd,
 	    .path = path,
 	    .argv = argv,

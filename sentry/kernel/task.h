@@ -108,13 +108,16 @@ int kernel_init(struct kernel *k, const char *platform_name);
 struct task_start;
 
 /*
- * Prepare init (tid 1): its thread creates a fresh address space and loads
- * the executable open at exe_fd (named path) into it, then waits for
- * kernel_start_init. t->files must be set. NULL when out of memory.
+ * Prepare init (tid 1): its thread creates a fresh address space, runs
+ * prepare (if any: the rest of the boot, such as the filesystem, in
+ * parallel with the caller), loads the executable open at exe_fd (named
+ * path) into it, then waits for kernel_start_init. t->files must be set.
+ * NULL when out of memory.
  */
-struct task_start *kernel_prepare_init(struct kernel *k, struct task *t,
-				       int exe_fd, const char *path,
-				       char *const argv[], char *const envp[]);
+struct task_start *
+kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
+		    const char *path, char *const argv[], char *const envp[],
+		    int (*prepare)(struct task *t, void *arg), void *arg);
 /* Wait for the loading to finish and let init run: 0, or -errno and *why. */
 int kernel_start_init(struct task_start *st, const char **why);
 
