@@ -353,9 +353,13 @@ int vfs_rename(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
 		err = -EXDEV;
 		goto out_paths;
 	}
-	if (!oldlast[0] || !newlast[0] || is_dot_or_dotdot(oldlast) ||
-	    is_dot_or_dotdot(newlast)) {
+	/* Linux's order: the source, then NOREPLACE, then the target. */
+	if (!oldlast[0] || is_dot_or_dotdot(oldlast)) {
 		err = -EBUSY;
+		goto out_paths;
+	}
+	if (!newlast[0] || is_dot_or_dotdot(newlast)) {
+		err = flags & ABI_RENAME_NOREPLACE ? -EEXIST : -EBUSY;
 		goto out_paths;
 	}
 	pthread_mutex_lock(&ctx->ns->lock);
