@@ -106,6 +106,25 @@ static int get_exact(struct gofer_client *c, struct gofer_reader *r, void *p,
 	return 0;
 }
 
+/*
+ * Send op with the fixed body q and up to two strings (NULL: none) and
+ * receive the reply into *r; the lock is held by the caller.
+ */
+static int request(struct gofer_client *c, uint16_t op, const void *q,
+		   size_t qlen, const char *s1, const char *s2, int *fd_out,
+		   struct gofer_reader *r)
+{
+	struct gofer_msg m;
+	uint32_t tag = begin(c, &m, op);
+
+	gofer_put(&m, q, qlen);
+	if (s1)
+		gofer_put_str(&m, s1, strlen(s1));
+	if (s2)
+		gofer_put_str(&m, s2, strlen(s2));
+	return transact(c, gofer_end(&m), op, tag, fd_out, r);
+}
+
 static int check_name(const char *name)
 {
 	size_t len = strlen(name);
@@ -169,14 +188,10 @@ int gofer_attach(struct gofer_client *c, uint32_t mount, struct gofer_node *out)
 {
 	struct gofer_attach_req q = {.mount = mount};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_ATTACH);
-	gofer_put(&m, &q, sizeof(q));
-	err = transact(c, gofer_end(&m), GOFER_ATTACH, tag, NULL, &r);
+	err = request(c, GOFER_ATTACH, &q, sizeof(q), NULL, NULL, NULL, &r);
 	err = node_reply(c, err, &r, out);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -226,14 +241,10 @@ int gofer_open(struct gofer_client *c, uint32_t fid, uint32_t flags,
 {
 	struct gofer_open_req q = {.fid = fid, .flags = flags};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_OPEN);
-	gofer_put(&m, &q, sizeof(q));
-	err = transact(c, gofer_end(&m), GOFER_OPEN, tag, fd_out, &r);
+	err = request(c, GOFER_OPEN, &q, sizeof(q), NULL, NULL, fd_out, &r);
 	if (!err && gofer_done(&r)) {
 		close(*fd_out);
 		*fd_out = -1;
@@ -253,17 +264,12 @@ int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
 				     .uid = uid,
 				     .gid = gid};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(name);
 
 	if (err)
 		return err;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_CREATE);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, name, strlen(name));
-	err = transact(c, gofer_end(&m), GOFER_CREATE, tag, fd_out, &r);
+	err = request(c, GOFER_CREATE, &q, sizeof(q), name, NULL, fd_out, &r);
 	if (!err) {
 		err = get_exact(c, &r, out, sizeof(*out));
 		if (err) {
@@ -282,17 +288,12 @@ static int mknod_op(struct gofer_client *c, uint16_t op, uint32_t dir,
 	struct gofer_mknod_req q = {
 	    .dirfid = dir, .mode = mode, .rdev = rdev, .uid = uid, .gid = gid};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(name);
 
 	if (err)
 		return err;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, op);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, name, strlen(name));
-	err = transact(c, gofer_end(&m), op, tag, NULL, &r);
+	err = request(c, op, &q, sizeof(q), name, NULL, NULL, &r);
 	err = node_reply(c, err, &r, out);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -318,8 +319,6 @@ int gofer_symlink(struct gofer_client *c, uint32_t dir, const char *name,
 {
 	struct gofer_symlink_req q = {.dirfid = dir, .uid = uid, .gid = gid};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(name);
 
 	if (err)
@@ -327,11 +326,7 @@ int gofer_symlink(struct gofer_client *c, uint32_t dir, const char *name,
 	if (strlen(target) > GOFER_PATH_MAX)
 		return -ENAMETOOLONG;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_SYMLINK);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, name, strlen(name));
-	gofer_put_str(&m, target, strlen(target));
-	err = transact(c, gofer_end(&m), GOFER_SYMLINK, tag, NULL, &r);
+	err = request(c, GOFER_SYMLINK, &q, sizeof(q), name, target, NULL, &r);
 	err = node_reply(c, err, &r, out);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -342,17 +337,12 @@ int gofer_link(struct gofer_client *c, uint32_t dir, const char *name,
 {
 	struct gofer_link_req q = {.dirfid = dir, .target = target};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(name);
 
 	if (err)
 		return err;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_LINK);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, name, strlen(name));
-	err = transact(c, gofer_end(&m), GOFER_LINK, tag, NULL, &r);
+	err = request(c, GOFER_LINK, &q, sizeof(q), name, NULL, NULL, &r);
 	err = node_reply(c, err, &r, out);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -371,17 +361,12 @@ int gofer_unlink(struct gofer_client *c, uint32_t dir, const char *name,
 {
 	struct gofer_unlink_req q = {.dirfid = dir, .flags = flags};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(name);
 
 	if (err)
 		return err;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_UNLINK);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, name, strlen(name));
-	err = transact(c, gofer_end(&m), GOFER_UNLINK, tag, NULL, &r);
+	err = request(c, GOFER_UNLINK, &q, sizeof(q), name, NULL, NULL, &r);
 	err = empty_reply(c, err, &r);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -393,8 +378,6 @@ int gofer_rename(struct gofer_client *c, uint32_t olddir, const char *oldname,
 	struct gofer_rename_req q = {
 	    .olddirfid = olddir, .newdirfid = newdir, .flags = flags};
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err = check_name(oldname);
 
 	if (!err)
@@ -402,11 +385,8 @@ int gofer_rename(struct gofer_client *c, uint32_t olddir, const char *oldname,
 	if (err)
 		return err;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_RENAME);
-	gofer_put(&m, &q, sizeof(q));
-	gofer_put_str(&m, oldname, strlen(oldname));
-	gofer_put_str(&m, newname, strlen(newname));
-	err = transact(c, gofer_end(&m), GOFER_RENAME, tag, NULL, &r);
+	err =
+	    request(c, GOFER_RENAME, &q, sizeof(q), oldname, newname, NULL, &r);
 	err = empty_reply(c, err, &r);
 	pthread_mutex_unlock(&c->lock);
 	return err;
@@ -460,15 +440,11 @@ int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
 	    .fid = dir, .count = count, .offset = *offset};
 	struct gofer_getdents_rep rep;
 	struct gofer_reader r;
-	struct gofer_msg m;
-	uint32_t tag;
 	int err;
 
 	*eof = false;
 	pthread_mutex_lock(&c->lock);
-	tag = begin(c, &m, GOFER_GETDENTS);
-	gofer_put(&m, &q, sizeof(q));
-	err = transact(c, gofer_end(&m), GOFER_GETDENTS, tag, NULL, &r);
+	err = request(c, GOFER_GETDENTS, &q, sizeof(q), NULL, NULL, NULL, &r);
 	if (!err && gofer_get(&r, &rep, sizeof(rep)))
 		err = broken(c, "malformed getdents reply from the gofer");
 	for (uint32_t i = 0; !err && i < rep.n; i++) {
