@@ -92,6 +92,15 @@ static int build_iov(struct task *t, const struct abi_iovec *iov, int iovcnt,
 	return n;
 }
 
+static unsigned hostfd_poll(struct file *f, unsigned events)
+{
+	struct pollfd p = {.fd = host_fd(f), .events = (short)events};
+
+	if (poll(&p, 1, 0) < 0)
+		return POLLERR;
+	return (unsigned)(unsigned short)p.revents;
+}
+
 static int wait_ready(struct file *f, short events)
 {
 	struct pollfd p = {.fd = host_fd(f), .events = events};
@@ -243,6 +252,7 @@ static void hostfd_release(struct file *f)
 }
 
 static const struct file_ops hostfd_ops = {
+    .poll = hostfd_poll,
     .read = hostfd_read,
     .write = hostfd_write,
     .ioctl = hostfd_ioctl,

@@ -190,6 +190,28 @@ static long pipe_ioctl(struct file *f, struct task *t, unsigned int cmd,
 	return mm_copy_out(t->mm, arg, &n, sizeof(n));
 }
 
+static unsigned pipe_poll(struct file *f, unsigned events)
+{
+	struct pipe_file *pf = container_of(f, struct pipe_file, f);
+	struct pipe *p = pf->p;
+	unsigned mask = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (pf->write_end) {
+		if (p->readers == 0)
+			mask |= 0x008; /* POLLERR */
+		else if (PIPE_SIZE - p->len >= PIPE_BUF)
+			mask |= 0x004 | 0x100; /* POLLOUT | POLLWRNORM */
+	} else {
+		if (p->len)
+			mask |= 0x001 | 0x040; /* POLLIN | POLLRDNORM */
+		if (p->writers == 0)
+			mask |= 0x010; /* POLLHUP */
+	}
+	pthread_mutex_unlock(&p->lock);
+	return mask & (events | 0x008 | 0x010);
+}
+
 static int pipe_stat(struct file *f, struct abi_stat *st)
 {
 	struct pipe *p = pipe_of(f);
@@ -234,6 +256,7 @@ static void pipe_release(struct file *f)
 
 static const struct file_ops pipe_read_ops = {
     .read = pipe_read,
+    .poll = pipe_poll,
     .ioctl = pipe_ioctl,
     .stat = pipe_stat,
     .release = pipe_release,
@@ -241,6 +264,7 @@ static const struct file_ops pipe_read_ops = {
 
 static const struct file_ops pipe_write_ops = {
     .write = pipe_write,
+    .poll = pipe_poll,
     .ioctl = pipe_ioctl,
     .stat = pipe_stat,
     .release = pipe_release,

@@ -95,6 +95,76 @@ static long set_status_flags(struct file *f, uint32_t flags)
 	return 0;
 }
 
+/*
+ * POSIX record locks (F_GETLK, F_SETLK, F_SETLKW). They belong to a
+ * process, and a process never conflicts with its own locks; with one
+ * process per sandbox no lock can be contended, so setting one always
+ * succeeds and F_GETLK always finds none (F_UNLCK). The arguments are
+ * checked as Linux does: the type, the origin and the range (EINVAL,
+ * EOVERFLOW), and the fd's access mode for the lock type (EBADF).
+ */
+struct abi_flock {
+	int16_t l_type;
+	int16_t l_whence;
+	int64_t l_start;
+	int64_t l_len;
+	int32_t l_pid;
+	int32_t pad;
+};
+
+#define ABI_F_RDLCK 0
+#define ABI_F_WRLCK 1
+#define ABI_F_UNLCK 2
+
+static long do_record_lock(struct task *t, struct file *f, unsigned int cmd,
+			   uint64_t arg)
+{
+	struct abi_flock fl;
+	long err = mm_copy_in(t->mm, &fl, arg, sizeof(fl));
+	int64_t start;
+
+	if (err)
+		return err;
+	if (fl.l_type != ABI_F_RDLCK && fl.l_type != ABI_F_WRLCK &&
+	    fl.l_type != ABI_F_UNLCK)
+		return -EINVAL;
+	switch (fl.l_whence) {
+	case ABI_SEEK_SET:
+		start = 0;
+		break;
+	case ABI_SEEK_CUR:
+		start = f->pos;
+		break;
+	case ABI_SEEK_END: {
+		struct abi_stat st;
+
+		err = f->ops->stat(f, &st);
+		if (err)
+			return err;
+		start = st.st_size;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(start, fl.l_start, &start))
+		return -EOVERFLOW;
+	if (start < 0)
+		return -EINVAL;
+	if (fl.l_len < 0 && start + fl.l_len < 0)
+		return -EINVAL;
+	if (fl.l_len > 0 && start > INT64_MAX - (fl.l_len - 1))
+		return -EOVERFLOW;
+	if (cmd == ABI_F_GETLK) {
+		fl.l_type = ABI_F_UNLCK;
+		return mm_copy_out(t->mm, arg, &fl, sizeof(fl));
+	}
+	if ((fl.l_type == ABI_F_RDLCK && !file_readable(f)) ||
+	    (fl.l_type == ABI_F_WRLCK && !file_writable(f)))
+		return -EBADF;
+	return 0;
+}
+
 SYSCALL(fcntl)
 {
 	int fd = (int)a[0];
@@ -126,6 +196,11 @@ SYSCALL(fcntl)
 		break;
 	case ABI_F_SETFL:
 		ret = set_status_flags(f, (uint32_t)arg);
+		break;
+	case ABI_F_GETLK:
+	case ABI_F_SETLK:
+	case ABI_F_SETLKW:
+		ret = do_record_lock(t, f, cmd, arg);
 		break;
 	default:
 		log_warn_once("fcntl: command %u is not supported yet", cmd);
@@ -194,4 +269,52 @@ static long do_fstat(struct task *t, int fd, uint64_t ubuf)
 SYSCALL(fstat)
 {
 	return do_fstat(t, (int)a[0], a[1]);
+}
+
+/*
+ * fsync and fdatasync: the file's own write-back (files over host fds
+ * reach the host's), nothing to do for the sentry's memory filesystems;
+ * files that cannot be synced (pipes, sockets) are EINVAL, as Linux.
+ */
+static long do_fsync(struct task *t, int fd, bool datasync)
+{
+	struct file *f = fd_get(t->files, fd);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if (f->flags & ABI_O_PATH)
+		ret = -EBADF;
+	else if (f->ops->fsync)
+		ret = f->ops->fsync(f, datasync);
+	else
+		ret = f->inode ? 0 : -EINVAL;
+	file_put(f);
+	return ret;
+}
+
+SYSCALL(fsync)
+{
+	return do_fsync(t, (int)a[0], false);
+}
+
+SYSCALL(fdatasync)
+{
+	return do_fsync(t, (int)a[0], true);
+}
+
+/* sync: the sandbox's writes are in memory or go straight to the host. */
+SYSCALL(sync)
+{
+	return 0;
+}
+
+SYSCALL(syncfs)
+{
+	struct file *f = fd_get(t->files, (int)a[0]);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
 }

@@ -66,6 +66,10 @@ SYSCALL(fcntl);
 SYSCALL(ioctl);
 SYSCALL(fstat);
 SYSCALL(lseek);
+SYSCALL(fsync);
+SYSCALL(fdatasync);
+SYSCALL(sync);
+SYSCALL(syncfs);
 /* open.c */
 SYSCALL(open);
 SYSCALL(openat);
@@ -128,6 +132,9 @@ SYSCALL(flistxattr);
 SYSCALL(removexattr);
 SYSCALL(lremovexattr);
 SYSCALL(fremovexattr);
+/* select.c */
+SYSCALL(poll);
+SYSCALL(ppoll);
 /* futex.c */
 SYSCALL(futex);
 /* pipe.c */

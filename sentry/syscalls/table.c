@@ -34,12 +34,17 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(dup),
     FULL(dup2),
     FULL(dup3),
-    PARTIAL(fcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, "
-		   "F_SETFL; others EINVAL"),
+    PARTIAL(fcntl, "F_DUPFD(_CLOEXEC), F_GETFD, F_SETFD, F_GETFL, F_SETFL, "
+		   "F_GETLK/F_SETLK/F_SETLKW (one process: never contended); "
+		   "others EINVAL"),
     PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
 		   "TIOCGWINSZ"),
     FULL(fstat),
     FULL(lseek),
+    FULL(fsync),
+    FULL(fdatasync),
+    FULL(sync),
+    FULL(syncfs),
     FULL(open),
     FULL(openat),
     PARTIAL(openat2, "RESOLVE_CACHED is EAGAIN; RESOLVE_NO_MAGICLINKS "
@@ -110,6 +115,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
 			  "setting is ENOTSUP"),
     PARTIAL(fremovexattr, "no filesystem stores xattrs yet: none found, "
 			  "setting is ENOTSUP"),
+    PARTIAL(poll, "waits re-check every millisecond; not interruptible"),
+    PARTIAL(ppoll, "see poll; the signal mask is not applied"),
     PARTIAL(futex, "WAIT, WAKE and their BITSET forms; waits are not "
 		   "interruptible; requeue, wake-op and PI are ENOSYS"),
     PARTIAL(pipe, "no SIGPIPE; waits are not interruptible yet"),

@@ -55,6 +55,12 @@ struct file_ops {
 	ssize_t (*kread)(struct file *f, void *buf, size_t len, int64_t off);
 	/* A host fd with the file's data, for in-kernel copies; -1: none. */
 	int (*host_fd)(struct file *f);
+	/*
+	 * Readiness now, as poll's revents for events (POLLIN, POLLOUT...;
+	 * POLLHUP and POLLERR are always reported). NULL: always ready for
+	 * reading and writing, as a regular file.
+	 */
+	unsigned (*poll)(struct file *f, unsigned events);
 	/* fsync/fdatasync; NULL: nothing to write back. */
 	int (*fsync)(struct file *f, bool datasync);
 	/* Last reference dropped: free f (the VFS fields go afterwards). */
