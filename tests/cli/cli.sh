@@ -131,6 +131,38 @@ if [ -x /bin/true ] && file -L /bin/true | grep -q dynamic; then
 		sed 's/^/    /' "$tmp/err"
 	fi
 	expect "ls -la /" 0 " etc$" -- "$MOAT" run -- /bin/ls -la /
+	# Writes stay in the sandbox: the host's /etc/passwd is untouched.
+	before=$(sha256sum /etc/passwd)
+	expect "write /etc/passwd inside" 0 "^inside: x$" -- "$MOAT" run -- \
+		$BUSYBOX sh -c 'echo x > /etc/passwd; read l < /etc/passwd; echo "inside: $l"'
+	if [ "$(sha256sum /etc/passwd)" = "$before" ]; then
+		ok "the host's /etc/passwd is unchanged"
+	else
+		bad "the host's /etc/passwd changed"
+	fi
+	# Large files read through donated fds: the same digest.
+	big=$(mktemp /var/tmp/moat-cli-XXXXXX)
+	head -c 20000000 /dev/urandom >"$big"
+	want=$(sha256sum <"$big" | cut -d' ' -f1)
+	expect "sha256sum of 20 MB" 0 "^$want " -- "$MOAT" run -- /usr/bin/sha256sum "$big"
+	rm -f "$big"
+	expect "grep -r" 0 "bookworm\|ID=" -- "$MOAT" run -- /usr/bin/grep -r "^ID=" /etc/os-release
+	n_host=$(find /etc -xdev -name '*.conf' 2>/dev/null | wc -l)
+	"$MOAT" run -- /usr/bin/find /etc -xdev -name '*.conf' >"$tmp/find" 2>/dev/null
+	if [ "$(wc -l <"$tmp/find")" -eq "$n_host" ]; then
+		ok "find -xdev finds what the host finds ($n_host)"
+	else
+		bad "find -xdev: $(wc -l <"$tmp/find") files, host $n_host"
+	fi
+	if [ -x /usr/bin/sqlite3 ]; then
+		expect "sqlite3 in /tmp" 0 "^42$" -- "$MOAT" run -- /usr/bin/sqlite3 \
+			/tmp/t.db "create table t(a); insert into t values(42); select * from t;"
+	fi
+	if [ -x /usr/bin/python3 ] && file -L /usr/bin/python3 | grep -q ELF; then
+		expect "python3 -c" 0 "'etc'" -- "$MOAT" run -- /usr/bin/python3 \
+			-c 'import json,os; print(sorted(os.listdir("/")))'
+	fi
+	expect "/proc/self/status" 0 "^Name:" -- "$MOAT" run -- /bin/cat /proc/self/status
 fi
 expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
