@@ -328,19 +328,54 @@ static int read_headers(const struct lfile *lf, struct elf_info *info,
 	return loader_parse(hdr, need, lf->size, info, why);
 }
 
+/* Open path through the task's view of the filesystem, as open_exec. */
+static int open_exec(struct task *t, const char *path, struct lfile *out,
+		     bool need_x, const char **why)
+{
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start;
+	struct vfs_attr a;
+	struct file *f;
+	int err;
+
+	if (!t->fs) {
+		*why = "no filesystem";
+		return -ENOENT;
+	}
+	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	if (err)
+		return err;
+	f = vfs_open(&ctx, &start, path, ABI_O_RDONLY, 0, 0);
+	task_path_end(&ctx, &start);
+	if (IS_ERR(f))
+		return (int)PTR_ERR(f);
+	err = vfs_inode_getattr(f->inode, &a);
+	if (!err && !ABI_S_ISREG(a.mode))
+		err = -EACCES;
+	if (!err && need_x)
+		err = vfs_permission(f->inode, ABI_X_OK, &t->creds);
+	if (!err && need_x && f->path.mnt &&
+	    (f->path.mnt->flags & VFS_MNT_NOEXEC))
+		err = -EACCES;
+	if (err) {
+		file_put(f);
+		return err;
+	}
+	out->f = f;
+	out->fd = f->ops->host_fd ? f->ops->host_fd(f) : -1;
+	out->size = a.size;
+	return 0;
+}
+
 /*
  * Open the interpreter named by the executable's PT_INTERP through the
- * task's view of the filesystem, as Linux's open_exec.
+ * task's view of the filesystem.
  */
 static int open_interp(struct task *t, const struct lfile *exe,
 		       const struct elf_info *info, struct lfile *out,
 		       const char **why)
 {
 	char path[ABI_PATH_MAX];
-	struct vfs_lookup_ctx ctx;
-	struct vfs_path start;
-	struct vfs_attr a;
-	struct file *f;
 	int err;
 
 	if (info->interp_len < 2 || info->interp_len > sizeof(path)) {
@@ -355,31 +390,10 @@ static int open_interp(struct task *t, const struct lfile *exe,
 		*why = "bad PT_INTERP";
 		return -ENOEXEC;
 	}
-	if (!t->fs) {
-		*why = "no filesystem for the interpreter";
-		return -ENOENT;
-	}
-	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	err = open_exec(t, path, out, false, why);
 	if (err)
-		return err;
-	f = vfs_open(&ctx, &start, path, ABI_O_RDONLY, 0, 0);
-	task_path_end(&ctx, &start);
-	if (IS_ERR(f)) {
 		*why = "cannot open the interpreter (PT_INTERP)";
-		return (int)PTR_ERR(f);
-	}
-	err = vfs_inode_getattr(f->inode, &a);
-	if (!err && !ABI_S_ISREG(a.mode))
-		err = -EACCES;
-	if (err) {
-		file_put(f);
-		*why = "cannot open the interpreter (PT_INTERP)";
-		return err;
-	}
-	out->f = f;
-	out->fd = f->ops->host_fd ? f->ops->host_fd(f) : -1;
-	out->size = a.size;
-	return 0;
+	return err;
 }
 
 /* Load the interpreter below mmap_base; its bias, or -errno. */
@@ -417,15 +431,87 @@ static int64_t load_interp(struct mm *mm, const struct lfile *lf,
 	return (int64_t)bias;
 }
 
+#define BINPRM_BUF_SIZE 256
+#define MAX_RECURSION	4
+
+static int exec_file(struct task *t, const struct lfile *exe, const char *path,
+		     char *const argv[], char *const envp[], const char **why,
+		     int depth);
+
+/*
+ * A "#!" script, as binfmt_script: run the interpreter named on the first
+ * line (with its one optional argument) on the script's path.
+ */
+static int exec_script(struct task *t, const struct lfile *exe,
+		       const char *path, char *const argv[], char *const envp[],
+		       const char **why, int depth)
+{
+	char line[BINPRM_BUF_SIZE + 1], *p, *interp, *arg = NULL, *end;
+	size_t n = exe->size < BINPRM_BUF_SIZE ? exe->size : BINPRM_BUF_SIZE;
+	char **nargv autofree = NULL;
+	struct lfile lf = {.fd = -1};
+	size_t argc = 0, i = 0;
+	int err;
+
+	err = lf_read(exe, line, n, 0);
+	if (err)
+		return err;
+	line[n] = '\0';
+	end = memchr(line, '\n', n);
+	if (end) {
+		*end = '\0';
+	} else if (n == BINPRM_BUF_SIZE) {
+		/* Without a newline the line must not end in the name. */
+		*why = "the #! line is too long";
+		return -ENOEXEC;
+	}
+	for (p = line + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!*p) {
+		*why = "no interpreter on the #! line";
+		return -ENOEXEC;
+	}
+	interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p) {
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p) {
+			char *q = p + strlen(p);
+
+			while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+				*--q = '\0';
+			arg = p;
+		}
+	}
+	while (argv && argv[argc])
+		argc++;
+	nargv = calloc(argc + 4, sizeof(*nargv));
+	if (!nargv)
+		return -ENOMEM;
+	nargv[i++] = interp;
+	if (arg)
+		nargv[i++] = arg;
+	nargv[i++] = (char *)path;
+	for (size_t k = 1; k < argc; k++)
+		nargv[i++] = argv[k];
+	err = open_exec(t, interp, &lf, true, why);
+	if (err) {
+		*why = "cannot run the #! interpreter";
+		return err;
+	}
+	err = exec_file(t, &lf, path, nargv, envp, why, depth + 1);
+	file_put(lf.f);
+	return err;
+}
+
 int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		char *const envp[], const char **why)
 {
-	struct mm *mm = t->mm;
-	struct elf_info info, *ii autofree = NULL;
-	struct lfile exe = {.fd = fd}, interp = {.fd = -1};
+	struct lfile exe = {.fd = fd};
 	struct stat st;
-	uint64_t bias = 0, stack_size, rsp, interp_base = 0, entry;
-	int err;
 
 	*why = NULL;
 	if (fstat(fd, &st) < 0)
@@ -435,7 +521,28 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		return -EACCES;
 	}
 	exe.size = (uint64_t)st.st_size;
-	err = read_headers(&exe, &info, why);
+	return exec_file(t, &exe, path, argv, envp, why, 0);
+}
+
+static int exec_file(struct task *t, const struct lfile *exe, const char *path,
+		     char *const argv[], char *const envp[], const char **why,
+		     int depth)
+{
+	struct mm *mm = t->mm;
+	struct elf_info info, *ii autofree = NULL;
+	struct lfile interp = {.fd = -1};
+	uint64_t bias = 0, stack_size, rsp, interp_base = 0, entry;
+	char magic[2];
+	int err;
+
+	if (depth > MAX_RECURSION) {
+		*why = "too many levels of #! interpreters";
+		return -ELOOP;
+	}
+	if (exe->size >= 2 && lf_read(exe, magic, 2, 0) == 0 &&
+	    magic[0] == '#' && magic[1] == '!')
+		return exec_script(t, exe, path, argv, envp, why, depth);
+	err = read_headers(exe, &info, why);
 	if (err)
 		return err;
 
@@ -452,7 +559,7 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		*why = "executable does not fit the address space";
 		return -ENOMEM;
 	}
-	err = map_segments(mm, &exe, &info, bias);
+	err = map_segments(mm, exe, &info, bias);
 	if (err) {
 		*why = "cannot map the executable's segments";
 		return err;
@@ -464,7 +571,7 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		ii = malloc(sizeof(*ii));
 		if (!ii)
 			return -ENOMEM;
-		err = open_interp(t, &exe, &info, &interp, why);
+		err = open_interp(t, exe, &info, &interp, why);
 		if (err)
 			return err;
 		ib = load_interp(mm, &interp, ii, why);

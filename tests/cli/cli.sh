@@ -113,9 +113,20 @@ expect "unknown flag" 125 "moat run --help" -- "$MOAT" run --frob -- /bin/true
 expect "unknown platform" 125 "unknown platform 'nope'" -- \
 	"$MOAT" run --platform=nope -- $BUSYBOX true
 expect "not found" 127 "not found" -- "$MOAT" run -- no-such-program-here
-printf '#!/bin/sh\n# a script long enough to hold an ELF header, but not one\n' >"$tmp/text"
+printf 'plain text, long enough to hold a whole ELF header, but not one at all\n' >"$tmp/text"
 chmod +x "$tmp/text"
 expect "not ELF" 126 "not an ELF file" -- "$MOAT" run -- "$tmp/text"
+# #! scripts run their interpreter, with its argument, on the script.
+mkdir -p /var/tmp/moat-cli-$$
+printf '#!%s  sh \necho "script: $0 $1"\n' "$BUSYBOX" >/var/tmp/moat-cli-$$/s
+chmod +x /var/tmp/moat-cli-$$/s
+expect "#! script" 0 "^script: /var/tmp/moat-cli-$$/s arg$" -- \
+	"$MOAT" run -- /var/tmp/moat-cli-$$/s arg
+printf '#!/nonexistent/interp\n' >/var/tmp/moat-cli-$$/bad
+chmod +x /var/tmp/moat-cli-$$/bad
+expect "#! missing interpreter" 127 "#! interpreter" -- \
+	"$MOAT" run -- /var/tmp/moat-cli-$$/bad
+rm -rf /var/tmp/moat-cli-$$
 chmod -x "$tmp/text"
 expect "not executable" 126 "Permission denied" -- "$MOAT" run -- "$tmp/text"
 # Dynamically linked programs from the host's root, read-only underneath:
