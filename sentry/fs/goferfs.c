@@ -25,11 +25,17 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#define CLUNK_BATCH 256
+
 struct goferfs_super {
 	struct vfs_super sb;
 	struct gofer_client *c;
 	uint32_t mount;
 	bool ro;
+	/* fids of evicted inodes, clunked in batches */
+	pthread_mutex_t clunk_lock;
+	uint32_t clunks[CLUNK_BATCH];
+	unsigned nclunks;
 };
 
 struct gofer_inode {
@@ -612,7 +618,17 @@ static void goferfs_evict(struct vfs_inode *inode)
 	struct gofer_inode *gi = to_gi(inode);
 	struct vfs_super *sb = inode->sb;
 
-	gofer_clunk(client(inode), &gi->fid, 1);
+	{
+		struct goferfs_super *gs = to_gs(sb);
+
+		pthread_mutex_lock(&gs->clunk_lock);
+		gs->clunks[gs->nclunks++] = gi->fid;
+		if (gs->nclunks == CLUNK_BATCH) {
+			gofer_clunk(gs->c, gs->clunks, gs->nclunks);
+			gs->nclunks = 0;
+		}
+		pthread_mutex_unlock(&gs->clunk_lock);
+	}
 	if (gi->ro_fd >= 0)
 		close(gi->ro_fd);
 	free(gi);
@@ -666,7 +682,11 @@ static int goferfs_statfs(struct vfs_super *sb, struct abi_statfs *st)
 
 static void goferfs_destroy(struct vfs_super *sb)
 {
-	free(to_gs(sb));
+	struct goferfs_super *gs = to_gs(sb);
+
+	if (gs->nclunks)
+		gofer_clunk(gs->c, gs->clunks, gs->nclunks);
+	free(gs);
 }
 
 static const struct vfs_super_ops goferfs_super_ops = {
@@ -689,6 +709,7 @@ struct vfs_inode *goferfs_create(struct gofer_client *c, uint32_t mount,
 	vfs_super_init(&gs->sb, &goferfs_super_ops, "9p");
 	gs->c = c;
 	gs->ro = ro;
+	pthread_mutex_init(&gs->clunk_lock, NULL);
 	gs->mount = mount;
 	err = gofer_attach(c, mount, &node);
 	if (err) {

@@ -70,6 +70,7 @@ int vfs_d_lookup(struct vfs_dentry *dir, const char *name,
 		return -ENOMEM;
 	}
 	d->refs = 1;
+	__atomic_add_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
 	d->inode = inode; /* NULL: a negative dentry, cached too */
 	d->parent = vfs_dentry_get(dir);
 	d->sibling = dir->children;
@@ -226,6 +227,10 @@ static int walk_path(struct walk *w, const char *path, char *last,
 		err = vfs_d_lookup(w->cur.dentry, name, &child);
 		if (err)
 			goto out;
+		/* Keep the cache bounded: drop what nobody holds. */
+		if (__atomic_load_n(&vfs_dentries, __ATOMIC_RELAXED) >
+		    VFS_DCACHE_MAX)
+			vfs_ns_shrink(w->ctx->ns);
 		if (!child->inode) {
 			vfs_dentry_put(child);
 			err = -ENOENT;

@@ -98,6 +98,7 @@ void vfs_dentry_put(struct vfs_dentry *d)
 		vfs_inode_put(d->inode);
 		free(d->name);
 		free(d);
+		__atomic_sub_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
 		d = parent;
 	}
 }
@@ -109,6 +110,7 @@ struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode)
 	if (!d)
 		return NULL;
 	d->refs = 1;
+	__atomic_add_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
 	d->name = strdup("/");
 	d->inode = inode;
 	/* A root is in no tree: it goes with its last reference. */
@@ -192,6 +194,14 @@ int vfs_ns_init(struct vfs_ns *ns, struct vfs_super *root_sb,
 	return 0;
 }
 
+long vfs_dentries; /* dentries alive, for the cache's bound */
+
+void vfs_ns_shrink(struct vfs_ns *ns)
+{
+	for (struct vfs_mount *m = ns->mounts; m; m = m->next)
+		vfs_dcache_prune(m->root);
+}
+
 void vfs_dcache_prune(struct vfs_dentry *d)
 {
 	struct vfs_dentry **pp = &d->children;
@@ -205,6 +215,7 @@ void vfs_dcache_prune(struct vfs_dentry *d)
 			vfs_inode_put(c->inode);
 			free(c->name);
 			free(c);
+			__atomic_sub_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
 			d->refs--; /* c's hold on its parent */
 		} else {
 			pp = &c->sibling;

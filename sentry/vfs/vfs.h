@@ -209,6 +209,13 @@ struct vfs_dentry *vfs_dentry_get(struct vfs_dentry *d);
 void vfs_dentry_put(struct vfs_dentry *d);
 /* Free the unreferenced part of the cached tree below d. */
 void vfs_dcache_prune(struct vfs_dentry *d);
+/*
+ * The dentry cache's bound: past it, a lookup drops every dentry nobody
+ * holds (and with them the inodes, and the gofer's fids behind them).
+ */
+#define VFS_DCACHE_MAX 8192
+extern long vfs_dentries;
+void vfs_ns_shrink(struct vfs_ns *ns);
 /* A root dentry for inode (taking the reference). */
 struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode);
 void vfs_path_get(const struct vfs_path *p);
