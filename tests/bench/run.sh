@@ -46,3 +46,39 @@ if [ -x "$BUSYBOX" ]; then
 		sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
 	printf '%-34s %10s KiB\n' "sentry peak RSS (busybox true)" "$rss"
 fi
+
+# Files, through the gofer: a 256 MiB file read with 64 KiB reads, stat of
+# one file, open+read+close of small files, and find over /usr.
+echo
+F=$(mktemp /var/tmp/moat-bench-XXXXXX)
+trap 'rm -f "$F"' EXIT
+head -c $((256 << 20)) /dev/urandom >"$F"
+"$DIR/bench_files" read "$F" >/dev/null # warm the page cache
+nat=""
+sbx=""
+for _ in $(seq "$R"); do
+	nat="$nat $("$DIR/bench_files" read "$F")"
+	sbx="$sbx $("$MOAT" run -- "$DIR/bench_files" read "$F")"
+done
+nat=$(echo "$nat" | tr ' ' '\n' | grep . | median)
+sbx=$(echo "$sbx" | tr ' ' '\n' | grep . | median)
+printf '%-34s %10s %10s %10s\n' "files" "native" "moat" "x native"
+printf '%-34s %10s %10s %10.2f\n' "read 256 MiB, 64 KiB reads (MB/s)" \
+	"$nat" "$sbx" "$(echo "$sbx $nat" | awk '{print $1/$2}')"
+nat=$("$DIR/bench_files" stat /etc/os-release 20000)
+sbx=$("$MOAT" run -- "$DIR/bench_files" stat /etc/os-release 2000)
+printf '%-34s %10s %10s %10.1f\n' "stat one file (ns)" "$nat" "$sbx" \
+	"$(echo "$sbx $nat" | awk '{print $1/$2}')"
+nat=$("$DIR/bench_files" small /usr/include)
+sbx=$("$MOAT" run -- "$DIR/bench_files" small /usr/include)
+printf '%-34s %10s %10s %10.1f\n' "open+read+close, /usr/include (ns)" \
+	"$nat" "$sbx" "$(echo "$sbx $nat" | awk '{print $1/$2}')"
+t0=$(date +%s.%N)
+find /usr -xdev >/dev/null 2>&1
+t1=$(date +%s.%N)
+"$MOAT" run -- /usr/bin/find /usr -xdev >/dev/null 2>&1
+t2=$(date +%s.%N)
+printf '%-34s %10.2f %10.2f %10.1f\n' "find /usr (s)" \
+	"$(echo "$t1 $t0" | awk '{print $1-$2}')" \
+	"$(echo "$t2 $t1" | awk '{print $1-$2}')" \
+	"$(echo "$t0 $t1 $t2" | awk '{print ($3-$2)/($2-$1)}')"
