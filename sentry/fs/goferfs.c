@@ -41,7 +41,9 @@ struct goferfs_super {
 struct gofer_inode {
 	struct vfs_inode i;
 	uint32_t fid;
-	int ro_fd; /* shared O_RDONLY host fd, -1 until needed */
+	int ro_fd;    /* shared O_RDONLY host fd, -1 until needed */
+	char *target; /* a symlink's, once read: targets never change */
+	size_t target_len;
 };
 
 static const struct vfs_inode_ops goferfs_inode_ops;
@@ -245,7 +247,29 @@ static int goferfs_rename(struct vfs_inode *olddir, const char *oldname,
 
 static ssize_t goferfs_readlink(struct vfs_inode *inode, char *buf, size_t len)
 {
-	return gofer_readlink(client(inode), to_gi(inode)->fid, buf, len);
+	struct gofer_inode *gi = to_gi(inode);
+	ssize_t n = 0;
+
+	pthread_mutex_lock(&inode->lock);
+	if (!gi->target) {
+		char *t = malloc(GOFER_PATH_MAX + 1);
+
+		n = t ? gofer_readlink(client(inode), gi->fid, t,
+				       GOFER_PATH_MAX)
+		      : -ENOMEM;
+		if (n >= 0) {
+			gi->target = t;
+			gi->target_len = (size_t)n;
+		} else {
+			free(t);
+		}
+	}
+	if (n >= 0) {
+		n = (ssize_t)(gi->target_len < len ? gi->target_len : len);
+		memcpy(buf, gi->target, (size_t)n);
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return n;
 }
 
 static int goferfs_setattr(struct vfs_inode *inode,
@@ -631,6 +655,7 @@ static void goferfs_evict(struct vfs_inode *inode)
 	}
 	if (gi->ro_fd >= 0)
 		close(gi->ro_fd);
+	free(gi->target);
 	free(gi);
 	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    sb->ops->destroy)
