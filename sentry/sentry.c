@@ -114,7 +114,7 @@ static int boot_fs(struct task *init, void *arg)
 	struct vfs_path root;
 	int err;
 
-	err = kernel_boot_vfs(k);
+	err = kernel_boot_vfs(k, cfg->rootfs_rw, cfg->binds, cfg->nbinds);
 	if (err) {
 		b->what = "cannot build the filesystem";
 		return err;
@@ -163,15 +163,21 @@ int sentry_main(const struct sentry_config *cfg)
 	 */
 	k.gofer_sock = -1;
 	if (cfg->rootfs) {
-		struct gofer_mount_spec spec = {cfg->rootfs, !cfg->rootfs_rw};
+		struct gofer_mount_spec specs[1 + SENTRY_BINDS_MAX] = {
+		    {cfg->rootfs, !cfg->rootfs_rw}};
 		int sv[2];
+
+		for (int i = 0; i < cfg->nbinds; i++)
+			specs[i + 1] = (struct gofer_mount_spec){
+			    cfg->binds[i].src, cfg->binds[i].ro};
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
 		    0) {
 			perror("moat: socketpair");
 			return 125;
 		}
-		k.gofer_pid = gofer_start(sv[1], &spec, 1);
+		k.gofer_pid =
+		    gofer_start(sv[1], specs, 1 + (unsigned)cfg->nbinds);
 		close(sv[1]);
 		if (k.gofer_pid < 0) {
 			fprintf(stderr, "moat: cannot start the gofer: %s\n",
@@ -190,14 +196,19 @@ int sentry_main(const struct sentry_config *cfg)
 			cfg->platform, strerror(-err));
 		return 125;
 	}
-	exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
-	if (exe_fd < 0) {
-		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
-		return errno == ENOENT ? 127 : 126;
-	}
-	if (access(cfg->path, X_OK) < 0) {
-		fprintf(stderr, "moat: %s: %s\n", cfg->path, strerror(errno));
-		return 126;
+	exe_fd = -1;
+	if (!cfg->exe_in_sandbox) {
+		exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
+		if (exe_fd < 0) {
+			fprintf(stderr, "moat: %s: %s\n", cfg->path,
+				strerror(errno));
+			return errno == ENOENT ? 127 : 126;
+		}
+		if (access(cfg->path, X_OK) < 0) {
+			fprintf(stderr, "moat: %s: %s\n", cfg->path,
+				strerror(errno));
+			return 126;
+		}
 	}
 	init.k = &k;
 	creds_init_root(&init.creds);
@@ -229,7 +240,8 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	log_debug("boot: filter installed");
 	err = kernel_start_init(st, &why);
-	close(exe_fd);
+	if (exe_fd >= 0)
+		close(exe_fd);
 	if (err && boot.what) {
 		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
 			cfg->rootfs && !cfg->cwd ? " over " : "",

@@ -6,9 +6,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SENTRY_BINDS_MAX 16
+
+/* --bind SRC:DST[:ro]: a host path mounted in the sandbox. */
+struct sentry_bind {
+	const char *src; /* absolute host path */
+	const char *dst; /* absolute path in the sandbox */
+	bool ro;
+};
+
 struct sentry_config {
 	const char *platform;  /* "ptrace" */
 	const char *path;      /* the executable, as found on the host */
+	bool exe_in_sandbox;   /* path is the sandbox's, not the host's */
 	char *const *argv;     /* the application's argv */
 	char *const *envp;     /* its environment */
 	bool strace;	       /* --strace */
@@ -16,7 +26,9 @@ struct sentry_config {
 	const char *cwd;       /* --cwd, or NULL: the host's if there */
 	const char *rootfs;    /* host directory served as /, or NULL */
 	bool rootfs_rw;	       /* --rw: writes reach it (no overlay) */
-	uint32_t uid, gid;     /* --user; 0:0 is the sandbox's root */
+	struct sentry_bind binds[SENTRY_BINDS_MAX]; /* --bind */
+	int nbinds;
+	uint32_t uid, gid; /* --user; 0:0 is the sandbox's root */
 };
 
 /*

@@ -78,6 +78,13 @@ static void run_usage(FILE *out)
 	    "                      (repeatable; NAME alone removes it)\n"
 	    "  --user=UID[:GID]    run as UID and GID (default 0:0, the\n"
 	    "                      sandbox's root); not 0: no capabilities\n"
+	    "  --rootfs=DIR        serve host directory DIR as / (default: "
+	    "the\n"
+	    "                      host's /), read-only under an in-memory\n"
+	    "                      layer that keeps the sandbox's writes\n"
+	    "  --rw                with --rootfs: writes reach DIR itself\n"
+	    "  --bind=SRC:DST[:ro] mount host path SRC at DST in the sandbox\n"
+	    "                      (writable unless :ro; repeatable)\n"
 	    "  -h, --help          show this help\n");
 }
 
@@ -133,15 +140,86 @@ static int parse_user(const char *s, struct sentry_config *cfg)
 	return *end ? -1 : 0;
 }
 
-/* Find prog on $PATH as execvp would; returns a malloc'd path or NULL. */
-static char *find_program(const char *prog)
+/*
+ * A host path for --rootfs or --bind: made absolute, and checked to exist
+ * (a directory if dir), so that mistakes are reported here, clearly.
+ */
+static int host_path(const char *arg, bool dir, const char **out)
+{
+	char *abs = realpath(arg, NULL);
+	struct stat st;
+
+	if (!abs || stat(abs, &st) < 0) {
+		fprintf(stderr, "moat run: %s: %s\n", arg, strerror(errno));
+		free(abs);
+		return -1;
+	}
+	if (dir && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "moat run: --rootfs %s: not a directory\n",
+			arg);
+		free(abs);
+		return -1;
+	}
+	*out = abs;
+	return 0;
+}
+
+/* --bind SRC:DST[:ro] */
+static int parse_bind(const char *arg, struct sentry_config *cfg)
+{
+	char *copy = strdup(arg), *dst, *opt;
+	struct sentry_bind *b;
+
+	if (!copy)
+		return -1;
+	dst = strchr(copy, ':');
+	if (!dst || dst == copy || dst[1] != '/') {
+		fprintf(stderr,
+			"moat run: --bind needs SRC:DST[:ro] with an absolute "
+			"DST, got '%s'\n",
+			arg);
+		return -1;
+	}
+	*dst++ = '\0';
+	opt = strchr(dst, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") && strcmp(opt, "rw")) {
+			fprintf(stderr,
+				"moat run: --bind %s: unknown option '%s' "
+				"(ro or rw)\n",
+				arg, opt);
+			return -1;
+		}
+	}
+	if (cfg->nbinds == SENTRY_BINDS_MAX) {
+		fprintf(stderr, "moat run: at most %d --bind\n",
+			SENTRY_BINDS_MAX);
+		return -1;
+	}
+	b = &cfg->binds[cfg->nbinds];
+	if (host_path(copy, false, &b->src) < 0)
+		return -1;
+	b->dst = dst;
+	b->ro = opt && !strcmp(opt, "ro");
+	cfg->nbinds++;
+	return 0;
+}
+
+/*
+ * Find prog on $PATH as execvp would, inside root (a host directory; "/"
+ * for the host's own): the path in the sandbox, malloc'd, or NULL.
+ */
+static char *find_program(const char *prog, const char *root)
 {
 	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], host[PATH_MAX];
 	const char *p;
 
 	if (strchr(prog, '/'))
 		return strdup(prog);
+	if (!strcmp(root, "/"))
+		root = "";
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	for (p = path;; p = strchr(p, ':') + 1) {
@@ -151,8 +229,10 @@ static char *find_program(const char *prog)
 
 		if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, p,
 			     len ? "/" : "", prog) < (int)sizeof(buf) &&
-		    stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf, X_OK) == 0)
+		    snprintf(host, sizeof(host), "%s%s", root, buf) <
+			(int)sizeof(host) &&
+		    stat(host, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(host, X_OK) == 0)
 			return strdup(buf);
 		if (!end)
 			break;
@@ -171,6 +251,9 @@ static int cmd_run(int argc, char **argv)
 		OPT_CWD,
 		OPT_ENV,
 		OPT_USER,
+		OPT_ROOTFS,
+		OPT_RW,
+		OPT_BIND,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -181,6 +264,9 @@ static int cmd_run(int argc, char **argv)
 	    {"cwd", required_argument, NULL, OPT_CWD},
 	    {"env", required_argument, NULL, OPT_ENV},
 	    {"user", required_argument, NULL, OPT_USER},
+	    {"rootfs", required_argument, NULL, OPT_ROOTFS},
+	    {"rw", no_argument, NULL, OPT_RW},
+	    {"bind", required_argument, NULL, OPT_BIND},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -188,7 +274,7 @@ static int cmd_run(int argc, char **argv)
 	    .platform = "ptrace", .envp = environ, .rootfs = "/"};
 	struct timespec t0, t1;
 	struct rusage ru;
-	bool stats = false;
+	bool stats = false, rootfs_given = false;
 	int c, code;
 	char *path;
 
@@ -233,6 +319,18 @@ static int cmd_run(int argc, char **argv)
 				return 125;
 			}
 			break;
+		case OPT_ROOTFS:
+			if (host_path(optarg, true, &cfg.rootfs) < 0)
+				return 125;
+			rootfs_given = true;
+			break;
+		case OPT_RW:
+			cfg.rootfs_rw = true;
+			break;
+		case OPT_BIND:
+			if (parse_bind(optarg, &cfg) < 0)
+				return 125;
+			break;
 		case OPT_USER:
 			if (parse_user(optarg, &cfg) < 0) {
 				fprintf(stderr,
@@ -251,6 +349,11 @@ static int cmd_run(int argc, char **argv)
 			return 125;
 		}
 	}
+	if (cfg.rootfs_rw && !rootfs_given) {
+		fprintf(stderr, "moat run: --rw needs --rootfs DIR (the host's "
+				"own / is never writable)\n");
+		return 125;
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "moat run: no program given; usage: moat run "
 				"[OPTIONS] -- PROGRAM [ARGS...]\n");
@@ -262,13 +365,15 @@ static int cmd_run(int argc, char **argv)
 			cfg.platform);
 		return 125;
 	}
-	path = find_program(argv[optind]);
+	path = find_program(argv[optind], cfg.rootfs);
 	if (!path) {
 		fprintf(stderr, "moat: %s: command not found in $PATH\n",
 			argv[optind]);
 		return 127;
 	}
 	cfg.path = path;
+	/* Another root: the program is its file, loaded through the VFS. */
+	cfg.exe_in_sandbox = strcmp(cfg.rootfs, "/") != 0;
 	cfg.argv = &argv[optind];
 
 	/*

@@ -9,9 +9,11 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
+#include "sentry/sentry.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +79,74 @@ static const struct {
     {"/dev/random", 8}, {"/dev/urandom", 9},
 };
 
-int kernel_boot_vfs(struct kernel *k)
+/* mkdir -p of an absolute path, as root. */
+static int mkdir_p(const struct vfs_lookup_ctx *ctx,
+		   const struct vfs_path *root, const char *path)
+{
+	char buf[ABI_PATH_MAX];
+	int err = 0;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			err = vfs_mkdir(ctx, root, buf, 0755);
+			if (err == -EEXIST)
+				err = 0;
+			*p = c;
+			if (err || !c)
+				break;
+		}
+	}
+	return err;
+}
+
+/* The gofer's mount n at path: a directory or a file, as its source. */
+static int mount_bind(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *root, unsigned n,
+		      const struct sentry_bind *b)
+{
+	struct vfs_inode *fs;
+	struct vfs_path at;
+	int err;
+
+	fs = goferfs_create(&k->gofer, n, b->ro, &err);
+	if (!fs)
+		return err;
+	if (ABI_S_ISDIR(fs->mode)) {
+		err = mkdir_p(ctx, root, b->dst);
+	} else {
+		/* A file: its parent directories, and a file to mount on. */
+		char *slash = strrchr(b->dst, '/');
+		char parent[ABI_PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - b->dst),
+			 b->dst);
+		err = parent[0] ? mkdir_p(ctx, root, parent) : 0;
+		if (!err) {
+			err =
+			    vfs_mknod(ctx, root, b->dst, ABI_S_IFREG | 0644, 0);
+			if (err == -EEXIST)
+				err = 0;
+		}
+	}
+	if (!err)
+		err = vfs_lookup(ctx, root, b->dst, LOOKUP_FOLLOW, &at);
+	if (!err) {
+		err = vfs_mount(&k->ns, &at, fs->sb, fs, b->src,
+				b->ro ? VFS_MNT_RDONLY : 0);
+		vfs_path_put(&at);
+	}
+	vfs_inode_put(fs);
+	return err;
+}
+
+int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
+		    int nbinds)
 {
 	struct creds root_creds;
 	struct vfs_lookup_ctx ctx;
@@ -96,9 +165,13 @@ int kernel_boot_vfs(struct kernel *k)
 		k->gofer_sock = -1;
 		if (err)
 			return err;
-		lower = goferfs_create(&k->gofer, 0, true, &err);
+		lower = goferfs_create(&k->gofer, 0, !rw, &err);
 		if (!lower)
 			return err;
+		if (rw) {
+			root = lower; /* writes reach the host directory */
+			goto have_root;
+		}
 		upper = tmpfs_create(&k->mf, 0755, 0, 0);
 		if (!upper) {
 			vfs_inode_put(lower);
@@ -114,6 +187,7 @@ int kernel_boot_vfs(struct kernel *k)
 		if (!root)
 			return -ENOMEM;
 	}
+have_root:
 	err = vfs_ns_init(&k->ns, root->sb, root, "rootfs", 0);
 	vfs_inode_put(root);
 	if (err)
@@ -141,6 +215,8 @@ int kernel_boot_vfs(struct kernel *k)
 		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
 				ABI_S_IFCHR | 0666,
 				device_makedev(1, mem_devices[i].minor));
+	for (int i = 0; !err && i < nbinds; i++)
+		err = mount_bind(k, &ctx, &rootp, (unsigned)i + 1, &binds[i]);
 	vfs_path_put(&rootp);
 	return err;
 }

@@ -138,7 +138,14 @@ void creds_destroy(struct creds *c);
 bool creds_capable(const struct creds *c, int cap);
 
 /* The filesystem (fs.c) */
-int kernel_boot_vfs(struct kernel *k);
+struct sentry_bind;
+/*
+ * The sandbox's mounts: the gofer's mount 0 as / (under an overlay unless
+ * rw), then /tmp, /dev, /proc, /sys, then the gofer's mount i+1 at
+ * binds[i].dst.
+ */
+int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
+		    int nbinds);
 struct fs_struct *fs_struct_create(const struct vfs_path *root,
 				   const struct vfs_path *cwd);
 void fs_struct_put(struct fs_struct *fs);

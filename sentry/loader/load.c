@@ -512,8 +512,18 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 {
 	struct lfile exe = {.fd = fd};
 	struct stat st;
+	int err;
 
 	*why = NULL;
+	if (fd < 0) {
+		/* The executable is the sandbox's own file. */
+		err = open_exec(t, path, &exe, true, why);
+		if (err)
+			return err;
+		err = exec_file(t, &exe, path, argv, envp, why, 0);
+		file_put(exe.f);
+		return err;
+	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode)) {

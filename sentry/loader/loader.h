@@ -48,7 +48,8 @@ int loader_parse(const void *buf, size_t len, uint64_t file_size,
 size_t loader_headers_len(const void *ehdr, size_t len);
 
 /*
- * Load the executable open at host fd (path as the application names it)
+ * Load the executable open at host fd (or, fd -1, the sandbox's file at
+ * path, opened through the VFS; path as the application names it)
  * into t's fresh mm and set t's registers to start it. argv and envp are
  * NULL-terminated host arrays. Returns 0 or -errno with *why set.
  */

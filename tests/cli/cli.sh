@@ -72,6 +72,39 @@ expect "--user has no root powers" 1 "Permission denied" -- \
 	"$MOAT" run --user 1000 -- $BUSYBOX touch /x
 expect "--user mistake" 125 "UID:GID" -- "$MOAT" run --user x -- $BUSYBOX true
 
+# --rootfs, --rw and --bind: other host directories as the sandbox's.
+rfs=$(mktemp -d /var/tmp/moat-cli-rfs-XXXXXX)
+mkdir -p "$rfs/bin" "$rfs/etc" "$rfs/data"
+cp $BUSYBOX "$rfs/bin/busybox"
+echo "rootfs os" >"$rfs/etc/os-release"
+echo "bound" >"$rfs/data/f"
+expect "--rootfs" 0 "^rootfs os$" -- \
+	"$MOAT" run --rootfs "$rfs" -- /bin/busybox cat /etc/os-release
+expect "--rootfs PATH lookup inside" 0 "^rootfs os$" -- \
+	env PATH=/bin "$MOAT" run --rootfs "$rfs" -- busybox cat /etc/os-release
+"$MOAT" run --rootfs "$rfs" -- /bin/busybox sh -c 'echo x >/etc/new' </dev/null
+if [ ! -e "$rfs/etc/new" ]; then
+	ok "--rootfs keeps writes in the sandbox"
+else
+	bad "--rootfs wrote to the host directory"
+fi
+"$MOAT" run --rootfs "$rfs" --rw -- /bin/busybox sh -c 'echo x >/etc/new' </dev/null
+if [ -e "$rfs/etc/new" ]; then
+	ok "--rootfs --rw writes through"
+else
+	bad "--rootfs --rw did not write through"
+fi
+expect "--bind" 0 "^bound$" -- \
+	"$MOAT" run --bind "$rfs/data:/mnt/d" -- /bin/busybox cat /mnt/d/f
+expect "--bind :ro" 1 "Read-only file system" -- "$MOAT" run \
+	--bind "$rfs/data:/mnt/d:ro" -- $BUSYBOX sh -c 'echo y >/mnt/d/g'
+expect "--rw without --rootfs" 125 "--rw needs --rootfs" -- \
+	"$MOAT" run --rw -- $BUSYBOX true
+expect "--rootfs missing" 125 "No such file" -- \
+	"$MOAT" run --rootfs /nonexistent -- $BUSYBOX true
+expect "--bind mistake" 125 "SRC:DST" -- "$MOAT" run --bind /tmp -- $BUSYBOX true
+rm -rf "$rfs"
+
 # Static programs as glibc and musl build them, PIE or not: arguments,
 # environment, heap and exit status all arrive.
 for v in hello hello-pie hello-musl; do
