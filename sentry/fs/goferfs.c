@@ -423,6 +423,27 @@ static ssize_t goferfs_kread(struct file *f, void *buf, size_t len, int64_t off)
 	return r < 0 ? -errno : r;
 }
 
+static ssize_t goferfs_kwrite(struct file *f, const void *buf, size_t len,
+			      int64_t *pos)
+{
+	struct vfs_inode *inode = f->inode;
+	ssize_t r;
+
+	pthread_mutex_lock(&inode->lock);
+	if (f->flags & ABI_O_APPEND)
+		*pos = (int64_t)inode->size;
+	do
+		r = pwrite(to_gf(f)->fd, buf, len, *pos);
+	while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		*pos += r;
+		if ((uint64_t)*pos > inode->size)
+			inode->size = (uint64_t)*pos;
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return r < 0 ? -errno : r;
+}
+
 static int goferfs_host_fd(struct file *f)
 {
 	return to_gf(f)->fd;
@@ -562,6 +583,7 @@ static const struct file_ops goferfs_reg_ops = {
     .read = goferfs_read,
     .write = goferfs_write,
     .kread = goferfs_kread,
+    .kwrite = goferfs_kwrite,
     .host_fd = goferfs_host_fd,
     .stat = goferfs_file_stat,
     .seekable = goferfs_seekable,

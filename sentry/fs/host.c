@@ -142,6 +142,22 @@ static ssize_t hostfd_read(struct file *f, struct task *t,
 	return r;
 }
 
+static ssize_t hostfd_kwrite(struct file *f, const void *buf, size_t len,
+			     int64_t *pos)
+{
+	ssize_t r;
+
+	do
+		r = pos ? pwrite(host_fd(f), buf, len, *pos)
+			: write(host_fd(f), buf, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (pos)
+		*pos += r;
+	return r;
+}
+
 static ssize_t hostfd_write(struct file *f, struct task *t,
 			    const struct abi_iovec *iov, int iovcnt,
 			    int64_t *pos)
@@ -252,6 +268,7 @@ static void hostfd_release(struct file *f)
 }
 
 static const struct file_ops hostfd_ops = {
+    .kwrite = hostfd_kwrite,
     .poll = hostfd_poll,
     .read = hostfd_read,
     .write = hostfd_write,

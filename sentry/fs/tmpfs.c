@@ -598,10 +598,24 @@ static void tmpfs_release(struct file *f)
 	free(f);
 }
 
+static ssize_t tmpfs_file_kwrite(struct file *f, const void *buf, size_t len,
+				 int64_t *pos)
+{
+	ssize_t n;
+
+	if (f->flags & ABI_O_APPEND)
+		*pos = (int64_t)f->inode->size;
+	n = tmpfs_kwrite(f->inode, buf, len, *pos);
+	if (n > 0)
+		*pos += n;
+	return n;
+}
+
 static const struct file_ops tmpfs_reg_ops = {
     .read = tmpfs_read,
     .write = tmpfs_write,
     .kread = tmpfs_kread,
+    .kwrite = tmpfs_file_kwrite,
     .stat = tmpfs_file_stat,
     .seekable = tmpfs_seekable,
     .release = tmpfs_release,

@@ -318,3 +318,38 @@ SYSCALL(syncfs)
 	file_put(f);
 	return 0;
 }
+
+/*
+ * close_range: close (or, with CLOSE_RANGE_CLOEXEC, mark close-on-exec)
+ * every open fd in [first, last]. CLOSE_RANGE_UNSHARE changes nothing
+ * while fd tables are not shared.
+ */
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+SYSCALL(close_range)
+{
+	unsigned int first = (unsigned int)a[0], last = (unsigned int)a[1];
+	unsigned int flags = (unsigned int)a[2];
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	for (unsigned int fd = first; fd <= last; fd++) {
+		int cap;
+
+		pthread_mutex_lock(&t->files->lock);
+		cap = t->files->cap;
+		pthread_mutex_unlock(&t->files->lock);
+		if (fd >= (unsigned int)cap)
+			break;
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(t->files, (int)fd, true);
+		else
+			fd_close(t->files, (int)fd);
+		if (fd == UINT32_MAX)
+			break;
+	}
+	return 0;
+}

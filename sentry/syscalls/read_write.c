@@ -233,6 +233,48 @@ SYSCALL(pwritev)
 }
 
 /*
+ * preadv2 and pwritev2: offset -1 means the file's own position. Of the
+ * RWF_* flags, HIPRI, DSYNC and SYNC change nothing observable here;
+ * NOWAIT is EOPNOTSUPP (as for files without it), APPEND and NOAPPEND as
+ * Linux.
+ */
+#define ABI_RWF_HIPRI	 0x01
+#define ABI_RWF_DSYNC	 0x02
+#define ABI_RWF_SYNC	 0x04
+#define ABI_RWF_NOWAIT	 0x08
+#define ABI_RWF_APPEND	 0x10
+#define ABI_RWF_NOAPPEND 0x20
+
+static long rw_vector2(struct task *t, const uint64_t *a, bool write)
+{
+	/* pos_l and pos_h: the offset split in two longs. */
+	int64_t pos = (int64_t)a[3];
+	uint64_t flags = a[5];
+
+	if (flags &
+	    ~(uint64_t)(ABI_RWF_HIPRI | ABI_RWF_DSYNC | ABI_RWF_SYNC |
+			ABI_RWF_NOWAIT | ABI_RWF_APPEND | ABI_RWF_NOAPPEND))
+		return -EOPNOTSUPP;
+	if ((flags & ABI_RWF_APPEND) && (flags & ABI_RWF_NOAPPEND))
+		return -EINVAL;
+	if (flags & ABI_RWF_NOWAIT)
+		return -EOPNOTSUPP;
+	if (pos == -1)
+		return rw_vector(t, (int)a[0], a[1], a[2], write, NULL);
+	return rw_vector(t, (int)a[0], a[1], a[2], write, &pos);
+}
+
+SYSCALL(preadv2)
+{
+	return rw_vector2(t, a, false);
+}
+
+SYSCALL(pwritev2)
+{
+	return rw_vector2(t, a, true);
+}
+
+/*
  * lseek: SEEK_SET, SEEK_CUR, SEEK_END, and SEEK_DATA/SEEK_HOLE treating a
  * file as data without holes (Linux's generic behaviour). Directories take
  * SEEK_SET and SEEK_CUR only.

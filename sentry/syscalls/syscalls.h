@@ -135,6 +135,12 @@ SYSCALL(fremovexattr);
 /* select.c */
 SYSCALL(poll);
 SYSCALL(ppoll);
+/* more read_write.c, fd.c, splice.c */
+SYSCALL(preadv2);
+SYSCALL(pwritev2);
+SYSCALL(close_range);
+SYSCALL(sendfile);
+SYSCALL(copy_file_range);
 /* futex.c */
 SYSCALL(futex);
 /* pipe.c */

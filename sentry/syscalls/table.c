@@ -115,6 +115,12 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
 			  "setting is ENOTSUP"),
     PARTIAL(fremovexattr, "no filesystem stores xattrs yet: none found, "
 			  "setting is ENOTSUP"),
+    PARTIAL(preadv2, "RWF_NOWAIT is EOPNOTSUPP"),
+    PARTIAL(pwritev2, "RWF_NOWAIT is EOPNOTSUPP"),
+    FULL(close_range),
+    PARTIAL(sendfile, "copies through the sentry; the source must be a "
+		      "regular file of the sandbox"),
+    PARTIAL(copy_file_range, "copies through the sentry"),
     PARTIAL(poll, "waits re-check every millisecond; not interruptible"),
     PARTIAL(ppoll, "see poll; the signal mask is not applied"),
     PARTIAL(futex, "WAIT, WAKE and their BITSET forms; waits are not "

@@ -20,6 +20,20 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags)
 	f->inode = NULL;
 }
 
+ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos)
+{
+	ssize_t n;
+
+	if (!f->ops->kwrite)
+		return -EINVAL;
+	if (pos || f->stream || !f->ops->seekable || !f->ops->seekable(f))
+		return f->ops->kwrite(f, buf, len, pos);
+	pthread_mutex_lock(&f->pos_lock);
+	n = f->ops->kwrite(f, buf, len, &f->pos);
+	pthread_mutex_unlock(&f->pos_lock);
+	return n;
+}
+
 void file_get(struct file *f)
 {
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);

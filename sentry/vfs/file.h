@@ -53,6 +53,12 @@ struct file_ops {
 	 * bytes read or -errno. NULL: the file cannot be read this way.
 	 */
 	ssize_t (*kread)(struct file *f, void *buf, size_t len, int64_t off);
+	/*
+	 * Write len bytes of the sentry's memory at *pos (NULL: a stream),
+	 * advancing it: bytes written or -errno. NULL: not possible.
+	 */
+	ssize_t (*kwrite)(struct file *f, const void *buf, size_t len,
+			  int64_t *pos);
 	/* A host fd with the file's data, for in-kernel copies; -1: none. */
 	int (*host_fd)(struct file *f);
 	/*
@@ -79,6 +85,11 @@ struct file {
 };
 
 void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
+/*
+ * Write from the sentry's memory at *pos, or at the file's own position
+ * (pos NULL; a stream has none): sendfile's and copy_file_range's sink.
+ */
+ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos);
 void file_get(struct file *f);
 void file_put(struct file *f);
 
