@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * pipe, pipe2, poll, ppoll, sendfile, copy_file_range, preadv2, pwritev2,
+ * close_range, fsync, fdatasync, POSIX record locks, futex wait and wake,
+ * and xattr lookups, in a private scratch directory under /tmp.
+ */
+#include "guest.h"
+#include "scratch.h"
+
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
+#define BAD_PTR ((void *)1)
+
+static void check_pipes(void)
+{
+	int p[2], n = -1;
+	char buf[100000];
+	struct pollfd pfd;
+
+	CHECK_EQ(SYS2(SYS_pipe2, p, O_NONBLOCK | O_CLOEXEC), 0);
+	CHECK_EQ(SYS2(SYS_fcntl, p[0], F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(SYS2(SYS_fcntl, p[1], F_GETFL) & O_ACCMODE, O_WRONLY);
+	CHECK_ERR(SYS3(SYS_read, p[0], buf, 10), EAGAIN);
+	CHECK_ERR(SYS3(SYS_write, p[0], "x", 1), EBADF);
+	CHECK_ERR(SYS3(SYS_read, p[1], buf, 1), EBADF);
+	/* Nothing to read yet: poll says so, and says the writer may write */
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+	CHECK_EQ(SYS3(SYS_poll, &pfd, 1, 0), 0);
+	CHECK_EQ(pfd.revents, 0);
+	pfd = (struct pollfd){.fd = p[1], .events = POLLOUT};
+	CHECK_EQ(SYS3(SYS_poll, &pfd, 1, 0), 1);
+	CHECK_EQ(pfd.revents, POLLOUT);
+	CHECK_EQ(SYS3(SYS_write, p[1], "hello", 5), 5);
+	CHECK_EQ(SYS3(SYS_ioctl, p[0], FIONREAD, &n), 0);
+	CHECK_EQ(n, 5);
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+	CHECK_EQ(SYS3(SYS_poll, &pfd, 1, 1000), 1);
+	CHECK_EQ(pfd.revents, POLLIN);
+	CHECK_EQ(SYS3(SYS_read, p[0], buf, sizeof(buf)), 5);
+	/* A full pipe: 64 KiB by default, then EAGAIN */
+	memset(buf, 'z', sizeof(buf));
+	CHECK_EQ(SYS3(SYS_write, p[1], buf, sizeof(buf)), 65536);
+	CHECK_ERR(SYS3(SYS_write, p[1], buf, 1), EAGAIN);
+	CHECK_EQ(SYS1(SYS_close, p[1]), 0);
+	/* The write end gone: the data, then end of file and POLLHUP */
+	CHECK_EQ(SYS3(SYS_read, p[0], buf, sizeof(buf)), 65536);
+	CHECK_EQ(SYS3(SYS_read, p[0], buf, 1), 0);
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+	CHECK_EQ(SYS3(SYS_poll, &pfd, 1, 0), 1);
+	CHECK_EQ(pfd.revents & POLLHUP, POLLHUP);
+	CHECK_EQ(SYS1(SYS_close, p[0]), 0);
+	/* The read end gone: EPIPE (SIGPIPE ignored) */
+	CHECK_EQ(SYS1(SYS_pipe, p), 0);
+	CHECK_EQ(SYS1(SYS_close, p[0]), 0);
+	CHECK_ERR(SYS3(SYS_write, p[1], "x", 1), EPIPE);
+	CHECK_EQ(SYS1(SYS_close, p[1]), 0);
+	CHECK_ERR(SYS2(SYS_pipe2, p, O_RDWR), EINVAL);
+	CHECK_ERR(SYS1(SYS_pipe, BAD_PTR), EFAULT);
+	/* poll: bad fds are POLLNVAL; negative ones are skipped */
+	{
+		struct pollfd two[2] = {{.fd = 999, .events = POLLIN},
+					{.fd = -1, .events = POLLIN}};
+
+		CHECK_EQ(SYS3(SYS_poll, two, 2, 0), 1);
+		CHECK_EQ(two[0].revents, POLLNVAL);
+		CHECK_EQ(two[1].revents, 0);
+		CHECK_ERR(SYS3(SYS_poll, BAD_PTR, 1, 0), EFAULT);
+	}
+	/* ppoll: a timeout of zero, and a bad one */
+	{
+		struct timespec zero = {0, 0}, bad = {0, 1000000000};
+
+		CHECK_EQ(SYS4(SYS_ppoll, NULL, 0, &zero, NULL), 0);
+		CHECK_ERR(SYS4(SYS_ppoll, NULL, 0, &bad, NULL), EINVAL);
+	}
+}
+
+static void check_copies(void)
+{
+	long in = SYS4(SYS_openat, AT_FDCWD, "in", O_RDWR | O_CREAT, 0644);
+	long out = SYS4(SYS_openat, AT_FDCWD, "out", O_RDWR | O_CREAT, 0644);
+	off_t off = 2;
+	loff_t ioff = 1, ooff = 0;
+	char buf[64] = {0};
+	struct iovec v = {buf, 5};
+
+	CHECK(in >= 0 && out >= 0);
+	CHECK_EQ(SYS3(SYS_write, in, "hello world\n", 12), 12);
+	CHECK_EQ(SYS4(SYS_sendfile, out, in, &off, 5), 5);
+	CHECK_EQ(off, 7);
+	CHECK_EQ(SYS4(SYS_pread64, out, buf, sizeof(buf) - 1, 0), 5);
+	CHECK_EQ(memcmp(buf, "llo w", 5), 0);
+	/* Without an offset, sendfile uses and moves the file's position */
+	CHECK_EQ(SYS3(SYS_lseek, in, 0, SEEK_SET), 0);
+	CHECK_EQ(SYS4(SYS_sendfile, out, in, NULL, 3), 3);
+	CHECK_EQ(SYS3(SYS_lseek, in, 0, SEEK_CUR), 3);
+	CHECK_ERR(SYS4(SYS_sendfile, out, in, BAD_PTR, 3), EFAULT);
+	CHECK_ERR(SYS4(SYS_sendfile, 999, in, NULL, 3), EBADF);
+	CHECK_EQ(SYS6(SYS_copy_file_range, in, &ioff, out, &ooff, 4, 0), 4);
+	CHECK_EQ(ioff, 5);
+	CHECK_EQ(ooff, 4);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ(SYS4(SYS_pread64, out, buf, 4, 0), 4);
+	CHECK_EQ(memcmp(buf, "ello", 4), 0);
+	CHECK_ERR(SYS6(SYS_copy_file_range, in, &ioff, out, &ooff, 4, 1),
+		  EINVAL);
+	/* preadv2/pwritev2: -1 is the file's position; unknown flags */
+	CHECK_EQ(SYS3(SYS_lseek, in, 6, SEEK_SET), 6);
+	CHECK_EQ(SYS6(SYS_preadv2, in, &v, 1, -1, 0, 0), 5);
+	CHECK_EQ(memcmp(buf, "world", 5), 0);
+	CHECK_EQ(SYS3(SYS_lseek, in, 0, SEEK_CUR), 11);
+	CHECK_EQ(SYS6(SYS_preadv2, in, &v, 1, 0, 0, 0), 5);
+	CHECK_EQ(SYS3(SYS_lseek, in, 0, SEEK_CUR), 11);
+	CHECK_ERR(SYS6(SYS_preadv2, in, &v, 1, 0, 0, 0x10000), EOPNOTSUPP);
+	CHECK_EQ(SYS6(SYS_pwritev2, out, &v, 1, 100, 0, 0), 5);
+	/* fsync and fdatasync on files; EINVAL on a pipe; EBADF */
+	CHECK_EQ(SYS1(SYS_fsync, out), 0);
+	CHECK_EQ(SYS1(SYS_fdatasync, out), 0);
+	CHECK_ERR(SYS1(SYS_fsync, 999), EBADF);
+	{
+		int p[2];
+
+		CHECK_EQ(SYS1(SYS_pipe, p), 0);
+		CHECK_ERR(SYS1(SYS_fsync, p[0]), EINVAL);
+		/* close_range closes a range, and is EINVAL backwards */
+		CHECK_EQ(SYS3(SYS_close_range, p[0], p[1], 0), 0);
+		CHECK_ERR(SYS1(SYS_close, p[0]), EBADF);
+		CHECK_ERR(SYS1(SYS_close, p[1]), EBADF);
+		CHECK_ERR(SYS3(SYS_close_range, 10, 5, 0), EINVAL);
+		CHECK_ERR(SYS3(SYS_close_range, 0, 5, 1 << 10), EINVAL);
+	}
+	CHECK_EQ(SYS1(SYS_close, in), 0);
+	CHECK_EQ(SYS1(SYS_close, out), 0);
+}
+
+static void check_locks(void)
+{
+	long fd = SYS4(SYS_openat, AT_FDCWD, "locked", O_RDWR | O_CREAT, 0644);
+	long ro = SYS4(SYS_openat, AT_FDCWD, "locked", O_RDONLY, 0);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	CHECK(fd >= 0 && ro >= 0);
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_SETLK, &fl), 0);
+	/* Our own locks never conflict with us: F_GETLK finds none */
+	fl.l_type = F_WRLCK;
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_GETLK, &fl), 0);
+	CHECK_EQ(fl.l_type, F_UNLCK);
+	fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_SETLKW, &fl), 0);
+	/* A write lock needs a writable fd */
+	CHECK_ERR(SYS3(SYS_fcntl, ro, F_SETLK, &fl), EBADF);
+	fl.l_type = F_RDLCK;
+	CHECK_EQ(SYS3(SYS_fcntl, ro, F_SETLK, &fl), 0);
+	fl.l_type = 7;
+	CHECK_ERR(SYS3(SYS_fcntl, fd, F_SETLK, &fl), EINVAL);
+	fl = (struct flock){.l_type = F_RDLCK, .l_whence = 9};
+	CHECK_ERR(SYS3(SYS_fcntl, fd, F_SETLK, &fl), EINVAL);
+	fl = (struct flock){.l_type = F_RDLCK, .l_start = -5};
+	CHECK_ERR(SYS3(SYS_fcntl, fd, F_SETLK, &fl), EINVAL);
+	CHECK_ERR(SYS3(SYS_fcntl, fd, F_SETLK, BAD_PTR), EFAULT);
+	fl = (struct flock){.l_type = F_UNLCK};
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_SETLK, &fl), 0);
+	SYS1(SYS_close, fd);
+	SYS1(SYS_close, ro);
+}
+
+static void check_futex(void)
+{
+	static int word = 5;
+	struct timespec ts = {0, 1000000};
+
+	/* No waiters: nobody to wake */
+	CHECK_EQ(SYS3(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1), 0);
+	/* The value differs: EAGAIN at once */
+	CHECK_ERR(SYS4(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 6, NULL), EAGAIN);
+	/* It matches: wait out the timeout */
+	CHECK_ERR(SYS4(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &ts),
+		  ETIMEDOUT);
+	CHECK_ERR(
+	    SYS4(SYS_futex, (char *)&word + 1, FUTEX_WAIT_PRIVATE, 5, &ts),
+	    EINVAL);
+	CHECK_ERR(SYS4(SYS_futex, BAD_PTR, FUTEX_WAIT_PRIVATE, 5, &ts), EINVAL);
+	ts.tv_nsec = 1000000000;
+	CHECK_ERR(SYS4(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &ts), EINVAL);
+}
+
+static void check_xattr(void)
+{
+	char buf[64];
+
+	put_file("plain", "x");
+	CHECK_ERR(SYS4(SYS_getxattr, "plain", "user.none", buf, sizeof(buf)),
+		  ENODATA);
+	CHECK_ERR(SYS4(SYS_lgetxattr, "missing", "user.none", buf, sizeof(buf)),
+		  ENOENT);
+	CHECK_ERR(SYS4(SYS_getxattr, "plain", "", buf, sizeof(buf)), ERANGE);
+	CHECK_ERR(SYS2(SYS_removexattr, "plain", "user.none"), ENODATA);
+	CHECK_ERR(SYS4(SYS_fgetxattr, 999, "user.none", buf, sizeof(buf)),
+		  EBADF);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	scratch_enter("misc_io");
+	check_pipes();
+	check_copies();
+	check_locks();
+	check_futex();
+	check_xattr();
+	scratch_leave();
+	return guest_done();
+}
