@@ -3,6 +3,7 @@
  * The gofer's seccomp filter: the host syscalls its handlers make, each
  * with the reason, and nothing else. Anything else kills the gofer (the
  * sentry then fails its file operations with EIO and the sandbox stops).
+ * Compiled to BPF at build time, as the sentry's (tools/gen_filters.c).
  */
 #include "gofer/gofer.h"
 
@@ -50,13 +51,10 @@ static const struct gofer_allowed gofer_allow_list[] = {
 #endif
 };
 
-int gofer_install_filter(void)
+int gofer_filter_build(scmp_filter_ctx ctx)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int err = 0;
 
-	if (!ctx)
-		return -ENOMEM;
 	for (size_t i = 0;
 	     !err && i < sizeof(gofer_allow_list) / sizeof(gofer_allow_list[0]);
 	     i++) {
@@ -72,8 +70,5 @@ int gofer_install_filter(void)
 		err =
 		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0));
-	if (!err)
-		err = seccomp_load(ctx);
-	seccomp_release(ctx);
 	return err;
 }

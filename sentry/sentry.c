@@ -6,6 +6,7 @@
  */
 #include "sentry/sentry.h"
 
+#include "abi/syscall_table.h"
 #include "gofer/gofer.h"
 #include "platform/platform.h"
 #include "sentry/kernel/filter.h"
@@ -15,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,9 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 	int n;
 
 	(void)sig;
-	name =
-	    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall);
+	name = abi_syscall(si->si_syscall)
+		   ? (char *)abi_syscall(si->si_syscall)->name
+		   : NULL;
 	n = snprintf(
 	    buf, sizeof(buf),
 	    "moat: sentry bug: forbidden host syscall %d (%s) at "

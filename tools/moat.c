@@ -294,7 +294,7 @@ static int cmd_run(int argc, char **argv)
 			stats = true;
 			break;
 		case OPT_PRINT_SECCOMP:
-			sentry_print_filter(stdout);
+			sentry_print_filter_text(stdout);
 			return 0;
 		case OPT_CWD:
 			if (optarg[0] != '/') {

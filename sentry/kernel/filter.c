@@ -3,6 +3,10 @@
  * The sentry's seccomp filter: the complete list of host syscalls the
  * sentry may make once it has booted. It grows deliberately: each entry
  * says who needs it. Argument checks narrow the ones that could do harm.
+ *
+ * This file is built into the build-time generator (tools/gen_filters.c),
+ * which compiles the rules to BPF once; moat installs that BPF directly
+ * (seccomp.c), with no rule compiling at start-up.
  */
 #include "sentry/kernel/filter.h"
 
@@ -95,17 +99,10 @@ static int allow_all(scmp_filter_ctx ctx, const struct allowed *list, size_t n)
 	return 0;
 }
 
-int sentry_install_filter(void)
+int sentry_filter_build(scmp_filter_ctx ctx)
 {
-	scmp_filter_ctx ctx;
-	int err = 0;
+	int err = allow_all(ctx, allow_list, ARRAY_SIZE(allow_list));
 
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx)
-		return -ENOMEM;
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (!err)
-		err = allow_all(ctx, allow_list, ARRAY_SIZE(allow_list));
 #ifdef MOAT_SANITIZE
 	if (!err)
 		err =
@@ -130,9 +127,6 @@ int sentry_install_filter(void)
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 				       SCMP_SYS(clone3), 0);
-	if (!err)
-		err = seccomp_load(ctx);
-	seccomp_release(ctx);
 	return err;
 }
 

@@ -11,7 +11,9 @@
  */
 int sentry_install_filter(void);
 
-/* Print the allow-list, one syscall per line, for --print-seccomp. */
+/* The allow-list, one syscall per line, for --print-seccomp. */
+void sentry_print_filter_text(FILE *out);
+/* The same from the rules themselves (the build-time generator's). */
 void sentry_print_filter(FILE *out);
 
 #endif
