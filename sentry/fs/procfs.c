@@ -109,7 +109,8 @@ enum {
 	K_PID,
 	K_SELF,
 	K_FD_DIR,
-	K_FD
+	K_FD,
+	K_ANON,
 };
 
 struct proc_inode {
@@ -117,6 +118,7 @@ struct proc_inode {
 	const struct proc_node *node;
 	int kind;
 	int pid, fd;
+	struct file *file; /* K_ANON: the pathless file it stands for */
 };
 
 static const struct vfs_inode_ops proc_inode_ops, proc_self_ops;
@@ -661,13 +663,43 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * A path for a file that has none: a fresh proc inode holding the file,
+ * on an orphan dentry of the proc mount. Opening it gives that file.
+ */
+static int anon_path(struct vfs_super *sb, struct task *t, struct file *f,
+		     struct vfs_path *out)
+{
+	struct vfs_inode *inode;
+	struct vfs_mount *m;
+	struct abi_stat st = {0};
+
+	f->ops->stat(f, &st);
+	inode =
+	    proc_new(sb, (st.st_mode & ABI_S_IFMT) | 0600, K_ANON, NULL, 0, 0);
+	if (!inode) {
+		file_put(f);
+		return -ENOMEM;
+	}
+	to_pi(inode)->file = f; /* takes the reference */
+	for (m = t->k->ns.mounts; m && m->sb != sb; m = m->next)
+		;
+	out->dentry = m ? vfs_dentry_root(inode) : NULL;
+	if (!out->dentry) {
+		vfs_inode_put(inode);
+		return -ENXIO;
+	}
+	out->mnt = m;
+	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* The path a magic link stands for. */
 static int proc_get_link(struct vfs_inode *inode, struct vfs_path *out)
 {
 	struct proc_inode *pi = to_pi(inode);
 	struct task *t;
 	struct file *f;
-	int err;
 
 	t = proc_task(pi->pid);
 	if (!t)
@@ -676,13 +708,14 @@ static int proc_get_link(struct vfs_inode *inode, struct vfs_path *out)
 		f = fd_get(t->files, pi->fd);
 		if (!f)
 			return -ENOENT;
-		err = f->path.mnt ? 0 : -ENXIO; /* host stdio: no path */
-		if (!err) {
+		if (f->path.mnt) {
 			*out = f->path;
 			vfs_path_get(out);
+			file_put(f);
+			return 0;
 		}
-		file_put(f);
-		return err;
+		/* No path (host stdio): an anonymous inode that opens it. */
+		return anon_path(inode->sb, t, f, out);
 	}
 	return pi->node->link(t, out);
 }
@@ -915,6 +948,18 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	struct proc_file *pf;
 	struct task *t;
 
+	if (pi->kind == K_ANON) {
+		struct file *f = pi->file;
+
+		/* The same open file: no new description of a host file. */
+		if (((flags & ABI_O_ACCMODE) != ABI_O_WRONLY &&
+		     !file_readable(f)) ||
+		    ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY &&
+		     !file_writable(f)))
+			return ERR_PTR(-EACCES);
+		file_get(f);
+		return f;
+	}
 	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY)
 		return ERR_PTR(-EACCES);
 	pf = calloc(1, sizeof(*pf));
@@ -944,6 +989,8 @@ static void proc_evict(struct vfs_inode *inode)
 {
 	struct vfs_super *sb = inode->sb;
 
+	if (to_pi(inode)->file)
+		file_put(to_pi(inode)->file);
 	free(to_pi(inode));
 	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    sb->ops->destroy)
@@ -952,8 +999,12 @@ static void proc_evict(struct vfs_inode *inode)
 
 static int proc_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 {
-	(void)inode;
-	(void)sa;
+	/*
+	 * O_TRUNC through /proc/self/fd/N of a donated host file: the host
+	 * file stays as it is (deviation: Linux would truncate it).
+	 */
+	if (to_pi(inode)->kind == K_ANON && sa->mask == VFS_SETATTR_SIZE)
+		return 0;
 	return -EPERM;
 }
 

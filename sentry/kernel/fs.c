@@ -145,6 +145,13 @@ static int mount_bind(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 	return err;
 }
 
+static const char *const dev_links[][2] = {
+    {"/dev/fd", "/proc/self/fd"},
+    {"/dev/stdin", "/proc/self/fd/0"},
+    {"/dev/stdout", "/proc/self/fd/1"},
+    {"/dev/stderr", "/proc/self/fd/2"},
+};
+
 int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
 		    int nbinds)
 {
@@ -215,6 +222,10 @@ have_root:
 		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
 				ABI_S_IFCHR | 0666,
 				device_makedev(1, mem_devices[i].minor));
+	/* The standard links into /proc, as udev makes them. */
+	for (size_t i = 0; !err && i < ARRAY_SIZE(dev_links); i++)
+		err =
+		    vfs_symlink(&ctx, &rootp, dev_links[i][0], dev_links[i][1]);
 	for (int i = 0; !err && i < nbinds; i++)
 		err = mount_bind(k, &ctx, &rootp, (unsigned)i + 1, &binds[i]);
 	vfs_path_put(&rootp);

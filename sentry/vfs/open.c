@@ -86,6 +86,16 @@ static int open_create(const struct vfs_lookup_ctx *ctx,
 			err = -EEXIST;
 			goto out;
 		}
+		if (ABI_S_ISLNK(d->inode->mode) && d->inode->ops->get_link &&
+		    !(flags & ABI_O_NOFOLLOW)) {
+			/* A magic link (procfs): where it leads exists. */
+			vfs_dentry_put(d);
+			pthread_mutex_unlock(&ctx->ns->lock);
+			err = vfs_lookup(ctx, &parent, last,
+					 resolve | LOOKUP_FOLLOW, out);
+			vfs_path_put(&parent);
+			return err;
+		}
 		if (ABI_S_ISLNK(d->inode->mode)) {
 			/*
 			 * An existing symlink is followed; if its target does

@@ -53,6 +53,18 @@ expect "strace decodes write" 0 'write(1, "hello\\n", 6) = 6' -- \
 expect "strace shows ENOSYS" 0 'rseq(.*= -1 ENOSYS' -- \
 	"$MOAT" run --strace -- $BUSYBOX true
 
+# /dev/stdin, /dev/stderr: the donated stdio through /proc/self/fd.
+echo through-stdin >"$tmp/in2"
+"$MOAT" run -- $BUSYBOX cat /dev/stdin <"$tmp/in2" >"$tmp/out" 2>&1
+if [ "$(cat "$tmp/out")" = through-stdin ]; then
+	ok "cat /dev/stdin"
+else
+	bad "cat /dev/stdin"
+	sed 's/^/    /' "$tmp/out"
+fi
+expect "echo > /dev/stderr" 0 "^to-stderr$" -- \
+	"$MOAT" run -- $BUSYBOX sh -c 'echo to-stderr >/dev/stderr'
+
 # --cwd, --env, --user, and their mistakes.
 expect "--cwd" 0 "^/tmp$" -- "$MOAT" run --cwd /tmp -- $BUSYBOX pwd
 expect "--cwd missing" 125 "--cwd /nope: No such file" -- \
