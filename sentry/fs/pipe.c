@@ -5,8 +5,8 @@
  * PIPE_BUF bytes are atomic, larger ones may be split; writing with no
  * reader left is EPIPE. O_NONBLOCK turns waits into EAGAIN.
  *
- * Deviations for now: no SIGPIPE (signals are not delivered yet), waits
- * cannot be interrupted, and the size is fixed (F_SETPIPE_SZ comes later).
+ * Deviations for now: no SIGPIPE (signals are not delivered yet), and
+ * waits cannot be interrupted.
  */
 #include "sentry/fs/pipe.h"
 
@@ -26,7 +26,8 @@ struct pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* data, space, or an end closed */
 	uint8_t *buf;
-	size_t head, len; /* ring: data at [head, head+len) mod PIPE_SIZE */
+	size_t cap;	  /* the ring's size: 64 KiB unless F_SETPIPE_SZ */
+	size_t head, len; /* ring: data at [head, head+len) mod cap */
 	int readers, writers;
 	int refs;
 	uint64_t ino;
@@ -54,13 +55,13 @@ static ssize_t ring_out(struct pipe *p, struct task *t, uint64_t addr, size_t n)
 	while (done < n && p->len > 0) {
 		size_t chunk = p->len;
 
-		if (chunk > PIPE_SIZE - p->head)
-			chunk = PIPE_SIZE - p->head;
+		if (chunk > p->cap - p->head)
+			chunk = p->cap - p->head;
 		if (chunk > n - done)
 			chunk = n - done;
 		if (mm_copy_out(t->mm, addr + done, p->buf + p->head, chunk))
 			return done ? (ssize_t)done : -EFAULT;
-		p->head = (p->head + chunk) % PIPE_SIZE;
+		p->head = (p->head + chunk) % p->cap;
 		p->len -= chunk;
 		done += chunk;
 	}
@@ -71,12 +72,12 @@ static ssize_t ring_in(struct pipe *p, struct task *t, uint64_t addr, size_t n)
 {
 	size_t done = 0;
 
-	while (done < n && p->len < PIPE_SIZE) {
-		size_t tail = (p->head + p->len) % PIPE_SIZE;
-		size_t chunk = PIPE_SIZE - p->len;
+	while (done < n && p->len < p->cap) {
+		size_t tail = (p->head + p->len) % p->cap;
+		size_t chunk = p->cap - p->len;
 
-		if (chunk > PIPE_SIZE - tail)
-			chunk = PIPE_SIZE - tail;
+		if (chunk > p->cap - tail)
+			chunk = p->cap - tail;
 		if (chunk > n - done)
 			chunk = n - done;
 		if (mm_copy_in(t->mm, p->buf + tail, addr + done, chunk))
@@ -148,9 +149,9 @@ static ssize_t pipe_write(struct file *f, struct task *t,
 				goto out;
 			}
 			/* Small writes go in whole or not at all. */
-			if (p->len == PIPE_SIZE ||
+			if (p->len == p->cap ||
 			    (total <= PIPE_BUF &&
-			     PIPE_SIZE - p->len < total - (uint64_t)done)) {
+			     p->cap - p->len < total - (uint64_t)done)) {
 				if (f->flags & ABI_O_NONBLOCK) {
 					done = done ? done : -EAGAIN;
 					goto out;
@@ -200,7 +201,7 @@ static unsigned pipe_poll(struct file *f, unsigned events)
 	if (pf->write_end) {
 		if (p->readers == 0)
 			mask |= 0x008; /* POLLERR */
-		else if (PIPE_SIZE - p->len >= PIPE_BUF)
+		else if (p->cap - p->len >= PIPE_BUF)
 			mask |= 0x004 | 0x100; /* POLLOUT | POLLWRNORM */
 	} else {
 		if (p->len)
@@ -285,6 +286,7 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	p->cap = PIPE_SIZE;
 	p->readers = p->writers = 1;
 	p->refs = 2;
 	p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
@@ -297,4 +299,54 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 	*rd = &r->f;
 	*wr = &w->f;
 	return 0;
+}
+
+/* Linux's /proc/sys/fs/pipe-max-size default, for the unprivileged. */
+#define PIPE_MAX_SIZE (1024 * 1024)
+
+bool pipe_is(struct file *f)
+{
+	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
+}
+
+long pipe_get_size(struct file *f)
+{
+	return pipe_is(f) ? (long)pipe_of(f)->cap : -EBADF;
+}
+
+long pipe_set_size(struct file *f, uint64_t size, bool privileged)
+{
+	struct pipe *p;
+	size_t cap = 4096;
+	uint8_t *buf;
+
+	if (!pipe_is(f))
+		return -EBADF;
+	if (size > (1U << 31))
+		return -EINVAL;
+	while (cap < size)
+		cap *= 2;
+	if (cap > PIPE_MAX_SIZE && !privileged)
+		return -EPERM;
+	p = pipe_of(f);
+	pthread_mutex_lock(&p->lock);
+	if (cap < p->len) {
+		pthread_mutex_unlock(&p->lock);
+		return -EBUSY;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
+	/* The data moves to the start of the new ring. */
+	for (size_t i = 0; i < p->len; i++)
+		buf[i] = p->buf[(p->head + i) % p->cap];
+	free(p->buf);
+	p->buf = buf;
+	p->cap = cap;
+	p->head = 0;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return (long)cap;
 }

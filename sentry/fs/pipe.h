@@ -3,11 +3,17 @@
 #ifndef MOAT_FS_PIPE_H
 #define MOAT_FS_PIPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct file;
 
 /* A new pipe: its read and write ends; flags: O_NONBLOCK. 0 or -errno. */
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr);
+
+bool pipe_is(struct file *f);
+/* F_GETPIPE_SZ and F_SETPIPE_SZ: the size, or -errno (EBADF: no pipe). */
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, uint64_t size, bool privileged);
 
 #endif

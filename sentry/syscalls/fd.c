@@ -3,6 +3,7 @@
  * File descriptors: close, the dup family, fcntl, ioctl and fstat
  * (fs/file.c, fs/fcntl.c, fs/ioctl.c, fs/stat.c).
  */
+#include "sentry/fs/pipe.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -202,6 +203,14 @@ SYSCALL(fcntl)
 	case ABI_F_SETLKW:
 		ret = do_record_lock(t, f, cmd, arg);
 		break;
+	case ABI_F_SETPIPE_SZ:
+		ret = pipe_set_size(
+		    f, (uint32_t)arg,
+		    creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE));
+		break;
+	case ABI_F_GETPIPE_SZ:
+		ret = pipe_get_size(f);
+		break;
 	default:
 		log_warn_once("fcntl: command %u is not supported yet", cmd);
 		ret = -EINVAL;
@@ -352,4 +361,16 @@ SYSCALL(close_range)
 			break;
 	}
 	return 0;
+}
+
+SYSCALL(flock)
+{
+	struct file *f = fd_get(t->files, (int)a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = f->flags & ABI_O_PATH ? -EBADF : vfs_flock(f, (int)a[1]);
+	file_put(f);
+	return ret;
 }

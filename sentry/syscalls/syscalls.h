@@ -139,6 +139,7 @@ SYSCALL(ppoll);
 SYSCALL(preadv2);
 SYSCALL(pwritev2);
 SYSCALL(close_range);
+SYSCALL(flock);
 SYSCALL(sendfile);
 SYSCALL(copy_file_range);
 /* futex.c */

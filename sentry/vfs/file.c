@@ -45,6 +45,7 @@ void file_put(struct file *f)
 		struct vfs_path path = f->path;
 		struct vfs_inode *inode = f->inode;
 
+		vfs_flock_release(f);
 		f->ops->release(f);
 		vfs_path_put(&path);
 		vfs_inode_put(inode);

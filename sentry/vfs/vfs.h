@@ -335,6 +335,13 @@ int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
 int vfs_utimes(struct vfs_inode *inode, bool ro,
 	       const struct abi_timespec times[2], const struct creds *c);
 
+/* ---- flock (locks.c) ---- */
+
+/* flock(2) on an open file: LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB. */
+int vfs_flock(struct file *f, int op);
+/* The description is going: its flock lock goes too. */
+void vfs_flock_release(struct file *f);
+
 /* ---- open (open.c) ---- */
 
 /*

@@ -10,6 +10,7 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 
@@ -168,6 +169,64 @@ static void check_locks(void)
 	SYS1(SYS_close, ro);
 }
 
+static void check_flock(void)
+{
+	long a = SYS4(SYS_openat, AT_FDCWD, "fl", O_RDWR | O_CREAT, 0644);
+	long b = SYS4(SYS_openat, AT_FDCWD, "fl", O_RDONLY, 0);
+	long dup_a;
+
+	CHECK(a >= 0 && b >= 0);
+	CHECK_EQ(SYS2(SYS_flock, a, LOCK_EX), 0);
+	/* Another open file description conflicts, even in this process */
+	CHECK_ERR(SYS2(SYS_flock, b, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	CHECK_ERR(SYS2(SYS_flock, b, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	/* A dup shares the description, and its lock */
+	dup_a = SYS1(SYS_dup, a);
+	CHECK_EQ(SYS2(SYS_flock, dup_a, LOCK_EX), 0);
+	CHECK_EQ(SYS1(SYS_close, a), 0);
+	CHECK_ERR(SYS2(SYS_flock, b, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	/* The last close of the description releases it */
+	CHECK_EQ(SYS1(SYS_close, dup_a), 0);
+	CHECK_EQ(SYS2(SYS_flock, b, LOCK_SH | LOCK_NB), 0);
+	/* Shared locks share; converting to exclusive needs the others gone */
+	a = SYS4(SYS_openat, AT_FDCWD, "fl", O_RDONLY, 0);
+	CHECK_EQ(SYS2(SYS_flock, a, LOCK_SH | LOCK_NB), 0);
+	CHECK_ERR(SYS2(SYS_flock, a, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	CHECK_EQ(SYS2(SYS_flock, b, LOCK_UN), 0);
+	CHECK_EQ(SYS2(SYS_flock, a, LOCK_EX | LOCK_NB), 0);
+	CHECK_ERR(SYS2(SYS_flock, a, LOCK_SH | LOCK_EX), EINVAL);
+	/* LOCK_MAND is deprecated: accepted, and nothing happens */
+	CHECK_EQ(SYS2(SYS_flock, a, 32 | LOCK_SH), 0);
+	CHECK_ERR(SYS2(SYS_flock, 999, LOCK_SH), EBADF);
+	SYS1(SYS_close, a);
+	SYS1(SYS_close, b);
+}
+
+static void check_pipe_size(void)
+{
+	int p[2];
+	long f = SYS4(SYS_openat, AT_FDCWD, "sz", O_RDWR | O_CREAT, 0644);
+	char buf[10000];
+
+	CHECK_EQ(SYS1(SYS_pipe, p), 0);
+	CHECK_EQ(SYS2(SYS_fcntl, p[0], F_GETPIPE_SZ), 65536);
+	/* Rounded up to a power of two pages */
+	CHECK_EQ(SYS3(SYS_fcntl, p[1], F_SETPIPE_SZ, 5000), 8192);
+	CHECK_EQ(SYS2(SYS_fcntl, p[0], F_GETPIPE_SZ), 8192);
+	memset(buf, 'q', sizeof(buf));
+	CHECK_EQ(SYS3(SYS_write, p[1], buf, 6000), 6000);
+	/* Not below what it holds */
+	CHECK_ERR(SYS3(SYS_fcntl, p[1], F_SETPIPE_SZ, 4096), EBUSY);
+	CHECK_EQ(SYS3(SYS_fcntl, p[1], F_SETPIPE_SZ, 16384), 16384);
+	CHECK_EQ(SYS3(SYS_read, p[0], buf, sizeof(buf)), 6000);
+	CHECK_EQ(SYS3(SYS_fcntl, p[1], F_SETPIPE_SZ, 0), 4096);
+	CHECK_ERR(SYS2(SYS_fcntl, f, F_GETPIPE_SZ), EBADF);
+	CHECK_ERR(SYS3(SYS_fcntl, f, F_SETPIPE_SZ, 4096), EBADF);
+	SYS1(SYS_close, p[0]);
+	SYS1(SYS_close, p[1]);
+	SYS1(SYS_close, f);
+}
+
 static void check_futex(void)
 {
 	static int word = 5;
@@ -210,6 +269,8 @@ int main(void)
 	check_pipes();
 	check_copies();
 	check_locks();
+	check_flock();
+	check_pipe_size();
 	check_futex();
 	check_xattr();
 	scratch_leave();
