@@ -256,6 +256,8 @@ _Static_assert(sizeof(struct abi_statfs) == 120, "struct statfs is 120 bytes");
 #define ABI_F_SETLKW	    7
 #define ABI_F_SETPIPE_SZ    1031
 #define ABI_F_GETPIPE_SZ    1032
+#define ABI_F_ADD_SEALS	    1033
+#define ABI_F_GET_SEALS	    1034
 #define ABI_F_DUPFD_CLOEXEC 1030
 #define ABI_FD_CLOEXEC	    1
 

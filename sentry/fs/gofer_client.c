@@ -11,7 +11,26 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* fds a reply may bring in before the rest are refused (MSG_CTRUNC) */
 #define MAX_FDS 4
+
+/*
+ * The smallest message size the client accepts: its largest request, a
+ * WALK of GOFER_WALK_MAX longest names, must fit, and so every request
+ * does (CLUNK of GOFER_CLUNK_MAX fids and SYMLINK are smaller).
+ */
+#define MSIZE_MIN                                                              \
+	(sizeof(struct gofer_hdr) + sizeof(struct gofer_walk_req) +            \
+	 GOFER_WALK_MAX * (2 + GOFER_NAME_MAX))
+_Static_assert(MSIZE_MIN <= GOFER_MSG_MAX, "a WALK fits a message");
+_Static_assert(sizeof(struct gofer_hdr) + sizeof(struct gofer_clunk_req) +
+		       GOFER_CLUNK_MAX * sizeof(uint32_t) <=
+		   MSIZE_MIN,
+	       "a CLUNK fits the smallest message");
+_Static_assert(sizeof(struct gofer_hdr) + sizeof(struct gofer_symlink_req) +
+		       2 + GOFER_NAME_MAX + 2 + GOFER_PATH_MAX <=
+		   MSIZE_MIN,
+	       "a SYMLINK fits the smallest message");
 
 static int broken(struct gofer_client *c, const char *why)
 {
@@ -25,7 +44,9 @@ static int broken(struct gofer_client *c, const char *why)
 /*
  * Send the request in c->buf and receive its reply there. Returns 0 with
  * *r over the body, the gofer's error as -errno, or -EIO on a protocol
- * violation. want_fd: the reply to a success must carry exactly one fd.
+ * violation or a transport failure. With fd_out, the reply to a success
+ * must carry exactly one fd, which goes there; any other fd is closed and
+ * breaks the client.
  */
 static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
 		    int *fd_out, struct gofer_reader *r)
@@ -42,7 +63,7 @@ static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
 	if (c->broken)
 		return -EIO;
 	if (len < 0)
-		return -ENAMETOOLONG; /* did not fit a message */
+		return -EMSGSIZE; /* cannot happen: see MSIZE_MIN */
 	do
 		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -56,6 +77,8 @@ static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
 	do
 		n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		mh.msg_controllen = 0; /* not written back: cbuf is garbage */
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
 	     cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -72,7 +95,8 @@ static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
 				close(fd);
 		}
 	}
-	if (n <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	if (n <= 0 || (size_t)n > c->msize ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    gofer_parse(c->buf, (size_t)n, &h, r) || h.tag != tag ||
 	    h.op != op || (h.error && r->left) ||
 	    nfds != (fd_out && !h.error ? 1 : 0)) {
@@ -151,18 +175,30 @@ int gofer_client_init(struct gofer_client *c, int sock)
 	c->msize = GOFER_MSG_MAX;
 	pthread_mutex_init(&c->lock, NULL);
 	c->buf = malloc(GOFER_MSG_MAX);
-	if (!c->buf)
-		return -ENOMEM;
+	if (!c->buf) {
+		err = -ENOMEM;
+		goto out_fail;
+	}
 	tag = begin(c, &m, GOFER_VERSION_OP);
 	gofer_put(&m, &v, sizeof(v));
 	err = transact(c, gofer_end(&m), GOFER_VERSION_OP, tag, NULL, &r);
 	if (!err)
 		err = get_exact(c, &r, &v, sizeof(v));
-	if (!err && (v.version != GOFER_VERSION || v.msize < 4096 ||
+	if (!err && (v.version != GOFER_VERSION || v.msize < MSIZE_MIN ||
 		     v.msize > GOFER_MSG_MAX))
 		err = broken(c, "the gofer speaks another version");
-	if (!err)
-		c->msize = v.msize;
+	if (err)
+		goto out_fail;
+	c->msize = v.msize;
+	return 0;
+
+out_fail:
+	/* The socket was taken: a failed client holds nothing. */
+	c->broken = true;
+	close(c->sock);
+	c->sock = -1;
+	free(c->buf);
+	c->buf = NULL;
 	return err;
 }
 
@@ -173,6 +209,8 @@ void gofer_client_destroy(struct gofer_client *c)
 	c->sock = -1;
 	free(c->buf);
 	c->buf = NULL;
+	c->broken = true;
+	pthread_mutex_destroy(&c->lock);
 }
 
 /* A reply that is one node. */
@@ -223,8 +261,14 @@ int gofer_walk(struct gofer_client *c, uint32_t dir, const char *const *names,
 	for (unsigned i = 0; i < n; i++)
 		gofer_put_str(&m, names[i], strlen(names[i]));
 	err = transact(c, gofer_end(&m), GOFER_WALK, tag, NULL, &r);
+	/*
+	 * A walk stops short with the reason, or without one at a symlink
+	 * (the sentry's to resolve) or where the reply was full; never with
+	 * a reason after walking everything.
+	 */
 	if (!err && (gofer_get(&r, &rep, sizeof(rep)) || rep.nwalked > n ||
 		     rep.stop_error < 0 || rep.stop_error > 4095 ||
+		     (rep.nwalked == n && rep.stop_error) ||
 		     r.left != rep.nwalked * sizeof(struct gofer_node)))
 		err = broken(c, "malformed walk reply from the gofer");
 	if (!err) {
@@ -430,6 +474,16 @@ ssize_t gofer_readlink(struct gofer_client *c, uint32_t fid, char *buf,
 	return ret;
 }
 
+/* A reader's next directory entry, checked. */
+static int get_dirent(struct gofer_reader *r, struct gofer_dirent *d,
+		      const char **name, size_t *len)
+{
+	if (gofer_get(r, d, sizeof(*d)) || gofer_get_name(r, name, len))
+		return -EINVAL;
+	/* A DT_* value is a file type's four bits (S_IFMT >> 12). */
+	return d->type > 15 ? -EINVAL : 0;
+}
+
 int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
 		   uint32_t count,
 		   int (*emit)(void *arg, const char *name, size_t len,
@@ -439,33 +493,46 @@ int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
 	struct gofer_getdents_req q = {
 	    .fid = dir, .count = count, .offset = *offset};
 	struct gofer_getdents_rep rep;
-	struct gofer_reader r;
+	struct gofer_reader r, body;
+	struct gofer_dirent d;
+	const char *name;
+	size_t len;
 	int err;
 
 	*eof = false;
 	pthread_mutex_lock(&c->lock);
 	err = request(c, GOFER_GETDENTS, &q, sizeof(q), NULL, NULL, NULL, &r);
-	if (!err && gofer_get(&r, &rep, sizeof(rep)))
+	if (err)
+		goto out;
+	/*
+	 * The whole reply is checked before anything is emitted: entries no
+	 * more than count bytes, each well formed, and progress (entries, or
+	 * the end) so that a caller's loop ends.
+	 */
+	if (gofer_get(&r, &rep, sizeof(rep)) || r.left > count ||
+	    (!rep.n && !rep.eof)) {
 		err = broken(c, "malformed getdents reply from the gofer");
-	for (uint32_t i = 0; !err && i < rep.n; i++) {
-		struct gofer_dirent d;
-		const char *name;
-		size_t len;
-
-		if (gofer_get(&r, &d, sizeof(d)) ||
-		    gofer_get_name(&r, &name, &len)) {
+		goto out;
+	}
+	body = r;
+	for (uint32_t i = 0; i < rep.n; i++) {
+		if (get_dirent(&r, &d, &name, &len)) {
 			err = broken(c, "malformed directory entry from the "
 					"gofer");
-			break;
+			goto out;
 		}
+	}
+	if (gofer_done(&r)) {
+		err = broken(c, "malformed getdents reply from the gofer");
+		goto out;
+	}
+	for (uint32_t i = 0; i < rep.n; i++) {
+		get_dirent(&body, &d, &name, &len);
 		if (emit(arg, name, len, d.ino, d.type, d.next))
 			goto out; /* *offset stays at this entry */
 		*offset = d.next;
 	}
-	if (!err && gofer_done(&r))
-		err = broken(c, "malformed getdents reply from the gofer");
-	if (!err)
-		*eof = rep.eof;
+	*eof = rep.eof;
 out:
 	pthread_mutex_unlock(&c->lock);
 	return err;

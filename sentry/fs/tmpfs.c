@@ -460,6 +460,10 @@ static ssize_t tmpfs_rw(struct file *f, struct task *t,
 	int err = 0;
 
 	pthread_mutex_lock(&ti->i.lock);
+	if (write && (ti->reg.seals & TMPFS_SEAL_WRITE)) {
+		pthread_mutex_unlock(&ti->i.lock);
+		return -EPERM;
+	}
 	if (write && (f->flags & ABI_O_APPEND))
 		*pos = (int64_t)ti->i.size;
 	for (int v = 0; v < iovcnt && !err; v++) {
@@ -484,6 +488,14 @@ static ssize_t tmpfs_rw(struct file *f, struct task *t,
 						       : zero_page,
 						  n);
 			} else {
+				if ((ti->reg.seals & TMPFS_SEAL_GROW) &&
+				    off + n > ti->i.size) {
+					if (off >= ti->i.size) {
+						err = -EPERM;
+						goto out;
+					}
+					n = (size_t)(ti->i.size - off);
+				}
 				page = page_at(ti, off, true, &err);
 				if (page)
 					err = mm_copy_in(t->mm,
@@ -663,6 +675,14 @@ static int tmpfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 
 	if (sa->mask & VFS_SETATTR_SIZE) {
 		pthread_mutex_lock(&inode->lock);
+		if (ABI_S_ISREG(inode->mode) &&
+		    (((ti->reg.seals & TMPFS_SEAL_SHRINK) &&
+		      sa->size < inode->size) ||
+		     ((ti->reg.seals & TMPFS_SEAL_GROW) &&
+		      sa->size > inode->size))) {
+			pthread_mutex_unlock(&inode->lock);
+			return -EPERM;
+		}
 		if (sa->size < inode->size)
 			tmpfs_truncate_pages(ti, sa->size);
 		else if (inode->size % PAGE_SIZE) {
@@ -748,4 +768,67 @@ struct vfs_inode *tmpfs_create(struct memfile *mf, uint32_t mode, uint32_t uid,
 	root->i.uid = uid;
 	root->i.gid = gid;
 	return &root->i;
+}
+
+struct file *tmpfs_memfd(struct vfs_inode *root, bool allow_sealing,
+			 uint32_t uid, uint32_t gid)
+{
+	struct tmpfs_inode *ti =
+	    tmpfs_new_inode(to_ts(root->sb), ABI_S_IFREG | 0777);
+	struct file *f;
+
+	if (!ti)
+		return ERR_PTR(-ENOMEM);
+	ti->i.uid = uid;
+	ti->i.gid = gid;
+	ti->i.nlink = 0; /* in no directory */
+	ti->reg.seals = allow_sealing ? 0 : TMPFS_SEAL_SEAL;
+	f = tmpfs_open(&ti->i, ABI_O_RDWR | ABI_O_LARGEFILE);
+	if (IS_ERR(f)) {
+		vfs_inode_put(&ti->i);
+		return f;
+	}
+	f->inode = &ti->i; /* takes the reference */
+	return f;
+}
+
+static bool is_memfd(struct file *f)
+{
+	return f->inode && tmpfs_is(f->inode) && ABI_S_ISREG(f->inode->mode) &&
+	       f->inode->nlink == 0 && !f->path.mnt;
+}
+
+int tmpfs_get_seals(struct file *f)
+{
+	int seals;
+
+	if (!is_memfd(f))
+		return -EINVAL;
+	pthread_mutex_lock(&f->inode->lock);
+	seals = (int)to_ti(f->inode)->reg.seals;
+	pthread_mutex_unlock(&f->inode->lock);
+	return seals;
+}
+
+int tmpfs_add_seals(struct file *f, unsigned seals)
+{
+	struct tmpfs_inode *ti;
+	int err = 0;
+
+	if (!is_memfd(f))
+		return -EINVAL;
+	if (seals &
+	    ~(unsigned)(TMPFS_SEAL_SEAL | TMPFS_SEAL_SHRINK | TMPFS_SEAL_GROW |
+			TMPFS_SEAL_WRITE | 0x10 | 0x20))
+		return -EINVAL;
+	if (!file_writable(f))
+		return -EPERM;
+	ti = to_ti(f->inode);
+	pthread_mutex_lock(&ti->i.lock);
+	if (ti->reg.seals & TMPFS_SEAL_SEAL)
+		err = -EPERM;
+	else
+		ti->reg.seals |= seals;
+	pthread_mutex_unlock(&ti->i.lock);
+	return err;
 }

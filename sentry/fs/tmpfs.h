@@ -26,6 +26,7 @@ struct tmpfs_inode {
 			/* memory-file offset + 1 of each page; 0: a hole */
 			uint64_t *pages;
 			size_t npages, cap;
+			unsigned seals; /* F_SEAL_*, memfds only */
 		} reg;
 		char *target; /* symlinks */
 	};
@@ -35,6 +36,22 @@ static inline struct tmpfs_inode *to_ti(struct vfs_inode *i)
 {
 	return (struct tmpfs_inode *)i;
 }
+
+#define TMPFS_SEAL_SEAL	  0x0001
+#define TMPFS_SEAL_SHRINK 0x0002
+#define TMPFS_SEAL_GROW	  0x0004
+#define TMPFS_SEAL_WRITE  0x0008
+
+/*
+ * memfd_create's file: an unlinked regular file of the private tmpfs
+ * root belongs to (mode 0777, as Linux's), open O_RDWR; seals start as
+ * F_SEAL_SEAL unless sealing is allowed. An ERR_PTR on failure.
+ */
+struct file *tmpfs_memfd(struct vfs_inode *root, bool allow_sealing,
+			 uint32_t uid, uint32_t gid);
+/* F_ADD_SEALS and F_GET_SEALS: -EINVAL for files that are no memfd. */
+int tmpfs_add_seals(struct file *f, unsigned seals);
+int tmpfs_get_seals(struct file *f);
 
 /* A new tmpfs: its root directory inode (a reference), or NULL. */
 struct vfs_inode *tmpfs_create(struct memfile *mf, uint32_t mode, uint32_t uid,

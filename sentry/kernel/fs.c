@@ -195,6 +195,11 @@ int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
 			return -ENOMEM;
 	}
 have_root:
+	k->memfd_root = tmpfs_create(&k->mf, 01777, 0, 0);
+	if (!k->memfd_root) {
+		vfs_inode_put(root);
+		return -ENOMEM;
+	}
 	err = vfs_ns_init(&k->ns, root->sb, root, "rootfs", 0);
 	vfs_inode_put(root);
 	if (err)

@@ -40,9 +40,10 @@ struct kernel_options {
 
 struct kernel {
 	struct memfile mf;
-	struct vfs_ns ns;	   /* the sandbox's mounts */
-	struct gofer_client gofer; /* the container's files */
-	int gofer_sock;		   /* before gofer is set up; -1 after */
+	struct vfs_ns ns;	      /* the sandbox's mounts */
+	struct vfs_inode *memfd_root; /* memfd_create's private tmpfs */
+	struct gofer_client gofer;    /* the container's files */
+	int gofer_sock;		      /* before gofer is set up; -1 after */
 	pid_t gofer_pid;
 	struct platform *plat;
 	struct kernel_options opts;

@@ -4,6 +4,7 @@
  * (fs/file.c, fs/fcntl.c, fs/ioctl.c, fs/stat.c).
  */
 #include "sentry/fs/pipe.h"
+#include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -210,6 +211,12 @@ SYSCALL(fcntl)
 		break;
 	case ABI_F_GETPIPE_SZ:
 		ret = pipe_get_size(f);
+		break;
+	case ABI_F_ADD_SEALS:
+		ret = tmpfs_add_seals(f, (unsigned)arg);
+		break;
+	case ABI_F_GET_SEALS:
+		ret = tmpfs_get_seals(f);
 		break;
 	default:
 		log_warn_once("fcntl: command %u is not supported yet", cmd);

@@ -140,6 +140,7 @@ SYSCALL(preadv2);
 SYSCALL(pwritev2);
 SYSCALL(close_range);
 SYSCALL(flock);
+SYSCALL(memfd_create);
 SYSCALL(sendfile);
 SYSCALL(copy_file_range);
 /* futex.c */

@@ -36,7 +36,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(dup3),
     PARTIAL(fcntl, "F_DUPFD(_CLOEXEC), F_GETFD, F_SETFD, F_GETFL, F_SETFL, "
 		   "F_GETLK/F_SETLK/F_SETLKW (one process: never contended), "
-		   "F_GETPIPE_SZ/F_SETPIPE_SZ; "
+		   "F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS; "
 		   "others EINVAL"),
     PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
 		   "TIOCGWINSZ"),
@@ -119,6 +119,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(preadv2, "RWF_NOWAIT is EOPNOTSUPP"),
     PARTIAL(pwritev2, "RWF_NOWAIT is EOPNOTSUPP"),
     FULL(close_range),
+    PARTIAL(memfd_create, "MFD_HUGETLB is EINVAL"),
     PARTIAL(flock, "a blocked flock is not interruptible yet"),
     PARTIAL(sendfile, "copies through the sentry; the source must be a "
 		      "regular file of the sandbox"),

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #define BAD_PTR ((void *)1)
@@ -227,6 +229,51 @@ static void check_pipe_size(void)
 	SYS1(SYS_close, f);
 }
 
+static void check_memfd(void)
+{
+	long fd = SYS2(SYS_memfd_create, "moat-test", MFD_ALLOW_SEALING);
+	long plain = SYS2(SYS_memfd_create, "plain", MFD_CLOEXEC);
+	char name[300], buf[16];
+	struct stat st;
+
+	CHECK(fd >= 0 && plain >= 0);
+	CHECK_EQ(SYS2(SYS_fcntl, plain, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_nlink, 0);
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(SYS2(SYS_fcntl, fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	CHECK_EQ(SYS3(SYS_write, fd, "memfd data", 10), 10);
+	CHECK_EQ(SYS4(SYS_pread64, fd, buf, sizeof(buf), 0), 10);
+	CHECK_EQ(memcmp(buf, "memfd data", 10), 0);
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, 4096), 0);
+	/* Seals: none yet; grow and shrink forbidden once added */
+	CHECK_EQ(SYS2(SYS_fcntl, fd, F_GET_SEALS), 0);
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW),
+		 0);
+	CHECK_EQ(SYS2(SYS_fcntl, fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
+	CHECK_ERR(SYS2(SYS_ftruncate, fd, 100), EPERM);
+	CHECK_ERR(SYS2(SYS_ftruncate, fd, 8192), EPERM);
+	CHECK_ERR(SYS4(SYS_pwrite64, fd, "x", 1, 4096), EPERM);
+	CHECK_EQ(SYS4(SYS_pwrite64, fd, "x", 1, 0), 1);
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL),
+		 0);
+	CHECK_ERR(SYS4(SYS_pwrite64, fd, "x", 1, 0), EPERM);
+	CHECK_ERR(SYS3(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_GROW), EPERM);
+	/* Without MFD_ALLOW_SEALING it comes sealed against sealing */
+	CHECK_EQ(SYS2(SYS_fcntl, plain, F_GET_SEALS), F_SEAL_SEAL);
+	CHECK_ERR(SYS3(SYS_fcntl, plain, F_ADD_SEALS, F_SEAL_GROW), EPERM);
+	/* No seals on other files; bad names and flags */
+	CHECK_ERR(SYS2(SYS_fcntl, 0, F_GET_SEALS), EINVAL);
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	CHECK_ERR(SYS2(SYS_memfd_create, name, 0), EINVAL);
+	CHECK_ERR(SYS2(SYS_memfd_create, "x", 0x100), EINVAL);
+	CHECK_ERR(SYS2(SYS_memfd_create, BAD_PTR, 0), EFAULT);
+	SYS1(SYS_close, fd);
+	SYS1(SYS_close, plain);
+}
+
 static void check_futex(void)
 {
 	static int word = 5;
@@ -271,6 +318,7 @@ int main(void)
 	check_locks();
 	check_flock();
 	check_pipe_size();
+	check_memfd();
 	check_futex();
 	check_xattr();
 	scratch_leave();
