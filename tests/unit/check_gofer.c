@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -956,6 +958,92 @@ START_TEST(test_server_refuses_fds)
 }
 END_TEST
 
+/*
+ * A directory swapped for a symlink to /etc while the gofer walks through
+ * it: no walk ever reaches the host's /etc/passwd.
+ */
+static volatile bool swapping;
+
+static void *swapper(void *arg)
+{
+	char dir[128], tmp[128], link[128];
+
+	(void)arg;
+	snprintf(dir, sizeof(dir), "%s/x", root);
+	snprintf(tmp, sizeof(tmp), "%s/x.dir", root);
+	snprintf(link, sizeof(link), "%s/x.link", root);
+	while (swapping) {
+		/* x: the real directory, then the symlink, and back */
+		rename(dir, tmp);
+		rename(link, dir);
+		rename(dir, link);
+		rename(tmp, dir);
+	}
+	return NULL;
+}
+
+START_TEST(test_server_swap_race)
+{
+	struct gofer_walk_req q;
+	struct gofer_walk_rep rep;
+	struct gofer_reader r;
+	struct gofer_node n[2];
+	struct stat mine, host;
+	char path[128];
+	uint32_t rootfid;
+	pthread_t th;
+	int reached = 0;
+
+	snprintf(path, sizeof(path), "%s/x", root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	write_file(root, "x/passwd", "not the host's\n");
+	snprintf(path, sizeof(path), "%s/x/passwd", root);
+	ck_assert_int_eq(stat(path, &mine), 0);
+	ck_assert_int_eq(stat("/etc/passwd", &host), 0);
+	snprintf(path, sizeof(path), "%s/x.link", root);
+	ck_assert_int_eq(symlink("/etc", path), 0);
+	version();
+	rootfid = attach(0, NULL);
+	swapping = true;
+	ck_assert_int_eq(pthread_create(&th, NULL, swapper, NULL), 0);
+	for (int i = 0; i < 1500; i++) {
+		q = (struct gofer_walk_req){.fid = rootfid, .nnames = 2};
+		ck_assert_int_eq(call(GOFER_WALK, &r, NULL, &q, sizeof(q),
+				      STR("x"), STR("passwd"), NULL),
+				 0);
+		ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+		ck_assert_int_eq(gofer_get(&r, n, rep.nwalked * sizeof(n[0])),
+				 0);
+		if (rep.nwalked == 2) {
+			/* Through the directory: our file, never the host's */
+			ck_assert_uint_eq(n[1].st.ino, mine.st_ino);
+			ck_assert(n[1].st.ino != host.st_ino ||
+				  n[1].st.dev !=
+				      (((uint64_t)major(host.st_dev) << 32) |
+				       minor(host.st_dev)));
+			reached++;
+		} else if (rep.nwalked == 1) {
+			/* Stopped at the symlink, not followed; or raced */
+			ck_assert(S_ISLNK(n[0].st.mode) || rep.stop_error);
+		}
+		{
+			struct gofer_clunk_req cq = {.nfids = rep.nwalked};
+			uint32_t fids[2] = {n[0].fid, n[1].fid};
+
+			if (rep.nwalked)
+				ck_assert_int_eq(
+				    call(GOFER_CLUNK, &r, NULL, &cq, sizeof(cq),
+					 fids, rep.nwalked * sizeof(fids[0]),
+					 NULL),
+				    0);
+		}
+	}
+	swapping = false;
+	pthread_join(th, NULL);
+	ck_assert_int_gt(reached, 0);
+}
+END_TEST
+
 /* Garbage, truncations and bit flips: always an answer, never a crash. */
 START_TEST(test_server_fuzz)
 {
@@ -1066,6 +1154,7 @@ static Suite *gofer_suite(void)
 		tcase_add_test(tc, test_server_clunk);
 		tcase_add_test(tc, test_server_refuses_fds);
 		tcase_add_test(tc, test_server_fuzz);
+		tcase_add_test(tc, test_server_swap_race);
 		if (process)
 			tcase_add_test(tc, test_process_isolated);
 		suite_add_tcase(s, tc);
