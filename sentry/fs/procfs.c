@@ -111,6 +111,8 @@ enum {
 	K_FD_DIR,
 	K_FD,
 	K_ANON,
+	K_FDINFO_DIR,
+	K_FDINFO,
 };
 
 struct proc_inode {
@@ -297,6 +299,48 @@ static void show_mounts_of(struct task *t, struct sbuf *b)
 	vfs_path_put(&root);
 }
 
+static void show_mountinfo(struct task *t, struct sbuf *b)
+{
+	struct vfs_ns *ns = &t->k->ns;
+	struct vfs_path root;
+
+	vfs_ns_root(ns, &root);
+	for (struct vfs_mount *m = ns->mounts; m; m = m->next) {
+		char path[ABI_PATH_MAX];
+		struct vfs_path at = {m, m->root};
+
+		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
+			continue;
+		sb_printf(b, "%llu %llu 0:%llu / %s %s%s%s%s - %s %s %s\n",
+			  (unsigned long long)m->id,
+			  (unsigned long long)(m->parent ? m->parent->id : 1),
+			  (unsigned long long)m->sb->dev, path,
+			  m->flags & VFS_MNT_RDONLY ? "ro" : "rw",
+			  m->flags & VFS_MNT_NOSUID ? ",nosuid" : "",
+			  m->flags & VFS_MNT_NODEV ? ",nodev" : "",
+			  m->flags & VFS_MNT_NOEXEC ? ",noexec" : "",
+			  m->sb->type, m->source,
+			  m->flags & VFS_MNT_RDONLY ? "ro" : "rw");
+	}
+	vfs_path_put(&root);
+}
+
+/* /proc/PID/fdinfo/N: position, status flags, mount and inode. */
+static void show_fdinfo(struct task *t, int fd, struct sbuf *b)
+{
+	struct file *f = fd_get(t->files, fd);
+	int cloexec = fd_get_cloexec(t->files, fd);
+
+	if (!f)
+		return;
+	sb_printf(b, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n",
+		  (long long)f->pos,
+		  f->flags | (cloexec > 0 ? ABI_O_CLOEXEC : 0),
+		  (unsigned long long)(f->path.mnt ? f->path.mnt->id : 0),
+		  (unsigned long long)(f->inode ? f->inode->ino : 0));
+	file_put(f);
+}
+
 static void show_limits(struct task *t, struct sbuf *b)
 {
 	static const struct {
@@ -374,8 +418,10 @@ static const struct proc_node pid_nodes[] = {
     {"environ", ABI_S_IFREG | 0400, show_environ, NULL, NULL, K_STATIC},
     {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
     {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
+    {"fdinfo", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FDINFO_DIR},
     {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
+    {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
     {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
     {"stat", ABI_S_IFREG | 0444, show_stat, NULL, NULL, K_STATIC},
@@ -638,7 +684,8 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 			return -ENOENT;
 		n = find_node(pid_nodes, name);
 		break;
-	case K_FD_DIR: {
+	case K_FD_DIR:
+	case K_FDINFO_DIR: {
 		struct task *t = proc_task(pd->pid);
 		struct file *f;
 
@@ -648,8 +695,11 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 		if (!f)
 			return -ENOENT;
 		file_put(f);
-		*out = proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
-				pd->pid, num);
+		*out = pd->kind == K_FD_DIR
+			   ? proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
+				      pd->pid, num)
+			   : proc_new(dir->sb, ABI_S_IFREG | 0400, K_FDINFO,
+				      NULL, pd->pid, num);
 		return *out ? 0 : -ENOMEM;
 	}
 	default:
@@ -898,6 +948,7 @@ static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 		emit_nodes(sink, pid_nodes, &f->pos, 2, 3000);
 		return 0;
 	case K_FD_DIR:
+	case K_FDINFO_DIR:
 		if (!t)
 			return 0;
 		for (int fd = (int)f->pos - 2; fd < 1048576; fd++) {
@@ -915,7 +966,9 @@ static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 				continue;
 			n = snprintf(name, sizeof(name), "%d", fd);
 			if (sink->emit(sink, name, (size_t)n, 4000 + fd,
-				       ABI_DT_LNK, fd + 3))
+				       pi->kind == K_FD_DIR ? ABI_DT_LNK
+							    : ABI_DT_REG,
+				       fd + 3))
 				return 0;
 			f->pos = fd + 3;
 		}
@@ -975,7 +1028,9 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		free(pf);
 		return ERR_PTR(-ESRCH);
 	}
-	if (pi->node && pi->node->show)
+	if (pi->kind == K_FDINFO)
+		show_fdinfo(t, pi->fd, &pf->text);
+	else if (pi->node && pi->node->show)
 		pi->node->show(t, &pf->text);
 	if (pf->text.oom) {
 		free(pf->text.p);

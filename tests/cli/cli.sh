@@ -219,6 +219,8 @@ if [ -x /bin/true ] && file -L /bin/true | grep -q dynamic; then
 			-c 'import json,os; print(sorted(os.listdir("/")))'
 	fi
 	expect "/proc/self/status" 0 "^Name:" -- "$MOAT" run -- /bin/cat /proc/self/status
+	expect "/proc/self/mountinfo" 0 " / /proc .* - proc proc" -- \
+		"$MOAT" run -- /bin/cat /proc/self/mountinfo
 fi
 expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
