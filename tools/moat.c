@@ -178,6 +178,7 @@ static int parse_bind(const char *arg, struct sentry_config *cfg)
 			"moat run: --bind needs SRC:DST[:ro] with an absolute "
 			"DST, got '%s'\n",
 			arg);
+		free(copy);
 		return -1;
 	}
 	*dst++ = '\0';
@@ -189,17 +190,21 @@ static int parse_bind(const char *arg, struct sentry_config *cfg)
 				"moat run: --bind %s: unknown option '%s' "
 				"(ro or rw)\n",
 				arg, opt);
+			free(copy);
 			return -1;
 		}
 	}
 	if (cfg->nbinds == SENTRY_BINDS_MAX) {
 		fprintf(stderr, "moat run: at most %d --bind\n",
 			SENTRY_BINDS_MAX);
+		free(copy);
 		return -1;
 	}
 	b = &cfg->binds[cfg->nbinds];
-	if (host_path(copy, false, &b->src) < 0)
+	if (host_path(copy, false, &b->src) < 0) {
+		free(copy);
 		return -1;
+	}
 	b->dst = dst;
 	b->ro = opt && !strcmp(opt, "ro");
 	cfg->nbinds++;
