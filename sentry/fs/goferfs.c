@@ -444,6 +444,17 @@ static ssize_t goferfs_kwrite(struct file *f, const void *buf, size_t len,
 	return r < 0 ? -errno : r;
 }
 
+static int goferfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	struct gofer_stat st;
+
+	if (fallocate(to_gf(f)->fd, mode, off, len) < 0)
+		return -errno;
+	if (gofer_stat(client(f->inode), to_gi(f->inode)->fid, &st) == 0)
+		attrs_from(f->inode, &st);
+	return 0;
+}
+
 static int goferfs_host_fd(struct file *f)
 {
 	return to_gf(f)->fd;
@@ -584,6 +595,7 @@ static const struct file_ops goferfs_reg_ops = {
     .write = goferfs_write,
     .kread = goferfs_kread,
     .kwrite = goferfs_kwrite,
+    .fallocate = goferfs_fallocate,
     .host_fd = goferfs_host_fd,
     .stat = goferfs_file_stat,
     .seekable = goferfs_seekable,

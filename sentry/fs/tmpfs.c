@@ -615,15 +615,84 @@ static ssize_t tmpfs_file_kwrite(struct file *f, const void *buf, size_t len,
 {
 	ssize_t n;
 
+	unsigned seals = to_ti(f->inode)->reg.seals;
+
+	if (seals & TMPFS_SEAL_WRITE)
+		return -EPERM;
 	if (f->flags & ABI_O_APPEND)
 		*pos = (int64_t)f->inode->size;
+	if ((seals & TMPFS_SEAL_GROW) &&
+	    (uint64_t)*pos + len > f->inode->size) {
+		if ((uint64_t)*pos >= f->inode->size)
+			return -EPERM;
+		len = (size_t)(f->inode->size - (uint64_t)*pos);
+	}
 	n = tmpfs_kwrite(f->inode, buf, len, *pos);
 	if (n > 0)
 		*pos += n;
 	return n;
 }
 
+#define FALLOC_KEEP_SIZE  0x01
+#define FALLOC_PUNCH_HOLE 0x02
+
+static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	struct tmpfs_inode *ti = to_ti(f->inode);
+	uint64_t start = (uint64_t)off, end = (uint64_t)off + (uint64_t)len;
+	int err = 0;
+
+	pthread_mutex_lock(&ti->i.lock);
+	if ((ti->reg.seals & TMPFS_SEAL_WRITE) ||
+	    ((ti->reg.seals & TMPFS_SEAL_GROW) && !(mode & FALLOC_KEEP_SIZE) &&
+	     end > ti->i.size)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (mode & FALLOC_PUNCH_HOLE) {
+		/* Whole pages go back; the edges are zeroed. */
+		for (uint64_t at = start; at < end;) {
+			uint64_t pend = (at / PAGE_SIZE + 1) * PAGE_SIZE;
+			size_t idx = (size_t)(at / PAGE_SIZE);
+			uint64_t n = (pend < end ? pend : end) - at;
+
+			if (idx < ti->reg.npages && ti->reg.pages[idx]) {
+				struct memfile *mf = to_ts(ti->i.sb)->mf;
+				uint64_t moff = ti->reg.pages[idx] - 1;
+
+				if (n == PAGE_SIZE) {
+					memfile_free(mf, moff, PAGE_SIZE);
+					ti->reg.pages[idx] = 0;
+					ti->i.blocks -= PAGE_SIZE / 512;
+				} else {
+					memset(
+					    (uint8_t *)memfile_ptr(mf, moff) +
+						at % PAGE_SIZE,
+					    0, (size_t)n);
+				}
+			}
+			at += n;
+		}
+		goto out;
+	}
+	for (uint64_t at = start & ~(PAGE_SIZE - 1); at < end; at += PAGE_SIZE)
+		if (!page_at(ti, at, true, &err) && err)
+			goto out;
+	if (!(mode & FALLOC_KEEP_SIZE) && end > ti->i.size)
+		ti->i.size = end;
+out:
+	if (!err) {
+		struct abi_timespec now;
+
+		vfs_now(&now);
+		ti->i.mtime = ti->i.ctime = now;
+	}
+	pthread_mutex_unlock(&ti->i.lock);
+	return err;
+}
+
 static const struct file_ops tmpfs_reg_ops = {
+    .fallocate = tmpfs_fallocate,
     .read = tmpfs_read,
     .write = tmpfs_write,
     .kread = tmpfs_kread,

@@ -381,3 +381,43 @@ SYSCALL(flock)
 	file_put(f);
 	return ret;
 }
+
+/*
+ * fallocate: modes 0, FALLOC_FL_KEEP_SIZE and FALLOC_FL_PUNCH_HOLE (with
+ * KEEP_SIZE), checked as Linux's vfs_fallocate; others are EOPNOTSUPP.
+ */
+SYSCALL(fallocate)
+{
+	int mode = (int)a[1];
+	int64_t off = (int64_t)a[2], len = (int64_t)a[3];
+	struct file *f;
+	long ret;
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~(0x01 | 0x02))
+		return -EOPNOTSUPP;
+	if ((mode & 0x02) && !(mode & 0x01))
+		return -EOPNOTSUPP; /* a hole must keep the size */
+	f = fd_get(t->files, (int)a[0]);
+	if (!f)
+		return -EBADF;
+	if ((f->flags & ABI_O_PATH) || !file_writable(f))
+		ret = -EBADF;
+	else if ((f->flags & ABI_O_APPEND) && (mode & 0x02))
+		ret = -EPERM;
+	else if (f->inode && ABI_S_ISDIR(f->inode->mode))
+		ret = -EISDIR;
+	else if (!f->inode || (f->inode->mode & ABI_S_IFMT) == ABI_S_IFIFO)
+		ret = -ESPIPE;
+	else if (!ABI_S_ISREG(f->inode->mode))
+		ret = -ENODEV;
+	else if (off > INT64_MAX - len)
+		ret = -EFBIG;
+	else if (!f->ops->fallocate)
+		ret = -EOPNOTSUPP;
+	else
+		ret = f->ops->fallocate(f, mode, off, len);
+	file_put(f);
+	return ret;
+}

@@ -141,6 +141,7 @@ SYSCALL(pwritev2);
 SYSCALL(close_range);
 SYSCALL(flock);
 SYSCALL(memfd_create);
+SYSCALL(fallocate);
 SYSCALL(sendfile);
 SYSCALL(copy_file_range);
 /* futex.c */

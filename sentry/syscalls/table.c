@@ -119,6 +119,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(preadv2, "RWF_NOWAIT is EOPNOTSUPP"),
     PARTIAL(pwritev2, "RWF_NOWAIT is EOPNOTSUPP"),
     FULL(close_range),
+    PARTIAL(fallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE; the others are "
+		       "EOPNOTSUPP"),
     PARTIAL(memfd_create, "MFD_HUGETLB is EINVAL"),
     PARTIAL(flock, "a blocked flock is not interruptible yet"),
     PARTIAL(sendfile, "copies through the sentry; the source must be a "

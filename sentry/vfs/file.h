@@ -59,6 +59,11 @@ struct file_ops {
 	 */
 	ssize_t (*kwrite)(struct file *f, const void *buf, size_t len,
 			  int64_t *pos);
+	/*
+	 * fallocate (modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE), arguments
+	 * already checked; NULL: EOPNOTSUPP.
+	 */
+	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
 	/* A host fd with the file's data, for in-kernel copies; -1: none. */
 	int (*host_fd)(struct file *f);
 	/*

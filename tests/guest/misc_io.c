@@ -7,6 +7,7 @@
 #include "guest.h"
 #include "scratch.h"
 
+#include <linux/falloc.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
@@ -274,6 +275,47 @@ static void check_memfd(void)
 	SYS1(SYS_close, plain);
 }
 
+static void check_fallocate(void)
+{
+	long fd = SYS4(SYS_openat, AT_FDCWD, "fa", O_RDWR | O_CREAT, 0644);
+	long ro = SYS4(SYS_openat, AT_FDCWD, "fa", O_RDONLY, 0);
+	char buf[4096], zeros[4096] = {0};
+	struct stat st;
+	int p[2];
+
+	CHECK(fd >= 0 && ro >= 0);
+	CHECK_EQ(SYS4(SYS_fallocate, fd, 0, 0, 8192), 0);
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	CHECK_EQ(st.st_size, 8192);
+	/* KEEP_SIZE allocates without growing */
+	CHECK_EQ(SYS4(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, 0, 65536), 0);
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	CHECK_EQ(st.st_size, 8192);
+	/* A punched hole reads as zeros; the size stays */
+	memset(buf, 'h', sizeof(buf));
+	CHECK_EQ(SYS4(SYS_pwrite64, fd, buf, sizeof(buf), 0), 4096);
+	CHECK_EQ(SYS4(SYS_fallocate, fd,
+		      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096),
+		 0);
+	CHECK_EQ(SYS4(SYS_pread64, fd, buf, sizeof(buf), 0), 4096);
+	CHECK_EQ(memcmp(buf, zeros, sizeof(buf)), 0);
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	CHECK_EQ(st.st_size, 8192);
+	/* Argument errors, in Linux's order */
+	CHECK_ERR(SYS4(SYS_fallocate, fd, 0, 0, 0), EINVAL);
+	CHECK_ERR(SYS4(SYS_fallocate, fd, 0, -1, 10), EINVAL);
+	CHECK_ERR(SYS4(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE, 0, 10),
+		  EOPNOTSUPP);
+	CHECK_ERR(SYS4(SYS_fallocate, ro, 0, 0, 10), EBADF);
+	CHECK_ERR(SYS4(SYS_fallocate, 999, 0, 0, 10), EBADF);
+	CHECK_EQ(SYS1(SYS_pipe, p), 0);
+	CHECK_ERR(SYS4(SYS_fallocate, p[1], 0, 0, 10), ESPIPE);
+	SYS1(SYS_close, p[0]);
+	SYS1(SYS_close, p[1]);
+	SYS1(SYS_close, fd);
+	SYS1(SYS_close, ro);
+}
+
 static void check_futex(void)
 {
 	static int word = 5;
@@ -319,6 +361,7 @@ int main(void)
 	check_flock();
 	check_pipe_size();
 	check_memfd();
+	check_fallocate();
 	check_futex();
 	check_xattr();
 	scratch_leave();
