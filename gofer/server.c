@@ -410,10 +410,17 @@ static int do_walk(struct gofer_server *s, struct gofer_reader *r,
 		 * The host's /proc, /sys...: the sentry may see the mountpoint
 		 * (to mount its own there) but never what is inside.
 		 */
-		if (mnt != mnt_id && pseudo_fs(fd))
-			s->fids[fid].pseudo = true;
+		bool pseudo = mnt != mnt_id && pseudo_fs(fd);
+
+		s->fids[fid].pseudo = pseudo;
 		put_node(rp, (uint32_t)fid, &st);
 		rep.nwalked++;
+		/* ...and a walk through it stops right there. */
+		if (pseudo) {
+			if (i + 1 < q.nnames)
+				rep.stop_error = EACCES;
+			break;
+		}
 		cur = fd;
 		mode = st.mode;
 		mnt_id = mnt;
@@ -503,7 +510,7 @@ static int do_create(struct gofer_server *s, struct gofer_reader *r,
 	char name[GOFER_NAME_MAX + 1];
 	struct gofer_create_req q;
 	struct gofer_fid *d;
-	int err, fd, path_fd;
+	int err, fd, path_fd, dir_fd;
 	uint32_t mount;
 
 	err = get_req_name(r, &q, sizeof(q), name);
@@ -518,6 +525,7 @@ static int do_create(struct gofer_server *s, struct gofer_reader *r,
 	if (err)
 		return err;
 	mount = d->mount;
+	dir_fd = d->fd; /* d moves if the fid table grows */
 	fd = openat(d->fd, name,
 		    (int)q.flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    q.mode);
@@ -540,7 +548,9 @@ static int do_create(struct gofer_server *s, struct gofer_reader *r,
 	}
 	err = reply_node(s, rp, path_fd, mount);
 	if (err) {
+		/* Nothing was created, as far as the sentry can tell. */
 		close(fd);
+		unlinkat(dir_fd, name, 0);
 		return err;
 	}
 	rp->fd = fd;
@@ -898,10 +908,8 @@ static int do_setattr(struct gofer_server *s, struct gofer_reader *r,
 	if (s->mounts[f->mount].ro && q.mask)
 		return -EROFS;
 	snprintf(self, sizeof(self), "%d", f->fd);
-	if ((q.mask & (GOFER_SETATTR_MODE | GOFER_SETATTR_SIZE |
-		       GOFER_SETATTR_ATIME | GOFER_SETATTR_MTIME)) &&
-	    S_ISLNK(f->mode) &&
-	    (q.mask & ~(uint32_t)(GOFER_SETATTR_ATIME | GOFER_SETATTR_MTIME)))
+	if (S_ISLNK(f->mode) &&
+	    (q.mask & (GOFER_SETATTR_MODE | GOFER_SETATTR_SIZE)))
 		return -EOPNOTSUPP; /* a symlink's mode and size are fixed */
 	if ((q.mask & ~(uint32_t)(GOFER_SETATTR_UID | GOFER_SETATTR_GID)) &&
 	    s->proc_fd < 0)

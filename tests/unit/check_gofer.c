@@ -221,7 +221,7 @@ static void write_file(const char *dir, const char *name, const char *data)
 
 static void server_setup(void)
 {
-	struct gofer_mount_spec specs[2];
+	struct gofer_mount_spec specs[3];
 	char path[256];
 	const char *why;
 	int sv[2], proc;
@@ -245,18 +245,19 @@ static void server_setup(void)
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	specs[0] = (struct gofer_mount_spec){root, false};
 	specs[1] = (struct gofer_mount_spec){roroot, true};
+	specs[2] = (struct gofer_mount_spec){"/", true};
 	csock = sv[0];
 	next_tag = 100;
 	if (remote < 0) {
 		/* The real thing: its own process, namespaces and filter. */
-		remote = gofer_start(sv[1], specs, 2);
+		remote = gofer_start(sv[1], specs, 3);
 		ck_assert_int_gt(remote, 0);
 		close(sv[1]);
 		return;
 	}
 	proc = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(proc, 0);
-	ck_assert_int_eq(gofer_server_init(&srv, sv[1], proc, specs, 2, &why),
+	ck_assert_int_eq(gofer_server_init(&srv, sv[1], proc, specs, 3, &why),
 			 0);
 }
 
@@ -441,7 +442,7 @@ START_TEST(test_server_version_first)
 	ck_assert_int_eq(call(GOFER_VERSION_OP, &r, NULL, &v, sizeof(v), NULL),
 			 EINVAL);
 	version();
-	q.mount = 2;
+	q.mount = 3;
 	ck_assert_int_eq(call(GOFER_ATTACH, &r, NULL, &q, sizeof(q), NULL),
 			 ENOENT);
 }
@@ -1044,6 +1045,36 @@ START_TEST(test_server_swap_race)
 }
 END_TEST
 
+/*
+ * The host's /proc is seen as a mountpoint and never entered: not by a
+ * walk from it, and not by one walk that goes through it.
+ */
+START_TEST(test_server_no_proc)
+{
+	struct gofer_walk_req q = {.nnames = 4};
+	struct gofer_walk_rep rep;
+	struct gofer_open_req o = {.flags = O_RDONLY | O_DIRECTORY};
+	struct gofer_reader r;
+	struct gofer_node n[4];
+	int fd;
+
+	version();
+	q.fid = attach(2, NULL);
+	ck_assert_int_eq(call(GOFER_WALK, &r, NULL, &q, sizeof(q), STR("proc"),
+			      STR("sys"), STR("kernel"), STR("hostname"), NULL),
+			 0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_eq(rep.nwalked, 1);
+	ck_assert_int_eq(rep.stop_error, EACCES);
+	ck_assert_int_eq(gofer_get(&r, n, sizeof(n[0])), 0);
+	ck_assert(S_ISDIR(n[0].st.mode));
+	ck_assert_int_eq(walk1(n[0].fid, "self", NULL), -EACCES);
+	o.fid = n[0].fid;
+	ck_assert_int_eq(call(GOFER_OPEN, &r, &fd, &o, sizeof(o), NULL),
+			 EACCES);
+}
+END_TEST
+
 /* Garbage, truncations and bit flips: always an answer, never a crash. */
 START_TEST(test_server_fuzz)
 {
@@ -1155,6 +1186,7 @@ static Suite *gofer_suite(void)
 		tcase_add_test(tc, test_server_refuses_fds);
 		tcase_add_test(tc, test_server_fuzz);
 		tcase_add_test(tc, test_server_swap_race);
+		tcase_add_test(tc, test_server_no_proc);
 		if (process)
 			tcase_add_test(tc, test_process_isolated);
 		suite_add_tcase(s, tc);
