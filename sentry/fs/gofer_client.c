@@ -27,8 +27,8 @@ _Static_assert(sizeof(struct gofer_hdr) + sizeof(struct gofer_clunk_req) +
 		       GOFER_CLUNK_MAX * sizeof(uint32_t) <=
 		   MSIZE_MIN,
 	       "a CLUNK fits the smallest message");
-_Static_assert(sizeof(struct gofer_hdr) + sizeof(struct gofer_symlink_req) +
-		       2 + GOFER_NAME_MAX + 2 + GOFER_PATH_MAX <=
+_Static_assert(sizeof(struct gofer_hdr) + sizeof(struct gofer_symlink_req) + 2 +
+		       GOFER_NAME_MAX + 2 + GOFER_PATH_MAX <=
 		   MSIZE_MIN,
 	       "a SYMLINK fits the smallest message");
 
@@ -112,12 +112,16 @@ static int transact(struct gofer_client *c, long len, uint16_t op, uint32_t tag,
 	return 0;
 }
 
-/* Start a request in c->buf (the lock held); its tag. */
+/*
+ * Start a request in c->buf (the lock held); its tag. A client whose init
+ * failed has no buffer: the message overflows, harmlessly, and transact
+ * answers EIO.
+ */
 static uint32_t begin(struct gofer_client *c, struct gofer_msg *m, uint16_t op)
 {
 	uint32_t tag = c->next_tag++;
 
-	gofer_begin(m, c->buf, c->msize, op, tag, 0);
+	gofer_begin(m, c->buf, c->buf ? c->msize : 0, op, tag, 0);
 	return tag;
 }
 

@@ -24,25 +24,40 @@ struct gofer_client {
 	pthread_mutex_t lock;
 	uint32_t next_tag;
 	uint32_t msize;
-	bool broken;
+	bool broken;  /* a violation or transport failure: EIO for good */
 	uint8_t *buf; /* GOFER_MSG_MAX, requests and replies */
 };
 
-/* Take sock; agree on the version. 0 or -errno. */
+/*
+ * Take sock (closed on failure too) and agree on the version and message
+ * size. 0 or -errno; -EIO if the gofer answered nonsense.
+ */
 int gofer_client_init(struct gofer_client *c, int sock);
+/* Close the socket; no call may be in progress or follow. */
 void gofer_client_destroy(struct gofer_client *c);
+
+/*
+ * Every call below returns 0 (or a count), the gofer's error as -errno,
+ * -EIO once the client is broken, or -EINVAL/-ENAMETOOLONG for a name the
+ * protocol refuses ("", ".", "..", '/', longer than GOFER_NAME_MAX; a
+ * symlink target longer than GOFER_PATH_MAX), without asking the gofer.
+ */
 
 int gofer_attach(struct gofer_client *c, uint32_t mount,
 		 struct gofer_node *out);
 /*
- * Walk names[0..n) from dir: nodes[0..*nwalked) get fids; *stop_error is
- * the positive errno of the component that stopped the walk, or 0.
+ * Walk names[0..n) from dir, 0 < n <= GOFER_WALK_MAX: nodes[0..*nwalked)
+ * get fids; *stop_error is the positive errno of the component that
+ * stopped the walk, or 0 (all walked; or stopped after a symlink, which is
+ * the caller's to resolve; or the reply was full: walk on from the last).
  */
 int gofer_walk(struct gofer_client *c, uint32_t dir, const char *const *names,
 	       unsigned n, struct gofer_node *nodes, unsigned *nwalked,
 	       int *stop_error);
+/* A host fd (O_CLOEXEC) for fid, opened with host O_* flags; -1 on error. */
 int gofer_open(struct gofer_client *c, uint32_t fid, uint32_t flags,
 	       int *fd_out);
+/* Create and open name in dir: its node, and its fd as gofer_open's. */
 int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
 		 uint32_t flags, uint32_t mode, uint32_t uid, uint32_t gid,
 		 struct gofer_node *out, int *fd_out);
@@ -65,9 +80,11 @@ int gofer_rename(struct gofer_client *c, uint32_t olddir, const char *oldname,
 ssize_t gofer_readlink(struct gofer_client *c, uint32_t fid, char *buf,
 		       size_t len);
 /*
- * Entries of dir from *offset: emit for each (nonzero stops early, and the
- * entry stays unconsumed); *offset is then where to go on, *eof set at
- * the end.
+ * Entries of dir from *offset (0: the start), at most count bytes of them:
+ * emit for each (nonzero stops early, and the entry stays unconsumed);
+ * *offset is then where to go on, *eof set at the end. The whole reply is
+ * checked before the first emit. emit runs with the client's lock held:
+ * it must not call the client.
  */
 int gofer_getdents(struct gofer_client *c, uint32_t dir, uint64_t *offset,
 		   uint32_t count,
@@ -79,6 +96,7 @@ int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *req,
 		  struct gofer_stat *st);
 int gofer_statfs(struct gofer_client *c, uint32_t fid, struct gofer_statfs *st);
 int gofer_fsync(struct gofer_client *c, uint32_t fid);
+/* Forget fids, GOFER_CLUNK_MAX per request; -EBADF if one was unknown. */
 int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n);
 
 #endif
