@@ -281,48 +281,46 @@ static void show_maps(struct task *t, struct sbuf *b)
 	pthread_mutex_unlock(&mm->lock);
 }
 
-static void show_mounts_of(struct task *t, struct sbuf *b)
+/* Each mount with its path as the task sees it, as /proc/mounts or
+ * /proc/PID/mountinfo lays it out. */
+static void show_mount_table(struct task *t, struct sbuf *b, bool info)
 {
 	struct vfs_ns *ns = &t->k->ns;
 	struct vfs_path root;
 
 	vfs_ns_root(ns, &root);
 	for (struct vfs_mount *m = ns->mounts; m; m = m->next) {
-		char path[ABI_PATH_MAX];
+		const char *rw = m->flags & VFS_MNT_RDONLY ? "ro" : "rw";
 		struct vfs_path at = {m, m->root};
+		char path[ABI_PATH_MAX];
 
 		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
 			continue;
-		sb_printf(b, "%s %s %s %s,nosuid,nodev 0 0\n", m->source, path,
-			  m->sb->type, m->flags & VFS_MNT_RDONLY ? "ro" : "rw");
+		if (!info) {
+			sb_printf(b, "%s %s %s %s,nosuid,nodev 0 0\n",
+				  m->source, path, m->sb->type, rw);
+			continue;
+		}
+		sb_printf(b, "%llu %llu 0:%llu / %s %s%s%s%s - %s %s %s\n",
+			  (unsigned long long)m->id,
+			  (unsigned long long)(m->parent ? m->parent->id : 1),
+			  (unsigned long long)m->sb->dev, path, rw,
+			  m->flags & VFS_MNT_NOSUID ? ",nosuid" : "",
+			  m->flags & VFS_MNT_NODEV ? ",nodev" : "",
+			  m->flags & VFS_MNT_NOEXEC ? ",noexec" : "",
+			  m->sb->type, m->source, rw);
 	}
 	vfs_path_put(&root);
 }
 
+static void show_mounts_of(struct task *t, struct sbuf *b)
+{
+	show_mount_table(t, b, false);
+}
+
 static void show_mountinfo(struct task *t, struct sbuf *b)
 {
-	struct vfs_ns *ns = &t->k->ns;
-	struct vfs_path root;
-
-	vfs_ns_root(ns, &root);
-	for (struct vfs_mount *m = ns->mounts; m; m = m->next) {
-		char path[ABI_PATH_MAX];
-		struct vfs_path at = {m, m->root};
-
-		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
-			continue;
-		sb_printf(b, "%llu %llu 0:%llu / %s %s%s%s%s - %s %s %s\n",
-			  (unsigned long long)m->id,
-			  (unsigned long long)(m->parent ? m->parent->id : 1),
-			  (unsigned long long)m->sb->dev, path,
-			  m->flags & VFS_MNT_RDONLY ? "ro" : "rw",
-			  m->flags & VFS_MNT_NOSUID ? ",nosuid" : "",
-			  m->flags & VFS_MNT_NODEV ? ",nodev" : "",
-			  m->flags & VFS_MNT_NOEXEC ? ",noexec" : "",
-			  m->sb->type, m->source,
-			  m->flags & VFS_MNT_RDONLY ? "ro" : "rw");
-	}
-	vfs_path_put(&root);
+	show_mount_table(t, b, true);
 }
 
 /* /proc/PID/fdinfo/N: position, status flags, mount and inode. */

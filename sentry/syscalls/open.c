@@ -390,18 +390,33 @@ SYSCALL(fchmodat2)
 	return chmod_path(t, (int)a[0], a[1], (uint32_t)a[2], (int)a[3]);
 }
 
+/* The open file fd names for an attribute change, or NULL and *err. */
+static struct file *attr_file(struct task *t, int fd, long *err)
+{
+	struct file *f = fd_get(t->files, fd);
+
+	*err = 0;
+	if (f && f->inode && !(f->flags & ABI_O_PATH))
+		return f;
+	if (f)
+		file_put(f);
+	*err = -EBADF;
+	return NULL;
+}
+
+static bool file_ro(const struct file *f)
+{
+	return f->path.mnt && path_ro(&f->path);
+}
+
 SYSCALL(fchmod)
 {
-	struct file *f = fd_get(t->files, (int)a[0]);
 	long err;
+	struct file *f = attr_file(t, (int)a[0], &err);
 
 	if (!f)
-		return -EBADF;
-	if (!f->inode || (f->flags & ABI_O_PATH))
-		err = -EBADF;
-	else
-		err = vfs_chmod(f->inode, f->path.mnt && path_ro(&f->path),
-				(uint32_t)a[1], &t->creds);
+		return err;
+	err = vfs_chmod(f->inode, file_ro(f), (uint32_t)a[1], &t->creds);
 	file_put(f);
 	return err;
 }
@@ -443,16 +458,13 @@ SYSCALL(fchownat)
 
 SYSCALL(fchown)
 {
-	struct file *f = fd_get(t->files, (int)a[0]);
 	long err;
+	struct file *f = attr_file(t, (int)a[0], &err);
 
 	if (!f)
-		return -EBADF;
-	if (!f->inode || (f->flags & ABI_O_PATH))
-		err = -EBADF;
-	else
-		err = vfs_chown(f->inode, f->path.mnt && path_ro(&f->path),
-				(uint32_t)a[1], (uint32_t)a[2], &t->creds);
+		return err;
+	err = vfs_chown(f->inode, file_ro(f), (uint32_t)a[1], (uint32_t)a[2],
+			&t->creds);
 	file_put(f);
 	return err;
 }

@@ -346,30 +346,11 @@ static void walk_end(struct walk *w)
 	vfs_path_put(&w->cur);
 }
 
-int vfs_lookup(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
-	       const char *path, unsigned flags, struct vfs_path *out)
-{
-	struct walk w;
-	int err = walk_begin(&w, ctx, start, path, flags);
-
-	if (err)
-		return err;
-	pthread_mutex_lock(&ctx->ns->lock);
-	err = walk_path(&w, path, NULL, NULL);
-	pthread_mutex_unlock(&ctx->ns->lock);
-	if (!err) {
-		*out = w.cur;
-		w.cur.mnt = NULL;
-		w.cur.dentry = NULL;
-	}
-	walk_end(&w);
-	return err;
-}
-
-int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
-		      const struct vfs_path *start, const char *path,
-		      unsigned flags, struct vfs_path *parent, char *last,
-		      bool *trailing)
+/* A whole walk: begin, walk (to the end, or its parent with last), end. */
+static int lookup(const struct vfs_lookup_ctx *ctx,
+		  const struct vfs_path *start, const char *path,
+		  unsigned flags, struct vfs_path *out, char *last,
+		  bool *trailing)
 {
 	struct walk w;
 	int err = walk_begin(&w, ctx, start, path, flags);
@@ -380,10 +361,24 @@ int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
 	err = walk_path(&w, path, last, trailing);
 	pthread_mutex_unlock(&ctx->ns->lock);
 	if (!err) {
-		*parent = w.cur;
+		*out = w.cur;
 		w.cur.mnt = NULL;
 		w.cur.dentry = NULL;
 	}
 	walk_end(&w);
 	return err;
+}
+
+int vfs_lookup(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
+	       const char *path, unsigned flags, struct vfs_path *out)
+{
+	return lookup(ctx, start, path, flags, out, NULL, NULL);
+}
+
+int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      unsigned flags, struct vfs_path *parent, char *last,
+		      bool *trailing)
+{
+	return lookup(ctx, start, path, flags, parent, last, trailing);
 }
