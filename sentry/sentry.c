@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,10 @@ struct boot {
 	char host_cwd[ABI_PATH_MAX];
 	const char *what; /* what failed */
 	char msg[ABI_PATH_MAX + 16];
+	pthread_t thread;
 };
+
+static struct boot boot;
 
 static int boot_fs(struct task *init, void *arg)
 {
@@ -135,9 +139,17 @@ static int boot_fs(struct task *init, void *arg)
 	return err;
 }
 
+static void *boot_thread(void *arg)
+{
+	struct task *init = arg;
+	int err = boot_fs(init, &boot);
+
+	kernel_vfs_done(init->k, err);
+	return NULL;
+}
+
 int sentry_main(const struct sentry_config *cfg)
 {
-	static struct boot boot;
 	struct sigaction sa = {.sa_sigaction = sigsys_handler,
 			       .sa_flags = SA_SIGINFO};
 	static struct kernel k;
@@ -225,8 +237,13 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	log_debug("boot: kernel and platform ready");
 	/* init loads while the filter goes in; it runs only after. */
+	/* The filesystem boots beside the loader; init runs after both. */
+	if (pthread_create(&boot.thread, NULL, boot_thread, &init)) {
+		fprintf(stderr, "moat: cannot start the boot thread\n");
+		return 125;
+	}
 	st = kernel_prepare_init(&k, &init, exe_fd, cfg->path, cfg->argv,
-				 cfg->envp, boot_fs, &boot);
+				 cfg->envp, NULL, NULL);
 	if (!st) {
 		fprintf(stderr, "moat: out of memory\n");
 		return 125;
@@ -240,6 +257,15 @@ int sentry_main(const struct sentry_config *cfg)
 		return 125;
 	}
 	log_debug("boot: filter installed");
+	err = kernel_wait_vfs(&k);
+	if (err) {
+		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
+			cfg->rootfs && !cfg->cwd ? " over " : "",
+			cfg->rootfs && !cfg->cwd ? cfg->rootfs : "",
+			strerror(-err));
+		return 125;
+	}
+	pthread_join(boot.thread, NULL);
 	err = kernel_start_init(st, &why);
 	if (exe_fd >= 0)
 		close(exe_fd);

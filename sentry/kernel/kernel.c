@@ -95,6 +95,8 @@ int kernel_init(struct kernel *k, const char *platform_name)
 	clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
+	pthread_mutex_init(&k->vfs_lock, NULL);
+	pthread_cond_init(&k->vfs_cond, NULL);
 	k->next_tid = 1;
 	{
 		cpu_set_t set;
@@ -111,6 +113,26 @@ int kernel_init(struct kernel *k, const char *platform_name)
 	if (err)
 		return err;
 	return ops->create(k->mf.fd, &k->plat);
+}
+
+void kernel_vfs_done(struct kernel *k, int err)
+{
+	pthread_mutex_lock(&k->vfs_lock);
+	k->vfs_state = err ? err : 1;
+	pthread_cond_broadcast(&k->vfs_cond);
+	pthread_mutex_unlock(&k->vfs_lock);
+}
+
+int kernel_wait_vfs(struct kernel *k)
+{
+	int state;
+
+	pthread_mutex_lock(&k->vfs_lock);
+	while (k->vfs_state == 0)
+		pthread_cond_wait(&k->vfs_cond, &k->vfs_lock);
+	state = k->vfs_state;
+	pthread_mutex_unlock(&k->vfs_lock);
+	return state < 0 ? state : 0;
 }
 
 void task_exit_group(struct task *t, int status)

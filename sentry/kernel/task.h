@@ -42,8 +42,12 @@ struct kernel {
 	struct memfile mf;
 	struct vfs_ns ns;	      /* the sandbox's mounts */
 	struct vfs_inode *memfd_root; /* memfd_create's private tmpfs */
-	struct gofer_client gofer;    /* the container's files */
-	int gofer_sock;		      /* before gofer is set up; -1 after */
+	/* The filesystem boots beside the platform: 0 booting, 1 ready. */
+	pthread_mutex_t vfs_lock;
+	pthread_cond_t vfs_cond;
+	int vfs_state;		   /* or -errno */
+	struct gofer_client gofer; /* the container's files */
+	int gofer_sock;		   /* before gofer is set up; -1 after */
 	pid_t gofer_pid;
 	struct platform *plat;
 	struct kernel_options opts;
@@ -139,6 +143,11 @@ void creds_destroy(struct creds *c);
 bool creds_capable(const struct creds *c, int cap);
 
 /* The filesystem (fs.c) */
+/* The filesystem is ready (err 0) or failed; wake who waits for it. */
+void kernel_vfs_done(struct kernel *k, int err);
+/* Wait for the filesystem: 0, or the -errno it failed with. */
+int kernel_wait_vfs(struct kernel *k);
+
 struct sentry_bind;
 /*
  * The sandbox's mounts: the gofer's mount 0 as / (under an overlay unless

@@ -338,6 +338,10 @@ static int open_exec(struct task *t, const char *path, struct lfile *out,
 	struct file *f;
 	int err;
 
+	/* The filesystem may still be booting beside the loader. */
+	err = kernel_wait_vfs(t->k);
+	if (err)
+		return err;
 	if (!t->fs) {
 		*why = "no filesystem";
 		return -ENOENT;
