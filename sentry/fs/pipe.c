@@ -29,6 +29,8 @@ struct pipe {
 	size_t cap;	  /* the ring's size: 64 KiB unless F_SETPIPE_SZ */
 	size_t head, len; /* ring: data at [head, head+len) mod cap */
 	int readers, writers;
+	/* Opens of a FIFO's read and write side, ever: fifo_open's waits. */
+	uint64_t r_opens, w_opens;
 	int refs;
 	uint64_t ino;
 	struct abi_timespec time;
@@ -38,6 +40,7 @@ struct pipe_file {
 	struct file f;
 	struct pipe *p;
 	bool write_end;
+	uint64_t w_seen; /* a FIFO's w_opens when opened, for POLLHUP */
 };
 
 static uint64_t next_pipe_ino = 100000;
@@ -271,12 +274,29 @@ static const struct file_ops pipe_write_ops = {
     .release = pipe_release,
 };
 
-int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
+/* An empty pipe with no ends and no references, or NULL. */
+static struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->buf = malloc(PIPE_SIZE))) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->cap = PIPE_SIZE;
+	p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
+	vfs_now(&p->time);
+	return p;
+}
+
+int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
+{
+	struct pipe *p = pipe_alloc();
 	struct pipe_file *r = calloc(1, sizeof(*r)), *w = calloc(1, sizeof(*w));
 
-	if (!p || !r || !w || !(p->buf = malloc(PIPE_SIZE))) {
+	if (!p || !r || !w) {
 		if (p)
 			free(p->buf);
 		free(p);
@@ -284,13 +304,8 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 		free(w);
 		return -ENFILE;
 	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
-	p->cap = PIPE_SIZE;
 	p->readers = p->writers = 1;
 	p->refs = 2;
-	p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
-	vfs_now(&p->time);
 	file_init(&r->f, &pipe_read_ops, ABI_O_RDONLY | flags);
 	file_init(&w->f, &pipe_write_ops, ABI_O_WRONLY | flags);
 	r->f.stream = w->f.stream = true;
@@ -304,9 +319,12 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 /* Linux's /proc/sys/fs/pipe-max-size default, for the unprivileged. */
 #define PIPE_MAX_SIZE (1024 * 1024)
 
+static const struct file_ops fifo_ops;
+
 bool pipe_is(struct file *f)
 {
-	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
+	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops ||
+	       f->ops == &fifo_ops;
 }
 
 long pipe_get_size(struct file *f)
@@ -349,4 +367,128 @@ long pipe_set_size(struct file *f, uint64_t size, bool privileged)
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return (long)cap;
+}
+
+/*
+ * FIFOs: the pipe an inode of any filesystem holds while some file has it
+ * open. Opening one side waits for the other unless O_NONBLOCK; O_RDWR
+ * never waits; a non-blocking writer with no reader is ENXIO. When the
+ * last reader and writer close, the pipe goes with any data left in it.
+ * fstat describes the inode, not the pipe. Lock order: inode, then pipe.
+ */
+static unsigned fifo_poll(struct file *f, unsigned events)
+{
+	struct pipe_file *pf = container_of(f, struct pipe_file, f);
+	struct pipe *p = pf->p;
+	unsigned mask = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (file_readable(f)) {
+		if (p->len)
+			mask |= 0x001 | 0x040; /* POLLIN | POLLRDNORM */
+		/* A reader that has seen no writer yet is not hung up. */
+		if (p->writers == 0 && pf->w_seen != p->w_opens)
+			mask |= 0x010; /* POLLHUP */
+	}
+	if (file_writable(f)) {
+		if (p->cap - p->len >= PIPE_BUF)
+			mask |= 0x004 | 0x100; /* POLLOUT | POLLWRNORM */
+		if (p->readers == 0)
+			mask |= 0x008; /* POLLERR */
+	}
+	pthread_mutex_unlock(&p->lock);
+	return mask & (events | 0x008 | 0x010);
+}
+
+static void fifo_release(struct file *f)
+{
+	struct pipe_file *pf = container_of(f, struct pipe_file, f);
+	struct vfs_inode *inode = f->inode;
+	struct pipe *p = pf->p;
+
+	pthread_mutex_lock(&inode->lock);
+	pthread_mutex_lock(&p->lock);
+	if (file_readable(f))
+		p->readers--;
+	if (file_writable(f))
+		p->writers--;
+	if (!p->readers && !p->writers && inode->fifo == p)
+		inode->fifo = NULL;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&inode->lock);
+	free(pf);
+	pipe_put(p);
+}
+
+static const struct file_ops fifo_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .poll = fifo_poll,
+    .ioctl = pipe_ioctl,
+    .stat = vfs_file_stat,
+    .release = fifo_release,
+};
+
+struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
+{
+	uint32_t acc = flags & ABI_O_ACCMODE;
+	bool rd = acc != ABI_O_WRONLY, wr = acc != ABI_O_RDONLY;
+	bool nonblock = flags & ABI_O_NONBLOCK;
+	struct pipe_file *pf;
+	struct pipe *p;
+	uint64_t seen;
+
+	if (acc == ABI_O_ACCMODE)
+		return ERR_PTR(-EINVAL);
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return ERR_PTR(-ENOMEM);
+	pthread_mutex_lock(&inode->lock);
+	p = inode->fifo;
+	if (!p && !(p = inode->fifo = pipe_alloc())) {
+		pthread_mutex_unlock(&inode->lock);
+		free(pf);
+		return ERR_PTR(-ENOMEM);
+	}
+	pthread_mutex_lock(&p->lock);
+	if (wr && !rd && nonblock && p->readers == 0) {
+		bool unused = !__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE);
+
+		if (unused)
+			inode->fifo = NULL;
+		pthread_mutex_unlock(&p->lock);
+		pthread_mutex_unlock(&inode->lock);
+		if (unused) {
+			free(p->buf);
+			free(p);
+		}
+		free(pf);
+		return ERR_PTR(-ENXIO);
+	}
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&inode->lock);
+	if (rd) {
+		p->readers++;
+		p->r_opens++;
+	}
+	if (wr) {
+		p->writers++;
+		p->w_opens++;
+	}
+	pthread_cond_broadcast(&p->cond);
+	file_init(&pf->f, &fifo_ops, flags);
+	pf->f.stream = true;
+	pf->p = p;
+	pf->w_seen = p->w_opens;
+	/* One side alone waits for the other to open, however briefly. */
+	if (rd && !wr && !nonblock && !p->writers) {
+		for (seen = p->w_opens; p->w_opens == seen;)
+			pthread_cond_wait(&p->cond, &p->lock);
+	} else if (wr && !rd && !p->readers) {
+		for (seen = p->r_opens; p->r_opens == seen;)
+			pthread_cond_wait(&p->cond, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return &pf->f;
 }

@@ -7,6 +7,7 @@
  */
 #include "sentry/vfs/vfs.h"
 
+#include "sentry/fs/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/vfs/file.h"
@@ -241,13 +242,16 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		if (err)
 			goto fail;
 	}
-	if (!inode->ops->open) {
+	flags &= ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL | ABI_O_NOCTTY |
+			     ABI_O_TRUNC | ABI_O_CLOEXEC);
+	if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO) {
+		f = fifo_open(inode, flags);
+	} else if (inode->ops->open) {
+		f = inode->ops->open(inode, flags);
+	} else {
 		err = -ENXIO;
 		goto fail;
 	}
-	f = inode->ops->open(
-	    inode, flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL | ABI_O_NOCTTY |
-				       ABI_O_TRUNC | ABI_O_CLOEXEC));
 	if (IS_ERR(f)) {
 		err = (int)PTR_ERR(f);
 		goto fail;

@@ -29,6 +29,7 @@
 
 struct creds;
 struct file;
+struct pipe;
 struct vfs_inode;
 struct vfs_dentry;
 struct vfs_mount;
@@ -144,6 +145,8 @@ struct vfs_inode {
 	uint32_t mode, nlink, uid, gid;
 	uint64_t size, rdev, blocks;
 	struct abi_timespec atime, mtime, ctime, btime;
+	/* A FIFO's pipe while some file has it open (pipe.c); under lock. */
+	struct pipe *fifo;
 };
 
 struct vfs_super_ops {
