@@ -894,6 +894,34 @@ static int ovl_mknod(struct vfs_inode *dir, const char *name, uint32_t mode,
 	return ovl_make(dir, name, &m, out);
 }
 
+/* O_TMPFILE: a file of the upper layer, in the directory copied up. */
+static int ovl_tmpfile(struct vfs_inode *dir, uint32_t mode,
+		       const struct creds *c, struct vfs_inode **out)
+{
+	struct ovl_super *os = to_os(dir->sb);
+	struct ovl_inode *d = to_oi(dir), *oi = ovl_inode_alloc(NULL);
+	struct vfs_inode *up;
+	int err;
+
+	if (!oi)
+		return -ENOMEM;
+	pthread_mutex_lock(&os->lock);
+	err = copy_up(os, d, true);
+	if (!err && !d->upper->ops->tmpfile)
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = d->upper->ops->tmpfile(d->upper, mode, c, &up);
+	if (!err) {
+		set_ino(up, up->ino | OVL_INO_UPPER);
+		ovl_inode_setup(os, oi, d, up, NULL);
+		*out = &oi->i;
+	} else {
+		ovl_inode_free(oi);
+	}
+	pthread_mutex_unlock(&os->lock);
+	return err;
+}
+
 static int ovl_mkdir(struct vfs_inode *dir, const char *name, uint32_t mode,
 		     const struct creds *c, struct vfs_inode **out)
 {
@@ -1466,6 +1494,7 @@ static void ovl_evict(struct vfs_inode *inode)
 static const struct vfs_inode_ops ovl_inode_ops = {
     .lookup = ovl_lookup,
     .mknod = ovl_mknod,
+    .tmpfile = ovl_tmpfile,
     .mkdir = ovl_mkdir,
     .symlink = ovl_symlink,
     .link = ovl_link,

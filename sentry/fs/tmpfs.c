@@ -169,6 +169,19 @@ static int tmpfs_mknod(struct vfs_inode *dir, const char *name, uint32_t mode,
 	return 0;
 }
 
+static int tmpfs_tmpfile(struct vfs_inode *dir, uint32_t mode,
+			 const struct creds *c, struct vfs_inode **out)
+{
+	struct tmpfs_inode *ti = tmpfs_new_inode(to_ts(dir->sb), mode);
+
+	if (!ti)
+		return -ENOMEM;
+	set_owner(&ti->i, dir, c);
+	ti->i.nlink = 0;
+	*out = &ti->i;
+	return 0;
+}
+
 static int tmpfs_mkdir(struct vfs_inode *dir, const char *name, uint32_t mode,
 		       const struct creds *c, struct vfs_inode **out)
 {
@@ -781,6 +794,7 @@ static const struct vfs_inode_ops tmpfs_inode_ops = {
     .readlink = tmpfs_readlink,
     .setattr = tmpfs_setattr,
     .open = tmpfs_open,
+    .tmpfile = tmpfs_tmpfile,
     .evict = tmpfs_evict,
 };
 

@@ -30,11 +30,14 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, uint64_t flags,
 	struct file *f;
 	long n, fd;
 
+	/* O_TMPFILE: with O_DIRECTORY, without O_CREAT, for writing. */
+	if ((flags & ABI_O_TMPFILE & ~ABI_O_DIRECTORY) &&
+	    ((flags & (ABI_O_TMPFILE | ABI_O_CREAT)) != ABI_O_TMPFILE ||
+	     (flags & ABI_O_ACCMODE) == ABI_O_RDONLY))
+		return -EINVAL;
 	n = task_getname(t, upath, path);
 	if (n < 0)
 		return n;
-	if ((flags & ABI_O_TMPFILE) == ABI_O_TMPFILE)
-		return -EOPNOTSUPP; /* no O_TMPFILE yet */
 	n = task_path_begin_scoped(t, dirfd, path, false,
 				   resolve & LOOKUP_IN_ROOT, &ctx, &start);
 	if (n)

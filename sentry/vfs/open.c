@@ -13,6 +13,7 @@
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,68 @@ out:
 	return err;
 }
 
+/* Flags a filesystem's open never sees: open's own, not the file's. */
+#define OPEN_ONLY_FLAGS                                                        \
+	(ABI_O_CREAT | ABI_O_EXCL | ABI_O_NOCTTY | ABI_O_TRUNC | ABI_O_CLOEXEC)
+
+/*
+ * O_TMPFILE: a new regular file without a name in the directory path
+ * names, on a dentry "#ino" that is in no tree. Without O_EXCL, linkat
+ * may name it later. The caller checked the flags (O_TMPFILE needs
+ * write access) and applied the umask.
+ */
+static struct file *open_tmpfile(const struct vfs_lookup_ctx *ctx,
+				 const struct vfs_path *start, const char *path,
+				 uint32_t flags, uint32_t mode,
+				 unsigned resolve)
+{
+	unsigned lf = resolve | LOOKUP_DIRECTORY;
+	struct vfs_inode *dir, *inode = NULL;
+	struct vfs_dentry *d;
+	struct vfs_path p;
+	char name[32];
+	struct file *f;
+	int err;
+
+	if (!(flags & ABI_O_NOFOLLOW))
+		lf |= LOOKUP_FOLLOW;
+	err = vfs_lookup(ctx, start, path, lf, &p);
+	if (err)
+		return ERR_PTR(err);
+	dir = p.dentry->inode;
+	if (p.mnt->flags & VFS_MNT_RDONLY)
+		err = -EROFS;
+	else
+		err = vfs_permission(dir, ABI_W_OK | ABI_X_OK, ctx->creds);
+	if (!err && !dir->ops->tmpfile)
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = dir->ops->tmpfile(dir, ABI_S_IFREG | (mode & 07777),
+					ctx->creds, &inode);
+	if (err) {
+		vfs_path_put(&p);
+		return ERR_PTR(err);
+	}
+	inode->linkable = !(flags & ABI_O_EXCL);
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)inode->ino);
+	d = vfs_dentry_unlinked(p.dentry, name, inode);
+	if (!d) {
+		vfs_inode_put(inode);
+		vfs_path_put(&p);
+		return ERR_PTR(-ENOMEM);
+	}
+	vfs_dentry_put(p.dentry);
+	p.dentry = d;
+	f = inode->ops->open(inode, flags & ~(uint32_t)OPEN_ONLY_FLAGS);
+	if (IS_ERR(f)) {
+		vfs_path_put(&p);
+		return f;
+	}
+	f->path = p;
+	f->inode = vfs_inode_get(inode);
+	return f;
+}
+
 struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		      const struct vfs_path *start, const char *path,
 		      uint32_t flags, uint32_t mode, unsigned resolve)
@@ -184,6 +247,8 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 	if (flags & ABI_O_PATH)
 		flags &= ABI_O_PATH | ABI_O_DIRECTORY | ABI_O_NOFOLLOW |
 			 ABI_O_CLOEXEC;
+	else if ((flags & ABI_O_TMPFILE) == ABI_O_TMPFILE)
+		return open_tmpfile(ctx, start, path, flags, mode, resolve);
 	if ((flags & ABI_O_CREAT) && !(flags & ABI_O_PATH)) {
 		if ((flags & ABI_O_DIRECTORY))
 			return ERR_PTR(-EINVAL);
@@ -242,8 +307,7 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		if (err)
 			goto fail;
 	}
-	flags &= ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL | ABI_O_NOCTTY |
-			     ABI_O_TRUNC | ABI_O_CLOEXEC);
+	flags &= ~(uint32_t)OPEN_ONLY_FLAGS;
 	if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO) {
 		f = fifo_open(inode, flags);
 	} else if (inode->ops->open) {

@@ -222,10 +222,12 @@ int vfs_link(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
 		err = -EPERM;
 	else if (!dir->ops->link)
 		err = -EPERM;
-	else if (inode->nlink == 0)
+	else if (inode->nlink == 0 && !inode->linkable)
 		err = -ENOENT;
 	else
 		err = dir->ops->link(dir, d->name, inode);
+	if (!err)
+		inode->linkable = false; /* an O_TMPFILE file is named once */
 	create_end(ctx, &parent, d, err ? NULL : vfs_inode_get(inode));
 	vfs_path_put(&old);
 	return err;

@@ -122,6 +122,24 @@ struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode)
 	return d;
 }
 
+struct vfs_dentry *vfs_dentry_unlinked(struct vfs_dentry *parent,
+				       const char *name,
+				       struct vfs_inode *inode)
+{
+	struct vfs_dentry *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->name = strdup(name))) {
+		free(d);
+		return NULL;
+	}
+	d->refs = 1;
+	__atomic_add_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
+	d->parent = vfs_dentry_get(parent);
+	d->inode = inode;
+	d->removed = true;
+	return d;
+}
+
 static struct vfs_mount *mnt_get(struct vfs_mount *m)
 {
 	__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);

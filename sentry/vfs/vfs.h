@@ -132,6 +132,12 @@ struct vfs_inode_ops {
 	 * opening another's inode for its own use sets them itself.
 	 */
 	struct file *(*open)(struct vfs_inode *inode, uint32_t flags);
+	/*
+	 * A new regular file of mode in dir's filesystem with no name and
+	 * no links (O_TMPFILE; permissions checked). NULL: EOPNOTSUPP.
+	 */
+	int (*tmpfile)(struct vfs_inode *dir, uint32_t mode,
+		       const struct creds *c, struct vfs_inode **out);
 	/* The last reference is gone: free the inode. */
 	void (*evict)(struct vfs_inode *inode);
 };
@@ -147,6 +153,8 @@ struct vfs_inode {
 	struct abi_timespec atime, mtime, ctime, btime;
 	/* A FIFO's pipe while some file has it open (pipe.c); under lock. */
 	struct pipe *fifo;
+	/* An O_TMPFILE file without O_EXCL: linkat may give it a name. */
+	bool linkable;
 };
 
 struct vfs_super_ops {
@@ -221,6 +229,13 @@ extern long vfs_dentries;
 void vfs_ns_shrink(struct vfs_ns *ns);
 /* A root dentry for inode (taking the reference). */
 struct vfs_dentry *vfs_dentry_root(struct vfs_inode *inode);
+/*
+ * A dentry named name under parent that is in no tree (an O_TMPFILE
+ * file's): it takes inode's reference and one of parent's. NULL: ENOMEM.
+ */
+struct vfs_dentry *vfs_dentry_unlinked(struct vfs_dentry *parent,
+				       const char *name,
+				       struct vfs_inode *inode);
 void vfs_path_get(const struct vfs_path *p);
 void vfs_path_put(struct vfs_path *p);
 static inline bool vfs_path_equal(const struct vfs_path *a,

@@ -733,6 +733,69 @@ START_TEST(test_copy_up_twice)
 }
 END_TEST
 
+/* O_TMPFILE makes an upper file with no name; linkat names it there. */
+START_TEST(test_tmpfile_link)
+{
+	char buf[256];
+	struct abi_iovec iov = {.iov_base = ubuf, .iov_len = 4};
+	struct abi_stat st;
+	struct file *f;
+
+	f = vfs_open(&octx, &oroot, "/dir/sub", ABI_O_TMPFILE | ABI_O_RDWR,
+		     0600, 0);
+	ck_assert(!IS_ERR(f));
+	ok(mm_copy_out(mm, ubuf, "data", 4), "copy_out");
+	ck_assert_int_eq(f->ops->write(f, &task, &iov, 1, &f->pos), 4);
+	ok(f->ops->stat(f, &st), "fstat");
+	ck_assert_uint_eq(st.st_nlink, 0);
+	ck_assert_uint_eq(st.st_mode, ABI_S_IFREG | 0600);
+	ck_assert_str_eq(listing(&octx, &oroot, "/dir/sub", 0), ". .. c");
+	ok(vfs_link(&octx, &f->path, "", false, &oroot, "/dir/sub/named"),
+	   "link");
+	ok(f->ops->stat(f, &st), "fstat");
+	ck_assert_uint_eq(st.st_nlink, 1);
+	ck_assert_uint_eq(st.st_ino, ino_of(&octx, &oroot, "/dir/sub/named"));
+	file_put(f);
+	ck_assert_str_eq(listing(&octx, &oroot, "/dir/sub", 0), ". .. c named");
+	ck_assert_int_eq(content(&octx, &oroot, "/dir/sub/named", buf, 256), 4);
+	ck_assert_str_eq(buf, "data");
+	/* With O_EXCL it can never be named. */
+	f = vfs_open(&octx, &oroot, "/empty",
+		     ABI_O_TMPFILE | ABI_O_EXCL | ABI_O_WRONLY, 0600, 0);
+	ck_assert(!IS_ERR(f));
+	ck_assert_int_eq(
+	    vfs_link(&octx, &f->path, "", false, &oroot, "/empty/x"), -ENOENT);
+	file_put(f);
+	ck_assert_str_eq(listing(&octx, &oroot, "/empty", 0), ". ..");
+	lower_unchanged();
+}
+END_TEST
+
+/* A lower FIFO opens as a pipe in the sentry, without a copy-up. */
+START_TEST(test_fifo_lower)
+{
+	char buf[8];
+	struct abi_iovec iov = {.iov_base = ubuf, .iov_len = 3};
+	struct file *w, *r;
+
+	w = vfs_open(&octx, &oroot, "/dir/fifo", ABI_O_RDWR, 0, 0);
+	ck_assert(!IS_ERR(w));
+	r = vfs_open(&octx, &oroot, "/dir/fifo", ABI_O_RDONLY | ABI_O_NONBLOCK,
+		     0, 0);
+	ck_assert(!IS_ERR(r));
+	ok(mm_copy_out(mm, ubuf, "abc", 3), "copy_out");
+	ck_assert_int_eq(w->ops->write(w, &task, &iov, 1, NULL), 3);
+	ok(mm_copy_out(mm, ubuf, "xyz", 3), "copy_out");
+	ck_assert_int_eq(r->ops->read(r, &task, &iov, 1, NULL), 3);
+	ok(mm_copy_in(mm, buf, ubuf, 3), "copy_in");
+	ck_assert(memcmp(buf, "abc", 3) == 0);
+	ck_assert_int_eq(r->ops->read(r, &task, &iov, 1, NULL), -EAGAIN);
+	file_put(r);
+	file_put(w);
+	lower_unchanged();
+}
+END_TEST
+
 START_TEST(test_statfs)
 {
 	struct abi_statfs st;
@@ -764,6 +827,8 @@ static Suite *overlay_suite(void)
 	tcase_add_test(tc, test_rename_over_merged_empty);
 	tcase_add_test(tc, test_copy_up_twice);
 	tcase_add_test(tc, test_statfs);
+	tcase_add_test(tc, test_tmpfile_link);
+	tcase_add_test(tc, test_fifo_lower);
 	suite_add_tcase(s, tc);
 	return s;
 }
