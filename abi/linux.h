@@ -472,6 +472,13 @@ struct abi_rlimit {
 #define ABI_AT_SYSINFO_EHDR 33
 #define ABI_AT_MINSIGSTKSZ  51
 
+/* ---- extended attributes ------------------------------------------ */
+#define ABI_XATTR_CREATE   0x1
+#define ABI_XATTR_REPLACE  0x2
+#define ABI_XATTR_NAME_MAX 255
+#define ABI_XATTR_SIZE_MAX 65536
+#define ABI_XATTR_LIST_MAX 65536
+
 /* ---- capabilities (the sandbox's credentials) --------------------- */
 #define ABI_CAP_CHOWN		0
 #define ABI_CAP_DAC_OVERRIDE	1
@@ -482,6 +489,7 @@ struct abi_rlimit {
 #define ABI_CAP_SYS_CHROOT	18
 #define ABI_CAP_SETGID		6
 #define ABI_CAP_SETUID		7
+#define ABI_CAP_SYS_ADMIN	21
 #define ABI_CAP_SYS_RESOURCE	24
 #define ABI_CAP_LAST_CAP	40
 #define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)

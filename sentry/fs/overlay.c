@@ -553,6 +553,41 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* The extended attributes of lower onto the new upper inode up. */
+static int copy_xattrs(struct vfs_inode *lower, struct vfs_inode *up)
+{
+	char *names, *value = NULL;
+	ssize_t n, len;
+	int err = 0;
+
+	if (!lower->ops->listxattr || !up->ops->setxattr)
+		return 0;
+	names = malloc(VFS_XATTR_LIST_MAX);
+	value = malloc(ABI_XATTR_SIZE_MAX);
+	if (!names || !value) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = lower->ops->listxattr(lower, names, VFS_XATTR_LIST_MAX);
+	for (ssize_t i = 0; n > 0 && i < n && !err; i += len + 1) {
+		ssize_t size = lower->ops->getxattr(lower, names + i, value,
+						    ABI_XATTR_SIZE_MAX);
+
+		len = (ssize_t)strlen(names + i);
+		if (size == -ENODATA)
+			continue; /* gone since the listing */
+		err = size < 0 ? (int)size
+			       : up->ops->setxattr(up, names + i, value,
+						   (size_t)size, 0);
+	}
+	if (n < 0)
+		err = (int)n;
+out:
+	free(names);
+	free(value);
+	return err;
+}
+
 /* The data of the lower regular file lower into the new upper file up. */
 static int copy_data(struct vfs_inode *lower, struct vfs_inode *up,
 		     uint64_t size)
@@ -668,6 +703,8 @@ static int copy_node(struct ovl_super *os, struct vfs_inode *udir,
 	}
 	if (!err)
 		err = vfs_setattr(up, &sa);
+	if (!err)
+		err = copy_xattrs(lower, up);
 	if (err) {
 		if (type == ABI_S_IFDIR)
 			udir->ops->rmdir(udir, name, up);
@@ -892,6 +929,64 @@ static int ovl_mknod(struct vfs_inode *dir, const char *name, uint32_t mode,
 	if ((mode & ABI_S_IFMT) == ABI_S_IFCHR && rdev == 0)
 		return -EPERM;
 	return ovl_make(dir, name, &m, out);
+}
+
+/*
+ * Extended attributes: the upper inode's, else the lower's (none when the
+ * lower filesystem keeps none). Changing them copies the file up first.
+ */
+static ssize_t ovl_getxattr(struct vfs_inode *inode, const char *name,
+			    void *buf, size_t size)
+{
+	struct ovl_super *os = to_os(inode->sb);
+	struct vfs_inode *r;
+	ssize_t n;
+
+	pthread_mutex_lock(&os->lock);
+	r = real_inode(to_oi(inode));
+	n = r->ops->getxattr ? r->ops->getxattr(r, name, buf, size) : -ENODATA;
+	pthread_mutex_unlock(&os->lock);
+	return n;
+}
+
+static ssize_t ovl_listxattr(struct vfs_inode *inode, char *buf, size_t size)
+{
+	struct ovl_super *os = to_os(inode->sb);
+	struct vfs_inode *r;
+	ssize_t n;
+
+	pthread_mutex_lock(&os->lock);
+	r = real_inode(to_oi(inode));
+	n = r->ops->listxattr ? r->ops->listxattr(r, buf, size) : 0;
+	pthread_mutex_unlock(&os->lock);
+	return n;
+}
+
+static int ovl_setxattr(struct vfs_inode *inode, const char *name,
+			const void *value, size_t size, int flags)
+{
+	struct ovl_super *os = to_os(inode->sb);
+	struct ovl_inode *oi = to_oi(inode);
+	struct vfs_inode *lo;
+	int err = 0;
+
+	pthread_mutex_lock(&os->lock);
+	lo = oi->lower;
+	/* Removing what the lower file does not have changes nothing. */
+	if ((flags & VFS_XATTR_REMOVE) && !oi->upper &&
+	    (!lo->ops->getxattr || lo->ops->getxattr(lo, name, NULL, 0) < 0))
+		err = -ENODATA;
+	if (!err)
+		err = copy_up(os, oi, true);
+	if (!err)
+		err = oi->upper->ops->setxattr
+			  ? oi->upper->ops->setxattr(oi->upper, name, value,
+						     size, flags)
+			  : -EOPNOTSUPP;
+	if (!err)
+		sync_attrs(oi);
+	pthread_mutex_unlock(&os->lock);
+	return err;
 }
 
 /* O_TMPFILE: a file of the upper layer, in the directory copied up. */
@@ -1495,6 +1590,9 @@ static const struct vfs_inode_ops ovl_inode_ops = {
     .lookup = ovl_lookup,
     .mknod = ovl_mknod,
     .tmpfile = ovl_tmpfile,
+    .getxattr = ovl_getxattr,
+    .setxattr = ovl_setxattr,
+    .listxattr = ovl_listxattr,
     .mkdir = ovl_mkdir,
     .symlink = ovl_symlink,
     .link = ovl_link,

@@ -352,6 +352,8 @@ static void tmpfs_evict(struct vfs_inode *inode)
 	struct tmpfs_inode *ti = to_ti(inode);
 	struct vfs_super *sb = inode->sb;
 
+	vfs_xattrs_free(&ti->xattrs);
+
 	if (ABI_S_ISDIR(inode->mode)) {
 		while (ti->dir.head)
 			remove_entry(ti, ti->dir.head->name);
@@ -782,6 +784,29 @@ static int tmpfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 	return 0;
 }
 
+static ssize_t tmpfs_getxattr(struct vfs_inode *inode, const char *name,
+			      void *buf, size_t size)
+{
+	return vfs_xattrs_get(&to_ti(inode)->xattrs, &inode->lock, name, buf,
+			      size);
+}
+
+static int tmpfs_setxattr(struct vfs_inode *inode, const char *name,
+			  const void *value, size_t size, int flags)
+{
+	int err = vfs_xattrs_set(&to_ti(inode)->xattrs, &inode->lock, name,
+				 value, size, flags);
+
+	if (!err)
+		touch(inode, false);
+	return err;
+}
+
+static ssize_t tmpfs_listxattr(struct vfs_inode *inode, char *buf, size_t size)
+{
+	return vfs_xattrs_list(&to_ti(inode)->xattrs, &inode->lock, buf, size);
+}
+
 static const struct vfs_inode_ops tmpfs_inode_ops = {
     .lookup = tmpfs_lookup,
     .mknod = tmpfs_mknod,
@@ -795,6 +820,9 @@ static const struct vfs_inode_ops tmpfs_inode_ops = {
     .setattr = tmpfs_setattr,
     .open = tmpfs_open,
     .tmpfile = tmpfs_tmpfile,
+    .getxattr = tmpfs_getxattr,
+    .setxattr = tmpfs_setxattr,
+    .listxattr = tmpfs_listxattr,
     .evict = tmpfs_evict,
 };
 

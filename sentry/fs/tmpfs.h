@@ -15,6 +15,7 @@ struct tmpfs_super {
 
 struct tmpfs_inode {
 	struct vfs_inode i;
+	struct vfs_xattrs xattrs;
 	union {
 		struct {
 			struct tmpfs_dirent *head;

@@ -138,6 +138,19 @@ struct vfs_inode_ops {
 	 */
 	int (*tmpfile)(struct vfs_inode *dir, uint32_t mode,
 		       const struct creds *c, struct vfs_inode **out);
+	/*
+	 * Extended attributes, names with their namespace prefix (checked
+	 * and permitted by xattr.c). getxattr: the value's length, copied
+	 * to buf when size is nonzero (-ERANGE: too small; -ENODATA: none).
+	 * setxattr: flags ABI_XATTR_CREATE/REPLACE, or VFS_XATTR_REMOVE to
+	 * remove it. listxattr: the NUL-terminated names, as getxattr. A
+	 * NULL getxattr: the filesystem has no xattrs (EOPNOTSUPP).
+	 */
+	ssize_t (*getxattr)(struct vfs_inode *inode, const char *name,
+			    void *buf, size_t size);
+	int (*setxattr)(struct vfs_inode *inode, const char *name,
+			const void *value, size_t size, int flags);
+	ssize_t (*listxattr)(struct vfs_inode *inode, char *buf, size_t size);
 	/* The last reference is gone: free the inode. */
 	void (*evict)(struct vfs_inode *inode);
 };
@@ -352,6 +365,40 @@ int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
 /* times NULL: both now; tv_nsec may be ABI_UTIME_NOW or ABI_UTIME_OMIT. */
 int vfs_utimes(struct vfs_inode *inode, bool ro,
 	       const struct abi_timespec times[2], const struct creds *c);
+
+/* ---- extended attributes (xattr.c) ---- */
+
+#define VFS_XATTR_REMOVE   0x100
+#define VFS_XATTR_LIST_MAX ABI_XATTR_LIST_MAX
+
+/*
+ * The syscalls' entry points: namespace and permission checks, then the
+ * inode's operations. ro: the file's mount is read-only.
+ */
+ssize_t vfs_getxattr(struct vfs_inode *inode, const char *name, void *buf,
+		     size_t size, const struct creds *c);
+int vfs_setxattr(struct vfs_inode *inode, bool ro, const char *name,
+		 const void *value, size_t size, int flags,
+		 const struct creds *c);
+int vfs_removexattr(struct vfs_inode *inode, bool ro, const char *name,
+		    const struct creds *c);
+ssize_t vfs_listxattr(struct vfs_inode *inode, char *buf, size_t size,
+		      const struct creds *c);
+
+/* An in-memory xattr store for a filesystem's inode, under its lock. */
+struct vfs_xattr;
+struct vfs_xattrs {
+	struct vfs_xattr *head;
+	size_t user_space; /* user.* names and values: limited */
+};
+
+ssize_t vfs_xattrs_get(struct vfs_xattrs *xs, pthread_mutex_t *lock,
+		       const char *name, void *buf, size_t size);
+int vfs_xattrs_set(struct vfs_xattrs *xs, pthread_mutex_t *lock,
+		   const char *name, const void *value, size_t size, int flags);
+ssize_t vfs_xattrs_list(struct vfs_xattrs *xs, pthread_mutex_t *lock, char *buf,
+			size_t size);
+void vfs_xattrs_free(struct vfs_xattrs *xs);
 
 /* ---- flock (locks.c) ---- */
 

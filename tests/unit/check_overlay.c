@@ -796,6 +796,50 @@ START_TEST(test_fifo_lower)
 }
 END_TEST
 
+/* xattrs: the lower's show through; changing one copies the file up. */
+START_TEST(test_xattrs)
+{
+	char buf[64];
+	struct vfs_path p;
+	struct vfs_inode *lo, *o;
+
+	ok(vfs_lookup(&lctx, &lroot, "/etc/hosts", 0, &p), "lower");
+	lo = vfs_inode_get(p.dentry->inode);
+	vfs_path_put(&p);
+	ok(vfs_setxattr(lo, false, "user.a", "1", 1, 0, &root_creds), "set");
+	ok(vfs_lookup(&octx, &oroot, "/etc/hosts", 0, &p), "overlay");
+	o = vfs_inode_get(p.dentry->inode);
+	vfs_path_put(&p);
+	ck_assert_int_eq(
+	    vfs_getxattr(o, "user.a", buf, sizeof(buf), &root_creds), 1);
+	ck_assert_int_eq(vfs_listxattr(o, buf, sizeof(buf), &root_creds), 7);
+	ck_assert_str_eq(buf, "user.a");
+	/* Removing what is not there changes nothing, even below. */
+	ck_assert_int_eq(vfs_removexattr(o, false, "user.b", &root_creds),
+			 -ENODATA);
+	/* A change copies up, with the lower's attributes. */
+	ok(vfs_setxattr(o, false, "user.b", "22", 2, 0, &root_creds), "set b");
+	ck_assert_int_eq(
+	    vfs_getxattr(o, "user.a", buf, sizeof(buf), &root_creds), 1);
+	ck_assert_int_eq(
+	    vfs_getxattr(o, "user.b", buf, sizeof(buf), &root_creds), 2);
+	ok(vfs_removexattr(o, false, "user.a", &root_creds), "remove a");
+	ck_assert_int_eq(
+	    vfs_getxattr(o, "user.a", buf, sizeof(buf), &root_creds), -ENODATA);
+	/* The lower file keeps its own, and never got the new one. */
+	ck_assert_int_eq(
+	    vfs_getxattr(lo, "user.a", buf, sizeof(buf), &root_creds), 1);
+	ck_assert_int_eq(
+	    vfs_getxattr(lo, "user.b", buf, sizeof(buf), &root_creds),
+	    -ENODATA);
+	ck_assert_int_eq(
+	    vfs_setxattr(o, true, "user.c", "1", 1, 0, &root_creds), -EROFS);
+	vfs_inode_put(o);
+	vfs_inode_put(lo);
+	lower_unchanged();
+}
+END_TEST
+
 START_TEST(test_statfs)
 {
 	struct abi_statfs st;
@@ -829,6 +873,7 @@ static Suite *overlay_suite(void)
 	tcase_add_test(tc, test_statfs);
 	tcase_add_test(tc, test_tmpfile_link);
 	tcase_add_test(tc, test_fifo_lower);
+	tcase_add_test(tc, test_xattrs);
 	suite_add_tcase(s, tc);
 	return s;
 }
