@@ -23,6 +23,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -34,6 +35,14 @@
 #define EINTR_NR   4
 #define WUNTRACED_ 2
 #define WALL_	   0x40000000
+#define POLLIN_	   0x1
+
+/*
+ * After handing out a stub, the factory waits this long for another
+ * request before forking the next spare: a sandbox of one process never
+ * asks again, and the fork would only take CPU from its start-up.
+ */
+#define SPARE_DELAY_NS (20 * 1000 * 1000L)
 
 void factory_start(void);
 void factory_main(void);
@@ -100,6 +109,7 @@ static const struct sock_filter factory_filter[] = {
     FILTER_HEAD,
     ALLOW(__NR_read),
     ALLOW(__NR_write),
+    ALLOW(__NR_ppoll),
     ALLOW(__NR_fork),
     ALLOW(__NR_wait4),
     ALLOW(__NR_getpid),
@@ -229,9 +239,28 @@ static int32_t spawn(long factory)
 	return (int32_t)pid;
 }
 
+/* Does a request arrive within SPARE_DELAY_NS? */
+static bool request_soon(void)
+{
+	struct {
+		int fd;
+		short events, revents;
+	} pfd = {STUB_SOCK_FD, POLLIN_, 0};
+	struct {
+		long sec, nsec;
+	} ts = {0, SPARE_DELAY_NS};
+	long n;
+
+	do
+		n = sys4(__NR_ppoll, (long)&pfd, 1, (long)&ts, 0);
+	while (n == -EINTR_NR);
+	return n != 0; /* ready, or an error the read will see */
+}
+
 void factory_main(void)
 {
 	long factory = sys1(__NR_getpid, 0);
+	bool eager = false; /* a second stub was asked for: keep a spare */
 	int32_t spare;
 
 	sys2(__NR_prctl, PR_SET_NAME, "moat-factory");
@@ -255,7 +284,15 @@ void factory_main(void)
 		if (sys3(__NR_write, STUB_SOCK_FD, &spare, sizeof(spare)) !=
 		    sizeof(spare))
 			die(1);
-		spare = spawn(factory);
+		spare = -1;
+		/*
+		 * The first stub served: fork the next when the sentry has
+		 * been quiet a while, or when it asks. Later ones: at once.
+		 */
+		if (!eager && request_soon())
+			eager = true;
+		else
+			spare = spawn(factory);
 	}
 }
 
