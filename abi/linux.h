@@ -313,6 +313,9 @@ struct abi_winsize {
 #define ABI_MREMAP_FIXED     2
 #define ABI_MREMAP_DONTUNMAP 4
 
+#define ABI_MS_ASYNC		 1
+#define ABI_MS_INVALIDATE	 2
+#define ABI_MS_SYNC		 4
 #define ABI_MADV_NORMAL		 0
 #define ABI_MADV_RANDOM		 1
 #define ABI_MADV_SEQUENTIAL	 2

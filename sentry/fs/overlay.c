@@ -1436,6 +1436,16 @@ static int fwd_fsync(struct file *f, bool datasync)
 	return real_of(f)->ops->fsync(real_of(f), datasync);
 }
 
+static struct vfs_inode *fwd_mmap_inode(struct file *f)
+{
+	return real_of(f)->ops->mmap_inode(real_of(f));
+}
+
+static int fwd_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	return real_of(f)->ops->fallocate(real_of(f), mode, off, len);
+}
+
 static void ovl_file_release(struct file *f)
 {
 	struct ovl_file *of = to_of(f);
@@ -1466,6 +1476,8 @@ static struct file *wrap(struct file *real, uint32_t flags)
 	    .readdir = r->readdir ? fwd_readdir : NULL,
 	    .kread = r->kread ? fwd_kread : NULL,
 	    .host_fd = r->host_fd ? fwd_host_fd : NULL,
+	    .mmap_inode = r->mmap_inode ? fwd_mmap_inode : NULL,
+	    .fallocate = r->fallocate ? fwd_fallocate : NULL,
 	    .fsync = r->fsync ? fwd_fsync : NULL,
 	    .release = ovl_file_release,
 	};

@@ -58,6 +58,7 @@ struct tmpfs_inode *tmpfs_new_inode(struct tmpfs_super *ts, uint32_t mode)
 	if (!ti)
 		return NULL;
 	vfs_inode_init(&ti->i, &ts->sb, &tmpfs_inode_ops, mode);
+	pthread_mutex_init(&ti->pages_lock, NULL);
 	__atomic_add_fetch(&ts->sb.refs, 1, __ATOMIC_RELAXED);
 	if (ABI_S_ISDIR(mode)) {
 		ti->dir.next_pos = 2; /* 0 and 1 are "." and ".." */
@@ -362,11 +363,61 @@ static void tmpfs_evict(struct vfs_inode *inode)
 	} else if (ABI_S_ISREG(inode->mode)) {
 		tmpfs_truncate_pages(ti, 0);
 		free(ti->reg.pages);
+		free(ti->reg.zombies); /* none: mappings hold references */
 	}
 	free(ti);
 	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    sb->ops->destroy)
 		sb->ops->destroy(sb);
+}
+
+/*
+ * A page the file lets go of: back to the memory file, unless an address
+ * space may still map it (its contents are then what that mapping keeps).
+ */
+static void drop_page(struct tmpfs_inode *ti, uint64_t moff)
+{
+	struct memfile *mf = to_ts(ti->i.sb)->mf;
+
+	pthread_mutex_lock(&ti->pages_lock);
+	if (ti->reg.maps) {
+		uint64_t *z = realloc(ti->reg.zombies,
+				      (ti->reg.nzombies + 1) * sizeof(*z));
+
+		/* Without memory to remember it, the page leaks: safe. */
+		if (z) {
+			z[ti->reg.nzombies++] = moff;
+			ti->reg.zombies = z;
+		}
+	} else {
+		memfile_free(mf, moff, PAGE_SIZE);
+	}
+	pthread_mutex_unlock(&ti->pages_lock);
+}
+
+static void tmpfs_map_get(struct vfs_inode *inode)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+
+	pthread_mutex_lock(&ti->pages_lock);
+	ti->reg.maps++;
+	pthread_mutex_unlock(&ti->pages_lock);
+}
+
+static void tmpfs_map_put(struct vfs_inode *inode)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+	struct memfile *mf = to_ts(inode->sb)->mf;
+
+	pthread_mutex_lock(&ti->pages_lock);
+	if (--ti->reg.maps == 0) {
+		for (size_t i = 0; i < ti->reg.nzombies; i++)
+			memfile_free(mf, ti->reg.zombies[i], PAGE_SIZE);
+		free(ti->reg.zombies);
+		ti->reg.zombies = NULL;
+		ti->reg.nzombies = 0;
+	}
+	pthread_mutex_unlock(&ti->pages_lock);
 }
 
 void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size)
@@ -376,7 +427,7 @@ void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size)
 
 	for (size_t i = keep; i < ti->reg.npages; i++) {
 		if (ti->reg.pages[i]) {
-			memfile_free(mf, ti->reg.pages[i] - 1, PAGE_SIZE);
+			drop_page(ti, ti->reg.pages[i] - 1);
 			ti->reg.pages[i] = 0;
 		}
 	}
@@ -459,6 +510,30 @@ static uint8_t *page_at(struct tmpfs_inode *ti, uint64_t off, bool alloc,
 		ti->reg.npages = idx + 1;
 	ti->i.blocks += PAGE_SIZE / 512;
 	return memfile_ptr(mf, (uint64_t)moff);
+}
+
+static int tmpfs_map_pages(struct vfs_inode *inode, uint64_t idx, size_t n,
+			   uint64_t *moff, bool try)
+{
+	struct tmpfs_inode *ti = to_ti(inode);
+	int err = 0;
+
+	if (!ABI_S_ISREG(inode->mode))
+		return -ENODEV;
+	if (try ? pthread_mutex_trylock(&inode->lock)
+		: pthread_mutex_lock(&inode->lock))
+		return -EAGAIN;
+	for (size_t i = 0; i < n && !err; i++) {
+		uint64_t at = idx + i;
+
+		moff[i] = 0;
+		if (at >= inode->size / PAGE_SIZE + !!(inode->size % PAGE_SIZE))
+			continue; /* past the end */
+		if (page_at(ti, at * PAGE_SIZE, true, &err))
+			moff[i] = ti->reg.pages[at];
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return err;
 }
 
 /*
@@ -676,7 +751,7 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 				uint64_t moff = ti->reg.pages[idx] - 1;
 
 				if (n == PAGE_SIZE) {
-					memfile_free(mf, moff, PAGE_SIZE);
+					drop_page(ti, moff);
 					ti->reg.pages[idx] = 0;
 					ti->i.blocks -= PAGE_SIZE / 512;
 				} else {
@@ -706,7 +781,14 @@ out:
 	return err;
 }
 
+/* Its pages are the memory file's: mappings share them. */
+static struct vfs_inode *tmpfs_mmap_inode(struct file *f)
+{
+	return vfs_inode_get(f->inode);
+}
+
 static const struct file_ops tmpfs_reg_ops = {
+    .mmap_inode = tmpfs_mmap_inode,
     .fallocate = tmpfs_fallocate,
     .read = tmpfs_read,
     .write = tmpfs_write,
@@ -820,6 +902,9 @@ static const struct vfs_inode_ops tmpfs_inode_ops = {
     .setattr = tmpfs_setattr,
     .open = tmpfs_open,
     .tmpfile = tmpfs_tmpfile,
+    .map_get = tmpfs_map_get,
+    .map_put = tmpfs_map_put,
+    .map_pages = tmpfs_map_pages,
     .getxattr = tmpfs_getxattr,
     .setxattr = tmpfs_setxattr,
     .listxattr = tmpfs_listxattr,

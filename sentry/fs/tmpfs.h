@@ -16,6 +16,7 @@ struct tmpfs_super {
 struct tmpfs_inode {
 	struct vfs_inode i;
 	struct vfs_xattrs xattrs;
+	pthread_mutex_t pages_lock; /* a leaf: reg.maps and reg.zombies */
 	union {
 		struct {
 			struct tmpfs_dirent *head;
@@ -28,6 +29,15 @@ struct tmpfs_inode {
 			uint64_t *pages;
 			size_t npages, cap;
 			unsigned seals; /* F_SEAL_*, memfds only */
+			/*
+			 * Address spaces mapping the file shared (mm.c);
+			 * while there are any, pages the file lets go stay
+			 * allocated (zombies), for they may still be
+			 * mapped. Under pages_lock.
+			 */
+			unsigned maps;
+			uint64_t *zombies;
+			size_t nzombies;
 		} reg;
 		char *target; /* symlinks */
 	};
@@ -38,10 +48,11 @@ static inline struct tmpfs_inode *to_ti(struct vfs_inode *i)
 	return (struct tmpfs_inode *)i;
 }
 
-#define TMPFS_SEAL_SEAL	  0x0001
-#define TMPFS_SEAL_SHRINK 0x0002
-#define TMPFS_SEAL_GROW	  0x0004
-#define TMPFS_SEAL_WRITE  0x0008
+#define TMPFS_SEAL_SEAL		0x0001
+#define TMPFS_SEAL_SHRINK	0x0002
+#define TMPFS_SEAL_GROW		0x0004
+#define TMPFS_SEAL_WRITE	0x0008
+#define TMPFS_SEAL_FUTURE_WRITE 0x0010
 
 /*
  * memfd_create's file: an unlinked regular file of the private tmpfs

@@ -197,10 +197,31 @@ static void task_handle_syscall(struct task *t)
 	t->regs.rax = (uint64_t)ret;
 }
 
+/*
+ * A memory fault: a shared file page not mapped in yet is, and the access
+ * runs again; past its file's end it is SIGBUS; anything else SIGSEGV (or
+ * the platform's signal). A fault again at the same address, the page
+ * mapped, is one the mapping cannot fix (a write to a read-only page).
+ */
+static void task_fault(struct task *t, const struct platform_event *ev,
+		       uint64_t *last)
+{
+	int err = ev->signo == ABI_SIGSEGV && ev->addr != *last
+		      ? mm_fault(t->mm, ev->addr)
+		      : -EFAULT;
+
+	if (!err) {
+		*last = ev->addr;
+		return;
+	}
+	task_fatal_signal(t, err == -EIO ? ABI_SIGBUS : ev->signo);
+}
+
 static void task_loop(struct task *t)
 {
 	const struct platform_ops *ops = t->k->plat->ops;
 	struct platform_event ev;
+	uint64_t last_fault = 0;
 
 	while (!t->exiting) {
 		int err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
@@ -211,11 +232,15 @@ static void task_loop(struct task *t)
 			task_exit_group(t, ABI_SIGKILL);
 			break;
 		}
+		if (ev.why != PLATFORM_FAULT)
+			last_fault = 0;
 		switch (ev.why) {
 		case PLATFORM_SYSCALL:
 			task_handle_syscall(t);
 			break;
 		case PLATFORM_FAULT:
+			task_fault(t, &ev, &last_fault);
+			break;
 		case PLATFORM_SIGNAL:
 			task_fatal_signal(t, ev.signo);
 			break;

@@ -17,6 +17,7 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +26,172 @@
 #include <unistd.h>
 
 #define MMAP_MIN_ADDR 0x10000UL /* vm.mmap_min_addr on Debian */
+
+/* ---- shared file mappings, mm->lock held -------------------------------- */
+
+static void mm_file_free(struct mm_file *f)
+{
+	f->inode->ops->map_put(f->inode);
+	vfs_inode_put(f->inode);
+	free(f->pages);
+	free(f);
+}
+
+/* Let go of the files no VMA maps any more. */
+static void files_gc(struct mm *mm)
+{
+	for (size_t i = 0; i < mm->nfiles;) {
+		bool used = false;
+
+		for (size_t j = 0; j < mm->vmas.n && !used; j++)
+			used = mm->vmas.v[j].file == mm->files[i];
+		if (used) {
+			i++;
+			continue;
+		}
+		mm_file_free(mm->files[i]);
+		mm->files[i] = mm->files[--mm->nfiles];
+	}
+}
+
+/* The address space's record of inode, made if need be; NULL: ENOMEM. */
+static struct mm_file *mm_file_get(struct mm *mm, struct vfs_inode *inode)
+{
+	struct mm_file *f, **fs;
+
+	for (size_t i = 0; i < mm->nfiles; i++)
+		if (mm->files[i]->inode == inode)
+			return mm->files[i];
+	fs = realloc(mm->files, (mm->nfiles + 1) * sizeof(*fs));
+	if (!fs)
+		return NULL;
+	mm->files = fs;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->inode = vfs_inode_get(inode);
+	inode->ops->map_get(inode);
+	mm->files[mm->nfiles++] = f;
+	return f;
+}
+
+/* Make f's page table cover file pages [idx, idx+n). */
+static int file_cover(struct mm_file *f, uint64_t idx, size_t n)
+{
+	uint64_t lo = f->n ? min_t(uint64_t, f->lo, idx) : idx;
+	uint64_t hi = f->n ? max_t(uint64_t, f->lo + f->n, idx + n) : idx + n;
+	uint64_t *p;
+
+	if (f->n && lo == f->lo && hi == f->lo + f->n)
+		return 0;
+	if (hi - lo > (1ULL << 22))
+		return -ENOMEM; /* 16 GiB apart: not worth a table */
+	p = calloc((size_t)(hi - lo), sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (f->n)
+		memcpy(p + (f->lo - lo), f->pages, f->n * sizeof(*p));
+	free(f->pages);
+	f->pages = p;
+	f->lo = lo;
+	f->n = (size_t)(hi - lo);
+	return 0;
+}
+
+/* The file page at addr in the file VMA v. */
+static uint64_t file_page(const struct vma *v, uint64_t addr)
+{
+	return (v->off + (addr - v->start)) / PAGE_SIZE;
+}
+
+/*
+ * Learn the memory-file pages behind [s, e) of the file VMA v that are not
+ * known yet, if the file's lock is free (else they come on faults). A page
+ * once known stays: the file keeps it allocated while mapped.
+ */
+static int file_learn(struct mm *mm, const struct vma *v, uint64_t s,
+		      uint64_t e)
+{
+	struct mm_file *f = v->file;
+	uint64_t idx = file_page(v, s);
+	size_t n = (size_t)((e - s) / PAGE_SIZE);
+	uint64_t *fresh;
+	int err;
+
+	(void)mm;
+	err = file_cover(f, idx, n);
+	if (err)
+		return err;
+	fresh = malloc(n * sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	err = f->inode->ops->map_pages(f->inode, idx, n, fresh, true);
+	for (size_t i = 0; !err && i < n; i++)
+		if (!f->pages[idx - f->lo + i])
+			f->pages[idx - f->lo + i] = fresh[i];
+	free(fresh);
+	return err == -EAGAIN ? 0 : err;
+}
+
+/*
+ * Map the known pages of [s, e) of the file VMA v into the platform's
+ * address space, in runs of contiguous memory-file pages; clear first
+ * unmaps the range (a new mapping: the rest must fault).
+ */
+static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
+			 uint64_t e, bool clear)
+{
+	struct mm_file *f = v->file;
+	int err = file_learn(mm, v, s, e);
+
+	if (!err && clear)
+		err = mm->plat->ops->as_unmap(mm->as, s, e - s);
+	for (uint64_t at = s; !err && at < e;) {
+		uint64_t first = f->pages[file_page(v, at) - f->lo], len;
+
+		if (!first) {
+			at += PAGE_SIZE;
+			continue;
+		}
+		for (len = PAGE_SIZE; at + len < e; len += PAGE_SIZE)
+			if (f->pages[file_page(v, at + len) - f->lo] !=
+			    first + len)
+				break;
+		err = mm->plat->ops->as_map(mm->as, at, len, (int)v->prot,
+					    first - 1);
+		at += len;
+	}
+	return err;
+}
+
+/*
+ * The memory-file bytes behind addr in v: a pointer and how many follow
+ * contiguously (up to want), or -EFAULT for a file page past the end.
+ */
+static int vma_bytes(struct mm *mm, const struct vma *v, uint64_t addr,
+		     size_t want, uint8_t **p, size_t *n)
+{
+	struct mm_file *f = v->file;
+	uint64_t idx, moff;
+
+	*n = min_t(size_t, want, v->end - addr);
+	if (!f) {
+		*p = memfile_ptr(mm->mf, v->off + (addr - v->start));
+		return 0;
+	}
+	idx = file_page(v, addr);
+	if (idx < f->lo || idx >= f->lo + f->n || !f->pages[idx - f->lo]) {
+		uint64_t pg = addr & ~(PAGE_SIZE - 1);
+
+		if (file_learn(mm, v, pg, pg + PAGE_SIZE) ||
+		    !f->pages[idx - f->lo])
+			return -EFAULT;
+	}
+	moff = f->pages[idx - f->lo] - 1;
+	*p = memfile_ptr(mm->mf, moff + addr % PAGE_SIZE);
+	*n = min_t(size_t, *n, PAGE_SIZE - addr % PAGE_SIZE);
+	return 0;
+}
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 {
@@ -62,10 +229,13 @@ void mm_put(struct mm *mm)
 	for (size_t i = 0; i < mm->vmas.n; i++) {
 		struct vma *v = &mm->vmas.v[i];
 
-		memfile_free(mm->mf, v->off, v->end - v->start);
+		if (!v->file)
+			memfile_free(mm->mf, v->off, v->end - v->start);
 	}
 	mm->plat->ops->as_destroy(mm->as);
 	vma_set_destroy(&mm->vmas);
+	files_gc(mm);
+	free(mm->files);
 	free(mm);
 }
 
@@ -75,7 +245,8 @@ static void free_piece(void *arg, const struct vma *piece)
 {
 	struct mm *mm = arg;
 
-	memfile_free(mm->mf, piece->off, piece->end - piece->start);
+	if (!piece->file) /* a file's pages are its own */
+		memfile_free(mm->mf, piece->off, piece->end - piece->start);
 }
 
 /* Remove [start, end) from VMAs and memory file; the platform is untouched. */
@@ -98,6 +269,7 @@ static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len,
 		struct vma *v = &mm->vmas.v[below];
 
 		if (v->end == addr && v->prot == prot && v->flags == flags &&
+		    !v->file &&
 		    memfile_alloc_at(mm->mf, v->off + (v->end - v->start),
 				     len) == 0)
 			return (int64_t)(v->off + (v->end - v->start));
@@ -106,7 +278,7 @@ static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len,
 		struct vma *v = &mm->vmas.v[above];
 
 		if (v->start == addr + len && v->prot == prot &&
-		    v->flags == flags && v->off >= len &&
+		    v->flags == flags && !v->file && v->off >= len &&
 		    memfile_alloc_at(mm->mf, v->off - len, len) == 0)
 			return (int64_t)(v->off - len);
 	}
@@ -148,6 +320,38 @@ static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 	return err;
 }
 
+/* Map inode's pages from file offset off at [addr, addr+len), shared. */
+static int map_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
+		    uint32_t flags, struct vfs_inode *inode, uint64_t off)
+{
+	struct vma v;
+	long i;
+	int err;
+
+	err = unmap_vmas(mm, addr, addr + len);
+	if (err)
+		return err;
+	v = (struct vma){.start = addr,
+			 .end = addr + len,
+			 .prot = prot,
+			 .flags = flags | VMA_SHARED,
+			 .off = off,
+			 .file = mm_file_get(mm, inode)};
+	if (!v.file)
+		return -ENOMEM;
+	err = vma_insert(&mm->vmas, &v);
+	if (err)
+		return err;
+	i = vma_find(&mm->vmas, addr);
+	err = file_populate(mm, &mm->vmas.v[i], addr, addr + len, true);
+	if (err) {
+		vma_remove(&mm->vmas, addr, addr + len, NULL, NULL);
+		mm->plat->ops->as_unmap(mm->as, addr, len);
+		return err == -EFAULT ? -ENOMEM : err;
+	}
+	return 0;
+}
+
 int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 		 uint32_t flags)
 {
@@ -158,6 +362,7 @@ int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 		return -EINVAL;
 	pthread_mutex_lock(&mm->lock);
 	err = map_anon(mm, addr, len, prot, flags);
+	files_gc(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }
@@ -178,8 +383,9 @@ static uint32_t vma_flags_from_map(uint64_t flags)
 	return f;
 }
 
-long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
-	     uint64_t flags, uint64_t off)
+static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		    uint64_t flags, uint64_t off, struct vfs_inode *inode,
+		    uint32_t vflags)
 {
 	uint32_t vprot =
 	    prot & (ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC);
@@ -190,7 +396,7 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	/* The checks in do_mmap's order. */
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (!(flags & ABI_MAP_ANONYMOUS))
+	if (!(flags & ABI_MAP_ANONYMOUS) && !inode)
 		return -ENODEV; /* file mappings: callers handle fds first */
 	if (len == 0)
 		return -EINVAL;
@@ -251,10 +457,38 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 			goto out;
 		}
 	}
-	err = map_anon(mm, (uint64_t)at, len, vprot, vma_flags_from_map(flags));
+	if (inode && off + len < off) {
+		err = -EOVERFLOW;
+		goto out;
+	}
+	if (inode)
+		err = map_file(mm, (uint64_t)at, len, vprot,
+			       vma_flags_from_map(flags) | vflags, inode, off);
+	else
+		err = map_anon(mm, (uint64_t)at, len, vprot,
+			       vma_flags_from_map(flags));
+	files_gc(mm);
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return err ? err : at;
+}
+
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+	     uint64_t flags, uint64_t off)
+{
+	return do_mmap(mm, addr, len, prot, flags, off, NULL, 0);
+}
+
+long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		  uint64_t flags, struct vfs_inode *inode, uint64_t off,
+		  bool maywrite)
+{
+	if (!inode->ops->map_pages)
+		return -ENODEV;
+	/* MAP_SHARED_VALIDATE: the flags were validated by the caller. */
+	flags &= ~(uint64_t)(ABI_MAP_ANONYMOUS | ABI_MAP_TYPE);
+	return do_mmap(mm, addr, len, prot, flags | ABI_MAP_SHARED, off, inode,
+		       maywrite ? VMA_MAYWRITE : 0);
 }
 
 /* munmap with mm->lock held: do_vmi_munmap's checks, then the unmapping. */
@@ -274,6 +508,7 @@ static int munmap_locked(struct mm *mm, uint64_t addr, uint64_t len)
 	err = unmap_vmas(mm, addr, addr + len);
 	if (!err)
 		err = mm->plat->ops->as_unmap(mm->as, addr, len);
+	files_gc(mm);
 	return err;
 }
 
@@ -348,15 +583,69 @@ long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 	}
 	run = end > mm->limit ? mm->limit : end;
 	run = mapped_run_end(mm, addr, run);
-	err = vma_protect(&mm->vmas, addr, run, vprot);
+	/* A file opened read-only stays so through its shared mappings. */
+	err = 0;
+	for (size_t j = i; j < mm->vmas.n && mm->vmas.v[j].start < run; j++)
+		if ((vprot & ABI_PROT_WRITE) && mm->vmas.v[j].file &&
+		    !(mm->vmas.v[j].flags & VMA_MAYWRITE))
+			err = -EACCES;
 	if (!err)
-		err = mm->plat->ops->as_protect(mm->as, addr, run - addr,
+		err = vma_protect(&mm->vmas, addr, run, vprot);
+	/*
+	 * One call for anonymous memory; shared file pages, mapped a run at
+	 * a time with holes where the file ends, are mapped again.
+	 */
+	for (i = vma_lower_bound(&mm->vmas, addr); !err && addr < run; i++) {
+		struct vma *v = &mm->vmas.v[i];
+		uint64_t e = min_t(uint64_t, v->end, run);
+
+		if (v->file) {
+			err = file_populate(mm, v, addr, e, false);
+			addr = e;
+			continue;
+		}
+		while (i + 1 < mm->vmas.n && !mm->vmas.v[i + 1].file &&
+		       mm->vmas.v[i + 1].start < run)
+			e = min_t(uint64_t, mm->vmas.v[++i].end, run);
+		err = mm->plat->ops->as_protect(mm->as, addr, e - addr,
 						(int)vprot);
+		addr = e;
+	}
 	if (!err && run < end)
 		err = -ENOMEM;
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return err;
+}
+
+/*
+ * move_vma for a shared file mapping: the new range maps the same file
+ * pages. Deviation: MREMAP_DONTUNMAP is EINVAL for it.
+ */
+static long move_file_vma(struct mm *mm, size_t vi, uint64_t addr,
+			  uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+			  bool dontunmap)
+{
+	struct vma moved = mm->vmas.v[vi];
+	int err;
+
+	if (dontunmap)
+		return -EINVAL;
+	moved.off += addr - moved.start;
+	moved.start = new_addr;
+	moved.end = new_addr + new_len;
+	err = unmap_vmas(mm, new_addr, new_addr + new_len);
+	if (!err)
+		err = vma_remove(&mm->vmas, addr, addr + old_len, NULL, NULL);
+	if (!err)
+		err = vma_insert(&mm->vmas, &moved);
+	if (err)
+		return -ENOMEM;
+	mm->plat->ops->as_unmap(mm->as, addr, old_len);
+	vi = (size_t)vma_find(&mm->vmas, new_addr);
+	err = file_populate(mm, &mm->vmas.v[vi], new_addr, new_addr + new_len,
+			    true);
+	return err ? err : (long)new_addr;
 }
 
 /* Move [addr, addr+old_len) (one VMA) to new_addr, growing to new_len. */
@@ -369,6 +658,9 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 	int64_t grow_off = -1;
 	int err;
 
+	if (old.file)
+		return move_file_vma(mm, vi, addr, old_len, new_addr, new_len,
+				     dontunmap);
 	moved = (struct vma){.start = new_addr,
 			     .end = new_addr + new_len,
 			     .prot = old.prot,
@@ -513,6 +805,18 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	/* Grow in place if the VMA ends here and the space after is free. */
 	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
 	    new_len - old_len <= mm->limit - v->end &&
+	    vma_range_free(&mm->vmas, v->end, addr + new_len) && v->file) {
+		uint64_t old_end = v->end;
+
+		v->end = addr + new_len;
+		ret = file_populate(mm, v, old_end, v->end, true);
+		if (ret)
+			v->end = old_end;
+		ret = ret ? ret : (long)addr;
+		goto out;
+	}
+	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
+	    new_len - old_len <= mm->limit - v->end &&
 	    vma_range_free(&mm->vmas, v->end, addr + new_len)) {
 		uint64_t grow = new_len - old_len;
 		uint64_t off = v->off + (v->end - v->start);
@@ -555,6 +859,7 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 			       new_len, flags & ABI_MREMAP_DONTUNMAP);
 	}
 out:
+	files_gc(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return ret;
 }
@@ -645,6 +950,11 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 				ret = -EINVAL;
 				goto out;
 			}
+			/* Deviation: no hole punching through a mapping. */
+			if (v->file) {
+				ret = -EOPNOTSUPP;
+				goto out;
+			}
 			memfile_zero(mm->mf, v->off + (s - v->start), e - s);
 			break;
 		case ABI_MADV_WIPEONFORK:
@@ -697,6 +1007,7 @@ long mm_brk(struct mm *mm, uint64_t addr)
 			mm->brk = addr;
 			ret = (long)addr;
 		}
+		files_gc(mm);
 		goto out;
 	}
 	/* Growing needs the range free, with a guard page above it. */
@@ -743,6 +1054,7 @@ static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
 	while (done < len) {
 		struct vma *v;
 		uint64_t at = addr + done;
+		uint8_t *p;
 		size_t n;
 		int err;
 
@@ -751,13 +1063,14 @@ static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
 		v = &mm->vmas.v[i];
 		if (v->start > at || (!force && !can_access(v, access)))
 			return -EFAULT;
-		n = min_t(size_t, len - done, v->end - at);
-		err = fn(arg, memfile_ptr(mm->mf, v->off + (at - v->start)), n,
-			 done);
+		err = vma_bytes(mm, v, at, len - done, &p, &n);
+		if (!err)
+			err = fn(arg, p, n, done);
 		if (err)
 			return err;
 		done += n;
-		i++;
+		if (at + n == v->end)
+			i++;
 	}
 	return 0;
 }
@@ -940,7 +1253,8 @@ long mm_copy_string_in(struct mm *mm, char *dst, uint64_t src, size_t max)
 	while (done < max) {
 		long i = vma_find(&mm->vmas, src + done);
 		struct vma *v;
-		const uint8_t *p, *nul;
+		uint8_t *p;
+		const uint8_t *nul;
 		size_t n;
 
 		if (i < 0 || src + done < src) {
@@ -952,8 +1266,10 @@ long mm_copy_string_in(struct mm *mm, char *dst, uint64_t src, size_t max)
 			ret = -EFAULT;
 			break;
 		}
-		n = min_t(size_t, max - done, v->end - (src + done));
-		p = memfile_ptr(mm->mf, v->off + (src + done - v->start));
+		if (vma_bytes(mm, v, src + done, max - done, &p, &n)) {
+			ret = -EFAULT;
+			break;
+		}
 		nul = memchr(p, 0, n);
 		if (nul) {
 			n = (size_t)(nul - p);
@@ -983,13 +1299,15 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 		long i =
 		    at < addr || at >= mm->limit ? -1 : vma_find(&mm->vmas, at);
 		struct vma *v;
+		uint8_t *p;
 		size_t chunk;
 
 		if (i < 0 || !can_access(&mm->vmas.v[i], access))
 			break;
 		v = &mm->vmas.v[i];
-		chunk = min_t(size_t, len - done, v->end - at);
-		iov[n].iov_base = memfile_ptr(mm->mf, v->off + (at - v->start));
+		if (vma_bytes(mm, v, at, len - done, &p, &chunk))
+			break;
+		iov[n].iov_base = p;
 		iov[n].iov_len = chunk;
 		n++;
 		done += chunk;
@@ -997,4 +1315,96 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 	pthread_mutex_unlock(&mm->lock);
 	*covered = done;
 	return n == 0 ? -EFAULT : n;
+}
+
+/* ---- faults -------------------------------------------------------------- */
+
+int mm_fault(struct mm *mm, uint64_t addr)
+{
+	struct vfs_inode *inode;
+	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, moff;
+	struct vma *v;
+	long i;
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	i = vma_find(&mm->vmas, addr);
+	if (i < 0 || !mm->vmas.v[i].file ||
+	    !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -EFAULT;
+	}
+	v = &mm->vmas.v[i];
+	inode = vfs_inode_get(v->file->inode);
+	idx = file_page(v, addr);
+	pthread_mutex_unlock(&mm->lock);
+
+	/* The file's lock, then the address space's: never both at once. */
+	err = inode->ops->map_pages(inode, idx, 1, &moff, false);
+	vfs_inode_put(inode);
+	if (err)
+		return err == -ENOSPC || err == -ENOMEM ? -EIO : -EFAULT;
+	if (!moff)
+		return -EIO; /* past the end of the file: SIGBUS */
+
+	pthread_mutex_lock(&mm->lock);
+	i = vma_find(&mm->vmas, addr);
+	err = -EFAULT;
+	if (i >= 0 && mm->vmas.v[i].file &&
+	    mm->vmas.v[i].file->inode == inode &&
+	    file_page(&mm->vmas.v[i], addr) == idx) {
+		struct mm_file *f = mm->vmas.v[i].file;
+
+		v = &mm->vmas.v[i];
+		err = file_cover(f, idx, 1);
+		if (!err) {
+			/* A page seen before stays the one mapped. */
+			if (!f->pages[idx - f->lo])
+				f->pages[idx - f->lo] = moff;
+			err = mm->plat->ops->as_map(mm->as, pg, PAGE_SIZE,
+						    (int)v->prot,
+						    f->pages[idx - f->lo] - 1);
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
+{
+	uint64_t end;
+	long ret = 0;
+
+	if (flags & ~(ABI_MS_ASYNC | ABI_MS_INVALIDATE | ABI_MS_SYNC))
+		return -EINVAL;
+	if (!page_aligned(addr))
+		return -EINVAL;
+	if ((flags & ABI_MS_ASYNC) && (flags & ABI_MS_SYNC))
+		return -EINVAL;
+	if (page_up_overflows(len))
+		return -ENOMEM;
+	end = addr + page_up(len);
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	/* Every VMA in the range is synced; a hole makes it ENOMEM. */
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = vma_lower_bound(&mm->vmas, addr); addr < end; i++) {
+		struct vma *v = i < mm->vmas.n ? &mm->vmas.v[i] : NULL;
+
+		if (!v || v->start >= end) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (v->start > addr)
+			ret = -ENOMEM;
+		if ((flags & ABI_MS_INVALIDATE) && (v->flags & VMA_LOCKED)) {
+			ret = -EBUSY;
+			break;
+		}
+		addr = v->end;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
 }

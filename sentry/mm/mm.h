@@ -21,6 +21,19 @@
 
 struct platform;
 struct platform_as;
+struct vfs_inode;
+
+/*
+ * A tmpfs file this address space maps shared: the memory-file offset of
+ * each of its pages seen so far, shared by every VMA of the file. A page
+ * the file lets go of while mapped stays allocated (tmpfs's zombies).
+ */
+struct mm_file {
+	struct vfs_inode *inode; /* a reference, counted in tmpfs_map_get */
+	uint64_t lo;		 /* the file page of pages[0] */
+	uint64_t *pages;	 /* memory-file offset + 1; 0: not seen */
+	size_t n;
+};
 
 struct mm {
 	pthread_mutex_t lock;
@@ -35,6 +48,8 @@ struct mm {
 	uint64_t stack_top;
 	uint64_t data_limit; /* RLIMIT_DATA for brk, bytes */
 	uint64_t arg_start, arg_end, env_start, env_end; /* on the stack */
+	struct mm_file **files; /* shared file mappings */
+	size_t nfiles;
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
@@ -50,6 +65,29 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	       uint64_t flags, uint64_t new_addr);
 long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 long mm_brk(struct mm *mm, uint64_t addr);
+/*
+ * msync: the arguments and the range checked as Linux does. Shared file
+ * mappings are the file's own pages, so there is nothing to write back.
+ */
+long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
+
+/*
+ * mmap(MAP_SHARED) of a tmpfs regular file (inode, a reference the caller
+ * keeps), at file offset off; the arguments as mm_mmap's. The pages within
+ * the file's size are mapped now; the rest come on faults (mm_fault).
+ * maywrite: the file is open for writing, so mprotect may add PROT_WRITE.
+ */
+long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		  uint64_t flags, struct vfs_inode *inode, uint64_t off,
+		  bool maywrite);
+
+/*
+ * The application faulted at addr: 0 when a shared file page was mapped
+ * in and the access can be retried, -EIO when addr lies past its file's
+ * end (SIGBUS), -EFAULT otherwise (SIGSEGV). Takes the file's lock: never
+ * called with one held.
+ */
+int mm_fault(struct mm *mm, uint64_t addr);
 
 /*
  * Map fresh anonymous memory at exactly [addr, addr+len) for the loader

@@ -82,7 +82,8 @@ bool vma_range_free(const struct vma_set *s, uint64_t start, uint64_t end)
 static bool continues(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot &&
-	       a->flags == b->flags && a->off + (a->end - a->start) == b->off;
+	       a->flags == b->flags && a->file == b->file &&
+	       a->off + (a->end - a->start) == b->off;
 }
 
 static void delete_at(struct vma_set *s, size_t i)

@@ -17,12 +17,20 @@
 #define VMA_STACK     0x8  /* the main thread's stack: [stack] */
 #define VMA_HEAP      0x10 /* the brk area: [heap] */
 #define VMA_LOCKED    0x20
+#define VMA_MAYWRITE  0x40 /* a shared file mapping of a writable file */
+
+struct mm_file;
 
 struct vma {
 	uint64_t start, end; /* [start, end), page-aligned */
 	uint32_t prot;	     /* PROT_* */
 	uint32_t flags;	     /* VMA_* */
-	uint64_t off;	     /* memory-file offset of start */
+	/*
+	 * Anonymous memory: the memory-file offset of start. A shared file
+	 * mapping (file set): the file offset of start.
+	 */
+	uint64_t off;
+	struct mm_file *file; /* mm.c's; NULL: anonymous memory */
 };
 
 struct vma_set {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The mmap family and brk (mm/mmap.c, mm/mremap.c, mm/madvise.c). */
+#include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -9,11 +10,44 @@
 #include <errno.h>
 
 /*
- * A file mapping, private: fresh anonymous memory filled with the file's
- * bytes. Deviations: a MAP_SHARED mapping is allowed only read-only and
- * is then a private copy (later writes to the file do not show through);
- * pages wholly past the end of the file read as zero instead of SIGBUS.
+ * A file mapping. MAP_SHARED of a file whose pages are the memory file's
+ * (tmpfs, memfds, the overlay's copies) maps those very pages: writes
+ * through it are the file's, and the file's show through it. Otherwise a
+ * private copy: fresh anonymous memory filled with the file's bytes.
+ *
+ * Deviations: a shared mapping of a host file (goferfs) is allowed only
+ * read-only and is then a private copy; in private copies, pages wholly
+ * past the end of the file read as zero instead of SIGBUS; a page of a
+ * shared mapping stays mapped when the file is truncated below it (Linux:
+ * SIGBUS), keeping what it held.
  */
+/* MAP_SHARED of a file with memory-file pages; takes f's reference. */
+static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
+{
+	uint64_t prot = a[2];
+	struct vfs_inode *inode;
+	long ret;
+	int seals = tmpfs_get_seals(f);
+
+	/* A memfd sealed against writing cannot be mapped for it. */
+	if ((prot & ABI_PROT_WRITE) && seals > 0 &&
+	    (seals & (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE))) {
+		file_put(f);
+		return -EPERM;
+	}
+	if ((prot & ABI_PROT_EXEC) && f->path.mnt &&
+	    (f->path.mnt->flags & VFS_MNT_NOEXEC)) {
+		file_put(f);
+		return -EPERM;
+	}
+	inode = f->ops->mmap_inode(f);
+	ret = mm_mmap_file(t->mm, a[0], a[1], prot, a[3], inode, a[5],
+			   file_writable(f));
+	vfs_inode_put(inode);
+	file_put(f);
+	return ret;
+}
+
 static long mmap_file(struct task *t, const uint64_t *a)
 {
 	uint64_t len = a[1], prot = a[2], flags = a[3], off = a[5];
@@ -46,6 +80,8 @@ static long mmap_file(struct task *t, const uint64_t *a)
 			err = -EACCES;
 			goto out;
 		}
+		if (f->ops->mmap_inode)
+			return mmap_shared(t, f, a);
 		if (prot & ABI_PROT_WRITE) {
 			log_warn_once("mmap: writable MAP_SHARED file mappings "
 				      "are not supported yet");
@@ -118,6 +154,11 @@ SYSCALL(mremap)
 SYSCALL(madvise)
 {
 	return mm_madvise(t->mm, a[0], a[1], (int)a[2]);
+}
+
+SYSCALL(msync)
+{
+	return mm_msync(t->mm, a[0], a[1], (int)a[2]);
 }
 
 SYSCALL(brk)

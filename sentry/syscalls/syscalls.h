@@ -160,6 +160,7 @@ SYSCALL(munmap);
 SYSCALL(mprotect);
 SYSCALL(mremap);
 SYSCALL(madvise);
+SYSCALL(msync);
 SYSCALL(brk);
 /* process.c */
 SYSCALL(exit);

@@ -134,12 +134,14 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(futimesat),
     FULL(utimes),
     FULL(utime),
-    PARTIAL(mmap, "file mappings are private copies; writable MAP_SHARED "
-		  "file mappings are ENODEV"),
+    PARTIAL(mmap, "MAP_SHARED of host files (goferfs) is a private copy, "
+		  "and ENODEV writable; tmpfs, memfd and overlay-copied files "
+		  "map shared; truncation leaves mapped pages in place"),
     FULL(munmap),
     FULL(mprotect),
     PARTIAL(mremap, "old_size 0 (duplicating a shared mapping) is EINVAL"),
     FULL(madvise),
+    FULL(msync),
     FULL(brk),
     FULL(exit),
     FULL(exit_group),

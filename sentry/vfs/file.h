@@ -64,6 +64,11 @@ struct file_ops {
 	 * already checked; NULL: EOPNOTSUPP.
 	 */
 	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
+	/*
+	 * MAP_SHARED: the tmpfs inode whose pages hold the file's data (a
+	 * reference). NULL: the file cannot be mapped shared and writable.
+	 */
+	struct vfs_inode *(*mmap_inode)(struct file *f);
 	/* A host fd with the file's data, for in-kernel copies; -1: none. */
 	int (*host_fd)(struct file *f);
 	/*

@@ -151,6 +151,19 @@ struct vfs_inode_ops {
 	int (*setxattr)(struct vfs_inode *inode, const char *name,
 			const void *value, size_t size, int flags);
 	ssize_t (*listxattr)(struct vfs_inode *inode, char *buf, size_t size);
+	/*
+	 * Shared mappings of a regular file whose pages are the memory
+	 * file's (tmpfs; NULL elsewhere). map_get and map_put count the
+	 * address spaces mapping it: while any does, pages the file lets go
+	 * of stay allocated. map_pages gives the memory-file offset + 1 of
+	 * pages [idx, idx+n) within the file's size, allocating holes, and 0
+	 * past its end. It takes the inode's lock: under an address space's
+	 * lock only with try, which gives -EAGAIN rather than wait.
+	 */
+	void (*map_get)(struct vfs_inode *inode);
+	void (*map_put)(struct vfs_inode *inode);
+	int (*map_pages)(struct vfs_inode *inode, uint64_t idx, size_t n,
+			 uint64_t *moff, bool try);
 	/* The last reference is gone: free the inode. */
 	void (*evict)(struct vfs_inode *inode);
 };

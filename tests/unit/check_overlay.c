@@ -840,6 +840,28 @@ START_TEST(test_xattrs)
 }
 END_TEST
 
+/* A copied-up file takes fallocate and maps shared, as its layer's. */
+START_TEST(test_file_ops_forwarded)
+{
+	struct vfs_inode *inode;
+	struct abi_stat st;
+	struct file *f;
+
+	f = vfs_open(&octx, &oroot, "/etc/hosts", ABI_O_RDWR, 0, 0);
+	ck_assert(!IS_ERR(f));
+	ck_assert_ptr_nonnull(f->ops->fallocate);
+	ok(f->ops->fallocate(f, 0, 0, 8192), "fallocate");
+	ok(f->ops->stat(f, &st), "fstat");
+	ck_assert_int_eq(st.st_size, 8192);
+	ck_assert_ptr_nonnull(f->ops->mmap_inode);
+	inode = f->ops->mmap_inode(f);
+	ck_assert_ptr_nonnull(inode->ops->map_pages);
+	vfs_inode_put(inode);
+	file_put(f);
+	lower_unchanged();
+}
+END_TEST
+
 START_TEST(test_statfs)
 {
 	struct abi_statfs st;
@@ -874,6 +896,7 @@ static Suite *overlay_suite(void)
 	tcase_add_test(tc, test_tmpfile_link);
 	tcase_add_test(tc, test_fifo_lower);
 	tcase_add_test(tc, test_xattrs);
+	tcase_add_test(tc, test_file_ops_forwarded);
 	suite_add_tcase(s, tc);
 	return s;
 }

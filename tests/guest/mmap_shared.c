@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * MAP_SHARED file mappings of tmpfs files and memfds (mmap(2), msync(2)):
+ * the mapping is the file, so stores show in read() and write() shows in
+ * the mapping, two mappings of one file share their pages, a file grown
+ * after mapping fills the mapping's tail, a read-only file stays so
+ * (EACCES for PROT_WRITE, in mmap and in mprotect), a write-sealed memfd
+ * refuses writable shared mappings, and private mappings stay private.
+ * (Touching a page past the end of the file would be SIGBUS: not tested,
+ * since a signal cannot be caught in the sandbox yet.)
+ */
+#include "scratch.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#define PG 4096L
+
+static long map(void *addr, long len, int prot, int flags, long fd, long off)
+{
+	return SYS6(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+static void test_memfd(void)
+{
+	long fd = SYS2(SYS_memfd_create, "shared", MFD_ALLOW_SEALING);
+	char buf[16];
+	char *a, *b;
+
+	CHECK_OK(fd);
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, 3 * PG), 0);
+	a = (char *)map(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			0);
+	CHECK((long)a > 0);
+	/* A store through the mapping is the file's. */
+	memcpy(a + PG + 10, "stored", 6);
+	CHECK_EQ(SYS4(SYS_pread64, fd, buf, 6, PG + 10), 6);
+	CHECK(memcmp(buf, "stored", 6) == 0);
+	/* A write to the file shows in the mapping. */
+	CHECK_EQ(SYS4(SYS_pwrite64, fd, "written", 7, 2 * PG), 7);
+	CHECK(memcmp(a + 2 * PG, "written", 7) == 0);
+	/* A second mapping, at another offset, shares the same pages. */
+	b = (char *)map(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+	CHECK((long)b > 0);
+	CHECK(memcmp(b + 10, "stored", 6) == 0);
+	b[0] = 'B';
+	CHECK_EQ(a[PG], 'B');
+	/* msync checks its arguments; shared pages need no write-back. */
+	CHECK_EQ(SYS3(SYS_msync, a, 3 * PG, MS_SYNC), 0);
+	CHECK_EQ(SYS3(SYS_msync, a, 1, MS_ASYNC), 0);
+	CHECK_ERR(SYS3(SYS_msync, a + 1, PG, MS_SYNC), EINVAL);
+	CHECK_ERR(SYS3(SYS_msync, a, PG, MS_SYNC | MS_ASYNC), EINVAL);
+	CHECK_ERR(SYS3(SYS_msync, a, PG, 8), EINVAL);
+	CHECK_EQ(SYS3(SYS_msync, a, 0, MS_SYNC), 0);
+	/* Part of a mapping unmapped: the rest still shares. */
+	CHECK_EQ(SYS2(SYS_munmap, a, PG), 0);
+	CHECK_ERR(SYS3(SYS_msync, a, 3 * PG, MS_SYNC), ENOMEM);
+	a[2 * PG] = 'W';
+	CHECK_EQ(SYS4(SYS_pread64, fd, buf, 1, 2 * PG), 1);
+	CHECK_EQ(buf[0], 'W');
+	/* A write-sealed memfd can no longer be mapped for writing. */
+	CHECK_EQ(SYS2(SYS_munmap, a + PG, 2 * PG), 0);
+	CHECK_EQ(SYS2(SYS_munmap, b, PG), 0);
+	CHECK_EQ(SYS3(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	CHECK_ERR(map(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
+		  EPERM);
+	a = (char *)map(NULL, PG, PROT_READ, MAP_SHARED, fd, PG);
+	CHECK((long)a > 0);
+	CHECK_EQ(a[0], 'B');
+	CHECK_EQ(SYS2(SYS_munmap, a, PG), 0);
+	SYS1(SYS_close, fd);
+}
+
+static void test_tmp_file(void)
+{
+	long rw = SYS3(SYS_open, "f", O_RDWR | O_CREAT | O_TRUNC, 0644), ro;
+	char buf[PG], *a, *r, *p;
+
+	CHECK_OK(rw);
+	CHECK_EQ(SYS3(SYS_write, rw, "0123456789", 10), 10);
+	/* Two pages over a file of ten bytes. */
+	a = (char *)map(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, rw,
+			0);
+	CHECK((long)a > 0);
+	CHECK(memcmp(a, "0123456789", 10) == 0);
+	CHECK_EQ(a[10], 0); /* the rest of the last page reads as zero */
+	/* Growing the file gives the second page to the mapping. */
+	CHECK_EQ(SYS2(SYS_ftruncate, rw, 2 * PG), 0);
+	a[PG + 1] = 'g';
+	CHECK_EQ(SYS4(SYS_pread64, rw, buf, 2, PG), 2);
+	CHECK_EQ(buf[1], 'g');
+	/* write() from a shared mapping and read() into one. */
+	ro = SYS3(SYS_open, "g", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK_OK(ro);
+	CHECK_EQ(SYS3(SYS_write, ro, a, 10), 10);
+	CHECK_EQ(SYS4(SYS_pread64, ro, buf, 10, 0), 10);
+	CHECK(memcmp(buf, "0123456789", 10) == 0);
+	CHECK_EQ(SYS4(SYS_pread64, ro, a + 100, 5, 0), 5);
+	CHECK_EQ(SYS4(SYS_pread64, rw, buf, 5, 100), 5);
+	CHECK(memcmp(buf, "01234", 5) == 0);
+	SYS1(SYS_close, ro);
+	/* A read-only open: mappings only for reading, kept coherent. */
+	ro = SYS3(SYS_open, "f", O_RDONLY, 0);
+	CHECK_OK(ro);
+	CHECK_ERR(map(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0),
+		  EACCES);
+	r = (char *)map(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
+	CHECK((long)r > 0);
+	CHECK_EQ(SYS4(SYS_pwrite64, rw, "X", 1, 3), 1);
+	CHECK_EQ(r[3], 'X');
+	a[4] = 'Y';
+	CHECK_EQ(r[4], 'Y');
+	CHECK_ERR(SYS3(SYS_mprotect, r, PG, PROT_READ | PROT_WRITE), EACCES);
+	/* mprotect of a writable file's mapping goes both ways. */
+	CHECK_EQ(SYS3(SYS_mprotect, a, 2 * PG, PROT_READ), 0);
+	CHECK_EQ(a[PG + 1], 'g');
+	CHECK_EQ(SYS3(SYS_mprotect, a, 2 * PG, PROT_READ | PROT_WRITE), 0);
+	a[5] = 'Z';
+	CHECK_EQ(r[5], 'Z');
+	/* mremap keeps sharing the file's pages. */
+	p = (char *)SYS5(SYS_mremap, a, 2 * PG, 2 * PG,
+			 MREMAP_MAYMOVE | MREMAP_FIXED, (char *)a + 64 * PG);
+	CHECK(p == a + 64 * PG);
+	p[6] = 'M';
+	CHECK_EQ(r[6], 'M');
+	/* A private mapping is a copy: its stores stay its own. */
+	a = (char *)map(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, rw, 0);
+	CHECK((long)a > 0);
+	CHECK_EQ(a[6], 'M');
+	a[7] = 'P';
+	CHECK_EQ(r[7], '7');
+	CHECK_EQ(SYS2(SYS_munmap, a, PG), 0);
+	CHECK_EQ(SYS2(SYS_munmap, p, 2 * PG), 0);
+	CHECK_EQ(SYS2(SYS_munmap, r, PG), 0);
+	/* The file keeps what the mappings stored. */
+	CHECK_EQ(SYS4(SYS_pread64, rw, buf, 8, 0), 8);
+	CHECK(memcmp(buf, "012XYZM7", 8) == 0);
+	SYS1(SYS_close, ro);
+	SYS1(SYS_close, rw);
+}
+
+int main(void)
+{
+	scratch_enter("mmap_shared");
+	test_memfd();
+	test_tmp_file();
+	scratch_leave();
+	return guest_done();
+}
