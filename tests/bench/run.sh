@@ -82,3 +82,12 @@ printf '%-34s %10.2f %10.2f %10.1f\n' "find /usr (s)" \
 	"$(echo "$t1 $t0" | awk '{print $1-$2}')" \
 	"$(echo "$t2 $t1" | awk '{print $1-$2}')" \
 	"$(echo "$t0 $t1 $t2" | awk '{print ($3-$2)/($2-$1)}')"
+
+# Would io_uring pay in the gofer? Its batchable host work: stat'ing a
+# directory's entries. One fstatat at a time against statx in batches.
+echo
+set -- $("$DIR/bench_uring" /usr/bin)
+printf '%-34s %10s %10s %10s\n' "gofer host I/O ($3 entries)" "fstatat" \
+	"io_uring" "x fstatat"
+printf '%-34s %10s %10s %10.2f\n' "stat per entry, /usr/bin (ns)" "$1" "$2" \
+	"$(echo "$2 $1" | awk '{print $1/$2}')"
