@@ -155,6 +155,38 @@ START_TEST(test_vma_insert_no_merge_gap)
 }
 END_TEST
 
+/* Shared file mappings merge only with the same file's continuation. */
+START_TEST(test_vma_insert_file_merges)
+{
+	struct mm_file *f1 = (struct mm_file *)0x1000;
+	struct mm_file *f2 = (struct mm_file *)0x2000;
+	struct vma a = mkvma(0x10000, 0x12000, PROT_READ, VMA_SHARED, 0x0);
+	struct vma b = mkvma(0x12000, 0x14000, PROT_READ, VMA_SHARED, 0x2000);
+	struct vma c = mkvma(0x14000, 0x15000, PROT_READ, VMA_SHARED, 0x4000);
+	struct vma_set s;
+
+	vma_set_init(&s);
+	a.file = b.file = f1;
+	c.file = f2; /* the same offsets, another file */
+	ck_assert_int_eq(vma_insert(&s, &a), 0);
+	ck_assert_int_eq(vma_insert(&s, &b), 0);
+	ck_assert_int_eq(vma_insert(&s, &c), 0);
+	ck_assert_uint_eq(s.n, 2);
+	assert_vma(&s, 0, 0x10000, 0x14000, PROT_READ, 0x0);
+	ck_assert_ptr_eq(s.v[0].file, f1);
+	ck_assert_ptr_eq(s.v[1].file, f2);
+	/* A split keeps the file and the file offset of each piece. */
+	ck_assert_int_eq(vma_remove(&s, 0x11000, 0x12000, NULL, NULL), 0);
+	ck_assert_uint_eq(s.n, 3);
+	assert_vma(&s, 1, 0x12000, 0x14000, PROT_READ, 0x2000);
+	ck_assert_ptr_eq(s.v[1].file, f1);
+	/* Anonymous memory never merges with a file's. */
+	insert_ok(&s, 0x15000, 0x16000, PROT_READ, VMA_SHARED, 0x5000);
+	ck_assert_uint_eq(s.n, 4);
+	vma_set_destroy(&s);
+}
+END_TEST
+
 START_TEST(test_vma_find_boundaries)
 {
 	struct vma_set s;
@@ -778,6 +810,7 @@ static Suite *vma_suite(void)
 	tcase_add_test(tc, test_vma_insert_no_merge_noncontiguous_off);
 	tcase_add_test(tc, test_vma_insert_no_merge_different_flags);
 	tcase_add_test(tc, test_vma_insert_no_merge_gap);
+	tcase_add_test(tc, test_vma_insert_file_merges);
 	tcase_add_test(tc, test_vma_find_boundaries);
 	tcase_add_test(tc, test_vma_remove_middle_splits);
 	tcase_add_test(tc, test_vma_remove_edges);
