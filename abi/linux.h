@@ -349,25 +349,40 @@ struct abi_winsize {
 #define ABI_ARCH_SET_CPUID 0x1012
 
 /* ---- signals ---------------------------------------------------------- */
-#define ABI_SIGHUP  1
-#define ABI_SIGINT  2
-#define ABI_SIGQUIT 3
-#define ABI_SIGILL  4
-#define ABI_SIGTRAP 5
-#define ABI_SIGABRT 6
-#define ABI_SIGBUS  7
-#define ABI_SIGFPE  8
-#define ABI_SIGKILL 9
-#define ABI_SIGUSR1 10
-#define ABI_SIGSEGV 11
-#define ABI_SIGUSR2 12
-#define ABI_SIGPIPE 13
-#define ABI_SIGALRM 14
-#define ABI_SIGTERM 15
-#define ABI_SIGCHLD 17
-#define ABI_SIGCONT 18
-#define ABI_SIGSTOP 19
-#define ABI_SIGSYS  31
+#define ABI_SIGHUP    1
+#define ABI_SIGINT    2
+#define ABI_SIGQUIT   3
+#define ABI_SIGILL    4
+#define ABI_SIGTRAP   5
+#define ABI_SIGABRT   6
+#define ABI_SIGBUS    7
+#define ABI_SIGFPE    8
+#define ABI_SIGKILL   9
+#define ABI_SIGUSR1   10
+#define ABI_SIGSEGV   11
+#define ABI_SIGUSR2   12
+#define ABI_SIGPIPE   13
+#define ABI_SIGALRM   14
+#define ABI_SIGTERM   15
+#define ABI_SIGSTKFLT 16
+#define ABI_SIGCHLD   17
+#define ABI_SIGCONT   18
+#define ABI_SIGSTOP   19
+#define ABI_SIGTSTP   20
+#define ABI_SIGTTIN   21
+#define ABI_SIGTTOU   22
+#define ABI_SIGURG    23
+#define ABI_SIGXCPU   24
+#define ABI_SIGXFSZ   25
+#define ABI_SIGVTALRM 26
+#define ABI_SIGPROF   27
+#define ABI_SIGWINCH  28
+#define ABI_SIGIO     29
+#define ABI_SIGPWR    30
+#define ABI_SIGSYS    31
+#define ABI_SIGRTMIN  32
+#define ABI_SIG_DFL   0
+#define ABI_SIG_IGN   1
 
 typedef uint64_t abi_sigset_t;
 
@@ -392,6 +407,96 @@ struct abi_sigaction {
 #define ABI_SIG_BLOCK	0
 #define ABI_SIG_UNBLOCK 1
 #define ABI_SIG_SETMASK 2
+
+/* siginfo_t: 128 bytes; the union's members this sentry fills. */
+struct abi_siginfo {
+	int32_t si_signo;
+	int32_t si_errno;
+	int32_t si_code;
+	int32_t pad0;
+	union {
+		struct {
+			int32_t pid;
+			uint32_t uid;
+			uint64_t value; /* sigqueue's */
+		} kill;
+		struct {
+			uint64_t
+			    addr; /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+		} fault;
+		uint8_t pad[112];
+	};
+};
+_Static_assert(sizeof(struct abi_siginfo) == 128, "siginfo is 128 bytes");
+
+#define ABI_SI_USER	0
+#define ABI_SI_KERNEL	0x80
+#define ABI_SI_QUEUE	(-1)
+#define ABI_SI_TKILL	(-6)
+#define ABI_SEGV_MAPERR 1
+#define ABI_SEGV_ACCERR 2
+#define ABI_BUS_ADRERR	2
+#define ABI_ILL_ILLOPN	2
+#define ABI_FPE_INTDIV	1
+#define ABI_TRAP_BRKPT	1
+
+/* stack_t, for sigaltstack and the signal frame. */
+struct abi_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+};
+
+#define ABI_SS_ONSTACK	  1
+#define ABI_SS_DISABLE	  2
+#define ABI_SS_AUTODISARM (1U << 31)
+#define ABI_MINSIGSTKSZ	  2048
+
+/* struct sigcontext of x86-64: the registers in a signal frame. */
+struct abi_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+	uint64_t rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* the XSAVE area, 64-byte aligned */
+	uint64_t reserved1[8];
+};
+_Static_assert(sizeof(struct abi_sigcontext) == 256, "sigcontext layout");
+
+struct abi_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct abi_stack uc_stack;
+	struct abi_sigcontext uc_mcontext;
+	abi_sigset_t uc_sigmask;
+};
+
+#define ABI_UC_FP_XSTATE	 0x1
+#define ABI_UC_SIGCONTEXT_SS	 0x2
+#define ABI_UC_STRICT_RESTORE_SS 0x4
+
+/* The frame a handler starts on: its return address, then the rest. */
+struct abi_rt_sigframe {
+	uint64_t pretcode; /* sa_restorer: rt_sigreturn */
+	struct abi_ucontext uc;
+	struct abi_siginfo info;
+};
+
+/* The software bytes at the end of an FXSAVE area (sw_reserved). */
+struct abi_fpx_sw_bytes {
+	uint32_t magic1;
+	uint32_t extended_size; /* xstate_size + FP_XSTATE_MAGIC2's 4 */
+	uint64_t xfeatures;
+	uint32_t xstate_size;
+	uint32_t padding[7];
+};
+
+#define ABI_FP_XSTATE_MAGIC1 0x46505853U
+#define ABI_FP_XSTATE_MAGIC2 0x46505845U
+#define ABI_FXSAVE_SIZE	     512
+#define ABI_FX_SW_OFFSET     464
 
 /* ---- uname, sysinfo, rlimits ---------------------------------------- */
 struct abi_utsname {

@@ -89,11 +89,23 @@ struct platform_ops {
 	/* CPU time the application thread of ctx in as has used. */
 	int (*cpu_time)(struct platform_ctx *ctx, struct platform_as *as,
 			struct timespec *ts);
+
+	/*
+	 * The application thread's FPU and extended state, stopped in as
+	 * after switch_to: XSAVE format with the software bytes that say what
+	 * it holds (as in a signal frame), p->fpu_size bytes. 0 or -errno;
+	 * set_fpu loads such a state back (the signal frame's, on return).
+	 */
+	int (*get_fpu)(struct platform_ctx *ctx, struct platform_as *as,
+		       void *buf);
+	int (*set_fpu)(struct platform_ctx *ctx, struct platform_as *as,
+		       const void *buf);
 };
 
 struct platform {
 	const struct platform_ops *ops;
 	uint64_t addr_limit; /* application addresses are below this */
+	uint32_t fpu_size;   /* the XSAVE area's size (CPUID 0xd) */
 };
 
 extern const struct platform_ops ptrace_platform_ops;

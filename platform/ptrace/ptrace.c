@@ -26,6 +26,7 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 
+#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -177,6 +178,16 @@ static __attribute__((noinline)) pid_t factory_start(int memfd, int sock,
 	return pid < 0 ? -errno : pid;
 }
 
+/* The XSAVE area's size for the features the host enables (CPUID 0xd). */
+static uint32_t xstate_size(void)
+{
+	unsigned eax, ebx, ecx, edx;
+
+	if (!__get_cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx) || ebx < 576)
+		return 576; /* FXSAVE and the XSAVE header: x87 and SSE */
+	return ebx;
+}
+
 static int ptrace_create(int memfd, struct platform **out)
 {
 	struct ptrace_platform *pp;
@@ -214,6 +225,7 @@ static int ptrace_create(int memfd, struct platform **out)
 	}
 	pp->base.ops = &ptrace_platform_ops;
 	pp->base.addr_limit = STUB_BASE;
+	pp->base.fpu_size = xstate_size();
 	pp->memfd = memfd;
 	pp->factory_sock = sv[0];
 	pp->factory_pid = pid;
@@ -509,6 +521,31 @@ static int ptrace_cpu_time(struct platform_ctx *pctx, struct platform_as *pas,
 	return 0;
 }
 
+static int ptrace_get_fpu(struct platform_ctx *pctx, struct platform_as *pas,
+			  void *buf)
+{
+	struct ptrace_as *as = (struct ptrace_as *)pas;
+	struct iovec iov = {buf, as->p->base.fpu_size};
+
+	(void)pctx;
+	memset(buf, 0, as->p->base.fpu_size);
+	if (ptrace(PTRACE_GETREGSET, as->pid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+static int ptrace_set_fpu(struct platform_ctx *pctx, struct platform_as *pas,
+			  const void *buf)
+{
+	struct ptrace_as *as = (struct ptrace_as *)pas;
+	struct iovec iov = {(void *)buf, as->p->base.fpu_size};
+
+	(void)pctx;
+	if (ptrace(PTRACE_SETREGSET, as->pid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
 const struct platform_ops ptrace_platform_ops = {
     .name = "ptrace",
     .create = ptrace_create,
@@ -523,4 +560,6 @@ const struct platform_ops ptrace_platform_ops = {
     .switch_to = ptrace_switch_to,
     .interrupt = ptrace_interrupt,
     .cpu_time = ptrace_cpu_time,
+    .get_fpu = ptrace_get_fpu,
+    .set_fpu = ptrace_set_fpu,
 };

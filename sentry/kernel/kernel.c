@@ -144,16 +144,9 @@ void task_exit_group(struct task *t, int status)
 		tg->exiting = true;
 		tg->exit_status = status;
 	}
+	pthread_cond_broadcast(&tg->sigcond);
 	pthread_mutex_unlock(&tg->lock);
 	t->exiting = true;
-}
-
-/* A fault or synchronous signal: without handlers, it is fatal. */
-static void task_fatal_signal(struct task *t, int sig)
-{
-	log_info("task %d: fatal signal %d at rip %#llx", t->tid, sig,
-		 (unsigned long long)t->regs.rip);
-	task_exit_group(t, sig);
 }
 
 /*
@@ -199,9 +192,10 @@ static void task_handle_syscall(struct task *t)
 
 /*
  * A memory fault: a shared file page not mapped in yet is, and the access
- * runs again; past its file's end it is SIGBUS; anything else SIGSEGV (or
- * the platform's signal). A fault again at the same address, the page
- * mapped, is one the mapping cannot fix (a write to a read-only page).
+ * runs again; past its file's end it is SIGBUS; anything else the
+ * platform's signal (SIGSEGV, or SIGBUS). A fault again at the same
+ * address, the page mapped, is one the mapping cannot fix (a write to a
+ * read-only page).
  */
 static void task_fault(struct task *t, const struct platform_event *ev,
 		       uint64_t *last)
@@ -214,7 +208,10 @@ static void task_fault(struct task *t, const struct platform_event *ev,
 		*last = ev->addr;
 		return;
 	}
-	task_fatal_signal(t, err == -EIO ? ABI_SIGBUS : ev->signo);
+	if (err == -EIO)
+		signal_force_fault(t, ABI_SIGBUS, ABI_BUS_ADRERR, ev->addr);
+	else
+		signal_force_fault(t, ev->signo, ev->code, ev->addr);
 }
 
 static void task_loop(struct task *t)
@@ -224,7 +221,12 @@ static void task_loop(struct task *t)
 	uint64_t last_fault = 0;
 
 	while (!t->exiting) {
-		int err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
+		int err;
+
+		signal_deliver(t);
+		if (t->exiting)
+			break;
+		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
 
 		if (err) {
 			log_error("task %d: platform failed: %s", t->tid,
@@ -242,7 +244,7 @@ static void task_loop(struct task *t)
 			task_fault(t, &ev, &last_fault);
 			break;
 		case PLATFORM_SIGNAL:
-			task_fatal_signal(t, ev.signo);
+			signal_force_fault(t, ev.signo, ev.code, ev.addr);
 			break;
 		case PLATFORM_INTERRUPTED:
 			break;
@@ -286,6 +288,7 @@ static void task_release(struct task *t)
 		k->plat->ops->ctx_destroy(t->ctx);
 	t->ctx = NULL;
 	creds_destroy(&t->creds);
+	sigqueue_flush(&t->pending);
 }
 
 static void *task_boot(void *arg)
@@ -371,6 +374,14 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	    .envp = envp,
 	};
 	pthread_mutex_init(&tg->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&tg->sigcond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));
 	tg->umask = 022;
 	tg->refs = 1;

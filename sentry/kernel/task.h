@@ -65,6 +65,13 @@ struct kernel {
 	int init_status; /* wait status of init: exit code << 8 | signal */
 };
 
+/* Signals pending, with their siginfo (signal.c); tg->lock. */
+struct sigq_entry;
+struct sigqueue {
+	abi_sigset_t set; /* the signals queued; read without the lock */
+	struct sigq_entry *head;
+};
+
 struct thread_group {
 	int tgid;
 	int ppid;
@@ -72,6 +79,8 @@ struct thread_group {
 	pthread_mutex_t lock;
 	struct abi_rlimit rlim[ABI_RLIM_NLIMITS];
 	struct abi_sigaction sigactions[ABI_NSIG];
+	struct sigqueue shared_pending; /* process-directed signals */
+	pthread_cond_t sigcond;		/* a signal came, or the end */
 	uint32_t umask;
 	int live_threads;
 	char *exe; /* the executable's path, for /proc/PID/exe */
@@ -97,6 +106,10 @@ struct task {
 	struct platform_ctx *ctx;
 	struct abi_user_regs regs;
 	abi_sigset_t sigmask;
+	struct sigqueue pending;    /* thread-directed signals */
+	struct abi_stack altstack;  /* sigaltstack; ss_size 0: none */
+	abi_sigset_t saved_sigmask; /* sigsuspend's mask to go back to */
+	bool saved_sigmask_valid;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	char comm[16];
@@ -134,6 +147,32 @@ void *task_run(void *arg);
 
 /* End the whole thread group with wait status status. */
 void task_exit_group(struct task *t, int status);
+
+/* Signals (signal.c) */
+/* Queue info's signal on t (group: on its thread group): 0 or -EAGAIN. */
+int signal_send(struct task *t, const struct abi_siginfo *info, bool group);
+/* A signal the CPU raised: blocked or ignored, it takes the default. */
+void signal_force(struct task *t, const struct abi_siginfo *info);
+void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
+/* Signals pending for t, blocked or not. */
+abi_sigset_t signal_pending(struct task *t);
+/* Before t runs again: handlers and default actions of what is due. */
+void signal_deliver(struct task *t);
+/* rt_sigreturn: the registers of the frame at the stack; rax's value. */
+long signal_sigreturn(struct task *t);
+/* sigaltstack: set ss (NULL: keep), report the old one (NULL: not). */
+int signal_altstack(struct task *t, const struct abi_stack *ss,
+		    struct abi_stack *old);
+void sigqueue_flush(struct sigqueue *q);
+/* Take the first pending signal of set, as delivery would: 0 if none. */
+int signal_dequeue(struct task *t, abi_sigset_t set, struct abi_siginfo *info);
+/*
+ * Wait until a signal of want (or one that is not blocked) is pending, the
+ * deadline (CLOCK_MONOTONIC; NULL: none) passes (-EAGAIN) or the thread
+ * group ends (-EINTR). 0 when a signal is there.
+ */
+int signal_wait(struct task *t, abi_sigset_t want,
+		const struct timespec *deadline);
 
 /* Credentials */
 void creds_init_root(struct creds *c);

@@ -53,24 +53,15 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 	if (utimeout) {
 		struct abi_timespec ts;
 
-		err = mm_copy_in(t->mm, &ts, utimeout, sizeof(ts));
+		err = copy_in_timeout(t, utimeout, &ts);
 		if (err)
 			return err;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-		    ts.tv_nsec >= 1000000000L)
-			return -EINVAL;
 		/* Relative waits and CLOCK_MONOTONIC deadlines: monotonic. */
 		if (absolute) {
 			deadline.tv_sec = ts.tv_sec;
 			deadline.tv_nsec = ts.tv_nsec;
 		} else {
-			clock_gettime(CLOCK_MONOTONIC, &deadline);
-			deadline.tv_sec += ts.tv_sec;
-			deadline.tv_nsec += ts.tv_nsec;
-			if (deadline.tv_nsec >= 1000000000L) {
-				deadline.tv_sec++;
-				deadline.tv_nsec -= 1000000000L;
-			}
+			deadline_after(&deadline, &ts);
 		}
 	}
 	{

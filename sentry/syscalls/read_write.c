@@ -65,9 +65,9 @@ static bool rw_mode_ok(struct file *f, bool write)
  * The transfer itself, once every argument has been checked; count is the
  * length asked for, for the range check against the position used.
  */
-static ssize_t do_rw(struct task *t, struct file *f,
-		     const struct abi_iovec *iov, int cnt, uint64_t count,
-		     bool write, int64_t *pos)
+static ssize_t rw_file_ops(struct task *t, struct file *f,
+			   const struct abi_iovec *iov, int cnt, uint64_t count,
+			   bool write, int64_t *pos)
 {
 	ssize_t ret;
 
@@ -88,6 +88,24 @@ static ssize_t do_rw(struct task *t, struct file *f,
 		return -EINVAL;
 	return write ? f->ops->write(f, t, iov, cnt, pos)
 		     : f->ops->read(f, t, iov, cnt, pos);
+}
+
+/* A write to a pipe (or socket) nobody reads: EPIPE, and SIGPIPE. */
+static ssize_t do_rw(struct task *t, struct file *f,
+		     const struct abi_iovec *iov, int cnt, uint64_t count,
+		     bool write, int64_t *pos)
+{
+	ssize_t ret = rw_file_ops(t, f, iov, cnt, count, write, pos);
+
+	if (write && ret == -EPIPE) {
+		struct abi_siginfo info = {.si_signo = ABI_SIGPIPE,
+					   .si_code = ABI_SI_USER};
+
+		info.kill.pid = t->tg->tgid;
+		info.kill.uid = t->creds.ruid;
+		signal_send(t, &info, false);
+	}
+	return ret;
 }
 
 /*

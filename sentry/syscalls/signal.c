@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Signal dispositions and masks (kernel/signal.c). Recorded with Linux's
- * checks; delivery comes with the process model.
+ * The signal syscalls (kernel/signal.c): dispositions, masks, sending,
+ * waiting, the alternate stack and the return from a handler. Delivery
+ * is sentry/kernel/signal.c's.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
 #include <errno.h>
+#include <time.h>
 
 /* The sa_flags the kernel keeps (UAPI_SA_FLAGS on x86). */
 #define SA_KEPT                                                                \
@@ -16,6 +18,14 @@
 	 0x800 /* SA_EXPOSE_TAGBITS */ | ABI_SA_RESTORER)
 
 #define UNBLOCKABLE (ABI_SIG_BIT(ABI_SIGKILL) | ABI_SIG_BIT(ABI_SIGSTOP))
+
+int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size,
+		   abi_sigset_t *set)
+{
+	if (size != sizeof(*set))
+		return -EINVAL;
+	return mm_copy_in(t->mm, set, addr, sizeof(*set));
+}
 
 SYSCALL(rt_sigaction)
 {
@@ -76,4 +86,200 @@ SYSCALL(rt_sigprocmask)
 	if (a[2])
 		return mm_copy_out(t->mm, a[2], &old, sizeof(old));
 	return 0;
+}
+
+static bool valid_signal(uint64_t sig)
+{
+	return sig <= ABI_NSIG;
+}
+
+/* A signal from a process (kill, tkill): SI_USER or SI_TKILL. */
+static struct abi_siginfo user_info(struct task *t, int sig, int code)
+{
+	struct abi_siginfo info = {.si_signo = sig, .si_code = code};
+
+	info.kill.pid = t->tg->tgid;
+	info.kill.uid = t->creds.ruid;
+	return info;
+}
+
+/*
+ * kill: the sandbox's processes are its thread group alone for now, so pid
+ * (or its process group, 0 or -pid) names it or nothing (ESRCH); -1 means
+ * every process but init and the caller: none here.
+ */
+SYSCALL(kill)
+{
+	int pid = (int)a[0], sig = (int)a[1];
+	struct abi_siginfo info;
+
+	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
+		return -EINVAL;
+	if (pid == -1)
+		return -ESRCH;
+	if (pid != 0 && pid != t->tg->tgid && -pid != t->tg->tgid)
+		return -ESRCH;
+	if (sig == 0)
+		return 0;
+	info = user_info(t, sig, ABI_SI_USER);
+	return signal_send(t, &info, true);
+}
+
+static long do_tkill(struct task *t, int tgid, int tid, int sig)
+{
+	struct abi_siginfo info;
+
+	if (tid <= 0)
+		return -EINVAL;
+	if (tid != t->tid || (tgid > 0 && tgid != t->tg->tgid))
+		return -ESRCH;
+	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	info = user_info(t, sig, ABI_SI_TKILL);
+	return signal_send(t, &info, false);
+}
+
+SYSCALL(tkill)
+{
+	return do_tkill(t, 0, (int)a[0], (int)a[1]);
+}
+
+SYSCALL(tgkill)
+{
+	if ((int)a[0] <= 0)
+		return -EINVAL;
+	return do_tkill(t, (int)a[0], (int)a[1], (int)a[2]);
+}
+
+/*
+ * rt_sigqueueinfo and rt_tgsigqueueinfo: the caller's own siginfo, but
+ * only the kernel's codes (>= 0) and SI_TKILL are refused when the target
+ * is another process.
+ */
+static long do_sigqueue(struct task *t, int tgid, int tid, int sig,
+			uint64_t uinfo)
+{
+	struct abi_siginfo info;
+	int err = mm_copy_in(t->mm, &info, uinfo, sizeof(info));
+
+	if (err)
+		return err;
+	if ((info.si_code >= 0 || info.si_code == ABI_SI_TKILL) &&
+	    (tid ? tid : tgid) != (tid ? t->tid : t->tg->tgid))
+		return -EPERM;
+	if (tgid != t->tg->tgid || (tid && tid != t->tid))
+		return -ESRCH;
+	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	info.si_signo = sig;
+	return signal_send(t, &info, tid == 0);
+}
+
+SYSCALL(rt_sigqueueinfo)
+{
+	return do_sigqueue(t, (int)a[0], 0, (int)a[1], a[2]);
+}
+
+SYSCALL(rt_tgsigqueueinfo)
+{
+	if ((int)a[0] <= 0 || (int)a[1] <= 0)
+		return -EINVAL;
+	return do_sigqueue(t, (int)a[0], (int)a[1], (int)a[2], a[3]);
+}
+
+/* The pending signals that are blocked. */
+SYSCALL(rt_sigpending)
+{
+	abi_sigset_t set = signal_pending(t) & t->sigmask;
+
+	if (a[1] > sizeof(set))
+		return -EINVAL;
+	return mm_copy_out(t->mm, a[0], &set, (size_t)a[1]);
+}
+
+SYSCALL(sigaltstack)
+{
+	struct abi_stack ss, old;
+	int err;
+
+	if (a[0]) {
+		err = mm_copy_in(t->mm, &ss, a[0], sizeof(ss));
+		if (err)
+			return err;
+	}
+	err = signal_altstack(t, a[0] ? &ss : NULL, a[1] ? &old : NULL);
+	if (!err && a[1])
+		err = mm_copy_out(t->mm, a[1], &old, sizeof(old));
+	return err;
+}
+
+SYSCALL(rt_sigreturn)
+{
+	return signal_sigreturn(t);
+}
+
+/*
+ * rt_sigsuspend: wait with mask until a signal is delivered; the handler's
+ * frame puts the old mask back, and the call is EINTR.
+ */
+SYSCALL(rt_sigsuspend)
+{
+	abi_sigset_t mask;
+	int err;
+
+	err = copy_in_sigset(t, a[0], a[1], &mask);
+	if (err)
+		return err;
+	t->saved_sigmask = t->sigmask;
+	t->saved_sigmask_valid = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+	signal_wait(t, 0, NULL);
+	return -EINTR;
+}
+
+/*
+ * rt_sigtimedwait: take a pending signal of set (blocked or not) without
+ * running its handler; wait for one until the timeout (EAGAIN) or until
+ * another, unblocked, signal comes (EINTR).
+ */
+SYSCALL(rt_sigtimedwait)
+{
+	struct abi_timespec ts;
+	struct timespec deadline;
+	struct abi_siginfo info;
+	abi_sigset_t set;
+	int sig, err;
+
+	err = copy_in_sigset(t, a[0], a[3], &set);
+	if (err)
+		return err;
+	set &= ~UNBLOCKABLE;
+	if (a[2]) {
+		err = copy_in_timeout(t, a[2], &ts);
+		if (err)
+			return err;
+		deadline_after(&deadline, &ts);
+	}
+	for (;;) {
+		sig = signal_dequeue(t, set, &info);
+		if (sig)
+			break;
+		if (signal_pending(t) & ~t->sigmask & ~set)
+			return -EINTR; /* another signal: its handler runs */
+		if (a[2] && !ts.tv_sec && !ts.tv_nsec)
+			return -EAGAIN;
+		err = signal_wait(t, set, a[2] ? &deadline : NULL);
+		if (err)
+			return err;
+	}
+	if (a[1]) {
+		err = mm_copy_out(t->mm, a[1], &info, sizeof(info));
+		if (err)
+			return err;
+	}
+	return sig;
 }

@@ -209,5 +209,26 @@ SYSCALL(clock_nanosleep);
 /* signal.c */
 SYSCALL(rt_sigaction);
 SYSCALL(rt_sigprocmask);
+SYSCALL(kill);
+SYSCALL(tkill);
+SYSCALL(tgkill);
+SYSCALL(rt_sigqueueinfo);
+SYSCALL(rt_tgsigqueueinfo);
+SYSCALL(rt_sigpending);
+SYSCALL(sigaltstack);
+SYSCALL(rt_sigreturn);
+SYSCALL(rt_sigsuspend);
+SYSCALL(rt_sigtimedwait);
+
+/* Shared argument helpers. */
+struct abi_timespec;
+struct timespec;
+/* Copy in a timeout at addr: -EFAULT, or -EINVAL unless 0 <= ns < 1e9 and
+ * the seconds are not negative. */
+int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts);
+/* CLOCK_MONOTONIC now plus ts, saturating far in the future. */
+void deadline_after(struct timespec *deadline, const struct abi_timespec *ts);
+/* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
+int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 
 #endif

@@ -26,6 +26,10 @@
 	"zero, full, random, urandom) open; others are ENXIO, as a "           \
 	"driverless "                                                          \
 	"device"
+/* Signal delivery's gaps. */
+#define SIGNAL_NOTE                                                            \
+	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
+	"ignored by default; blocking calls are not interrupted"
 /* Where the xattr calls fall short of Linux. */
 #define XATTR_NOTE                                                             \
 	"kept by tmpfs and the overlay; host files (goferfs) show none and "   \
@@ -183,8 +187,20 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(time),
     PARTIAL(nanosleep, "not interruptible by signals yet"),
     PARTIAL(clock_nanosleep, "not interruptible by signals yet"),
-    PARTIAL(rt_sigaction, "recorded; signals are not delivered yet"),
-    PARTIAL(rt_sigprocmask, "recorded; signals are not delivered yet"),
+    PARTIAL(rt_sigaction, SIGNAL_NOTE),
+    FULL(rt_sigprocmask),
+    PARTIAL(kill, "the sandbox's one process (and its group) only"),
+    PARTIAL(tkill, "the sandbox's one thread only"),
+    PARTIAL(tgkill, "the sandbox's one thread only"),
+    PARTIAL(rt_sigqueueinfo, "the sandbox's one process only"),
+    PARTIAL(rt_tgsigqueueinfo, "the sandbox's one thread only"),
+    FULL(rt_sigpending),
+    FULL(sigaltstack),
+    FULL(rt_sigreturn),
+    PARTIAL(rt_sigsuspend, "with one thread, only a signal already pending "
+			   "ends the wait"),
+    PARTIAL(rt_sigtimedwait, "with one thread, only a signal already "
+			     "pending or the timeout ends the wait"),
 };
 
 static uint64_t logged[(ABI_NR_SYSCALLS + 63) / 64];

@@ -18,6 +18,32 @@
 #define NSEC_PER_SEC   1000000000L
 #define CAP_WAKE_ALARM 35
 
+int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts)
+{
+	int err = mm_copy_in(t->mm, ts, addr, sizeof(*ts));
+
+	if (err)
+		return err;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	return 0;
+}
+
+void deadline_after(struct timespec *deadline, const struct abi_timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	if (ts->tv_sec > INT64_MAX / 2 - deadline->tv_sec) {
+		deadline->tv_sec = INT64_MAX / 2;
+		return;
+	}
+	deadline->tv_sec += ts->tv_sec;
+	deadline->tv_nsec += ts->tv_nsec;
+	if (deadline->tv_nsec >= NSEC_PER_SEC) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= NSEC_PER_SEC;
+	}
+}
+
 /* Host clock id for a guest clock id, or -EINVAL. */
 static int host_clock(struct task *t, int64_t id, clockid_t *out)
 {
