@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 struct gofer_allowed {
 	const char *name;
@@ -39,6 +40,10 @@ static const struct gofer_allowed gofer_allow_list[] = {
     {"utimensat", "SETATTR times"},
     {"ftruncate", "SETATTR size"},
     {"fsync", "FSYNC"},
+    {"fchdir", "CONNECT and BIND name sockets from their directory"},
+    {"connect", "CONNECT"},
+    {"bind", "BIND"},
+    {"fchmod", "BIND: the new socket file's mode"},
     {"write", "error messages on stderr"},
     {"brk", "malloc"},
     {"mmap", "malloc"},
@@ -65,6 +70,10 @@ int gofer_filter_build(scmp_filter_ctx ctx)
 		else
 			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
+	/* socket: unix sockets only (CONNECT, BIND). */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
 	/* fcntl: duplicating fids' descriptors only. */
 	if (!err)
 		err =

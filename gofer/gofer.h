@@ -18,14 +18,19 @@
 struct gofer_mount_spec {
 	const char *host_path;
 	bool readonly;
+	unsigned uds; /* GOFER_UDS_*: what host unix sockets may do */
 };
+
+#define GOFER_UDS_CONNECT 1 /* connect to host socket files */
+#define GOFER_UDS_BIND	  2 /* bind new socket files on the host */
 
 struct gofer_fid;
 
 /* One served mount, once opened. */
 struct gofer_mount {
-	int fd;	 /* O_PATH descriptor of its root */
-	bool ro; /* refuse every change with EROFS */
+	int fd;	      /* O_PATH descriptor of its root */
+	bool ro;      /* refuse every change with EROFS */
+	unsigned uds; /* GOFER_UDS_* */
 	uint64_t mnt_id;
 };
 

@@ -15,6 +15,7 @@ static const char *const op_names[GOFER_OP_COUNT] = {
     [GOFER_GETDENTS] = "getdents",  [GOFER_STAT] = "stat",
     [GOFER_SETATTR] = "setattr",    [GOFER_STATFS] = "statfs",
     [GOFER_FSYNC] = "fsync",	    [GOFER_CLUNK] = "clunk",
+    [GOFER_CONNECT] = "connect",    [GOFER_BIND] = "bind",
 };
 
 const char *gofer_op_name(uint16_t op)

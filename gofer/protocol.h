@@ -57,6 +57,8 @@ enum gofer_op {
 	GOFER_STATFS,
 	GOFER_FSYNC,
 	GOFER_CLUNK,
+	GOFER_CONNECT, /* a socket connected to a host unix socket file */
+	GOFER_BIND,    /* a socket bound to a new socket file on the host */
 	GOFER_OP_COUNT,
 };
 
@@ -240,6 +242,37 @@ struct gofer_setattr_req {
 /* + nfids uint32_t fids. Reply: empty. */
 struct gofer_clunk_req {
 	uint32_t nfids;
+	uint32_t pad;
+};
+
+/*
+ * Host unix sockets. Both are off unless the mount allows them
+ * (gofer_mount_spec.uds): connecting reaches a host service, binding lets
+ * host processes reach the sandbox. type is SOCK_STREAM, SOCK_DGRAM or
+ * SOCK_SEQPACKET; the socket comes back non-blocking (the gofer never
+ * waits on a host service) and close-on-exec.
+ *
+ * CONNECT: fid names a socket file. Reply: empty body, one fd, connected;
+ * ECONNREFUSED where the mount does not allow it, as for a socket file no
+ * one listens on; EAGAIN where the listener's backlog is full.
+ */
+struct gofer_connect_req {
+	uint32_t fid;
+	uint32_t type;
+};
+
+/*
+ * BIND + name: a new socket file name in dirfid, mode (permission bits)
+ * and owner as MKNOD's. Reply: the file's gofer_node and one fd, bound,
+ * not listening yet. EPERM where the mount does not allow it (the sentry
+ * then keeps the socket to itself and makes the file with MKNOD).
+ */
+struct gofer_bind_req {
+	uint32_t dirfid;
+	uint32_t type;
+	uint32_t mode;
+	uint32_t uid;
+	uint32_t gid;
 	uint32_t pad;
 };
 

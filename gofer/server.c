@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 struct gofer_fid {
@@ -442,20 +443,18 @@ static bool writes(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+static int get_file_req(struct gofer_server *s, struct gofer_reader *r, void *q,
+			size_t qlen, struct gofer_fid **out);
+
 static int do_open(struct gofer_server *s, struct gofer_reader *r,
 		   struct reply *rp)
 {
 	struct gofer_open_req q;
 	struct gofer_fid *f;
-	int err = gofer_get(r, &q, sizeof(q)), fd;
+	int err = get_file_req(s, r, &q, sizeof(q), &f), fd;
 
-	if (!err)
-		err = gofer_done(r);
 	if (err)
 		return err;
-	f = fid_get(s, q.fid);
-	if (!f)
-		return -EBADF;
 	if (f->pseudo)
 		return -EACCES;
 	if ((q.flags & ~(uint32_t)OPEN_FLAGS) ||
@@ -751,18 +750,31 @@ static int do_rename(struct gofer_server *s, struct gofer_reader *r,
 	return 0;
 }
 
-static int get_fid_req(struct gofer_server *s, struct gofer_reader *r,
-		       struct gofer_fid **out)
+/*
+ * A request that is only the fixed body q, whose first field is a fid:
+ * read it whole and find the fid.
+ */
+static int get_file_req(struct gofer_server *s, struct gofer_reader *r, void *q,
+			size_t qlen, struct gofer_fid **out)
 {
-	struct gofer_fid_req q;
-	int err = gofer_get(r, &q, sizeof(q));
+	uint32_t fid;
+	int err = gofer_get(r, q, qlen);
 
 	if (!err)
 		err = gofer_done(r);
 	if (err)
 		return err;
-	*out = fid_get(s, q.fid);
+	memcpy(&fid, q, sizeof(fid));
+	*out = fid_get(s, fid);
 	return *out ? 0 : -EBADF;
+}
+
+static int get_fid_req(struct gofer_server *s, struct gofer_reader *r,
+		       struct gofer_fid **out)
+{
+	struct gofer_fid_req q;
+
+	return get_file_req(s, r, &q, sizeof(q), out);
 }
 
 static int do_readlink(struct gofer_server *s, struct gofer_reader *r,
@@ -1056,6 +1068,139 @@ static int do_clunk(struct gofer_server *s, struct gofer_reader *r,
 	return err;
 }
 
+/* ---- host unix sockets -------------------------------------------------- */
+
+static int uds_socket(uint32_t type)
+{
+	int fd;
+
+	if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
+		return -EINVAL;
+	fd = socket(AF_UNIX, (int)type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Unix socket addresses are paths without a directory fd: the gofer moves
+ * into the directory first and names the socket by one component, so no
+ * path is resolved that a host process could have changed.
+ */
+static int uds_addr(struct sockaddr_un *sa, socklen_t *len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, name, n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+static int do_connect(struct gofer_server *s, struct gofer_reader *r,
+		      struct reply *rp)
+{
+	struct gofer_connect_req q;
+	struct sockaddr_un sa;
+	struct gofer_fid *f;
+	char self[16];
+	socklen_t len;
+	int err = get_file_req(s, r, &q, sizeof(q), &f), fd;
+
+	if (err)
+		return err;
+	if (f->pseudo)
+		return -EACCES;
+	/* As Linux: a file that is no socket refuses the connection. */
+	if (f->mode != S_IFSOCK ||
+	    !(s->mounts[f->mount].uds & GOFER_UDS_CONNECT))
+		return -ECONNREFUSED;
+	if (s->proc_fd < 0)
+		return -ENXIO;
+	/* The fid's own inode, through its /proc/self/fd link. */
+	snprintf(self, sizeof(self), "%d", f->fd);
+	uds_addr(&sa, &len, self);
+	fd = uds_socket(q.type);
+	if (fd < 0)
+		return fd;
+	if (fchdir(s->proc_fd) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	rp->fd = fd;
+	return 0;
+}
+
+static int do_bind(struct gofer_server *s, struct gofer_reader *r,
+		   struct reply *rp)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_bind_req q;
+	struct sockaddr_un sa;
+	struct gofer_fid *d;
+	struct gofer_stat st;
+	uint64_t mnt_id;
+	uint32_t mount;
+	socklen_t len;
+	int err, sock, fd;
+	long fid;
+
+	err = get_req_name(r, &q, sizeof(q), name);
+	if (err)
+		return err;
+	if (q.mode & ~07777U)
+		return -EINVAL;
+	err = get_dir(s, q.dirfid, &d, true);
+	if (err)
+		return err;
+	if (!(s->mounts[d->mount].uds & GOFER_UDS_BIND))
+		return -EPERM;
+	err = uds_addr(&sa, &len, name);
+	if (err)
+		return err;
+	mount = d->mount;
+	sock = uds_socket(q.type);
+	if (sock < 0)
+		return sock;
+	/* bind makes the file with the socket inode's mode (umask is 0). */
+	if (fchmod(sock, q.mode) < 0 || fchdir(d->fd) < 0 ||
+	    bind(sock, (struct sockaddr *)&sa, len) < 0) {
+		err = -errno;
+		close(sock);
+		return err;
+	}
+	fd = openat(d->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	st.mode = 0;
+	err = fd < 0 ? -errno : stat_fd(fd, &st, &mnt_id);
+	/* Swapped by someone on the host already: not ours to hand out. */
+	if (!err && (st.mode & S_IFMT) != S_IFSOCK)
+		err = -EIO;
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		close(sock);
+		return err;
+	}
+	chown_new(fd, q.uid, q.gid);
+	if ((q.uid != (uint32_t)-1 || q.gid != (uint32_t)-1) &&
+	    stat_fd(fd, &st, NULL)) {
+		close(fd);
+		close(sock);
+		return -EIO;
+	}
+	fid = fid_alloc(s, fd, mount, st.mode, mnt_id);
+	if (fid < 0) {
+		close(sock);
+		return (int)fid;
+	}
+	put_node(rp, (uint32_t)fid, &st);
+	rp->fd = sock;
+	return 0;
+}
+
 static const handler_fn handlers[GOFER_OP_COUNT] = {
     [GOFER_VERSION_OP] = do_version, [GOFER_ATTACH] = do_attach,
     [GOFER_WALK] = do_walk,	     [GOFER_OPEN] = do_open,
@@ -1066,6 +1211,7 @@ static const handler_fn handlers[GOFER_OP_COUNT] = {
     [GOFER_GETDENTS] = do_getdents,  [GOFER_STAT] = do_stat,
     [GOFER_SETATTR] = do_setattr,    [GOFER_STATFS] = do_statfs,
     [GOFER_FSYNC] = do_fsync,	     [GOFER_CLUNK] = do_clunk,
+    [GOFER_CONNECT] = do_connect,    [GOFER_BIND] = do_bind,
 };
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -1173,8 +1319,8 @@ int gofer_server_init(struct gofer_server *s, int sock, int proc_fd,
 			gofer_server_destroy(s);
 			return err;
 		}
-		s->mounts[i] =
-		    (struct gofer_mount){.fd = fd, .ro = specs[i].readonly};
+		s->mounts[i] = (struct gofer_mount){
+		    .fd = fd, .ro = specs[i].readonly, .uds = specs[i].uds};
 		s->nmounts = i + 1;
 		err = stat_fd(fd, &st, &s->mounts[i].mnt_id);
 		if (err) {

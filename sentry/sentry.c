@@ -177,12 +177,13 @@ int sentry_main(const struct sentry_config *cfg)
 	k.gofer_sock = -1;
 	if (cfg->rootfs) {
 		struct gofer_mount_spec specs[1 + SENTRY_BINDS_MAX] = {
-		    {cfg->rootfs, !cfg->rootfs_rw}};
+		    {.host_path = cfg->rootfs, .readonly = !cfg->rootfs_rw}};
 		int sv[2];
 
 		for (int i = 0; i < cfg->nbinds; i++)
 			specs[i + 1] = (struct gofer_mount_spec){
-			    cfg->binds[i].src, cfg->binds[i].ro};
+			    .host_path = cfg->binds[i].src,
+			    .readonly = cfg->binds[i].ro};
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
 		    0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -302,6 +303,30 @@ int gofer_open(struct gofer_client *c, uint32_t fid, uint32_t flags,
 	return err;
 }
 
+/*
+ * A reply of one node and one fd: both checked, the fd's file type
+ * against type (a gofer must not slip the sentry some other host file).
+ */
+static int node_fd_reply(struct gofer_client *c, int err,
+			 struct gofer_reader *r, struct gofer_node *out,
+			 int *fd_out, mode_t type)
+{
+	struct stat st;
+
+	if (!err && out)
+		err = get_exact(c, r, out, sizeof(*out));
+	else if (!err && gofer_done(r))
+		err = broken(c, "malformed reply from the gofer");
+	if (!err && (fstat(*fd_out, &st) || (st.st_mode & S_IFMT) != type ||
+		     (out && (out->st.mode & S_IFMT) != type)))
+		err = broken(c, "the gofer sent the wrong kind of file");
+	if (err && *fd_out >= 0) {
+		close(*fd_out);
+		*fd_out = -1;
+	}
+	return err;
+}
+
 int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
 		 uint32_t flags, uint32_t mode, uint32_t uid, uint32_t gid,
 		 struct gofer_node *out, int *fd_out)
@@ -318,13 +343,7 @@ int gofer_create(struct gofer_client *c, uint32_t dir, const char *name,
 		return err;
 	pthread_mutex_lock(&c->lock);
 	err = request(c, GOFER_CREATE, &q, sizeof(q), name, NULL, fd_out, &r);
-	if (!err) {
-		err = get_exact(c, &r, out, sizeof(*out));
-		if (err) {
-			close(*fd_out);
-			*fd_out = -1;
-		}
-	}
+	err = node_fd_reply(c, err, &r, out, fd_out, S_IFREG);
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }
@@ -619,5 +638,39 @@ int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n)
 		fids += batch;
 		n -= batch;
 	}
+	return err;
+}
+
+int gofer_connect(struct gofer_client *c, uint32_t fid, uint32_t type,
+		  int *fd_out)
+{
+	struct gofer_connect_req q = {.fid = fid, .type = type};
+	struct gofer_reader r;
+	int err;
+
+	pthread_mutex_lock(&c->lock);
+	err = request(c, GOFER_CONNECT, &q, sizeof(q), NULL, NULL, fd_out, &r);
+	err = node_fd_reply(c, err, &r, NULL, fd_out, S_IFSOCK);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+int gofer_bind(struct gofer_client *c, uint32_t dir, const char *name,
+	       uint32_t type, uint32_t mode, uint32_t uid, uint32_t gid,
+	       struct gofer_node *out, int *fd_out)
+{
+	struct gofer_bind_req q = {
+	    .dirfid = dir, .type = type, .mode = mode, .uid = uid, .gid = gid};
+	struct gofer_reader r;
+	int err = check_name(name);
+
+	if (err) {
+		*fd_out = -1;
+		return err;
+	}
+	pthread_mutex_lock(&c->lock);
+	err = request(c, GOFER_BIND, &q, sizeof(q), name, NULL, fd_out, &r);
+	err = node_fd_reply(c, err, &r, out, fd_out, S_IFSOCK);
+	pthread_mutex_unlock(&c->lock);
 	return err;
 }

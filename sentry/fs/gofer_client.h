@@ -96,6 +96,16 @@ int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *req,
 		  struct gofer_stat *st);
 int gofer_statfs(struct gofer_client *c, uint32_t fid, struct gofer_statfs *st);
 int gofer_fsync(struct gofer_client *c, uint32_t fid);
+/*
+ * Host unix sockets (protocol.h): a non-blocking socket of type connected
+ * to the socket file fid, or bound to a new socket file name in dir; its
+ * host fd in *fd_out (-1 on error).
+ */
+int gofer_connect(struct gofer_client *c, uint32_t fid, uint32_t type,
+		  int *fd_out);
+int gofer_bind(struct gofer_client *c, uint32_t dir, const char *name,
+	       uint32_t type, uint32_t mode, uint32_t uid, uint32_t gid,
+	       struct gofer_node *out, int *fd_out);
 /* Forget fids, GOFER_CLUNK_MAX per request; -EBADF if one was unknown. */
 int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n);
 

@@ -24,6 +24,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,7 +222,7 @@ static void write_file(const char *dir, const char *name, const char *data)
 
 static void server_setup(void)
 {
-	struct gofer_mount_spec specs[3];
+	struct gofer_mount_spec specs[4];
 	char path[256];
 	const char *why;
 	int sv[2], proc;
@@ -243,21 +244,26 @@ static void server_setup(void)
 
 	ck_assert_int_eq(
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	specs[0] = (struct gofer_mount_spec){root, false};
-	specs[1] = (struct gofer_mount_spec){roroot, true};
-	specs[2] = (struct gofer_mount_spec){"/", true};
+	specs[0] = (struct gofer_mount_spec){
+	    .host_path = root, .uds = GOFER_UDS_CONNECT | GOFER_UDS_BIND};
+	specs[1] =
+	    (struct gofer_mount_spec){.host_path = roroot, .readonly = true};
+	specs[2] =
+	    (struct gofer_mount_spec){.host_path = "/", .readonly = true};
+	/* root again, writable, with host unix sockets off */
+	specs[3] = (struct gofer_mount_spec){.host_path = root};
 	csock = sv[0];
 	next_tag = 100;
 	if (remote < 0) {
 		/* The real thing: its own process, namespaces and filter. */
-		remote = gofer_start(sv[1], specs, 3);
+		remote = gofer_start(sv[1], specs, 4);
 		ck_assert_int_gt(remote, 0);
 		close(sv[1]);
 		return;
 	}
 	proc = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(proc, 0);
-	ck_assert_int_eq(gofer_server_init(&srv, sv[1], proc, specs, 3, &why),
+	ck_assert_int_eq(gofer_server_init(&srv, sv[1], proc, specs, 4, &why),
 			 0);
 }
 
@@ -442,7 +448,7 @@ START_TEST(test_server_version_first)
 	ck_assert_int_eq(call(GOFER_VERSION_OP, &r, NULL, &v, sizeof(v), NULL),
 			 EINVAL);
 	version();
-	q.mount = 3;
+	q.mount = 4;
 	ck_assert_int_eq(call(GOFER_ATTACH, &r, NULL, &q, sizeof(q), NULL),
 			 ENOENT);
 }
@@ -1075,6 +1081,162 @@ START_TEST(test_server_no_proc)
 }
 END_TEST
 
+/* A listening unix socket at dir/name on the host. */
+static int host_listener(const char *dir, const char *name, int type)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+START_TEST(test_server_uds_connect)
+{
+	struct gofer_connect_req q = {.type = SOCK_STREAM};
+	struct gofer_reader r;
+	struct stat st;
+	uint32_t rootfid, nouds;
+	char buf[8];
+	int lfd, rofd, fd, peer;
+
+	lfd = host_listener(root, "svc", SOCK_STREAM);
+	rofd = host_listener(roroot, "svc", SOCK_STREAM);
+	version();
+	rootfid = attach(0, NULL);
+	q.fid = (uint32_t)walk1(rootfid, "svc", NULL);
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL), 0);
+	ck_assert_int_eq(gofer_done(&r), 0);
+	ck_assert_int_ge(fd, 0);
+	/* Non-blocking, close-on-exec, connected to the host's listener. */
+	ck_assert(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	peer = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(peer, 0);
+	ck_assert_int_eq(write(fd, "ping", 4), 4);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 4);
+	ck_assert_int_eq(memcmp(buf, "ping", 4), 0);
+	close(peer);
+	close(fd);
+
+	/* A type the listener is not: as Linux, EPROTOTYPE. */
+	q.type = SOCK_DGRAM;
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 EPROTOTYPE);
+	q.type = 99;
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 EINVAL);
+	/* No socket: refused, as a file no one listens on. */
+	q.type = SOCK_STREAM;
+	q.fid = (uint32_t)walk1(rootfid, "top", NULL);
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 ECONNREFUSED);
+	q.fid = rootfid;
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 ECONNREFUSED);
+	q.fid = 999;
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 EBADF);
+	/* Mounts that do not allow it refuse, whatever is there. */
+	q.fid = (uint32_t)walk1(attach(1, NULL), "svc", NULL);
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 ECONNREFUSED);
+	nouds = attach(3, NULL);
+	q.fid = (uint32_t)walk1(nouds, "svc", NULL);
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), NULL),
+			 ECONNREFUSED);
+	/* Truncated and oversized requests. */
+	ck_assert_int_eq(call(GOFER_CONNECT, &r, &fd, &q, 4, NULL), EINVAL);
+	ck_assert_int_eq(
+	    call(GOFER_CONNECT, &r, &fd, &q, sizeof(q), STR("x"), NULL),
+	    EINVAL);
+	close(lfd);
+	close(rofd);
+}
+END_TEST
+
+START_TEST(test_server_uds_bind)
+{
+	struct gofer_bind_req q = {.type = SOCK_STREAM,
+				   .mode = 0640,
+				   .uid = (uint32_t)-1,
+				   .gid = (uint32_t)-1};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct gofer_reader r;
+	struct gofer_node n;
+	struct stat st;
+	char path[256], longname[120];
+	uint32_t rootfid;
+	int fd, c, peer;
+
+	version();
+	rootfid = attach(0, NULL);
+	q.dirfid = (uint32_t)walk1(rootfid, "dir", NULL);
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("sock"), NULL), 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(gofer_get(&r, &n, sizeof(n)), 0);
+	ck_assert_int_eq(gofer_done(&r), 0);
+	ck_assert_uint_eq(n.st.mode, S_IFSOCK | 0640);
+	snprintf(path, sizeof(path), "%s/dir/sock", root);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode, S_IFSOCK | 0640);
+	ck_assert_uint_eq(st.st_ino, n.st.ino);
+	/* Bound, not listening: the sentry listens when the guest does. */
+	ck_assert_int_eq(listen(fd, 4), 0);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	peer = accept(fd, NULL, NULL);
+	ck_assert_int_ge(peer, 0);
+	close(peer);
+	close(c);
+	close(fd);
+	/* The fid is the socket file's. */
+	ck_assert_int_eq(fid_call(GOFER_STAT, n.fid, &r, NULL), 0);
+
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("sock"), NULL),
+	    EADDRINUSE);
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("file"), NULL),
+	    EADDRINUSE);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR(longname), NULL),
+	    ENAMETOOLONG);
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR(".."), NULL), EINVAL);
+	q.mode = S_IFSOCK | 0600;
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("m"), NULL), EINVAL);
+	q.mode = 0600;
+	q.type = SOCK_RAW;
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("t"), NULL), EINVAL);
+	q.type = SOCK_DGRAM;
+	q.dirfid = n.fid;
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("t"), NULL), ENOTDIR);
+	/* Read-only mounts, and mounts without host sockets, refuse. */
+	q.dirfid = attach(1, NULL);
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("t"), NULL), EROFS);
+	q.dirfid = attach(3, NULL);
+	ck_assert_int_eq(
+	    call(GOFER_BIND, &r, &fd, &q, sizeof(q), STR("t"), NULL), EPERM);
+	snprintf(path, sizeof(path), "%s/t", root);
+	ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
 /* Garbage, truncations and bit flips: always an answer, never a crash. */
 START_TEST(test_server_fuzz)
 {
@@ -1183,6 +1345,8 @@ static Suite *gofer_suite(void)
 		tcase_add_test(tc, test_server_getdents);
 		tcase_add_test(tc, test_server_setattr);
 		tcase_add_test(tc, test_server_clunk);
+		tcase_add_test(tc, test_server_uds_connect);
+		tcase_add_test(tc, test_server_uds_bind);
 		tcase_add_test(tc, test_server_refuses_fds);
 		tcase_add_test(tc, test_server_fuzz);
 		tcase_add_test(tc, test_server_swap_race);

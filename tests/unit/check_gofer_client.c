@@ -24,6 +24,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,8 +82,10 @@ static void setup(bool process)
 
 	ck_assert_int_eq(
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	specs[0] = (struct gofer_mount_spec){root, false};
-	specs[1] = (struct gofer_mount_spec){roroot, true};
+	specs[0] = (struct gofer_mount_spec){
+	    .host_path = root, .uds = GOFER_UDS_CONNECT | GOFER_UDS_BIND};
+	specs[1] =
+	    (struct gofer_mount_spec){.host_path = roroot, .readonly = true};
 	remote = 0;
 	if (process) {
 		remote = gofer_start(sv[1], specs, 2);
@@ -463,6 +466,56 @@ struct names {
 	char seen[64][16];
 };
 
+START_TEST(test_client_uds)
+{
+	struct gofer_node n, sockn;
+	char path[128];
+	int fd = 77, c, peer;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	ck_assert_int_eq(gofer_bind(&cl, rootn.fid, "sock", SOCK_STREAM, 0600,
+				    (uint32_t)-1, (uint32_t)-1, &sockn, &fd),
+			 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(sockn.st.mode, S_IFSOCK | 0600);
+	ck_assert_int_eq(listen(fd, 2), 0);
+	/* The sandbox's listener and a connection to it, both by the gofer */
+	ck_assert_int_eq(walk1(rootn.fid, "sock", &n), 0);
+	ck_assert_int_eq(gofer_connect(&cl, n.fid, SOCK_STREAM, &c), 0);
+	peer = accept(fd, NULL, NULL);
+	ck_assert_int_ge(peer, 0);
+	close(peer);
+	close(c);
+	/* A host process reaches it too */
+	snprintf(path, sizeof(path), "%s/sock", root);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	close(fd);
+	/* Errors come back as -errno, with no fd */
+	fd = 77;
+	ck_assert_int_eq(gofer_bind(&cl, rootn.fid, "sock", SOCK_STREAM, 0600,
+				    (uint32_t)-1, (uint32_t)-1, &n, &fd),
+			 -EADDRINUSE);
+	ck_assert_int_eq(fd, -1);
+	fd = 77;
+	ck_assert_int_eq(gofer_bind(&cl, ron.fid, "s", SOCK_STREAM, 0600,
+				    (uint32_t)-1, (uint32_t)-1, &n, &fd),
+			 -EROFS);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(gofer_bind(&cl, rootn.fid, "..", SOCK_STREAM, 0600,
+				    (uint32_t)-1, (uint32_t)-1, &n, &fd),
+			 -EINVAL);
+	ck_assert_int_eq(walk1(rootn.fid, "file", &n), 0);
+	fd = 77;
+	ck_assert_int_eq(gofer_connect(&cl, n.fid, SOCK_STREAM, &fd),
+			 -ECONNREFUSED);
+	ck_assert_int_eq(fd, -1);
+	ck_assert(!cl.broken);
+}
+END_TEST
+
 static int collect(void *arg, const char *name, size_t len, uint64_t ino,
 		   unsigned type, uint64_t next)
 {
@@ -700,6 +753,8 @@ enum evil {
 	DENTS_OVER_COUNT,
 	DENTS_NO_PROGRESS,
 	DENTS_BAD_TYPE,
+	CONNECT_NOT_SOCKET,
+	BIND_NOT_SOCKET,
 	LINK_NUL,
 	LINK_SHORT,
 	LINK_TOO_LONG,
@@ -885,6 +940,14 @@ static void evil_reply(uint8_t *buf, const struct gofer_hdr *req)
 			put_dirent(&m, "c", DT_REG);
 		break;
 	}
+	case CONNECT_NOT_SOCKET: /* /dev/null for a socket */
+		nfds = 1;
+		break;
+	case BIND_NOT_SOCKET:
+		node.st.mode = S_IFSOCK | 0600;
+		gofer_put(&m, &node, sizeof(node));
+		nfds = 1;
+		break;
 	case LINK_NUL:
 		gofer_put_str(&m, "a\0b", 3);
 		break;
@@ -1019,6 +1082,11 @@ static long evil_call(struct gofer_client *c, int *fd)
 		ck_assert_uint_eq(off, 0);
 		ck_assert(!eof);
 		return r;
+	case CONNECT_NOT_SOCKET:
+		return gofer_connect(c, 0, SOCK_STREAM, fd);
+	case BIND_NOT_SOCKET:
+		return gofer_bind(c, 0, "s", SOCK_STREAM, 0600, 0, 0, &node,
+				  fd);
 	case LINK_NUL:
 	case LINK_SHORT:
 	case LINK_TOO_LONG:
@@ -1116,6 +1184,7 @@ static Suite *gofer_client_suite(void)
 		tcase_add_test(tc, test_client_getdents);
 		tcase_add_test(tc, test_client_stat_setattr);
 		tcase_add_test(tc, test_client_clunk);
+		tcase_add_test(tc, test_client_uds);
 		tcase_add_test(tc, test_client_threads);
 		suite_add_tcase(s, tc);
 	}
