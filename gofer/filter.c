@@ -44,6 +44,8 @@ static const struct gofer_allowed gofer_allow_list[] = {
     {"connect", "CONNECT"},
     {"bind", "BIND"},
     {"fchmod", "BIND: the new socket file's mode"},
+    {"io_uring_enter", "LOOKUP's batches, on a ring made and restricted "
+		       "before this filter"},
     {"write", "error messages on stderr"},
     {"brk", "malloc"},
     {"mmap", "malloc"},
@@ -53,6 +55,7 @@ static const struct gofer_allowed gofer_allow_list[] = {
     {"exit_group", "exit"},
 #ifdef MOAT_SANITIZE
     {"sigaltstack", "the sanitizers' runtime (sanitizer builds only)"},
+    {"madvise", "the sanitizers' allocator (sanitizer builds only)"},
 #endif
 };
 

@@ -25,6 +25,8 @@ struct gofer_mount_spec {
 #define GOFER_UDS_BIND	  2 /* bind new socket files on the host */
 
 struct gofer_fid;
+struct gofer_lookup_slot;
+struct io_uring;
 
 /* One served mount, once opened. */
 struct gofer_mount {
@@ -44,6 +46,8 @@ struct gofer_server {
 	uint32_t msize;
 	bool versioned;
 	uint8_t *in, *out; /* message buffers, GOFER_MSG_MAX each */
+	struct gofer_lookup_slot *slots; /* LOOKUP's work, GOFER_LOOKUP_MAX */
+	struct io_uring *ring; /* LOOKUP's batches; NULL: one call at a time */
 };
 
 /* Limits: fids one sentry may hold at once. */
@@ -59,6 +63,11 @@ int gofer_server_init(struct gofer_server *s, int sock, int proc_fd,
 		      const struct gofer_mount_spec *specs, unsigned n,
 		      const char **why);
 void gofer_server_destroy(struct gofer_server *s);
+/*
+ * Do LOOKUP's host calls one at a time instead of in io_uring batches (as
+ * where the kernel has no io_uring): for measuring what the ring saves.
+ */
+void gofer_server_drop_ring(struct gofer_server *s);
 
 /*
  * Receive one request and answer it. Returns 1 when one was served, 0 when

@@ -34,6 +34,7 @@
 #define GOFER_NAME_MAX	 255  /* one path component */
 #define GOFER_PATH_MAX	 4095 /* a symlink's target */
 #define GOFER_WALK_MAX	 64   /* components in one WALK */
+#define GOFER_LOOKUP_MAX 512  /* names in one LOOKUP */
 #define GOFER_CLUNK_MAX	 1024 /* fids in one CLUNK */
 #define GOFER_NO_FID	 0xffffffffU
 #define GOFER_MOUNTS_MAX 64
@@ -59,6 +60,7 @@ enum gofer_op {
 	GOFER_CLUNK,
 	GOFER_CONNECT, /* a socket connected to a host unix socket file */
 	GOFER_BIND,    /* a socket bound to a new socket file on the host */
+	GOFER_LOOKUP,  /* fids for several names in one directory */
 	GOFER_OP_COUNT,
 };
 
@@ -274,6 +276,34 @@ struct gofer_bind_req {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t pad;
+};
+
+/*
+ * LOOKUP + nnames names: siblings in dirfid, each looked up as one step of
+ * WALK (a symlink is reported, not followed), so that listing a directory
+ * and then stat'ing its entries costs a few messages, not one per entry.
+ * Reply: a gofer_lookup_rep, then n <= nnames entries for names[0..n) (the
+ * rest did not fit: ask again), each a gofer_lookup_ent; a symlink's entry
+ * with GOFER_LOOKUP_TARGET is followed by its target as a string.
+ */
+struct gofer_lookup_req {
+	uint32_t dirfid;
+	uint16_t nnames;
+	uint16_t pad;
+};
+
+struct gofer_lookup_rep {
+	uint16_t n;
+	uint16_t pad;
+	uint32_t pad2;
+};
+
+#define GOFER_LOOKUP_TARGET 1 /* a symlink's target follows */
+
+struct gofer_lookup_ent {
+	int32_t error;	/* positive errno: node is zero, no fid */
+	uint32_t flags; /* GOFER_LOOKUP_TARGET */
+	struct gofer_node node;
 };
 
 /* ---- encoding and checked decoding, shared by both ends ---- */

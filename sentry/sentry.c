@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,13 @@ int sentry_main(const struct sentry_config *cfg)
 
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGSYS, &sa, NULL);
+	/*
+	 * One malloc arena for every thread: glibc shrinks a thread arena's
+	 * heap only after reading /proc/sys/vm/overcommit_memory, a file the
+	 * seccomp filter rightly refuses to open; the main arena trims with
+	 * brk.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	if (cfg->debug_log) {
 		log_fd = open(cfg->debug_log,
 			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -166,6 +166,17 @@ static int check_name(const char *name)
 	return 0;
 }
 
+static int check_names(const char *const *names, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int err = check_name(names[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int gofer_client_init(struct gofer_client *c, int sock)
 {
 	struct gofer_version v = {GOFER_VERSION, GOFER_MSG_MAX};
@@ -255,11 +266,9 @@ int gofer_walk(struct gofer_client *c, uint32_t dir, const char *const *names,
 	*stop_error = 0;
 	if (n == 0 || n > GOFER_WALK_MAX)
 		return -EINVAL;
-	for (unsigned i = 0; i < n; i++) {
-		err = check_name(names[i]);
-		if (err)
-			return err;
-	}
+	err = check_names(names, n);
+	if (err)
+		return err;
 	pthread_mutex_lock(&c->lock);
 	tag = begin(c, &m, GOFER_WALK);
 	gofer_put(&m, &q, sizeof(q));
@@ -671,6 +680,101 @@ int gofer_bind(struct gofer_client *c, uint32_t dir, const char *name,
 	pthread_mutex_lock(&c->lock);
 	err = request(c, GOFER_BIND, &q, sizeof(q), name, NULL, fd_out, &r);
 	err = node_fd_reply(c, err, &r, out, fd_out, S_IFSOCK);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+/* The names of names[0..n) that fit one request, at most; at least one. */
+static unsigned lookup_fit(const struct gofer_client *c,
+			   const char *const *names, unsigned n)
+{
+	size_t len = sizeof(struct gofer_hdr) + sizeof(struct gofer_lookup_req);
+	unsigned i;
+
+	for (i = 0; i < n && i < GOFER_LOOKUP_MAX; i++) {
+		len += 2 + strlen(names[i]);
+		if (len > c->msize)
+			break;
+	}
+	return i;
+}
+
+void gofer_lookup_results_free(struct gofer_lookup_result *res, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(res[i].target);
+		res[i].target = NULL;
+	}
+}
+
+/* One entry of a LOOKUP reply into *out; false if it is malformed. */
+static bool lookup_entry(struct gofer_reader *r,
+			 struct gofer_lookup_result *out)
+{
+	struct gofer_lookup_ent e;
+	const char *t;
+	size_t len;
+
+	if (gofer_get(r, &e, sizeof(e)) || (e.flags & ~GOFER_LOOKUP_TARGET) ||
+	    e.error < 0 || e.error > 4095)
+		return false;
+	*out = (struct gofer_lookup_result){.error = e.error, .node = e.node};
+	if (e.error)
+		return !e.flags;
+	if (!(e.flags & GOFER_LOOKUP_TARGET))
+		return true;
+	if ((e.node.st.mode & S_IFMT) != S_IFLNK ||
+	    gofer_get_str(r, &t, &len, GOFER_PATH_MAX) || len == 0 ||
+	    memchr(t, '\0', len))
+		return false;
+	out->target = malloc(len);
+	if (!out->target)
+		return true; /* only a cache: read it later */
+	memcpy(out->target, t, len);
+	out->target_len = len;
+	return true;
+}
+
+int gofer_lookup(struct gofer_client *c, uint32_t dir, const char *const *names,
+		 unsigned n, struct gofer_lookup_result *res, unsigned *ndone)
+{
+	struct gofer_lookup_req q = {.dirfid = dir};
+	struct gofer_lookup_rep rep;
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	int err = 0;
+
+	*ndone = 0;
+	if (n == 0)
+		return -EINVAL;
+	err = check_names(names, n);
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	n = c->buf ? lookup_fit(c, names, n) : 1;
+	q.nnames = (uint16_t)n;
+	tag = begin(c, &m, GOFER_LOOKUP);
+	gofer_put(&m, &q, sizeof(q));
+	for (unsigned i = 0; i < n; i++)
+		gofer_put_str(&m, names[i], strlen(names[i]));
+	err = transact(c, gofer_end(&m), GOFER_LOOKUP, tag, NULL, &r);
+	/* Some progress, never more than asked, nothing left over. */
+	if (!err &&
+	    (gofer_get(&r, &rep, sizeof(rep)) || rep.n == 0 || rep.n > n))
+		err = broken(c, "malformed lookup reply from the gofer");
+	for (unsigned i = 0; !err && i < rep.n; i++)
+		if (!lookup_entry(&r, &res[i])) {
+			gofer_lookup_results_free(res, i);
+			err =
+			    broken(c, "malformed lookup reply from the gofer");
+		}
+	if (!err && gofer_done(&r)) {
+		gofer_lookup_results_free(res, rep.n);
+		err = broken(c, "malformed lookup reply from the gofer");
+	}
+	if (!err)
+		*ndone = rep.n;
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }

@@ -106,6 +106,23 @@ int gofer_connect(struct gofer_client *c, uint32_t fid, uint32_t type,
 int gofer_bind(struct gofer_client *c, uint32_t dir, const char *name,
 	       uint32_t type, uint32_t mode, uint32_t uid, uint32_t gid,
 	       struct gofer_node *out, int *fd_out);
+/* One name's answer to a LOOKUP. */
+struct gofer_lookup_result {
+	int error; /* positive errno; 0: node holds a new fid */
+	struct gofer_node node;
+	char *target; /* a symlink's target when the gofer sent it, malloc'd */
+	size_t target_len;
+};
+
+/*
+ * Look up names[0..n) in dir (siblings, not a path), as many as one
+ * request and its reply hold: res[0..*ndone), *ndone >= 1 on success.
+ * The caller owns the fids of the results without error and frees the
+ * targets (gofer_lookup_results_free).
+ */
+int gofer_lookup(struct gofer_client *c, uint32_t dir, const char *const *names,
+		 unsigned n, struct gofer_lookup_result *res, unsigned *ndone);
+void gofer_lookup_results_free(struct gofer_lookup_result *res, unsigned n);
 /* Forget fids, GOFER_CLUNK_MAX per request; -EBADF if one was unknown. */
 int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n);
 

@@ -36,6 +36,13 @@ struct goferfs_super {
 	pthread_mutex_t clunk_lock;
 	uint32_t clunks[CLUNK_BATCH];
 	unsigned nclunks;
+	/* lookups done ahead in one directory (see "look-ahead" below) */
+	pthread_mutex_t ahead_lock;
+	struct gofer_inode *ahead_dir; /* no reference: evicting it drops */
+	struct ahead_ent *ahead;       /* sorted by name */
+	char *ahead_names;	       /* the listing their names point into */
+	unsigned nahead;
+	struct timespec ahead_at;
 };
 
 struct gofer_inode {
@@ -44,6 +51,11 @@ struct gofer_inode {
 	int ro_fd;    /* shared O_RDONLY host fd, -1 until needed */
 	char *target; /* a symlink's, once read: targets never change */
 	size_t target_len;
+	/* directories, under the super's ahead_lock: the names of the last
+	 * whole listing, NUL-separated, and lookups that missed since */
+	char *listing;
+	size_t listing_len;
+	unsigned nlisting, misses;
 };
 
 static const struct vfs_inode_ops goferfs_inode_ops;
@@ -106,6 +118,181 @@ static struct vfs_inode *inode_from(struct vfs_super *sb,
 	return &gi->i;
 }
 
+/* Forget a fid, with others in one CLUNK later. */
+static void queue_clunk(struct goferfs_super *gs, uint32_t fid)
+{
+	pthread_mutex_lock(&gs->clunk_lock);
+	gs->clunks[gs->nclunks++] = fid;
+	if (gs->nclunks == CLUNK_BATCH) {
+		gofer_clunk(gs->c, gs->clunks, gs->nclunks);
+		gs->nclunks = 0;
+	}
+	pthread_mutex_unlock(&gs->clunk_lock);
+}
+
+/*
+ * Look-ahead. `ls -l` lists a directory and then stats every entry: one
+ * WALK each, a round trip each. When lookups keep missing in a directory
+ * that was just listed whole, goferfs asks for all its listed names at
+ * once (LOOKUP: a few messages, the gofer's host calls batched on its
+ * ring) and answers the next lookups there from what came back, symlink
+ * targets included. What was looked up ahead is a cache like the dentry
+ * cache, kept for one directory at a time: it goes when goferfs changes
+ * that directory, after AHEAD_TTL, and with the directory's inode.
+ */
+#define AHEAD_AFTER  8	  /* lookups that missed, after a listing */
+#define AHEAD_MAX    4096 /* names: a bigger directory is not looked ahead */
+#define AHEAD_TTL_NS 1000000000LL
+
+struct ahead_ent {
+	const char *name; /* in the listing, which ahead_names keeps */
+	bool used;
+	struct gofer_lookup_result res;
+};
+
+static int ahead_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ahead_ent *)a)->name,
+		      ((const struct ahead_ent *)b)->name);
+}
+
+/* Drop what was looked up ahead; ahead_lock held. */
+static void ahead_drop(struct goferfs_super *gs)
+{
+	for (unsigned i = 0; i < gs->nahead; i++) {
+		struct ahead_ent *e = &gs->ahead[i];
+
+		if (!e->used && !e->res.error)
+			queue_clunk(gs, e->res.node.fid);
+		if (!e->used)
+			free(e->res.target);
+	}
+	free(gs->ahead);
+	free(gs->ahead_names);
+	gs->ahead_names = NULL;
+	gs->ahead = NULL;
+	gs->nahead = 0;
+	gs->ahead_dir = NULL;
+}
+
+static void listing_drop(struct gofer_inode *gi)
+{
+	free(gi->listing);
+	gi->listing = NULL;
+	gi->listing_len = 0;
+	gi->nlisting = 0;
+	gi->misses = 0;
+}
+
+/* dir changed through goferfs, or is going: forget what is known ahead. */
+static void ahead_evict(struct goferfs_super *gs, struct gofer_inode *dir)
+{
+	pthread_mutex_lock(&gs->ahead_lock);
+	if (gs->ahead_dir == dir)
+		ahead_drop(gs);
+	listing_drop(dir);
+	pthread_mutex_unlock(&gs->ahead_lock);
+}
+
+static bool ahead_fresh(const struct goferfs_super *gs)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - gs->ahead_at.tv_sec) * 1000000000LL +
+		   (now.tv_nsec - gs->ahead_at.tv_nsec) <
+	       AHEAD_TTL_NS;
+}
+
+/* Look up every name of dir's listing; ahead_lock held. */
+static void ahead_fill(struct goferfs_super *gs, struct gofer_inode *dir)
+{
+	unsigned n = dir->nlisting, done = 0;
+	struct gofer_lookup_result *res;
+	struct ahead_ent *ents;
+	const char **names;
+	char *p;
+
+	ahead_drop(gs);
+	ents = calloc(n, sizeof(*ents));
+	names = calloc(n, sizeof(*names));
+	res = calloc(n, sizeof(*res));
+	if (!ents || !names || !res) {
+		free(ents);
+		goto out;
+	}
+	p = dir->listing;
+	for (unsigned i = 0; i < n; i++) {
+		names[i] = p;
+		p += strlen(p) + 1;
+	}
+	while (done < n) {
+		unsigned got;
+
+		if (gofer_lookup(gs->c, dir->fid, names + done, n - done,
+				 res + done, &got))
+			break;
+		done += got;
+	}
+	for (unsigned i = 0; i < done; i++)
+		ents[i] = (struct ahead_ent){.name = names[i], .res = res[i]};
+	qsort(ents, done, sizeof(*ents), ahead_cmp);
+	gs->ahead = ents;
+	gs->nahead = done;
+	gs->ahead_dir = dir;
+	clock_gettime(CLOCK_MONOTONIC, &gs->ahead_at);
+	/* The entries' names live on in the listing. */
+	gs->ahead_names = dir->listing;
+	dir->listing = NULL;
+out:
+	free(names);
+	free(res);
+	listing_drop(dir);
+}
+
+/*
+ * name in dir, from what was looked up ahead (possibly now): 1 and *out
+ * (or *err), or 0 to walk to it.
+ */
+static int ahead_lookup(struct vfs_inode *dir, const char *name,
+			struct vfs_inode **out, int *err)
+{
+	struct goferfs_super *gs = to_gs(dir->sb);
+	struct gofer_inode *gi = to_gi(dir);
+	struct ahead_ent key = {.name = name}, *e = NULL;
+	struct gofer_lookup_result res;
+
+	pthread_mutex_lock(&gs->ahead_lock);
+	if (gs->ahead_dir == gi && !ahead_fresh(gs))
+		ahead_drop(gs);
+	if (gs->ahead_dir != gi && gi->listing && ++gi->misses >= AHEAD_AFTER)
+		ahead_fill(gs, gi);
+	if (gs->ahead_dir == gi)
+		e = bsearch(&key, gs->ahead, gs->nahead, sizeof(*e), ahead_cmp);
+	if (!e || e->used) {
+		pthread_mutex_unlock(&gs->ahead_lock);
+		return 0;
+	}
+	e->used = true;
+	res = e->res;
+	pthread_mutex_unlock(&gs->ahead_lock);
+	if (res.error) {
+		*err = -res.error;
+		return 1;
+	}
+	*out = inode_from(dir->sb, &res.node);
+	if (!*out) {
+		free(res.target);
+		*err = -ENOMEM;
+		return 1;
+	}
+	/* A symlink's target came along: readlink needs no round trip. */
+	to_gi(*out)->target = res.target;
+	to_gi(*out)->target_len = res.target_len;
+	*err = 0;
+	return 1;
+}
+
 static int goferfs_lookup(struct vfs_inode *dir, const char *name,
 			  struct vfs_inode **out)
 {
@@ -114,6 +301,8 @@ static int goferfs_lookup(struct vfs_inode *dir, const char *name,
 	unsigned nwalked = 0;
 	int stop = 0, err;
 
+	if (ahead_lookup(dir, name, out, &err))
+		return err;
 	err = gofer_walk(client(dir), to_gi(dir)->fid, names, 1, &node,
 			 &nwalked, &stop);
 	if (err)
@@ -136,6 +325,7 @@ static void touch_dir(struct vfs_inode *dir)
 static int made(struct vfs_inode *dir, int err, const struct gofer_node *n,
 		struct vfs_inode **out)
 {
+	ahead_evict(to_gs(dir->sb), to_gi(dir));
 	if (err)
 		return err;
 	*out = inode_from(dir->sb, n);
@@ -182,6 +372,7 @@ static int goferfs_link(struct vfs_inode *dir, const char *name,
 	int err =
 	    gofer_link(client(dir), to_gi(dir)->fid, name, to_gi(old)->fid, &n);
 
+	ahead_evict(to_gs(dir->sb), to_gi(dir));
 	if (err)
 		return err;
 	/* The new fid names the same file; the old inode stays its name. */
@@ -198,6 +389,7 @@ static int goferfs_remove(struct vfs_inode *dir, const char *name,
 			       rmdir ? GOFER_AT_REMOVEDIR : 0);
 	struct gofer_stat st;
 
+	ahead_evict(to_gs(dir->sb), to_gi(dir));
 	if (err)
 		return err;
 	/* The victim may live on under other names or open files. */
@@ -237,6 +429,8 @@ static int goferfs_rename(struct vfs_inode *olddir, const char *oldname,
 		gflags |= GOFER_RENAME_EXCHANGE;
 	err = gofer_rename(client(olddir), to_gi(olddir)->fid, oldname,
 			   to_gi(newdir)->fid, newname, gflags);
+	ahead_evict(to_gs(olddir->sb), to_gi(olddir));
+	ahead_evict(to_gs(newdir->sb), to_gi(newdir));
 	if (err)
 		return err;
 	touch_dir(olddir);
@@ -528,6 +722,42 @@ static int fill_emit(void *arg, const char *name, size_t len, uint64_t ino,
 	return 0;
 }
 
+/* A whole listing's names, kept on the directory for the look-ahead. */
+static void listing_keep(struct gofer_file *gf)
+{
+	struct gofer_inode *gi = to_gi(gf->f.inode);
+	struct goferfs_super *gs = to_gs(gf->f.inode->sb);
+	size_t len = 0, at = 0;
+	char *names, *p;
+
+	if (gf->ndents == 0 || gf->ndents > AHEAD_MAX)
+		return;
+	for (size_t i = 0; i < gf->ndents; i++) {
+		struct dent *e = (struct dent *)(gf->dents + at);
+
+		at += (sizeof(struct dent) + e->len + 7) & ~(size_t)7;
+		len += e->len + 1;
+	}
+	names = p = malloc(len);
+	if (!names)
+		return;
+	at = 0;
+	for (size_t i = 0; i < gf->ndents; i++) {
+		struct dent *e = (struct dent *)(gf->dents + at);
+
+		at += (sizeof(struct dent) + e->len + 7) & ~(size_t)7;
+		memcpy(p, e->name, e->len);
+		p[e->len] = '\0';
+		p += e->len + 1;
+	}
+	pthread_mutex_lock(&gs->ahead_lock);
+	listing_drop(gi);
+	gi->listing = names;
+	gi->listing_len = len;
+	gi->nlisting = (unsigned)gf->ndents;
+	pthread_mutex_unlock(&gs->ahead_lock);
+}
+
 /* Read the whole directory: positions are then indexes into it. */
 static int load_dents(struct gofer_file *gf)
 {
@@ -549,6 +779,7 @@ static int load_dents(struct gofer_file *gf)
 	free(gf->dents);
 	gf->dents = d.buf;
 	gf->ndents = d.n;
+	listing_keep(gf);
 	return 0;
 }
 
@@ -676,17 +907,8 @@ static void goferfs_evict(struct vfs_inode *inode)
 	struct gofer_inode *gi = to_gi(inode);
 	struct vfs_super *sb = inode->sb;
 
-	{
-		struct goferfs_super *gs = to_gs(sb);
-
-		pthread_mutex_lock(&gs->clunk_lock);
-		gs->clunks[gs->nclunks++] = gi->fid;
-		if (gs->nclunks == CLUNK_BATCH) {
-			gofer_clunk(gs->c, gs->clunks, gs->nclunks);
-			gs->nclunks = 0;
-		}
-		pthread_mutex_unlock(&gs->clunk_lock);
-	}
+	ahead_evict(to_gs(sb), gi);
+	queue_clunk(to_gs(sb), gi->fid);
 	if (gi->ro_fd >= 0)
 		close(gi->ro_fd);
 	free(gi->target);
@@ -769,6 +991,7 @@ struct vfs_inode *goferfs_create(struct gofer_client *c, uint32_t mount,
 	gs->c = c;
 	gs->ro = ro;
 	pthread_mutex_init(&gs->clunk_lock, NULL);
+	pthread_mutex_init(&gs->ahead_lock, NULL);
 	gs->mount = mount;
 	err = gofer_attach(c, mount, &node);
 	if (err) {

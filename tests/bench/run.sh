@@ -83,11 +83,14 @@ printf '%-34s %10.2f %10.2f %10.1f\n' "find /usr (s)" \
 	"$(echo "$t2 $t1" | awk '{print $1-$2}')" \
 	"$(echo "$t0 $t1 $t2" | awk '{print ($3-$2)/($2-$1)}')"
 
-# Would io_uring pay in the gofer? Its batchable host work: stat'ing a
-# directory's entries. One fstatat at a time against statx in batches.
+# What the gofer's ring buys: looking up every entry of a directory, one
+# WALK each, in LOOKUP batches with the host calls one at a time, and in
+# LOOKUP batches on the ring.
 echo
-set -- $("$DIR/bench_uring" /usr/bin)
-printf '%-34s %10s %10s %10s\n' "gofer host I/O ($3 entries)" "fstatat" \
-	"io_uring" "x fstatat"
-printf '%-34s %10s %10s %10.2f\n' "stat per entry, /usr/bin (ns)" "$1" "$2" \
-	"$(echo "$2 $1" | awk '{print $1/$2}')"
+printf '%-34s %10s %10s %10s %10s\n' "gofer lookups (ns per entry)" "walk" \
+	"lookup" "ring" "ring/sync"
+for d in /usr/bin /usr/include /etc; do
+	set -- $("$DIR/bench_uring" "$d")
+	printf '%-34s %10s %10s %10s %10.2f\n' "$d ($4 entries)" "$1" "$2" \
+		"$3" "$(echo "$3 $2" | awk '{print $1/$2}')"
+done

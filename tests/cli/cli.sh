@@ -110,6 +110,21 @@ expect "--bind" 0 "^bound$" -- \
 	"$MOAT" run --bind "$rfs/data:/mnt/d" -- /bin/busybox cat /mnt/d/f
 expect "--bind :ro" 1 "Read-only file system" -- "$MOAT" run \
 	--bind "$rfs/data:/mnt/d:ro" -- $BUSYBOX sh -c 'echo y >/mnt/d/g'
+# Looked up ahead, then changed: a bound directory listed and stat'ed
+# entry by entry (goferfs looks the rest up ahead), then changed.
+for where in native moat; do
+	rm -rf "$rfs/many"
+	mkdir "$rfs/many"
+	for i in $(seq 1 20); do echo "$i" >"$rfs/many/f$i"; done
+	if [ $where = native ]; then
+		expect "lookahead, native" 0 "^ok$" -- "$BIN/cli-lookahead" \
+			"$rfs/many"
+	else
+		expect "--bind: looked up ahead, then changed" 0 "^ok$" -- \
+			"$MOAT" run --bind "$rfs/many:/mnt/m" -- \
+			"$BIN/cli-lookahead" /mnt/m
+	fi
+done
 expect "--rw without --rootfs" 125 "--rw needs --rootfs" -- \
 	"$MOAT" run --rw -- $BUSYBOX true
 expect "--rootfs missing" 125 "No such file" -- \
@@ -209,6 +224,28 @@ if [ -x /bin/true ] && file -L /bin/true | grep -q dynamic; then
 		ok "find -xdev finds what the host finds ($n_host)"
 	else
 		bad "find -xdev: $(wc -l <"$tmp/find") files, host $n_host"
+	fi
+	# A big directory listed long: the entries are looked up ahead in a
+	# few LOOKUP messages (with symlink targets), and must show as on the
+	# host.
+	ls -ln --time-style=full-iso /usr/bin >"$tmp/ls-host" 2>/dev/null
+	"$MOAT" run -- /bin/ls -ln --time-style=full-iso /usr/bin \
+		>"$tmp/ls-moat" 2>"$tmp/err"
+	if cmp -s "$tmp/ls-host" "$tmp/ls-moat"; then
+		ok "ls -ln /usr/bin as on the host ($(wc -l <"$tmp/ls-host") lines)"
+	else
+		bad "ls -ln /usr/bin differs from the host's"
+		diff "$tmp/ls-host" "$tmp/ls-moat" | head -5 | sed 's/^/    /'
+		sed 's/^/    /' "$tmp/err"
+	fi
+	# Many directories: a long run of the sentry's allocations and frees.
+	n_host=$(find /usr/share -xdev 2>/dev/null | wc -l)
+	"$MOAT" run -- /usr/bin/find /usr/share -xdev >"$tmp/find" 2>"$tmp/err"
+	if [ "$(wc -l <"$tmp/find")" -eq "$n_host" ]; then
+		ok "find /usr/share finds what the host finds ($n_host)"
+	else
+		bad "find /usr/share: $(wc -l <"$tmp/find") entries, host $n_host"
+		head -3 "$tmp/err" | sed 's/^/    /'
 	fi
 	if [ -x /usr/bin/sqlite3 ]; then
 		expect "sqlite3 in /tmp" 0 "^42$" -- "$MOAT" run -- /usr/bin/sqlite3 \

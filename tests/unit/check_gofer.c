@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1237,6 +1238,172 @@ START_TEST(test_server_uds_bind)
 }
 END_TEST
 
+/* One LOOKUP of names in dir: the reply's count; entries into e, targets. */
+static unsigned lookup(uint32_t dir, const char *const *names, unsigned n,
+		       struct gofer_lookup_ent *e, char (*targets)[64])
+{
+	uint8_t req[GOFER_MSG_MAX];
+	struct gofer_lookup_req q = {.dirfid = dir, .nnames = (uint16_t)n};
+	struct gofer_lookup_rep rep;
+	struct gofer_reader r;
+	struct gofer_msg m;
+	struct gofer_hdr h;
+	ssize_t got;
+
+	gofer_begin(&m, req, sizeof(req), GOFER_LOOKUP, next_tag++, 0);
+	gofer_put(&m, &q, sizeof(q));
+	for (unsigned i = 0; i < n; i++)
+		gofer_put_str(&m, names[i], strlen(names[i]));
+	got = exchange(req, (size_t)gofer_end(&m), -1, NULL);
+	ck_assert_int_eq(gofer_parse(rbuf, (size_t)got, &h, &r), 0);
+	ck_assert_int_eq(h.error, 0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_le(rep.n, n);
+	for (unsigned i = 0; i < rep.n; i++) {
+		ck_assert_int_eq(gofer_get(&r, &e[i], sizeof(e[i])), 0);
+		if (e[i].flags & GOFER_LOOKUP_TARGET) {
+			const char *t;
+			size_t len;
+
+			ck_assert_int_eq(
+			    gofer_get_str(&r, &t, &len, GOFER_PATH_MAX), 0);
+			ck_assert_uint_lt(len, 64);
+			memcpy(targets[i], t, len);
+			targets[i][len] = '\0';
+		}
+	}
+	ck_assert_int_eq(gofer_done(&r), 0);
+	return rep.n;
+}
+
+START_TEST(test_server_lookup)
+{
+	static const char *const names[] = {"dir", "top", "abs", "none", "dir"};
+	static struct gofer_lookup_ent e[GOFER_LOOKUP_MAX];
+	static char targets[GOFER_LOOKUP_MAX][64];
+	static char many[GOFER_LOOKUP_MAX][16];
+	const char *manyp[GOFER_LOOKUP_MAX];
+	struct gofer_lookup_req q;
+	struct gofer_reader r;
+	struct gofer_stat st;
+	struct stat hst;
+	char path[256];
+	uint32_t rootfid, file;
+
+	for (int i = 0; i < GOFER_LOOKUP_MAX; i++) {
+		snprintf(many[i], sizeof(many[i]), "f%03d", i);
+		manyp[i] = many[i];
+		if (i < 300)
+			write_file(root, many[i], "");
+	}
+	version();
+	rootfid = attach(0, NULL);
+	if (!remote) {
+		/* Where this kernel has io_uring, the server has its ring. */
+		struct io_uring ring;
+
+		if (io_uring_queue_init(4, &ring, 0) == 0) {
+			io_uring_queue_exit(&ring);
+			ck_assert_ptr_nonnull(srv.ring);
+		}
+	}
+	/* Once through the ring (in-process, where the kernel has one), once
+	 * a call at a time: the same answers. */
+	for (int round = 0; round < 2; round++) {
+		ck_assert_uint_eq(lookup(rootfid, names, 5, e, targets), 5);
+		ck_assert_int_eq(e[0].error, 0);
+		ck_assert_uint_eq(e[0].node.st.mode & S_IFMT, S_IFDIR);
+		snprintf(path, sizeof(path), "%s/dir", root);
+		ck_assert_int_eq(lstat(path, &hst), 0);
+		ck_assert_uint_eq(e[0].node.st.ino, hst.st_ino);
+		ck_assert_int_eq(e[1].error, 0);
+		ck_assert_uint_eq(e[1].node.st.mode, S_IFREG | 0644);
+		ck_assert_uint_eq(e[1].node.st.size, 4);
+		ck_assert(!(e[1].flags & GOFER_LOOKUP_TARGET));
+		/* A symlink: reported with its target, never followed. */
+		ck_assert_int_eq(e[2].error, 0);
+		ck_assert_uint_eq(e[2].node.st.mode & S_IFMT, S_IFLNK);
+		ck_assert(e[2].flags & GOFER_LOOKUP_TARGET);
+		ck_assert_str_eq(targets[2], "/etc");
+		ck_assert_int_eq(e[3].error, ENOENT);
+		ck_assert_uint_eq(e[3].node.fid, 0);
+		/* A name twice: two fids of one file. */
+		ck_assert_int_eq(e[4].error, 0);
+		ck_assert_uint_ne(e[4].node.fid, e[0].node.fid);
+		/* The fids are real: the file's. */
+		ck_assert_int_eq(fid_call(GOFER_STAT, e[1].node.fid, &r, NULL),
+				 0);
+		ck_assert_int_eq(gofer_get(&r, &st, sizeof(st)), 0);
+		ck_assert_uint_eq(st.ino, e[1].node.st.ino);
+		ck_assert_uint_eq(walk1(e[0].node.fid, "file", NULL) >= 0, 1);
+
+		/* Many: 300 files and 212 names that are not there; one
+		 * reply holds 511 entries, the last comes next time. */
+		ck_assert_uint_eq(
+		    lookup(rootfid, manyp, GOFER_LOOKUP_MAX, e, targets),
+		    (GOFER_MSG_MAX - sizeof(struct gofer_hdr) -
+		     sizeof(struct gofer_lookup_rep)) /
+			sizeof(struct gofer_lookup_ent));
+		ck_assert_uint_eq(lookup(rootfid, manyp + GOFER_LOOKUP_MAX - 1,
+					 1, e + GOFER_LOOKUP_MAX - 1, targets),
+				  1);
+		for (int i = 0; i < GOFER_LOOKUP_MAX; i++) {
+			ck_assert_int_eq(e[i].error, i < 300 ? 0 : ENOENT);
+			if (i < 300)
+				ck_assert_uint_eq(e[i].node.st.mode,
+						  S_IFREG | 0644);
+		}
+		if (!remote)
+			gofer_server_drop_ring(&srv);
+	}
+	/* A small message size: what fits now, the rest next time. */
+	{
+		struct gofer_version v = {GOFER_VERSION, 4096};
+
+		ck_assert_int_eq(
+		    call(GOFER_VERSION_OP, &r, NULL, &v, sizeof(v), NULL), 0);
+		unsigned n = lookup(rootfid, manyp, 100, e, targets);
+
+		ck_assert_uint_gt(n, 0);
+		ck_assert_uint_lt(n, 100);
+		ck_assert_uint_eq(n, (4096 - sizeof(struct gofer_hdr) -
+				      sizeof(struct gofer_lookup_rep)) /
+					 sizeof(struct gofer_lookup_ent));
+		version();
+	}
+	/* Malformed: counts, names, the directory. */
+	q = (struct gofer_lookup_req){.dirfid = rootfid, .nnames = 0};
+	ck_assert_int_eq(call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), NULL),
+			 EINVAL);
+	q.nnames = GOFER_LOOKUP_MAX + 1;
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("top"), NULL),
+	    EINVAL);
+	q.nnames = 2;
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("top"), NULL),
+	    EINVAL);
+	q.nnames = 1;
+	ck_assert_int_eq(call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("top"),
+			      STR("top"), NULL),
+			 EINVAL);
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR(".."), NULL),
+	    EINVAL);
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("a/b"), NULL),
+	    EINVAL);
+	file = (uint32_t)walk1(rootfid, "top", NULL);
+	q.dirfid = file;
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("x"), NULL),
+	    ENOTDIR);
+	q.dirfid = 9999;
+	ck_assert_int_eq(
+	    call(GOFER_LOOKUP, &r, NULL, &q, sizeof(q), STR("x"), NULL), EBADF);
+}
+END_TEST
+
 /* Garbage, truncations and bit flips: always an answer, never a crash. */
 START_TEST(test_server_fuzz)
 {
@@ -1347,6 +1514,7 @@ static Suite *gofer_suite(void)
 		tcase_add_test(tc, test_server_clunk);
 		tcase_add_test(tc, test_server_uds_connect);
 		tcase_add_test(tc, test_server_uds_bind);
+		tcase_add_test(tc, test_server_lookup);
 		tcase_add_test(tc, test_server_refuses_fds);
 		tcase_add_test(tc, test_server_fuzz);
 		tcase_add_test(tc, test_server_swap_race);

@@ -516,6 +516,58 @@ START_TEST(test_client_uds)
 }
 END_TEST
 
+START_TEST(test_client_lookup)
+{
+	static const char *const names[] = {"file", "link", "nope", "e00"};
+	static struct gofer_lookup_result res[GOFER_LOOKUP_MAX];
+	static char many[GOFER_LOOKUP_MAX][GOFER_NAME_MAX + 1];
+	const char *manyp[GOFER_LOOKUP_MAX];
+	const char *bad = "..";
+	struct gofer_node n;
+	unsigned done, total = 0;
+
+	ck_assert_int_eq(gofer_lookup(&cl, rootn.fid, names, 4, res, &done), 0);
+	ck_assert_uint_eq(done, 4);
+	ck_assert_int_eq(res[0].error, 0);
+	ck_assert_uint_eq(res[0].node.st.mode & S_IFMT, S_IFREG);
+	ck_assert_int_eq(walk1(rootn.fid, "file", &n), 0);
+	ck_assert_uint_eq(res[0].node.st.ino, n.st.ino);
+	ck_assert_int_eq(res[1].error, 0);
+	ck_assert_uint_eq(res[1].node.st.mode & S_IFMT, S_IFLNK);
+	ck_assert_uint_eq(res[1].target_len, 4);
+	ck_assert_int_eq(memcmp(res[1].target, "file", 4), 0);
+	ck_assert_int_eq(res[2].error, ENOENT);
+	ck_assert_int_eq(res[3].error, 0);
+	ck_assert_uint_eq(res[3].node.st.mode & S_IFMT, S_IFDIR);
+	gofer_lookup_results_free(res, done);
+	ck_assert_ptr_null(res[1].target);
+	ck_assert_int_eq(gofer_lookup(&cl, rootn.fid, &bad, 1, res, &done),
+			 -EINVAL);
+	ck_assert_int_eq(
+	    gofer_lookup(&cl, ron.fid + 1000, names, 1, res, &done), -EBADF);
+	/* Long names: as many as one request holds, then the rest. */
+	for (int i = 0; i < GOFER_LOOKUP_MAX; i++) {
+		memset(many[i], 'n', GOFER_NAME_MAX);
+		snprintf(many[i], 8, "%05d", i);
+		many[i][5] = 'n';
+		manyp[i] = many[i];
+	}
+	while (total < GOFER_LOOKUP_MAX) {
+		ck_assert_int_eq(gofer_lookup(&cl, rootn.fid, manyp + total,
+					      GOFER_LOOKUP_MAX - total, res,
+					      &done),
+				 0);
+		ck_assert_uint_gt(done, 0);
+		ck_assert_uint_lt(done, GOFER_LOOKUP_MAX); /* never all */
+		for (unsigned i = 0; i < done; i++)
+			ck_assert_int_eq(res[i].error, ENOENT);
+		total += done;
+	}
+	ck_assert_uint_eq(total, GOFER_LOOKUP_MAX);
+	ck_assert(!cl.broken);
+}
+END_TEST
+
 static int collect(void *arg, const char *name, size_t len, uint64_t ino,
 		   unsigned type, uint64_t next)
 {
@@ -755,6 +807,12 @@ enum evil {
 	DENTS_BAD_TYPE,
 	CONNECT_NOT_SOCKET,
 	BIND_NOT_SOCKET,
+	LOOKUP_NONE,
+	LOOKUP_TOO_MANY,
+	LOOKUP_BAD_FLAGS,
+	LOOKUP_TARGET_NOT_LINK,
+	LOOKUP_TARGET_NUL,
+	LOOKUP_LEFT_OVER,
 	LINK_NUL,
 	LINK_SHORT,
 	LINK_TOO_LONG,
@@ -948,6 +1006,35 @@ static void evil_reply(uint8_t *buf, const struct gofer_hdr *req)
 		gofer_put(&m, &node, sizeof(node));
 		nfds = 1;
 		break;
+	case LOOKUP_NONE:
+	case LOOKUP_TOO_MANY:
+	case LOOKUP_BAD_FLAGS:
+	case LOOKUP_TARGET_NOT_LINK:
+	case LOOKUP_TARGET_NUL:
+	case LOOKUP_LEFT_OVER: { /* asked: one name */
+		struct gofer_lookup_rep rep = {.n = 1};
+		struct gofer_lookup_ent e = {.node = node};
+
+		if (evil_kind == LOOKUP_NONE)
+			rep.n = 0;
+		if (evil_kind == LOOKUP_TOO_MANY)
+			rep.n = 2;
+		if (evil_kind == LOOKUP_BAD_FLAGS)
+			e.flags = 2;
+		if (evil_kind == LOOKUP_TARGET_NOT_LINK ||
+		    evil_kind == LOOKUP_TARGET_NUL)
+			e.flags = GOFER_LOOKUP_TARGET;
+		if (evil_kind == LOOKUP_TARGET_NUL)
+			e.node.st.mode = S_IFLNK | 0777;
+		gofer_put(&m, &rep, sizeof(rep));
+		for (unsigned i = 0; i < rep.n; i++)
+			gofer_put(&m, &e, sizeof(e));
+		if (e.flags)
+			gofer_put_str(&m, "a\0b", 3);
+		if (evil_kind == LOOKUP_LEFT_OVER)
+			gofer_put(&m, &e, 4);
+		break;
+	}
 	case LINK_NUL:
 		gofer_put_str(&m, "a\0b", 3);
 		break;
@@ -1087,6 +1174,19 @@ static long evil_call(struct gofer_client *c, int *fd)
 	case BIND_NOT_SOCKET:
 		return gofer_bind(c, 0, "s", SOCK_STREAM, 0600, 0, 0, &node,
 				  fd);
+	case LOOKUP_NONE:
+	case LOOKUP_TOO_MANY:
+	case LOOKUP_BAD_FLAGS:
+	case LOOKUP_TARGET_NOT_LINK:
+	case LOOKUP_TARGET_NUL:
+	case LOOKUP_LEFT_OVER: {
+		struct gofer_lookup_result res[2];
+		unsigned done = 9;
+
+		r = gofer_lookup(c, 0, &name, 1, res, &done);
+		ck_assert_uint_eq(done, 0);
+		return r;
+	}
 	case LINK_NUL:
 	case LINK_SHORT:
 	case LINK_TOO_LONG:
@@ -1185,6 +1285,7 @@ static Suite *gofer_client_suite(void)
 		tcase_add_test(tc, test_client_stat_setattr);
 		tcase_add_test(tc, test_client_clunk);
 		tcase_add_test(tc, test_client_uds);
+		tcase_add_test(tc, test_client_lookup);
 		tcase_add_test(tc, test_client_threads);
 		suite_add_tcase(s, tc);
 	}
