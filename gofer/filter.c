@@ -40,7 +40,12 @@ static const struct gofer_allowed gofer_allow_list[] = {
     {"utimensat", "SETATTR times"},
     {"ftruncate", "SETATTR size"},
     {"fsync", "FSYNC"},
-    {"fchdir", "CONNECT and BIND name sockets from their directory"},
+    {"fchdir", "into /proc/self/fd for fids' paths (xattrs, CONNECT), "
+	       "into a directory to BIND"},
+    {"getxattr", "GETXATTR, through a fid's /proc/self/fd link"},
+    {"listxattr", "LISTXATTR, and every node's xattr_len"},
+    {"setxattr", "SETXATTR"},
+    {"removexattr", "SETXATTR's removal"},
     {"connect", "CONNECT"},
     {"bind", "BIND"},
     {"fchmod", "BIND: the new socket file's mode"},

@@ -43,7 +43,8 @@ void gofer_put(struct gofer_msg *m, const void *p, size_t len)
 		m->overflow = true;
 		return;
 	}
-	memcpy(m->buf + m->len, p, len);
+	if (len)
+		memcpy(m->buf + m->len, p, len);
 	m->len += len;
 }
 

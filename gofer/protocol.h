@@ -61,6 +61,9 @@ enum gofer_op {
 	GOFER_CONNECT, /* a socket connected to a host unix socket file */
 	GOFER_BIND,    /* a socket bound to a new socket file on the host */
 	GOFER_LOOKUP,  /* fids for several names in one directory */
+	GOFER_GETXATTR,
+	GOFER_LISTXATTR,
+	GOFER_SETXATTR, /* and removing one */
 	GOFER_OP_COUNT,
 };
 
@@ -85,7 +88,7 @@ struct gofer_stat {
 	uint64_t size;
 	uint64_t blocks; /* 512-byte units */
 	uint32_t blksize;
-	uint32_t pad;
+	uint32_t xattr_len; /* its xattr names' length: 0, it has none */
 	int64_t atime_sec, mtime_sec, ctime_sec, btime_sec;
 	uint32_t atime_nsec, mtime_nsec, ctime_nsec, btime_nsec;
 };
@@ -304,6 +307,39 @@ struct gofer_lookup_ent {
 	int32_t error;	/* positive errno: node is zero, no fid */
 	uint32_t flags; /* GOFER_LOOKUP_TARGET */
 	struct gofer_node node;
+};
+
+/*
+ * Extended attributes of the host's files, names with their namespace
+ * prefix (the sentry checks who may see and change what). Every node's
+ * gofer_stat says how long the file's name list was (xattr_len), so that
+ * the sentry need not ask about a file that has none.
+ *
+ * GETXATTR + name, LISTXATTR: Reply: gofer_xattr_rep, then len bytes (the
+ * value; the NUL-terminated names), or nothing when size was 0. ERANGE:
+ * longer than size; E2BIG: longer than a message holds.
+ */
+#define GOFER_XATTR_NAME_MAX 255
+#define GOFER_XATTR_REMOVE   0x100 /* SETXATTR: remove the name */
+
+struct gofer_xattr_req {
+	uint32_t fid;
+	uint32_t size;
+};
+
+struct gofer_xattr_rep {
+	uint32_t len;
+	uint32_t pad;
+};
+
+/*
+ * SETXATTR + name + value: flags XATTR_CREATE, XATTR_REPLACE, or
+ * GOFER_XATTR_REMOVE (the value empty). Reply: gofer_xattr_rep, len the
+ * new length of the file's name list.
+ */
+struct gofer_setxattr_req {
+	uint32_t fid;
+	uint32_t flags;
 };
 
 /* ---- encoding and checked decoding, shared by both ends ---- */

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct gofer_fid {
@@ -126,7 +127,33 @@ static void stat_from_statx(struct gofer_stat *st, const struct statx *x)
 	};
 }
 
-static int stat_fd(int fd, struct gofer_stat *st, uint64_t *mnt_id)
+/*
+ * Calls that take a path, not a descriptor (the xattr calls, connect):
+ * the fid's /proc/self/fd link names its very inode, relative to the
+ * working directory the gofer moves to first. 0, or -ENXIO without one.
+ */
+static int enter_proc(const struct gofer_server *s, char name[16], int fd)
+{
+	if (s->proc_fd < 0 || fchdir(s->proc_fd) < 0)
+		return -ENXIO;
+	snprintf(name, 16, "%d", fd);
+	return 0;
+}
+
+/* The length of fd's xattr name list; 0 for none, or none we can see. */
+static uint32_t xattr_len(const struct gofer_server *s, int fd)
+{
+	char name[16];
+	ssize_t n;
+
+	if (enter_proc(s, name, fd))
+		return 0;
+	n = listxattr(name, NULL, 0);
+	return n > 0 ? (uint32_t)n : 0;
+}
+
+static int stat_fd(const struct gofer_server *s, int fd, struct gofer_stat *st,
+		   uint64_t *mnt_id)
 {
 	struct statx x;
 
@@ -134,6 +161,7 @@ static int stat_fd(int fd, struct gofer_stat *st, uint64_t *mnt_id)
 		  STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID, &x) < 0)
 		return -errno;
 	stat_from_statx(st, &x);
+	st->xattr_len = xattr_len(s, fd);
 	if (mnt_id)
 		*mnt_id = (x.stx_mask & STATX_MNT_ID) ? x.stx_mnt_id : 0;
 	return 0;
@@ -286,7 +314,7 @@ static int reply_node(struct gofer_server *s, struct reply *rp, int fd,
 	struct gofer_stat st;
 	uint64_t mnt_id;
 	long fid;
-	int err = stat_fd(fd, &st, &mnt_id);
+	int err = stat_fd(s, fd, &st, &mnt_id);
 
 	if (err) {
 		close(fd);
@@ -397,7 +425,7 @@ static int do_walk(struct gofer_server *s, struct gofer_reader *r,
 			rep.stop_error = errno;
 			break;
 		}
-		err = stat_fd(fd, &st, &mnt);
+		err = stat_fd(s, fd, &st, &mnt);
 		if (err) {
 			close(fd);
 			rep.stop_error = -err;
@@ -892,7 +920,7 @@ static int do_stat(struct gofer_server *s, struct gofer_reader *r,
 	int err = get_fid_req(s, r, &f);
 
 	if (!err)
-		err = stat_fd(f->fd, &st, NULL);
+		err = stat_fd(s, f->fd, &st, NULL);
 	if (err)
 		return err;
 	gofer_put(&rp->m, &st, sizeof(st));
@@ -982,7 +1010,7 @@ static int do_setattr(struct gofer_server *s, struct gofer_reader *r,
 		if (err < 0)
 			return -errno;
 	}
-	err = stat_fd(f->fd, &st, NULL);
+	err = stat_fd(s, f->fd, &st, NULL);
 	if (err)
 		return err;
 	gofer_put(&rp->m, &st, sizeof(st));
@@ -1294,6 +1322,7 @@ static int do_lookup(struct gofer_server *s, struct gofer_reader *r,
 					: 0;
 
 				stat_from_statx(&e.node.st, &sl[i].sx);
+				e.node.st.xattr_len = xattr_len(s, sl[i].fd);
 				if (S_ISLNK(e.node.st.mode))
 					tlen = readlinkat(sl[i].fd, "", target,
 							  sizeof(target));
@@ -1321,6 +1350,123 @@ static int do_lookup(struct gofer_server *s, struct gofer_reader *r,
 		}
 	}
 	memcpy(rp->m.buf + rep_at, &rep, sizeof(rep));
+	return 0;
+}
+
+/* ---- extended attributes ------------------------------------------------ */
+
+/* An xattr name: 1..GOFER_XATTR_NAME_MAX bytes, no NUL, into buf. */
+static int get_xattr_name(struct gofer_reader *r,
+			  char buf[GOFER_XATTR_NAME_MAX + 1])
+{
+	const char *n;
+	size_t len;
+	int err = gofer_get_str(r, &n, &len, GOFER_XATTR_NAME_MAX);
+
+	if (err)
+		return err;
+	if (len == 0 || memchr(n, '\0', len))
+		return -EINVAL;
+	cstr(buf, n, len);
+	return 0;
+}
+
+/* GETXATTR and LISTXATTR: the value or list, at most size bytes. */
+static int do_getxattr_op(struct gofer_server *s, struct gofer_reader *r,
+			  struct reply *rp, bool list)
+{
+	char name[GOFER_XATTR_NAME_MAX + 1], self[16];
+	struct gofer_xattr_rep rep = {0};
+	struct gofer_xattr_req q;
+	struct gofer_fid *f;
+	size_t room;
+	ssize_t n;
+	int err = gofer_get(r, &q, sizeof(q));
+
+	if (!err && !list)
+		err = get_xattr_name(r, name);
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	f = fid_get(s, q.fid);
+	if (!f)
+		return -EBADF;
+	if (f->pseudo)
+		return -EACCES;
+	err = enter_proc(s, self, f->fd);
+	if (err)
+		return err;
+	/* What fits in the reply; a bigger size is E2BIG if it is needed. */
+	room = rp->m.cap - rp->m.len - sizeof(rep);
+	if (q.size == 0)
+		n = list ? listxattr(self, NULL, 0)
+			 : getxattr(self, name, NULL, 0);
+	else
+		n = list ? listxattr(self, (char *)s->in,
+				     q.size < room ? q.size : room)
+			 : getxattr(self, name, s->in,
+				    q.size < room ? q.size : room);
+	if (n < 0)
+		return errno == ERANGE && q.size > room ? -E2BIG : -errno;
+	rep.len = (uint32_t)n;
+	gofer_put(&rp->m, &rep, sizeof(rep));
+	if (q.size)
+		gofer_put(&rp->m, s->in, (size_t)n);
+	return 0;
+}
+
+static int do_getxattr(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	return do_getxattr_op(s, r, rp, false);
+}
+
+static int do_listxattr(struct gofer_server *s, struct gofer_reader *r,
+			struct reply *rp)
+{
+	return do_getxattr_op(s, r, rp, true);
+}
+
+static int do_setxattr(struct gofer_server *s, struct gofer_reader *r,
+		       struct reply *rp)
+{
+	char name[GOFER_XATTR_NAME_MAX + 1], self[16];
+	struct gofer_xattr_rep rep = {0};
+	struct gofer_setxattr_req q;
+	struct gofer_fid *f;
+	const char *value;
+	size_t len;
+	int err = gofer_get(r, &q, sizeof(q));
+
+	if (!err)
+		err = get_xattr_name(r, name);
+	if (!err)
+		err = gofer_get_str(r, &value, &len, GOFER_MSG_MAX);
+	if (!err)
+		err = gofer_done(r);
+	if (err)
+		return err;
+	if ((q.flags != 0 && q.flags != XATTR_CREATE &&
+	     q.flags != XATTR_REPLACE && q.flags != GOFER_XATTR_REMOVE) ||
+	    (q.flags == GOFER_XATTR_REMOVE && len))
+		return -EINVAL;
+	f = fid_get(s, q.fid);
+	if (!f)
+		return -EBADF;
+	if (f->pseudo)
+		return -EACCES;
+	if (s->mounts[f->mount].ro)
+		return -EROFS;
+	err = enter_proc(s, self, f->fd);
+	if (err)
+		return err;
+	if (q.flags == GOFER_XATTR_REMOVE
+		? removexattr(self, name) < 0
+		: setxattr(self, name, value, len, (int)q.flags) < 0)
+		return -errno;
+	rep.len = xattr_len(s, f->fd);
+	gofer_put(&rp->m, &rep, sizeof(rep));
 	return 0;
 }
 
@@ -1372,16 +1518,15 @@ static int do_connect(struct gofer_server *s, struct gofer_reader *r,
 	if (f->mode != S_IFSOCK ||
 	    !(s->mounts[f->mount].uds & GOFER_UDS_CONNECT))
 		return -ECONNREFUSED;
-	if (s->proc_fd < 0)
-		return -ENXIO;
 	/* The fid's own inode, through its /proc/self/fd link. */
-	snprintf(self, sizeof(self), "%d", f->fd);
+	err = enter_proc(s, self, f->fd);
+	if (err)
+		return err;
 	uds_addr(&sa, &len, self);
 	fd = uds_socket(q.type);
 	if (fd < 0)
 		return fd;
-	if (fchdir(s->proc_fd) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, len) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
 		err = -errno;
 		close(fd);
 		return err;
@@ -1430,7 +1575,7 @@ static int do_bind(struct gofer_server *s, struct gofer_reader *r,
 	}
 	fd = openat(d->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	st.mode = 0;
-	err = fd < 0 ? -errno : stat_fd(fd, &st, &mnt_id);
+	err = fd < 0 ? -errno : stat_fd(s, fd, &st, &mnt_id);
 	/* Swapped by someone on the host already: not ours to hand out. */
 	if (!err && (st.mode & S_IFMT) != S_IFSOCK)
 		err = -EIO;
@@ -1442,7 +1587,7 @@ static int do_bind(struct gofer_server *s, struct gofer_reader *r,
 	}
 	chown_new(fd, q.uid, q.gid);
 	if ((q.uid != (uint32_t)-1 || q.gid != (uint32_t)-1) &&
-	    stat_fd(fd, &st, NULL)) {
+	    stat_fd(s, fd, &st, NULL)) {
 		close(fd);
 		close(sock);
 		return -EIO;
@@ -1458,17 +1603,18 @@ static int do_bind(struct gofer_server *s, struct gofer_reader *r,
 }
 
 static const handler_fn handlers[GOFER_OP_COUNT] = {
-    [GOFER_VERSION_OP] = do_version, [GOFER_ATTACH] = do_attach,
-    [GOFER_WALK] = do_walk,	     [GOFER_OPEN] = do_open,
-    [GOFER_CREATE] = do_create,	     [GOFER_MKDIR] = do_mkdir_op,
-    [GOFER_MKNOD] = do_mknod_op,     [GOFER_SYMLINK] = do_symlink,
-    [GOFER_LINK] = do_link,	     [GOFER_UNLINK] = do_unlink,
-    [GOFER_RENAME] = do_rename,	     [GOFER_READLINK] = do_readlink,
-    [GOFER_GETDENTS] = do_getdents,  [GOFER_STAT] = do_stat,
-    [GOFER_SETATTR] = do_setattr,    [GOFER_STATFS] = do_statfs,
-    [GOFER_FSYNC] = do_fsync,	     [GOFER_CLUNK] = do_clunk,
-    [GOFER_CONNECT] = do_connect,    [GOFER_BIND] = do_bind,
-    [GOFER_LOOKUP] = do_lookup,
+    [GOFER_VERSION_OP] = do_version,  [GOFER_ATTACH] = do_attach,
+    [GOFER_WALK] = do_walk,	      [GOFER_OPEN] = do_open,
+    [GOFER_CREATE] = do_create,	      [GOFER_MKDIR] = do_mkdir_op,
+    [GOFER_MKNOD] = do_mknod_op,      [GOFER_SYMLINK] = do_symlink,
+    [GOFER_LINK] = do_link,	      [GOFER_UNLINK] = do_unlink,
+    [GOFER_RENAME] = do_rename,	      [GOFER_READLINK] = do_readlink,
+    [GOFER_GETDENTS] = do_getdents,   [GOFER_STAT] = do_stat,
+    [GOFER_SETATTR] = do_setattr,     [GOFER_STATFS] = do_statfs,
+    [GOFER_FSYNC] = do_fsync,	      [GOFER_CLUNK] = do_clunk,
+    [GOFER_CONNECT] = do_connect,     [GOFER_BIND] = do_bind,
+    [GOFER_LOOKUP] = do_lookup,	      [GOFER_GETXATTR] = do_getxattr,
+    [GOFER_LISTXATTR] = do_listxattr, [GOFER_SETXATTR] = do_setxattr,
 };
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -1580,7 +1726,7 @@ int gofer_server_init(struct gofer_server *s, int sock, int proc_fd,
 		s->mounts[i] = (struct gofer_mount){
 		    .fd = fd, .ro = specs[i].readonly, .uds = specs[i].uds};
 		s->nmounts = i + 1;
-		err = stat_fd(fd, &st, &s->mounts[i].mnt_id);
+		err = stat_fd(s, fd, &st, &s->mounts[i].mnt_id);
 		if (err) {
 			*why = specs[i].host_path;
 			gofer_server_destroy(s);

@@ -778,3 +778,78 @@ int gofer_lookup(struct gofer_client *c, uint32_t dir, const char *const *names,
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }
+
+/* GETXATTR and LISTXATTR: name NULL for the list. */
+static ssize_t xattr_get(struct gofer_client *c, uint16_t op, uint32_t fid,
+			 const char *name, void *buf, size_t size)
+{
+	struct gofer_xattr_req q = {.fid = fid,
+				    .size = size > UINT32_MAX ? UINT32_MAX
+							      : (uint32_t)size};
+	struct gofer_xattr_rep rep;
+	struct gofer_reader r;
+	ssize_t ret;
+	int err;
+
+	if (name && (!*name || strlen(name) > GOFER_XATTR_NAME_MAX))
+		return -ERANGE;
+	pthread_mutex_lock(&c->lock);
+	err = request(c, op, &q, sizeof(q), name, NULL, NULL, &r);
+	/* The length, and with a size, that many bytes: no more than size. */
+	if (!err && (gofer_get(&r, &rep, sizeof(rep)) ||
+		     (size && (rep.len > size || r.left != rep.len)) ||
+		     (!size && r.left)))
+		err = broken(c, "malformed xattr reply from the gofer");
+	ret = err;
+	if (!err) {
+		if (size)
+			gofer_get(&r, buf, rep.len);
+		ret = rep.len;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+ssize_t gofer_getxattr(struct gofer_client *c, uint32_t fid, const char *name,
+		       void *buf, size_t size)
+{
+	return xattr_get(c, GOFER_GETXATTR, fid, name, buf, size);
+}
+
+ssize_t gofer_listxattr(struct gofer_client *c, uint32_t fid, char *buf,
+			size_t size)
+{
+	return xattr_get(c, GOFER_LISTXATTR, fid, NULL, buf, size);
+}
+
+ssize_t gofer_setxattr(struct gofer_client *c, uint32_t fid, const char *name,
+		       const void *value, size_t size, uint32_t flags)
+{
+	struct gofer_setxattr_req q = {.fid = fid, .flags = flags};
+	struct gofer_xattr_rep rep;
+	struct gofer_reader r;
+	struct gofer_msg m;
+	uint32_t tag;
+	ssize_t ret;
+	int err;
+
+	if (!*name || strlen(name) > GOFER_XATTR_NAME_MAX)
+		return -ERANGE;
+	pthread_mutex_lock(&c->lock);
+	if (size > UINT16_MAX ||
+	    sizeof(struct gofer_hdr) + sizeof(q) + 4 + strlen(name) + size >
+		c->msize) {
+		pthread_mutex_unlock(&c->lock);
+		return -E2BIG;
+	}
+	tag = begin(c, &m, GOFER_SETXATTR);
+	gofer_put(&m, &q, sizeof(q));
+	gofer_put_str(&m, name, strlen(name));
+	gofer_put_str(&m, value, size);
+	err = transact(c, gofer_end(&m), GOFER_SETXATTR, tag, NULL, &r);
+	if (!err)
+		err = get_exact(c, &r, &rep, sizeof(rep));
+	ret = err ? (ssize_t)err : (ssize_t)rep.len;
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}

@@ -123,6 +123,21 @@ struct gofer_lookup_result {
 int gofer_lookup(struct gofer_client *c, uint32_t dir, const char *const *names,
 		 unsigned n, struct gofer_lookup_result *res, unsigned *ndone);
 void gofer_lookup_results_free(struct gofer_lookup_result *res, unsigned n);
+/*
+ * Extended attributes of fid's file, as getxattr(2) and listxattr(2):
+ * the length (with size 0), or the bytes copied to buf; -E2BIG for more
+ * than one message holds.
+ */
+ssize_t gofer_getxattr(struct gofer_client *c, uint32_t fid, const char *name,
+		       void *buf, size_t size);
+ssize_t gofer_listxattr(struct gofer_client *c, uint32_t fid, char *buf,
+			size_t size);
+/*
+ * Set name to value (flags XATTR_CREATE/REPLACE), or remove it
+ * (GOFER_XATTR_REMOVE, size 0): the file's new name-list length.
+ */
+ssize_t gofer_setxattr(struct gofer_client *c, uint32_t fid, const char *name,
+		       const void *value, size_t size, uint32_t flags);
 /* Forget fids, GOFER_CLUNK_MAX per request; -EBADF if one was unknown. */
 int gofer_clunk(struct gofer_client *c, const uint32_t *fids, unsigned n);
 

@@ -51,6 +51,7 @@ struct gofer_inode {
 	int ro_fd;    /* shared O_RDONLY host fd, -1 until needed */
 	char *target; /* a symlink's, once read: targets never change */
 	size_t target_len;
+	uint32_t xattr_len; /* its xattr names' length at the last stat */
 	/* directories, under the super's ahead_lock: the names of the last
 	 * whole listing, NUL-separated, and lookups that missed since */
 	char *listing;
@@ -97,6 +98,7 @@ static void attrs_from(struct vfs_inode *i, const struct gofer_stat *st)
 	ts_set(&i->mtime, st->mtime_sec, st->mtime_nsec);
 	ts_set(&i->ctime, st->ctime_sec, st->ctime_nsec);
 	ts_set(&i->btime, st->btime_sec, st->btime_nsec);
+	to_gi(i)->xattr_len = st->xattr_len;
 	pthread_mutex_unlock(&i->lock);
 }
 
@@ -510,6 +512,55 @@ static int goferfs_setattr(struct vfs_inode *inode,
 	return 0;
 }
 
+/*
+ * Extended attributes pass through to the host file. A file whose last
+ * stat showed no xattrs is answered here: `ls -l` asks every file for
+ * security.selinux, and nearly none has it.
+ */
+static uint32_t xattrs_known(struct vfs_inode *inode)
+{
+	uint32_t len;
+
+	pthread_mutex_lock(&inode->lock);
+	len = to_gi(inode)->xattr_len;
+	pthread_mutex_unlock(&inode->lock);
+	return len;
+}
+
+static ssize_t goferfs_getxattr(struct vfs_inode *inode, const char *name,
+				void *buf, size_t size)
+{
+	if (!xattrs_known(inode))
+		return -ENODATA;
+	return gofer_getxattr(client(inode), to_gi(inode)->fid, name, buf,
+			      size);
+}
+
+static ssize_t goferfs_listxattr(struct vfs_inode *inode, char *buf,
+				 size_t size)
+{
+	if (!xattrs_known(inode))
+		return 0;
+	return gofer_listxattr(client(inode), to_gi(inode)->fid, buf, size);
+}
+
+static int goferfs_setxattr(struct vfs_inode *inode, const char *name,
+			    const void *value, size_t size, int flags)
+{
+	struct gofer_stat st;
+	ssize_t n;
+
+	n = gofer_setxattr(client(inode), to_gi(inode)->fid, name, value, size,
+			   flags & VFS_XATTR_REMOVE ? GOFER_XATTR_REMOVE
+						    : (uint32_t)flags);
+	if (n < 0)
+		return (int)n;
+	/* The change time moved; the list length is the new one. */
+	if (gofer_stat(client(inode), to_gi(inode)->fid, &st) == 0)
+		attrs_from(inode, &st);
+	return 0;
+}
+
 /* ---- open files -----------------------------------------------------------
  */
 
@@ -920,6 +971,9 @@ static void goferfs_evict(struct vfs_inode *inode)
 
 static const struct vfs_inode_ops goferfs_inode_ops = {
     .lookup = goferfs_lookup,
+    .getxattr = goferfs_getxattr,
+    .setxattr = goferfs_setxattr,
+    .listxattr = goferfs_listxattr,
     .mknod = goferfs_mknod,
     .mkdir = goferfs_mkdir,
     .symlink = goferfs_symlink,

@@ -83,6 +83,7 @@ static const struct allowed allow_list[] = {
 static const struct allowed sanitizer_list[] = {
     {"sigaltstack", "ASan's per-thread signal stacks"},
     {"openat", "ASan's reports read /proc/self/maps"},
+    {"readlink", "the sanitizers' reports name the binary"},
 };
 #endif
 

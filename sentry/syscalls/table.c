@@ -32,8 +32,8 @@
 	"ignored by default; blocking calls are not interrupted"
 /* Where the xattr calls fall short of Linux. */
 #define XATTR_NOTE                                                             \
-	"kept by tmpfs and the overlay; host files (goferfs) show none and "   \
-	"refuse new ones (EOPNOTSUPP); no POSIX ACLs"
+	"host files' own (through the gofer); tmpfs and the overlay keep "     \
+	"theirs; no POSIX ACLs"
 
 const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(read),

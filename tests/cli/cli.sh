@@ -125,6 +125,30 @@ for where in native moat; do
 			"$BIN/cli-lookahead" /mnt/m
 	fi
 done
+# Host files' extended attributes: natively, bound in (writes reach the
+# host), and through the default root (writes stay in the sandbox).
+for where in native bind root; do
+	rm -rf "$rfs/x"
+	mkdir "$rfs/x"
+	"$BIN/cli-xattr" prep "$rfs/x"
+	rc=$?
+	if [ $rc = 77 ]; then
+		echo "skip: xattrs ($rfs keeps no user xattrs)"
+		break
+	fi
+	case $where in
+	native) expect "xattrs, native" 0 "^ok$" -- "$BIN/cli-xattr" check \
+		"$rfs/x" ;;
+	bind) expect "xattrs of a bound host directory" 0 "^ok$" -- \
+		"$MOAT" run --bind "$rfs/x:/mnt/x" -- "$BIN/cli-xattr" check \
+		/mnt/x ;;
+	root)
+		expect "xattrs through the overlay" 0 "^ok$" -- \
+			"$MOAT" run -- "$BIN/cli-xattr" check "$rfs/x"
+		expect "xattrs: the host's files unchanged" 0 "^ok$" -- \
+			"$BIN/cli-xattr" unchanged "$rfs/x" ;;
+	esac
+done
 expect "--rw without --rootfs" 125 "--rw needs --rootfs" -- \
 	"$MOAT" run --rw -- $BUSYBOX true
 expect "--rootfs missing" 125 "No such file" -- \

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* ---- the codec ----------------------------------------------------------- */
@@ -1404,6 +1405,115 @@ START_TEST(test_server_lookup)
 }
 END_TEST
 
+START_TEST(test_server_xattr)
+{
+	struct gofer_xattr_req q;
+	struct gofer_setxattr_req sq;
+	struct gofer_xattr_rep rep;
+	struct gofer_reader r;
+	struct gofer_stat st;
+	char path[256], buf[64];
+	uint32_t rootfid, file, ro, sym;
+	long fid;
+
+	snprintf(path, sizeof(path), "%s/top", root);
+	if (setxattr(path, "user.k", "val", 3, 0) < 0) {
+		ck_assert_int_eq(errno, ENOTSUP); /* none here: nothing to do */
+		return;
+	}
+	version();
+	rootfid = attach(0, NULL);
+	fid = walk1(rootfid, "top", &st);
+	ck_assert_int_ge(fid, 0);
+	file = (uint32_t)fid;
+	/* Every node tells how long its name list is. */
+	ck_assert_uint_eq(st.xattr_len, sizeof("user.k"));
+	ck_assert_int_ge(walk1(rootfid, "dir", &st), 0);
+	ck_assert_uint_eq(st.xattr_len, 0);
+
+	q = (struct gofer_xattr_req){.fid = file, .size = 0};
+	ck_assert_int_eq(
+	    call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q), STR("user.k"), NULL),
+	    0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_eq(rep.len, 3);
+	ck_assert_int_eq(gofer_done(&r), 0);
+	q.size = sizeof(buf);
+	ck_assert_int_eq(
+	    call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q), STR("user.k"), NULL),
+	    0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_eq(rep.len, 3);
+	ck_assert_int_eq(gofer_get(&r, buf, 3), 0);
+	ck_assert_int_eq(memcmp(buf, "val", 3), 0);
+	ck_assert_int_eq(gofer_done(&r), 0);
+	q.size = 2;
+	ck_assert_int_eq(
+	    call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q), STR("user.k"), NULL),
+	    ERANGE);
+	q.size = sizeof(buf);
+	ck_assert_int_eq(call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q),
+			      STR("user.none"), NULL),
+			 ENODATA);
+	ck_assert_int_eq(call(GOFER_LISTXATTR, &r, NULL, &q, sizeof(q), NULL),
+			 0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_eq(rep.len, sizeof("user.k"));
+	ck_assert_int_eq(gofer_get(&r, buf, rep.len), 0);
+	ck_assert_str_eq(buf, "user.k");
+
+	/* Set, create-only, remove; the reply is the new list length. */
+	sq = (struct gofer_setxattr_req){.fid = file};
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.two"), STR("2"), NULL),
+			 0);
+	ck_assert_int_eq(gofer_get(&r, &rep, sizeof(rep)), 0);
+	ck_assert_uint_eq(rep.len, sizeof("user.k") + sizeof("user.two"));
+	ck_assert_int_eq(getxattr(path, "user.two", buf, sizeof(buf)), 1);
+	sq.flags = XATTR_CREATE;
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.two"), STR("2"), NULL),
+			 EEXIST);
+	sq.flags = GOFER_XATTR_REMOVE;
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.two"), STR(""), NULL),
+			 0);
+	ck_assert_int_eq(getxattr(path, "user.two", buf, sizeof(buf)), -1);
+	/* Malformed: flags, a value to remove, names, fids, mounts. */
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.two"), STR("x"), NULL),
+			 EINVAL);
+	sq.flags = 7;
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.x"), STR("x"), NULL),
+			 EINVAL);
+	ck_assert_int_eq(
+	    call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q), STR(""), NULL),
+	    EINVAL);
+	ck_assert_int_eq(call(GOFER_GETXATTR, &r, NULL, &q, sizeof(q), NULL),
+			 EINVAL);
+	ck_assert_int_eq(
+	    call(GOFER_LISTXATTR, &r, NULL, &q, sizeof(q), STR("user.k"), NULL),
+	    EINVAL);
+	q.fid = 9999;
+	ck_assert_int_eq(call(GOFER_LISTXATTR, &r, NULL, &q, sizeof(q), NULL),
+			 EBADF);
+	ro = attach(1, NULL);
+	sq = (struct gofer_setxattr_req){.fid = ro};
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.x"), STR("x"), NULL),
+			 EROFS);
+	/* A symlink's own, never its target's: user.* is refused there. */
+	fid = walk1(rootfid, "abs", NULL);
+	ck_assert_int_ge(fid, 0);
+	sym = (uint32_t)fid;
+	sq = (struct gofer_setxattr_req){.fid = sym};
+	ck_assert_int_eq(call(GOFER_SETXATTR, &r, NULL, &sq, sizeof(sq),
+			      STR("user.x"), STR("x"), NULL),
+			 EPERM);
+}
+END_TEST
+
 /* Garbage, truncations and bit flips: always an answer, never a crash. */
 START_TEST(test_server_fuzz)
 {
@@ -1515,6 +1625,7 @@ static Suite *gofer_suite(void)
 		tcase_add_test(tc, test_server_uds_connect);
 		tcase_add_test(tc, test_server_uds_bind);
 		tcase_add_test(tc, test_server_lookup);
+		tcase_add_test(tc, test_server_xattr);
 		tcase_add_test(tc, test_server_refuses_fds);
 		tcase_add_test(tc, test_server_fuzz);
 		tcase_add_test(tc, test_server_swap_race);

@@ -813,6 +813,8 @@ enum evil {
 	LOOKUP_TARGET_NOT_LINK,
 	LOOKUP_TARGET_NUL,
 	LOOKUP_LEFT_OVER,
+	XATTR_TOO_LONG,
+	XATTR_SHORT,
 	LINK_NUL,
 	LINK_SHORT,
 	LINK_TOO_LONG,
@@ -1035,6 +1037,16 @@ static void evil_reply(uint8_t *buf, const struct gofer_hdr *req)
 			gofer_put(&m, &e, 4);
 		break;
 	}
+	case XATTR_TOO_LONG: /* asked: at most 4 bytes */
+	case XATTR_SHORT: {
+		struct gofer_xattr_rep rep = {.len = 8};
+
+		if (evil_kind == XATTR_SHORT)
+			rep.len = 3;
+		gofer_put(&m, &rep, sizeof(rep));
+		gofer_put(&m, "abcdefgh", evil_kind == XATTR_SHORT ? 2 : 8);
+		break;
+	}
 	case LINK_NUL:
 		gofer_put_str(&m, "a\0b", 3);
 		break;
@@ -1187,6 +1199,10 @@ static long evil_call(struct gofer_client *c, int *fd)
 		ck_assert_uint_eq(done, 0);
 		return r;
 	}
+	case XATTR_TOO_LONG:
+		return gofer_getxattr(c, 0, "user.x", buf, 4);
+	case XATTR_SHORT:
+		return gofer_listxattr(c, 0, buf, 4);
 	case LINK_NUL:
 	case LINK_SHORT:
 	case LINK_TOO_LONG:
