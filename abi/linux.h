@@ -13,13 +13,17 @@
 #include <stdint.h>
 
 /* ---- limits ---------------------------------------------------------- */
-#define ABI_TASK_SIZE	  0x7ffffffff000UL /* 47-bit user address space */
-#define ABI_IOV_MAX	  1024
-#define ABI_NSIG	  64
-#define ABI_PATH_MAX	  4096
-#define ABI_NR_OPEN	  1048576 /* fs.nr_open default */
-#define ABI_RLIM_NLIMITS  16
-#define ABI_RLIM_INFINITY (~0UL)
+#define ABI_TASK_SIZE 0x7ffffffff000UL /* 47-bit user address space */
+#define ABI_IOV_MAX   1024
+#define ABI_NSIG      64
+#define ABI_PATH_MAX  4096
+#define ABI_NR_OPEN   1048576 /* fs.nr_open default */
+
+/* Syscall numbers the sentry itself needs. */
+#define ABI_NR_rt_sigreturn    15
+#define ABI_NR_restart_syscall 219
+#define ABI_RLIM_NLIMITS       16
+#define ABI_RLIM_INFINITY      (~0UL)
 
 /* Kernel-internal restart codes; never seen by applications. */
 #define ERESTARTSYS	      512
@@ -44,6 +48,15 @@ struct abi_timespec {
 struct abi_timeval {
 	int64_t tv_sec;
 	int64_t tv_usec;
+};
+
+#define ABI_ITIMER_REAL	   0
+#define ABI_ITIMER_VIRTUAL 1
+#define ABI_ITIMER_PROF	   2
+
+struct abi_itimerval {
+	struct abi_timeval it_interval;
+	struct abi_timeval it_value;
 };
 
 #define ABI_CLOCK_REALTIME	     0

@@ -145,6 +145,7 @@ void task_exit_group(struct task *t, int status)
 		tg->exit_status = status;
 	}
 	pthread_cond_broadcast(&tg->sigcond);
+	pthread_cond_broadcast(&tg->timercond);
 	pthread_mutex_unlock(&tg->lock);
 	t->exiting = true;
 }
@@ -183,8 +184,10 @@ static void task_handle_syscall(struct task *t)
 	case -ERESTARTNOINTR:
 	case -ERESTARTNOHAND:
 	case -ERESTART_RESTARTBLOCK:
-		/* No signal handlers run yet, so nothing restarts. */
-		ret = -EINTR;
+		/* Signal delivery decides: EINTR, or the call again. Never
+		 * after rt_sigreturn, whose value is the interrupted rax. */
+		if (nr != ABI_NR_rt_sigreturn)
+			t->restart_code = (int)-ret;
 		break;
 	}
 	t->regs.rax = (uint64_t)ret;
@@ -278,6 +281,8 @@ static void task_release(struct task *t)
 {
 	struct kernel *k = t->k;
 
+	/* Its timers' thread may look at this task's clock: it goes first. */
+	itimer_stop(t->tg);
 	fdtable_put(t->files);
 	t->files = NULL;
 	fs_struct_put(t->fs);
@@ -380,6 +385,7 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&tg->sigcond, &ca);
+		pthread_cond_init(&tg->timercond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));

@@ -123,13 +123,62 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 	struct thread_group *tg = t->tg;
 	int sig = info->si_signo, err = 0;
 
+	bool wake = false;
+
 	pthread_mutex_lock(&tg->lock);
 	/* Ignored and not blocked: dropped (a blocked one may be wanted). */
-	if (!ignored(tg, sig) || (t->sigmask & ABI_SIG_BIT(sig)))
+	if (!ignored(tg, sig) || (t->sigmask & ABI_SIG_BIT(sig))) {
 		err = enqueue(group ? &tg->shared_pending : &t->pending, info);
+		wake = !err && !(t->sigmask & ABI_SIG_BIT(sig));
+	}
 	pthread_cond_broadcast(&tg->sigcond);
 	pthread_mutex_unlock(&tg->lock);
+	if (wake)
+		task_wake(t);
 	return err;
+}
+
+/*
+ * Waking a blocked task races with its going to sleep; both sides order
+ * their store (the pending signal; block_lock) before their load (block_lock;
+ * the pending set) with a full fence, so at least one sees the other.
+ */
+void task_block_begin(struct task *t, pthread_mutex_t *lock,
+		      pthread_cond_t *cond)
+{
+	__atomic_store_n(&t->block_cond, cond, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->block_lock, lock, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void task_block_end(struct task *t)
+{
+	__atomic_store_n(&t->block_lock, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->block_cond, NULL, __ATOMIC_RELAXED);
+}
+
+bool task_interrupted(struct task *t)
+{
+	return (signal_pending(t) & ~t->sigmask) ||
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+}
+
+void task_wake(struct task *t)
+{
+	pthread_mutex_t *lock;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	lock = __atomic_load_n(&t->block_lock, __ATOMIC_SEQ_CST);
+	if (lock) {
+		pthread_mutex_lock(lock);
+		/* Still waiting there: the condition is alive (the waiter
+		 * leaves it only with the lock held). */
+		if (__atomic_load_n(&t->block_lock, __ATOMIC_RELAXED) == lock)
+			pthread_cond_broadcast(t->block_cond);
+		pthread_mutex_unlock(lock);
+	}
+	if (t->ctx)
+		t->k->plat->ops->interrupt(t->ctx);
 }
 
 void signal_force(struct task *t, const struct abi_siginfo *info)
@@ -357,6 +406,45 @@ static bool default_action(struct task *t, int sig)
 	return false;
 }
 
+/* Run the interrupted syscall again: the same number, the same insn. */
+static void restart_syscall_insn(struct task *t, uint64_t nr)
+{
+	t->regs.rax = nr;
+	t->regs.rip -= 2; /* syscall (0f 05) */
+}
+
+/* A handler runs: what becomes of an interrupted syscall (Linux's). */
+static void restart_for_handler(struct task *t, const struct abi_sigaction *act)
+{
+	switch (t->restart_code) {
+	case 0:
+		return;
+	case ERESTARTNOINTR:
+		restart_syscall_insn(t, t->regs.orig_rax);
+		break;
+	case ERESTARTSYS:
+		if (act->flags & ABI_SA_RESTART)
+			restart_syscall_insn(t, t->regs.orig_rax);
+		else
+			t->regs.rax = (uint64_t)-EINTR;
+		break;
+	default: /* ERESTARTNOHAND, ERESTART_RESTARTBLOCK */
+		t->regs.rax = (uint64_t)-EINTR;
+		break;
+	}
+	t->restart_code = 0;
+}
+
+/* No handler ran: every interrupted syscall goes on. */
+static void restart_without_handler(struct task *t)
+{
+	if (t->restart_code == ERESTART_RESTARTBLOCK)
+		restart_syscall_insn(t, ABI_NR_restart_syscall);
+	else if (t->restart_code)
+		restart_syscall_insn(t, t->regs.orig_rax);
+	t->restart_code = 0;
+}
+
 void signal_deliver(struct task *t)
 {
 	struct thread_group *tg = t->tg;
@@ -390,6 +478,7 @@ void signal_deliver(struct task *t)
 				break;
 			continue;
 		}
+		restart_for_handler(t, &act);
 		if (setup_frame(t, &act, &info, oldmask)) {
 			/* No frame fits: SIGSEGV, fatal if that was it. */
 			if (sig == ABI_SIGSEGV) {
@@ -408,6 +497,8 @@ void signal_deliver(struct task *t)
 		t->sigmask = t->saved_sigmask;
 		t->saved_sigmask_valid = false;
 	}
+	if (!t->exiting)
+		restart_without_handler(t);
 }
 
 long signal_sigreturn(struct task *t)
@@ -464,6 +555,7 @@ long signal_sigreturn(struct task *t)
 	r->rip = sc->rip;
 	r->eflags = (r->eflags & ~FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
 	r->orig_rax = (uint64_t)-1;
+	t->restart_fn = NULL; /* restart_syscall after a handler: EINTR */
 	t->sigmask = f.uc.uc_sigmask & ~UNBLOCKABLE;
 	/* The alternate stack as the frame says, if it can be set so. */
 	signal_altstack(t, &f.uc.uc_stack, NULL);

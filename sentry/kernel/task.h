@@ -81,6 +81,17 @@ struct thread_group {
 	struct abi_sigaction sigactions[ABI_NSIG];
 	struct sigqueue shared_pending; /* process-directed signals */
 	pthread_cond_t sigcond;		/* a signal came, or the end */
+	/* Interval timers (itimer.c), under lock: ITIMER_REAL, _VIRTUAL,
+	 * _PROF; their thread runs while one is armed. */
+	struct itimer {
+		struct timespec value; /* REAL: CLOCK_MONOTONIC; others CPU */
+		struct timespec interval;
+		bool armed;
+	} itimers[3];
+	pthread_cond_t timercond;
+	pthread_t timer_thread;
+	bool timer_running, timer_stop;
+	struct task *timer_task; /* where the timers' signals go */
 	uint32_t umask;
 	int live_threads;
 	char *exe; /* the executable's path, for /proc/PID/exe */
@@ -110,6 +121,19 @@ struct task {
 	struct abi_stack altstack;  /* sigaltstack; ss_size 0: none */
 	abi_sigset_t saved_sigmask; /* sigsuspend's mask to go back to */
 	bool saved_sigmask_valid;
+	/*
+	 * A syscall that returned -ERESTART*: the code, until signal
+	 * delivery decides (signal.c), and for -ERESTART_RESTARTBLOCK what
+	 * restart_syscall continues with.
+	 */
+	int restart_code;
+	long (*restart_fn)(struct task *t);
+	struct timespec restart_deadline; /* restart_fn's, CLOCK_MONOTONIC */
+	uint64_t restart_args[3];
+	/* Blocked in the sentry on this lock and condition: a signal wakes
+	 * it (task_block_begin). */
+	pthread_mutex_t *block_lock;
+	pthread_cond_t *block_cond;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	char comm[16];
@@ -173,6 +197,27 @@ int signal_dequeue(struct task *t, abi_sigset_t set, struct abi_siginfo *info);
  */
 int signal_wait(struct task *t, abi_sigset_t want,
 		const struct timespec *deadline);
+/*
+ * Interruptible waits in the sentry. With lock held, around waits on cond
+ * under it: a signal for t (or the end of its thread group) broadcasts
+ * cond, and task_interrupted says whether t should stop waiting (a signal
+ * it does not block is pending, or the group is ending).
+ */
+void task_block_begin(struct task *t, pthread_mutex_t *lock,
+		      pthread_cond_t *cond);
+void task_block_end(struct task *t);
+bool task_interrupted(struct task *t);
+/* Wake t wherever it waits or runs: its signals need looking at. */
+void task_wake(struct task *t);
+
+/* Interval timers (itimer.c): which is ITIMER_REAL/VIRTUAL/PROF. */
+int itimer_set(struct task *t, int which, const struct timespec *value,
+	       const struct timespec *interval, struct timespec *old_value,
+	       struct timespec *old_interval);
+int itimer_get(struct task *t, int which, struct timespec *value,
+	       struct timespec *interval);
+/* The thread group is going: stop its timer thread. */
+void itimer_stop(struct thread_group *tg);
 
 /* Credentials */
 void creds_init_root(struct creds *c);

@@ -3,8 +3,8 @@
  * futex (kernel/futex): FUTEX_WAIT, FUTEX_WAKE and their BITSET forms,
  * private or shared, with waiters queued per address space and address.
  *
- * Deviations for now: waits cannot be interrupted by signals; the
- * requeue, wake-op and priority-inheritance operations are ENOSYS; a
+ * Deviations for now: the requeue, wake-op and priority-inheritance
+ * operations are ENOSYS; a
  * shared futex is keyed like a private one (one process per sandbox).
  */
 #include "sentry/kernel/task.h"
@@ -37,40 +37,27 @@ struct futex_waiter {
 static pthread_mutex_t futex_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct futex_waiter *futex_waiters;
 
-static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
-		       uint64_t utimeout, uint32_t bitset, bool absolute,
-		       bool realtime)
+/*
+ * Wait while the word at addr holds val, until woken, the deadline passes
+ * (NULL: none; on CLOCK_REALTIME if realtime, else CLOCK_MONOTONIC), or a
+ * signal t does not block comes.
+ */
+static long futex_wait_until(struct task *t, uint64_t addr, uint32_t val,
+			     uint32_t bitset, const struct timespec *deadline,
+			     bool realtime)
 {
 	struct futex_waiter w = {.mm = t->mm, .addr = addr, .bitset = bitset};
 	struct futex_waiter **pp;
-	struct timespec deadline;
 	uint32_t cur;
 	long ret = 0;
 	int err;
 
-	if (!bitset)
-		return -EINVAL;
-	if (utimeout) {
-		struct abi_timespec ts;
-
-		err = copy_in_timeout(t, utimeout, &ts);
-		if (err)
-			return err;
-		/* Relative waits and CLOCK_MONOTONIC deadlines: monotonic. */
-		if (absolute) {
-			deadline.tv_sec = ts.tv_sec;
-			deadline.tv_nsec = ts.tv_nsec;
-		} else {
-			deadline_after(&deadline, &ts);
-		}
-	}
 	{
 		pthread_condattr_t a;
 
 		pthread_condattr_init(&a);
-		pthread_condattr_setclock(&a, absolute && realtime
-						  ? CLOCK_REALTIME
-						  : CLOCK_MONOTONIC);
+		pthread_condattr_setclock(&a, realtime ? CLOCK_REALTIME
+						       : CLOCK_MONOTONIC);
 		pthread_cond_init(&w.cond, &a);
 		pthread_condattr_destroy(&a);
 	}
@@ -84,16 +71,23 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 	}
 	w.next = futex_waiters;
 	futex_waiters = &w;
+	task_block_begin(t, &futex_lock, &w.cond);
 	while (!w.woken) {
-		int r = utimeout ? pthread_cond_timedwait(&w.cond, &futex_lock,
-							  &deadline)
-				 : pthread_cond_wait(&w.cond, &futex_lock);
+		int r;
 
+		if (task_interrupted(t)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		r = deadline
+			? pthread_cond_timedwait(&w.cond, &futex_lock, deadline)
+			: pthread_cond_wait(&w.cond, &futex_lock);
 		if (r == ETIMEDOUT && !w.woken) {
 			ret = -ETIMEDOUT;
 			break;
 		}
 	}
+	task_block_end(t);
 	for (pp = &futex_waiters; *pp; pp = &(*pp)->next)
 		if (*pp == &w) {
 			*pp = w.next;
@@ -101,6 +95,66 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 		}
 	pthread_mutex_unlock(&futex_lock);
 	pthread_cond_destroy(&w.cond);
+	return ret;
+}
+
+/* A timed wait interrupted, no handler run: on to the same deadline. */
+static long futex_wait_restart(struct task *t)
+{
+	struct timespec deadline = t->restart_deadline;
+	uint64_t addr = t->restart_args[0];
+	uint32_t val = (uint32_t)t->restart_args[1];
+	uint32_t bitset = (uint32_t)(t->restart_args[1] >> 32);
+	bool realtime = t->restart_args[2];
+	long ret = futex_wait_until(t, addr, val, bitset, &deadline, realtime);
+
+	if (ret == -ERESTARTSYS) {
+		t->restart_fn = futex_wait_restart;
+		ret = -ERESTART_RESTARTBLOCK;
+	}
+	return ret;
+}
+
+/*
+ * FUTEX_WAIT (relative timeout on CLOCK_MONOTONIC) and FUTEX_WAIT_BITSET
+ * (absolute, on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME). Interrupted:
+ * -ERESTARTSYS without a timeout (SA_RESTART restarts it), else the rest
+ * of the wait by restart_syscall, as futex_wait_restart.
+ */
+static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
+		       uint64_t utimeout, uint32_t bitset, bool absolute,
+		       bool realtime)
+{
+	struct timespec deadline;
+	long ret;
+	int err;
+
+	if (!bitset)
+		return -EINVAL;
+	if (utimeout) {
+		struct abi_timespec ts;
+
+		err = copy_in_timeout(t, utimeout, &ts);
+		if (err)
+			return err;
+		if (absolute) {
+			deadline.tv_sec = ts.tv_sec;
+			deadline.tv_nsec = ts.tv_nsec;
+		} else {
+			deadline_after(&deadline, &ts);
+		}
+	}
+	realtime = absolute && realtime;
+	ret = futex_wait_until(t, addr, val, bitset,
+			       utimeout ? &deadline : NULL, realtime);
+	if (ret == -ERESTARTSYS && utimeout) {
+		t->restart_fn = futex_wait_restart;
+		t->restart_deadline = deadline;
+		t->restart_args[0] = addr;
+		t->restart_args[1] = val | (uint64_t)bitset << 32;
+		t->restart_args[2] = realtime;
+		ret = -ERESTART_RESTARTBLOCK;
+	}
 	return ret;
 }
 

@@ -238,7 +238,28 @@ SYSCALL(rt_sigsuspend)
 	t->saved_sigmask_valid = true;
 	t->sigmask = mask & ~UNBLOCKABLE;
 	signal_wait(t, 0, NULL);
-	return -EINTR;
+	/* A handler makes it EINTR; a signal without one, sleep again. */
+	return -ERESTARTNOHAND;
+}
+
+/* pause: sleep until a signal's handler has run. */
+SYSCALL(pause)
+{
+	signal_wait(t, 0, NULL);
+	return -ERESTARTNOHAND;
+}
+
+/*
+ * restart_syscall: an interrupted call with no handler to run goes on
+ * where it stopped; after a handler (or when nothing was interrupted) it
+ * is EINTR, as do_no_restart_syscall.
+ */
+SYSCALL(restart_syscall)
+{
+	long (*fn)(struct task * t) = t->restart_fn;
+
+	t->restart_fn = NULL;
+	return fn ? fn(t) : -EINTR;
 }
 
 /*

@@ -206,6 +206,9 @@ SYSCALL(gettimeofday);
 SYSCALL(time);
 SYSCALL(nanosleep);
 SYSCALL(clock_nanosleep);
+SYSCALL(getitimer);
+SYSCALL(setitimer);
+SYSCALL(alarm);
 /* signal.c */
 SYSCALL(rt_sigaction);
 SYSCALL(rt_sigprocmask);
@@ -219,6 +222,8 @@ SYSCALL(sigaltstack);
 SYSCALL(rt_sigreturn);
 SYSCALL(rt_sigsuspend);
 SYSCALL(rt_sigtimedwait);
+SYSCALL(pause);
+SYSCALL(restart_syscall);
 
 /* Shared argument helpers. */
 struct abi_timespec;

@@ -27,9 +27,11 @@
 	"driverless "                                                          \
 	"device"
 /* Signal delivery's gaps. */
+#define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
+
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
-	"ignored by default; blocking calls are not interrupted"
+	"ignored by default; pipe and flock waits are not interrupted yet"
 /* Where the xattr calls fall short of Linux. */
 #define XATTR_NOTE                                                             \
 	"host files' own (through the gofer); tmpfs and the overlay keep "     \
@@ -128,11 +130,11 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(sendfile, "copies through the sentry; the source must be a "
 		      "regular file of the sandbox"),
     PARTIAL(copy_file_range, "copies through the sentry"),
-    PARTIAL(poll, "waits re-check every millisecond; not interruptible"),
-    PARTIAL(ppoll, "see poll; the signal mask is not applied"),
-    PARTIAL(futex, "WAIT, WAKE and their BITSET forms; waits are not "
-		   "interruptible; requeue, wake-op and PI are ENOSYS"),
-    PARTIAL(pipe, "no SIGPIPE; waits are not interruptible yet"),
+    PARTIAL(poll, "a wait re-checks its files every millisecond"),
+    PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
+    PARTIAL(futex, "WAIT, WAKE and their BITSET forms; requeue, wake-op "
+		   "and PI are ENOSYS"),
+    PARTIAL(pipe, "waits are not interruptible yet"),
     PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL; see pipe"),
     FULL(utimensat),
     FULL(futimesat),
@@ -185,8 +187,15 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(clock_getres, "other processes' CPU clocks are EINVAL"),
     FULL(gettimeofday),
     FULL(time),
-    PARTIAL(nanosleep, "not interruptible by signals yet"),
-    PARTIAL(clock_nanosleep, "not interruptible by signals yet"),
+    FULL(nanosleep),
+    PARTIAL(clock_nanosleep, "CPU clocks sleep only until a time already "
+			     "reached; an absolute wall-clock sleep does not "
+			     "follow a change of the clock"),
+    PARTIAL(getitimer, ITIMER_NOTE),
+    PARTIAL(setitimer, ITIMER_NOTE),
+    FULL(alarm),
+    FULL(pause),
+    FULL(restart_syscall),
     PARTIAL(rt_sigaction, SIGNAL_NOTE),
     FULL(rt_sigprocmask),
     PARTIAL(kill, "the sandbox's one process (and its group) only"),
@@ -197,10 +206,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(rt_sigpending),
     FULL(sigaltstack),
     FULL(rt_sigreturn),
-    PARTIAL(rt_sigsuspend, "with one thread, only a signal already pending "
-			   "ends the wait"),
-    PARTIAL(rt_sigtimedwait, "with one thread, only a signal already "
-			     "pending or the timeout ends the wait"),
+    FULL(rt_sigsuspend),
+    FULL(rt_sigtimedwait),
 };
 
 static uint64_t logged[(ABI_NR_SYSCALLS + 63) / 64];

@@ -246,17 +246,111 @@ static int timespec_in(struct task *t, uint64_t addr, struct timespec *ts)
 }
 
 /*
- * Sleep on host clock hc. Nothing interrupts a sleep until signals are
- * delivered, so the remaining time is never reported.
+ * Sleep until the CLOCK_MONOTONIC deadline, or until a signal t does not
+ * block is pending: true if it slept the whole time (as Linux, a time
+ * already past is slept whatever is pending).
  */
-static long do_sleep(clockid_t hc, int flags, const struct timespec *req)
+static bool sleep_until(struct task *t, const struct timespec *deadline)
 {
-	struct timespec rem = *req;
-	int r;
+	struct thread_group *tg = t->tg;
+	bool done = false;
 
-	while ((r = clock_nanosleep(hc, flags, &rem, &rem)) == EINTR)
-		;
-	return -r;
+	pthread_mutex_lock(&tg->lock);
+	for (;;) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline->tv_sec ||
+		    (now.tv_sec == deadline->tv_sec &&
+		     now.tv_nsec >= deadline->tv_nsec)) {
+			done = true;
+			break;
+		}
+		if (task_interrupted(t))
+			break;
+		/* signal_send and the group's end broadcast sigcond. */
+		pthread_cond_timedwait(&tg->sigcond, &tg->lock, deadline);
+	}
+	pthread_mutex_unlock(&tg->lock);
+	return done;
+}
+
+static long sleep_restart(struct task *t);
+
+/*
+ * A relative sleep interrupted: the time left to rem (if asked for) and a
+ * restart that sleeps on to the same end (restart_syscall), as
+ * hrtimer_nanosleep_restart.
+ */
+static long sleep_interrupted(struct task *t, const struct timespec *deadline,
+			      uint64_t rem)
+{
+	if (rem) {
+		struct timespec now;
+		struct abi_timespec left;
+		int64_t ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ns = (deadline->tv_sec - now.tv_sec) * NSEC_PER_SEC +
+		     (deadline->tv_nsec - now.tv_nsec);
+		if (ns < 0)
+			ns = 0;
+		left.tv_sec = ns / NSEC_PER_SEC;
+		left.tv_nsec = ns % NSEC_PER_SEC;
+		if (mm_copy_out(t->mm, rem, &left, sizeof(left)))
+			return -EFAULT;
+	}
+	t->restart_fn = sleep_restart;
+	t->restart_deadline = *deadline;
+	t->restart_args[0] = rem;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long sleep_restart(struct task *t)
+{
+	struct timespec deadline = t->restart_deadline;
+
+	if (sleep_until(t, &deadline))
+		return 0;
+	return sleep_interrupted(t, &deadline, t->restart_args[0]);
+}
+
+/*
+ * Sleep on host clock hc for req (TIMER_ABSTIME: until req), rem the
+ * user's remaining-time pointer. The wait is on CLOCK_MONOTONIC: an
+ * absolute time of another clock becomes the monotonic time it is due,
+ * so a change of the wall clock during the sleep is not followed.
+ */
+static long do_sleep(struct task *t, clockid_t hc, int flags,
+		     const struct timespec *req, uint64_t rem)
+{
+	struct timespec now, mono, deadline;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (flags & TIMER_ABSTIME) {
+		clock_gettime(hc, &now);
+		ns = (req->tv_sec - now.tv_sec) * NSEC_PER_SEC +
+		     (req->tv_nsec - now.tv_nsec);
+	} else {
+		ns = req->tv_sec > INT64_MAX / NSEC_PER_SEC / 2
+			 ? INT64_MAX / 2
+			 : req->tv_sec * NSEC_PER_SEC + req->tv_nsec;
+	}
+	if (ns < 0)
+		ns = 0;
+	if (ns > INT64_MAX / 2 - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec))
+		ns =
+		    INT64_MAX / 2 - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec);
+	ns += mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec;
+	deadline.tv_sec = ns / NSEC_PER_SEC;
+	deadline.tv_nsec = ns % NSEC_PER_SEC;
+	if (sleep_until(t, &deadline))
+		return 0;
+	/* An absolute sleep just starts again; a relative one goes on. */
+	if (flags & TIMER_ABSTIME)
+		return -ERESTARTNOHAND;
+	return sleep_interrupted(t, &deadline, rem);
 }
 
 SYSCALL(nanosleep)
@@ -266,7 +360,7 @@ SYSCALL(nanosleep)
 
 	if (err)
 		return err;
-	return do_sleep(CLOCK_MONOTONIC, 0, &req);
+	return do_sleep(t, CLOCK_MONOTONIC, 0, &req, a[1]);
 }
 
 /*
@@ -347,6 +441,77 @@ SYSCALL(clock_nanosleep)
 		if (!creds_capable(&t->creds, CAP_WAKE_ALARM))
 			return -EPERM;
 	}
-	return do_sleep(hc, flags & ABI_TIMER_ABSTIME ? TIMER_ABSTIME : 0,
-			&req);
+	return do_sleep(t, hc, flags & ABI_TIMER_ABSTIME ? TIMER_ABSTIME : 0,
+			&req, a[3]);
+}
+
+/* ---- interval timers (sentry/kernel/itimer.c) ---- */
+
+static bool timeval_ok(const struct abi_timeval *tv)
+{
+	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
+static struct timespec from_tv(const struct abi_timeval *tv)
+{
+	return (struct timespec){.tv_sec = tv->tv_sec,
+				 .tv_nsec = tv->tv_usec * 1000};
+}
+
+static struct abi_timeval to_tv(const struct timespec *ts)
+{
+	return (struct abi_timeval){.tv_sec = ts->tv_sec,
+				    .tv_usec = ts->tv_nsec / 1000};
+}
+
+SYSCALL(getitimer)
+{
+	struct timespec value, interval;
+	struct abi_itimerval cur;
+	int err = itimer_get(t, (int)a[0], &value, &interval);
+
+	if (err)
+		return err;
+	cur.it_value = to_tv(&value);
+	cur.it_interval = to_tv(&interval);
+	return mm_copy_out(t->mm, a[1], &cur, sizeof(cur));
+}
+
+/* A NULL new value disarms the timer, as Linux still allows. */
+SYSCALL(setitimer)
+{
+	struct abi_itimerval nv = {0}, ov;
+	struct timespec value, interval, oval, oint;
+	int err;
+
+	if (a[1]) {
+		err = mm_copy_in(t->mm, &nv, a[1], sizeof(nv));
+		if (err)
+			return err;
+		if (!timeval_ok(&nv.it_value) || !timeval_ok(&nv.it_interval))
+			return -EINVAL;
+	}
+	value = from_tv(&nv.it_value);
+	interval = from_tv(&nv.it_interval);
+	err = itimer_set(t, (int)a[0], &value, &interval, &oval, &oint);
+	if (err || !a[2])
+		return err;
+	ov.it_value = to_tv(&oval);
+	ov.it_interval = to_tv(&oint);
+	return mm_copy_out(t->mm, a[2], &ov, sizeof(ov));
+}
+
+/* alarm: ITIMER_REAL in whole seconds; the old one's, rounded. */
+SYSCALL(alarm)
+{
+	struct timespec value = {.tv_sec = (unsigned int)a[0]}, interval = {0};
+	struct timespec oval, oint;
+	int err =
+	    itimer_set(t, ABI_ITIMER_REAL, &value, &interval, &oval, &oint);
+
+	if (err)
+		return err;
+	if ((!oval.tv_sec && oval.tv_nsec) || oval.tv_nsec >= 500000000L)
+		oval.tv_sec++;
+	return oval.tv_sec;
 }
