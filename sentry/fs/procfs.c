@@ -786,6 +786,12 @@ static ssize_t proc_readlink(struct vfs_inode *inode, char *buf, size_t len)
 
 		if (!f)
 			return -ENOENT;
+		if (!f->path.mnt && f->ops->anon_name) {
+			snprintf(text, sizeof(text), "anon_inode:%s",
+				 f->ops->anon_name);
+			file_put(f);
+			goto copy;
+		}
 		if (!f->path.mnt) {
 			struct abi_stat st = {0};
 

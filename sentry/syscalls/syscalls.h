@@ -135,6 +135,8 @@ SYSCALL(fremovexattr);
 /* select.c */
 SYSCALL(poll);
 SYSCALL(ppoll);
+SYSCALL(select);
+SYSCALL(pselect6);
 /* more read_write.c, fd.c, splice.c */
 SYSCALL(preadv2);
 SYSCALL(pwritev2);
@@ -224,6 +226,10 @@ SYSCALL(rt_sigsuspend);
 SYSCALL(rt_sigtimedwait);
 SYSCALL(pause);
 SYSCALL(restart_syscall);
+
+/* eventfd.c */
+SYSCALL(eventfd);
+SYSCALL(eventfd2);
 
 /* Shared argument helpers. */
 struct abi_timespec;

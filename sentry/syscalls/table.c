@@ -132,6 +132,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(copy_file_range, "copies through the sentry"),
     PARTIAL(poll, "a wait re-checks its files every millisecond"),
     PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
+    PARTIAL(select, "a wait re-checks its files every millisecond"),
+    PARTIAL(pselect6, "a wait re-checks its files every millisecond"),
     PARTIAL(futex, "WAIT, WAKE and their BITSET forms; requeue, wake-op "
 		   "and PI are ENOSYS"),
     PARTIAL(pipe, "waits are not interruptible yet"),
@@ -194,6 +196,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(getitimer, ITIMER_NOTE),
     PARTIAL(setitimer, ITIMER_NOTE),
     FULL(alarm),
+    FULL(eventfd),
+    FULL(eventfd2),
     FULL(pause),
     FULL(restart_syscall),
     PARTIAL(rt_sigaction, SIGNAL_NOTE),

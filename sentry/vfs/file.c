@@ -73,6 +73,16 @@ void fdtable_put(struct fdtable *t)
 	free(t);
 }
 
+int fdtable_size(struct fdtable *t)
+{
+	int cap;
+
+	pthread_mutex_lock(&t->lock);
+	cap = t->cap ? t->cap : 64;
+	pthread_mutex_unlock(&t->lock);
+	return cap;
+}
+
 static int grow(struct fdtable *t, int need)
 {
 	struct fd_entry *p;

@@ -81,7 +81,13 @@ struct file_ops {
 	int (*fsync)(struct file *f, bool datasync);
 	/* Last reference dropped: free f (the VFS fields go afterwards). */
 	void (*release)(struct file *f);
+	/* Anonymous files: the name after "anon_inode:" ("[eventfd]"). */
+	const char *anon_name;
 };
+
+/* Anonymous files (eventfd, timerfd, signalfd) share one inode. */
+#define ANON_INODE_DEV 0xe
+#define ANON_INODE_INO 1
 
 struct file {
 	int refs;
@@ -127,6 +133,8 @@ struct fdtable {
 
 struct fdtable *fdtable_create(void);
 void fdtable_put(struct fdtable *t);
+/* The table's size, as Linux's max_fds: what select looks at, at most. */
+int fdtable_size(struct fdtable *t);
 
 /*
  * Install f (taking a reference) at the lowest free fd >= min_fd that is
