@@ -267,12 +267,20 @@ _Static_assert(sizeof(struct abi_statfs) == 120, "struct statfs is 120 bytes");
 #define ABI_F_GETLK	    5
 #define ABI_F_SETLK	    6
 #define ABI_F_SETLKW	    7
+#define ABI_F_OFD_GETLK	    36
+#define ABI_F_OFD_SETLK	    37
+#define ABI_F_OFD_SETLKW    38
 #define ABI_F_SETPIPE_SZ    1031
 #define ABI_F_GETPIPE_SZ    1032
 #define ABI_F_ADD_SEALS	    1033
 #define ABI_F_GET_SEALS	    1034
 #define ABI_F_DUPFD_CLOEXEC 1030
 #define ABI_FD_CLOEXEC	    1
+
+/* struct flock's l_type */
+#define ABI_F_RDLCK 0
+#define ABI_F_WRLCK 1
+#define ABI_F_UNLCK 2
 
 /* ---- ioctl ---------------------------------------------------------- */
 #define ABI_TCGETS     0x5401

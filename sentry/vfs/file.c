@@ -46,10 +46,23 @@ void file_put(struct file *f)
 		struct vfs_inode *inode = f->inode;
 
 		vfs_flock_release(f);
+		vfs_lock_release(file_lock_key(f), f); /* its OFD locks */
 		f->ops->release(f);
 		vfs_path_put(&path);
 		vfs_inode_put(inode);
 	}
+}
+
+/*
+ * f leaves table t's fd: the process's POSIX locks on f's file all go, as
+ * on any close in Linux (filp_close), and t's reference on f.
+ */
+static void fd_drop(struct fdtable *t, struct file *f)
+{
+	if (!f)
+		return;
+	vfs_lock_release(file_lock_key(f), t);
+	file_put(f);
 }
 
 struct fdtable *fdtable_create(void)
@@ -68,7 +81,7 @@ void fdtable_put(struct fdtable *t)
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	for (int i = 0; i < t->cap; i++)
-		file_put(t->fds[i].file);
+		fd_drop(t, t->fds[i].file);
 	free(t->fds);
 	free(t);
 }
@@ -141,7 +154,7 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec,
 	file_get(f);
 	t->fds[fd] = (struct fd_entry){f, cloexec};
 	pthread_mutex_unlock(&t->lock);
-	file_put(old);
+	fd_drop(t, old);
 	return fd;
 }
 
@@ -170,7 +183,7 @@ int fd_close(struct fdtable *t, int fd)
 	pthread_mutex_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fd_drop(t, f);
 	return 0;
 }
 

@@ -119,6 +119,12 @@ static inline bool file_writable(const struct file *f)
 	return (f->flags & ABI_O_ACCMODE) != ABI_O_RDONLY;
 }
 
+/* The key of f's byte-range locks: its inode, or f itself without one. */
+static inline const void *file_lock_key(const struct file *f)
+{
+	return f->inode ? (const void *)f->inode : (const void *)f;
+}
+
 struct fd_entry {
 	struct file *file;
 	bool cloexec;

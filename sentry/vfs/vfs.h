@@ -420,6 +420,64 @@ int vfs_flock(struct file *f, int op);
 /* The description is going: its flock lock goes too. */
 void vfs_flock_release(struct file *f);
 
+/* ---- byte-range locks: POSIX record locks and OFD locks (locks.c) ---- */
+
+/* A lock's end when it reaches to the end of the file, however long. */
+#define VFS_LOCK_EOF INT64_MAX
+
+/*
+ * A byte-range lock, or a request to set, clear or test one. Locks of one
+ * owner never conflict with each other; a process's POSIX locks are owned
+ * by its fd table (as Linux's by current->files), an OFD lock by its open
+ * file description.
+ */
+struct vfs_lock {
+	int64_t start, end; /* inclusive; 0 <= start <= end */
+	const void *owner;
+	int type; /* ABI_F_RDLCK or ABI_F_WRLCK; a request may be ABI_F_UNLCK */
+	int pid;  /* F_GETLK's l_pid: the setter's tgid, or -1 (OFD) */
+	bool ofd; /* an OFD lock (no deadlock detection) */
+	struct vfs_lock *next;
+};
+
+/*
+ * The range arithmetic on one file's list of locks (kept grouped by owner,
+ * each owner's sorted by start, as Linux), exported for unit tests:
+ *
+ * vfs_lock_list_test: the first lock that conflicts with req (another
+ * owner's overlapping lock, where either is a write lock); for an
+ * ABI_F_UNLCK req the first overlapping lock of req's own owner. NULL:
+ * none.
+ *
+ * vfs_lock_list_apply: req's owner holds req->type on [start, end] from now
+ * on (ABI_F_UNLCK: nothing there). Its locks of another type there are cut
+ * back or split, and those of the same type that overlap or touch the
+ * range merge into one. Conflicts are not checked. 0 or -ENOLCK, the list
+ * unchanged.
+ */
+const struct vfs_lock *vfs_lock_list_test(const struct vfs_lock *list,
+					  const struct vfs_lock *req);
+int vfs_lock_list_apply(struct vfs_lock **list, const struct vfs_lock *req);
+void vfs_lock_list_free(struct vfs_lock **list);
+
+/*
+ * The locks on the file with the given key (its inode; a file without an
+ * inode keys by itself). vfs_lock_test: as vfs_lock_list_test, the
+ * conflicting lock copied into *out: true when there is one.
+ */
+bool vfs_lock_test(const void *key, const struct vfs_lock *req,
+		   struct vfs_lock *out);
+/*
+ * Set or clear req. On a conflict: -EAGAIN, or with wait, sleep until it
+ * is gone, -EDEADLK where waiting would close a cycle of POSIX owners
+ * waiting for each other, -ERESTARTSYS when interrupted(arg) says so
+ * (checked every few milliseconds). -ENOLCK without memory.
+ */
+int vfs_lock_set(const void *key, const struct vfs_lock *req, bool wait,
+		 bool (*interrupted)(void *arg), void *arg);
+/* Drop every lock owner holds on the file with key (close, exit). */
+void vfs_lock_release(const void *key, const void *owner);
+
 /* ---- open (open.c) ---- */
 
 /*
