@@ -98,12 +98,19 @@ static long set_status_flags(struct file *f, uint32_t flags)
 }
 
 /*
- * POSIX record locks (F_GETLK, F_SETLK, F_SETLKW). They belong to a
- * process, and a process never conflicts with its own locks; with one
- * process per sandbox no lock can be contended, so setting one always
- * succeeds and F_GETLK always finds none (F_UNLCK). The arguments are
- * checked as Linux does: the type, the origin and the range (EINVAL,
- * EOVERFLOW), and the fd's access mode for the lock type (EBADF).
+ * Byte-range locks (fs/locks.c's fcntl_getlk and fcntl_setlk): POSIX
+ * record locks (F_GETLK, F_SETLK, F_SETLKW), owned by the process's fd
+ * table, and OFD locks (F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW), owned by
+ * the open file description; sentry/vfs/locks.c keeps them. The arguments
+ * are checked in Linux's order: an O_PATH fd (EBADF), F_GETLK's type, the
+ * origin and the range (EINVAL, EOVERFLOW), the type, the fd's access mode
+ * for the lock type (EBADF), an OFD request's l_pid (EINVAL). As in recent
+ * Linux, F_OFD_GETLK of F_UNLCK reports the description's own lock there.
+ * A blocked F_SETLKW ends with EINTR when an unblocked signal is pending;
+ * waiting for a POSIX lock of a process that waits for ours is EDEADLK
+ * (with one process per sandbox today, POSIX locks never meet another
+ * process's). A file without an inode (pipe, host fd) keys its locks by
+ * its description rather than by an inode.
  */
 struct abi_flock {
 	int16_t l_type;
@@ -114,23 +121,14 @@ struct abi_flock {
 	int32_t pad;
 };
 
-#define ABI_F_RDLCK 0
-#define ABI_F_WRLCK 1
-#define ABI_F_UNLCK 2
-
-static long do_record_lock(struct task *t, struct file *f, unsigned int cmd,
-			   uint64_t arg)
+/* flock_to_posix_lock: the range and type of fl into *lk. */
+static long flock_to_lock(struct file *f, const struct abi_flock *fl,
+			  struct vfs_lock *lk)
 {
-	struct abi_flock fl;
-	long err = mm_copy_in(t->mm, &fl, arg, sizeof(fl));
 	int64_t start;
+	long err;
 
-	if (err)
-		return err;
-	if (fl.l_type != ABI_F_RDLCK && fl.l_type != ABI_F_WRLCK &&
-	    fl.l_type != ABI_F_UNLCK)
-		return -EINVAL;
-	switch (fl.l_whence) {
+	switch (fl->l_whence) {
 	case ABI_SEEK_SET:
 		start = 0;
 		break;
@@ -149,22 +147,99 @@ static long do_record_lock(struct task *t, struct file *f, unsigned int cmd,
 	default:
 		return -EINVAL;
 	}
-	if (__builtin_add_overflow(start, fl.l_start, &start))
+	if (__builtin_add_overflow(start, fl->l_start, &start))
 		return -EOVERFLOW;
 	if (start < 0)
 		return -EINVAL;
-	if (fl.l_len < 0 && start + fl.l_len < 0)
+	if (fl->l_len > 0) {
+		if (fl->l_len - 1 > VFS_LOCK_EOF - start)
+			return -EOVERFLOW;
+		lk->start = start;
+		lk->end = start + (fl->l_len - 1);
+	} else if (fl->l_len < 0) {
+		if (start + fl->l_len < 0)
+			return -EINVAL;
+		lk->start = start + fl->l_len;
+		lk->end = start - 1;
+	} else {
+		lk->start = start;
+		lk->end = VFS_LOCK_EOF;
+	}
+	if (fl->l_type != ABI_F_RDLCK && fl->l_type != ABI_F_WRLCK &&
+	    fl->l_type != ABI_F_UNLCK)
 		return -EINVAL;
-	if (fl.l_len > 0 && start > INT64_MAX - (fl.l_len - 1))
-		return -EOVERFLOW;
-	if (cmd == ABI_F_GETLK) {
-		fl.l_type = ABI_F_UNLCK;
+	lk->type = fl->l_type;
+	return 0;
+}
+
+static bool lock_interrupted(void *arg)
+{
+	struct task *t = arg;
+
+	return (signal_pending(t) & ~t->sigmask) ||
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_RELAXED);
+}
+
+static long do_record_lock(struct task *t, int fd, struct file *f,
+			   unsigned int cmd, uint64_t arg)
+{
+	bool ofd = cmd == ABI_F_OFD_GETLK || cmd == ABI_F_OFD_SETLK ||
+		   cmd == ABI_F_OFD_SETLKW;
+	bool get = cmd == ABI_F_GETLK || cmd == ABI_F_OFD_GETLK;
+	struct vfs_lock lk = {0}, conflict;
+	struct abi_flock fl;
+	long err;
+
+	if (f->flags & ABI_O_PATH)
+		return -EBADF;
+	err = mm_copy_in(t->mm, &fl, arg, sizeof(fl));
+	if (err)
+		return err;
+	if (cmd == ABI_F_GETLK && fl.l_type != ABI_F_RDLCK &&
+	    fl.l_type != ABI_F_WRLCK)
+		return -EINVAL;
+	err = flock_to_lock(f, &fl, &lk);
+	if (err)
+		return err;
+	if (!get && ((lk.type == ABI_F_RDLCK && !file_readable(f)) ||
+		     (lk.type == ABI_F_WRLCK && !file_writable(f))))
+		return -EBADF;
+	if (ofd && fl.l_pid != 0)
+		return -EINVAL;
+	lk.owner = ofd ? (const void *)f : (const void *)t->files;
+	lk.ofd = ofd;
+	lk.pid = ofd ? -1 : t->tg->tgid;
+	if (get) {
+		if (vfs_lock_test(file_lock_key(f), &lk, &conflict)) {
+			fl.l_type = (int16_t)conflict.type;
+			fl.l_whence = ABI_SEEK_SET;
+			fl.l_start = conflict.start;
+			fl.l_len = conflict.end == VFS_LOCK_EOF
+				       ? 0
+				       : conflict.end - conflict.start + 1;
+			fl.l_pid = conflict.ofd ? -1 : conflict.pid;
+		} else {
+			fl.l_type = ABI_F_UNLCK;
+		}
 		return mm_copy_out(t->mm, arg, &fl, sizeof(fl));
 	}
-	if ((fl.l_type == ABI_F_RDLCK && !file_readable(f)) ||
-	    (fl.l_type == ABI_F_WRLCK && !file_writable(f)))
-		return -EBADF;
-	return 0;
+	err = vfs_lock_set(file_lock_key(f), &lk,
+			   cmd == ABI_F_SETLKW || cmd == ABI_F_OFD_SETLKW,
+			   lock_interrupted, t);
+	/*
+	 * A close that raced with us found no lock to drop: drop it now,
+	 * as Linux does (fcntl_setlk).
+	 */
+	if (!err && !ofd && lk.type != ABI_F_UNLCK) {
+		struct file *now = fd_get(t->files, fd);
+
+		if (now != f) {
+			vfs_lock_release(file_lock_key(f), t->files);
+			err = -EBADF;
+		}
+		file_put(now);
+	}
+	return err;
 }
 
 SYSCALL(fcntl)
@@ -202,7 +277,10 @@ SYSCALL(fcntl)
 	case ABI_F_GETLK:
 	case ABI_F_SETLK:
 	case ABI_F_SETLKW:
-		ret = do_record_lock(t, f, cmd, arg);
+	case ABI_F_OFD_GETLK:
+	case ABI_F_OFD_SETLK:
+	case ABI_F_OFD_SETLKW:
+		ret = do_record_lock(t, fd, f, cmd, arg);
 		break;
 	case ABI_F_SETPIPE_SZ:
 		ret = pipe_set_size(

@@ -51,9 +51,10 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(dup2),
     FULL(dup3),
     PARTIAL(fcntl, "F_DUPFD(_CLOEXEC), F_GETFD, F_SETFD, F_GETFL, F_SETFL, "
-		   "F_GETLK/F_SETLK/F_SETLKW (one process: never contended), "
-		   "F_GETPIPE_SZ/F_SETPIPE_SZ, F_ADD_SEALS/F_GET_SEALS; "
-		   "others EINVAL"),
+		   "F_GETLK/F_SETLK/F_SETLKW and F_OFD_GETLK/F_OFD_SETLK/"
+		   "F_OFD_SETLKW (one process: POSIX locks meet only OFD "
+		   "ones), F_GETPIPE_SZ/F_SETPIPE_SZ, "
+		   "F_ADD_SEALS/F_GET_SEALS; others EINVAL"),
     PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
 		   "TIOCGWINSZ"),
     FULL(fstat),
