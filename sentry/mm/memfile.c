@@ -157,6 +157,35 @@ int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/*
+ * SEEK_DATA and SEEK_HOLE walk the memfd's page cache, skipping holes
+ * without touching them: the cost is in the pages present, not in the
+ * range's size. They move the fd's offset, hence seek_lock.
+ */
+uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, total = 0;
+
+	if (off >= mf->size || len == 0)
+		return 0;
+	if (end > mf->size || end < off)
+		end = mf->size;
+	pthread_mutex_lock(&mf->seek_lock);
+	while (off < end) {
+		off_t data = lseek(mf->fd, (off_t)off, SEEK_DATA), hole;
+
+		if (data < 0 || (uint64_t)data >= end)
+			break; /* ENXIO: no data after off */
+		hole = lseek(mf->fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > end)
+			hole = (off_t)end;
+		total += (uint64_t)(hole - data);
+		off = (uint64_t)hole;
+	}
+	pthread_mutex_unlock(&mf->seek_lock);
+	return total;
+}
+
 void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
 {
 	size_t i;

@@ -40,6 +40,12 @@ int memfile_alloc_at(struct memfile *mf, uint64_t off, uint64_t len);
 void memfile_free(struct memfile *mf, uint64_t off, uint64_t len);
 /* Drop the pages of [off, off+len) (they read as zero again). */
 int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len);
+/*
+ * How many bytes of [off, off+len) have pages behind them: written (or
+ * faulted in) since allocated or last zeroed, resident or swapped out.
+ * Page granular; 0 if the host cannot tell.
+ */
+uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len);
 
 static inline void *memfile_ptr(struct memfile *mf, uint64_t off)
 {

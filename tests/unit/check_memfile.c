@@ -359,6 +359,36 @@ START_TEST(test_memfile_data_roundtrip_and_zero)
 }
 END_TEST
 
+START_TEST(test_memfile_resident_counts_written_pages)
+{
+	int64_t off = memfile_alloc(&mf, 8 * PG);
+	uint64_t o;
+	uint8_t *p;
+
+	ck_assert_int_ge(off, 0);
+	o = (uint64_t)off;
+	p = memfile_ptr(&mf, o);
+	/* Allocating costs nothing: no pages yet. */
+	ck_assert_uint_eq(memfile_resident(&mf, o, 8 * PG), 0);
+	p[0] = 1;
+	p[3 * PG] = 1;
+	p[4 * PG + 17] = 1;
+	p[8 * PG - 1] = 1;
+	ck_assert_uint_eq(memfile_resident(&mf, o, 8 * PG), 4 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, o + PG, 2 * PG), 0);
+	ck_assert_uint_eq(memfile_resident(&mf, o + 3 * PG, PG), PG);
+	ck_assert_uint_eq(memfile_resident(&mf, o + 2 * PG, 4 * PG), 2 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, o + 7 * PG, PG), PG);
+	/* Zeroing drops pages, and past the end there is nothing. */
+	ck_assert_int_eq(memfile_zero(&mf, o + 3 * PG, PG), 0);
+	ck_assert_uint_eq(memfile_resident(&mf, o, 8 * PG), 3 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, mf.size, PG), 0);
+	ck_assert_uint_eq(memfile_resident(&mf, o, 0), 0);
+	memfile_free(&mf, o, 8 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, o, 8 * PG), 0);
+}
+END_TEST
+
 START_TEST(test_memfile_zero_bad_offset_fails)
 {
 	/* fallocate rejects a negative offset: the error comes back. */
@@ -402,6 +432,7 @@ static Suite *memfile_suite(void)
 	tcase_add_test(tc, test_memfile_alloc_at_invalid);
 	tcase_add_test(tc, test_memfile_alloc_at_many_splits);
 	tcase_add_test(tc, test_memfile_data_roundtrip_and_zero);
+	tcase_add_test(tc, test_memfile_resident_counts_written_pages);
 	tcase_add_test(tc, test_memfile_zero_bad_offset_fails);
 	tcase_add_test(tc, test_memfile_destroy_resets);
 	suite_add_tcase(s, tc);
