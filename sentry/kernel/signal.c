@@ -213,6 +213,19 @@ abi_sigset_t signal_pending(struct task *t)
 	       __atomic_load_n(&t->tg->shared_pending.set, __ATOMIC_ACQUIRE);
 }
 
+int signal_queued(struct task *t)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&t->tg->lock);
+	for (struct sigq_entry *e = t->pending.head; e; e = e->next)
+		n++;
+	for (struct sigq_entry *e = t->tg->shared_pending.head; e; e = e->next)
+		n++;
+	pthread_mutex_unlock(&t->tg->lock);
+	return n;
+}
+
 /*
  * The next deliverable signal under mask, dequeued into info, tg->lock
  * held: synchronous ones first, then the lowest number; the thread's

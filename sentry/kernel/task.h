@@ -180,6 +180,8 @@ void signal_force(struct task *t, const struct abi_siginfo *info);
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
 /* Signals pending for t, blocked or not. */
 abi_sigset_t signal_pending(struct task *t);
+/* How many signals are queued for t and its thread group (SigQ). */
+int signal_queued(struct task *t);
 /* Before t runs again: handlers and default actions of what is due. */
 void signal_deliver(struct task *t);
 /* rt_sigreturn: the registers of the frame at the stack; rax's value. */

@@ -538,6 +538,36 @@ int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 	return exec_file(t, &exe, path, argv, envp, why, 0);
 }
 
+/*
+ * The executable's text and data for /proc, as binfmt_elf reckons them:
+ * code from the lowest start to the highest file end of the executable
+ * segments, data from the highest segment start to the highest file end.
+ */
+static void set_code_data(struct mm *mm, const struct elf_info *info,
+			  uint64_t bias)
+{
+	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0;
+	uint64_t end_data = 0;
+
+	for (int i = 0; i < info->nseg; i++) {
+		const struct elf_segment *s = &info->seg[i];
+		uint64_t end = s->vaddr + s->filesz;
+
+		if ((s->prot & ABI_PROT_EXEC) && s->vaddr < start_code)
+			start_code = s->vaddr;
+		if ((s->prot & ABI_PROT_EXEC) && end > end_code)
+			end_code = end;
+		start_data = max_t(uint64_t, start_data, s->vaddr);
+		end_data = max_t(uint64_t, end_data, end);
+	}
+	if (start_code > end_code)
+		start_code = end_code = info->lo; /* no executable segment */
+	mm->start_code = start_code + bias;
+	mm->end_code = end_code + bias;
+	mm->start_data = start_data + bias;
+	mm->end_data = end_data + bias;
+}
+
 static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 		     char *const argv[], char *const envp[], const char **why,
 		     int depth)
@@ -578,6 +608,7 @@ static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 		*why = "cannot map the executable's segments";
 		return err;
 	}
+	set_code_data(mm, &info, bias);
 	entry = info.entry + bias;
 	if (info.has_interp) {
 		int64_t ib;
@@ -619,6 +650,7 @@ static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 	memset(&t->regs, 0, sizeof(t->regs));
 	t->regs.rip = entry;
 	t->regs.rsp = rsp;
+	mm->start_stack = rsp;
 	t->regs.eflags = 0x202;
 	return 0;
 }

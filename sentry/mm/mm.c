@@ -164,6 +164,32 @@ static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 	return err;
 }
 
+uint64_t mm_vma_resident(struct mm *mm, const struct vma *v)
+{
+	struct mm_file *f = v->file;
+	uint64_t first, last, total = 0;
+
+	if (!f)
+		return memfile_resident(mm->mf, v->off, v->end - v->start);
+	/* Runs of file pages contiguous in the memory file, one query each. */
+	first = max_t(uint64_t, file_page(v, v->start), f->lo);
+	last = min_t(uint64_t, file_page(v, v->end), f->lo + f->n);
+	for (uint64_t idx = first; idx < last;) {
+		uint64_t moff = f->pages[idx - f->lo], n = 1;
+
+		if (!moff) {
+			idx++;
+			continue;
+		}
+		while (idx + n < last &&
+		       f->pages[idx + n - f->lo] == moff + n * PAGE_SIZE)
+			n++;
+		total += memfile_resident(mm->mf, moff - 1, n * PAGE_SIZE);
+		idx += n;
+	}
+	return total;
+}
+
 /*
  * The memory-file bytes behind addr in v: a pointer and how many follow
  * contiguously (up to want), or -EFAULT for a file page past the end.

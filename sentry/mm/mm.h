@@ -46,8 +46,11 @@ struct mm {
 	uint64_t mmap_base; /* top-down mmap searches start here */
 	uint64_t start_brk, brk;
 	uint64_t stack_top;
-	uint64_t data_limit; /* RLIMIT_DATA for brk, bytes */
+	uint64_t start_stack; /* the initial stack pointer (argc) */
+	uint64_t data_limit;  /* RLIMIT_DATA for brk, bytes */
 	uint64_t arg_start, arg_end, env_start, env_end; /* on the stack */
+	/* The executable's text and data, as binfmt_elf sets them. */
+	uint64_t start_code, end_code, start_data, end_data;
 	struct mm_file **files; /* shared file mappings */
 	size_t nfiles;
 };
@@ -109,6 +112,15 @@ struct file;
 /* The same from an open file without a host fd (its kread op). */
 int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
 		      uint64_t off, size_t len);
+
+/*
+ * Bytes of v (a VMA of mm, mm->lock held) that have memory behind them: the
+ * pages of the memory file the application (or the sentry) has touched.
+ * A shared file mapping counts the file's pages this address space has
+ * looked up, when they hold data. This is what /proc reports as resident;
+ * at most v's size.
+ */
+uint64_t mm_vma_resident(struct mm *mm, const struct vma *v);
 
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len);
 int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len);
