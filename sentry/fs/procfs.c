@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * procfs: the sandbox's /proc, generated from the sentry's own state (never
- * the host's): /proc/self, /proc/PID/{cmdline, comm, environ, status, stat,
- * statm, maps, mounts, limits, cwd, root, exe, fd/}, and /proc/{uptime,
- * loadavg, version, meminfo, cpuinfo, stat, filesystems, mounts,
- * sys/kernel/...}. A file's text is made when it is opened and read from
- * that snapshot, as seq_file does.
+ * the host's): /proc/self, /proc/thread-self, /proc/PID/{cmdline, comm,
+ * environ, exe, cwd, root, fd/, fdinfo/, limits, maps, smaps, smaps_rollup,
+ * mounts, mountinfo, stat, statm, status, task/TID/...}, and
+ * /proc/{uptime, loadavg, version, meminfo, cpuinfo, stat, filesystems,
+ * mounts, sys/kernel/...}, each laid out as Linux 6.1 lays it out. A
+ * file's text is made when it is opened and read from that snapshot, as
+ * seq_file does.
  *
- * Deviation for now: only the calling process has a /proc/PID directory
- * (there is one process per sandbox until fork arrives).
+ * Deviations for now: only the calling process has a /proc/PID directory,
+ * and only the calling thread a task/TID one (one process of one thread
+ * per sandbox until clone and fork arrive). Memory figures: see mem_stats
+ * and smap_account.
  */
 #include "sentry/fs/procfs.h"
 
+#include "platform/platform.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -108,6 +113,9 @@ enum {
 	K_ROOT,
 	K_PID,
 	K_SELF,
+	K_THREAD_SELF,
+	K_TASK_DIR,
+	K_TID,
 	K_FD_DIR,
 	K_FD,
 	K_ANON,
@@ -119,7 +127,7 @@ struct proc_inode {
 	struct vfs_inode i;
 	const struct proc_node *node;
 	int kind;
-	int pid, fd;
+	int pid, tid, fd;  /* tid: beneath /proc/PID/task/TID, else 0 */
 	struct file *file; /* K_ANON: the pathless file it stands for */
 };
 
@@ -136,6 +144,22 @@ static struct task *proc_task(int pid)
 	struct task *t = current_task;
 
 	return t && t->tg->tgid == pid ? t : NULL;
+}
+
+/* Thread tid of process pid: only the calling thread for now. */
+static struct task *proc_thread(int pid, int tid)
+{
+	struct task *t = proc_task(pid);
+
+	return t && t->tid == tid ? t : NULL;
+}
+
+/* The task whose files pi shows: its thread's, else its process's. */
+static struct task *proc_inode_task(const struct proc_inode *pi)
+{
+	if (pi->tid)
+		return proc_thread(pi->pid, pi->tid);
+	return pi->pid ? proc_task(pi->pid) : current_task;
 }
 
 /* ---- per-process files ----------------------------------------------------
@@ -171,50 +195,164 @@ static void show_comm(struct task *t, struct sbuf *b)
 	sb_printf(b, "%s\n", t->comm);
 }
 
-static uint64_t vm_size(struct task *t, uint64_t *stack)
+/*
+ * What an address space uses, in bytes, counted as Linux's mm counters
+ * and vm_stat_account count them. Resident memory is what the memory file
+ * holds for each VMA (mm_vma_resident): moat copies executables into
+ * anonymous memory, so there is no file-backed RSS; shared mappings
+ * (MAP_SHARED anonymous memory, tmpfs files, memfds) are shmem.
+ */
+struct mem_stats {
+	uint64_t total, data, stack, exec, locked;
+	uint64_t rss_anon, rss_shmem;
+	uint64_t text, lib, pte;
+};
+
+static void mem_stats(struct task *t, struct mem_stats *ms)
 {
-	uint64_t total = 0;
+	struct mm *mm = t->mm;
+	uint64_t last_slot = UINT64_MAX, tables = 0;
 
-	*stack = 0;
-	pthread_mutex_lock(&t->mm->lock);
-	for (size_t i = 0; i < t->mm->vmas.n; i++) {
-		struct vma *v = &t->mm->vmas.v[i];
+	memset(ms, 0, sizeof(*ms));
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t len = v->end - v->start, rss;
+		bool write = v->prot & ABI_PROT_WRITE;
 
-		total += v->end - v->start;
-		if (v->flags & VMA_STACK)
-			*stack += v->end - v->start;
+		ms->total += len;
+		if ((v->prot & ABI_PROT_EXEC) && !write &&
+		    !(v->flags & VMA_GROWSDOWN))
+			ms->exec += len;
+		else if (v->flags & VMA_GROWSDOWN)
+			ms->stack += len;
+		else if (write && !(v->flags & VMA_SHARED))
+			ms->data += len;
+		if (v->flags & VMA_LOCKED)
+			ms->locked += len;
+		rss = mm_vma_resident(mm, v);
+		if (v->flags & VMA_SHARED)
+			ms->rss_shmem += rss;
+		else
+			ms->rss_anon += rss;
+		/*
+		 * Page tables: an estimate (the platform's are the host's),
+		 * one 4 KiB table for each 2 MiB slot that holds memory.
+		 */
+		if (rss) {
+			uint64_t lo = v->start >> 21, hi = (v->end - 1) >> 21;
+
+			tables += hi - lo + 1 - (lo == last_slot);
+			last_slot = hi;
+		}
 	}
-	pthread_mutex_unlock(&t->mm->lock);
-	return total;
+	ms->text = page_up(mm->end_code) - page_down(mm->start_code);
+	pthread_mutex_unlock(&mm->lock);
+	ms->lib = ms->exec - min_t(uint64_t, ms->text, ms->exec);
+	ms->pte = tables * PAGE_SIZE;
+}
+
+/* Signals ignored and caught, as collect_sigign_sigcatch finds them. */
+static void sig_dispositions(struct task *t, abi_sigset_t *ign,
+			     abi_sigset_t *cgt)
+{
+	*ign = *cgt = 0;
+	pthread_mutex_lock(&t->tg->lock);
+	for (int sig = 1; sig <= ABI_NSIG; sig++) {
+		uint64_t h = t->tg->sigactions[sig - 1].handler;
+
+		if (h == ABI_SIG_IGN)
+			*ign |= ABI_SIG_BIT(sig);
+		else if (h != ABI_SIG_DFL)
+			*cgt |= ABI_SIG_BIT(sig);
+	}
+	pthread_mutex_unlock(&t->tg->lock);
+}
+
+/* A CPU bitmap as %*pb prints it: 32-bit chunks, most significant first. */
+static void show_bitmap(struct sbuf *b, int nbits, int first, int last)
+{
+	int chunks = (nbits + 31) / 32;
+
+	for (int c = chunks - 1; c >= 0; c--) {
+		uint32_t word = 0;
+		int width = 8;
+
+		for (int bit = 0; bit < 32; bit++) {
+			int n = c * 32 + bit;
+
+			if (n >= first && n <= last)
+				word |= 1U << bit;
+		}
+		if (c == chunks - 1 && nbits % 32)
+			width = (nbits % 32 + 3) / 4;
+		sb_printf(b, "%s%0*x", c == chunks - 1 ? "" : ",", width, word);
+	}
 }
 
 static void show_status(struct task *t, struct sbuf *b)
 {
 	const struct creds *c = &t->creds;
-	uint64_t stack, size = vm_size(t, &stack);
+	struct thread_group *tg = t->tg;
+	struct mem_stats ms;
+	abi_sigset_t ign, cgt;
+	int fdsize;
 
-	sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", t->comm,
-		  t->tg->umask);
+	mem_stats(t, &ms);
+	sig_dispositions(t, &ign, &cgt);
+	pthread_mutex_lock(&t->files->lock);
+	fdsize = t->files->cap ? t->files->cap : 64;
+	pthread_mutex_unlock(&t->files->lock);
+
+	sb_printf(b, "Name:\t%s\nUmask:\t%#04o\nState:\tR (running)\n", t->comm,
+		  tg->umask);
 	sb_printf(b,
 		  "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		  t->tg->tgid, t->tid, t->tg->ppid);
+		  tg->tgid, t->tid, tg->ppid);
 	sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c->ruid,
 		  c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid,
 		  c->fsgid);
-	sb_printf(b, "FDSize:\t64\nGroups:\t");
+	sb_printf(b, "FDSize:\t%d\nGroups:\t", fdsize);
 	for (int i = 0; i < c->ngroups; i++)
-		sb_printf(b, "%u ", c->groups[i]);
-	sb_printf(b, "\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\n",
-		  (unsigned long long)size / 1024,
-		  (unsigned long long)size / 1024);
-	sb_printf(b, "VmStk:\t%8llu kB\nThreads:\t%d\n",
-		  (unsigned long long)stack / 1024, t->tg->live_threads);
-	sb_printf(
-	    b,
-	    "SigQ:\t0/%llu\nSigPnd:\t0000000000000000\n"
-	    "ShdPnd:\t0000000000000000\nSigBlk:\t%016llx\n",
-	    (unsigned long long)t->tg->rlim[ABI_RLIMIT_SIGPENDING].rlim_cur,
-	    (unsigned long long)t->sigmask);
+		sb_printf(b, "%s%u", i ? " " : "", c->groups[i]);
+	/* The sandbox is one pid namespace; a session of its own. */
+	sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		  tg->tgid, t->tid, tg->tgid, tg->tgid);
+	/* No high-water marks are kept: the peaks are the current sizes. */
+	sb_printf(b,
+		  "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\n"
+		  "VmPin:\t       0 kB\nVmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n",
+		  (unsigned long long)ms.total >> 10,
+		  (unsigned long long)ms.total >> 10,
+		  (unsigned long long)ms.locked >> 10,
+		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) >> 10,
+		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) >> 10);
+	sb_printf(b,
+		  "RssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
+		  "RssShmem:\t%8llu kB\nVmData:\t%8llu kB\nVmStk:\t%8llu kB\n",
+		  (unsigned long long)ms.rss_anon >> 10,
+		  (unsigned long long)ms.rss_shmem >> 10,
+		  (unsigned long long)ms.data >> 10,
+		  (unsigned long long)ms.stack >> 10);
+	sb_printf(b,
+		  "VmExe:\t%8llu kB\nVmLib:\t%8llu kB\nVmPTE:\t%8llu kB\n"
+		  "VmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n"
+		  "CoreDumping:\t0\nTHP_enabled:\t1\n",
+		  (unsigned long long)min_t(uint64_t, ms.text, ms.exec) >> 10,
+		  (unsigned long long)ms.lib >> 10,
+		  (unsigned long long)ms.pte >> 10);
+	sb_printf(b,
+		  "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\n"
+		  "ShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
+		  "SigCgt:\t%016llx\n",
+		  tg->live_threads, signal_queued(t),
+		  (unsigned long long)tg->rlim[ABI_RLIMIT_SIGPENDING].rlim_cur,
+		  (unsigned long long)__atomic_load_n(&t->pending.set,
+						      __ATOMIC_ACQUIRE),
+		  (unsigned long long)__atomic_load_n(&tg->shared_pending.set,
+						      __ATOMIC_ACQUIRE),
+		  (unsigned long long)t->sigmask, (unsigned long long)ign,
+		  (unsigned long long)cgt);
 	sb_printf(b,
 		  "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
 		  "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
@@ -222,37 +360,145 @@ static void show_status(struct task *t, struct sbuf *b)
 		  (unsigned long long)c->cap_permitted,
 		  (unsigned long long)c->cap_effective,
 		  (unsigned long long)c->cap_bounding);
-	sb_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed_list:\t0-%ld\n",
-		  (long)t->k->ncpus - 1);
+	/* The host CPU's speculation mitigations are not the sandbox's. */
+	sb_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		     "Speculation_Store_Bypass:\tunknown\n"
+		     "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t");
+	show_bitmap(b, t->k->ncpus, 0, t->k->ncpus - 1);
+	if (t->k->ncpus > 1)
+		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", t->k->ncpus - 1);
+	else
+		sb_printf(b, "\nCpus_allowed_list:\t0\n");
+	sb_printf(b, "Mems_allowed:\t");
+	show_bitmap(b, 1024, 0, 0);
+	sb_printf(b, "\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
+		     "nonvoluntary_ctxt_switches:\t0\n");
+}
+
+/* Clock ticks (USER_HZ) of CPU time t has run, if the platform can tell. */
+static unsigned long long cpu_ticks(struct task *t)
+{
+	struct timespec ts;
+
+	if (t != current_task || !t->ctx ||
+	    t->k->plat->ops->cpu_time(t->ctx, t->mm->as, &ts))
+		return 0;
+	return (unsigned long long)ts.tv_sec * 100 +
+	       (unsigned long long)ts.tv_nsec / 10000000;
+}
+
+/*
+ * /proc/PID/stat (whole: the process) and /proc/PID/task/TID/stat (the
+ * thread): the 52 fields of do_task_stat. CPU time is all user time (the
+ * platform tells only the total); fault counts, start time and the
+ * scheduler's fields are 0.
+ */
+static void do_show_stat(struct task *t, struct sbuf *b, bool whole)
+{
+	struct thread_group *tg = t->tg;
+	struct mm *mm = t->mm;
+	struct mem_stats ms;
+	abi_sigset_t ign, cgt;
+	const uint64_t low = 0x7fffffff; /* the obsolete signal fields */
+
+	mem_stats(t, &ms);
+	sig_dispositions(t, &ign, &cgt);
+	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
+	sb_printf(b, "%d (%s) R %d %d %d 0 -1 4194304",
+		  whole ? tg->tgid : t->tid, t->comm, tg->ppid, tg->tgid,
+		  tg->tgid);
+	/* 10-21: minflt cminflt majflt cmajflt utime stime cutime cstime
+	 * priority nice num_threads itrealvalue */
+	sb_printf(b, " 0 0 0 0 %llu 0 0 0 20 0 %d 0", cpu_ticks(t),
+		  tg->live_threads);
+	/* 22-30: starttime vsize rss rsslim startcode endcode startstack
+	 * kstkesp kstkeip */
+	sb_printf(b, " 0 %llu %llu %llu %llu %llu %llu 0 0",
+		  (unsigned long long)ms.total,
+		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) / PAGE_SIZE,
+		  (unsigned long long)tg->rlim[ABI_RLIMIT_RSS].rlim_cur,
+		  (unsigned long long)mm->start_code,
+		  (unsigned long long)mm->end_code,
+		  (unsigned long long)mm->start_stack);
+	/* 31-34: signal blocked sigignore sigcatch (decimal, 31 bits) */
+	sb_printf(b, " %llu %llu %llu %llu",
+		  (unsigned long long)(__atomic_load_n(&t->pending.set,
+						       __ATOMIC_ACQUIRE) &
+				       low),
+		  (unsigned long long)(t->sigmask & low),
+		  (unsigned long long)(ign & low),
+		  (unsigned long long)(cgt & low));
+	/* 35-44: wchan nswap cnswap exit_signal processor rt_priority
+	 * policy delayacct_blkio_ticks guest_time cguest_time */
+	sb_printf(b, " 0 0 0 17 0 0 0 0 0 0");
+	/* 45-52: start_data end_data start_brk arg_start arg_end
+	 * env_start env_end exit_code */
+	sb_printf(
+	    b, " %llu %llu %llu %llu %llu %llu %llu 0\n",
+	    (unsigned long long)mm->start_data,
+	    (unsigned long long)mm->end_data, (unsigned long long)mm->start_brk,
+	    (unsigned long long)mm->arg_start, (unsigned long long)mm->arg_end,
+	    (unsigned long long)mm->env_start, (unsigned long long)mm->env_end);
 }
 
 static void show_stat(struct task *t, struct sbuf *b)
 {
-	uint64_t stack, size = vm_size(t, &stack);
-
-	/* pid (comm) state ppid pgrp session tty tpgid flags ... (52) */
-	sb_printf(b,
-		  "%d (%s) R %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 "
-		  "%d 0 0 %llu 0 18446744073709551615 0 0 %llu 0 0 0 0 0 0 "
-		  "0 0 0 17 0 0 0 0 0 0 %llu %llu %llu %llu %llu %llu 0\n",
-		  t->tg->tgid, t->comm, t->tg->ppid, t->tg->tgid, t->tg->tgid,
-		  t->tg->live_threads, (unsigned long long)size,
-		  (unsigned long long)t->mm->stack_top,
-		  (unsigned long long)t->mm->start_brk,
-		  (unsigned long long)t->mm->brk,
-		  (unsigned long long)t->mm->arg_start,
-		  (unsigned long long)t->mm->arg_end,
-		  (unsigned long long)t->mm->env_start,
-		  (unsigned long long)t->mm->env_end);
+	do_show_stat(t, b, true);
 }
 
+static void show_tid_stat(struct task *t, struct sbuf *b)
+{
+	do_show_stat(t, b, false);
+}
+
+/* size resident shared text lib data dt, in pages (task_statm). */
 static void show_statm(struct task *t, struct sbuf *b)
 {
-	uint64_t stack, size = vm_size(t, &stack);
+	struct mem_stats ms;
 
-	sb_printf(b, "%llu 0 0 0 0 %llu 0\n",
-		  (unsigned long long)size / PAGE_SIZE,
-		  (unsigned long long)stack / PAGE_SIZE);
+	mem_stats(t, &ms);
+	sb_printf(b, "%llu %llu %llu %llu 0 %llu 0\n",
+		  (unsigned long long)ms.total / PAGE_SIZE,
+		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) / PAGE_SIZE,
+		  (unsigned long long)ms.rss_shmem / PAGE_SIZE,
+		  (unsigned long long)ms.text / PAGE_SIZE,
+		  (unsigned long long)(ms.data + ms.stack) / PAGE_SIZE);
+}
+
+/*
+ * A maps line of v (mm->lock held): the name, if any, starts at column 73
+ * as show_map_vma pads it. Shared file mappings have their file's device,
+ * inode and offset, but no path (the address space keeps only the inode).
+ */
+static void show_vma_header(struct sbuf *b, struct mm *mm, const struct vma *v)
+{
+	const char *name = "";
+	size_t start = b->len;
+	unsigned long long off = 0, ino = 0, dev = 0;
+
+	if (v->file) {
+		off = v->off;
+		ino = v->file->inode->ino;
+		dev = v->file->inode->sb->dev;
+	}
+	if (v->flags & VMA_STACK)
+		name = "[stack]";
+	else if ((v->flags & VMA_HEAP) ||
+		 (v->start >= mm->start_brk && v->end <= mm->brk))
+		name = "[heap]";
+	sb_printf(b, "%08llx-%08llx %c%c%c%c %08llx 00:%02llx %llu ",
+		  (unsigned long long)v->start, (unsigned long long)v->end,
+		  v->prot & ABI_PROT_READ ? 'r' : '-',
+		  v->prot & ABI_PROT_WRITE ? 'w' : '-',
+		  v->prot & ABI_PROT_EXEC ? 'x' : '-',
+		  v->flags & VMA_SHARED ? 's' : 'p', off, dev, ino);
+	if (*name) {
+		size_t used = b->len - start;
+
+		sb_printf(b, "%*s%s", used < 73 ? (int)(73 - used) : 0, "",
+			  name);
+	}
+	sb_printf(b, "\n");
 }
 
 static void show_maps(struct task *t, struct sbuf *b)
@@ -260,25 +506,148 @@ static void show_maps(struct task *t, struct sbuf *b)
 	struct mm *mm = t->mm;
 
 	pthread_mutex_lock(&mm->lock);
-	for (size_t i = 0; i < mm->vmas.n; i++) {
-		struct vma *v = &mm->vmas.v[i];
-		const char *name = "";
+	for (size_t i = 0; i < mm->vmas.n; i++)
+		show_vma_header(b, mm, &mm->vmas.v[i]);
+	pthread_mutex_unlock(&mm->lock);
+}
 
-		if (v->flags & VMA_STACK)
-			name = "[stack]";
-		else if ((v->flags & VMA_HEAP) ||
-			 (v->start >= mm->start_brk && v->end <= mm->brk))
-			name = "[heap]";
-		sb_printf(b, "%08llx-%08llx %c%c%c%c 00000000 00:00 0 %s%s\n",
-			  (unsigned long long)v->start,
-			  (unsigned long long)v->end,
-			  v->prot & ABI_PROT_READ ? 'r' : '-',
-			  v->prot & ABI_PROT_WRITE ? 'w' : '-',
-			  v->prot & ABI_PROT_EXEC ? 'x' : '-',
-			  v->flags & VMA_SHARED ? 's' : 'p',
-			  *name ? "                          " : "", name);
+/* One smaps line of kilobytes: the value ends at column 24, as Linux's. */
+static void smap_kb(struct sbuf *b, const char *key, uint64_t bytes)
+{
+	int label = (int)strlen(key) + 2;
+
+	if (label < 16)
+		label = 16;
+	sb_printf(b, "%s:%*s%*llu kB\n", key, label - (int)strlen(key) - 1, "",
+		  24 - label, (unsigned long long)bytes >> 10);
+}
+
+/*
+ * A VMA's memory, as smaps_account sorts it. Every resident page counts
+ * as private and dirty: the address space is the only one (no fork yet)
+ * and moat cannot tell a page the application only read from one it
+ * wrote, so Pss is Rss and nothing is clean or shared.
+ */
+struct smap_stats {
+	uint64_t rss, anon, shmem, locked;
+};
+
+static void smap_account(struct mm *mm, const struct vma *v,
+			 struct smap_stats *s)
+{
+	uint64_t rss = mm_vma_resident(mm, v);
+
+	s->rss += rss;
+	if (v->flags & VMA_SHARED)
+		s->shmem += rss;
+	else
+		s->anon += rss;
+	if (v->flags & VMA_LOCKED)
+		s->locked += rss;
+}
+
+static void show_smap_stats(struct sbuf *b, const struct smap_stats *s,
+			    bool rollup)
+{
+	smap_kb(b, "Rss", s->rss);
+	smap_kb(b, "Pss", s->rss);
+	smap_kb(b, "Pss_Dirty", s->rss);
+	if (rollup) {
+		smap_kb(b, "Pss_Anon", s->anon);
+		smap_kb(b, "Pss_File", 0);
+		smap_kb(b, "Pss_Shmem", s->shmem);
+	}
+	smap_kb(b, "Shared_Clean", 0);
+	smap_kb(b, "Shared_Dirty", 0);
+	smap_kb(b, "Private_Clean", 0);
+	smap_kb(b, "Private_Dirty", s->rss);
+	smap_kb(b, "Referenced", s->rss);
+	smap_kb(b, "Anonymous", s->anon);
+	smap_kb(b, "LazyFree", 0);
+	smap_kb(b, "AnonHugePages", 0);
+	smap_kb(b, "ShmemPmdMapped", 0);
+	smap_kb(b, "FilePmdMapped", 0);
+	smap_kb(b, "Shared_Hugetlb", 0);
+	smap_kb(b, "Private_Hugetlb", 0);
+	smap_kb(b, "Swap", 0);
+	smap_kb(b, "SwapPss", 0);
+	smap_kb(b, "Locked", s->locked);
+}
+
+/* VmFlags: the mnemonics of show_smap_vma_flags, in its order. */
+static void show_vm_flags(struct sbuf *b, const struct vma *v)
+{
+	bool shared = v->flags & VMA_SHARED;
+	/* A read-only file mapped shared can never become writable. */
+	bool maywrite = !shared || !v->file || (v->flags & VMA_MAYWRITE);
+
+	sb_printf(b, "VmFlags: ");
+	if (v->prot & ABI_PROT_READ)
+		sb_printf(b, "rd ");
+	if (v->prot & ABI_PROT_WRITE)
+		sb_printf(b, "wr ");
+	if (v->prot & ABI_PROT_EXEC)
+		sb_printf(b, "ex ");
+	if (shared && maywrite)
+		sb_printf(b, "sh ");
+	sb_printf(b, "mr %sme ", maywrite ? "mw " : "");
+	if (shared)
+		sb_printf(b, "ms ");
+	if (v->flags & VMA_GROWSDOWN)
+		sb_printf(b, "gd ");
+	if (v->flags & VMA_LOCKED)
+		sb_printf(b, "lo ");
+	/* Private writable memory is committed (VM_ACCOUNT). */
+	if (!shared && (v->prot & ABI_PROT_WRITE) &&
+	    !(v->flags & VMA_NORESERVE))
+		sb_printf(b, "ac ");
+	if (v->flags & VMA_NORESERVE)
+		sb_printf(b, "nr ");
+	sb_printf(b, "\n");
+}
+
+static void show_smaps(struct task *t, struct sbuf *b)
+{
+	struct mm *mm = t->mm;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		struct smap_stats s = {0};
+
+		smap_account(mm, v, &s);
+		show_vma_header(b, mm, v);
+		smap_kb(b, "Size", v->end - v->start);
+		smap_kb(b, "KernelPageSize", PAGE_SIZE);
+		smap_kb(b, "MMUPageSize", PAGE_SIZE);
+		show_smap_stats(b, &s, false);
+		sb_printf(b, "THPeligible:%12d\n", 0);
+		show_vm_flags(b, v);
 	}
 	pthread_mutex_unlock(&mm->lock);
+}
+
+/* The sums over every VMA, under a header spanning them all. */
+static void show_smaps_rollup(struct task *t, struct sbuf *b)
+{
+	struct mm *mm = t->mm;
+	struct smap_stats s = {0};
+	uint64_t lo = 0, hi = 0;
+	size_t start = b->len, used;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++)
+		smap_account(mm, &mm->vmas.v[i], &s);
+	if (mm->vmas.n) {
+		lo = mm->vmas.v[0].start;
+		hi = mm->vmas.v[mm->vmas.n - 1].end;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	sb_printf(b, "%08llx-%08llx ---p 00000000 00:00 0 ",
+		  (unsigned long long)lo, (unsigned long long)hi);
+	used = b->len - start;
+	sb_printf(b, "%*s[rollup]\n", used < 73 ? (int)(73 - used) : 0, "");
+	show_smap_stats(b, &s, true);
 }
 
 /* Each mount with its path as the task sees it, as /proc/mounts or
@@ -293,22 +662,22 @@ static void show_mount_table(struct task *t, struct sbuf *b, bool info)
 		const char *rw = m->flags & VFS_MNT_RDONLY ? "ro" : "rw";
 		struct vfs_path at = {m, m->root};
 		char path[ABI_PATH_MAX];
+		const char *nosuid = m->flags & VFS_MNT_NOSUID ? ",nosuid" : "";
+		const char *nodev = m->flags & VFS_MNT_NODEV ? ",nodev" : "";
+		const char *noexec = m->flags & VFS_MNT_NOEXEC ? ",noexec" : "";
 
 		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
 			continue;
 		if (!info) {
-			sb_printf(b, "%s %s %s %s,nosuid,nodev 0 0\n",
-				  m->source, path, m->sb->type, rw);
+			sb_printf(b, "%s %s %s %s%s%s%s 0 0\n", m->source, path,
+				  m->sb->type, rw, nosuid, nodev, noexec);
 			continue;
 		}
 		sb_printf(b, "%llu %llu 0:%llu / %s %s%s%s%s - %s %s %s\n",
 			  (unsigned long long)m->id,
 			  (unsigned long long)(m->parent ? m->parent->id : 1),
-			  (unsigned long long)m->sb->dev, path, rw,
-			  m->flags & VFS_MNT_NOSUID ? ",nosuid" : "",
-			  m->flags & VFS_MNT_NODEV ? ",nodev" : "",
-			  m->flags & VFS_MNT_NOEXEC ? ",noexec" : "",
-			  m->sb->type, m->source, rw);
+			  (unsigned long long)m->sb->dev, path, rw, nosuid,
+			  nodev, noexec, m->sb->type, m->source, rw);
 	}
 	vfs_path_put(&root);
 }
@@ -370,8 +739,11 @@ static void show_limits(struct task *t, struct sbuf *b)
 		else
 			snprintf(hard, sizeof(hard), "%llu",
 				 (unsigned long long)r->rlim_max);
-		sb_printf(b, "%-25s %-20s %-20s %-10s\n", names[i].name, soft,
-			  hard, names[i].unit);
+		/* A limit without a unit ends after the hard limit's pad. */
+		sb_printf(b, "%-25s %-20s %-20s ", names[i].name, soft, hard);
+		if (*names[i].unit)
+			sb_printf(b, "%-10s", names[i].unit);
+		sb_printf(b, "\n");
 	}
 }
 
@@ -409,6 +781,7 @@ static int link_exe(struct task *t, struct vfs_path *out)
 	return err;
 }
 
+/* /proc/PID: Linux's tgid_base_stuff that moat has. */
 static const struct proc_node pid_nodes[] = {
     {"cmdline", ABI_S_IFREG | 0444, show_cmdline, NULL, NULL, K_STATIC},
     {"comm", ABI_S_IFREG | 0644, show_comm, NULL, NULL, K_STATIC},
@@ -422,7 +795,34 @@ static const struct proc_node pid_nodes[] = {
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
     {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
+    {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
+    {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
+     K_STATIC},
     {"stat", ABI_S_IFREG | 0444, show_stat, NULL, NULL, K_STATIC},
+    {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
+    {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
+    {"task", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_TASK_DIR},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+/* /proc/PID/task/TID: the same for one thread (tid_base_stuff), no task/. */
+static const struct proc_node tid_nodes[] = {
+    {"cmdline", ABI_S_IFREG | 0444, show_cmdline, NULL, NULL, K_STATIC},
+    {"comm", ABI_S_IFREG | 0644, show_comm, NULL, NULL, K_STATIC},
+    {"cwd", ABI_S_IFLNK | 0777, NULL, link_cwd, NULL, K_STATIC},
+    {"environ", ABI_S_IFREG | 0400, show_environ, NULL, NULL, K_STATIC},
+    {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
+    {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
+    {"fdinfo", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FDINFO_DIR},
+    {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
+    {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
+    {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
+    {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
+    {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
+    {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
+    {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
+     K_STATIC},
+    {"stat", ABI_S_IFREG | 0444, show_tid_stat, NULL, NULL, K_STATIC},
     {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
     {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
@@ -485,19 +885,22 @@ static void show_cpuinfo(struct task *t, struct sbuf *b)
 		    i, i, n);
 }
 
+/* /proc/stat: idle CPUs; btime is when the sandbox booted. */
 static void show_pstat(struct task *t, struct sbuf *b)
 {
 	long n = t->k->ncpus;
-	struct timespec now;
+	struct timespec now, up;
 
 	clock_gettime(CLOCK_REALTIME, &now);
+	kernel_uptime(t->k, &up);
 	sb_printf(b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
 	for (long i = 0; i < n; i++)
 		sb_printf(b, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", i);
 	sb_printf(b,
-		  "ctxt 0\nbtime %lld\nprocesses %d\nprocs_running 1\n"
-		  "procs_blocked 0\n",
-		  (long long)(now.tv_sec - (long long)(0)), t->k->next_tid - 1);
+		  "intr 0\nctxt 0\nbtime %lld\nprocesses %d\n"
+		  "procs_running 1\nprocs_blocked 0\n"
+		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
+		  (long long)(now.tv_sec - up.tv_sec), t->k->next_tid - 1);
 }
 
 static void show_filesystems(struct task *t, struct sbuf *b)
@@ -605,7 +1008,8 @@ static const struct proc_node sysfs_root = {"/",  ABI_S_IFDIR | 0555, NULL,
 /* ---- inodes -------------------------------------------------------------- */
 
 static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
-				  const struct proc_node *node, int pid, int fd)
+				  const struct proc_node *node, int pid,
+				  int tid, int fd)
 {
 	struct proc_inode *pi = calloc(1, sizeof(*pi));
 
@@ -613,14 +1017,18 @@ static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
 		return NULL;
 	/* "self" is an ordinary symlink; the others are magic links. */
 	vfs_inode_init(&pi->i, sb,
-		       kind == K_SELF ? &proc_self_ops : &proc_inode_ops, mode);
+		       kind == K_SELF || kind == K_THREAD_SELF
+			   ? &proc_self_ops
+			   : &proc_inode_ops,
+		       mode);
 	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
 	pi->kind = kind;
 	pi->node = node;
 	pi->pid = pid;
+	pi->tid = tid;
 	pi->fd = fd;
 	if (pid) {
-		struct task *t = proc_task(pid);
+		struct task *t = proc_inode_task(pi);
 
 		if (t) {
 			pi->i.uid = t->creds.euid;
@@ -663,16 +1071,17 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 
 	switch (pd->kind) {
 	case K_ROOT:
-		if (!strcmp(name, "self")) {
-			*out = proc_new(dir->sb, ABI_S_IFLNK | 0777, K_SELF,
-					NULL, 0, 0);
+		if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
+			*out = proc_new(dir->sb, ABI_S_IFLNK | 0777,
+					name[0] == 's' ? K_SELF : K_THREAD_SELF,
+					NULL, 0, 0, 0);
 			return *out ? 0 : -ENOMEM;
 		}
 		if (parse_num(name, &num)) {
 			if (!proc_task(num))
 				return -ENOENT;
 			*out = proc_new(dir->sb, ABI_S_IFDIR | 0555, K_PID,
-					NULL, num, 0);
+					NULL, num, 0, 0);
 			return *out ? 0 : -ENOMEM;
 		}
 		n = find_node(root_nodes, name);
@@ -682,9 +1091,20 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 			return -ENOENT;
 		n = find_node(pid_nodes, name);
 		break;
+	case K_TASK_DIR:
+		if (!parse_num(name, &num) || !proc_thread(pd->pid, num))
+			return -ENOENT;
+		*out = proc_new(dir->sb, ABI_S_IFDIR | 0555, K_TID, NULL,
+				pd->pid, num, 0);
+		return *out ? 0 : -ENOMEM;
+	case K_TID:
+		if (!proc_inode_task(pd))
+			return -ENOENT;
+		n = find_node(tid_nodes, name);
+		break;
 	case K_FD_DIR:
 	case K_FDINFO_DIR: {
-		struct task *t = proc_task(pd->pid);
+		struct task *t = proc_inode_task(pd);
 		struct file *f;
 
 		if (!t || !parse_num(name, &num))
@@ -695,9 +1115,9 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 		file_put(f);
 		*out = pd->kind == K_FD_DIR
 			   ? proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
-				      pd->pid, num)
+				      pd->pid, pd->tid, num)
 			   : proc_new(dir->sb, ABI_S_IFREG | 0400, K_FDINFO,
-				      NULL, pd->pid, num);
+				      NULL, pd->pid, pd->tid, num);
 		return *out ? 0 : -ENOMEM;
 	}
 	default:
@@ -707,7 +1127,7 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 	}
 	if (!n)
 		return -ENOENT;
-	*out = proc_new(dir->sb, n->mode, n->kind, n, pd->pid, 0);
+	*out = proc_new(dir->sb, n->mode, n->kind, n, pd->pid, pd->tid, 0);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -723,8 +1143,8 @@ static int anon_path(struct vfs_super *sb, struct task *t, struct file *f,
 	struct abi_stat st = {0};
 
 	f->ops->stat(f, &st);
-	inode =
-	    proc_new(sb, (st.st_mode & ABI_S_IFMT) | 0600, K_ANON, NULL, 0, 0);
+	inode = proc_new(sb, (st.st_mode & ABI_S_IFMT) | 0600, K_ANON, NULL, 0,
+			 0, 0);
 	if (!inode) {
 		file_put(f);
 		return -ENOMEM;
@@ -749,7 +1169,7 @@ static int proc_get_link(struct vfs_inode *inode, struct vfs_path *out)
 	struct task *t;
 	struct file *f;
 
-	t = proc_task(pi->pid);
+	t = proc_inode_task(pi);
 	if (!t)
 		return -ENOENT;
 	if (pi->kind == K_FD) {
@@ -777,11 +1197,15 @@ static ssize_t proc_readlink(struct vfs_inode *inode, char *buf, size_t len)
 	size_t n;
 	int err;
 
-	if (pi->kind == K_SELF) {
+	if (pi->kind == K_SELF || pi->kind == K_THREAD_SELF) {
 		if (!t)
 			return -ENOENT;
-		snprintf(text, sizeof(text), "%d", t->tg->tgid);
-	} else if (pi->kind == K_FD && (t = proc_task(pi->pid))) {
+		if (pi->kind == K_SELF)
+			snprintf(text, sizeof(text), "%d", t->tg->tgid);
+		else
+			snprintf(text, sizeof(text), "%d/task/%d", t->tg->tgid,
+				 t->tid);
+	} else if (pi->kind == K_FD && (t = proc_inode_task(pi))) {
 		struct file *f = fd_get(t->files, pi->fd);
 
 		if (!f)
@@ -898,6 +1322,15 @@ static void proc_release(struct file *f)
 	free(pf);
 }
 
+static size_t count_nodes(const struct proc_node *n)
+{
+	size_t i = 0;
+
+	while (n && n[i].name)
+		i++;
+	return i;
+}
+
 /* Directories: "." "..", then the entries, positions 2.. in order. */
 static int emit_nodes(struct vfs_dir_sink *sink, const struct proc_node *n,
 		      int64_t *pos, int64_t base, uint64_t ino)
@@ -916,7 +1349,7 @@ static int emit_nodes(struct vfs_dir_sink *sink, const struct proc_node *n,
 static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 {
 	struct proc_inode *pi = to_pi(f->inode);
-	struct task *t = proc_task(pi->pid);
+	struct task *t = proc_inode_task(pi);
 	char name[16];
 
 	if (f->pos == 0) {
@@ -930,26 +1363,51 @@ static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 		f->pos = 2;
 	}
 	switch (pi->kind) {
-	case K_ROOT:
+	case K_ROOT: {
+		/* The files, then self, thread-self and the processes. */
+		int64_t base = 2 + (int64_t)count_nodes(root_nodes);
+
 		if (emit_nodes(sink, root_nodes, &f->pos, 2, 1000))
 			return 0;
-		if (f->pos == 2 + 9) {
-			if (sink->emit(sink, "self", 4, 999, ABI_DT_LNK, 12))
+		if (f->pos == base) {
+			if (sink->emit(sink, "self", 4, 999, ABI_DT_LNK,
+				       base + 1))
 				return 0;
-			f->pos = 12;
+			f->pos = base + 1;
 		}
-		if (f->pos == 12 && current_task) {
+		if (f->pos == base + 1) {
+			if (sink->emit(sink, "thread-self", 11, 998, ABI_DT_LNK,
+				       base + 2))
+				return 0;
+			f->pos = base + 2;
+		}
+		if (f->pos == base + 2 && current_task) {
 			int n = snprintf(name, sizeof(name), "%d",
 					 current_task->tg->tgid);
 
 			if (sink->emit(sink, name, (size_t)n, 2000, ABI_DT_DIR,
-				       13))
+				       base + 3))
 				return 0;
-			f->pos = 13;
+			f->pos = base + 3;
 		}
 		return 0;
+	}
 	case K_PID:
 		emit_nodes(sink, pid_nodes, &f->pos, 2, 3000);
+		return 0;
+	case K_TASK_DIR:
+		/* The process's threads: the calling one, for now. */
+		if (f->pos == 2 && t) {
+			int n = snprintf(name, sizeof(name), "%d", t->tid);
+
+			if (sink->emit(sink, name, (size_t)n, 6000 + t->tid,
+				       ABI_DT_DIR, 3))
+				return 0;
+			f->pos = 3;
+		}
+		return 0;
+	case K_TID:
+		emit_nodes(sink, tid_nodes, &f->pos, 2, 7000);
 		return 0;
 	case K_FD_DIR:
 	case K_FDINFO_DIR:
@@ -1027,7 +1485,7 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		return &pf->f;
 	}
 	file_init(&pf->f, &proc_reg_ops, flags);
-	t = pi->pid ? proc_task(pi->pid) : current_task;
+	t = proc_inode_task(pi);
 	if (!t) {
 		free(pf);
 		return ERR_PTR(-ESRCH);
@@ -1111,7 +1569,7 @@ struct vfs_inode *procfs_create(struct kernel *k)
 		return NULL;
 	vfs_super_init(&ps->sb, &proc_super_ops, "proc");
 	ps->k = k;
-	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, 0, 0);
+	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, 0, 0, 0);
 	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
 	if (!root)
 		free(ps);
@@ -1127,8 +1585,8 @@ struct vfs_inode *sysfs_create(struct kernel *k)
 		return NULL;
 	vfs_super_init(&ps->sb, &proc_super_ops, "sysfs");
 	ps->k = k;
-	root =
-	    proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_STATIC, &sysfs_root, 0, 0);
+	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_STATIC, &sysfs_root, 0,
+			0, 0);
 	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
 	if (!root)
 		free(ps);
