@@ -78,6 +78,13 @@ struct abi_iovec {
 	uint64_t iov_len;
 };
 
+/* ---- splice, tee, vmsplice (hints but for NONBLOCK) ------------------ */
+#define ABI_SPLICE_F_MOVE     0x01
+#define ABI_SPLICE_F_NONBLOCK 0x02
+#define ABI_SPLICE_F_MORE     0x04
+#define ABI_SPLICE_F_GIFT     0x08
+#define ABI_SPLICE_F_ALL      0x0f
+
 /* ---- stat ------------------------------------------------------------ */
 struct abi_stat {
 	uint64_t st_dev;

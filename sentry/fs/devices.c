@@ -104,6 +104,34 @@ static ssize_t dev_write(struct file *f, struct task *t,
 	return (ssize_t)iov_total(iov, iovcnt);
 }
 
+/* splice and sendfile: reads and writes in the sentry's memory. */
+static ssize_t dev_kread(struct file *f, void *buf, size_t len, int64_t off)
+{
+	(void)off;
+	switch (minor_of(f)) {
+	case DEV_NULL:
+		return 0;
+	case DEV_ZERO:
+	case DEV_FULL:
+		memset(buf, 0, len);
+		return (ssize_t)len;
+	default: {
+		ssize_t n = getrandom(buf, len, 0);
+
+		return n < 0 ? -EIO : n;
+	}
+	}
+}
+
+/* The position stays where it is, as write's; /dev/full has no splice. */
+static ssize_t dev_kwrite(struct file *f, const void *buf, size_t len,
+			  int64_t *pos)
+{
+	(void)buf;
+	(void)pos;
+	return minor_of(f) == DEV_FULL ? -EINVAL : (ssize_t)len;
+}
+
 static int dev_stat(struct file *f, struct abi_stat *st)
 {
 	return vfs_file_stat(f, st);
@@ -132,6 +160,8 @@ static void dev_release(struct file *f)
 static const struct file_ops mem_dev_ops = {
     .read = dev_read,
     .write = dev_write,
+    .kread = dev_kread,
+    .kwrite = dev_kwrite,
     .stat = dev_stat,
     .seekable = dev_seekable,
     .llseek = dev_llseek,

@@ -681,9 +681,13 @@ static ssize_t goferfs_kwrite(struct file *f, const void *buf, size_t len,
 		r = pwrite(to_gf(f)->fd, buf, len, *pos);
 	while (r < 0 && errno == EINTR);
 	if (r > 0) {
+		struct abi_timespec now;
+
 		*pos += r;
 		if ((uint64_t)*pos > inode->size)
 			inode->size = (uint64_t)*pos;
+		vfs_now(&now);
+		inode->mtime = inode->ctime = now;
 	}
 	pthread_mutex_unlock(&inode->lock);
 	return r < 0 ? -errno : r;

@@ -1426,6 +1426,12 @@ static ssize_t fwd_kread(struct file *f, void *buf, size_t len, int64_t off)
 	return real_of(f)->ops->kread(real_of(f), buf, len, off);
 }
 
+static ssize_t fwd_kwrite(struct file *f, const void *buf, size_t len,
+			  int64_t *pos)
+{
+	return real_of(f)->ops->kwrite(real_of(f), buf, len, pos);
+}
+
 static int fwd_host_fd(struct file *f)
 {
 	return real_of(f)->ops->host_fd(real_of(f));
@@ -1475,6 +1481,7 @@ static struct file *wrap(struct file *real, uint32_t flags)
 	    .llseek = r->llseek ? fwd_llseek : NULL,
 	    .readdir = r->readdir ? fwd_readdir : NULL,
 	    .kread = r->kread ? fwd_kread : NULL,
+	    .kwrite = r->kwrite ? fwd_kwrite : NULL,
 	    .host_fd = r->host_fd ? fwd_host_fd : NULL,
 	    .mmap_inode = r->mmap_inode ? fwd_mmap_inode : NULL,
 	    .fallocate = r->fallocate ? fwd_fallocate : NULL,

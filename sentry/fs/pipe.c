@@ -5,8 +5,9 @@
  * PIPE_BUF bytes are atomic, larger ones may be split; writing with no
  * reader left is EPIPE. O_NONBLOCK turns waits into EAGAIN.
  *
- * Deviations for now: no SIGPIPE (signals are not delivered yet), and
- * waits cannot be interrupted.
+ * SIGPIPE for EPIPE is the caller's (read_write.c, splice.c).
+ *
+ * Deviation for now: waits cannot be interrupted.
  */
 #include "sentry/fs/pipe.h"
 
@@ -367,6 +368,211 @@ long pipe_set_size(struct file *f, uint64_t size, bool privileged)
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return (long)cap;
+}
+
+/*
+ * splice, tee and vmsplice, with Linux's waits (fs/splice.c): for room
+ * with the reader checked first (wait_for_space), for room alone when full
+ * (opipe_prep), for data (ipipe_prep).
+ */
+static int wait_for_space(struct pipe *p, bool nonblock)
+{
+	for (;;) {
+		if (p->readers == 0)
+			return -EPIPE;
+		if (p->len < p->cap)
+			return 0;
+		if (nonblock)
+			return -EAGAIN;
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+}
+
+static int wait_while_full(struct pipe *p, bool nonblock)
+{
+	while (p->len == p->cap) {
+		if (p->readers == 0)
+			return -EPIPE;
+		if (nonblock)
+			return -EAGAIN;
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+	return 0;
+}
+
+/* 1: data there; 0: empty with no writer left; -EAGAIN. */
+static int wait_for_data(struct pipe *p, bool nonblock)
+{
+	while (p->len == 0) {
+		if (p->writers == 0)
+			return 0;
+		if (nonblock)
+			return -EAGAIN;
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+	return 1;
+}
+
+/* Data moved in or out of p: stamp its time, wake its waiters. */
+static void pipe_moved(struct pipe *p)
+{
+	vfs_now(&p->time);
+	pthread_cond_broadcast(&p->cond);
+}
+
+ssize_t pipe_fill(struct file *f, size_t len, bool nonblock, pipe_fill_fn fill,
+		  void *arg)
+{
+	struct pipe *p = pipe_of(f);
+	ssize_t done = 0;
+	int err;
+
+	pthread_mutex_lock(&p->lock);
+	err = wait_for_space(p, nonblock);
+	if (err) {
+		pthread_mutex_unlock(&p->lock);
+		return err;
+	}
+	while ((size_t)done < len && p->len < p->cap) {
+		size_t tail = (p->head + p->len) % p->cap;
+		size_t chunk = min_t(size_t, p->cap - p->len, p->cap - tail);
+		ssize_t n;
+
+		chunk = min_t(size_t, chunk, len - (size_t)done);
+		n = fill(arg, p->buf + tail, chunk);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				done = n;
+			break;
+		}
+		p->len += (size_t)n;
+		done += n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	if (done > 0)
+		pipe_moved(p);
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+ssize_t pipe_drain(struct file *f, size_t len, bool nonblock,
+		   pipe_drain_fn drain, void *arg)
+{
+	struct pipe *p = pipe_of(f);
+	ssize_t done = 0;
+	int ready;
+
+	pthread_mutex_lock(&p->lock);
+	ready = wait_for_data(p, nonblock);
+	if (ready <= 0) {
+		pthread_mutex_unlock(&p->lock);
+		return ready;
+	}
+	while ((size_t)done < len && p->len > 0) {
+		size_t chunk = min_t(size_t, p->len, p->cap - p->head);
+		ssize_t n;
+
+		chunk = min_t(size_t, chunk, len - (size_t)done);
+		n = drain(arg, p->buf + p->head, chunk);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				done = n;
+			break;
+		}
+		p->head = (p->head + (size_t)n) % p->cap;
+		p->len -= (size_t)n;
+		done += n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	if (done > 0)
+		pipe_moved(p);
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+/* Copy up to n bytes from in's ring (left there) to out's: bytes copied. */
+static size_t ring_copy(struct pipe *in, struct pipe *out, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && done < in->len && out->len < out->cap) {
+		size_t from = (in->head + done) % in->cap;
+		size_t to = (out->head + out->len) % out->cap;
+		size_t chunk = min_t(size_t, n - done, in->len - done);
+
+		chunk = min_t(size_t, chunk, in->cap - from);
+		chunk = min_t(size_t, chunk, out->cap - out->len);
+		chunk = min_t(size_t, chunk, out->cap - to);
+		memcpy(out->buf + to, in->buf + from, chunk);
+		out->len += chunk;
+		done += chunk;
+	}
+	return done;
+}
+
+/* Two pipes' locks in address order: opposite moves cannot deadlock. */
+static void lock_two(struct pipe *a, struct pipe *b)
+{
+	if ((uintptr_t)a > (uintptr_t)b) {
+		struct pipe *c = a;
+
+		a = b;
+		b = c;
+	}
+	pthread_mutex_lock(&a->lock);
+	pthread_mutex_lock(&b->lock);
+}
+
+ssize_t pipe_splice(struct file *in, struct file *out, size_t len,
+		    bool nonblock, bool tee)
+{
+	struct pipe *ip = pipe_of(in), *op = pipe_of(out);
+	bool retry;
+	ssize_t ret;
+
+	if (ip == op)
+		return -EINVAL;
+	for (;;) {
+		/* Each pipe waits alone: data in, then room out. */
+		pthread_mutex_lock(&ip->lock);
+		ret = wait_for_data(ip, nonblock);
+		pthread_mutex_unlock(&ip->lock);
+		if (ret < 0)
+			return ret;
+		pthread_mutex_lock(&op->lock);
+		ret = wait_while_full(op, nonblock);
+		pthread_mutex_unlock(&op->lock);
+		if (ret < 0)
+			return ret;
+
+		lock_two(ip, op);
+		retry = false;
+		if (op->readers == 0) {
+			ret = -EPIPE;
+		} else if (ip->len == 0 && ip->writers == 0) {
+			ret = 0;
+		} else if (ip->len == 0 || op->len == op->cap) {
+			/* Another task got there first: wait again. */
+			ret = -EAGAIN;
+			retry = !nonblock;
+		} else {
+			size_t n = ring_copy(ip, op, len);
+
+			pipe_moved(op);
+			if (!tee) {
+				ip->head = (ip->head + n) % ip->cap;
+				ip->len -= n;
+				pipe_moved(ip);
+			}
+			ret = (ssize_t)n;
+		}
+		pthread_mutex_unlock(&ip->lock);
+		pthread_mutex_unlock(&op->lock);
+		if (!retry)
+			return ret;
+	}
 }
 
 /*

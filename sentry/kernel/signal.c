@@ -198,6 +198,17 @@ void signal_force(struct task *t, const struct abi_siginfo *info)
 	pthread_mutex_unlock(&tg->lock);
 }
 
+/* send_sig(SIGPIPE, current, 0): as if the task had sent it itself. */
+void signal_sigpipe(struct task *t)
+{
+	struct abi_siginfo info = {.si_signo = ABI_SIGPIPE,
+				   .si_code = ABI_SI_USER};
+
+	info.kill.pid = t->tg->tgid;
+	info.kill.uid = t->creds.ruid;
+	signal_send(t, &info, false);
+}
+
 /* A signal sent by the kernel for a fault at addr. */
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr)
 {

@@ -178,6 +178,8 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group);
 /* A signal the CPU raised: blocked or ignored, it takes the default. */
 void signal_force(struct task *t, const struct abi_siginfo *info);
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
+/* A write found no reader (a pipe, a socket): SIGPIPE for t. */
+void signal_sigpipe(struct task *t);
 /* Signals pending for t, blocked or not. */
 abi_sigset_t signal_pending(struct task *t);
 /* How many signals are queued for t and its thread group (SigQ). */

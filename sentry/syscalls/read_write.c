@@ -9,15 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/*
- * Copy in and check an application iovec array, as import_iovec does:
- * EFAULT for an unreadable array, then EINVAL for a negative length
- * anywhere in it, then EFAULT for a buffer outside the user range (even an
- * empty one); the total is capped at MAX_RW_COUNT by shortening the last
- * buffers. Returns the total or -errno.
- */
-static int64_t import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
-			    struct abi_iovec *iov)
+int64_t import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
+		     struct abi_iovec *iov)
 {
 	uint64_t total = 0;
 	int err;
@@ -97,14 +90,8 @@ static ssize_t do_rw(struct task *t, struct file *f,
 {
 	ssize_t ret = rw_file_ops(t, f, iov, cnt, count, write, pos);
 
-	if (write && ret == -EPIPE) {
-		struct abi_siginfo info = {.si_signo = ABI_SIGPIPE,
-					   .si_code = ABI_SI_USER};
-
-		info.kill.pid = t->tg->tgid;
-		info.kill.uid = t->creds.ruid;
-		signal_send(t, &info, false);
-	}
+	if (write && ret == -EPIPE)
+		signal_sigpipe(t);
 	return ret;
 }
 

@@ -241,5 +241,15 @@ int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts);
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts);
 /* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
 int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
+/*
+ * Copy in and check an application iovec array of cnt (at most IOV_MAX)
+ * entries, as Linux's import_iovec does: EFAULT for an unreadable array,
+ * then EINVAL for a negative length anywhere in it, then EFAULT for a
+ * buffer outside the user range (even an empty one); the total is capped
+ * at MAX_RW_COUNT by shortening the last buffers. The total or -errno.
+ */
+struct abi_iovec;
+int64_t import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
+		     struct abi_iovec *iov);
 
 #endif
