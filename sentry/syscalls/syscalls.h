@@ -146,6 +146,9 @@ SYSCALL(memfd_create);
 SYSCALL(fallocate);
 SYSCALL(sendfile);
 SYSCALL(copy_file_range);
+SYSCALL(splice);
+SYSCALL(tee);
+SYSCALL(vmsplice);
 /* futex.c */
 SYSCALL(futex);
 /* pipe.c */

@@ -129,8 +129,18 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(memfd_create, "MFD_HUGETLB is EINVAL"),
     PARTIAL(flock, "a blocked flock is not interruptible yet"),
     PARTIAL(sendfile, "copies through the sentry; the source must be a "
-		      "regular file of the sandbox"),
+		      "regular file or memory device of the sandbox"),
     PARTIAL(copy_file_range, "copies through the sentry"),
+    PARTIAL(splice, "copies through the sentry; the file side must be a "
+		    "file of the sandbox (the donated stdio can be written, "
+		    "not read); the pipe counts bytes, not pages, so a "
+		    "partial move may differ in size; waits are not "
+		    "interruptible"),
+    PARTIAL(tee, "copies the data rather than sharing it; waits are not "
+		 "interruptible"),
+    PARTIAL(vmsplice, "copies rather than maps the pages, so later stores "
+		      "to the buffers do not reach the pipe; the pipe counts "
+		      "bytes, not pages; waits are not interruptible"),
     PARTIAL(poll, "a wait re-checks its files every millisecond"),
     PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
     PARTIAL(select, "a wait re-checks its files every millisecond"),
