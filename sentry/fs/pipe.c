@@ -107,7 +107,9 @@ static ssize_t pipe_read(struct file *f, struct task *t,
 			done = -EAGAIN;
 			goto out;
 		}
-		pthread_cond_wait(&p->cond, &p->lock);
+		done = task_wait(t, &p->lock, &p->cond);
+		if (done)
+			goto out;
 	}
 	for (int i = 0; i < iovcnt && p->len > 0; i++) {
 		ssize_t n = ring_out(p, t, iov[i].iov_base, iov[i].iov_len);
@@ -160,7 +162,10 @@ static ssize_t pipe_write(struct file *f, struct task *t,
 					done = done ? done : -EAGAIN;
 					goto out;
 				}
-				pthread_cond_wait(&p->cond, &p->lock);
+				if (task_wait(t, &p->lock, &p->cond)) {
+					done = done ? done : -ERESTARTSYS;
+					goto out;
+				}
 				continue;
 			}
 			n = ring_in(p, t, iov[i].iov_base + off, want);
@@ -384,7 +389,8 @@ static int wait_for_space(struct pipe *p, bool nonblock)
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		pthread_cond_wait(&p->cond, &p->lock);
+		if (task_wait(current_task, &p->lock, &p->cond))
+			return -ERESTARTSYS;
 	}
 }
 
@@ -395,7 +401,8 @@ static int wait_while_full(struct pipe *p, bool nonblock)
 			return -EPIPE;
 		if (nonblock)
 			return -EAGAIN;
-		pthread_cond_wait(&p->cond, &p->lock);
+		if (task_wait(current_task, &p->lock, &p->cond))
+			return -ERESTARTSYS;
 	}
 	return 0;
 }
@@ -408,7 +415,8 @@ static int wait_for_data(struct pipe *p, bool nonblock)
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		pthread_cond_wait(&p->cond, &p->lock);
+		if (task_wait(current_task, &p->lock, &p->cond))
+			return -ERESTARTSYS;
 	}
 	return 1;
 }

@@ -157,6 +157,23 @@ void task_block_end(struct task *t)
 	__atomic_store_n(&t->block_cond, NULL, __ATOMIC_RELAXED);
 }
 
+int task_wait(struct task *t, pthread_mutex_t *lock, pthread_cond_t *cond)
+{
+	int err = 0;
+
+	if (!t) {
+		pthread_cond_wait(cond, lock);
+		return 0;
+	}
+	task_block_begin(t, lock, cond);
+	if (task_interrupted(t))
+		err = -ERESTARTSYS;
+	else
+		pthread_cond_wait(cond, lock);
+	task_block_end(t);
+	return err;
+}
+
 bool task_interrupted(struct task *t)
 {
 	return (signal_pending(t) & ~t->sigmask) ||

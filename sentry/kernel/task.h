@@ -211,6 +211,11 @@ void task_block_begin(struct task *t, pthread_mutex_t *lock,
 		      pthread_cond_t *cond);
 void task_block_end(struct task *t);
 bool task_interrupted(struct task *t);
+/*
+ * One interruptible wait on cond (lock held): 0 after a wake-up (look
+ * again), -ERESTARTSYS if a signal for t is pending. t NULL: a plain wait.
+ */
+int task_wait(struct task *t, pthread_mutex_t *lock, pthread_cond_t *cond);
 /* Wake t wherever it waits or runs: its signals need looking at. */
 void task_wake(struct task *t);
 

@@ -73,17 +73,9 @@ static uint64_t iov_total(const struct abi_iovec *iov, int iovcnt)
 /* Wait on the counter, lock held: 0, -EAGAIN or -ERESTARTSYS. */
 static int efd_wait(struct eventfd *e, struct task *t)
 {
-	int err = 0;
-
 	if (e->f.flags & ABI_O_NONBLOCK)
 		return -EAGAIN;
-	task_block_begin(t, &e->lock, &e->cond);
-	if (task_interrupted(t))
-		err = -ERESTARTSYS;
-	else
-		pthread_cond_wait(&e->cond, &e->lock);
-	task_block_end(t);
-	return err;
+	return task_wait(t, &e->lock, &e->cond);
 }
 
 static ssize_t efd_read(struct file *f, struct task *t,

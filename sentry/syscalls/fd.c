@@ -174,10 +174,7 @@ static long flock_to_lock(struct file *f, const struct abi_flock *fl,
 
 static bool lock_interrupted(void *arg)
 {
-	struct task *t = arg;
-
-	return (signal_pending(t) & ~t->sigmask) ||
-	       __atomic_load_n(&t->tg->exiting, __ATOMIC_RELAXED);
+	return task_interrupted(arg);
 }
 
 static long do_record_lock(struct task *t, int fd, struct file *f,
@@ -455,7 +452,9 @@ SYSCALL(flock)
 
 	if (!f)
 		return -EBADF;
-	ret = f->flags & ABI_O_PATH ? -EBADF : vfs_flock(f, (int)a[1]);
+	ret = f->flags & ABI_O_PATH
+		  ? -EBADF
+		  : vfs_flock(f, (int)a[1], lock_interrupted, t);
 	file_put(f);
 	return ret;
 }

@@ -31,7 +31,8 @@
 
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
-	"ignored by default; pipe and flock waits are not interrupted yet"
+	"ignored by default; a FIFO's open waiting for the other end is not "  \
+	"interrupted yet"
 /* Where the xattr calls fall short of Linux. */
 #define XATTR_NOTE                                                             \
 	"host files' own (through the gofer); tmpfs and the overlay keep "     \
@@ -127,28 +128,26 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(fallocate, "modes 0, KEEP_SIZE and PUNCH_HOLE; the others are "
 		       "EOPNOTSUPP"),
     PARTIAL(memfd_create, "MFD_HUGETLB is EINVAL"),
-    PARTIAL(flock, "a blocked flock is not interruptible yet"),
+    FULL(flock),
     PARTIAL(sendfile, "copies through the sentry; the source must be a "
 		      "regular file or memory device of the sandbox"),
     PARTIAL(copy_file_range, "copies through the sentry"),
     PARTIAL(splice, "copies through the sentry; the file side must be a "
 		    "file of the sandbox (the donated stdio can be written, "
 		    "not read); the pipe counts bytes, not pages, so a "
-		    "partial move may differ in size; waits are not "
-		    "interruptible"),
-    PARTIAL(tee, "copies the data rather than sharing it; waits are not "
-		 "interruptible"),
+		    "partial move may differ in size"),
+    PARTIAL(tee, "copies the data rather than sharing it"),
     PARTIAL(vmsplice, "copies rather than maps the pages, so later stores "
 		      "to the buffers do not reach the pipe; the pipe counts "
-		      "bytes, not pages; waits are not interruptible"),
+		      "bytes, not pages"),
     PARTIAL(poll, "a wait re-checks its files every millisecond"),
     PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
     PARTIAL(select, "a wait re-checks its files every millisecond"),
     PARTIAL(pselect6, "a wait re-checks its files every millisecond"),
     PARTIAL(futex, "WAIT, WAKE and their BITSET forms; requeue, wake-op "
 		   "and PI are ENOSYS"),
-    PARTIAL(pipe, "waits are not interruptible yet"),
-    PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL; see pipe"),
+    FULL(pipe),
+    PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL"),
     FULL(utimensat),
     FULL(futimesat),
     FULL(utimes),

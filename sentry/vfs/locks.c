@@ -5,8 +5,7 @@
  * flock(2) locks: a shared or exclusive lock per open file description on
  * an inode. Descriptions conflict with each other, even in one process; a
  * description's own lock converts. The lock goes with the description's
- * last close. Deviation for now: a blocked flock cannot be interrupted by
- * a signal.
+ * last close. A blocked flock looks for signals every LOCK_WAIT_TICK_NS.
  *
  * Byte-range locks (fcntl's F_SETLK family): read and write locks on byte
  * ranges of an inode, owned by a process's fd table (POSIX record locks)
@@ -25,6 +24,20 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* Waits for a lock look for a signal this often. */
+#define LOCK_WAIT_TICK_NS 10000000L
+
+/* When a waiting lock looks again (CLOCK_REALTIME, the condvars'). */
+static void next_tick(struct timespec *tick)
+{
+	clock_gettime(CLOCK_REALTIME, tick);
+	tick->tv_nsec += LOCK_WAIT_TICK_NS;
+	if (tick->tv_nsec >= 1000000000L) {
+		tick->tv_sec++;
+		tick->tv_nsec -= 1000000000L;
+	}
+}
 
 #define LOCK_SH 1
 #define LOCK_EX 2
@@ -71,7 +84,7 @@ static void drop(struct flock_entry **pp)
 	pthread_cond_broadcast(&flock_cond);
 }
 
-int vfs_flock(struct file *f, int op)
+int vfs_flock(struct file *f, int op, bool (*interrupted)(void *arg), void *arg)
 {
 	int type = op & ~LOCK_NB;
 	struct flock_entry **pp, *e;
@@ -97,11 +110,19 @@ int vfs_flock(struct file *f, int op)
 	if (pp)
 		drop(pp);
 	while (conflicts(f->inode, f, type)) {
+		struct timespec tick;
+
 		if (op & LOCK_NB) {
 			err = -EWOULDBLOCK;
 			goto out;
 		}
-		pthread_cond_wait(&flock_cond, &flock_lock);
+		if (interrupted && interrupted(arg)) {
+			err = -ERESTARTSYS;
+			goto out;
+		}
+		/* Signals do not wake the condition: look every tick. */
+		next_tick(&tick);
+		pthread_cond_timedwait(&flock_cond, &flock_lock, &tick);
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -287,7 +308,6 @@ static struct lock_waiter *rlock_waiters;
 static unsigned long rlock_gen; /* counts changes to any list */
 
 /* How often a sleeping F_SETLKW looks for a signal. */
-#define LOCK_WAIT_TICK_NS 10000000L
 /* Linux's MAX_DEADLK_ITERATIONS: longer chains are not followed. */
 #define MAX_DEADLK_ITERATIONS 10
 
@@ -412,12 +432,7 @@ int vfs_lock_set(const void *key, const struct vfs_lock *req, bool wait,
 			waiting = true;
 		}
 		/* Signals do not wake the condition: look every tick. */
-		clock_gettime(CLOCK_REALTIME, &tick);
-		tick.tv_nsec += LOCK_WAIT_TICK_NS;
-		if (tick.tv_nsec >= 1000000000L) {
-			tick.tv_sec++;
-			tick.tv_nsec -= 1000000000L;
-		}
+		next_tick(&tick);
 		pthread_cond_timedwait(&rlock_cond, &rlock_lock, &tick);
 	}
 	err = 0;

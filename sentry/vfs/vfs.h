@@ -416,7 +416,10 @@ void vfs_xattrs_free(struct vfs_xattrs *xs);
 /* ---- flock (locks.c) ---- */
 
 /* flock(2) on an open file: LOCK_SH, LOCK_EX, LOCK_UN, with LOCK_NB. */
-int vfs_flock(struct file *f, int op);
+/* -ERESTARTSYS when a wait is interrupted(arg), -EWOULDBLOCK with
+ * LOCK_NB. */
+int vfs_flock(struct file *f, int op, bool (*interrupted)(void *arg),
+	      void *arg);
 /* The description is going: its flock lock goes too. */
 void vfs_flock_release(struct file *f);
 

@@ -12,10 +12,12 @@
  */
 #include "guest.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -25,12 +27,15 @@
 
 static volatile int alarms, vtalarms, profs;
 static volatile uint32_t futex_word;
+static int feed_fd = -1; /* the handler writes a byte here */
 
 static void on_alarm(int sig)
 {
 	(void)sig;
 	alarms++;
 	futex_word = 1;
+	if (feed_fd >= 0)
+		(void)!write(feed_fd, "r", 1);
 }
 
 static void on_vtalarm(int sig)
@@ -240,6 +245,54 @@ static void test_interruptions(void)
 	CHECK_ERR(SYS4(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &req),
 		  EINTR);
 	CHECK_EQ(alarms, 1);
+
+	/* A pipe read: restarted with SA_RESTART (the handler feeds it)... */
+	{
+		int p[2];
+		char c = 0;
+
+		CHECK_OK(pipe(p));
+		feed_fd = p[1];
+		alarms = 0;
+		arm(30);
+		CHECK_EQ(SYS3(SYS_read, p[0], &c, 1), 1);
+		CHECK_EQ(c, 'r');
+		CHECK_EQ(alarms, 1);
+		feed_fd = -1;
+		/* ...EINTR without. */
+		handle(SIGALRM, on_alarm, 0);
+		alarms = 0;
+		arm(30);
+		CHECK_ERR(SYS3(SYS_read, p[0], &c, 1), EINTR);
+		CHECK_EQ(alarms, 1);
+		/* A write to a full pipe: EINTR when nothing went in. */
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		while (write(p[1], "f", 1) == 1)
+			;
+		fcntl(p[1], F_SETFL, 0);
+		alarms = 0;
+		arm(30);
+		CHECK_ERR(SYS3(SYS_write, p[1], "w", 1), EINTR);
+		CHECK_EQ(alarms, 1);
+		close(p[0]);
+		close(p[1]);
+	}
+	/* flock waiting for another description's lock: EINTR. */
+	{
+		char path[] = "/tmp/moat-itimer-XXXXXX";
+		int a = mkstemp(path), b = open(path, O_RDWR);
+
+		CHECK(a >= 0 && b >= 0);
+		unlink(path);
+		CHECK_OK(flock(a, LOCK_EX));
+		alarms = 0;
+		arm(30);
+		CHECK_ERR(SYS2(SYS_flock, b, LOCK_EX), EINTR);
+		CHECK_EQ(alarms, 1);
+		close(a);
+		CHECK_OK(flock(b, LOCK_EX | LOCK_NB));
+		close(b);
+	}
 
 	/* Without a handler (ignored): the sleep goes on to its end. */
 	signal(SIGALRM, SIG_IGN);
