@@ -54,6 +54,26 @@ struct abi_timeval {
 #define ABI_ITIMER_VIRTUAL 1
 #define ABI_ITIMER_PROF	   2
 
+struct abi_itimerspec {
+	struct abi_timespec it_interval;
+	struct abi_timespec it_value;
+};
+
+/* struct sigevent, as timer_create takes it. */
+struct abi_sigevent {
+	uint64_t value;
+	int32_t signo;
+	int32_t notify;
+	int32_t tid; /* SIGEV_THREAD_ID's */
+	int32_t pad[11];
+};
+_Static_assert(sizeof(struct abi_sigevent) == 64, "sigevent is 64 bytes");
+
+#define ABI_SIGEV_SIGNAL    0
+#define ABI_SIGEV_NONE	    1
+#define ABI_SIGEV_THREAD    2
+#define ABI_SIGEV_THREAD_ID 4
+
 struct abi_itimerval {
 	struct abi_timeval it_interval;
 	struct abi_timeval it_value;
@@ -452,6 +472,11 @@ struct abi_siginfo {
 			uint64_t
 			    addr; /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
 		} fault;
+		struct {
+			int32_t tid; /* the POSIX timer's id */
+			int32_t overrun;
+			uint64_t value; /* sigev_value */
+		} timer;
 		uint8_t pad[112];
 	};
 };
@@ -460,6 +485,7 @@ _Static_assert(sizeof(struct abi_siginfo) == 128, "siginfo is 128 bytes");
 #define ABI_SI_USER	0
 #define ABI_SI_KERNEL	0x80
 #define ABI_SI_QUEUE	(-1)
+#define ABI_SI_TIMER	(-2)
 #define ABI_SI_TKILL	(-6)
 #define ABI_SEGV_MAPERR 1
 #define ABI_SEGV_ACCERR 2

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Interval timers (kernel/time/itimer.c): ITIMER_REAL counts wall time on
+ * Interval timers (kernel/time/itimer.c) and POSIX timers
+ * (kernel/time/posix-timers.c). ITIMER_REAL counts wall time on
  * CLOCK_MONOTONIC and sends SIGALRM; ITIMER_VIRTUAL and ITIMER_PROF count
  * the process's CPU time and send SIGVTALRM and SIGPROF. Each thread group
  * gets a sentry thread while one of its timers is armed; it sleeps until
  * the real timer's expiry and, for the CPU timers, looks at the clock every
  * CPU_TICK_NS (Linux checks them at the scheduler tick).
  *
- * Deviation: the CPU the application thread uses is one number on the
+ * POSIX timers count on their clock (wall, monotonic, boot time, or the
+ * process's or thread's CPU time) and send their signal with SI_TIMER; a
+ * timer whose last signal is still queued does not queue another but
+ * counts an overrun, which the signal carries when it is taken.
+ *
+ * Deviations: the CPU the application thread uses is one number on the
  * platform (user and system time together), so ITIMER_VIRTUAL counts what
- * ITIMER_PROF does.
+ * ITIMER_PROF does; a timer on a wall clock becomes due at the monotonic
+ * time its expiry was when armed, so a change of the wall clock later is
+ * not followed.
  */
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
@@ -17,6 +25,7 @@
 #include "sentry/mm/mm.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NSEC_PER_SEC 1000000000LL
@@ -48,6 +57,120 @@ static int64_t itimer_now(struct task *t, int which)
 	    t->k->plat->ops->cpu_time(t->ctx, t->mm->as, &now))
 		return -1;
 	return ts_ns(&now);
+}
+
+#define PTIMERS_MAX 32768 /* per process */
+
+struct ptimer {
+	int id;
+	int clock;  /* the ABI clock id */
+	int notify; /* ABI_SIGEV_* */
+	int signo;
+	uint64_t value; /* sigev_value */
+	bool armed;
+	bool queued;	/* its signal is pending: expiries are overruns */
+	int64_t expiry; /* ns on its clock */
+	int64_t interval;
+	int overrun;	  /* expiries missed since its signal was queued */
+	int overrun_last; /* timer_getoverrun: the delivered signal's */
+};
+
+static bool cpu_clock(int clock)
+{
+	return clock < 0 || clock == ABI_CLOCK_PROCESS_CPUTIME_ID ||
+	       clock == ABI_CLOCK_THREAD_CPUTIME_ID;
+}
+
+/* A timer's clock now, in ns: -1 if it cannot be read. */
+static int64_t ptimer_now(struct task *t, int clock)
+{
+	struct timespec now;
+	clockid_t hc;
+
+	if (cpu_clock(clock))
+		return itimer_now(t, ABI_ITIMER_PROF);
+	switch (clock) {
+	case ABI_CLOCK_REALTIME:
+	case ABI_CLOCK_REALTIME_ALARM:
+		hc = CLOCK_REALTIME;
+		break;
+	case ABI_CLOCK_TAI:
+		hc = CLOCK_TAI;
+		break;
+	case ABI_CLOCK_BOOTTIME:
+	case ABI_CLOCK_BOOTTIME_ALARM:
+		hc = CLOCK_BOOTTIME;
+		break;
+	default:
+		hc = CLOCK_MONOTONIC;
+		break;
+	}
+	clock_gettime(hc, &now);
+	return ts_ns(&now);
+}
+
+/*
+ * Fire p if due, tg->lock held: its signal is queued (or an overrun
+ * counted); *wake says a signal went on t. The next expiry, as
+ * CLOCK_MONOTONIC ns, folds into *next.
+ */
+static void ptimer_run(struct task *t, struct ptimer *p, int64_t mono,
+		       int64_t *next, bool *wake)
+{
+	int64_t now = ptimer_now(t, p->clock);
+	int64_t expiries = 0;
+
+	if (!p->armed || now < 0)
+		return;
+	if (now >= p->expiry) {
+		if (p->interval) {
+			expiries = 1 + (now - p->expiry) / p->interval;
+			p->expiry += expiries * p->interval;
+		} else {
+			expiries = 1;
+			p->armed = false;
+		}
+	}
+	if (expiries && p->notify != ABI_SIGEV_NONE) {
+		if (p->queued) {
+			p->overrun = expiries > INT32_MAX - p->overrun
+					 ? INT32_MAX
+					 : p->overrun + (int)expiries;
+		} else {
+			struct abi_siginfo info = {.si_signo = p->signo,
+						   .si_code = ABI_SI_TIMER};
+
+			info.timer.tid = p->id;
+			info.timer.value = p->value;
+			p->overrun = expiries - 1 > INT32_MAX
+					 ? INT32_MAX
+					 : (int)(expiries - 1);
+			p->queued = signal_queue_locked(
+			    t, &info, p->notify != ABI_SIGEV_THREAD_ID);
+			*wake |= p->queued;
+		}
+	}
+	if (p->armed) {
+		int64_t due = cpu_clock(p->clock) ? mono + CPU_TICK_NS
+						  : mono + (p->expiry - now);
+
+		if (due < *next)
+			*next = due;
+	}
+}
+
+void ptimer_dequeued(struct thread_group *tg, struct abi_siginfo *info)
+{
+	int id = info->timer.tid;
+
+	if (id >= 0 && id < tg->nptimers && tg->ptimers[id]) {
+		struct ptimer *p = tg->ptimers[id];
+
+		info->timer.overrun = p->overrun;
+		p->overrun_last = p->overrun;
+		p->overrun = 0;
+		p->queued = false;
+	}
 }
 
 /*
@@ -96,6 +219,21 @@ static void *itimer_main(void *arg)
 						  ? mono + CPU_TICK_NS
 						  : next);
 		}
+		{
+			bool wake = false;
+
+			for (int i = 0; i < tg->nptimers; i++)
+				if (tg->ptimers[i]) {
+					armed |= tg->ptimers[i]->armed;
+					ptimer_run(t, tg->ptimers[i], mono,
+						   &next, &wake);
+				}
+			if (wake) {
+				pthread_mutex_unlock(&tg->lock);
+				task_wake(t);
+				pthread_mutex_lock(&tg->lock);
+			}
+		}
 		if (nfire) {
 			pthread_mutex_unlock(&tg->lock);
 			for (int i = 0; i < nfire; i++) {
@@ -120,6 +258,8 @@ static void *itimer_main(void *arg)
 	pthread_mutex_unlock(&tg->lock);
 	return NULL;
 }
+
+static int timer_thread_start(struct task *t);
 
 /* What is left of a timer, tg->lock held. */
 static void itimer_left(struct task *t, int which, struct timespec *value,
@@ -172,18 +312,9 @@ int itimer_set(struct task *t, int which, const struct timespec *value,
 		now = itimer_now(t, which);
 		it->value = ns_ts((now < 0 ? 0 : now) + ts_ns(value));
 		it->interval = *interval;
-		tg->timer_task = t;
-		if (!tg->timer_running && !tg->exiting) {
-			tg->timer_stop = false;
-			err = -pthread_create(&tg->timer_thread, NULL,
-					      itimer_main, tg);
-			if (err) {
-				it->armed = false;
-				err = -EAGAIN;
-			} else {
-				tg->timer_running = true;
-			}
-		}
+		err = timer_thread_start(t);
+		if (err)
+			it->armed = false;
 	}
 	pthread_cond_broadcast(&tg->timercond);
 	pthread_mutex_unlock(&tg->lock);
@@ -202,4 +333,221 @@ void itimer_stop(struct thread_group *tg)
 	pthread_mutex_unlock(&tg->lock);
 	if (running)
 		pthread_join(tg->timer_thread, NULL);
+	for (int i = 0; i < tg->nptimers; i++)
+		free(tg->ptimers[i]);
+	free(tg->ptimers);
+	tg->ptimers = NULL;
+	tg->nptimers = 0;
+}
+
+/* Start the group's timer thread if it is not running (tg->lock held). */
+static int timer_thread_start(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	tg->timer_task = t;
+	if (tg->timer_running || tg->exiting)
+		return 0;
+	tg->timer_stop = false;
+	if (pthread_create(&tg->timer_thread, NULL, itimer_main, tg))
+		return -EAGAIN;
+	tg->timer_running = true;
+	return 0;
+}
+
+int ptimer_create(struct task *t, int clock, const struct abi_sigevent *ev,
+		  int *idp)
+{
+	struct thread_group *tg = t->tg;
+	struct ptimer *p;
+	int id, err = 0;
+
+	if (clock < 0) {
+		/* A CPU clock: this process's or thread's, of a known type. */
+		int pid = ~(clock >> 3);
+
+		if ((clock & 7) == 3 || (clock & 7) > 6 ||
+		    (pid && pid != tg->tgid && pid != t->tid))
+			return -EINVAL;
+	} else {
+		switch (clock) {
+		case ABI_CLOCK_REALTIME:
+		case ABI_CLOCK_MONOTONIC:
+		case ABI_CLOCK_PROCESS_CPUTIME_ID:
+		case ABI_CLOCK_THREAD_CPUTIME_ID:
+		case ABI_CLOCK_BOOTTIME:
+		case ABI_CLOCK_TAI:
+			break;
+		case ABI_CLOCK_REALTIME_ALARM:
+		case ABI_CLOCK_BOOTTIME_ALARM:
+			if (!creds_capable(&t->creds, 35 /* CAP_WAKE_ALARM */))
+				return -EPERM;
+			break;
+		case ABI_CLOCK_MONOTONIC_RAW:
+		case ABI_CLOCK_REALTIME_COARSE:
+		case ABI_CLOCK_MONOTONIC_COARSE:
+			return -EOPNOTSUPP; /* clocks without timers */
+		default:
+			return -EINVAL;
+		}
+	}
+	if (ev) {
+		switch (ev->notify) {
+		case ABI_SIGEV_SIGNAL | ABI_SIGEV_THREAD_ID:
+		case ABI_SIGEV_SIGNAL:
+		case ABI_SIGEV_THREAD:
+			if (ev->notify == ABI_SIGEV_THREAD_ID &&
+			    ev->tid != t->tid)
+				return -EINVAL;
+			if (ev->signo <= 0 || ev->signo > ABI_NSIG)
+				return -EINVAL;
+			break;
+		case ABI_SIGEV_NONE:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -EAGAIN;
+	p->clock = clock;
+	pthread_mutex_lock(&tg->lock);
+	for (id = 0; id < tg->nptimers && tg->ptimers[id]; id++)
+		;
+	if (id == PTIMERS_MAX) {
+		err = -EAGAIN;
+	} else if (id == tg->nptimers) {
+		int cap = tg->nptimers ? tg->nptimers * 2 : 8;
+		struct ptimer **n = realloc(tg->ptimers, cap * sizeof(*n));
+
+		if (!n) {
+			err = -EAGAIN;
+		} else {
+			memset(n + tg->nptimers, 0,
+			       (cap - tg->nptimers) * sizeof(*n));
+			tg->ptimers = n;
+			tg->nptimers = cap;
+		}
+	}
+	if (!err) {
+		p->id = id;
+		if (ev) {
+			p->notify = ev->notify;
+			p->signo = ev->signo;
+			p->value = ev->value;
+		} else {
+			p->notify = ABI_SIGEV_SIGNAL;
+			p->signo = ABI_SIGALRM;
+			p->value = (uint64_t)id;
+		}
+		tg->ptimers[id] = p;
+		*idp = id;
+	}
+	pthread_mutex_unlock(&tg->lock);
+	if (err)
+		free(p);
+	return err;
+}
+
+/* The timer id of t's process, tg->lock held; NULL: EINVAL. */
+static struct ptimer *ptimer_get(struct thread_group *tg, int id)
+{
+	return id >= 0 && id < tg->nptimers ? tg->ptimers[id] : NULL;
+}
+
+/* Time left and interval of p, tg->lock held. */
+static void ptimer_left(struct task *t, struct ptimer *p,
+			struct timespec *value, struct timespec *interval)
+{
+	int64_t left = 0;
+
+	if (p->armed) {
+		int64_t now = ptimer_now(t, p->clock);
+
+		left = p->expiry - (now < 0 ? 0 : now);
+		if (left <= 0)
+			left = 1; /* due, not yet fired */
+	}
+	*value = ns_ts(left);
+	*interval = ns_ts(p->interval);
+}
+
+int ptimer_settime(struct task *t, int id, bool absolute,
+		   const struct timespec *value,
+		   const struct timespec *interval, struct timespec *old_value,
+		   struct timespec *old_interval)
+{
+	struct thread_group *tg = t->tg;
+	struct ptimer *p;
+	int err = 0;
+
+	pthread_mutex_lock(&tg->lock);
+	p = ptimer_get(tg, id);
+	if (!p) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (old_value)
+		ptimer_left(t, p, old_value, old_interval);
+	p->armed = value->tv_sec || value->tv_nsec;
+	p->interval = p->armed ? ts_ns(interval) : 0;
+	if (p->armed) {
+		int64_t now = ptimer_now(t, p->clock);
+
+		p->expiry = absolute ? ts_ns(value)
+				     : (now < 0 ? 0 : now) + ts_ns(value);
+		err = timer_thread_start(t);
+		if (err)
+			p->armed = false;
+	}
+	pthread_cond_broadcast(&tg->timercond);
+out:
+	pthread_mutex_unlock(&tg->lock);
+	return err;
+}
+
+int ptimer_gettime(struct task *t, int id, struct timespec *value,
+		   struct timespec *interval)
+{
+	struct ptimer *p;
+	int err = 0;
+
+	pthread_mutex_lock(&t->tg->lock);
+	p = ptimer_get(t->tg, id);
+	if (p)
+		ptimer_left(t, p, value, interval);
+	else
+		err = -EINVAL;
+	pthread_mutex_unlock(&t->tg->lock);
+	return err;
+}
+
+int ptimer_getoverrun(struct task *t, int id)
+{
+	struct ptimer *p;
+	int ret;
+
+	pthread_mutex_lock(&t->tg->lock);
+	p = ptimer_get(t->tg, id);
+	ret = p ? p->overrun_last : -EINVAL;
+	pthread_mutex_unlock(&t->tg->lock);
+	return ret;
+}
+
+int ptimer_delete(struct task *t, int id)
+{
+	struct thread_group *tg = t->tg;
+	struct ptimer *p;
+
+	pthread_mutex_lock(&tg->lock);
+	p = ptimer_get(tg, id);
+	if (p) {
+		tg->ptimers[id] = NULL;
+		/* Its signal, if still queued, goes with it. */
+		signal_cancel_timer_locked(t, id);
+	}
+	pthread_mutex_unlock(&tg->lock);
+	free(p);
+	return p ? 0 : -EINVAL;
 }

@@ -59,13 +59,15 @@ static bool ignored(const struct thread_group *tg, int sig)
 	       (h == ABI_SIG_DFL && (ABI_SIG_BIT(sig) & DEFAULT_IGNORE));
 }
 
-/* Queue info on q, tg->lock held: 0, or -EAGAIN (no memory). */
+/*
+ * Queue info on q, tg->lock held: 1 queued, 0 not (a standard signal
+ * already pending is not queued again), or -EAGAIN (no memory).
+ */
 static int enqueue(struct sigqueue *q, const struct abi_siginfo *info)
 {
 	int sig = info->si_signo;
 	struct sigq_entry *e, **tail;
 
-	/* A standard signal already pending is not queued again. */
 	if (sig < ABI_SIGRTMIN && (q->set & ABI_SIG_BIT(sig)))
 		return 0;
 	e = malloc(sizeof(*e));
@@ -77,7 +79,7 @@ static int enqueue(struct sigqueue *q, const struct abi_siginfo *info)
 		;
 	*tail = e;
 	__atomic_or_fetch(&q->set, ABI_SIG_BIT(sig), __ATOMIC_RELEASE);
-	return 0;
+	return 1;
 }
 
 /* Take the first sig from q, tg->lock held; info gets it. */
@@ -129,13 +131,54 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 	/* Ignored and not blocked: dropped (a blocked one may be wanted). */
 	if (!ignored(tg, sig) || (t->sigmask & ABI_SIG_BIT(sig))) {
 		err = enqueue(group ? &tg->shared_pending : &t->pending, info);
-		wake = !err && !(t->sigmask & ABI_SIG_BIT(sig));
+		wake = err >= 0 && !(t->sigmask & ABI_SIG_BIT(sig));
+		if (err > 0)
+			err = 0;
 	}
 	pthread_cond_broadcast(&tg->sigcond);
 	pthread_mutex_unlock(&tg->lock);
 	if (wake)
 		task_wake(t);
 	return err;
+}
+
+bool signal_queue_locked(struct task *t, const struct abi_siginfo *info,
+			 bool group)
+{
+	int sig = info->si_signo;
+
+	if (ignored(t->tg, sig) && !(t->sigmask & ABI_SIG_BIT(sig)))
+		return false;
+	return enqueue(group ? &t->tg->shared_pending : &t->pending, info) > 0;
+}
+
+/* Remove q's entries of the timer id. */
+static void cancel_timer(struct sigqueue *q, int id)
+{
+	for (struct sigq_entry **pp = &q->head; *pp;) {
+		struct sigq_entry *e = *pp;
+		int sig = e->info.si_signo;
+		bool more = false;
+
+		if (e->info.si_code != ABI_SI_TIMER ||
+		    e->info.timer.tid != id) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		free(e);
+		for (struct sigq_entry *o = q->head; o; o = o->next)
+			more |= o->info.si_signo == sig;
+		if (!more)
+			__atomic_and_fetch(&q->set, ~ABI_SIG_BIT(sig),
+					   __ATOMIC_RELEASE);
+	}
+}
+
+void signal_cancel_timer_locked(struct task *t, int id)
+{
+	cancel_timer(&t->tg->shared_pending, id);
+	cancel_timer(&t->pending, id);
 }
 
 /*
@@ -210,7 +253,7 @@ void signal_force(struct task *t, const struct abi_siginfo *info)
 		tg->sigactions[sig - 1].handler = ABI_SIG_DFL;
 		t->sigmask &= ~ABI_SIG_BIT(sig);
 	}
-	if (enqueue(&t->pending, info))
+	if (enqueue(&t->pending, info) < 0)
 		task_exit_group(t, sig); /* no memory to queue it: fatal */
 	pthread_mutex_unlock(&tg->lock);
 }
@@ -276,6 +319,8 @@ static int next_signal(struct task *t, abi_sigset_t mask,
 		dequeue(&t->pending, sig, info);
 	else
 		dequeue(&t->tg->shared_pending, sig, info);
+	if (info->si_code == ABI_SI_TIMER)
+		ptimer_dequeued(t->tg, info);
 	return sig;
 }
 

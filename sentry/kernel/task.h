@@ -92,6 +92,8 @@ struct thread_group {
 	pthread_t timer_thread;
 	bool timer_running, timer_stop;
 	struct task *timer_task; /* where the timers' signals go */
+	struct ptimer **ptimers; /* POSIX timers by id; NULL: a free id */
+	int nptimers;
 	uint32_t umask;
 	int live_threads;
 	char *exe; /* the executable's path, for /proc/PID/exe */
@@ -225,8 +227,29 @@ int itimer_set(struct task *t, int which, const struct timespec *value,
 	       struct timespec *old_interval);
 int itimer_get(struct task *t, int which, struct timespec *value,
 	       struct timespec *interval);
-/* The thread group is going: stop its timer thread. */
+/* The thread group is going: stop its timer thread, free its timers. */
 void itimer_stop(struct thread_group *tg);
+/* POSIX timers (itimer.c): timer_create and friends; 0 or -errno. */
+int ptimer_create(struct task *t, int clock, const struct abi_sigevent *ev,
+		  int *id);
+int ptimer_settime(struct task *t, int id, bool absolute,
+		   const struct timespec *value,
+		   const struct timespec *interval, struct timespec *old_value,
+		   struct timespec *old_interval);
+int ptimer_gettime(struct task *t, int id, struct timespec *value,
+		   struct timespec *interval);
+int ptimer_getoverrun(struct task *t, int id);
+int ptimer_delete(struct task *t, int id);
+/* A timer's signal was taken (tg->lock held): its overrun into info. */
+void ptimer_dequeued(struct thread_group *tg, struct abi_siginfo *info);
+/*
+ * Queue a timer's signal on t (tg->lock held): false if it was not queued
+ * (ignored, or a standard signal already pending). Wake t afterwards.
+ */
+bool signal_queue_locked(struct task *t, const struct abi_siginfo *info,
+			 bool group);
+/* Drop a deleted timer's queued signal (tg->lock held). */
+void signal_cancel_timer_locked(struct task *t, int id);
 
 /* Credentials */
 void creds_init_root(struct creds *c);

@@ -230,6 +230,12 @@ SYSCALL(rt_sigtimedwait);
 SYSCALL(pause);
 SYSCALL(restart_syscall);
 
+/* timer.c */
+SYSCALL(timer_create);
+SYSCALL(timer_settime);
+SYSCALL(timer_gettime);
+SYSCALL(timer_getoverrun);
+SYSCALL(timer_delete);
 /* eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);

@@ -29,6 +29,10 @@
 /* Signal delivery's gaps. */
 #define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
 
+#define PTIMER_NOTE                                                            \
+	"a wall-clock timer does not follow a change of the clock; CPU-clock " \
+	"timers are looked at every 4 ms"
+
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
 	"ignored by default; a FIFO's open waiting for the other end is not "  \
@@ -206,6 +210,11 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(getitimer, ITIMER_NOTE),
     PARTIAL(setitimer, ITIMER_NOTE),
     FULL(alarm),
+    PARTIAL(timer_create, PTIMER_NOTE),
+    PARTIAL(timer_settime, PTIMER_NOTE),
+    FULL(timer_gettime),
+    FULL(timer_getoverrun),
+    FULL(timer_delete),
     FULL(eventfd),
     FULL(eventfd2),
     FULL(pause),
