@@ -652,6 +652,7 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 	struct pipe_file *pf;
 	struct pipe *p;
 	uint64_t seen;
+	int err = 0;
 
 	if (acc == ABI_O_ACCMODE)
 		return ERR_PTR(-EINVAL);
@@ -695,14 +696,31 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 	pf->f.stream = true;
 	pf->p = p;
 	pf->w_seen = p->w_opens;
-	/* One side alone waits for the other to open, however briefly. */
+	/* One side alone waits for the other to open, however briefly; a
+	 * signal ends the wait and the open (-ERESTARTSYS). */
 	if (rd && !wr && !nonblock && !p->writers) {
-		for (seen = p->w_opens; p->w_opens == seen;)
-			pthread_cond_wait(&p->cond, &p->lock);
+		for (seen = p->w_opens; p->w_opens == seen && !err;)
+			err = task_wait(current_task, &p->lock, &p->cond);
 	} else if (wr && !rd && !p->readers) {
-		for (seen = p->r_opens; p->r_opens == seen;)
-			pthread_cond_wait(&p->cond, &p->lock);
+		for (seen = p->r_opens; p->r_opens == seen && !err;)
+			err = task_wait(current_task, &p->lock, &p->cond);
 	}
 	pthread_mutex_unlock(&p->lock);
-	return &pf->f;
+	if (!err)
+		return &pf->f;
+	/* Never opened after all: undo, as fifo_release would. */
+	pthread_mutex_lock(&inode->lock);
+	pthread_mutex_lock(&p->lock);
+	if (rd)
+		p->readers--;
+	if (wr)
+		p->writers--;
+	if (!p->readers && !p->writers && inode->fifo == p)
+		inode->fifo = NULL;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&inode->lock);
+	free(pf);
+	pipe_put(p);
+	return ERR_PTR(err);
 }

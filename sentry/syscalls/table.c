@@ -35,8 +35,7 @@
 
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
-	"ignored by default; a FIFO's open waiting for the other end is not "  \
-	"interrupted yet"
+	"ignored by default"
 /* Where the xattr calls fall short of Linux. */
 #define XATTR_NOTE                                                             \
 	"host files' own (through the gofer); tmpfs and the overlay keep "     \

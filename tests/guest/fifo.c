@@ -5,8 +5,9 @@
  * with no reader is ENXIO, a non-blocking reader opens alone, O_RDWR never
  * waits; data passes between any descriptions of the same FIFO; the pipe
  * and its data go when the last end closes; fstat describes the inode.
- * One process: no open here may block, so every one-sided open is
- * O_NONBLOCK or O_RDWR.
+ * One process: a one-sided blocking open waits for a partner that never
+ * comes, so those here are O_NONBLOCK or O_RDWR, or ended by a signal
+ * (EINTR, the FIFO as it was).
  */
 #include "scratch.h"
 
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 static short revents(long fd, short events)
 {
@@ -176,6 +178,39 @@ static void test_modes(void)
 	CHECK_EQ(SYS1(SYS_unlink, "m"), 0);
 }
 
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* A blocking open alone is interrupted: EINTR, and nothing stays open. */
+static void test_open_interrupted(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct itimerval it = {.it_value = {0, 30000}};
+	long fd;
+
+	CHECK_EQ(SYS4(SYS_mknodat, AT_FDCWD, "w", S_IFIFO | 0600, 0), 0);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	CHECK_ERR(SYS3(SYS_openat, AT_FDCWD, "w", O_RDONLY), EINTR);
+	CHECK_EQ(alarms, 1);
+	setitimer(ITIMER_REAL, &it, NULL);
+	CHECK_ERR(SYS3(SYS_openat, AT_FDCWD, "w", O_WRONLY), EINTR);
+	CHECK_EQ(alarms, 2);
+	/* No reader was left behind: a writer still finds none. */
+	CHECK_ERR(SYS3(SYS_openat, AT_FDCWD, "w", O_WRONLY | O_NONBLOCK),
+		  ENXIO);
+	fd = SYS3(SYS_openat, AT_FDCWD, "w", O_RDONLY | O_NONBLOCK);
+	CHECK(fd >= 0);
+	SYS1(SYS_close, fd);
+	CHECK_EQ(SYS1(SYS_unlink, "w"), 0);
+	signal(SIGALRM, SIG_DFL);
+}
+
 int main(void)
 {
 	/* Natively a write with no reader also raises SIGPIPE. */
@@ -186,6 +221,7 @@ int main(void)
 	test_open_pairs();
 	test_rdwr();
 	test_modes();
+	test_open_interrupted();
 	scratch_leave();
 	return guest_done();
 }
