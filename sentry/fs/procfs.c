@@ -873,16 +873,16 @@ static void show_meminfo(struct task *t, struct sbuf *b)
 
 static void show_cpuinfo(struct task *t, struct sbuf *b)
 {
-	long n = t->k->ncpus;
+	char block[4096];
 
-	for (long i = 0; i < n; i++)
-		sb_printf(
-		    b,
-		    "processor\t: %ld\nvendor_id\t: moat\n"
-		    "model name\t: moat virtual CPU\ncpu MHz\t\t: 0\n"
-		    "physical id\t: 0\ncore id\t\t: %ld\ncpu cores\t: %ld\n"
-		    "flags\t\t: fpu sse sse2\n\n",
-		    i, i, n);
+	for (long i = 0; i < t->k->ncpus; i++) {
+		int n = cpuinfo_format(block, sizeof(block), i, t->k->ncpus);
+
+		if (n > 0)
+			sb_put(b, block,
+			       (size_t)n < sizeof(block) ? (size_t)n
+							 : sizeof(block) - 1);
+	}
 }
 
 /* /proc/stat: idle CPUs; btime is when the sandbox booted. */

@@ -11,6 +11,8 @@
  */
 #include "guest.h"
 
+#include <cpuid.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -694,8 +696,49 @@ static void check_limits(void)
 	CHECK_EQ(lines, 16);
 }
 
+/*
+ * /proc/cpuinfo: one block per online CPU, numbered from 0, with the
+ * vendor CPUID gives and the flags every x86-64 CPU has.
+ */
+static void check_cpuinfo(void)
+{
+	unsigned a, b, c, d;
+	char vendor[13];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), blocks = 0;
+
+	CHECK(slurp("/proc/cpuinfo", text, sizeof(text)) > 0);
+	__cpuid(0, a, b, c, d);
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	vendor[12] = '\0';
+	for (const char *p = text; *p; p = next_line(p)) {
+		char want[32];
+
+		if (strncmp(p, "processor\t: ", 12))
+			continue;
+		snprintf(want, sizeof(want), "processor\t: %ld\n", blocks);
+		CHECK(!strncmp(p, want, strlen(want)));
+		blocks++;
+	}
+	CHECK_EQ(blocks, ncpu);
+	{
+		const char *v = field(text, "vendor_id\t");
+		const char *f = field(text, "flags\t\t");
+
+		CHECK(v && !strncmp(v, " ", 1) && !strncmp(v + 1, vendor, 12));
+		CHECK(f && strstr(f, " fpu ") == f);
+		CHECK(f && strstr(f, " sse2 ") && strstr(f, " lm ") &&
+		      strstr(f, " nx "));
+		CHECK(field(text, "model name\t") != NULL);
+		CHECK(field(text, "cpu family\t") != NULL);
+		CHECK(field(text, "address sizes\t") != NULL);
+	}
+}
+
 int main(void)
 {
+	check_cpuinfo();
 	check_stat();
 	check_status();
 	check_statm();
