@@ -7,9 +7,9 @@
  * mask and the full XSAVE state, then the siginfo. rt_sigreturn restores
  * it all.
  *
- * Standard signals are pending at most once; real-time ones queue. Among
- * deliverable signals the synchronous ones (faults) go first, then the
- * lowest number, thread-directed before process-directed, as Linux.
+ * Standard signals are pending at most once; real-time ones queue. The
+ * thread's deliverable signals go before the process's; among each the
+ * synchronous ones (faults) first, then the lowest number, as Linux.
  *
  * Deviations for now: stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
  * and SIGCONT are ignored by default rather than stopping the process;
@@ -299,26 +299,27 @@ int signal_queued(struct task *t)
 
 /*
  * The next deliverable signal under mask, dequeued into info, tg->lock
- * held: synchronous ones first, then the lowest number; the thread's
- * queue before the process's. 0: none.
+ * held: the thread's queue before the process's (as Linux's
+ * dequeue_signal, even when the process's has a lower number), and in
+ * each the synchronous ones first, then the lowest number. 0: none.
  */
 static int next_signal(struct task *t, abi_sigset_t mask,
 		       struct abi_siginfo *info)
 {
-	abi_sigset_t mine = t->pending.set & ~mask;
-	abi_sigset_t shared = t->tg->shared_pending.set & ~mask;
-	abi_sigset_t any = mine | shared;
+	struct sigqueue *q = &t->pending;
+	abi_sigset_t any = q->set & ~mask;
 	int sig;
 
+	if (!any) {
+		q = &t->tg->shared_pending;
+		any = q->set & ~mask;
+	}
 	if (!any)
 		return 0;
 	if (any & SYNCHRONOUS)
 		any &= SYNCHRONOUS;
 	sig = __builtin_ctzll(any) + 1;
-	if (mine & ABI_SIG_BIT(sig))
-		dequeue(&t->pending, sig, info);
-	else
-		dequeue(&t->tg->shared_pending, sig, info);
+	dequeue(q, sig, info);
 	if (info->si_code == ABI_SI_TIMER)
 		ptimer_dequeued(t->tg, info);
 	return sig;
