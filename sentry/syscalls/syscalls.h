@@ -239,6 +239,10 @@ SYSCALL(timer_delete);
 /* eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);
+/* timerfd.c */
+SYSCALL(timerfd_create);
+SYSCALL(timerfd_settime);
+SYSCALL(timerfd_gettime);
 
 /* Shared argument helpers. */
 struct abi_timespec;

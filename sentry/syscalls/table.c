@@ -26,6 +26,10 @@
 	"zero, full, random, urandom) open; others are ENXIO, as a "           \
 	"driverless "                                                          \
 	"device"
+/* timerfd counts on the host's clocks. */
+#define TIMERFD_NOTE                                                           \
+	"the wall clock is never set, so TFD_TIMER_CANCEL_ON_SET never "       \
+	"cancels; the alarm clocks do not wake a suspended machine"
 /* Signal delivery's gaps. */
 #define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
 
@@ -216,6 +220,9 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(timer_delete),
     FULL(eventfd),
     FULL(eventfd2),
+    PARTIAL(timerfd_create, TIMERFD_NOTE),
+    PARTIAL(timerfd_settime, TIMERFD_NOTE),
+    PARTIAL(timerfd_gettime, TIMERFD_NOTE),
     FULL(pause),
     FULL(restart_syscall),
     PARTIAL(rt_sigaction, SIGNAL_NOTE),
