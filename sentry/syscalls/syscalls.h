@@ -243,6 +243,9 @@ SYSCALL(eventfd2);
 SYSCALL(timerfd_create);
 SYSCALL(timerfd_settime);
 SYSCALL(timerfd_gettime);
+/* signalfd.c */
+SYSCALL(signalfd);
+SYSCALL(signalfd4);
 
 /* Shared argument helpers. */
 struct abi_timespec;

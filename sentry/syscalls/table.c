@@ -223,6 +223,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(timerfd_create, TIMERFD_NOTE),
     PARTIAL(timerfd_settime, TIMERFD_NOTE),
     PARTIAL(timerfd_gettime, TIMERFD_NOTE),
+    FULL(signalfd),
+    FULL(signalfd4),
     FULL(pause),
     FULL(restart_syscall),
     PARTIAL(rt_sigaction, SIGNAL_NOTE),
