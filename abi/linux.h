@@ -303,6 +303,34 @@ _Static_assert(sizeof(struct abi_statfs) == 120, "struct statfs is 120 bytes");
 #define ABI_F_GET_SEALS	    1034
 #define ABI_F_DUPFD_CLOEXEC 1030
 #define ABI_FD_CLOEXEC	    1
+#define ABI_F_SETOWN	    8
+#define ABI_F_GETOWN	    9
+#define ABI_F_SETSIG	    10
+#define ABI_F_GETSIG	    11
+#define ABI_F_SETOWN_EX	    15
+#define ABI_F_GETOWN_EX	    16
+#define ABI_F_SETLEASE	    1024
+#define ABI_F_GETLEASE	    1025
+#define ABI_F_NOTIFY	    1026
+#define ABI_F_DUPFD_QUERY   1027
+#define ABI_F_GET_RW_HINT   1035
+#define ABI_F_SET_RW_HINT   1036
+
+/* struct f_owner_ex's type */
+#define ABI_F_OWNER_TID	 0
+#define ABI_F_OWNER_PID	 1
+#define ABI_F_OWNER_PGRP 2
+
+struct abi_f_owner_ex {
+	int32_t type;
+	int32_t pid;
+};
+
+/* F_NOTIFY's flag that keeps the request after the first event */
+#define ABI_DN_MULTISHOT 0x80000000U
+
+/* F_SET_RW_HINT: RWH_WRITE_LIFE_NOT_SET (0) .. RWH_WRITE_LIFE_EXTREME */
+#define ABI_RWH_WRITE_LIFE_EXTREME 5
 
 /* struct flock's l_type */
 #define ABI_F_RDLCK 0
@@ -653,6 +681,8 @@ struct abi_rlimit {
 #define ABI_CAP_SETUID		7
 #define ABI_CAP_SYS_ADMIN	21
 #define ABI_CAP_SYS_RESOURCE	24
+#define ABI_CAP_SETPCAP		8
+#define ABI_CAP_LEASE		28
 #define ABI_CAP_LAST_CAP	40
 #define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
 #define ABI_NGROUPS_MAX		65536

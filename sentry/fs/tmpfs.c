@@ -985,6 +985,7 @@ struct file *tmpfs_memfd(struct vfs_inode *root, bool allow_sealing,
 		return f;
 	}
 	f->inode = &ti->i; /* takes the reference */
+	file_count_open(f);
 	return f;
 }
 

@@ -13,6 +13,7 @@
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <limits.h>
 
 static uint64_t nofile(struct task *t)
 {
@@ -239,6 +240,219 @@ static long do_record_lock(struct task *t, int fd, struct file *f,
 	return err;
 }
 
+/*
+ * The owner of a file's I/O signals (fs/fcntl.c's f_setown, f_getown and
+ * their _ex forms), kept per open file description. Only the sandbox's
+ * own process (its pid, which is also its thread's id, process group and
+ * session) exists, so any other pid is ESRCH. Deviation: no SIGIO or
+ * F_SETSIG signal is ever sent (O_ASYNC cannot be set; leases are not
+ * broken; dnotify reports nothing).
+ */
+static bool pid_exists(struct task *t, int pid)
+{
+	return pid == t->tid || pid == t->tg->tgid;
+}
+
+/* __f_setown: force false keeps an owner already set. */
+static void set_owner(struct file *f, int pid, int type, bool force)
+{
+	pthread_mutex_lock(&f->pos_lock);
+	if (force || !f->owner_pid) {
+		f->owner_pid = pid;
+		f->owner_type = type;
+	}
+	pthread_mutex_unlock(&f->pos_lock);
+}
+
+static long do_setown(struct task *t, struct file *f, int who)
+{
+	int type = ABI_F_OWNER_PID;
+
+	if (who < 0) {
+		if (who == INT_MIN)
+			return -EINVAL;
+		type = ABI_F_OWNER_PGRP;
+		who = -who;
+	}
+	if (who && !pid_exists(t, who))
+		return -ESRCH;
+	set_owner(f, who, type, true);
+	return 0;
+}
+
+static long do_getown(struct file *f)
+{
+	long ret;
+
+	pthread_mutex_lock(&f->pos_lock);
+	ret = f->owner_type == ABI_F_OWNER_PGRP ? -(long)f->owner_pid
+						: f->owner_pid;
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+static long do_setown_ex(struct task *t, struct file *f, uint64_t arg)
+{
+	struct abi_f_owner_ex o;
+	long err;
+
+	err = mm_copy_in(t->mm, &o, arg, sizeof(o));
+	if (err)
+		return err;
+	if (o.type != ABI_F_OWNER_TID && o.type != ABI_F_OWNER_PID &&
+	    o.type != ABI_F_OWNER_PGRP)
+		return -EINVAL;
+	if (o.pid && !pid_exists(t, o.pid))
+		return -ESRCH;
+	set_owner(f, o.pid, o.type, true);
+	return 0;
+}
+
+static long do_getown_ex(struct task *t, struct file *f, uint64_t arg)
+{
+	struct abi_f_owner_ex o;
+
+	pthread_mutex_lock(&f->pos_lock);
+	o.type = f->owner_type;
+	o.pid = f->owner_pid;
+	pthread_mutex_unlock(&f->pos_lock);
+	return mm_copy_out(t->mm, arg, &o, sizeof(o));
+}
+
+/*
+ * F_SETLEASE (fs/locks.c's fcntl_setlease): a lease on a regular file the
+ * caller owns (or holds CAP_LEASE for). A read lease needs the file open
+ * for writing nowhere, a write lease no open but this one, counted over
+ * the application's opens of the inode. Deviation: a lease is never
+ * broken, so an open or truncate that conflicts with it neither waits nor
+ * fails with EWOULDBLOCK, and the holder gets no signal.
+ */
+static long do_setlease(struct task *t, struct file *f, int type)
+{
+	struct vfs_inode *inode = f->inode;
+	struct abi_stat st;
+	long err;
+
+	if (type != ABI_F_RDLCK && type != ABI_F_WRLCK && type != ABI_F_UNLCK)
+		return -EINVAL;
+	err = f->ops->stat(f, &st);
+	if (err)
+		return err;
+	if (st.st_uid != t->creds.fsuid &&
+	    !creds_capable(&t->creds, ABI_CAP_LEASE))
+		return -EACCES;
+	if (!ABI_S_ISREG(st.st_mode) || !inode)
+		return -EINVAL;
+	if (type == ABI_F_UNLCK) {
+		pthread_mutex_lock(&f->pos_lock);
+		err = f->lease == ABI_F_UNLCK ? -EAGAIN : 0;
+		f->lease = ABI_F_UNLCK;
+		pthread_mutex_unlock(&f->pos_lock);
+		return err;
+	}
+	if (type == ABI_F_RDLCK) {
+		if (__atomic_load_n(&inode->nwriters, __ATOMIC_RELAXED))
+			return -EAGAIN;
+	} else {
+		bool w = file_writable(f);
+
+		if (__atomic_load_n(&inode->nwriters, __ATOMIC_RELAXED) !=
+			(f->counted && w) ||
+		    __atomic_load_n(&inode->nreaders, __ATOMIC_RELAXED) !=
+			(f->counted && !w))
+			return -EAGAIN;
+	}
+	pthread_mutex_lock(&f->pos_lock);
+	f->lease = type;
+	pthread_mutex_unlock(&f->pos_lock);
+	set_owner(f, t->tg->tgid, ABI_F_OWNER_PID, false);
+	return 0;
+}
+
+/*
+ * F_NOTIFY (fs/notify/dnotify): a mask of nothing but DN_MULTISHOT drops
+ * the request, on any file; otherwise the file must be a directory. The
+ * mask is kept, and the caller becomes the owner if there is none.
+ * Deviation: no event is ever reported.
+ */
+static long do_notify(struct task *t, struct file *f, uint32_t mask)
+{
+	struct abi_stat st;
+	long err;
+
+	if (!(mask & ~ABI_DN_MULTISHOT)) {
+		pthread_mutex_lock(&f->pos_lock);
+		f->dn_mask = 0;
+		pthread_mutex_unlock(&f->pos_lock);
+		return 0;
+	}
+	err = f->ops->stat(f, &st);
+	if (err)
+		return err;
+	if (!ABI_S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	pthread_mutex_lock(&f->pos_lock);
+	f->dn_mask = mask;
+	pthread_mutex_unlock(&f->pos_lock);
+	set_owner(f, t->tg->tgid, ABI_F_OWNER_PID, false);
+	return 0;
+}
+
+/*
+ * F_GET_RW_HINT and F_SET_RW_HINT: the inode's write-life hint (a u64 at
+ * arg); setting it needs the inode's owner or CAP_FOWNER. A file without
+ * an inode of the VFS (a pipe) keeps its own, so the two ends of a pipe
+ * do not share theirs as in Linux. The older F_*_FILE_RW_HINT are gone
+ * from Linux (EINVAL).
+ */
+static long do_rw_hint(struct task *t, struct file *f, unsigned int cmd,
+		       uint64_t arg)
+{
+	uint8_t *hint = f->inode ? &f->inode->write_hint : &f->write_hint;
+	struct abi_stat st;
+	uint64_t h;
+	long err;
+
+	if (cmd == ABI_F_GET_RW_HINT) {
+		h = __atomic_load_n(hint, __ATOMIC_RELAXED);
+		return mm_copy_out(t->mm, arg, &h, sizeof(h));
+	}
+	err = f->ops->stat(f, &st);
+	if (err)
+		return err;
+	if (st.st_uid != t->creds.fsuid &&
+	    !creds_capable(&t->creds, ABI_CAP_FOWNER))
+		return -EPERM;
+	err = mm_copy_in(t->mm, &h, arg, sizeof(h));
+	if (err)
+		return err;
+	if (h > ABI_RWH_WRITE_LIFE_EXTREME)
+		return -EINVAL;
+	__atomic_store_n(hint, (uint8_t)h, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* F_DUPFD_QUERY: does fd arg name the same open file description? */
+static long do_dupfd_query(struct task *t, struct file *f, int fd)
+{
+	struct file *other = fd_get(t->files, fd);
+	long ret;
+
+	if (!other)
+		return -EBADF;
+	ret = other == f;
+	file_put(other);
+	return ret;
+}
+
+/* The commands an O_PATH file allows (check_fcntl_cmd); others EBADF. */
+static bool opath_cmd(unsigned int cmd)
+{
+	return cmd == ABI_F_DUPFD || cmd == ABI_F_DUPFD_CLOEXEC ||
+	       cmd == ABI_F_DUPFD_QUERY || cmd == ABI_F_GETFD ||
+	       cmd == ABI_F_SETFD || cmd == ABI_F_GETFL;
+}
+
 SYSCALL(fcntl)
 {
 	int fd = (int)a[0];
@@ -249,6 +463,10 @@ SYSCALL(fcntl)
 
 	if (!f)
 		return -EBADF;
+	if ((f->flags & ABI_O_PATH) && !opath_cmd(cmd)) {
+		file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case ABI_F_DUPFD:
 	case ABI_F_DUPFD_CLOEXEC:
@@ -292,6 +510,52 @@ SYSCALL(fcntl)
 		break;
 	case ABI_F_GET_SEALS:
 		ret = tmpfs_get_seals(f);
+		break;
+	case ABI_F_GETOWN:
+		ret = do_getown(f);
+		break;
+	case ABI_F_SETOWN:
+		ret = do_setown(t, f, (int)arg);
+		break;
+	case ABI_F_GETOWN_EX:
+		ret = do_getown_ex(t, f, arg);
+		break;
+	case ABI_F_SETOWN_EX:
+		ret = do_setown_ex(t, f, arg);
+		break;
+	case ABI_F_GETSIG:
+		pthread_mutex_lock(&f->pos_lock);
+		ret = f->owner_sig;
+		pthread_mutex_unlock(&f->pos_lock);
+		break;
+	case ABI_F_SETSIG:
+		/* valid_signal of the int argument, widened. */
+		if ((unsigned long)(long)(int)arg > ABI_NSIG) {
+			ret = -EINVAL;
+			break;
+		}
+		pthread_mutex_lock(&f->pos_lock);
+		f->owner_sig = (int)arg;
+		pthread_mutex_unlock(&f->pos_lock);
+		ret = 0;
+		break;
+	case ABI_F_GETLEASE:
+		pthread_mutex_lock(&f->pos_lock);
+		ret = f->lease;
+		pthread_mutex_unlock(&f->pos_lock);
+		break;
+	case ABI_F_SETLEASE:
+		ret = do_setlease(t, f, (int)arg);
+		break;
+	case ABI_F_NOTIFY:
+		ret = do_notify(t, f, (uint32_t)arg);
+		break;
+	case ABI_F_GET_RW_HINT:
+	case ABI_F_SET_RW_HINT:
+		ret = do_rw_hint(t, f, cmd, arg);
+		break;
+	case ABI_F_DUPFD_QUERY:
+		ret = do_dupfd_query(t, f, (int)arg);
 		break;
 	default:
 		log_warn_once("fcntl: command %u is not supported yet", cmd);

@@ -62,7 +62,13 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
 		   "F_GETLK/F_SETLK/F_SETLKW and F_OFD_GETLK/F_OFD_SETLK/"
 		   "F_OFD_SETLKW (one process: POSIX locks meet only OFD "
 		   "ones), F_GETPIPE_SZ/F_SETPIPE_SZ, "
-		   "F_ADD_SEALS/F_GET_SEALS; others EINVAL"),
+		   "F_ADD_SEALS/F_GET_SEALS, F_GETOWN/F_SETOWN(_EX), "
+		   "F_GETSIG/F_SETSIG, F_GETLEASE/F_SETLEASE, F_NOTIFY, "
+		   "F_GET_RW_HINT/F_SET_RW_HINT, F_DUPFD_QUERY; no SIGIO or "
+		   "F_SETSIG signal is ever sent, leases are never broken "
+		   "(conflicting opens go ahead), dnotify reports no events, "
+		   "a pipe's two ends keep separate write hints; "
+		   "F_CREATED_QUERY is EINVAL"),
     PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
 		   "TIOCGWINSZ"),
     FULL(fstat),

@@ -18,6 +18,24 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags)
 	f->path.mnt = NULL;
 	f->path.dentry = NULL;
 	f->inode = NULL;
+	f->counted = false;
+	f->owner_pid = 0;
+	f->owner_type = ABI_F_OWNER_TID;
+	f->owner_sig = 0;
+	f->lease = ABI_F_UNLCK;
+	f->dn_mask = 0;
+	f->write_hint = 0;
+}
+
+void file_count_open(struct file *f)
+{
+	if (!f->inode || f->counted)
+		return;
+	f->counted = true;
+	if (file_writable(f))
+		__atomic_add_fetch(&f->inode->nwriters, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_add_fetch(&f->inode->nreaders, 1, __ATOMIC_RELAXED);
 }
 
 ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos)
@@ -47,6 +65,12 @@ void file_put(struct file *f)
 
 		vfs_flock_release(f);
 		vfs_lock_release(file_lock_key(f), f); /* its OFD locks */
+		if (f->counted && file_writable(f))
+			__atomic_sub_fetch(&inode->nwriters, 1,
+					   __ATOMIC_RELAXED);
+		else if (f->counted)
+			__atomic_sub_fetch(&inode->nreaders, 1,
+					   __ATOMIC_RELAXED);
 		f->ops->release(f);
 		vfs_path_put(&path);
 		vfs_inode_put(inode);

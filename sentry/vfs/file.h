@@ -98,6 +98,20 @@ struct file {
 	int64_t pos;
 	struct vfs_path path;	 /* where it was opened; mnt NULL: nowhere */
 	struct vfs_inode *inode; /* with a reference; NULL: none */
+	/* Counted in inode's open counts (file_count_open). */
+	bool counted;
+	/*
+	 * fcntl's state of the description (fs/fcntl.c), under pos_lock:
+	 * F_SETOWN's owner (pid 0: none; type an ABI_F_OWNER_*), F_SETSIG's
+	 * signal, F_SETLEASE's lease (ABI_F_UNLCK: none), F_NOTIFY's mask,
+	 * and the write-life hint of a file without an inode.
+	 */
+	int owner_pid;
+	int owner_type;
+	int owner_sig;
+	int lease;
+	uint32_t dn_mask;
+	uint8_t write_hint;
 };
 
 void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
@@ -108,6 +122,12 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
 ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos);
 void file_get(struct file *f);
 void file_put(struct file *f);
+/*
+ * An application's open of f->inode: counted among its readers or
+ * writers (Linux's i_readcount and i_writecount, which leases look at)
+ * until f's last reference goes.
+ */
+void file_count_open(struct file *f);
 
 static inline bool file_readable(const struct file *f)
 {

@@ -231,6 +231,7 @@ static struct file *open_tmpfile(const struct vfs_lookup_ctx *ctx,
 	}
 	f->path = p;
 	f->inode = vfs_inode_get(inode);
+	file_count_open(f);
 	return f;
 }
 
@@ -323,6 +324,8 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 done:
 	f->path = p;
 	f->inode = vfs_inode_get(inode);
+	if (!(flags & ABI_O_PATH))
+		file_count_open(f);
 	return f;
 fail:
 	vfs_path_put(&p);

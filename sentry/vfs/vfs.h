@@ -181,6 +181,13 @@ struct vfs_inode {
 	struct pipe *fifo;
 	/* An O_TMPFILE file without O_EXCL: linkat may give it a name. */
 	bool linkable;
+	/* F_SET_RW_HINT's write-life hint. */
+	uint8_t write_hint;
+	/*
+	 * Open files of the application reading only, and writing
+	 * (file_count_open); atomic.
+	 */
+	int nreaders, nwriters;
 };
 
 struct vfs_super_ops {
