@@ -73,6 +73,26 @@ _Static_assert(sizeof(struct abi_sigevent) == 64, "sigevent is 64 bytes");
 #define ABI_SIGEV_NONE	    1
 #define ABI_SIGEV_THREAD    2
 #define ABI_SIGEV_THREAD_ID 4
+/* getrusage's struct rusage */
+#define ABI_RUSAGE_SELF	    0
+#define ABI_RUSAGE_CHILDREN (-1)
+#define ABI_RUSAGE_THREAD   1
+
+struct abi_rusage {
+	struct abi_timeval ru_utime;
+	struct abi_timeval ru_stime;
+	int64_t ru_maxrss; /* KiB */
+	int64_t ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
+	int64_t ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals;
+	int64_t ru_nvcsw, ru_nivcsw;
+};
+
+/* times' struct tms, in clock ticks (USER_HZ) */
+#define ABI_USER_HZ 100
+
+struct abi_tms {
+	int64_t tms_utime, tms_stime, tms_cutime, tms_cstime;
+};
 
 struct abi_itimerval {
 	struct abi_timeval it_interval;

@@ -96,7 +96,8 @@ struct thread_group {
 	int nptimers;
 	uint32_t umask;
 	int live_threads;
-	char *exe; /* the executable's path, for /proc/PID/exe */
+	char *exe;	 /* the executable's path, for /proc/PID/exe */
+	uint64_t maxrss; /* getrusage's peak resident bytes seen; lock */
 	bool exiting;
 	int exit_status; /* wait status */
 };

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* uname, sysinfo and getrandom (kernel/sys.c, drivers/char/random.c). */
+/*
+ * uname, sysinfo, getrusage, times and getrandom (kernel/sys.c,
+ * drivers/char/random.c).
+ */
+#include "platform/platform.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -51,6 +55,87 @@ SYSCALL(sysinfo)
 	si.procs = (uint16_t)t->k->live_tasks;
 	pthread_mutex_unlock(&t->k->lock);
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si));
+}
+
+/* CPU time t has used: the platform's one total (0 if it cannot tell). */
+static void task_cpu_time(struct task *t, struct timespec *ts)
+{
+	const struct platform_ops *ops = t->k->plat->ops;
+
+	if (!t->ctx || !ops->cpu_time || ops->cpu_time(t->ctx, t->mm->as, ts))
+		*ts = (struct timespec){0};
+}
+
+/* Bytes of t's address space that are resident now. */
+static uint64_t task_rss(struct task *t)
+{
+	struct mm *mm = t->mm;
+	uint64_t rss = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++)
+		rss += mm_vma_resident(mm, &mm->vmas.v[i]);
+	pthread_mutex_unlock(&mm->lock);
+	return rss;
+}
+
+/*
+ * getrusage (kernel/sys.c). RUSAGE_SELF and RUSAGE_THREAD are the same
+ * (one thread). Deviations: all CPU time is user time (the platform tells
+ * only the total); ru_maxrss is the peak of the resident sizes getrusage
+ * has seen, the current one included, not a true high-water mark; fault,
+ * I/O, signal and context-switch counters are 0. No child has ever been
+ * waited for, so RUSAGE_CHILDREN is all zero.
+ */
+SYSCALL(getrusage)
+{
+	int who = (int)a[0];
+	struct abi_rusage ru;
+	struct timespec cpu;
+	uint64_t rss;
+
+	if (who != ABI_RUSAGE_SELF && who != ABI_RUSAGE_THREAD &&
+	    who != ABI_RUSAGE_CHILDREN)
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	if (who != ABI_RUSAGE_CHILDREN) {
+		task_cpu_time(t, &cpu);
+		ru.ru_utime.tv_sec = cpu.tv_sec;
+		ru.ru_utime.tv_usec = cpu.tv_nsec / 1000;
+		rss = task_rss(t);
+		pthread_mutex_lock(&t->tg->lock);
+		if (rss > t->tg->maxrss)
+			t->tg->maxrss = rss;
+		rss = t->tg->maxrss;
+		pthread_mutex_unlock(&t->tg->lock);
+		ru.ru_maxrss = (int64_t)(rss >> 10);
+	}
+	return mm_copy_out(t->mm, a[1], &ru, sizeof(ru));
+}
+
+/*
+ * times (kernel/sys.c): CPU times in clock ticks, all of it user time
+ * (see getrusage); children's are 0. Returns the ticks since the
+ * sandbox booted, where Linux counts from a point shortly before the
+ * host booted.
+ */
+SYSCALL(times)
+{
+	struct abi_tms tms = {0};
+	struct timespec ts;
+	int err;
+
+	if (a[0]) {
+		task_cpu_time(t, &ts);
+		tms.tms_utime = ts.tv_sec * ABI_USER_HZ +
+				ts.tv_nsec / (1000000000 / ABI_USER_HZ);
+		err = mm_copy_out(t->mm, a[0], &tms, sizeof(tms));
+		if (err)
+			return err;
+	}
+	kernel_uptime(t->k, &ts);
+	return ts.tv_sec * ABI_USER_HZ +
+	       ts.tv_nsec / (1000000000 / ABI_USER_HZ);
 }
 
 /* Fill host memory with the host's random bytes; 0 or -errno. */

@@ -187,6 +187,8 @@ SYSCALL(sched_yield);
 SYSCALL(uname);
 SYSCALL(sysinfo);
 SYSCALL(getrandom);
+SYSCALL(getrusage);
+SYSCALL(times);
 /* cred.c */
 SYSCALL(getuid);
 SYSCALL(geteuid);

@@ -191,6 +191,11 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(sched_yield),
     FULL(uname),
     FULL(sysinfo),
+    PARTIAL(getrusage, "all CPU time is user time; ru_maxrss is the peak "
+		       "getrusage has seen; fault, I/O, signal and "
+		       "context-switch counts are 0"),
+    PARTIAL(times, "all CPU time is user time; the return value counts "
+		   "from the sandbox's boot"),
     FULL(getrandom),
     FULL(getuid),
     FULL(geteuid),
