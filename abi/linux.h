@@ -689,6 +689,47 @@ struct abi_rlimit {
 #define ABI_XATTR_SIZE_MAX 65536
 #define ABI_XATTR_LIST_MAX 65536
 
+/* ---- prctl ---------------------------------------------------------- */
+#define ABI_PR_SET_PDEATHSIG	    1
+#define ABI_PR_GET_PDEATHSIG	    2
+#define ABI_PR_GET_DUMPABLE	    3
+#define ABI_PR_SET_DUMPABLE	    4
+#define ABI_PR_GET_KEEPCAPS	    7
+#define ABI_PR_SET_KEEPCAPS	    8
+#define ABI_PR_GET_TIMING	    13
+#define ABI_PR_SET_TIMING	    14
+#define ABI_PR_SET_NAME		    15
+#define ABI_PR_GET_NAME		    16
+#define ABI_PR_GET_SECCOMP	    21
+#define ABI_PR_SET_SECCOMP	    22
+#define ABI_PR_CAPBSET_READ	    23
+#define ABI_PR_CAPBSET_DROP	    24
+#define ABI_PR_GET_SECUREBITS	    27
+#define ABI_PR_SET_SECUREBITS	    28
+#define ABI_PR_GET_TIMERSLACK	    30
+#define ABI_PR_SET_TIMERSLACK	    29
+#define ABI_PR_MCE_KILL		    33
+#define ABI_PR_MCE_KILL_GET	    34
+#define ABI_PR_SET_MM		    35
+#define ABI_PR_SET_CHILD_SUBREAPER  36
+#define ABI_PR_GET_CHILD_SUBREAPER  37
+#define ABI_PR_SET_NO_NEW_PRIVS	    38
+#define ABI_PR_GET_NO_NEW_PRIVS	    39
+#define ABI_PR_GET_TID_ADDRESS	    40
+#define ABI_PR_TIMING_STATISTICAL   0
+#define ABI_PR_MCE_KILL_CLEAR	    0
+#define ABI_PR_MCE_KILL_SET	    1
+#define ABI_PR_MCE_KILL_LATE	    0
+#define ABI_PR_MCE_KILL_EARLY	    1
+#define ABI_PR_MCE_KILL_DEFAULT	    2
+#define ABI_PR_SET_MM_AUXV	    12
+#define ABI_PR_SET_MM_MAP	    14
+#define ABI_PR_SET_MM_MAP_SIZE	    15
+#define ABI_PRCTL_MM_MAP_SIZE	    104 /* sizeof(struct prctl_mm_map) */
+#define ABI_SECURE_KEEP_CAPS	    4	/* securebits bit numbers */
+#define ABI_SECURE_KEEP_CAPS_LOCKED 5
+#define ABI_TASK_COMM_LEN	    16
+
 /* ---- capabilities (the sandbox's credentials) --------------------- */
 #define ABI_CAP_CHOWN		0
 #define ABI_CAP_DAC_OVERRIDE	1

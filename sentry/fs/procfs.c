@@ -361,9 +361,11 @@ static void show_status(struct task *t, struct sbuf *b)
 		  (unsigned long long)c->cap_effective,
 		  (unsigned long long)c->cap_bounding);
 	/* The host CPU's speculation mitigations are not the sandbox's. */
-	sb_printf(b, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
-		     "Speculation_Store_Bypass:\tunknown\n"
-		     "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t");
+	sb_printf(b,
+		  "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		  "Speculation_Store_Bypass:\tunknown\n"
+		  "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t",
+		  t->no_new_privs);
 	show_bitmap(b, t->k->ncpus, 0, t->k->ncpus - 1);
 	if (t->k->ncpus > 1)
 		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", t->k->ncpus - 1);

@@ -96,8 +96,10 @@ struct thread_group {
 	int nptimers;
 	uint32_t umask;
 	int live_threads;
-	char *exe;	 /* the executable's path, for /proc/PID/exe */
-	uint64_t maxrss; /* getrusage's peak resident bytes seen; lock */
+	char *exe;	      /* the executable's path, for /proc/PID/exe */
+	uint64_t maxrss;      /* getrusage's peak resident bytes seen; lock */
+	bool not_dumpable;    /* PR_SET_DUMPABLE 0 */
+	bool child_subreaper; /* PR_SET_CHILD_SUBREAPER */
 	bool exiting;
 	int exit_status; /* wait status */
 };
@@ -140,6 +142,11 @@ struct task {
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	char comm[16];
+	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
+	int pdeath_signal;
+	bool no_new_privs;
+	uint8_t mce_kill; /* PR_MCE_KILL_GET's answer plus 1; 0: default */
+	uint64_t timer_slack_ns; /* 0: the default, 50 us */
 	pthread_t thread;
 	bool exiting; /* leave the run loop */
 };

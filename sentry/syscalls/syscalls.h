@@ -238,6 +238,9 @@ SYSCALL(timer_settime);
 SYSCALL(timer_gettime);
 SYSCALL(timer_getoverrun);
 SYSCALL(timer_delete);
+/* prctl.c */
+SYSCALL(prctl);
+
 /* eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);

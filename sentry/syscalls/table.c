@@ -177,6 +177,15 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(exit),
     FULL(exit_group),
     PARTIAL(arch_prctl, "ARCH_SET_CPUID is refused"),
+    PARTIAL(prctl, "PR_SET/GET_NAME, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, "
+		   "CHILD_SUBREAPER, KEEPCAPS, TIMERSLACK, TIMING, "
+		   "PR_CAPBSET_READ/DROP, PR_GET_SECUREBITS, "
+		   "PR_GET_TID_ADDRESS, PR_MCE_KILL(_GET), PR_GET_SECCOMP; "
+		   "PR_SET_SECCOMP is EINVAL; PR_SET_MM only tells "
+		   "PR_SET_MM_MAP_SIZE (else EPERM, or EINVAL when "
+		   "privileged); other options EINVAL; the death signal, "
+		   "subreaper, slack and dumpable settings are kept but "
+		   "have no effect yet"),
     FULL(set_tid_address),
     FULL(set_robust_list),
     FULL(get_robust_list),
