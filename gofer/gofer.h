@@ -45,6 +45,9 @@ struct gofer_server {
 	uint32_t nfids, capfids, live;
 	uint32_t msize;
 	bool versioned;
+	/* The working directory is /proc/self/fd (proc_fd): the gofer moves
+	 * there once and back after BIND, the one call that moves it away. */
+	bool in_proc;
 	uint8_t *in, *out; /* message buffers, GOFER_MSG_MAX each */
 	struct gofer_lookup_slot *slots; /* LOOKUP's work, GOFER_LOOKUP_MAX */
 	struct io_uring *ring; /* LOOKUP's batches; NULL: one call at a time */

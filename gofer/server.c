@@ -132,16 +132,19 @@ static void stat_from_statx(struct gofer_stat *st, const struct statx *x)
  * the fid's /proc/self/fd link names its very inode, relative to the
  * working directory the gofer moves to first. 0, or -ENXIO without one.
  */
-static int enter_proc(const struct gofer_server *s, char name[16], int fd)
+static int enter_proc(struct gofer_server *s, char name[16], int fd)
 {
-	if (s->proc_fd < 0 || fchdir(s->proc_fd) < 0)
-		return -ENXIO;
+	if (!s->in_proc) {
+		if (s->proc_fd < 0 || fchdir(s->proc_fd) < 0)
+			return -ENXIO;
+		s->in_proc = true;
+	}
 	snprintf(name, 16, "%d", fd);
 	return 0;
 }
 
 /* The length of fd's xattr name list; 0 for none, or none we can see. */
-static uint32_t xattr_len(const struct gofer_server *s, int fd)
+static uint32_t xattr_len(struct gofer_server *s, int fd)
 {
 	char name[16];
 	ssize_t n;
@@ -152,7 +155,7 @@ static uint32_t xattr_len(const struct gofer_server *s, int fd)
 	return n > 0 ? (uint32_t)n : 0;
 }
 
-static int stat_fd(const struct gofer_server *s, int fd, struct gofer_stat *st,
+static int stat_fd(struct gofer_server *s, int fd, struct gofer_stat *st,
 		   uint64_t *mnt_id)
 {
 	struct statx x;
@@ -1567,6 +1570,7 @@ static int do_bind(struct gofer_server *s, struct gofer_reader *r,
 	if (sock < 0)
 		return sock;
 	/* bind makes the file with the socket inode's mode (umask is 0). */
+	s->in_proc = false; /* BIND moves the working directory */
 	if (fchmod(sock, q.mode) < 0 || fchdir(d->fd) < 0 ||
 	    bind(sock, (struct sockaddr *)&sa, len) < 0) {
 		err = -errno;

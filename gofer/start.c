@@ -184,6 +184,7 @@ gofer_child(int sock, const struct gofer_mount_spec *specs, unsigned n,
 
 	new_namespaces();
 	empty_root();
+	s.in_proc = false; /* empty_root moved the working directory */
 	umask(0);
 	drop_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
