@@ -267,6 +267,7 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	log_debug("boot: filter installed");
 	err = kernel_wait_vfs(&k);
+	log_debug("boot: filesystem ready");
 	if (err) {
 		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
 			cfg->rootfs && !cfg->cwd ? " over " : "",
@@ -276,6 +277,7 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	pthread_join(boot.thread, NULL);
 	err = kernel_start_init(st, &why);
+	log_debug("boot: init loaded");
 	if (exe_fd >= 0)
 		close(exe_fd);
 	if (err && boot.what) {

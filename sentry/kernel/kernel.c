@@ -222,6 +222,8 @@ static void task_loop(struct task *t)
 	const struct platform_ops *ops = t->k->plat->ops;
 	struct platform_event ev;
 	uint64_t last_fault = 0;
+	/* What the platform stopped for, for the debug log at the end. */
+	unsigned long stops[PLATFORM_DEAD + 1] = {0};
 
 	while (!t->exiting) {
 		int err;
@@ -239,6 +241,8 @@ static void task_loop(struct task *t)
 		}
 		if (ev.why != PLATFORM_FAULT)
 			last_fault = 0;
+		if ((unsigned)ev.why <= PLATFORM_DEAD)
+			stops[ev.why]++;
 		switch (ev.why) {
 		case PLATFORM_SYSCALL:
 			task_handle_syscall(t);
@@ -258,6 +262,10 @@ static void task_loop(struct task *t)
 		if (t->tg->exiting)
 			t->exiting = true;
 	}
+	log_debug("task %d: %lu syscalls, %lu faults, %lu signals, %lu "
+		  "interruptions",
+		  t->tid, stops[PLATFORM_SYSCALL], stops[PLATFORM_FAULT],
+		  stops[PLATFORM_SIGNAL], stops[PLATFORM_INTERRUPTED]);
 }
 
 struct task_start {
