@@ -335,7 +335,12 @@ static void *task_boot(void *arg)
 	st->why = why;
 	st->done = true;
 	pthread_cond_broadcast(&st->cond);
-	while (!err && !st->go)
+	/*
+	 * Failed or not, wait for the word: until then the boot's other
+	 * thread may still be setting up this task (its working directory),
+	 * and releasing it under that thread crashes the sentry.
+	 */
+	while (!st->go)
 		pthread_cond_wait(&st->cond, &st->lock);
 	pthread_mutex_unlock(&st->lock);
 	/* st is gone once go is seen. */

@@ -200,6 +200,18 @@ expect "not found" 127 "not found" -- "$MOAT" run -- no-such-program-here
 printf 'plain text, long enough to hold a whole ELF header, but not one at all\n' >"$tmp/text"
 chmod +x "$tmp/text"
 expect "not ELF" 126 "not an ELF file" -- "$MOAT" run -- "$tmp/text"
+# A load that fails while the filesystem still boots beside it: the task
+# must not be torn down under the boot (it once crashed 1 run in 20).
+crashes=0
+for i in $(seq 1 40); do
+	"$MOAT" run -- "$tmp/text" >/dev/null 2>&1
+	[ $? = 126 ] || crashes=$((crashes + 1))
+done
+if [ $crashes = 0 ]; then
+	ok "not ELF, 40 times: always 126"
+else
+	bad "not ELF, 40 times: $crashes runs did not end with 126"
+fi
 # #! scripts run their interpreter, with its argument, on the script.
 mkdir -p /var/tmp/moat-cli-$$
 printf '#!%s  sh \necho "script: $0 $1"\n' "$BUSYBOX" >/var/tmp/moat-cli-$$/s
