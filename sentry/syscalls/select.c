@@ -60,15 +60,6 @@ static int poll_once(struct task *t, struct abi_pollfd *fds, uint64_t n)
 	return ready;
 }
 
-static int64_t ns_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000000000LL +
-	       (deadline->tv_nsec - now.tv_nsec);
-}
-
 /*
  * Poll the n pollfds until one is ready, the deadline passes
  * (CLOCK_MONOTONIC; NULL: none) or a signal t does not block is pending
@@ -85,7 +76,7 @@ static long poll_wait(struct task *t, struct abi_pollfd *fds, uint64_t n,
 		if (ret)
 			return ret;
 		if (deadline) {
-			left = ns_left(deadline);
+			left = deadline_left_ns(deadline);
 			if (left <= 0)
 				return 0;
 			if (left < tick.tv_nsec)
@@ -165,8 +156,7 @@ SYSCALL(poll)
 
 #define UNBLOCKABLE (ABI_SIG_BIT(ABI_SIGKILL) | ABI_SIG_BIT(ABI_SIGSTOP))
 
-/* ppoll's and pselect6's mask for the wait: 0, or -errno. */
-static int wait_mask_set(struct task *t, uint64_t umask, uint64_t size)
+int wait_mask_set(struct task *t, uint64_t umask, uint64_t size)
 {
 	abi_sigset_t mask;
 	int err;
@@ -182,10 +172,9 @@ static int wait_mask_set(struct task *t, uint64_t umask, uint64_t size)
 	return 0;
 }
 
-/* The mask stays for a handler's frame to put back; otherwise now. */
-static void wait_mask_done(struct task *t, uint64_t umask, long ret)
+void wait_mask_done(struct task *t, uint64_t umask, bool keep)
 {
-	if (umask && ret != -ERESTARTNOHAND) {
+	if (umask && !keep) {
 		t->sigmask = t->saved_sigmask;
 		t->saved_sigmask_valid = false;
 	}
@@ -204,7 +193,7 @@ static long time_left_out(struct task *t, uint64_t uaddr, bool timeval,
 
 	if (!uaddr || zero)
 		return ret;
-	left = ns_left(deadline);
+	left = deadline_left_ns(deadline);
 	if (left < 0)
 		left = 0;
 	if (timeval) {
@@ -241,7 +230,7 @@ SYSCALL(ppoll)
 	if (err)
 		return err;
 	ret = do_poll(t, a[0], (uint32_t)a[1], a[2] ? &deadline : NULL);
-	wait_mask_done(t, a[3], ret);
+	wait_mask_done(t, a[3], ret == -ERESTARTNOHAND);
 	return time_left_out(t, a[2], false, &deadline,
 			     !ts.tv_sec && !ts.tv_nsec, ret);
 }
@@ -397,7 +386,7 @@ SYSCALL(pselect6)
 	if (err)
 		return err;
 	ret = do_select(t, (int)a[0], sets, a[4] ? &deadline : NULL);
-	wait_mask_done(t, sig.mask, ret);
+	wait_mask_done(t, sig.mask, ret == -ERESTARTNOHAND);
 	return time_left_out(t, a[4], false, &deadline,
 			     !ts.tv_sec && !ts.tv_nsec, ret);
 }

@@ -9,6 +9,7 @@
 
 #include "abi/syscall_table.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct task;
@@ -137,6 +138,13 @@ SYSCALL(poll);
 SYSCALL(ppoll);
 SYSCALL(select);
 SYSCALL(pselect6);
+/*
+ * ppoll's, pselect6's and epoll_pwait's mask for the wait (umask 0: none):
+ * 0, or -errno. Done: the old mask back now, unless keep (interrupted: a
+ * handler's frame puts it back, or signal delivery when none runs).
+ */
+int wait_mask_set(struct task *t, uint64_t umask, uint64_t size);
+void wait_mask_done(struct task *t, uint64_t umask, bool keep);
 /* more read_write.c, fd.c, splice.c */
 SYSCALL(preadv2);
 SYSCALL(pwritev2);
@@ -260,6 +268,8 @@ struct timespec;
 int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts);
 /* CLOCK_MONOTONIC now plus ts, saturating far in the future. */
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts);
+/* Nanoseconds from now (CLOCK_MONOTONIC) to deadline; negative: passed. */
+int64_t deadline_left_ns(const struct timespec *deadline);
 /* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
 int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 /*

@@ -29,6 +29,15 @@ int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts)
 	return 0;
 }
 
+int64_t deadline_left_ns(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * NSEC_PER_SEC +
+	       (deadline->tv_nsec - now.tv_nsec);
+}
+
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
