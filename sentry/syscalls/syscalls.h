@@ -145,6 +145,13 @@ SYSCALL(pselect6);
  */
 int wait_mask_set(struct task *t, uint64_t umask, uint64_t size);
 void wait_mask_done(struct task *t, uint64_t umask, bool keep);
+/* eventpoll.c */
+SYSCALL(epoll_create);
+SYSCALL(epoll_create1);
+SYSCALL(epoll_ctl);
+SYSCALL(epoll_wait);
+SYSCALL(epoll_pwait);
+SYSCALL(epoll_pwait2);
 /* more read_write.c, fd.c, splice.c */
 SYSCALL(preadv2);
 SYSCALL(pwritev2);

@@ -45,6 +45,12 @@
 	"host files' own (through the gofer); tmpfs and the overlay keep "     \
 	"theirs; no POSIX ACLs"
 
+/* epoll without wake-up callbacks. */
+#define EPOLL_NOTE                                                             \
+	"EPOLLET reports an entry again only when a ready bit appears that "   \
+	"its last report lacked (or after it was seen not ready), not on "     \
+	"every new event; waits re-check every millisecond"
+
 const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(read),
     FULL(write),
@@ -240,6 +246,12 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(timer_delete),
     FULL(eventfd),
     FULL(eventfd2),
+    FULL(epoll_create),
+    FULL(epoll_create1),
+    PARTIAL(epoll_ctl, EPOLL_NOTE),
+    PARTIAL(epoll_wait, EPOLL_NOTE),
+    PARTIAL(epoll_pwait, EPOLL_NOTE),
+    PARTIAL(epoll_pwait2, EPOLL_NOTE),
     PARTIAL(timerfd_create, TIMERFD_NOTE),
     PARTIAL(timerfd_settime, TIMERFD_NOTE),
     PARTIAL(timerfd_gettime, TIMERFD_NOTE),

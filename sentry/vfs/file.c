@@ -25,6 +25,7 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags)
 	f->lease = ABI_F_UNLCK;
 	f->dn_mask = 0;
 	f->write_hint = 0;
+	f->ep_links = NULL;
 }
 
 void file_count_open(struct file *f)
@@ -63,6 +64,9 @@ void file_put(struct file *f)
 		struct vfs_path path = f->path;
 		struct vfs_inode *inode = f->inode;
 
+		/* Entries are added only through an fd, so none come now. */
+		if (__atomic_load_n(&f->ep_links, __ATOMIC_ACQUIRE))
+			eventpoll_release(f);
 		vfs_flock_release(f);
 		vfs_lock_release(file_lock_key(f), f); /* its OFD locks */
 		if (f->counted && file_writable(f))

@@ -19,6 +19,7 @@
 
 struct task;
 struct file;
+struct epitem;
 
 struct file_ops {
 	/*
@@ -112,6 +113,8 @@ struct file {
 	int lease;
 	uint32_t dn_mask;
 	uint8_t write_hint;
+	/* The epoll entries watching this file, under eventpoll.c's lock. */
+	struct epitem *ep_links;
 };
 
 void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
@@ -122,6 +125,11 @@ void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
 ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos);
 void file_get(struct file *f);
 void file_put(struct file *f);
+/*
+ * f's last reference is going: out of every epoll set that watches it
+ * (eventpoll.c; Linux's eventpoll_release).
+ */
+void eventpoll_release(struct file *f);
 /*
  * An application's open of f->inode: counted among its readers or
  * writers (Linux's i_readcount and i_writecount, which leases look at)
