@@ -395,6 +395,16 @@ static unsigned long long cpu_ticks(struct task *t)
  * platform tells only the total); fault counts, start time and the
  * scheduler's fields are 0.
  */
+
+/* /proc/PID/stat's priority: 20 + nice, or -1 - the real-time priority. */
+static int stat_priority(const struct task *t)
+{
+	if (t->sched.policy == 6) /* SCHED_DEADLINE */
+		return -101;
+	if (t->sched.policy == 1 || t->sched.policy == 2)
+		return -1 - (int)t->sched.rt_priority;
+	return 20 + t->sched.nice;
+}
 static void do_show_stat(struct task *t, struct sbuf *b, bool whole)
 {
 	struct thread_group *tg = t->tg;
@@ -411,8 +421,8 @@ static void do_show_stat(struct task *t, struct sbuf *b, bool whole)
 		  tg->tgid);
 	/* 10-21: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue */
-	sb_printf(b, " 0 0 0 0 %llu 0 0 0 20 0 %d 0", cpu_ticks(t),
-		  tg->live_threads);
+	sb_printf(b, " 0 0 0 0 %llu 0 0 0 %d %d %d 0", cpu_ticks(t),
+		  stat_priority(t), t->sched.nice, tg->live_threads);
 	/* 22-30: starttime vsize rss rsslim startcode endcode startstack
 	 * kstkesp kstkeip */
 	sb_printf(b, " 0 %llu %llu %llu %llu %llu %llu 0 0",
@@ -432,7 +442,8 @@ static void do_show_stat(struct task *t, struct sbuf *b, bool whole)
 		  (unsigned long long)(cgt & low));
 	/* 35-44: wchan nswap cnswap exit_signal processor rt_priority
 	 * policy delayacct_blkio_ticks guest_time cguest_time */
-	sb_printf(b, " 0 0 0 17 0 0 0 0 0 0");
+	sb_printf(b, " 0 0 0 17 0 %u %u 0 0 0", t->sched.rt_priority,
+		  t->sched.policy);
 	/* 45-52: start_data end_data start_brk arg_start arg_end
 	 * env_start env_end exit_code */
 	sb_printf(

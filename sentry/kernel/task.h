@@ -147,6 +147,20 @@ struct task {
 	bool no_new_privs;
 	uint8_t mce_kill; /* PR_MCE_KILL_GET's answer plus 1; 0: default */
 	uint64_t timer_slack_ns; /* 0: the default, 50 us */
+	/*
+	 * Scheduling attributes (sched.c): kept and reported, never applied
+	 * to the host. Zero is Linux's default (SCHED_OTHER, nice 0).
+	 */
+	struct task_sched {
+		int nice;	      /* -20..19 */
+		uint32_t policy;      /* SCHED_* */
+		uint32_t rt_priority; /* 1..99 for FIFO and RR, else 0 */
+		bool reset_on_fork;
+		uint64_t slice; /* a custom fair slice in ns; 0: none */
+		uint64_t dl_runtime, dl_deadline, dl_period;
+		/* sched_setaffinity's mask; all clear: every CPU. */
+		uint8_t affinity[128];
+	} sched;
 	pthread_t thread;
 	bool exiting; /* leave the run loop */
 };

@@ -91,7 +91,8 @@ static inline int page_aligned(uint64_t x)
 	return (x & (PAGE_SIZE - 1)) == 0;
 }
 
-#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
-#define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
+#define min_t(type, a, b)	 ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define max_t(type, a, b)	 ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
+#define clamp_t(type, v, lo, hi) min_t(type, max_t(type, v, lo), hi)
 
 #endif

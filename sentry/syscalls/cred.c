@@ -307,3 +307,110 @@ SYSCALL(setgroups)
 	t->creds.ngroups = size;
 	return 0;
 }
+
+/* Capability header versions (linux/capability.h). */
+#define CAP_VERSION_1 0x19980330
+#define CAP_VERSION_2 0x20071026
+#define CAP_VERSION_3 0x20080522
+
+struct cap_header {
+	uint32_t version;
+	int32_t pid;
+};
+
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+/*
+ * The number of data structs the header's version takes (1 or 2), or
+ * -EINVAL after writing the preferred version back (cap_validate_magic).
+ */
+static int cap_validate_magic(struct task *t, uint64_t uhdr, int *n)
+{
+	uint32_t version, v3 = CAP_VERSION_3;
+	int err;
+
+	err = mm_copy_in(t->mm, &version, uhdr, sizeof(version));
+	if (err)
+		return err;
+	switch (version) {
+	case CAP_VERSION_1:
+		*n = 1;
+		return 0;
+	case CAP_VERSION_2:
+	case CAP_VERSION_3:
+		*n = 2;
+		return 0;
+	}
+	return mm_copy_out(t->mm, uhdr, &v3, sizeof(v3)) ?: -EINVAL;
+}
+
+/* capget: the caller's sets; the sandbox's one thread only. */
+SYSCALL(capget)
+{
+	struct cap_header hdr;
+	struct cap_data d[2];
+	const struct creds *c = &t->creds;
+	int n, err;
+
+	err = cap_validate_magic(t, a[0], &n);
+	/* A NULL data pointer just asks for the preferred version. */
+	if (!a[1] || err)
+		return !a[1] && err == -EINVAL ? 0 : err;
+	err = mm_copy_in(t->mm, &hdr, a[0], sizeof(hdr));
+	if (err)
+		return err;
+	if (hdr.pid < 0)
+		return -EINVAL;
+	if (hdr.pid != 0 && hdr.pid != t->tid)
+		return -ESRCH;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective = (uint32_t)(c->cap_effective >> (32 * i));
+		d[i].permitted = (uint32_t)(c->cap_permitted >> (32 * i));
+		d[i].inheritable = (uint32_t)(c->cap_inheritable >> (32 * i));
+	}
+	return mm_copy_out(t->mm, a[1], d, (size_t)n * sizeof(d[0]));
+}
+
+/* capset: the caller's own sets, with commoncap's cap_capset rules. */
+SYSCALL(capset)
+{
+	struct cap_header hdr;
+	struct cap_data d[2] = {{0}};
+	struct creds *c = &t->creds;
+	uint64_t e, p, i;
+	int n, err;
+
+	err = cap_validate_magic(t, a[0], &n);
+	if (err)
+		return err;
+	err = mm_copy_in(t->mm, &hdr, a[0], sizeof(hdr));
+	if (err)
+		return err;
+	if (hdr.pid != 0 && hdr.pid != t->tid)
+		return -EPERM;
+	err = mm_copy_in(t->mm, d, a[1], (size_t)n * sizeof(d[0]));
+	if (err)
+		return err;
+	e = (d[0].effective | (uint64_t)d[1].effective << 32) &
+	    ABI_CAP_FULL_SET;
+	p = (d[0].permitted | (uint64_t)d[1].permitted << 32) &
+	    ABI_CAP_FULL_SET;
+	i = (d[0].inheritable | (uint64_t)d[1].inheritable << 32) &
+	    ABI_CAP_FULL_SET;
+	/* Without CAP_SETPCAP, new inheritable bits must be permitted. */
+	if (!creds_capable(c, ABI_CAP_SETPCAP) &&
+	    (i & ~(c->cap_inheritable | c->cap_permitted)))
+		return -EPERM;
+	if (i & ~(c->cap_inheritable | c->cap_bounding))
+		return -EPERM;
+	if (p & ~c->cap_permitted)
+		return -EPERM;
+	if (e & ~p)
+		return -EPERM;
+	c->cap_effective = e;
+	c->cap_permitted = p;
+	c->cap_inheritable = i;
+	return 0;
+}

@@ -191,31 +191,3 @@ SYSCALL(setrlimit)
 		return ret;
 	return do_prlimit(t, (unsigned int)a[0], &new, NULL);
 }
-
-/* sched_getaffinity: the host's mask for the sentry, with Linux's checks. */
-SYSCALL(sched_getaffinity)
-{
-	uint8_t mask[1024];
-	unsigned int len = (unsigned int)a[1];
-	long n;
-
-	/*
-	 * The length first: a multiple of sizeof(long) here, since the host
-	 * only sees it capped; large enough for every CPU, by the host.
-	 */
-	if (len % sizeof(long))
-		return -EINVAL;
-	n = syscall(SYS_sched_getaffinity, 0,
-		    min_t(unsigned int, len, sizeof(mask)), mask);
-	if (n < 0)
-		return -errno;
-	if ((int)a[0] != 0 && (int)a[0] != t->tid)
-		return -ESRCH;
-	return mm_copy_out(t->mm, a[2], mask, (size_t)n) ?: n;
-}
-
-SYSCALL(sched_yield)
-{
-	sched_yield();
-	return 0;
-}

@@ -196,8 +196,22 @@ SYSCALL(umask);
 SYSCALL(prlimit64);
 SYSCALL(getrlimit);
 SYSCALL(setrlimit);
+/* sched.c */
+SYSCALL(getpriority);
+SYSCALL(setpriority);
+SYSCALL(sched_setparam);
+SYSCALL(sched_getparam);
+SYSCALL(sched_setscheduler);
+SYSCALL(sched_getscheduler);
+SYSCALL(sched_get_priority_max);
+SYSCALL(sched_get_priority_min);
+SYSCALL(sched_rr_get_interval);
+SYSCALL(sched_setaffinity);
 SYSCALL(sched_getaffinity);
+SYSCALL(sched_setattr);
+SYSCALL(sched_getattr);
 SYSCALL(sched_yield);
+SYSCALL(getcpu);
 /* sys.c */
 SYSCALL(uname);
 SYSCALL(sysinfo);
@@ -221,6 +235,8 @@ SYSCALL(setfsuid);
 SYSCALL(setfsgid);
 SYSCALL(getgroups);
 SYSCALL(setgroups);
+SYSCALL(capget);
+SYSCALL(capset);
 /* time.c */
 SYSCALL(clock_gettime);
 SYSCALL(clock_getres);

@@ -37,6 +37,11 @@
 	"a wall-clock timer does not follow a change of the clock; CPU-clock " \
 	"timers are looked at every 4 ms"
 
+/* Scheduling attributes are bookkeeping. */
+#define SCHED_NOTE                                                             \
+	"values are kept and reported, not applied to the host's "             \
+	"scheduling; the sandbox's one thread only"
+
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
 	"ignored by default"
@@ -204,6 +209,24 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(setrlimit, "see prlimit64"),
     FULL(sched_getaffinity),
     FULL(sched_yield),
+    PARTIAL(getpriority, SCHED_NOTE),
+    PARTIAL(setpriority, SCHED_NOTE),
+    PARTIAL(sched_setparam, SCHED_NOTE),
+    PARTIAL(sched_getparam, SCHED_NOTE),
+    PARTIAL(sched_setscheduler, SCHED_NOTE),
+    PARTIAL(sched_getscheduler, SCHED_NOTE),
+    FULL(sched_get_priority_max),
+    FULL(sched_get_priority_min),
+    PARTIAL(sched_rr_get_interval, "the fair policies' interval is 0, as "
+				   "on a host whose slice is below a tick"),
+    PARTIAL(sched_setaffinity, "the mask is kept for sched_getaffinity "
+			       "and getcpu, not applied to the host"),
+    PARTIAL(sched_setattr,
+	    SCHED_NOTE "; SCHED_DEADLINE has no admission "
+		       "control; utilization clamps are EOPNOTSUPP "
+		       "(no CONFIG_UCLAMP_TASK)"),
+    PARTIAL(sched_getattr, SCHED_NOTE),
+    PARTIAL(getcpu, "the CPU the task's sentry thread runs on; node 0"),
     FULL(uname),
     FULL(sysinfo),
     PARTIAL(getrusage, "all CPU time is user time; ru_maxrss is the peak "
@@ -228,6 +251,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(setfsgid),
     FULL(getgroups),
     FULL(setgroups),
+    PARTIAL(capget, "the sandbox's one thread only; no ambient set"),
+    PARTIAL(capset, "the sandbox's one thread only; no ambient set"),
     PARTIAL(clock_gettime, "other processes' CPU clocks are EINVAL"),
     PARTIAL(clock_getres, "other processes' CPU clocks are EINVAL"),
     FULL(gettimeofday),
