@@ -634,6 +634,12 @@ struct abi_rlimit {
 	uint64_t rlim_max;
 };
 
+/* mlockall, mlock2 */
+#define ABI_MCL_CURRENT	  1
+#define ABI_MCL_FUTURE	  2
+#define ABI_MCL_ONFAULT	  4
+#define ABI_MLOCK_ONFAULT 1
+
 #define ABI_RLIMIT_CPU	      0
 #define ABI_RLIMIT_FSIZE      1
 #define ABI_RLIMIT_DATA	      2

@@ -186,6 +186,31 @@ uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len)
 	return total;
 }
 
+void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
+			  uint8_t *vec)
+{
+	uint64_t start = off, end = off + (uint64_t)npages * PAGE_SIZE;
+
+	memset(vec, 0, npages);
+	if (end > mf->size)
+		end = mf->size;
+	pthread_mutex_lock(&mf->seek_lock);
+	while (off < end) {
+		off_t data = lseek(mf->fd, (off_t)off, SEEK_DATA), hole;
+
+		if (data < 0 || (uint64_t)data >= end)
+			break;
+		hole = lseek(mf->fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > end)
+			hole = (off_t)end;
+		for (uint64_t p = (uint64_t)data & ~(PAGE_SIZE - 1);
+		     p < (uint64_t)hole; p += PAGE_SIZE)
+			vec[(p - start) / PAGE_SIZE] = 1;
+		off = (uint64_t)hole;
+	}
+	pthread_mutex_unlock(&mf->seek_lock);
+}
+
 void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
 {
 	size_t i;

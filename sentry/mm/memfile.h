@@ -46,6 +46,9 @@ int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len);
  * Page granular; 0 if the host cannot tell.
  */
 uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len);
+/* The same per page of [off, off+npages pages): vec[i] 1 or 0. */
+void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
+			  uint8_t *vec);
 
 static inline void *memfile_ptr(struct memfile *mf, uint64_t off)
 {

@@ -488,11 +488,13 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		goto out;
 	}
 	if (inode)
-		err = map_file(mm, (uint64_t)at, len, vprot,
-			       vma_flags_from_map(flags) | vflags, inode, off);
+		err =
+		    map_file(mm, (uint64_t)at, len, vprot,
+			     vma_flags_from_map(flags) | vflags | mm->def_flags,
+			     inode, off);
 	else
 		err = map_anon(mm, (uint64_t)at, len, vprot,
-			       vma_flags_from_map(flags));
+			       vma_flags_from_map(flags) | mm->def_flags);
 	files_gc(mm);
 out:
 	pthread_mutex_unlock(&mm->lock);
@@ -1433,4 +1435,168 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return ret;
+}
+
+/* Bytes of [start, end) in locked VMAs (end 0: all of them). mm->lock. */
+static uint64_t locked_in(struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t s = max_t(uint64_t, v->start, start);
+		uint64_t e = end ? min_t(uint64_t, v->end, end) : v->end;
+
+		if ((v->flags & VMA_LOCKED) && s < e)
+			n += e - s;
+	}
+	return n;
+}
+
+/*
+ * Give the locked anonymous pages of [start, end) memory, as Linux's
+ * populate does: a write of nothing to each makes the memory file
+ * allocate it. Shared file pages come on faults.
+ */
+static void populate(struct mm *mm, uint64_t start, uint64_t end)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = vma_lower_bound(&mm->vmas, start);
+	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t a = max_t(uint64_t, v->start, start);
+		uint64_t e = min_t(uint64_t, v->end, end);
+
+		if (v->file || !(v->flags & VMA_LOCKED) ||
+		    (v->flags & VMA_LOCKONFAULT) || v->prot == ABI_PROT_NONE)
+			continue;
+		for (; a < e; a += PAGE_SIZE) {
+			uint8_t *p =
+			    memfile_ptr(mm->mf, v->off + (a - v->start));
+
+			__atomic_fetch_or(p, 0, __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
+long mm_mlock(struct mm *mm, uint64_t start, uint64_t len, uint32_t flags,
+	      uint64_t limit)
+{
+	uint64_t end, ext;
+	long i, err = 0;
+
+	/* As do_mlock: the arithmetic wraps, as the kernel's does. */
+	len = (len + (start & (PAGE_SIZE - 1)) + PAGE_SIZE - 1) &
+	      ~(PAGE_SIZE - 1);
+	start &= ~(PAGE_SIZE - 1);
+	end = start + len;
+	pthread_mutex_lock(&mm->lock);
+	if (flags & VMA_LOCKED) {
+		uint64_t locked =
+		    len / PAGE_SIZE + locked_in(mm, 0, 0) / PAGE_SIZE;
+
+		if (locked > limit)
+			locked -= locked_in(mm, start, end) / PAGE_SIZE;
+		if (locked > limit) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	if (end < start) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (end == start)
+		goto out;
+	/* The mapped run from start; what precedes a hole changes. */
+	i = vma_find(&mm->vmas, start);
+	if (i < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (ext = start; (size_t)i < mm->vmas.n && ext < end; i++) {
+		if (mm->vmas.v[i].start != ext && ext != start)
+			break;
+		ext = mm->vmas.v[i].end;
+	}
+	err = vma_set_flags(&mm->vmas, start, min_t(uint64_t, ext, end),
+			    VMA_LOCKED | VMA_LOCKONFAULT, flags);
+	if (!err && ext < end)
+		err = -ENOMEM;
+out:
+	pthread_mutex_unlock(&mm->lock);
+	if (!err && (flags & VMA_LOCKED))
+		populate(mm, start, end);
+	return err;
+}
+
+long mm_mlockall(struct mm *mm, int flags, uint64_t limit)
+{
+	uint32_t add = 0;
+	uint64_t total = 0;
+	long err = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++)
+		total += mm->vmas.v[i].end - mm->vmas.v[i].start;
+	if ((flags & ABI_MCL_CURRENT) && total / PAGE_SIZE > limit) {
+		err = -ENOMEM;
+		goto out;
+	}
+	mm->def_flags = 0;
+	if (flags & ABI_MCL_FUTURE) {
+		mm->def_flags = VMA_LOCKED;
+		if (flags & ABI_MCL_ONFAULT)
+			mm->def_flags |= VMA_LOCKONFAULT;
+		if (!(flags & ABI_MCL_CURRENT))
+			goto out;
+	}
+	if (flags & ABI_MCL_CURRENT) {
+		add = VMA_LOCKED;
+		if (flags & ABI_MCL_ONFAULT)
+			add |= VMA_LOCKONFAULT;
+	}
+	if (mm->vmas.n)
+		err = vma_set_flags(&mm->vmas, mm->vmas.v[0].start,
+				    mm->vmas.v[mm->vmas.n - 1].end,
+				    VMA_LOCKED | VMA_LOCKONFAULT, add);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	if (!err && add)
+		populate(mm, 0, mm->limit);
+	return err;
+}
+
+long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec)
+{
+	const struct vma *v;
+	long i;
+
+	pthread_mutex_lock(&mm->lock);
+	i = vma_find(&mm->vmas, addr);
+	if (i < 0) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	v = &mm->vmas.v[i];
+	npages = min_t(uint64_t, npages, (v->end - addr) / PAGE_SIZE);
+	if (!v->file) {
+		memfile_resident_vec(mm->mf, v->off + (addr - v->start), npages,
+				     vec);
+	} else {
+		struct mm_file *f = v->file;
+
+		for (size_t n = 0; n < npages; n++) {
+			uint64_t idx = file_page(v, addr + n * PAGE_SIZE);
+			uint64_t moff = idx >= f->lo && idx < f->lo + f->n
+					    ? f->pages[idx - f->lo]
+					    : 0;
+
+			vec[n] = moff &&
+				 memfile_resident(mm->mf, moff - 1, PAGE_SIZE);
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return (long)npages;
 }

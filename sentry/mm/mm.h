@@ -53,6 +53,8 @@ struct mm {
 	uint64_t start_code, end_code, start_data, end_data;
 	struct mm_file **files; /* shared file mappings */
 	size_t nfiles;
+	uint32_t def_flags;  /* VMA_LOCKED(|VMA_LOCKONFAULT): mlockall's */
+	uint32_t membarrier; /* membarrier's REGISTER_* commands done */
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
@@ -121,6 +123,23 @@ int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
  * at most v's size.
  */
 uint64_t mm_vma_resident(struct mm *mm, const struct vma *v);
+
+/*
+ * mlock, munlock and mlock2 (flags VMA_LOCKED, maybe with VMA_LOCKONFAULT;
+ * 0 unlocks), with Linux's range rules: a hole is -ENOMEM, after what
+ * precedes it has changed. limit: RLIMIT_MEMLOCK in pages, ~0 with
+ * CAP_IPC_LOCK. Locked pages are filled in, as Linux populates them.
+ */
+long mm_mlock(struct mm *mm, uint64_t start, uint64_t len, uint32_t flags,
+	      uint64_t limit);
+/* mlockall and munlockall (flags 0); flags already checked. */
+long mm_mlockall(struct mm *mm, int flags, uint64_t limit);
+/*
+ * mincore for the VMA holding addr: vec[i] says whether page i from addr
+ * has memory behind it, for up to npages pages within that VMA. Returns
+ * the pages done, or -ENOMEM when addr is not mapped.
+ */
+long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec);
 
 int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len);
 int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len);

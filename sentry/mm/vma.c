@@ -192,6 +192,41 @@ int vma_protect(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot)
 	return 0;
 }
 
+int vma_set_flags(struct vma_set *s, uint64_t start, uint64_t end,
+		  uint32_t mask, uint32_t flags)
+{
+	size_t i, first, last;
+
+	if (start >= end)
+		return 0;
+	if (reserve(s, 2) < 0)
+		return -ENOMEM;
+	i = vma_lower_bound(s, start);
+	if (i < s->n && s->v[i].start < start &&
+	    (s->v[i].flags & mask) != flags) {
+		split_at(s, i, start);
+		i++;
+	}
+	first = i;
+	while (i < s->n && s->v[i].start < end) {
+		if (s->v[i].end > end && (s->v[i].flags & mask) != flags)
+			split_at(s, i, end);
+		s->v[i].flags = (s->v[i].flags & ~mask) | flags;
+		i++;
+	}
+	last = i;
+	i = first > 0 ? first - 1 : 0;
+	while (i + 1 < s->n && i <= last) {
+		if (continues(&s->v[i], &s->v[i + 1])) {
+			try_merge(s, i);
+			last--;
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
 int64_t vma_find_gap(const struct vma_set *s, uint64_t len, uint64_t lo,
 		     uint64_t hi, bool topdown)
 {

@@ -11,13 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMA_SHARED    0x1 /* MAP_SHARED */
-#define VMA_GROWSDOWN 0x2 /* MAP_GROWSDOWN / the stack */
-#define VMA_NORESERVE 0x4
-#define VMA_STACK     0x8  /* the main thread's stack: [stack] */
-#define VMA_HEAP      0x10 /* the brk area: [heap] */
-#define VMA_LOCKED    0x20
-#define VMA_MAYWRITE  0x40 /* a shared file mapping of a writable file */
+#define VMA_SHARED	0x1 /* MAP_SHARED */
+#define VMA_GROWSDOWN	0x2 /* MAP_GROWSDOWN / the stack */
+#define VMA_NORESERVE	0x4
+#define VMA_STACK	0x8  /* the main thread's stack: [stack] */
+#define VMA_HEAP	0x10 /* the brk area: [heap] */
+#define VMA_LOCKED	0x20
+#define VMA_MAYWRITE	0x40 /* a shared file mapping of a writable file */
+#define VMA_LOCKONFAULT 0x80 /* mlock2(MLOCK_ONFAULT): not populated */
 
 struct mm_file;
 
@@ -76,6 +77,13 @@ int vma_protect(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot);
  * (as mmap does by default), else bottom-up from lo. Returns the start or
  * -ENOMEM.
  */
+/*
+ * Set the flags of mask to flags in whatever of [start, end) is mapped,
+ * splitting and merging as needed. Returns 0 or -ENOMEM (unchanged then).
+ */
+int vma_set_flags(struct vma_set *s, uint64_t start, uint64_t end,
+		  uint32_t mask, uint32_t flags);
+
 int64_t vma_find_gap(const struct vma_set *s, uint64_t len, uint64_t lo,
 		     uint64_t hi, bool topdown);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uname, sysinfo, getrusage, times and getrandom (kernel/sys.c,
- * drivers/char/random.c).
+ * uname, sysinfo, getrusage, times, getrandom, personality and membarrier
+ * (kernel/sys.c, drivers/char/random.c, kernel/exec_domain.c,
+ * kernel/sched/membarrier.c).
  */
 #include "platform/platform.h"
 #include "sentry/kernel/task.h"
@@ -195,4 +196,74 @@ SYSCALL(getrandom)
 		}
 	}
 	return done ? (long)done : -EFAULT;
+}
+
+/*
+ * personality: any value is kept, as Linux keeps it; 0xffffffff only
+ * asks. Deviation: none of its flags (ADDR_NO_RANDOMIZE,
+ * READ_IMPLIES_EXEC...) has an effect.
+ */
+SYSCALL(personality)
+{
+	uint32_t old = t->personality;
+
+	if ((uint32_t)a[0] != 0xffffffff)
+		t->personality = (uint32_t)a[0];
+	return old;
+}
+
+#define MB_QUERY				0
+#define MB_GLOBAL				(1 << 0)
+#define MB_GLOBAL_EXPEDITED			(1 << 1)
+#define MB_REGISTER_GLOBAL_EXPEDITED		(1 << 2)
+#define MB_PRIVATE_EXPEDITED			(1 << 3)
+#define MB_REGISTER_PRIVATE_EXPEDITED		(1 << 4)
+#define MB_PRIVATE_EXPEDITED_SYNC_CORE		(1 << 5)
+#define MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
+#define MB_PRIVATE_EXPEDITED_RSEQ		(1 << 7)
+#define MB_REGISTER_PRIVATE_EXPEDITED_RSEQ	(1 << 8)
+#define MB_GET_REGISTRATIONS			(1 << 9)
+#define MB_FLAG_CPU				1
+
+/*
+ * membarrier: every command of x86-64 with CONFIG_RSEQ, with the
+ * registrations the private ones need (-EPERM before). The sandbox has
+ * one thread, so a barrier has nothing to wait for.
+ */
+SYSCALL(membarrier)
+{
+	int cmd = (int)a[0];
+	unsigned int flags = (unsigned int)a[1];
+	struct mm *mm = t->mm;
+	uint32_t reg;
+
+	if (cmd == MB_PRIVATE_EXPEDITED_RSEQ) {
+		if (flags && flags != MB_FLAG_CPU)
+			return -EINVAL;
+	} else if (flags) {
+		return -EINVAL;
+	}
+	reg = __atomic_load_n(&mm->membarrier, __ATOMIC_ACQUIRE);
+	switch (cmd) {
+	case MB_QUERY:
+		return MB_GET_REGISTRATIONS * 2 - 1;
+	case MB_GLOBAL:
+	case MB_GLOBAL_EXPEDITED:
+		return 0;
+	case MB_PRIVATE_EXPEDITED:
+	case MB_PRIVATE_EXPEDITED_SYNC_CORE:
+	case MB_PRIVATE_EXPEDITED_RSEQ:
+		/* Each needs its registration (the next bit). */
+		return reg & (uint32_t)(cmd << 1) ? 0 : -EPERM;
+	case MB_REGISTER_GLOBAL_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+	case MB_REGISTER_PRIVATE_EXPEDITED_RSEQ:
+		__atomic_fetch_or(&mm->membarrier, (uint32_t)cmd,
+				  __ATOMIC_ACQ_REL);
+		return 0;
+	case MB_GET_REGISTRATIONS:
+		return reg;
+	}
+	return -EINVAL;
 }

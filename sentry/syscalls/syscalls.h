@@ -212,12 +212,21 @@ SYSCALL(sched_setattr);
 SYSCALL(sched_getattr);
 SYSCALL(sched_yield);
 SYSCALL(getcpu);
+/* mlock.c */
+SYSCALL(mlock);
+SYSCALL(mlock2);
+SYSCALL(munlock);
+SYSCALL(mlockall);
+SYSCALL(munlockall);
+SYSCALL(mincore);
 /* sys.c */
 SYSCALL(uname);
 SYSCALL(sysinfo);
 SYSCALL(getrandom);
 SYSCALL(getrusage);
 SYSCALL(times);
+SYSCALL(personality);
+SYSCALL(membarrier);
 /* cred.c */
 SYSCALL(getuid);
 SYSCALL(geteuid);

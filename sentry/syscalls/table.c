@@ -184,6 +184,14 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(mremap, "old_size 0 (duplicating a shared mapping) is EINVAL"),
     FULL(madvise),
     FULL(msync),
+    PARTIAL(mincore, "a page is resident once written or locked; a read "
+		     "of never-written anonymous memory does not count"),
+    FULL(mlock),
+    FULL(mlock2),
+    FULL(munlock),
+    PARTIAL(mlockall, "later mappings under MCL_FUTURE are locked "
+		      "without an RLIMIT_MEMLOCK check"),
+    FULL(munlockall),
     FULL(brk),
     FULL(exit),
     FULL(exit_group),
@@ -235,6 +243,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(times, "all CPU time is user time; the return value counts "
 		   "from the sandbox's boot"),
     FULL(getrandom),
+    PARTIAL(personality, "kept and reported; its flags have no effect"),
+    FULL(membarrier),
     FULL(getuid),
     FULL(geteuid),
     FULL(getgid),
