@@ -16,8 +16,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +211,8 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	k.opts.strace = cfg->strace;
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (cfg->hostname)
+		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);
 	/* The platform first: its helper processes start in parallel. */
 	err = kernel_init(&k, cfg->platform);
 	if (err) {

@@ -28,7 +28,8 @@ struct sentry_config {
 	bool rootfs_rw;	       /* --rw: writes reach it (no overlay) */
 	struct sentry_bind binds[SENTRY_BINDS_MAX]; /* --bind */
 	int nbinds;
-	uint32_t uid, gid; /* --user; 0:0 is the sandbox's root */
+	uint32_t uid, gid;    /* --user; 0:0 is the sandbox's root */
+	const char *hostname; /* --hostname, or NULL: "moat" */
 };
 
 /*

@@ -85,6 +85,8 @@ static void run_usage(FILE *out)
 	    "  --rw                with --rootfs: writes reach DIR itself\n"
 	    "  --bind=SRC:DST[:ro] mount host path SRC at DST in the sandbox\n"
 	    "                      (writable unless :ro; repeatable)\n"
+	    "  --hostname=NAME     the sandbox's host name (default: moat;\n"
+	    "                      1 to 64 bytes)\n"
 	    "  -h, --help          show this help\n");
 }
 
@@ -259,6 +261,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_ROOTFS,
 		OPT_RW,
 		OPT_BIND,
+		OPT_HOSTNAME,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -272,6 +275,7 @@ static int cmd_run(int argc, char **argv)
 	    {"rootfs", required_argument, NULL, OPT_ROOTFS},
 	    {"rw", no_argument, NULL, OPT_RW},
 	    {"bind", required_argument, NULL, OPT_BIND},
+	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -335,6 +339,17 @@ static int cmd_run(int argc, char **argv)
 		case OPT_BIND:
 			if (parse_bind(optarg, &cfg) < 0)
 				return 125;
+			break;
+		case OPT_HOSTNAME:
+			/* As sethostname: 1 to 64 bytes, anything but NUL. */
+			if (!optarg[0] || strlen(optarg) > 64) {
+				fprintf(stderr,
+					"moat run: --hostname needs 1 to 64 "
+					"bytes, got '%s'\n",
+					optarg);
+				return 125;
+			}
+			cfg.hostname = optarg;
 			break;
 		case OPT_USER:
 			if (parse_user(optarg, &cfg) < 0) {

@@ -11,6 +11,7 @@
 #include "sentry/syscalls/syscalls.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/sysinfo.h>
@@ -25,12 +26,48 @@ SYSCALL(uname)
 
 	memset(&u, 0, sizeof(u));
 	strcpy(u.sysname, "Linux");
+	pthread_mutex_lock(&t->k->lock);
 	memcpy(u.nodename, t->k->hostname, sizeof(u.nodename) - 1);
+	memcpy(u.domainname, t->k->domainname, sizeof(u.domainname) - 1);
+	pthread_mutex_unlock(&t->k->lock);
 	strcpy(u.release, MOAT_UTS_RELEASE);
 	strcpy(u.version, MOAT_UTS_VERSION);
 	strcpy(u.machine, "x86_64");
-	memcpy(u.domainname, t->k->domainname, sizeof(u.domainname) - 1);
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u));
+}
+
+/*
+ * sethostname and setdomainname (kernel/sys.c): CAP_SYS_ADMIN, then the
+ * length (at most 64, as __NEW_UTS_LEN), then the bytes; the name is the
+ * sandbox's own (its UTS namespace), shown by uname and /proc.
+ */
+static long set_uts(struct task *t, char *field, uint64_t uname, int64_t len)
+{
+	char buf[65];
+	int err;
+
+	if (!creds_capable(&t->creds, ABI_CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	err = mm_copy_in(t->mm, buf, uname, (size_t)len);
+	if (err)
+		return err;
+	pthread_mutex_lock(&t->k->lock);
+	memcpy(field, buf, (size_t)len);
+	memset(field + len, 0, 65 - (size_t)len);
+	pthread_mutex_unlock(&t->k->lock);
+	return 0;
+}
+
+SYSCALL(sethostname)
+{
+	return set_uts(t, t->k->hostname, a[0], (int)a[1]);
+}
+
+SYSCALL(setdomainname)
+{
+	return set_uts(t, t->k->domainname, a[0], (int)a[1]);
 }
 
 SYSCALL(sysinfo)

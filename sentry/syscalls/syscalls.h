@@ -221,6 +221,8 @@ SYSCALL(munlockall);
 SYSCALL(mincore);
 /* sys.c */
 SYSCALL(uname);
+SYSCALL(sethostname);
+SYSCALL(setdomainname);
 SYSCALL(sysinfo);
 SYSCALL(getrandom);
 SYSCALL(getrusage);

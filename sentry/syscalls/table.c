@@ -236,6 +236,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(sched_getattr, SCHED_NOTE),
     PARTIAL(getcpu, "the CPU the task's sentry thread runs on; node 0"),
     FULL(uname),
+    FULL(sethostname),
+    FULL(setdomainname),
     FULL(sysinfo),
     PARTIAL(getrusage, "all CPU time is user time; ru_maxrss is the peak "
 		       "getrusage has seen; fault, I/O, signal and "

@@ -295,6 +295,13 @@ if [ -x /bin/true ] && file -L /bin/true | grep -q dynamic; then
 	expect "/proc/self/mountinfo" 0 " / /proc .* - proc proc" -- \
 		"$MOAT" run -- /bin/cat /proc/self/mountinfo
 fi
+# Host names are the sandbox's own: --hostname, sethostname, setdomainname.
+expect "--hostname, sethostname" 0 "^inside renamed example.org renamed$" -- \
+	"$MOAT" run --hostname=inside -- "$BIN/cli-uts" renamed example.org
+expect "default host name" 0 "^moat renamed example.org renamed$" -- \
+	"$MOAT" run -- "$BIN/cli-uts" renamed example.org
+expect "--hostname mistake" 125 "1 to 64 bytes" -- \
+	"$MOAT" run --hostname= -- $BUSYBOX true
 expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
 expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls
