@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * futex (kernel/futex): FUTEX_WAIT, FUTEX_WAKE and their BITSET forms,
- * private or shared, with waiters queued per address space and address.
+ * futex (kernel/futex) and futex_waitv: FUTEX_WAIT, FUTEX_WAKE and their
+ * BITSET forms, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, the
+ * priority-inheritance operations (LOCK_PI, LOCK_PI2, TRYLOCK_PI,
+ * UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI), private or shared, with
+ * waiters queued per address space and address under one lock.
  *
- * Deviations for now: the requeue, wake-op and priority-inheritance
- * operations are ENOSYS; a
- * shared futex is keyed like a private one (one process per sandbox).
+ * Words are read and changed through the memory file with the host's
+ * atomic instructions, under futex_lock, so a change is atomic against
+ * the application and against other sentry threads.
+ *
+ * Deviations: a shared futex is keyed like a private one (one process per
+ * sandbox); a PI futex inherits no priority (priorities are bookkeeping
+ * here), and its waiters are handed the lock in queue order. No task but
+ * the caller is alive today, so a PI futex owned by another TID is a dead
+ * owner's: ESRCH, as Linux says for a TID that names no task.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -14,28 +23,175 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define FUTEX_WAIT	       0
 #define FUTEX_WAKE	       1
+#define FUTEX_REQUEUE	       3
+#define FUTEX_CMP_REQUEUE      4
+#define FUTEX_WAKE_OP	       5
+#define FUTEX_LOCK_PI	       6
+#define FUTEX_UNLOCK_PI	       7
+#define FUTEX_TRYLOCK_PI       8
 #define FUTEX_WAIT_BITSET      9
 #define FUTEX_WAKE_BITSET      10
+#define FUTEX_WAIT_REQUEUE_PI  11
+#define FUTEX_CMP_REQUEUE_PI   12
+#define FUTEX_LOCK_PI2	       13
 #define FUTEX_PRIVATE_FLAG     128
 #define FUTEX_CLOCK_REALTIME   256
 #define FUTEX_CMD_MASK	       (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffU
 
+#define FUTEX_WAITERS	 0x80000000U
+#define FUTEX_OWNER_DIED 0x40000000U
+#define FUTEX_TID_MASK	 0x3fffffffU
+
+#define FUTEX_OP_OPARG_SHIFT 8
+
+#define FUTEX_WAITV_MAX	  128
+#define FUTEX2_SIZE_U32	  0x02
+#define FUTEX2_SIZE_MASK  0x03
+#define FUTEX2_NUMA	  0x04
+#define FUTEX2_PRIVATE	  FUTEX_PRIVATE_FLAG
+#define FUTEX2_VALID_MASK (FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_PRIVATE)
+
+/* One sleeping task: its condition, and whether any of its waiters woke. */
+struct futex_sleeper {
+	pthread_cond_t cond;
+	bool woken;
+};
+
 struct futex_waiter {
 	struct mm *mm;
 	uint64_t addr;
 	uint32_t bitset;
+	int tid;
 	bool woken;
-	pthread_cond_t cond;
+	bool pi;	    /* waits for a PI lock (LOCK_PI, or requeued) */
+	bool requeue_pi;    /* WAIT_REQUEUE_PI, not yet requeued */
+	uint64_t pi_target; /* requeue_pi: the PI futex it may go to */
+	struct futex_sleeper *s;
 	struct futex_waiter *next;
 };
 
 static pthread_mutex_t futex_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct futex_waiter *futex_waiters;
+
+static void sleeper_init(struct futex_sleeper *s, bool realtime)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a,
+				  realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &a);
+	pthread_condattr_destroy(&a);
+	s->woken = false;
+}
+
+/* futex_lock held: wake w (its sleeper looks at which of its waiters). */
+static void waiter_wake(struct futex_waiter *w)
+{
+	w->woken = true;
+	w->s->woken = true;
+	pthread_cond_signal(&w->s->cond);
+}
+
+static void waiter_unqueue(struct futex_waiter *w)
+{
+	for (struct futex_waiter **pp = &futex_waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+}
+
+/*
+ * futex_lock held, ws[0..n) queued: sleep until one is woken, the deadline
+ * passes (NULL: none; on the sleeper's clock) or a signal comes. Returns
+ * with every one of ws unqueued: 0 woken, -ETIMEDOUT or -ERESTARTSYS.
+ */
+static long futex_sleep(struct task *t, struct futex_waiter *ws, int n,
+			struct futex_sleeper *s,
+			const struct timespec *deadline)
+{
+	long ret = 0;
+
+	task_block_begin(t, &futex_lock, &s->cond);
+	while (!s->woken) {
+		int r;
+
+		if (task_interrupted(t)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		r = deadline ? pthread_cond_timedwait(&s->cond, &futex_lock,
+						      deadline)
+			     : pthread_cond_wait(&s->cond, &futex_lock);
+		if (r == ETIMEDOUT && !s->woken) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	task_block_end(t);
+	for (int i = 0; i < n; i++)
+		waiter_unqueue(&ws[i]);
+	return s->woken ? 0 : ret;
+}
+
+static void waiter_queue(struct futex_waiter *w)
+{
+	w->next = futex_waiters;
+	futex_waiters = w;
+}
+
+/*
+ * The host address of the aligned word at addr, for reading (write false)
+ * or changing it; -EFAULT when the application may not.
+ */
+static int futex_word(struct task *t, uint64_t addr, bool write, uint32_t **p)
+{
+	struct iovec iov;
+	size_t covered;
+	int n = mm_iovecs(t->mm, addr, sizeof(uint32_t),
+			  write ? ABI_PROT_WRITE : ABI_PROT_READ, &iov, 1,
+			  &covered);
+
+	if (n < 0 || covered < sizeof(uint32_t))
+		return -EFAULT;
+	*p = iov.iov_base;
+	return 0;
+}
+
+static int futex_read(struct task *t, uint64_t addr, uint32_t *val)
+{
+	uint32_t *p;
+	int err = futex_word(t, addr, false, &p);
+
+	if (!err)
+		*val = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	return err;
+}
+
+/*
+ * Compare the word at addr with old and if equal store new; *cur gets what
+ * it held. -EFAULT when it may not be written.
+ */
+static int futex_cmpxchg(struct task *t, uint64_t addr, uint32_t old,
+			 uint32_t new, uint32_t *cur)
+{
+	uint32_t *p;
+	int err = futex_word(t, addr, true, &p);
+
+	if (err)
+		return err;
+	*cur = old;
+	__atomic_compare_exchange_n(p, cur, new, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	return 0;
+}
 
 /*
  * Wait while the word at addr holds val, until woken, the deadline passes
@@ -46,55 +202,29 @@ static long futex_wait_until(struct task *t, uint64_t addr, uint32_t val,
 			     uint32_t bitset, const struct timespec *deadline,
 			     bool realtime)
 {
-	struct futex_waiter w = {.mm = t->mm, .addr = addr, .bitset = bitset};
-	struct futex_waiter **pp;
+	struct futex_sleeper s;
+	struct futex_waiter w = {.mm = t->mm,
+				 .addr = addr,
+				 .bitset = bitset,
+				 .tid = t->tid,
+				 .s = &s};
 	uint32_t cur;
-	long ret = 0;
+	long ret;
 	int err;
 
-	{
-		pthread_condattr_t a;
-
-		pthread_condattr_init(&a);
-		pthread_condattr_setclock(&a, realtime ? CLOCK_REALTIME
-						       : CLOCK_MONOTONIC);
-		pthread_cond_init(&w.cond, &a);
-		pthread_condattr_destroy(&a);
-	}
+	sleeper_init(&s, realtime);
 	pthread_mutex_lock(&futex_lock);
 	/* The value is read under the lock a waker must take too. */
-	err = mm_copy_in(t->mm, &cur, addr, sizeof(cur));
+	err = futex_read(t, addr, &cur);
 	if (err || cur != val) {
 		pthread_mutex_unlock(&futex_lock);
-		pthread_cond_destroy(&w.cond);
+		pthread_cond_destroy(&s.cond);
 		return err ? err : -EAGAIN;
 	}
-	w.next = futex_waiters;
-	futex_waiters = &w;
-	task_block_begin(t, &futex_lock, &w.cond);
-	while (!w.woken) {
-		int r;
-
-		if (task_interrupted(t)) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		r = deadline
-			? pthread_cond_timedwait(&w.cond, &futex_lock, deadline)
-			: pthread_cond_wait(&w.cond, &futex_lock);
-		if (r == ETIMEDOUT && !w.woken) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-	}
-	task_block_end(t);
-	for (pp = &futex_waiters; *pp; pp = &(*pp)->next)
-		if (*pp == &w) {
-			*pp = w.next;
-			break;
-		}
+	waiter_queue(&w);
+	ret = futex_sleep(t, &w, 1, &s, deadline);
 	pthread_mutex_unlock(&futex_lock);
-	pthread_cond_destroy(&w.cond);
+	pthread_cond_destroy(&s.cond);
 	return ret;
 }
 
@@ -115,6 +245,27 @@ static long futex_wait_restart(struct task *t)
 	return ret;
 }
 
+/* An absolute deadline from the timespec at utimeout (or none if 0). */
+static int futex_deadline(struct task *t, uint64_t utimeout, bool absolute,
+			  struct timespec *deadline)
+{
+	struct abi_timespec ts;
+	int err;
+
+	if (!utimeout)
+		return 0;
+	err = copy_in_timeout(t, utimeout, &ts);
+	if (err)
+		return err;
+	if (absolute) {
+		deadline->tv_sec = ts.tv_sec;
+		deadline->tv_nsec = ts.tv_nsec;
+	} else {
+		deadline_after(deadline, &ts);
+	}
+	return 0;
+}
+
 /*
  * FUTEX_WAIT (relative timeout on CLOCK_MONOTONIC) and FUTEX_WAIT_BITSET
  * (absolute, on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME). Interrupted:
@@ -131,19 +282,9 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 
 	if (!bitset)
 		return -EINVAL;
-	if (utimeout) {
-		struct abi_timespec ts;
-
-		err = copy_in_timeout(t, utimeout, &ts);
-		if (err)
-			return err;
-		if (absolute) {
-			deadline.tv_sec = ts.tv_sec;
-			deadline.tv_nsec = ts.tv_nsec;
-		} else {
-			deadline_after(&deadline, &ts);
-		}
-	}
+	err = futex_deadline(t, utimeout, absolute, &deadline);
+	if (err)
+		return err;
 	realtime = absolute && realtime;
 	ret = futex_wait_until(t, addr, val, bitset,
 			       utimeout ? &deadline : NULL, realtime);
@@ -158,26 +299,430 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 	return ret;
 }
 
-static long futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset)
+static bool waiter_at(const struct futex_waiter *w, struct task *t,
+		      uint64_t addr)
+{
+	return w->mm == t->mm && w->addr == addr && !w->woken;
+}
+
+/*
+ * futex_lock held: wake waiters at addr whose bitset meets bitset, at
+ * least one and at most n (Linux's count: n <= 0 wakes one). A PI waiter
+ * there is EINVAL, as Linux.
+ */
+static long wake_locked(struct task *t, uint64_t addr, int n, uint32_t bitset)
 {
 	long woken = 0;
+
+	for (struct futex_waiter *w = futex_waiters; w; w = w->next) {
+		if (!waiter_at(w, t, addr))
+			continue;
+		if (w->pi || w->requeue_pi)
+			return -EINVAL;
+		if (!(w->bitset & bitset))
+			continue;
+		waiter_wake(w);
+		if (++woken >= n)
+			break;
+	}
+	return woken;
+}
+
+static long futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset,
+		       bool shared)
+{
+	uint32_t val;
+	long ret;
 
 	if (!bitset)
 		return -EINVAL;
 	if (addr & 3)
 		return -EINVAL;
+	/* A shared key needs the page; a private one only the address. */
+	if (shared && futex_read(t, addr, &val))
+		return -EFAULT;
 	pthread_mutex_lock(&futex_lock);
-	for (struct futex_waiter *w = futex_waiters; w && woken < n;
-	     w = w->next) {
-		if (w->mm == t->mm && w->addr == addr && !w->woken &&
-		    (w->bitset & bitset)) {
-			w->woken = true;
-			pthread_cond_signal(&w->cond);
-			woken++;
+	ret = wake_locked(t, addr, n, bitset);
+	pthread_mutex_unlock(&futex_lock);
+	return ret;
+}
+
+/* PI futexes: is tid a live thread that can own one? */
+static bool futex_owner_alive(struct task *t, uint32_t tid)
+{
+	/* One thread per sandbox today: only the caller. */
+	return tid == (uint32_t)t->tid;
+}
+
+static struct futex_waiter *pi_top_waiter(struct task *t, uint64_t addr)
+{
+	struct futex_waiter *top = NULL;
+
+	/* The list is newest first: the last match waited longest. */
+	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
+		if (waiter_at(w, t, addr) && w->pi)
+			top = w;
+	return top;
+}
+
+/*
+ * futex_lock held: try to take the PI futex at addr for tid (Linux's
+ * futex_lock_pi_atomic). 1: taken; 0: owned by a live task, FUTEX_WAITERS
+ * set; else -EDEADLK, -ESRCH, -EFAULT.
+ */
+static int pi_lock_atomic(struct task *t, uint64_t addr, uint32_t tid,
+			  bool set_waiters)
+{
+	for (;;) {
+		uint32_t uval, newval, cur;
+		int err = futex_read(t, addr, &uval);
+
+		if (err)
+			return err;
+		if ((uval & FUTEX_TID_MASK) == tid)
+			return -EDEADLK;
+		if (!(uval & FUTEX_TID_MASK)) {
+			/* Free: ours, keeping FUTEX_OWNER_DIED. */
+			newval = (uval & FUTEX_OWNER_DIED) | tid;
+			if (set_waiters || pi_top_waiter(t, addr))
+				newval |= FUTEX_WAITERS;
+			err = futex_cmpxchg(t, addr, uval, newval, &cur);
+			if (err)
+				return err;
+			if (cur == uval)
+				return 1;
+			continue;
+		}
+		newval = uval | FUTEX_WAITERS;
+		err = futex_cmpxchg(t, addr, uval, newval, &cur);
+		if (err)
+			return err;
+		if (cur != uval)
+			continue;
+		return futex_owner_alive(t, uval & FUTEX_TID_MASK) ? 0 : -ESRCH;
+	}
+}
+
+/*
+ * FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and FUTEX_TRYLOCK_PI: take the lock, or
+ * wait for its owner to hand it over (absolute deadline).
+ */
+static long futex_lock_pi(struct task *t, uint64_t addr, uint64_t utimeout,
+			  bool realtime, bool trylock)
+{
+	struct futex_sleeper s;
+	struct futex_waiter w = {.mm = t->mm,
+				 .addr = addr,
+				 .bitset = FUTEX_BITSET_MATCH_ANY,
+				 .tid = t->tid,
+				 .pi = true,
+				 .s = &s};
+	struct timespec deadline;
+	long ret;
+	int err;
+
+	if (!trylock) {
+		err = futex_deadline(t, utimeout, true, &deadline);
+		if (err)
+			return err;
+	}
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	ret = pi_lock_atomic(t, addr, (uint32_t)t->tid, false);
+	if (ret) {
+		pthread_mutex_unlock(&futex_lock);
+		return ret == 1 ? 0 : ret;
+	}
+	if (trylock) {
+		pthread_mutex_unlock(&futex_lock);
+		return -EWOULDBLOCK;
+	}
+	sleeper_init(&s, realtime);
+	waiter_queue(&w);
+	/* Woken means handed the lock by FUTEX_UNLOCK_PI. */
+	ret =
+	    futex_sleep(t, &w, 1, &s, !trylock && utimeout ? &deadline : NULL);
+	pthread_mutex_unlock(&futex_lock);
+	pthread_cond_destroy(&s.cond);
+	return ret == -ERESTARTSYS ? -ERESTARTNOINTR : ret;
+}
+
+/* FUTEX_UNLOCK_PI: only the owner; the longest waiter gets the lock. */
+static long futex_unlock_pi(struct task *t, uint64_t addr)
+{
+	struct futex_waiter *top;
+	uint32_t uval, cur, newval;
+	uint32_t tid = (uint32_t)t->tid;
+	long ret;
+	int err = mm_copy_in(t->mm, &uval, addr, sizeof(uval));
+
+	if (err)
+		return err;
+	if ((uval & FUTEX_TID_MASK) != tid)
+		return -EPERM;
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	for (;;) {
+		err = futex_read(t, addr, &uval);
+		if (err)
+			break;
+		if ((uval & FUTEX_TID_MASK) != tid) {
+			err = -EPERM;
+			break;
+		}
+		top = pi_top_waiter(t, addr);
+		newval = top ? FUTEX_WAITERS | (uint32_t)top->tid : 0;
+		err = futex_cmpxchg(t, addr, uval, newval, &cur);
+		if (err)
+			break;
+		if (cur != uval)
+			continue;
+		if (top)
+			waiter_wake(top);
+		break;
+	}
+	ret = err;
+	pthread_mutex_unlock(&futex_lock);
+	return ret;
+}
+
+/*
+ * FUTEX_REQUEUE, FUTEX_CMP_REQUEUE (cmpval non-NULL) and
+ * FUTEX_CMP_REQUEUE_PI (pi): wake up to nr_wake waiters at addr, move up to
+ * nr_requeue more to addr2; returns both counted together, as Linux.
+ */
+static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
+			  int nr_wake, int nr_requeue, const uint32_t *cmpval,
+			  bool pi, bool shared)
+{
+	struct futex_waiter **vec;
+	long count = 0, ret = 0;
+	size_t n = 0, i;
+	uint32_t cur;
+	int err;
+
+	if (nr_wake < 0 || nr_requeue < 0)
+		return -EINVAL;
+	if (pi && nr_wake != 1)
+		return -EINVAL;
+	if ((addr & 3) || (addr2 & 3))
+		return -EINVAL;
+	if (shared && (futex_read(t, addr, &cur) || futex_read(t, addr2, &cur)))
+		return -EFAULT;
+	if (pi && addr == addr2)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	if (cmpval) {
+		err = futex_read(t, addr, &cur);
+		if (err || cur != *cmpval) {
+			pthread_mutex_unlock(&futex_lock);
+			return err ? err : -EAGAIN;
 		}
 	}
+	if (pi) {
+		struct futex_waiter *top = NULL;
+
+		err = futex_read(t, addr2, &cur);
+		if (err) {
+			pthread_mutex_unlock(&futex_lock);
+			return err;
+		}
+		for (struct futex_waiter *w = futex_waiters; w; w = w->next)
+			if (waiter_at(w, t, addr))
+				top = w;
+		if (top && (!top->requeue_pi || top->pi_target != addr2)) {
+			pthread_mutex_unlock(&futex_lock);
+			return -EINVAL;
+		}
+		if (top) {
+			/* Take addr2 for the longest waiter if it is free. */
+			err =
+			    pi_lock_atomic(t, addr2, (uint32_t)top->tid, true);
+			if (err == 1) {
+				waiter_wake(top);
+				count++;
+			} else if (err < 0) {
+				pthread_mutex_unlock(&futex_lock);
+				return err;
+			}
+		}
+	}
+	/* Oldest first: the list is newest first. */
+	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
+		n += waiter_at(w, t, addr);
+	vec = n ? malloc(n * sizeof(*vec)) : NULL;
+	if (n && !vec) {
+		pthread_mutex_unlock(&futex_lock);
+		return -ENOMEM;
+	}
+	i = n;
+	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
+		if (waiter_at(w, t, addr))
+			vec[--i] = w;
+	for (i = 0; i < n; i++) {
+		struct futex_waiter *w = vec[i];
+
+		if (count - nr_wake >= nr_requeue)
+			break;
+		if (w->woken)
+			continue;
+		if (w->pi || pi != w->requeue_pi ||
+		    (pi && w->pi_target != addr2)) {
+			ret = -EINVAL;
+			break;
+		}
+		if (++count <= nr_wake && !pi) {
+			waiter_wake(w);
+			continue;
+		}
+		w->addr = addr2;
+		if (pi) {
+			w->requeue_pi = false;
+			w->pi = true;
+		}
+	}
+	free(vec);
 	pthread_mutex_unlock(&futex_lock);
-	return woken;
+	return ret ? ret : count;
+}
+
+/*
+ * FUTEX_WAKE_OP: apply the op encoded in encoded to the word at addr2,
+ * wake up to n at addr, then up to n2 at addr2 if the old value of addr2
+ * met the comparison. An unknown op or comparison is ENOSYS (the op
+ * already applied for a bad comparison, as Linux).
+ */
+static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
+			  int n2, uint32_t encoded)
+{
+	unsigned int op = (encoded >> 28) & 7;
+	unsigned int cmp = (encoded >> 24) & 15;
+	/* Both arguments are 12-bit signed fields. */
+	int oparg = (int)((encoded >> 12) & 0xfff);
+	int cmparg = (int)(encoded & 0xfff);
+	uint32_t *p;
+	int32_t old;
+	long ret, ret2 = 0;
+	bool hit;
+	int err;
+
+	oparg = oparg >= 0x800 ? oparg - 0x1000 : oparg;
+	cmparg = cmparg >= 0x800 ? cmparg - 0x1000 : cmparg;
+	if ((addr & 3) || (addr2 & 3))
+		return -EINVAL;
+	if (encoded & (FUTEX_OP_OPARG_SHIFT << 28))
+		/* Linux masks a shift out of 0..31 (and logs it). */
+		oparg = (int)(1U << (oparg & 31));
+	pthread_mutex_lock(&futex_lock);
+	err = futex_word(t, addr2, true, &p);
+	if (err) {
+		pthread_mutex_unlock(&futex_lock);
+		return err;
+	}
+	switch (op) {
+	case 0: /* FUTEX_OP_SET */
+		old = (int32_t)__atomic_exchange_n(p, (uint32_t)oparg,
+						   __ATOMIC_SEQ_CST);
+		break;
+	case 1: /* FUTEX_OP_ADD */
+		old = (int32_t)__atomic_fetch_add(p, (uint32_t)oparg,
+						  __ATOMIC_SEQ_CST);
+		break;
+	case 2: /* FUTEX_OP_OR */
+		old = (int32_t)__atomic_fetch_or(p, (uint32_t)oparg,
+						 __ATOMIC_SEQ_CST);
+		break;
+	case 3: /* FUTEX_OP_ANDN */
+		old = (int32_t)__atomic_fetch_and(p, ~(uint32_t)oparg,
+						  __ATOMIC_SEQ_CST);
+		break;
+	case 4: /* FUTEX_OP_XOR */
+		old = (int32_t)__atomic_fetch_xor(p, (uint32_t)oparg,
+						  __ATOMIC_SEQ_CST);
+		break;
+	default:
+		pthread_mutex_unlock(&futex_lock);
+		return -ENOSYS;
+	}
+	switch (cmp) {
+	case 0: /* FUTEX_OP_CMP_EQ */
+		hit = old == cmparg;
+		break;
+	case 1: /* FUTEX_OP_CMP_NE */
+		hit = old != cmparg;
+		break;
+	case 2: /* FUTEX_OP_CMP_LT */
+		hit = old < cmparg;
+		break;
+	case 3: /* FUTEX_OP_CMP_LE */
+		hit = old <= cmparg;
+		break;
+	case 4: /* FUTEX_OP_CMP_GT */
+		hit = old > cmparg;
+		break;
+	case 5: /* FUTEX_OP_CMP_GE */
+		hit = old >= cmparg;
+		break;
+	default:
+		pthread_mutex_unlock(&futex_lock);
+		return -ENOSYS;
+	}
+	ret = wake_locked(t, addr, n, FUTEX_BITSET_MATCH_ANY);
+	if (ret >= 0 && hit)
+		ret2 = wake_locked(t, addr2, n2, FUTEX_BITSET_MATCH_ANY);
+	pthread_mutex_unlock(&futex_lock);
+	if (ret < 0)
+		return ret;
+	return ret2 < 0 ? ret2 : ret + ret2;
+}
+
+/*
+ * FUTEX_WAIT_REQUEUE_PI: wait at addr while it holds val, to be handed the
+ * PI futex at addr2 by FUTEX_CMP_REQUEUE_PI (directly, or after a wait
+ * there). Returns 0 owning addr2.
+ */
+static long futex_wait_requeue_pi(struct task *t, uint64_t addr, uint32_t val,
+				  uint64_t utimeout, bool realtime,
+				  uint64_t addr2)
+{
+	struct futex_sleeper s;
+	struct futex_waiter w = {.mm = t->mm,
+				 .addr = addr,
+				 .bitset = FUTEX_BITSET_MATCH_ANY,
+				 .tid = t->tid,
+				 .requeue_pi = true,
+				 .pi_target = addr2,
+				 .s = &s};
+	struct timespec deadline;
+	uint32_t cur;
+	long ret;
+	int err;
+
+	err = futex_deadline(t, utimeout, true, &deadline);
+	if (err)
+		return err;
+	if (addr == addr2)
+		return -EINVAL;
+	if ((addr & 3) || (addr2 & 3))
+		return -EINVAL;
+	sleeper_init(&s, realtime);
+	pthread_mutex_lock(&futex_lock);
+	err = futex_read(t, addr, &cur);
+	if (err || cur != val) {
+		pthread_mutex_unlock(&futex_lock);
+		pthread_cond_destroy(&s.cond);
+		return err ? err : -EAGAIN;
+	}
+	waiter_queue(&w);
+	ret = futex_sleep(t, &w, 1, &s, utimeout ? &deadline : NULL);
+	pthread_mutex_unlock(&futex_lock);
+	pthread_cond_destroy(&s.cond);
+	/* Requeued, then a signal: Linux says EAGAIN, not a restart. */
+	if (ret == -ERESTARTSYS)
+		ret = w.pi ? -EAGAIN : -ERESTARTNOINTR;
+	return ret;
 }
 
 SYSCALL(futex)
@@ -186,29 +731,139 @@ SYSCALL(futex)
 	int op = (int)a[1];
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
+	uint32_t val3 = (uint32_t)a[5];
+	/* The timeout argument, as a count for the ops without one. */
+	int val2 = (int)(uint32_t)a[3];
 
-	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+	if (realtime && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	switch (cmd) {
 	case FUTEX_WAIT:
 		if (addr & 3)
 			return -EINVAL;
-		if (realtime)
-			return -ENOSYS;
 		return futex_wait(t, addr, (uint32_t)a[2], a[3],
 				  FUTEX_BITSET_MATCH_ANY, false, false);
 	case FUTEX_WAIT_BITSET:
 		if (addr & 3)
 			return -EINVAL;
-		return futex_wait(t, addr, (uint32_t)a[2], a[3], (uint32_t)a[5],
-				  true, realtime);
+		return futex_wait(t, addr, (uint32_t)a[2], a[3], val3, true,
+				  realtime);
 	case FUTEX_WAKE:
-		return futex_wake(t, addr, (int)a[2] < 0 ? 0 : (int)a[2],
-				  FUTEX_BITSET_MATCH_ANY);
+		return futex_wake(t, addr, (int)a[2], FUTEX_BITSET_MATCH_ANY,
+				  shared);
 	case FUTEX_WAKE_BITSET:
-		return futex_wake(t, addr, (int)a[2] < 0 ? 0 : (int)a[2],
-				  (uint32_t)a[5]);
+		return futex_wake(t, addr, (int)a[2], val3, shared);
+	case FUTEX_REQUEUE:
+		return futex_requeue(t, addr, a[4], (int)a[2], val2, NULL,
+				     false, shared);
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(t, addr, a[4], (int)a[2], val2, &val3,
+				     false, shared);
+	case FUTEX_CMP_REQUEUE_PI:
+		return futex_requeue(t, addr, a[4], (int)a[2], val2, &val3,
+				     true, shared);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(t, addr, a[4], (int)a[2], val2, val3);
+	case FUTEX_LOCK_PI:
+		/* Its timeout is on CLOCK_REALTIME, LOCK_PI2's as asked. */
+		return futex_lock_pi(t, addr, a[3], true, false);
+	case FUTEX_LOCK_PI2:
+		return futex_lock_pi(t, addr, a[3], realtime, false);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(t, addr, 0, false, true);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(t, addr);
+	case FUTEX_WAIT_REQUEUE_PI:
+		return futex_wait_requeue_pi(t, addr, (uint32_t)a[2], a[3],
+					     realtime, a[4]);
 	default:
 		return -ENOSYS;
 	}
+}
+
+struct abi_futex_waitv {
+	uint64_t val;
+	uint64_t uaddr;
+	uint32_t flags;
+	uint32_t reserved;
+};
+
+/*
+ * futex_waitv(waiters, nr, flags, timeout, clockid): wait on up to 128
+ * words at once; returns the index of one woken (the lowest).
+ */
+SYSCALL(futex_waitv)
+{
+	struct abi_futex_waitv v[FUTEX_WAITV_MAX];
+	struct futex_waiter ws[FUTEX_WAITV_MAX];
+	uint32_t nr = (uint32_t)a[1];
+	int clockid = (int)a[4];
+	struct futex_sleeper s;
+	struct timespec deadline;
+	long ret;
+	int err;
+
+	if (a[2])
+		return -EINVAL;
+	if (!nr || nr > FUTEX_WAITV_MAX || !a[0])
+		return -EINVAL;
+	if (a[3]) {
+		if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC)
+			return -EINVAL;
+		err = futex_deadline(t, a[3], true, &deadline);
+		if (err)
+			return err;
+	}
+	err = mm_copy_in(t->mm, v, a[0], nr * sizeof(v[0]));
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < nr; i++) {
+		if ((v[i].flags & ~FUTEX2_VALID_MASK) || v[i].reserved)
+			return -EINVAL;
+		if ((v[i].flags & (FUTEX2_SIZE_MASK | FUTEX2_NUMA)) !=
+		    FUTEX2_SIZE_U32)
+			return -EINVAL;
+		if (v[i].val >> 32)
+			return -EINVAL;
+	}
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t cur;
+
+		if (v[i].uaddr & 3)
+			return -EINVAL;
+		if (!(v[i].flags & FUTEX2_PRIVATE) &&
+		    futex_read(t, v[i].uaddr, &cur))
+			return -EFAULT;
+	}
+	sleeper_init(&s, a[3] && clockid == CLOCK_REALTIME);
+	pthread_mutex_lock(&futex_lock);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t cur;
+
+		err = futex_read(t, v[i].uaddr, &cur);
+		if (err || cur != (uint32_t)v[i].val) {
+			pthread_mutex_unlock(&futex_lock);
+			pthread_cond_destroy(&s.cond);
+			return err ? err : -EAGAIN;
+		}
+	}
+	for (uint32_t i = 0; i < nr; i++) {
+		ws[i] = (struct futex_waiter){.mm = t->mm,
+					      .addr = v[i].uaddr,
+					      .bitset = FUTEX_BITSET_MATCH_ANY,
+					      .tid = t->tid,
+					      .s = &s};
+		waiter_queue(&ws[i]);
+	}
+	ret = futex_sleep(t, ws, (int)nr, &s, a[3] ? &deadline : NULL);
+	pthread_mutex_unlock(&futex_lock);
+	pthread_cond_destroy(&s.cond);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < nr; i++)
+		if (ws[i].woken)
+			return i;
+	return -EAGAIN; /* not reached: futex_sleep returned 0 */
 }

@@ -166,6 +166,7 @@ SYSCALL(tee);
 SYSCALL(vmsplice);
 /* futex.c */
 SYSCALL(futex);
+SYSCALL(futex_waitv);
 /* pipe.c */
 SYSCALL(pipe);
 SYSCALL(pipe2);
