@@ -84,6 +84,7 @@ static const struct allowed sanitizer_list[] = {
     {"sigaltstack", "ASan's per-thread signal stacks"},
     {"openat", "ASan's reports read /proc/self/maps"},
     {"readlink", "the sanitizers' reports name the binary"},
+    {"open", "the sanitizers' reports read /proc/self/cmdline"},
 };
 #endif
 

@@ -612,7 +612,7 @@ static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
 	cmparg = cmparg >= 0x800 ? cmparg - 0x1000 : cmparg;
 	if ((addr & 3) || (addr2 & 3))
 		return -EINVAL;
-	if (encoded & (FUTEX_OP_OPARG_SHIFT << 28))
+	if (encoded & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28))
 		/* Linux masks a shift out of 0..31 (and logs it). */
 		oparg = (int)(1U << (oparg & 31));
 	pthread_mutex_lock(&futex_lock);
