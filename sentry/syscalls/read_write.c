@@ -3,6 +3,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/unix.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 
@@ -83,14 +84,17 @@ static ssize_t rw_file_ops(struct task *t, struct file *f,
 		     : f->ops->read(f, t, iov, cnt, pos);
 }
 
-/* A write to a pipe (or socket) nobody reads: EPIPE, and SIGPIPE. */
+/*
+ * A write to a pipe nobody reads: EPIPE, and SIGPIPE (a socket raises its
+ * own, for streams only).
+ */
 static ssize_t do_rw(struct task *t, struct file *f,
 		     const struct abi_iovec *iov, int cnt, uint64_t count,
 		     bool write, int64_t *pos)
 {
 	ssize_t ret = rw_file_ops(t, f, iov, cnt, count, write, pos);
 
-	if (write && ret == -EPIPE)
+	if (write && ret == -EPIPE && !unix_sock_is(f))
 		signal_sigpipe(t);
 	return ret;
 }

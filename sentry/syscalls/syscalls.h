@@ -284,6 +284,20 @@ SYSCALL(timer_delete);
 /* prctl.c */
 SYSCALL(prctl);
 
+/* socket.c */
+SYSCALL(socketpair);
+SYSCALL(sendto);
+SYSCALL(recvfrom);
+SYSCALL(sendmsg);
+SYSCALL(recvmsg);
+SYSCALL(shutdown);
+SYSCALL(getsockopt);
+SYSCALL(setsockopt);
+SYSCALL(getsockname);
+SYSCALL(getpeername);
+SYSCALL(listen);
+SYSCALL(accept);
+SYSCALL(accept4);
 /* eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);
