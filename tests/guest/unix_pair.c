@@ -343,6 +343,31 @@ static void test_rights(int type)
 		CHECK_ERR(SYS3(SYS_sendmsg, sv[0], &bad, 0), EINVAL);
 	}
 
+	/* MSG_PEEK installs its own fds; the real read installs more. */
+	CHECK_OK(pipe(p));
+	CHECK_EQ(send_fds(sv[0], &p[1], 1, "p"), 1);
+	close(p[1]);
+	for (int i = 0; i < 2; i++) {
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		mh.msg_flags = 0;
+		CHECK_EQ(SYS3(SYS_recvmsg, sv[1], &mh, i ? 0 : MSG_PEEK), 1);
+		CHECK_EQ(mh.msg_flags, 0);
+		c = CMSG_FIRSTHDR(&mh);
+		CHECK(c != NULL);
+		if (!c)
+			return;
+		memcpy(i ? &got2 : &got, CMSG_DATA(c), sizeof(int));
+	}
+	CHECK(got != got2);
+	CHECK_EQ(write(got, "1", 1), 1);
+	CHECK_EQ(write(got2, "2", 1), 1);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 2);
+	close(got);
+	close(got2);
+	CHECK_EQ(read(p[0], buf, 1), 0);
+	close(p[0]);
+
 	/* A pipe in flight, dropped unread when the socket closes. */
 	CHECK_OK(pipe(p));
 	CHECK_EQ(send_fds(sv[0], &p[1], 1, "w"), 1);
