@@ -103,14 +103,6 @@ static ssize_t efd_read(struct file *f, struct task *t,
 	return err ? err : 8;
 }
 
-/* noop_llseek: the position stays where it is (nothing uses it). */
-static int64_t efd_llseek(struct file *f, int64_t off, int whence)
-{
-	(void)off;
-	(void)whence;
-	return f->pos;
-}
-
 static ssize_t efd_write(struct file *f, struct task *t,
 			 const struct abi_iovec *iov, int iovcnt, int64_t *pos)
 {
@@ -154,19 +146,6 @@ static unsigned efd_poll(struct file *f, unsigned events)
 	return mask & (events | POLLERR);
 }
 
-/* Anonymous files share one inode, owned by root, mode 0600, no type. */
-static int efd_stat(struct file *f, struct abi_stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = ANON_INODE_DEV;
-	st->st_ino = ANON_INODE_INO;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static void efd_release(struct file *f)
 {
 	struct eventfd *e = to_efd(f);
@@ -180,8 +159,8 @@ static const struct file_ops eventfd_ops = {
     .read = efd_read,
     .write = efd_write,
     .poll = efd_poll,
-    .llseek = efd_llseek,
-    .stat = efd_stat,
+    .llseek = noop_llseek,
+    .stat = anon_file_stat,
     .release = efd_release,
     .anon_name = "[eventfd]",
 };

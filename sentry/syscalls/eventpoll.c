@@ -461,19 +461,6 @@ static unsigned ep_file_poll(struct file *f, unsigned events)
 	return mask & events;
 }
 
-/* Anonymous files share one inode, owned by root, mode 0600, no type. */
-static int ep_stat(struct file *f, struct abi_stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = ANON_INODE_DEV;
-	st->st_ino = ANON_INODE_INO;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static void ep_release(struct file *f)
 {
 	struct eventpoll *ep = to_ep(f);
@@ -487,7 +474,8 @@ static void ep_release(struct file *f)
 
 static const struct file_ops eventpoll_ops = {
     .poll = ep_file_poll,
-    .stat = ep_stat,
+    .llseek = noop_llseek,
+    .stat = anon_file_stat,
     .release = ep_release,
     .anon_name = "[eventpoll]",
 };

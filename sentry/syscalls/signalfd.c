@@ -275,27 +275,6 @@ static unsigned sfd_poll(struct file *f, unsigned events)
 	return 0;
 }
 
-/* noop_llseek: the position stays where it is. */
-static int64_t sfd_llseek(struct file *f, int64_t off, int whence)
-{
-	(void)off;
-	(void)whence;
-	return f->pos;
-}
-
-/* Anonymous files share one inode, owned by root, mode 0600, no type. */
-static int sfd_stat(struct file *f, struct abi_stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = ANON_INODE_DEV;
-	st->st_ino = ANON_INODE_INO;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static void sfd_release(struct file *f)
 {
 	free(to_sfd(f));
@@ -304,8 +283,8 @@ static void sfd_release(struct file *f)
 static const struct file_ops signalfd_ops = {
     .read = sfd_read,
     .poll = sfd_poll,
-    .llseek = sfd_llseek,
-    .stat = sfd_stat,
+    .llseek = noop_llseek,
+    .stat = anon_file_stat,
     .release = sfd_release,
     .anon_name = "[signalfd]",
 };

@@ -244,27 +244,6 @@ static long tfd_ioctl(struct file *f, struct task *t, unsigned int cmd,
 	return 0;
 }
 
-/* noop_llseek: the position stays where it is. */
-static int64_t tfd_llseek(struct file *f, int64_t off, int whence)
-{
-	(void)off;
-	(void)whence;
-	return f->pos;
-}
-
-/* Anonymous files share one inode, owned by root, mode 0600, no type. */
-static int tfd_stat(struct file *f, struct abi_stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = ANON_INODE_DEV;
-	st->st_ino = ANON_INODE_INO;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static void tfd_release(struct file *f)
 {
 	struct timerfd *tf = to_tfd(f);
@@ -278,8 +257,8 @@ static const struct file_ops timerfd_ops = {
     .read = tfd_read,
     .poll = tfd_poll,
     .ioctl = tfd_ioctl,
-    .llseek = tfd_llseek,
-    .stat = tfd_stat,
+    .llseek = noop_llseek,
+    .stat = anon_file_stat,
     .release = tfd_release,
     .anon_name = "[timerfd]",
 };

@@ -114,6 +114,25 @@ void fdtable_put(struct fdtable *t)
 	free(t);
 }
 
+int anon_file_stat(struct file *f, struct abi_stat *st)
+{
+	(void)f;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = ANON_INODE_DEV;
+	st->st_ino = ANON_INODE_INO;
+	st->st_nlink = 1;
+	st->st_mode = 0600;
+	st->st_blksize = 4096;
+	return 0;
+}
+
+int64_t noop_llseek(struct file *f, int64_t off, int whence)
+{
+	(void)off;
+	(void)whence;
+	return f->pos;
+}
+
 int fdtable_size(struct fdtable *t)
 {
 	int cap;

@@ -90,6 +90,11 @@ struct file_ops {
 #define ANON_INODE_DEV 0xe
 #define ANON_INODE_INO 1
 
+/* An anonymous file's fstat: that inode, owned by root, 0600, no type. */
+int anon_file_stat(struct file *f, struct abi_stat *st);
+/* noop_llseek: the position stays where it is, and that is the answer. */
+int64_t noop_llseek(struct file *f, int64_t off, int whence);
+
 struct file {
 	int refs;
 	const struct file_ops *ops;

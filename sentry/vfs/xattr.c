@@ -98,9 +98,12 @@ ssize_t vfs_getxattr(struct vfs_inode *inode, const char *name, void *buf,
 	return inode->ops->getxattr(inode, name, buf, size);
 }
 
-int vfs_setxattr(struct vfs_inode *inode, bool ro, const char *name,
-		 const void *value, size_t size, int flags,
-		 const struct creds *c)
+/*
+ * The checks a change makes, in Linux's order; unsupported is what a
+ * name no handler takes gets (EOPNOTSUPP to set, ENODATA to remove).
+ */
+static int xattr_may_change(struct vfs_inode *inode, bool ro, const char *name,
+			    const struct creds *c, int unsupported)
 {
 	int err;
 
@@ -116,28 +119,28 @@ int vfs_setxattr(struct vfs_inode *inode, bool ro, const char *name,
 		return -EOPNOTSUPP;
 	err = xattr_resolve(name);
 	if (err)
-		return err < 0 ? err : -EOPNOTSUPP;
+		return err < 0 ? err : unsupported;
+	return 0;
+}
+
+int vfs_setxattr(struct vfs_inode *inode, bool ro, const char *name,
+		 const void *value, size_t size, int flags,
+		 const struct creds *c)
+{
+	int err = xattr_may_change(inode, ro, name, c, -EOPNOTSUPP);
+
+	if (err)
+		return err;
 	return inode->ops->setxattr(inode, name, value, size, flags);
 }
 
 int vfs_removexattr(struct vfs_inode *inode, bool ro, const char *name,
 		    const struct creds *c)
 {
-	int err;
+	int err = xattr_may_change(inode, ro, name, c, -ENODATA);
 
-	if (ro)
-		return -EROFS;
-	err = xattr_permission(inode, name, ABI_W_OK, c);
 	if (err)
 		return err;
-	if (has_prefix(name, SECURITY_PREFIX) &&
-	    !creds_capable(c, ABI_CAP_SYS_ADMIN))
-		return -EPERM;
-	if (!inode->ops->setxattr)
-		return -EOPNOTSUPP;
-	err = xattr_resolve(name);
-	if (err)
-		return err < 0 ? err : -ENODATA;
 	return inode->ops->setxattr(inode, name, NULL, 0, VFS_XATTR_REMOVE);
 }
 

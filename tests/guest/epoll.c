@@ -97,6 +97,8 @@ static void create(void)
 	CHECK(n > 0);
 	link[n > 0 ? n : 0] = 0;
 	CHECK(!strcmp(link, "anon_inode:[eventpoll]"));
+	/* lseek does nothing and succeeds (noop_llseek). */
+	CHECK_EQ(SYS3(SYS_lseek, ep, 5, SEEK_SET), 0);
 	/* Nothing watched: a poll of it is not ready. */
 	{
 		struct pollfd pfd = {.fd = (int)ep, .events = POLLIN};

@@ -121,6 +121,7 @@ static void test_errors(void)
 	CHECK_ERR(SYS3(SYS_read, fd, &s, SSI * 3 - 1), EAGAIN);
 	CHECK_ERR(SYS3(SYS_write, fd, &s, SSI), EINVAL);
 	CHECK_ERR(SYS4(SYS_pread64, fd, &s, SSI, 0), ESPIPE);
+	CHECK_EQ(SYS3(SYS_lseek, fd, 5, SEEK_SET), 0);
 	close(fd);
 
 	/* signalfd has no flags. */
