@@ -33,8 +33,16 @@
 
 static const int itimer_signal[3] = {ABI_SIGALRM, ABI_SIGVTALRM, ABI_SIGPROF};
 
+/*
+ * ns of ts, saturating at NS_FAR: a timer set centuries ahead (any
+ * tv_sec is valid) is due then, and now plus it cannot overflow.
+ */
+#define NS_FAR (INT64_MAX / 2)
+
 static int64_t ts_ns(const struct timespec *ts)
 {
+	if (ts->tv_sec >= NS_FAR / NSEC_PER_SEC)
+		return NS_FAR;
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 

@@ -349,8 +349,11 @@ SYSCALL(select)
 			return err;
 		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
-		/* Linux carries whole seconds out of tv_usec. */
-		ts.tv_sec = tv.tv_sec + tv.tv_usec / 1000000;
+		/* Linux carries whole seconds out of tv_usec; a sum past the
+		 * largest time wraps negative there: EINVAL. */
+		if (__builtin_add_overflow(tv.tv_sec, tv.tv_usec / 1000000,
+					   &ts.tv_sec))
+			return -EINVAL;
 		ts.tv_nsec = tv.tv_usec % 1000000 * 1000;
 		deadline_after(&deadline, &ts);
 	}

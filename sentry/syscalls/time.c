@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <time.h>
 
-#define NSEC_PER_SEC   1000000000L
+#define NSEC_PER_SEC 1000000000L
+/* A timeout this long (126 years) is as good as none: the cap on all. */
+#define FAR_SEC	       4000000000LL
 #define CAP_WAKE_ALARM 35
 
 int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts)
@@ -41,8 +43,9 @@ int64_t deadline_left_ns(const struct timespec *deadline)
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
-	if (ts->tv_sec > INT64_MAX / 2 - deadline->tv_sec) {
-		deadline->tv_sec = INT64_MAX / 2;
+	/* Further is the same as never, and keeps ns arithmetic in range. */
+	if (ts->tv_sec > FAR_SEC) {
+		deadline->tv_sec += FAR_SEC;
 		return;
 	}
 	deadline->tv_sec += ts->tv_sec;
@@ -338,19 +341,20 @@ static long do_sleep(struct task *t, clockid_t hc, int flags,
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	if (flags & TIMER_ABSTIME) {
+		int64_t sec;
+
 		clock_gettime(hc, &now);
-		ns = (req->tv_sec - now.tv_sec) * NSEC_PER_SEC +
-		     (req->tv_nsec - now.tv_nsec);
+		sec = req->tv_sec - now.tv_sec; /* both >= 0: no overflow */
+		ns = sec > FAR_SEC
+			 ? FAR_SEC * NSEC_PER_SEC
+			 : sec * NSEC_PER_SEC + (req->tv_nsec - now.tv_nsec);
 	} else {
-		ns = req->tv_sec > INT64_MAX / NSEC_PER_SEC / 2
-			 ? INT64_MAX / 2
+		ns = req->tv_sec > FAR_SEC
+			 ? FAR_SEC * NSEC_PER_SEC
 			 : req->tv_sec * NSEC_PER_SEC + req->tv_nsec;
 	}
 	if (ns < 0)
 		ns = 0;
-	if (ns > INT64_MAX / 2 - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec))
-		ns =
-		    INT64_MAX / 2 - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec);
 	ns += mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec;
 	deadline.tv_sec = ns / NSEC_PER_SEC;
 	deadline.tv_nsec = ns % NSEC_PER_SEC;

@@ -294,6 +294,29 @@ static void test_interruptions(void)
 		close(b);
 	}
 
+	/* Times centuries ahead are valid: armed, slept on, interrupted. */
+	{
+		struct itimerval far = {.it_value = {INT64_MAX / 2, 0},
+					.it_interval = {INT64_MAX / 2, 0}};
+		struct itimerval cur;
+		struct timespec forever = {INT64_MAX, 999999999};
+		struct timeval tv = {INT64_MAX, 999999};
+
+		CHECK_OK(SYS3(SYS_setitimer, ITIMER_REAL, &far, NULL));
+		CHECK_OK(SYS2(SYS_getitimer, ITIMER_REAL, &cur));
+		CHECK(cur.it_value.tv_sec > 1000000000);
+		alarms = 0;
+		arm(30);
+		CHECK_ERR(SYS2(SYS_nanosleep, &forever, NULL), EINTR);
+		arm(30);
+		CHECK_ERR(SYS4(SYS_clock_nanosleep, CLOCK_REALTIME,
+			       TIMER_ABSTIME, &forever, NULL),
+			  EINTR);
+		arm(30);
+		CHECK_ERR(SYS5(SYS_select, 0, NULL, NULL, NULL, &tv), EINTR);
+		CHECK_EQ(alarms, 3);
+	}
+
 	/* Without a handler (ignored): the sleep goes on to its end. */
 	signal(SIGALRM, SIG_IGN);
 	arm(20);
