@@ -56,6 +56,7 @@ void memfile_destroy(struct memfile *mf)
 	if (mf->fd > 0)
 		close(mf->fd);
 	free(mf->free);
+	free(mf->shared);
 	memset(mf, 0, sizeof(*mf));
 }
 
@@ -149,12 +150,18 @@ int memfile_alloc_at(struct memfile *mf, uint64_t off, uint64_t len)
 	return ret;
 }
 
-int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len)
+static int punch_hole(struct memfile *mf, uint64_t off, uint64_t len)
 {
 	if (fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)off, (off_t)len) < 0)
 		return -errno;
 	return 0;
+}
+
+int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	BUG_ON(memfile_shared(mf, off, len));
+	return punch_hole(mf, off, len);
 }
 
 /*
@@ -211,21 +218,29 @@ void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
 	pthread_mutex_unlock(&mf->seek_lock);
 }
 
-void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
+/* Index of the first free extent that ends after off. */
+static size_t free_find(const struct memfile *mf, uint64_t off)
 {
-	size_t i;
+	size_t lo = 0, hi = mf->nfree;
 
-	if (len == 0)
-		return;
-	BUG_ON(!page_aligned(off) || !page_aligned(len) ||
-	       off + len > mf->size);
-	memfile_zero(mf, off, len);
-	pthread_mutex_lock(&mf->lock);
-	/* First extent after the freed range. */
-	for (i = 0; i < mf->nfree && mf->free[i].off < off; i++)
-		;
-	BUG_ON(i > 0 && mf->free[i - 1].off + mf->free[i - 1].len > off);
-	BUG_ON(i < mf->nfree && off + len > mf->free[i].off);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mf->free[mid].off + mf->free[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Put [off, off+len), already punched, back into the free set; lock held. */
+static void release_range(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	/* The first free extent after off: it must not reach into the range. */
+	size_t i = free_find(mf, off);
+
+	BUG_ON(i < mf->nfree && mf->free[i].off < off + len);
 	if (i > 0 && mf->free[i - 1].off + mf->free[i - 1].len == off) {
 		mf->free[i - 1].len += len;
 		if (i < mf->nfree && off + len == mf->free[i].off) {
@@ -244,5 +259,247 @@ void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
 		/* Out of memory for bookkeeping: leak the range, not crash. */
 		log_warn_once("memfile: cannot record a freed range");
 	}
+}
+
+/*
+ * Reference counts. The shared extents record every page with two or more
+ * references; any other allocated page has one. Changing the counts of a
+ * range splits at most the two extents its ends fall in, so one
+ * memfile_free adds at most two extents (a free inside an extent of count
+ * three or more leaves three pieces of one). SHARED_SLACK slots are kept
+ * spare for that: memfile_ref reserves its own worst case plus the slack,
+ * and memfile_free uses the slack, then tries to restore it before it
+ * lets go of the lock. A free finds the slack short only if such a
+ * restoring malloc failed; it then keeps the reference it has no room to
+ * drop (see shared_adjust).
+ */
+#define SHARED_SLACK 2
+
+/*
+ * nshared, read without the lock by the fast paths. That is sound: if no
+ * page of the file is shared, none of the caller's pages is, and only the
+ * caller, their holder, could share them.
+ */
+static size_t shared_count(const struct memfile *mf)
+{
+	return __atomic_load_n(&mf->nshared, __ATOMIC_RELAXED);
+}
+
+/* Index of the first shared extent that ends after off; lock held. */
+static size_t shared_find(const struct memfile *mf, uint64_t off)
+{
+	size_t lo = 0, hi = mf->nshared;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mf->shared[mid].off + mf->shared[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int reserve_shared(struct memfile *mf, size_t want)
+{
+	struct memfile_shared_extent *p;
+	size_t cap;
+
+	if (want <= mf->capshared)
+		return 0;
+	cap = max_t(size_t, max_t(size_t, mf->capshared * 2, want), 16);
+	p = realloc(mf->shared, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	mf->shared = p;
+	mf->capshared = cap;
+	return 0;
+}
+
+/* Best effort, by a free: if it fails, a later free or ref tries again. */
+static void shared_keep_slack(struct memfile *mf)
+{
+	if (mf->nshared)
+		reserve_shared(mf, mf->nshared + SHARED_SLACK);
+}
+
+/* Replace ndel (0 or 1) extents at i by the k of piece; room reserved. */
+static void shared_splice(struct memfile *mf, size_t i, size_t ndel,
+			  const struct memfile_shared_extent *piece, size_t k)
+{
+	size_t n = mf->nshared;
+
+	BUG_ON(n - ndel + k > mf->capshared);
+	memmove(&mf->shared[i + k], &mf->shared[i + ndel],
+		(n - i - ndel) * sizeof(*mf->shared));
+	if (k)
+		memcpy(&mf->shared[i], piece, k * sizeof(*piece));
+	__atomic_store_n(&mf->nshared, n - ndel + k, __ATOMIC_RELAXED);
+}
+
+/*
+ * Join extent i to the one before if they touch with equal counts;
+ * returns the index of the extent that holds i's pages.
+ */
+static size_t shared_merge_prev(struct memfile *mf, size_t i)
+{
+	struct memfile_shared_extent *e = mf->shared;
+
+	if (i == 0 || i >= mf->nshared ||
+	    e[i - 1].off + e[i - 1].len != e[i].off ||
+	    e[i - 1].refs != e[i].refs)
+		return i;
+	e[i - 1].len += e[i].len;
+	shared_splice(mf, i, 1, NULL, 0);
+	return i - 1;
+}
+
+/*
+ * Change by delta (+1 or -1) the count of [c, d), which lies within shared
+ * extent i; returns the index of the extent after it. Pieces of count one
+ * are dropped from the array.
+ */
+static size_t shared_adjust(struct memfile *mf, size_t i, uint64_t c,
+			    uint64_t d, int delta)
+{
+	struct memfile_shared_extent piece[3], *e = &mf->shared[i];
+	uint64_t a = e->off, b = e->off + e->len;
+	uint64_t refs = delta > 0 ? e->refs + 1 : e->refs - 1;
+	size_t k = 0, mid;
+
+	if (a < c)
+		piece[k++] = (struct memfile_shared_extent){a, c - a, e->refs};
+	mid = i + k;
+	if (refs >= 2)
+		piece[k++] = (struct memfile_shared_extent){c, d - c, refs};
+	if (d < b)
+		piece[k++] = (struct memfile_shared_extent){d, b - d, e->refs};
+	if (mf->nshared - 1 + k > mf->capshared) {
+		/*
+		 * Only a free gets here, after failing to restore the slack:
+		 * keep the reference rather than lose track of another's.
+		 * Its pages stay allocated (and shared) for good.
+		 */
+		log_warn_once("memfile: cannot record a dropped reference");
+		return i + 1;
+	}
+	shared_splice(mf, i, 1, piece, k);
+	if (refs < 2)
+		return mid;
+	return shared_merge_prev(mf, mid) + 1;
+}
+
+int memfile_ref(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, cur = off;
+	size_t i, k;
+
+	if (len == 0)
+		return 0;
+	BUG_ON(!page_aligned(off) || !page_aligned(len) || off > mf->size ||
+	       len > mf->size - off);
+	pthread_mutex_lock(&mf->lock);
+	i = free_find(mf, off);
+	BUG_ON(i < mf->nfree && mf->free[i].off < end);
+	/*
+	 * The worst case: the k extents the range meets, the k + 1 gaps
+	 * around them become extents, the two at its ends split; and the
+	 * slack a later free may need.
+	 */
+	i = shared_find(mf, off);
+	k = shared_find(mf, end) - i + 1;
+	if (reserve_shared(mf, mf->nshared + k + 1 + 2 + SHARED_SLACK) < 0) {
+		pthread_mutex_unlock(&mf->lock);
+		return -ENOMEM;
+	}
+	while (cur < end) {
+		struct memfile_shared_extent *e = &mf->shared[i];
+		uint64_t next = end;
+
+		if (i < mf->nshared && e->off <= cur) {
+			next = min_t(uint64_t, e->off + e->len, end);
+			i = shared_adjust(mf, i, cur, next, +1);
+		} else {
+			/* Pages with one reference, up to the next extent. */
+			if (i < mf->nshared && e->off < end)
+				next = e->off;
+			shared_splice(
+			    mf, i, 0,
+			    &(struct memfile_shared_extent){cur, next - cur, 2},
+			    1);
+			i = shared_merge_prev(mf, i) + 1;
+		}
+		cur = next;
+	}
+	/* The last piece may join the extent after the range. */
+	shared_merge_prev(mf, i);
+	pthread_mutex_unlock(&mf->lock);
+	return 0;
+}
+
+bool memfile_shared(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	bool ret;
+	size_t i;
+
+	if (likely(shared_count(mf) == 0) || len == 0)
+		return false;
+	pthread_mutex_lock(&mf->lock);
+	i = shared_find(mf, off);
+	ret = i < mf->nshared && mf->shared[i].off < off + len;
+	pthread_mutex_unlock(&mf->lock);
+	return ret;
+}
+
+/*
+ * Pages of the range with one reference are the caller's alone: they are
+ * punched outside the lock, as with nothing shared, then released. The
+ * extents may change while it is dropped (other holders dropping theirs,
+ * which only turns shared pages into the caller's), so each step looks
+ * again from where the last ended.
+ */
+static void free_shared(struct memfile *mf, uint64_t off, uint64_t end)
+{
+	pthread_mutex_lock(&mf->lock);
+	while (off < end) {
+		size_t i = shared_find(mf, off);
+		struct memfile_shared_extent *e = &mf->shared[i];
+		uint64_t next = end;
+
+		if (i < mf->nshared && e->off <= off) {
+			next = min_t(uint64_t, e->off + e->len, end);
+			shared_adjust(mf, i, off, next, -1);
+			off = next;
+			continue;
+		}
+		if (i < mf->nshared && e->off < end)
+			next = e->off;
+		shared_keep_slack(mf);
+		pthread_mutex_unlock(&mf->lock);
+		punch_hole(mf, off, next - off);
+		pthread_mutex_lock(&mf->lock);
+		release_range(mf, off, next - off);
+		off = next;
+	}
+	/* The last piece may join the extent after the range. */
+	shared_merge_prev(mf, shared_find(mf, end));
+	shared_keep_slack(mf);
+	pthread_mutex_unlock(&mf->lock);
+}
+
+void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return;
+	BUG_ON(!page_aligned(off) || !page_aligned(len) ||
+	       off + len > mf->size);
+	if (unlikely(shared_count(mf) != 0)) {
+		free_shared(mf, off, off + len);
+		return;
+	}
+	punch_hole(mf, off, len);
+	pthread_mutex_lock(&mf->lock);
+	release_range(mf, off, len);
 	pthread_mutex_unlock(&mf->lock);
 }

@@ -4,6 +4,21 @@
  * into the sentry so that copying to and from the application is a memcpy.
  * The file is sparse: allocating a range costs nothing until it is touched,
  * and freeing one punches a hole, returning its pages to the host.
+ *
+ * Pages are reference counted, so that fork can share anonymous memory
+ * copy-on-write between address spaces. An allocated page has one
+ * reference; memfile_ref adds one to each page of a range, memfile_free
+ * drops one. A page left with none is freed (hole punched, back to the
+ * free extents); one still referenced keeps its data. Only counts above
+ * one are recorded, as sorted extents of pages with equal counts
+ * (canonical: touching extents have different counts), so a file with
+ * nothing shared costs what it did before counts existed: memfile_free,
+ * memfile_zero and memfile_shared read one word and go on as without them.
+ *
+ * A holder of a page with one reference is its only holder, and only a
+ * holder can add references: so memfile_shared() false stays false until
+ * the caller itself calls memfile_ref, while true may turn false at any
+ * time as other holders drop theirs (a copy made then is merely wasted).
  */
 #ifndef MOAT_MM_MEMFILE_H
 #define MOAT_MM_MEMFILE_H
@@ -16,6 +31,12 @@ struct memfile_extent {
 	uint64_t off, len;
 };
 
+/* A run of pages that each have refs (at least two) references. */
+struct memfile_shared_extent {
+	uint64_t off, len;
+	uint64_t refs;
+};
+
 struct memfile {
 	int fd;
 	uint8_t *base; /* the whole file, mapped shared into the sentry */
@@ -24,6 +45,13 @@ struct memfile {
 	pthread_mutex_t seek_lock;   /* the fd's file offset (sendfile) */
 	struct memfile_extent *free; /* sorted, coalesced free ranges */
 	size_t nfree, capfree;
+	/*
+	 * Sorted, disjoint, canonical runs of shared pages. capshared keeps
+	 * room for the splits one memfile_free may make (see memfile.c).
+	 * nshared is written under lock but also read without it.
+	 */
+	struct memfile_shared_extent *shared;
+	size_t nshared, capshared;
 };
 
 /* The default size of the (sparse) file: the most it can ever hold. */
@@ -36,13 +64,34 @@ void memfile_destroy(struct memfile *mf);
 int64_t memfile_alloc(struct memfile *mf, uint64_t len);
 /* Allocate exactly [off, off+len) if it is free; returns 0 or -EBUSY. */
 int memfile_alloc_at(struct memfile *mf, uint64_t off, uint64_t len);
-/* Return [off, off+len) to the free set, dropping its pages. */
+/*
+ * Each page of [off, off+len) (allocated, page-aligned) gains a reference:
+ * 0 or -ENOMEM (then nothing changed). A page not allocated is a sentry
+ * bug (BUG_ON). O(log n + k) for the n shared extents, k of them in the
+ * range, plus moving the array's tail.
+ */
+int memfile_ref(struct memfile *mf, uint64_t off, uint64_t len);
+/*
+ * Each page of [off, off+len) loses a reference; those left with none go
+ * back to the free set, their data dropped. Never fails; it allocates only
+ * to restore spare room, and if even the room kept in reserve runs out (a
+ * malloc failed earlier) a reference it cannot record dropping is kept:
+ * those pages leak, with a warning, rather than lose another's data.
+ */
 void memfile_free(struct memfile *mf, uint64_t off, uint64_t len);
-/* Drop the pages of [off, off+len) (they read as zero again). */
+/* Does some page of [off, off+len) have more than one reference? */
+bool memfile_shared(struct memfile *mf, uint64_t off, uint64_t len);
+/*
+ * Drop the pages of [off, off+len) (they read as zero again). Every page
+ * must have one reference: zeroing a shared page would wipe another
+ * holder's memory, so it is a sentry bug (BUG_ON). Break the sharing first
+ * (memfile_free the page and use a fresh one).
+ */
 int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len);
 /*
  * How many bytes of [off, off+len) have pages behind them: written (or
- * faulted in) since allocated or last zeroed, resident or swapped out.
+ * faulted in) since allocated or last zeroed, resident or swapped out. A
+ * shared page has them for as long as any reference remains.
  * Page granular; 0 if the host cannot tell.
  */
 uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len);

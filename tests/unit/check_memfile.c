@@ -410,6 +410,450 @@ START_TEST(test_memfile_destroy_resets)
 }
 END_TEST
 
+/* ---- reference counts ---------------------------------------------------- */
+
+static void assert_shared(size_t i, uint64_t off, uint64_t len, uint64_t refs)
+{
+	ck_assert_uint_lt(i, mf.nshared);
+	ck_assert_uint_eq(mf.shared[i].off, off);
+	ck_assert_uint_eq(mf.shared[i].len, len);
+	ck_assert_uint_eq(mf.shared[i].refs, refs);
+}
+
+/* Fill page pg with a byte of its own. */
+static void fill_page(uint64_t pg, uint8_t val)
+{
+	memset(memfile_ptr(&mf, pg * PG), val, PG);
+}
+
+START_TEST(test_memfile_ref_free_once_keeps_data)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	for (uint64_t i = 0; i < 4; i++)
+		fill_page(i, (uint8_t)(0x10 + i));
+	ck_assert(!memfile_shared(&mf, 0, 4 * PG));
+	ck_assert_int_eq(memfile_ref(&mf, 0, 4 * PG), 0);
+	ck_assert(memfile_shared(&mf, 0, 4 * PG));
+	ck_assert(memfile_shared(&mf, 3 * PG, PG));
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 4 * PG, 2);
+
+	memfile_free(&mf, 0, 4 * PG);
+	ck_assert(!memfile_shared(&mf, 0, 4 * PG));
+	ck_assert_uint_eq(mf.nshared, 0);
+	for (uint64_t i = 0; i < 4; i++)
+		ck_assert(all_bytes(i * PG, PG, (uint8_t)(0x10 + i)));
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 4 * PG), 4 * PG);
+	/* Still allocated: neither allocator hands it out. */
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 4 * PG, SMALL_SIZE - 4 * PG);
+	ck_assert_int_eq(memfile_alloc(&mf, PG), (int64_t)(4 * PG));
+	ck_assert_int_eq(memfile_alloc_at(&mf, PG, PG), -EBUSY);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_free_twice_releases)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	for (uint64_t i = 0; i < 4; i++)
+		fill_page(i, 0x5a);
+	ck_assert_int_eq(memfile_ref(&mf, 0, 4 * PG), 0);
+	memfile_free(&mf, 0, 4 * PG);
+	memfile_free(&mf, 0, 4 * PG);
+	ck_assert_uint_eq(mf.nshared, 0);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 4 * PG), 0);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	ck_assert(all_bytes(0, 4 * PG, 0));
+}
+END_TEST
+
+START_TEST(test_memfile_ref_three_holders)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 2 * PG), 0);
+	fill_page(0, 7);
+	ck_assert_int_eq(memfile_ref(&mf, 0, 2 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 0, 2 * PG), 0);
+	assert_shared(0, 0, 2 * PG, 3);
+	memfile_free(&mf, 0, 2 * PG);
+	assert_shared(0, 0, 2 * PG, 2);
+	ck_assert(memfile_shared(&mf, 0, PG));
+	memfile_free(&mf, 0, 2 * PG);
+	ck_assert(!memfile_shared(&mf, 0, 2 * PG));
+	ck_assert(all_bytes(0, PG, 7));
+	memfile_free(&mf, 0, 2 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 2 * PG), 0);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+/* Pages 0..7 with counts {2, 2, 3, 3, 2, 2, 1, 1}, each page filled. */
+static void overlap_setup(void)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 8 * PG), 0);
+	for (uint64_t i = 0; i < 8; i++)
+		fill_page(i, (uint8_t)(0x20 + i));
+	ck_assert_int_eq(memfile_ref(&mf, 0, 4 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, 4 * PG), 0);
+	ck_assert_uint_eq(mf.nshared, 3);
+	assert_shared(0, 0, 2 * PG, 2);
+	assert_shared(1, 2 * PG, 2 * PG, 3);
+	assert_shared(2, 4 * PG, 2 * PG, 2);
+}
+
+START_TEST(test_memfile_ref_overlap_shared_subranges)
+{
+	overlap_setup();
+	ck_assert(memfile_shared(&mf, 0, PG));
+	ck_assert(memfile_shared(&mf, 5 * PG, PG));
+	ck_assert(memfile_shared(&mf, 5 * PG, 2 * PG));
+	ck_assert(!memfile_shared(&mf, 6 * PG, 2 * PG));
+	ck_assert(!memfile_shared(&mf, 7 * PG, PG));
+	ck_assert(!memfile_shared(&mf, 8 * PG, 8 * PG));
+	ck_assert(!memfile_shared(&mf, 0, 0));
+}
+END_TEST
+
+START_TEST(test_memfile_ref_overlap_free_whole_first)
+{
+	overlap_setup();
+	/* Counts become {1, 1, 2, 2, 1, 1, 0, 0}. */
+	memfile_free(&mf, 0, 8 * PG);
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 2 * PG, 2 * PG, 2);
+	ck_assert(!memfile_shared(&mf, 0, 2 * PG));
+	ck_assert(memfile_shared(&mf, 2 * PG, 2 * PG));
+	ck_assert(!memfile_shared(&mf, 4 * PG, 4 * PG));
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 6 * PG, SMALL_SIZE - 6 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 8 * PG), 6 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 6 * PG, 2 * PG), 0);
+	for (uint64_t i = 0; i < 6; i++)
+		ck_assert(all_bytes(i * PG, PG, (uint8_t)(0x20 + i)));
+	/* Counts {1, 1, 1, 1, 1, 1}: nothing shared, nothing freed. */
+	memfile_free(&mf, 2 * PG, 2 * PG);
+	ck_assert_uint_eq(mf.nshared, 0);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 6 * PG), 6 * PG);
+	assert_extent(0, 6 * PG, SMALL_SIZE - 6 * PG);
+	memfile_free(&mf, 0, 6 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 8 * PG), 0);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_overlap_free_pieces)
+{
+	overlap_setup();
+	/* Counts {2, 2, 3, 2, 1, 2, 1, 1}: extents split. */
+	memfile_free(&mf, 3 * PG, 2 * PG);
+	ck_assert_uint_eq(mf.nshared, 4);
+	assert_shared(0, 0, 2 * PG, 2);
+	assert_shared(1, 2 * PG, PG, 3);
+	assert_shared(2, 3 * PG, PG, 2);
+	assert_shared(3, 5 * PG, PG, 2);
+	ck_assert(!memfile_shared(&mf, 4 * PG, PG));
+	ck_assert(memfile_shared(&mf, 4 * PG, 2 * PG));
+	/* Counts {2, 1, 2, 2, 1, 2, 1, 1}: pages 2 and 3 join. */
+	memfile_free(&mf, PG, 2 * PG);
+	ck_assert_uint_eq(mf.nshared, 3);
+	assert_shared(0, 0, PG, 2);
+	assert_shared(1, 2 * PG, 2 * PG, 2);
+	assert_shared(2, 5 * PG, PG, 2);
+	ck_assert(!memfile_shared(&mf, PG, PG));
+	/* Counts {1, 0, 1, 1, 0, 1, 0, 0}. */
+	memfile_free(&mf, 0, 8 * PG);
+	ck_assert_uint_eq(mf.nshared, 0);
+	ck_assert_uint_eq(mf.nfree, 3);
+	assert_extent(0, PG, PG);
+	assert_extent(1, 4 * PG, PG);
+	assert_extent(2, 6 * PG, SMALL_SIZE - 6 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 8 * PG), 4 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, PG, PG), 0);
+	ck_assert_uint_eq(memfile_resident(&mf, 4 * PG, PG), 0);
+	ck_assert(all_bytes(0, PG, 0x20));
+	ck_assert(all_bytes(2 * PG, PG, 0x22));
+	ck_assert(all_bytes(3 * PG, PG, 0x23));
+	ck_assert(all_bytes(5 * PG, PG, 0x25));
+	/* The holes are free again, and read as zero. */
+	ck_assert_int_eq(memfile_alloc(&mf, PG), (int64_t)PG);
+	ck_assert(all_bytes(PG, PG, 0));
+	memfile_free(&mf, 0, 4 * PG);
+	memfile_free(&mf, 5 * PG, PG);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 0, SMALL_SIZE);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_overlap_free_from_the_end)
+{
+	overlap_setup();
+	/* Counts {2, 2, 3, 3, 2, 1, 0, 0}. */
+	memfile_free(&mf, 5 * PG, 3 * PG);
+	ck_assert_uint_eq(mf.nshared, 3);
+	assert_shared(2, 4 * PG, PG, 2);
+	assert_extent(0, 6 * PG, SMALL_SIZE - 6 * PG);
+	/* Counts {2, 2, 2, 2, 1, 1}: one extent again. */
+	memfile_free(&mf, 2 * PG, 3 * PG);
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 4 * PG, 2);
+	/* Counts {1, 1, 1, 1, 0, 0}. */
+	memfile_free(&mf, 0, 6 * PG);
+	ck_assert_uint_eq(mf.nshared, 0);
+	assert_extent(0, 4 * PG, SMALL_SIZE - 4 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, 0, 8 * PG), 4 * PG);
+	for (uint64_t i = 0; i < 4; i++)
+		ck_assert(all_bytes(i * PG, PG, (uint8_t)(0x20 + i)));
+}
+END_TEST
+
+START_TEST(test_memfile_ref_mixed_counts)
+{
+	/* Counts {1, 1, 2, 3, 2, 1, 1, 2, 1, 1}. */
+	ck_assert_int_eq(memfile_alloc(&mf, 10 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, 2 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 3 * PG, 2 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 7 * PG, PG), 0);
+	ck_assert_uint_eq(mf.nshared, 4);
+	/* Every page of [1, 9) gains one: {1, 2, 3, 4, 3, 2, 2, 3, 2, 1}. */
+	ck_assert_int_eq(memfile_ref(&mf, PG, 8 * PG), 0);
+	ck_assert_uint_eq(mf.nshared, 7);
+	assert_shared(0, PG, PG, 2);
+	assert_shared(1, 2 * PG, PG, 3);
+	assert_shared(2, 3 * PG, PG, 4);
+	assert_shared(3, 4 * PG, PG, 3);
+	assert_shared(4, 5 * PG, 2 * PG, 2);
+	assert_shared(5, 7 * PG, PG, 3);
+	assert_shared(6, 8 * PG, PG, 2);
+	ck_assert(!memfile_shared(&mf, 0, PG));
+	ck_assert(!memfile_shared(&mf, 9 * PG, PG));
+	/* And loses it again: back to the counts before. */
+	memfile_free(&mf, PG, 8 * PG);
+	ck_assert_uint_eq(mf.nshared, 4);
+	assert_shared(0, 2 * PG, PG, 2);
+	assert_shared(1, 3 * PG, PG, 3);
+	assert_shared(2, 4 * PG, PG, 2);
+	assert_shared(3, 7 * PG, PG, 2);
+	ck_assert_uint_eq(mf.nfree, 1);
+	assert_extent(0, 10 * PG, SMALL_SIZE - 10 * PG);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_merges_neighbours)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 8 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 0, 2 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 4 * PG, 2 * PG), 0);
+	ck_assert_uint_eq(mf.nshared, 2);
+	/* The gap between two extents of the same count closes them up. */
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, 2 * PG), 0);
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 6 * PG, 2);
+	/* A hole in the middle, then filled again. */
+	memfile_free(&mf, 2 * PG, PG);
+	ck_assert_uint_eq(mf.nshared, 2);
+	assert_shared(0, 0, 2 * PG, 2);
+	assert_shared(1, 3 * PG, 3 * PG, 2);
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, PG), 0);
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 6 * PG, 2);
+	/* A count of three inside: three pieces, then one again. */
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, 2 * PG), 0);
+	ck_assert_uint_eq(mf.nshared, 3);
+	assert_shared(1, 2 * PG, 2 * PG, 3);
+	memfile_free(&mf, 2 * PG, 2 * PG);
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 6 * PG, 2);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_keeps_reference_without_room)
+{
+	/* The documented fallback when the slack could not be restored:
+	 * pretend the array is full, so the split has no room. */
+	ck_assert_int_eq(memfile_alloc(&mf, 8 * PG), 0);
+	fill_page(2, 0x77);
+	ck_assert_int_eq(memfile_ref(&mf, 0, 8 * PG), 0);
+	mf.capshared = mf.nshared;
+	memfile_free(&mf, 2 * PG, 2 * PG);
+	/* The reference stayed: the pages are still shared, with data. */
+	ck_assert_uint_eq(mf.nshared, 1);
+	assert_shared(0, 0, 8 * PG, 2);
+	ck_assert(all_bytes(2 * PG, PG, 0x77));
+	/* The free restored the slack: the next split has room. */
+	ck_assert_uint_ge(mf.capshared, mf.nshared + 2);
+	memfile_free(&mf, 2 * PG, 2 * PG);
+	ck_assert_uint_eq(mf.nshared, 2);
+}
+END_TEST
+
+START_TEST(test_memfile_ref_free_range_is_bug)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	ck_assert_int_eq(dup2(open("/dev/null", O_WRONLY), STDERR_FILENO),
+			 STDERR_FILENO);
+	/* Straddles the end of the allocation. */
+	memfile_ref(&mf, 3 * PG, 2 * PG);
+}
+END_TEST
+
+START_TEST(test_memfile_zero_shared_is_bug)
+{
+	ck_assert_int_eq(memfile_alloc(&mf, 4 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, 2 * PG, PG), 0);
+	/* Unshared pages can be zeroed. */
+	ck_assert_int_eq(memfile_zero(&mf, 0, 2 * PG), 0);
+	ck_assert_int_eq(dup2(open("/dev/null", O_WRONLY), STDERR_FILENO),
+			 STDERR_FILENO);
+	memfile_zero(&mf, PG, 2 * PG);
+}
+END_TEST
+
+/*
+ * The model check: random refs, frees, allocations and writes over 64
+ * pages, against a count and a byte per page.
+ */
+#define MODEL_PAGES 64
+
+struct model {
+	unsigned refs[MODEL_PAGES];
+	uint8_t data[MODEL_PAGES]; /* 0: not written since allocated */
+	uint64_t rng;
+};
+
+static uint64_t model_rand(struct model *m, uint64_t n)
+{
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 7;
+	m->rng ^= m->rng << 17;
+	return m->rng % n;
+}
+
+/* A random run of pages, all allocated (want != 0) or all free. */
+static bool model_run(struct model *m, bool want, uint64_t *a, uint64_t *b)
+{
+	uint64_t start = model_rand(m, MODEL_PAGES), len, end;
+
+	if ((m->refs[start] != 0) != want)
+		return false;
+	len = 1 + model_rand(m, 12);
+	for (end = start; end < MODEL_PAGES && end < start + len &&
+			  (m->refs[end] != 0) == want;
+	     end++)
+		;
+	*a = start;
+	*b = end;
+	return true;
+}
+
+static void model_check(struct model *m)
+{
+	uint8_t vec[MODEL_PAGES];
+	size_t i = 0;
+
+	/* The shared extents are exactly the runs of equal counts >= 2. */
+	for (uint64_t p = 0; p < MODEL_PAGES;) {
+		uint64_t q = p;
+
+		while (q < MODEL_PAGES && m->refs[q] == m->refs[p])
+			q++;
+		if (m->refs[p] >= 2)
+			assert_shared(i++, p * PG, (q - p) * PG, m->refs[p]);
+		p = q;
+	}
+	ck_assert_uint_eq(mf.nshared, i);
+	/* Free pages are in the free extents; the others are not. */
+	memset(vec, 0, sizeof(vec));
+	for (size_t j = 0; j < mf.nfree && mf.free[j].off < MODEL_PAGES * PG;
+	     j++)
+		for (uint64_t p = mf.free[j].off / PG;
+		     p < MODEL_PAGES &&
+		     p < (mf.free[j].off + mf.free[j].len) / PG;
+		     p++)
+			vec[p] = 1;
+	for (uint64_t p = 0; p < MODEL_PAGES; p++)
+		ck_assert_msg(vec[p] == (m->refs[p] == 0),
+			      "page %llu: free %d, refs %u",
+			      (unsigned long long)p, vec[p], m->refs[p]);
+	/* Pages with data are those written and still referenced. */
+	memfile_resident_vec(&mf, 0, MODEL_PAGES, vec);
+	for (uint64_t p = 0; p < MODEL_PAGES; p++) {
+		const uint8_t *q = memfile_ptr(&mf, p * PG);
+
+		ck_assert_msg(vec[p] == (m->data[p] != 0),
+			      "page %llu: resident %d, data %d",
+			      (unsigned long long)p, vec[p], m->data[p]);
+		ck_assert_uint_eq(memfile_shared(&mf, p * PG, PG),
+				  m->refs[p] >= 2);
+		if (m->data[p]) {
+			ck_assert_uint_eq(q[0], m->data[p]);
+			ck_assert_uint_eq(q[PG - 1], m->data[p]);
+		}
+	}
+}
+
+START_TEST(test_memfile_ref_model)
+{
+	struct model m = {.rng = 0x9e3779b97f4a7c15ULL};
+	int ops = 0;
+
+	/* All 64 pages allocated, the rest of the file kept out of the way. */
+	ck_assert_int_eq(memfile_alloc(&mf, SMALL_SIZE), 0);
+	memfile_free(&mf, 0, MODEL_PAGES * PG);
+	while (ops < 4000) {
+		uint64_t a, b, p = model_rand(&m, MODEL_PAGES);
+		bool any = false;
+
+		switch (model_rand(&m, 5)) {
+		case 0: /* take a free run */
+			if (!model_run(&m, false, &a, &b))
+				continue;
+			ck_assert_int_eq(
+			    memfile_alloc_at(&mf, a * PG, (b - a) * PG), 0);
+			for (p = a; p < b; p++)
+				m.refs[p] = 1;
+			/* A hole: it reads as zero (reading would fill it). */
+			ck_assert_uint_eq(
+			    memfile_resident(&mf, a * PG, (b - a) * PG), 0);
+			break;
+		case 1: /* share a run */
+			if (!model_run(&m, true, &a, &b))
+				continue;
+			ck_assert_int_eq(memfile_ref(&mf, a * PG, (b - a) * PG),
+					 0);
+			for (p = a; p < b; p++)
+				m.refs[p]++;
+			break;
+		case 2:
+		case 3: /* drop a reference from a run */
+			if (!model_run(&m, true, &a, &b))
+				continue;
+			memfile_free(&mf, a * PG, (b - a) * PG);
+			for (p = a; p < b; p++)
+				if (--m.refs[p] == 0)
+					m.data[p] = 0;
+			break;
+		case 4: /* write a page */
+			if (!m.refs[p])
+				continue;
+			m.data[p] = (uint8_t)(1 + model_rand(&m, 255));
+			fill_page(p, m.data[p]);
+			break;
+		}
+		model_check(&m);
+		/* Any shared page in a random range. */
+		a = model_rand(&m, MODEL_PAGES);
+		b = a + 1 + model_rand(&m, MODEL_PAGES - a);
+		for (p = a; p < b; p++)
+			any |= m.refs[p] >= 2;
+		ck_assert_uint_eq(memfile_shared(&mf, a * PG, (b - a) * PG),
+				  any);
+		ops++;
+	}
+}
+END_TEST
+
 static Suite *memfile_suite(void)
 {
 	Suite *s = suite_create("memfile");
@@ -435,6 +879,19 @@ static Suite *memfile_suite(void)
 	tcase_add_test(tc, test_memfile_resident_counts_written_pages);
 	tcase_add_test(tc, test_memfile_zero_bad_offset_fails);
 	tcase_add_test(tc, test_memfile_destroy_resets);
+	tcase_add_test(tc, test_memfile_ref_free_once_keeps_data);
+	tcase_add_test(tc, test_memfile_ref_free_twice_releases);
+	tcase_add_test(tc, test_memfile_ref_three_holders);
+	tcase_add_test(tc, test_memfile_ref_overlap_shared_subranges);
+	tcase_add_test(tc, test_memfile_ref_overlap_free_whole_first);
+	tcase_add_test(tc, test_memfile_ref_overlap_free_pieces);
+	tcase_add_test(tc, test_memfile_ref_overlap_free_from_the_end);
+	tcase_add_test(tc, test_memfile_ref_mixed_counts);
+	tcase_add_test(tc, test_memfile_ref_merges_neighbours);
+	tcase_add_test(tc, test_memfile_ref_keeps_reference_without_room);
+	tcase_add_exit_test(tc, test_memfile_ref_free_range_is_bug, 125);
+	tcase_add_exit_test(tc, test_memfile_zero_shared_is_bug, 125);
+	tcase_add_test(tc, test_memfile_ref_model);
 	suite_add_tcase(s, tc);
 	return s;
 }
