@@ -521,6 +521,13 @@ struct abi_siginfo {
 			    addr; /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
 		} fault;
 		struct {
+			int32_t pid; /* SIGCHLD: the child */
+			uint32_t uid;
+			int32_t status; /* exit code, or the signal */
+			int32_t pad;
+			int64_t utime, stime; /* clock ticks */
+		} child;
+		struct {
 			int32_t tid; /* the POSIX timer's id */
 			int32_t overrun;
 			uint64_t value; /* sigev_value */
@@ -530,17 +537,23 @@ struct abi_siginfo {
 };
 _Static_assert(sizeof(struct abi_siginfo) == 128, "siginfo is 128 bytes");
 
-#define ABI_SI_USER	0
-#define ABI_SI_KERNEL	0x80
-#define ABI_SI_QUEUE	(-1)
-#define ABI_SI_TIMER	(-2)
-#define ABI_SI_TKILL	(-6)
-#define ABI_SEGV_MAPERR 1
-#define ABI_SEGV_ACCERR 2
-#define ABI_BUS_ADRERR	2
-#define ABI_ILL_ILLOPN	2
-#define ABI_FPE_INTDIV	1
-#define ABI_TRAP_BRKPT	1
+#define ABI_SI_USER	  0
+#define ABI_SI_KERNEL	  0x80
+#define ABI_SI_QUEUE	  (-1)
+#define ABI_SI_TIMER	  (-2)
+#define ABI_SI_TKILL	  (-6)
+#define ABI_CLD_EXITED	  1
+#define ABI_CLD_KILLED	  2
+#define ABI_CLD_DUMPED	  3
+#define ABI_CLD_TRAPPED	  4
+#define ABI_CLD_STOPPED	  5
+#define ABI_CLD_CONTINUED 6
+#define ABI_SEGV_MAPERR	  1
+#define ABI_SEGV_ACCERR	  2
+#define ABI_BUS_ADRERR	  2
+#define ABI_ILL_ILLOPN	  2
+#define ABI_FPE_INTDIV	  1
+#define ABI_TRAP_BRKPT	  1
 
 /* stack_t, for sigaltstack and the signal frame. */
 struct abi_stack {
@@ -749,9 +762,65 @@ struct abi_rlimit {
 #define ABI_CAP_SYS_ADMIN	21
 #define ABI_CAP_SYS_RESOURCE	24
 #define ABI_CAP_SETPCAP		8
+#define ABI_CAP_KILL		5
 #define ABI_CAP_LEASE		28
 #define ABI_CAP_LAST_CAP	40
 #define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
 #define ABI_NGROUPS_MAX		65536
+
+/* ---- processes: clone, wait ---------------------------------------- */
+#define ABI_CSIGNAL		 0x000000ff
+#define ABI_CLONE_VM		 0x00000100
+#define ABI_CLONE_FS		 0x00000200
+#define ABI_CLONE_FILES		 0x00000400
+#define ABI_CLONE_SIGHAND	 0x00000800
+#define ABI_CLONE_PIDFD		 0x00001000
+#define ABI_CLONE_PTRACE	 0x00002000
+#define ABI_CLONE_VFORK		 0x00004000
+#define ABI_CLONE_PARENT	 0x00008000
+#define ABI_CLONE_THREAD	 0x00010000
+#define ABI_CLONE_NEWNS		 0x00020000
+#define ABI_CLONE_SYSVSEM	 0x00040000
+#define ABI_CLONE_SETTLS	 0x00080000
+#define ABI_CLONE_PARENT_SETTID	 0x00100000
+#define ABI_CLONE_CHILD_CLEARTID 0x00200000
+#define ABI_CLONE_DETACHED	 0x00400000
+#define ABI_CLONE_UNTRACED	 0x00800000
+#define ABI_CLONE_CHILD_SETTID	 0x01000000
+#define ABI_CLONE_NEWCGROUP	 0x02000000
+#define ABI_CLONE_NEWUTS	 0x04000000
+#define ABI_CLONE_NEWIPC	 0x08000000
+#define ABI_CLONE_NEWUSER	 0x10000000
+#define ABI_CLONE_NEWPID	 0x20000000
+#define ABI_CLONE_NEWNET	 0x40000000
+#define ABI_CLONE_IO		 0x80000000ULL
+#define ABI_CLONE_CLEAR_SIGHAND	 0x100000000ULL
+#define ABI_CLONE_INTO_CGROUP	 0x200000000ULL
+#define ABI_CLONE_NEWTIME	 0x00000080
+
+/* struct clone_args (clone3): the first version's size, and the latest. */
+struct abi_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define ABI_CLONE_ARGS_SIZE_VER0 64
+#define ABI_CLONE_ARGS_SIZE_VER2 88
+
+#define ABI_WNOHANG	0x00000001
+#define ABI_WUNTRACED	0x00000002
+#define ABI_WSTOPPED	ABI_WUNTRACED
+#define ABI_WEXITED	0x00000004
+#define ABI_WCONTINUED	0x00000008
+#define ABI_WNOWAIT	0x01000000
+#define ABI___WNOTHREAD 0x20000000
+#define ABI___WALL	0x40000000
+#define ABI___WCLONE	0x80000000U
+
+#define ABI_P_ALL   0
+#define ABI_P_PID   1
+#define ABI_P_PGID  2
+#define ABI_P_PIDFD 3
+
+#define ABI_PID_MAX 4194304 /* pid_max's ceiling on 64-bit */
 
 #endif

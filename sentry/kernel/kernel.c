@@ -2,9 +2,8 @@
 /*
  * The kernel: boot, the task loop and exit.
  *
- * Deviations for now: one thread group (init) with one thread; a fault or
- * synchronous signal terminates it with that signal instead of delivering
- * it to a handler (signal delivery comes with the process model).
+ * Each task runs on its own sentry thread: init's starts at boot
+ * (task_boot), a clone's in task_run_child.
  */
 #include "sentry/kernel/task.h"
 
@@ -94,7 +93,14 @@ int kernel_init(struct kernel *k, const char *platform_name)
 		return -ENOENT;
 	clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
 	pthread_mutex_init(&k->lock, NULL);
-	pthread_cond_init(&k->cond, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&k->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&k->vfs_lock, NULL);
 	pthread_cond_init(&k->vfs_cond, NULL);
 	k->next_tid = 1;
@@ -285,25 +291,6 @@ struct task_start {
 	const char *why;
 };
 
-static void task_release(struct task *t)
-{
-	struct kernel *k = t->k;
-
-	/* Its timers' thread may look at this task's clock: it goes first. */
-	itimer_stop(t->tg);
-	fdtable_put(t->files);
-	t->files = NULL;
-	fs_struct_put(t->fs);
-	t->fs = NULL;
-	mm_put(t->mm);
-	t->mm = NULL;
-	if (t->ctx)
-		k->plat->ops->ctx_destroy(t->ctx);
-	t->ctx = NULL;
-	creds_destroy(&t->creds);
-	sigqueue_flush(&t->pending);
-}
-
 static void *task_boot(void *arg)
 {
 	struct task_start *st = arg;
@@ -346,24 +333,34 @@ static void *task_boot(void *arg)
 	/* st is gone once go is seen. */
 	if (!err)
 		task_loop(t);
-
-	/*
-	 * Report init's exit before tearing down: the sentry may exit at
-	 * once, and its stubs die with it (PTRACE_O_EXITKILL).
-	 */
-	pthread_mutex_lock(&k->lock);
-	if (!err && t->tid == 1) {
-		k->init_exited = true;
-		k->init_status = t->tg->exit_status;
-		pthread_cond_broadcast(&k->cond);
-	}
-	pthread_mutex_unlock(&k->lock);
-	task_release(t);
-	pthread_mutex_lock(&k->lock);
-	k->live_tasks--;
-	pthread_cond_broadcast(&k->cond);
-	pthread_mutex_unlock(&k->lock);
+	task_exit(t);
+	task_put(t);
 	return NULL;
+}
+
+void task_run_child(struct task *t)
+{
+	struct kernel *k = t->k;
+	int err;
+
+	current_task = t;
+	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
+	if (!err)
+		err = mm_attach(t->mm);
+	if (err) {
+		log_error("task %d: cannot set up its address space: %s",
+			  t->tid, strerror(-err));
+		task_exit_group(t, ABI_SIGKILL);
+	} else {
+		if (t->set_child_tid) {
+			uint32_t tid = (uint32_t)t->tid;
+
+			mm_copy_out(t->mm, t->set_child_tid, &tid, sizeof(tid));
+		}
+		task_loop(t);
+	}
+	task_exit(t);
+	task_put(t);
 }
 
 struct task_start *
@@ -371,7 +368,7 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 		    const char *path, char *const argv[], char *const envp[],
 		    int (*prepare)(struct task *t, void *arg), void *arg)
 {
-	struct thread_group *tg = calloc(1, sizeof(*tg));
+	struct thread_group *tg = tg_alloc();
 	struct task_start *st = calloc(1, sizeof(*st));
 	pthread_attr_t attr;
 	const char *base;
@@ -391,23 +388,12 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	    .argv = argv,
 	    .envp = envp,
 	};
-	pthread_mutex_init(&tg->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&tg->sigcond, &ca);
-		pthread_cond_init(&tg->timercond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));
 	tg->umask = 022;
-	tg->refs = 1;
 	tg->live_threads = 1;
-	tg->ppid = 0;
 	t->k = k;
 	t->tg = tg;
+	t->refs = 2; /* its thread's and its group's (leader) */
 	if (!t->creds.cap_bounding)
 		creds_init_root(&t->creds); /* the caller set none */
 	tg->exe = strdup(path);
@@ -415,8 +401,14 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
 
 	pthread_mutex_lock(&k->lock);
-	t->tid = k->next_tid++;
+	t->tid = pid_alloc_locked(k);
 	tg->tgid = t->tid;
+	tg->pgid = t->tid;
+	tg->sid = t->tid;
+	tg->leader = t;
+	tg->threads = t;
+	tg_link_locked(k, tg, NULL);
+	k->init_tg = tg;
 	k->live_tasks++;
 	pthread_mutex_unlock(&k->lock);
 
@@ -460,12 +452,22 @@ int kernel_start_init(struct task_start *st, const char **why)
 
 int kernel_wait(struct kernel *k)
 {
+	struct timespec deadline;
 	int status;
 
 	pthread_mutex_lock(&k->lock);
 	while (!k->init_exited)
 		pthread_cond_wait(&k->cond, &k->lock);
 	status = k->init_status;
+	/* The rest were killed with init: let them go, for a while. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 2;
+	while (k->live_tasks > 0 &&
+	       pthread_cond_timedwait(&k->cond, &k->lock, &deadline) == 0)
+		;
+	if (k->live_tasks > 0)
+		log_warn("%d tasks still alive after init exited",
+			 k->live_tasks);
 	pthread_mutex_unlock(&k->lock);
 	return status;
 }

@@ -11,11 +11,11 @@
  * thread's deliverable signals go before the process's; among each the
  * synchronous ones (faults) first, then the lowest number, as Linux.
  *
- * Deviations for now: stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
- * and SIGCONT are ignored by default rather than stopping the process;
- * no core file is written for the core-dumping signals (the wait status
- * has no 0x80, as on Linux with RLIMIT_CORE 0); a blocking syscall is not
- * interrupted by a signal, so none is restarted.
+ * A stop signal's default action stops the whole process until SIGCONT
+ * (task.c's job control). Deviations: SIGTSTP, SIGTTIN and SIGTTOU stop an
+ * orphaned process group too; no core file is written for the
+ * core-dumping signals (the wait status has no 0x80, as on Linux with
+ * RLIMIT_CORE 0).
  */
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
@@ -485,8 +485,12 @@ static bool default_action(struct task *t, int sig)
 {
 	abi_sigset_t bit = ABI_SIG_BIT(sig);
 
-	if (bit & (DEFAULT_IGNORE | DEFAULT_STOP))
-		return true; /* stops: see the deviations above */
+	if (bit & DEFAULT_STOP) {
+		task_group_stop(t, sig);
+		return true;
+	}
+	if (bit & DEFAULT_IGNORE)
+		return true;
 	log_info("task %d: killed by signal %d at rip %#llx", t->tid, sig,
 		 (unsigned long long)t->regs.rip);
 	task_exit_group(t, sig);

@@ -57,10 +57,17 @@ struct kernel {
 	char domainname[65];
 	struct abi_rlimit default_rlim[ABI_RLIM_NLIMITS]; /* init's */
 
+	/*
+	 * The task list lock: every thread group's place in the process tree
+	 * (parents, children, process groups and sessions, zombies) and the
+	 * pid space. Taken before any thread group's lock, never after one.
+	 */
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* signalled when init exits */
+	pthread_cond_t cond; /* signalled when init exits, or a task ends */
 	int next_tid;
 	int live_tasks;
+	struct thread_group *tgs; /* every thread group not yet reaped */
+	struct thread_group *init_tg;
 	bool init_exited;
 	int init_status; /* wait status of init: exit code << 8 | signal */
 };
@@ -72,10 +79,37 @@ struct sigqueue {
 	struct sigq_entry *head;
 };
 
+/* What a thread group is to its parent's wait (k->lock). */
+enum tg_state {
+	TG_ALIVE,
+	TG_ZOMBIE, /* every thread has exited; the parent may reap it */
+	TG_DEAD,   /* reaped, or never to be: off the task list */
+};
+
 struct thread_group {
 	int tgid;
-	int ppid;
-	int refs;
+	int ppid; /* parent->tgid, kept for readers without k->lock */
+	int refs; /* atomic; the task list holds one until reaped */
+	/* The process tree, under k->lock. */
+	struct thread_group *next;     /* k->tgs */
+	struct thread_group *parent;   /* NULL for init */
+	struct thread_group *children; /* first child; then ->sibling */
+	struct thread_group *sibling;
+	struct task *threads; /* live threads, by ->next_thread (k->lock) */
+	struct task *leader;  /* the thread whose tid is tgid */
+	int pgid, sid;
+	int exit_signal; /* sent to the parent at exit; 0: none */
+	enum tg_state state;
+	bool did_exec;		   /* setpgid: EACCES after the child's exec */
+	pthread_cond_t child_cond; /* a child changed state (k->lock) */
+	/*
+	 * Job control for the parent's wait (k->lock): the group stopped
+	 * (stop_sig) or continued and the parent has not been told.
+	 */
+	bool stopped;
+	int stop_sig;
+	bool stop_report, cont_report;
+	struct timespec start_time; /* CLOCK_MONOTONIC at creation */
 	pthread_mutex_t lock;
 	struct abi_rlimit rlim[ABI_RLIM_NLIMITS];
 	struct abi_sigaction sigactions[ABI_NSIG];
@@ -111,8 +145,16 @@ struct fs_struct {
 	struct vfs_path root, cwd;
 };
 
+/* A vfork parent waits here until its child execs or exits. */
+struct vfork_done {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
 struct task {
 	struct kernel *k;
+	int refs; /* atomic: task_get, task_put */
 	struct fs_struct *fs;
 	struct thread_group *tg;
 	int tid;
@@ -140,7 +182,11 @@ struct task {
 	pthread_mutex_t *block_lock;
 	pthread_cond_t *block_cond;
 	uint64_t clear_child_tid;
+	uint64_t set_child_tid; /* CLONE_CHILD_SETTID: written at start */
 	uint64_t robust_list, robust_len;
+	struct task *next_thread;      /* tg->threads (k->lock) */
+	struct vfork_done *vfork_done; /* the vfork parent waits on it */
+	bool on_heap;		       /* freed with its thread group */
 	char comm[16];
 	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
 	int pdeath_signal;
@@ -188,8 +234,65 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 /* Wait for the loading to finish and let init run: 0, or -errno and *why. */
 int kernel_start_init(struct task_start *st, const char **why);
 
+/* ---- the process tree (task.c) ---- */
+void task_get(struct task *t);
+void task_put(struct task *t);
+void tg_get(struct thread_group *tg);
+void tg_put(struct thread_group *tg);
+/* A new thread group with one reference, its locks ready; NULL: ENOMEM. */
+struct thread_group *tg_alloc(void);
+/* k->lock held: a free pid (or -EAGAIN). */
+int pid_alloc_locked(struct kernel *k);
+/* k->lock held: put tg on the task list, as parent's child (NULL: none). */
+void tg_link_locked(struct kernel *k, struct thread_group *tg,
+		    struct thread_group *parent);
+/* k->lock held: lookups; a thread group is found alive or a zombie. */
+struct thread_group *tg_lookup_locked(struct kernel *k, int tgid);
+struct task *task_lookup_locked(struct kernel *k, int tid);
+bool pgrp_exists_locked(struct kernel *k, int pgid);
+struct task *tg_target_locked(struct thread_group *tg);
+/* A process-directed signal to tg (dropped if it has no live thread). */
+int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info);
+/* check_kill_permission */
+bool signal_may_send(struct task *t, struct thread_group *tg, int sig);
+/* A stop signal's default action: the group stops until continued. */
+void task_group_stop(struct task *t, int sig);
+/* SIGCONT (or SIGKILL) was sent to tg: it runs again. */
+void task_group_continue(struct task *sender, struct thread_group *tg);
+/* The vfork parent of t may go on (t exec'd or is exiting). */
+void task_vfork_done(struct task *t);
+/* t's thread is done: its resources go, the group maybe a zombie. */
+void task_exit(struct task *t);
+
+/* What wait found: a child's state change. */
+struct wait_result {
+	int pid;
+	uint32_t uid;
+	int status;    /* the wait status (wait4) */
+	int code;      /* CLD_* (waitid) */
+	int si_status; /* exit code or signal (waitid) */
+};
+/*
+ * wait for a child of t's group that matches idtype (P_*) and id (or
+ * pidfd_tg for P_PIDFD), with options as checked by the caller: its pid
+ * and *res, 0 (WNOHANG, nothing yet), -ECHILD or -ERESTARTSYS.
+ */
+long task_do_wait(struct task *t, int idtype, int id,
+		  struct thread_group *pidfd_tg, int options,
+		  struct wait_result *res);
+
+/* clone (fork.c): the new task's tid, or -errno. */
+long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3);
+
+/* futex.c: wake up to n waiters on t's private futex at addr. */
+long futex_wake_addr(struct task *t, uint64_t addr, int n);
+
 /* Wait for init to exit; returns its wait status. */
 int kernel_wait(struct kernel *k);
+
+/* A clone's sentry thread: its platform context and address space, then
+ * the task loop until it exits. */
+void task_run_child(struct task *t);
 
 /* The task loop, run by each task's host thread. */
 void *task_run(void *arg);

@@ -22,6 +22,7 @@
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -329,8 +330,9 @@ static int read_headers(const struct lfile *lf, struct elf_info *info,
 }
 
 /* Open path through the task's view of the filesystem, as open_exec. */
-static int open_exec(struct task *t, const char *path, struct lfile *out,
-		     bool need_x, const char **why)
+static int open_exec_at(struct task *t, int dirfd, const char *path,
+			int at_flags, struct lfile *out, bool need_x,
+			const char **why)
 {
 	struct vfs_lookup_ctx ctx;
 	struct vfs_path start;
@@ -346,10 +348,15 @@ static int open_exec(struct task *t, const char *path, struct lfile *out,
 		*why = "no filesystem";
 		return -ENOENT;
 	}
-	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	err = task_path_begin(t, dirfd, path, at_flags & ABI_AT_EMPTY_PATH,
+			      &ctx, &start);
 	if (err)
 		return err;
-	f = vfs_open(&ctx, &start, path, ABI_O_RDONLY, 0, 0);
+	f = vfs_open(
+	    &ctx, &start, path,
+	    ABI_O_RDONLY |
+		(at_flags & ABI_AT_SYMLINK_NOFOLLOW ? ABI_O_NOFOLLOW : 0),
+	    0, 0);
 	task_path_end(&ctx, &start);
 	if (IS_ERR(f))
 		return (int)PTR_ERR(f);
@@ -369,6 +376,12 @@ static int open_exec(struct task *t, const char *path, struct lfile *out,
 	out->fd = f->ops->host_fd ? f->ops->host_fd(f) : -1;
 	out->size = a.size;
 	return 0;
+}
+
+static int open_exec(struct task *t, const char *path, struct lfile *out,
+		     bool need_x, const char **why)
+{
+	return open_exec_at(t, ABI_AT_FDCWD, path, 0, out, need_x, why);
 }
 
 /*
@@ -508,6 +521,30 @@ static int exec_script(struct task *t, const struct lfile *exe,
 	}
 	err = exec_file(t, &lf, path, nargv, envp, why, depth + 1);
 	file_put(lf.f);
+	return err;
+}
+
+int loader_execveat(struct task *t, int dirfd, const char *path, int flags,
+		    char *const argv[], char *const envp[], char *name,
+		    size_t name_len, const char **why)
+{
+	struct lfile exe = {.fd = -1};
+	struct vfs_path root;
+	int err;
+
+	*why = NULL;
+	err = open_exec_at(t, dirfd, path, flags, &exe, true, why);
+	if (err)
+		return err;
+	pthread_mutex_lock(&t->fs->lock);
+	root = t->fs->root;
+	vfs_path_get(&root);
+	pthread_mutex_unlock(&t->fs->lock);
+	if (vfs_path_name(&t->k->ns, &root, &exe.f->path, name, name_len) < 0)
+		snprintf(name, name_len, "%s", path);
+	vfs_path_put(&root);
+	err = exec_file(t, &exe, path, argv, envp, why, 0);
+	file_put(exe.f);
 	return err;
 }
 

@@ -56,4 +56,13 @@ size_t loader_headers_len(const void *ehdr, size_t len);
 int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		char *const envp[], const char **why);
 
+/*
+ * execveat's loading: the sandbox's file at path from dirfd (flags
+ * AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW), which must be executable, into t's
+ * fresh mm; name gets its path from t's root (for /proc/PID/exe).
+ */
+int loader_execveat(struct task *t, int dirfd, const char *path, int flags,
+		    char *const argv[], char *const envp[], char *name,
+		    size_t name_len, const char **why);
+
 #endif

@@ -160,8 +160,39 @@ static int punch_hole(struct memfile *mf, uint64_t off, uint64_t len)
 
 int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len)
 {
-	BUG_ON(memfile_shared(mf, off, len));
 	return punch_hole(mf, off, len);
+}
+
+int memfile_copy(struct memfile *mf, uint64_t dst, uint64_t src, uint64_t len)
+{
+	uint64_t end = src + len;
+	int err = 0;
+
+	pthread_mutex_lock(&mf->seek_lock);
+	for (off_t at = (off_t)src; !err && at < (off_t)end;) {
+		off_t data = lseek(mf->fd, at, SEEK_DATA), hole;
+		loff_t in, out;
+
+		if (data < 0 || data >= (off_t)end)
+			break; /* ENXIO: no data after at */
+		hole = lseek(mf->fd, data, SEEK_HOLE);
+		if (hole < 0 || hole > (off_t)end)
+			hole = (off_t)end;
+		in = data;
+		out = (loff_t)(dst + (uint64_t)(data - (off_t)src));
+		while (!err && in < hole) {
+			ssize_t n = copy_file_range(mf->fd, &in, mf->fd, &out,
+						    (size_t)(hole - in), 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				err = n < 0 ? -errno : -EIO;
+		}
+		at = hole;
+	}
+	pthread_mutex_unlock(&mf->seek_lock);
+	return err;
 }
 
 /*

@@ -82,12 +82,17 @@ void memfile_free(struct memfile *mf, uint64_t off, uint64_t len);
 /* Does some page of [off, off+len) have more than one reference? */
 bool memfile_shared(struct memfile *mf, uint64_t off, uint64_t len);
 /*
- * Drop the pages of [off, off+len) (they read as zero again). Every page
- * must have one reference: zeroing a shared page would wipe another
- * holder's memory, so it is a sentry bug (BUG_ON). Break the sharing first
- * (memfile_free the page and use a fresh one).
+ * Drop the pages of [off, off+len) (they read as zero again), for every
+ * holder: right for shared memory (MADV_REMOVE); private memory that may
+ * be shared copy-on-write must break the sharing first.
  */
 int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len);
+/*
+ * Copy the data of [src, src+len) to dst, which must read as zero: only
+ * the extents that hold data, in the host kernel (no pages of the sentry's
+ * own are touched). 0 or -errno.
+ */
+int memfile_copy(struct memfile *mf, uint64_t dst, uint64_t src, uint64_t len);
 /*
  * How many bytes of [off, off+len) have pages behind them: written (or
  * faulted in) since allocated or last zeroed, resident or swapped out. A

@@ -219,6 +219,51 @@ static int vma_bytes(struct mm *mm, const struct vma *v, uint64_t addr,
 	return 0;
 }
 
+/* The protection the platform maps v with: no writes while copy-on-write. */
+static int plat_prot(const struct vma *v)
+{
+	return (int)(v->flags & VMA_COW ? v->prot & ~(uint32_t)ABI_PROT_WRITE
+					: v->prot);
+}
+
+/*
+ * The copy-on-write VMA v becomes mm's own (mm->lock held): its pages are
+ * copied if another address space still shares them, then mapped with
+ * their real protection.
+ */
+static int cow_break(struct mm *mm, struct vma *v)
+{
+	uint64_t len = v->end - v->start;
+	int64_t fresh;
+	int err;
+
+	if (!(v->flags & VMA_COW))
+		return 0;
+	if (memfile_shared(mm->mf, v->off, len)) {
+		fresh = memfile_alloc(mm->mf, len);
+		if (fresh < 0)
+			return -ENOMEM;
+		err = memfile_copy(mm->mf, (uint64_t)fresh, v->off, len);
+		if (!err)
+			err = mm->plat->ops->as_map(mm->as, v->start, len,
+						    (int)v->prot,
+						    (uint64_t)fresh);
+		if (err) {
+			memfile_free(mm->mf, (uint64_t)fresh, len);
+			return err == -EFAULT ? -ENOMEM : err;
+		}
+		memfile_free(mm->mf, v->off, len);
+		v->off = (uint64_t)fresh;
+	} else if (v->prot & ABI_PROT_WRITE) {
+		err = mm->plat->ops->as_protect(mm->as, v->start, len,
+						(int)v->prot);
+		if (err)
+			return err;
+	}
+	v->flags &= ~(uint32_t)VMA_COW;
+	return 0;
+}
+
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 {
 	struct mm *mm = calloc(1, sizeof(*mm));
@@ -241,6 +286,107 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->data_limit = ABI_RLIM_INFINITY;
 	*out = mm;
 	return 0;
+}
+
+int mm_fork(struct mm *mm, struct mm **out)
+{
+	struct mm *c = calloc(1, sizeof(*c));
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	vma_set_init(&c->vmas);
+	c->refs = 1;
+	pthread_mutex_lock(&mm->lock);
+	c->mf = mm->mf;
+	c->plat = mm->plat;
+	c->limit = mm->limit;
+	c->mmap_base = mm->mmap_base;
+	c->start_brk = mm->start_brk;
+	c->brk = mm->brk;
+	c->stack_top = mm->stack_top;
+	c->start_stack = mm->start_stack;
+	c->data_limit = mm->data_limit;
+	c->arg_start = mm->arg_start;
+	c->arg_end = mm->arg_end;
+	c->env_start = mm->env_start;
+	c->env_end = mm->env_end;
+	c->start_code = mm->start_code;
+	c->end_code = mm->end_code;
+	c->start_data = mm->start_data;
+	c->end_data = mm->end_data;
+	c->membarrier = mm->membarrier;
+	/* Memory locks are not inherited (mlockall's future ones neither). */
+	for (size_t i = 0; !err && i < mm->vmas.n; i++) {
+		struct vma *v = &mm->vmas.v[i];
+		uint64_t len = v->end - v->start;
+		struct vma cv = *v;
+		int64_t fresh;
+
+		if (v->flags & VMA_DONTFORK)
+			continue;
+		cv.flags &= ~(uint32_t)(VMA_LOCKED | VMA_LOCKONFAULT);
+		if (v->file) {
+			cv.file = mm_file_get(c, v->file->inode);
+			err = cv.file ? 0 : -ENOMEM;
+		} else if (v->flags & VMA_SHARED) {
+			err = memfile_ref(mm->mf, v->off, len);
+		} else if ((v->flags & VMA_WIPEONFORK) ||
+			   (!(v->flags & VMA_COW) &&
+			    !memfile_resident(mm->mf, v->off, len))) {
+			/* Nothing to share: fresh zero pages. */
+			fresh = memfile_alloc(mm->mf, len);
+			err = fresh < 0 ? (int)fresh : 0;
+			cv.off = (uint64_t)fresh;
+		} else {
+			err = memfile_ref(mm->mf, v->off, len);
+			if (!err && !(v->flags & VMA_COW)) {
+				v->flags |= VMA_COW;
+				if (v->prot & ABI_PROT_WRITE)
+					err = mm->plat->ops->as_protect(
+					    mm->as, v->start, len,
+					    plat_prot(v));
+			}
+			cv.flags |= VMA_COW;
+		}
+		if (!err) {
+			err = vma_insert(&c->vmas, &cv);
+			if (err && !cv.file)
+				memfile_free(mm->mf, cv.off, len);
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (err) {
+		mm_put(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int mm_attach(struct mm *mm)
+{
+	int err;
+
+	if (mm->as)
+		return 0;
+	err = mm->plat->ops->as_create(mm->plat, &mm->as);
+	if (err)
+		return err;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; !err && i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+
+		if (v->file)
+			err = file_populate(mm, v, v->start, v->end, false);
+		else
+			err = mm->plat->ops->as_map(mm->as, v->start,
+						    v->end - v->start,
+						    plat_prot(v), v->off);
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
 }
 
 void mm_get(struct mm *mm)
@@ -319,6 +465,7 @@ static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 	int64_t off;
 	int err;
 
+	flags &= ~(uint32_t)VMA_COW; /* fresh pages are nobody else's */
 	/* Make room first: the bookkeeping cannot fail half-way after. */
 	err = unmap_vmas(mm, addr, addr + len);
 	if (err)
@@ -633,10 +780,11 @@ long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 			continue;
 		}
 		while (i + 1 < mm->vmas.n && !mm->vmas.v[i + 1].file &&
-		       mm->vmas.v[i + 1].start < run)
+		       mm->vmas.v[i + 1].start < run &&
+		       plat_prot(&mm->vmas.v[i + 1]) == plat_prot(v))
 			e = min_t(uint64_t, mm->vmas.v[++i].end, run);
 		err = mm->plat->ops->as_protect(mm->as, addr, e - addr,
-						(int)vprot);
+						plat_prot(v));
 		addr = e;
 	}
 	if (!err && run < end)
@@ -717,8 +865,10 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 			moved.off = (uint64_t)fresh;
 		}
 	}
-	err = mm->plat->ops->as_map(mm->as, new_addr, new_len, (int)old.prot,
-				    moved.off);
+	if (moved.off != off)
+		moved.flags &= ~(uint32_t)VMA_COW; /* a fresh copy */
+	err = mm->plat->ops->as_map(mm->as, new_addr, new_len,
+				    plat_prot(&moved), moved.off);
 	if (!err)
 		err = vma_remove(&mm->vmas, new_addr, new_addr + new_len,
 				 free_piece, mm);
@@ -852,7 +1002,7 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 
 		if (memfile_alloc_at(mm->mf, off, grow) == 0) {
 			ret = mm->plat->ops->as_map(mm->as, v->end, grow,
-						    (int)v->prot, off);
+						    plat_prot(v), off);
 			if (ret) {
 				memfile_free(mm->mf, off, grow);
 				goto out;
@@ -969,9 +1119,13 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 				goto out;
 			}
 			/* Shared memory keeps its contents; private drops. */
-			if (!shared)
-				memfile_zero(mm->mf, v->off + (s - v->start),
-					     e - s);
+			if (shared)
+				break;
+			if (cow_break(mm, v)) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			memfile_zero(mm->mf, v->off + (s - v->start), e - s);
 			break;
 		case ABI_MADV_REMOVE:
 			if (!shared) {
@@ -987,10 +1141,29 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 			break;
 		case ABI_MADV_WIPEONFORK:
 		case ABI_MADV_KEEPONFORK:
-			if (shared) {
+			if (shared || v->file) {
 				ret = -EINVAL;
 				goto out;
 			}
+			if (vma_set_flags(&mm->vmas, s, e, VMA_WIPEONFORK,
+					  advice == ABI_MADV_WIPEONFORK
+					      ? VMA_WIPEONFORK
+					      : 0)) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			i = vma_lower_bound(&mm->vmas, e - 1);
+			break;
+		case ABI_MADV_DONTFORK:
+		case ABI_MADV_DOFORK:
+			if (vma_set_flags(&mm->vmas, s, e, VMA_DONTFORK,
+					  advice == ABI_MADV_DONTFORK
+					      ? VMA_DONTFORK
+					      : 0)) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			i = vma_lower_bound(&mm->vmas, e - 1);
 			break;
 		case ABI_MADV_POPULATE_READ:
 		case ABI_MADV_POPULATE_WRITE:
@@ -1091,6 +1264,11 @@ static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
 		v = &mm->vmas.v[i];
 		if (v->start > at || (!force && !can_access(v, access)))
 			return -EFAULT;
+		if (access & ABI_PROT_WRITE) {
+			err = cow_break(mm, v);
+			if (err)
+				return err == -ENOMEM ? -EFAULT : err;
+		}
 		err = vma_bytes(mm, v, at, len - done, &p, &n);
 		if (!err)
 			err = fn(arg, p, n, done);
@@ -1333,6 +1511,8 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 		if (i < 0 || !can_access(&mm->vmas.v[i], access))
 			break;
 		v = &mm->vmas.v[i];
+		if ((access & ABI_PROT_WRITE) && cow_break(mm, v))
+			break;
 		if (vma_bytes(mm, v, at, len - done, &p, &chunk))
 			break;
 		iov[n].iov_base = p;
@@ -1357,6 +1537,13 @@ int mm_fault(struct mm *mm, uint64_t addr)
 
 	pthread_mutex_lock(&mm->lock);
 	i = vma_find(&mm->vmas, addr);
+	/* A write to copy-on-write memory: copy it, and the write retries. */
+	if (i >= 0 && (mm->vmas.v[i].flags & VMA_COW) &&
+	    (mm->vmas.v[i].prot & ABI_PROT_WRITE)) {
+		err = cow_break(mm, &mm->vmas.v[i]);
+		pthread_mutex_unlock(&mm->lock);
+		return err == -ENOMEM ? -EIO : err ? -EFAULT : 0;
+	}
 	if (i < 0 || !mm->vmas.v[i].file ||
 	    !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
 		pthread_mutex_unlock(&mm->lock);

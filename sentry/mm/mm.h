@@ -58,6 +58,15 @@ struct mm {
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
+/*
+ * fork's copy of mm (its lock taken here): the same mappings, private
+ * memory copy-on-write (both sides map it read-only until one writes),
+ * shared memory shared. The copy has no platform address space until
+ * mm_attach, which the child's own sentry thread calls.
+ */
+int mm_fork(struct mm *mm, struct mm **out);
+/* Give mm its platform address space and map everything in it. */
+int mm_attach(struct mm *mm);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 

@@ -19,6 +19,14 @@
 #define VMA_LOCKED	0x20
 #define VMA_MAYWRITE	0x40 /* a shared file mapping of a writable file */
 #define VMA_LOCKONFAULT 0x80 /* mlock2(MLOCK_ONFAULT): not populated */
+/*
+ * Private anonymous memory whose memory-file pages another address space
+ * may share since a fork: mapped without PROT_WRITE until the first write
+ * copies them (or finds them no longer shared).
+ */
+#define VMA_COW	       0x100
+#define VMA_DONTFORK   0x200 /* MADV_DONTFORK: not in a fork's child */
+#define VMA_WIPEONFORK 0x400 /* MADV_WIPEONFORK: zero in a fork's child */
 
 struct mm_file;
 

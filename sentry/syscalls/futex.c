@@ -347,6 +347,11 @@ static long futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset,
 	return ret;
 }
 
+long futex_wake_addr(struct task *t, uint64_t addr, int n)
+{
+	return futex_wake(t, addr, n, FUTEX_BITSET_MATCH_ANY, false);
+}
+
 /* PI futexes: is tid a live thread that can own one? */
 static bool futex_owner_alive(struct task *t, uint32_t tid)
 {

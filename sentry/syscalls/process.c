@@ -94,7 +94,117 @@ SYSCALL(getpid)
 
 SYSCALL(getppid)
 {
-	return t->tg->ppid;
+	return __atomic_load_n(&t->tg->ppid, __ATOMIC_RELAXED);
+}
+
+/* ---- process groups and sessions (kernel/sys.c) ------------------------- */
+
+/* The thread group of pid (0: t's), with k->lock held; NULL: none. */
+static struct thread_group *tg_of_pid_locked(struct task *t, int pid)
+{
+	struct task *o;
+
+	if (pid == 0)
+		return t->tg;
+	o = task_lookup_locked(t->k, pid);
+	return o ? o->tg : NULL;
+}
+
+SYSCALL(setpgid)
+{
+	int pid = (int)a[0], pgid = (int)a[1];
+	struct kernel *k = t->k;
+	struct thread_group *p, *me = t->tg;
+	long err;
+
+	if (!pid)
+		pid = me->tgid;
+	if (!pgid)
+		pgid = pid;
+	if (pgid < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	err = -ESRCH;
+	p = tg_of_pid_locked(t, pid);
+	if (!p || p->state != TG_ALIVE)
+		goto out;
+	err = -EINVAL;
+	if (p->tgid != pid)
+		goto out; /* a thread, not its group's leader */
+	if (p->parent == me) {
+		err = -EPERM;
+		if (p->sid != me->sid)
+			goto out;
+		err = -EACCES;
+		if (p->did_exec)
+			goto out;
+	} else if (p != me) {
+		goto out; /* ESRCH */
+	}
+	err = -EPERM;
+	if (p->sid == p->tgid)
+		goto out; /* a session leader stays in its group */
+	if (pgid != pid) {
+		bool found = false;
+
+		for (struct thread_group *g = k->tgs; g && !found; g = g->next)
+			found = g->state == TG_ALIVE && g->pgid == pgid &&
+				g->sid == me->sid;
+		if (!found)
+			goto out;
+	}
+	p->pgid = pgid;
+	err = 0;
+out:
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}
+
+/* getpgid and getsid: pid's process group or session (pid 0: t's). */
+static long pgrp_of(struct task *t, int pid, bool session)
+{
+	struct kernel *k = t->k;
+	struct thread_group *p;
+	long ret = -ESRCH;
+
+	pthread_mutex_lock(&k->lock);
+	p = tg_of_pid_locked(t, pid);
+	if (p && p->state == TG_ALIVE)
+		ret = session ? p->sid : p->pgid;
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+SYSCALL(getpgid)
+{
+	return pgrp_of(t, (int)a[0], false);
+}
+
+SYSCALL(getsid)
+{
+	return pgrp_of(t, (int)a[0], true);
+}
+
+SYSCALL(getpgrp)
+{
+	return pgrp_of(t, 0, false);
+}
+
+/* setsid: EPERM if a process group of the caller's pid exists already. */
+SYSCALL(setsid)
+{
+	struct kernel *k = t->k;
+	struct thread_group *me = t->tg;
+	long ret = -EPERM;
+
+	pthread_mutex_lock(&k->lock);
+	if (!pgrp_exists_locked(k, me->tgid)) {
+		me->sid = me->tgid;
+		me->pgid = me->tgid;
+		ret = me->tgid;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return ret;
 }
 
 SYSCALL(gettid)

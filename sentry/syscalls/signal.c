@@ -9,6 +9,7 @@
 #include "sentry/syscalls/syscalls.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* The sa_flags the kernel keeps (UAPI_SA_FLAGS on x86). */
@@ -104,41 +105,152 @@ static struct abi_siginfo user_info(struct task *t, int sig, int code)
 }
 
 /*
- * kill: the sandbox's processes are its thread group alone for now, so pid
- * (or its process group, 0 or -pid) names it or nothing (ESRCH); -1 means
- * every process but init and the caller: none here.
+ * Send info to tg as kill does: the permission check, SIGCONT's wake-up,
+ * then the signal (sig 0: the checks alone). 0 or -errno.
  */
+static int kill_one(struct task *t, struct thread_group *tg,
+		    const struct abi_siginfo *info, int sig)
+{
+	if (!signal_may_send(t, tg, sig))
+		return -EPERM;
+	if (sig == 0)
+		return 0;
+	if (sig == ABI_SIGCONT || sig == ABI_SIGKILL)
+		task_group_continue(t, tg);
+	return signal_send_tg(tg, info);
+}
+
+/* kill's targets for pid (-1, 0 or -pgid), with references. */
+static struct thread_group **kill_targets(struct task *t, int pid, size_t *n)
+{
+	struct kernel *k = t->k;
+	struct thread_group **v = NULL;
+	int pgid = pid == 0 ? -1 : -pid;
+
+	*n = 0;
+	pthread_mutex_lock(&k->lock);
+	if (pid == 0)
+		pgid = t->tg->pgid;
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		struct thread_group **more;
+
+		if (tg->state != TG_ALIVE)
+			continue;
+		if (pid == -1 ? tg == k->init_tg || tg == t->tg
+			      : tg->pgid != pgid)
+			continue;
+		more = realloc(v, (*n + 1) * sizeof(*v));
+		if (!more)
+			break;
+		v = more;
+		tg_get(tg);
+		v[(*n)++] = tg;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return v;
+}
+
+/* kill: a process (by any of its threads' ids), a group, or all (-1). */
 SYSCALL(kill)
 {
 	int pid = (int)a[0], sig = (int)a[1];
 	struct abi_siginfo info;
+	struct thread_group **v;
+	size_t n;
+	long ret;
 
 	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
 		return -EINVAL;
-	if (pid == -1)
-		return -ESRCH;
-	if (pid != 0 && pid != t->tg->tgid && -pid != t->tg->tgid)
-		return -ESRCH;
-	if (sig == 0)
-		return 0;
 	info = user_info(t, sig, ABI_SI_USER);
-	return signal_send(t, &info, true);
+	if (pid > 0) {
+		struct thread_group *tg = NULL;
+		struct task *o;
+
+		pthread_mutex_lock(&t->k->lock);
+		o = task_lookup_locked(t->k, pid);
+		tg = o ? o->tg : tg_lookup_locked(t->k, pid);
+		if (tg)
+			tg_get(tg);
+		pthread_mutex_unlock(&t->k->lock);
+		if (!tg)
+			return -ESRCH;
+		ret = kill_one(t, tg, &info, sig);
+		tg_put(tg);
+		return ret;
+	}
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	v = kill_targets(t, pid, &n);
+	if (pid == -1) {
+		/* Linux's count: EPERM alone leaves the answer 0. */
+		ret = n ? 0 : -ESRCH;
+		for (size_t i = 0; i < n; i++) {
+			int err = kill_one(t, v[i], &info, sig);
+
+			if (err != -EPERM)
+				ret = err;
+		}
+	} else {
+		bool success = false;
+
+		ret = -ESRCH;
+		for (size_t i = 0; i < n; i++) {
+			int err = kill_one(t, v[i], &info, sig);
+
+			success |= !err;
+			ret = err;
+		}
+		if (success)
+			ret = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		tg_put(v[i]);
+	free(v);
+	return ret;
+}
+
+/* The live thread tid (of group tgid, if > 0), with a reference. */
+static struct task *find_thread(struct task *t, int tgid, int tid)
+{
+	struct task *o;
+
+	pthread_mutex_lock(&t->k->lock);
+	o = task_lookup_locked(t->k, tid);
+	if (o && tgid > 0 && o->tg->tgid != tgid)
+		o = NULL;
+	if (o)
+		task_get(o);
+	pthread_mutex_unlock(&t->k->lock);
+	return o;
 }
 
 static long do_tkill(struct task *t, int tgid, int tid, int sig)
 {
 	struct abi_siginfo info;
+	struct task *o;
+	long ret;
 
 	if (tid <= 0)
 		return -EINVAL;
-	if (tid != t->tid || (tgid > 0 && tgid != t->tg->tgid))
+	o = find_thread(t, tgid, tid);
+	if (!o)
 		return -ESRCH;
+	ret = -EINVAL;
 	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
-		return -EINVAL;
+		goto out;
+	ret = -EPERM;
+	if (!signal_may_send(t, o->tg, sig))
+		goto out;
+	ret = 0;
 	if (sig == 0)
-		return 0;
+		goto out;
+	if (sig == ABI_SIGCONT || sig == ABI_SIGKILL)
+		task_group_continue(t, o->tg);
 	info = user_info(t, sig, ABI_SI_TKILL);
-	return signal_send(t, &info, false);
+	ret = signal_send(o, &info, false);
+out:
+	task_put(o);
+	return ret;
 }
 
 SYSCALL(tkill)
@@ -162,21 +274,35 @@ static long do_sigqueue(struct task *t, int tgid, int tid, int sig,
 			uint64_t uinfo)
 {
 	struct abi_siginfo info;
+	struct task *o;
 	int err = mm_copy_in(t->mm, &info, uinfo, sizeof(info));
+	long ret;
 
 	if (err)
 		return err;
 	if ((info.si_code >= 0 || info.si_code == ABI_SI_TKILL) &&
 	    (tid ? tid : tgid) != (tid ? t->tid : t->tg->tgid))
 		return -EPERM;
-	if (tgid != t->tg->tgid || (tid && tid != t->tid))
+	o = find_thread(t, tid ? tgid : 0, tid ? tid : tgid);
+	if (!o)
 		return -ESRCH;
+	ret = -EINVAL;
 	if (!valid_signal((uint64_t)(int64_t)sig) || sig < 0)
-		return -EINVAL;
+		goto out;
+	ret = -EPERM;
+	if (!signal_may_send(t, o->tg, sig))
+		goto out;
+	ret = 0;
 	if (sig == 0)
-		return 0;
+		goto out;
 	info.si_signo = sig;
-	return signal_send(t, &info, tid == 0);
+	if (tid)
+		ret = signal_send(o, &info, false);
+	else
+		ret = signal_send_tg(o->tg, &info);
+out:
+	task_put(o);
+	return ret;
 }
 
 SYSCALL(rt_sigqueueinfo)

@@ -192,6 +192,21 @@ SYSCALL(set_robust_list);
 SYSCALL(get_robust_list);
 SYSCALL(getpid);
 SYSCALL(getppid);
+SYSCALL(setpgid);
+SYSCALL(getpgid);
+SYSCALL(getpgrp);
+SYSCALL(getsid);
+SYSCALL(setsid);
+/* clone.c */
+SYSCALL(fork);
+SYSCALL(vfork);
+SYSCALL(clone);
+SYSCALL(clone3);
+SYSCALL(wait4);
+SYSCALL(waitid);
+/* exec.c */
+SYSCALL(execve);
+SYSCALL(execveat);
 SYSCALL(gettid);
 SYSCALL(umask);
 SYSCALL(prlimit64);

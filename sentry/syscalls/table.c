@@ -31,6 +31,12 @@
 	"the wall clock is never set, so TFD_TIMER_CANCEL_ON_SET never "       \
 	"cancels; the alarm clocks do not wake a suspended machine"
 /* Signal delivery's gaps. */
+#define FORK_NOTE "copy-on-write a whole mapping at a time"
+#define CLONE_NOTE                                                             \
+	"no threads yet (CLONE_VM without CLONE_VFORK: EINVAL); namespaces "   \
+	"and CLONE_PIDFD: EINVAL"
+#define EXEC_NOTE   "single-threaded processes; no set-user-ID"
+#define WAIT_NOTE   "the rusage of children is zero"
 #define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
 
 #define PTIMER_NOTE                                                            \
@@ -221,6 +227,20 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(get_robust_list),
     FULL(getpid),
     FULL(getppid),
+    FULL(setpgid),
+    FULL(getpgid),
+    FULL(getpgrp),
+    FULL(getsid),
+    FULL(setsid),
+    PARTIAL(fork, FORK_NOTE),
+    PARTIAL(vfork, FORK_NOTE "; the child runs on a copy-on-write copy of "
+			     "the parent's memory, not the memory itself"),
+    PARTIAL(clone, CLONE_NOTE),
+    PARTIAL(clone3, CLONE_NOTE "; set_tid and CLONE_INTO_CGROUP: EINVAL"),
+    PARTIAL(execve, EXEC_NOTE),
+    PARTIAL(execveat, EXEC_NOTE),
+    PARTIAL(wait4, WAIT_NOTE),
+    PARTIAL(waitid, WAIT_NOTE "; P_PIDFD: EBADF"),
     FULL(gettid),
     FULL(umask),
     PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA enforced"),
@@ -324,11 +344,11 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(restart_syscall),
     PARTIAL(rt_sigaction, SIGNAL_NOTE),
     FULL(rt_sigprocmask),
-    PARTIAL(kill, "the sandbox's one process (and its group) only"),
-    PARTIAL(tkill, "the sandbox's one thread only"),
-    PARTIAL(tgkill, "the sandbox's one thread only"),
-    PARTIAL(rt_sigqueueinfo, "the sandbox's one process only"),
-    PARTIAL(rt_tgsigqueueinfo, "the sandbox's one thread only"),
+    FULL(kill),
+    FULL(tkill),
+    FULL(tgkill),
+    FULL(rt_sigqueueinfo),
+    FULL(rt_tgsigqueueinfo),
     FULL(rt_sigpending),
     FULL(sigaltstack),
     FULL(rt_sigreturn),

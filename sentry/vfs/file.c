@@ -133,6 +133,50 @@ int64_t noop_llseek(struct file *f, int64_t off, int whence)
 	return f->pos;
 }
 
+struct fdtable *fdtable_dup(struct fdtable *t)
+{
+	struct fdtable *n = fdtable_create();
+
+	if (!n)
+		return NULL;
+	pthread_mutex_lock(&t->lock);
+	if (t->cap) {
+		n->fds = calloc((size_t)t->cap, sizeof(*n->fds));
+		if (!n->fds) {
+			pthread_mutex_unlock(&t->lock);
+			free(n);
+			return NULL;
+		}
+		n->cap = t->cap;
+		for (int i = 0; i < t->cap; i++) {
+			n->fds[i] = t->fds[i];
+			if (n->fds[i].file)
+				file_get(n->fds[i].file);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	for (int i = 0;; i++) {
+		struct file *f = NULL;
+		bool more;
+
+		pthread_mutex_lock(&t->lock);
+		more = i < t->cap;
+		if (more && t->fds[i].file && t->fds[i].cloexec) {
+			f = t->fds[i].file;
+			t->fds[i] = (struct fd_entry){NULL, false};
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (!more)
+			break;
+		fd_drop(t, f);
+	}
+}
+
 int fdtable_size(struct fdtable *t)
 {
 	int cap;

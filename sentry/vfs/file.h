@@ -172,6 +172,10 @@ struct fdtable {
 
 struct fdtable *fdtable_create(void);
 void fdtable_put(struct fdtable *t);
+/* fork's copy: the same files at the same fds; NULL when out of memory. */
+struct fdtable *fdtable_dup(struct fdtable *t);
+/* exec: close every close-on-exec fd. */
+void fdtable_close_on_exec(struct fdtable *t);
 /* The table's size, as Linux's max_fds: what select looks at, at most. */
 int fdtable_size(struct fdtable *t);
 
