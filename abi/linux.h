@@ -763,6 +763,7 @@ struct abi_rlimit {
 #define ABI_CAP_SYS_RESOURCE	24
 #define ABI_CAP_SETPCAP		8
 #define ABI_CAP_KILL		5
+#define ABI_CAP_SYS_PTRACE	19
 #define ABI_CAP_LEASE		28
 #define ABI_CAP_LAST_CAP	40
 #define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)

@@ -5,6 +5,8 @@
  * space is the parent's, copy-on-write (mm_fork); the child's sentry
  * thread makes the platform's side of it before the child first runs.
  *
+ * CLONE_PIDFD's pidfd names the new thread group (pidfd.c).
+ *
  * Deviations: namespaces (CLONE_NEW*) are EINVAL, as on a kernel built
  * without them; CLONE_INTO_CGROUP and set_tid are EINVAL (no cgroups, one
  * pid namespace); CLONE_SYSVSEM and CLONE_IO are accepted and mean nothing
@@ -174,7 +176,7 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	struct thread_group *tg = NULL, *parent;
 	struct vfork_done vd;
 	struct task *c;
-	int tid, err;
+	int tid, err, pidfd = -1;
 	long ret;
 
 	err = check_flags(t, flags);
@@ -188,10 +190,6 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	    (flags & (ABI_CLONE_THREAD | ABI_CLONE_VFORK)) != ABI_CLONE_VFORK) {
 		/* Threads need the platform's shared address spaces. */
 		log_warn_once("clone: CLONE_VM without CLONE_VFORK: EINVAL");
-		return -EINVAL;
-	}
-	if (flags & ABI_CLONE_PIDFD) {
-		log_warn_once("clone: CLONE_PIDFD: EINVAL");
 		return -EINVAL;
 	}
 
@@ -251,15 +249,30 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		c->vfork_done = &vd;
 	}
 
-	pthread_mutex_lock(&k->lock);
-	if (__atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_unlock(&k->lock);
-		free_unstarted(c, tg);
-		return -ERESTARTNOINTR; /* a fatal signal is on its way */
+	if (flags & ABI_CLONE_PIDFD) {
+		int32_t v;
+
+		pidfd = (int)pidfd_create(t, tg, 0);
+		if (pidfd < 0) {
+			free_unstarted(c, tg);
+			return pidfd;
+		}
+		v = pidfd;
+		if (mm_copy_out(t->mm, args->pidfd, &v, sizeof(v))) {
+			fd_close(t->files, pidfd);
+			free_unstarted(c, tg);
+			return -EFAULT;
+		}
 	}
-	tid = pid_alloc_locked(k);
+
+	pthread_mutex_lock(&k->lock);
+	tid = __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)
+		  ? -ERESTARTNOINTR /* a fatal signal is on its way */
+		  : pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
+		if (pidfd >= 0)
+			fd_close(t->files, pidfd);
 		free_unstarted(c, tg);
 		return tid;
 	}

@@ -237,8 +237,11 @@ void task_wake(struct task *t)
 			pthread_cond_broadcast(t->block_cond);
 		pthread_mutex_unlock(lock);
 	}
+	/* The context goes with the task's exit, under the group's lock. */
+	pthread_mutex_lock(&t->tg->lock);
 	if (t->ctx)
 		t->k->plat->ops->interrupt(t->ctx);
+	pthread_mutex_unlock(&t->tg->lock);
 }
 
 void signal_force(struct task *t, const struct abi_siginfo *info)

@@ -533,6 +533,8 @@ void task_exit(struct task *t)
 	struct thread_group *tg = t->tg;
 	struct deferred_signal d = {0}, *ds = NULL;
 	struct platform_ctx *ctx;
+	struct fdtable *files;
+	struct fs_struct *fs;
 	struct mm *mm;
 	size_t nds = 0;
 	bool last, is_init;
@@ -551,14 +553,16 @@ void task_exit(struct task *t)
 	t->ctx = NULL;
 	mm = t->mm;
 	t->mm = NULL;
+	files = t->files;
+	t->files = NULL;
+	fs = t->fs;
+	t->fs = NULL;
 	pthread_mutex_unlock(&tg->lock);
 	if (ctx)
 		k->plat->ops->ctx_destroy(ctx);
 	mm_put(mm);
-	fdtable_put(t->files);
-	t->files = NULL;
-	fs_struct_put(t->fs);
-	t->fs = NULL;
+	fdtable_put(files);
+	fs_struct_put(fs);
 
 	pthread_mutex_lock(&k->lock);
 	for (struct task **pp = &tg->threads; *pp; pp = &(*pp)->next_thread)

@@ -284,6 +284,11 @@ long task_do_wait(struct task *t, int idtype, int id,
 /* clone (fork.c): the new task's tid, or -errno. */
 long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3);
 
+/* pidfd.c: a new pidfd for tg in t's fd table (close-on-exec): fd or
+ * -errno; the thread group a pidfd names, with a reference (or ERR_PTR). */
+long pidfd_create(struct task *t, struct thread_group *tg, uint32_t flags);
+struct thread_group *pidfd_get_tg(struct task *t, int fd, uint32_t *flags);
+
 /* futex.c: wake up to n waiters on t's private futex at addr. */
 long futex_wake_addr(struct task *t, uint64_t addr, int n);
 

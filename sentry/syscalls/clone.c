@@ -169,6 +169,7 @@ SYSCALL(wait4)
 SYSCALL(waitid)
 {
 	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3];
+	struct thread_group *pidfd_tg = NULL;
 	struct wait_result res;
 	long ret;
 
@@ -191,13 +192,27 @@ SYSCALL(waitid)
 		if (id == 0)
 			id = t->tg->pgid;
 		break;
-	case ABI_P_PIDFD:
-		/* pidfds come with pidfd_open. */
-		return -EBADF;
+	case ABI_P_PIDFD: {
+		uint32_t fl = 0;
+
+		if (id < 0)
+			return -EINVAL;
+		pidfd_tg = pidfd_get_tg(t, id, &fl);
+		if (IS_ERR(pidfd_tg))
+			return PTR_ERR(pidfd_tg);
+		if (fl & ABI_O_NONBLOCK)
+			options |= ABI_WNOHANG;
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
-	ret = task_do_wait(t, idtype, id, NULL, options, &res);
+	ret = task_do_wait(t, idtype, id, pidfd_tg, options, &res);
+	if (pidfd_tg)
+		tg_put(pidfd_tg);
+	/* A pidfd opened O_NONBLOCK: nothing yet is EAGAIN. */
+	if (ret == 0 && idtype == ABI_P_PIDFD && !(a[3] & ABI_WNOHANG))
+		ret = -EAGAIN;
 	if (ret < 0)
 		return ret;
 	if (a[2]) {

@@ -138,7 +138,9 @@ static void exec_reset(struct task *t, struct mm *old, const char *name)
 		struct fdtable *own = fdtable_dup(files);
 
 		if (own) {
+			pthread_mutex_lock(&tg->lock);
 			t->files = own;
+			pthread_mutex_unlock(&tg->lock);
 			fdtable_put(files);
 		}
 	}

@@ -204,6 +204,10 @@ SYSCALL(clone);
 SYSCALL(clone3);
 SYSCALL(wait4);
 SYSCALL(waitid);
+/* pidfd.c */
+SYSCALL(pidfd_open);
+SYSCALL(pidfd_send_signal);
+SYSCALL(pidfd_getfd);
 /* exec.c */
 SYSCALL(execve);
 SYSCALL(execveat);

@@ -33,8 +33,8 @@
 /* Signal delivery's gaps. */
 #define FORK_NOTE "copy-on-write a whole mapping at a time"
 #define CLONE_NOTE                                                             \
-	"no threads yet (CLONE_VM without CLONE_VFORK: EINVAL); namespaces "   \
-	"and CLONE_PIDFD: EINVAL"
+	"no threads yet (CLONE_VM without CLONE_VFORK: EINVAL); namespaces: "  \
+	"EINVAL"
 #define EXEC_NOTE   "single-threaded processes; no set-user-ID"
 #define WAIT_NOTE   "the rusage of children is zero"
 #define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
@@ -240,7 +240,10 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(execve, EXEC_NOTE),
     PARTIAL(execveat, EXEC_NOTE),
     PARTIAL(wait4, WAIT_NOTE),
-    PARTIAL(waitid, WAIT_NOTE "; P_PIDFD: EBADF"),
+    PARTIAL(waitid, WAIT_NOTE),
+    FULL(pidfd_open),
+    FULL(pidfd_send_signal),
+    FULL(pidfd_getfd),
     FULL(gettid),
     FULL(umask),
     PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA enforced"),
