@@ -47,6 +47,54 @@ if [ -x "$BUSYBOX" ]; then
 	printf '%-34s %10s KiB\n' "sentry peak RSS (busybox true)" "$rss"
 fi
 
+# Processes: fork+exec+wait of a static true and of /bin/true, pipe
+# ping-pong between two processes, futex ping-pong between two threads,
+# forking a process with 256 MiB written (against copying it), and a shell
+# loop that spawns processes.
+echo
+T=$(mktemp -d /var/tmp/moat-bench-XXXXXX)
+cp "$DIR/bench_proc" "$T/"
+printf 'int main(void){return 0;}' | cc -O2 -static -x c -o "$T/true" - 2>/dev/null ||
+	cp /bin/true "$T/true"
+P="$T/bench_proc"
+B="--bind $T:$T"
+NS=${MOAT_BENCH_SPAWNS:-40}
+printf '%-34s %10s %10s %10s\n' "processes" "native" "moat" "x native"
+row() { # label native moat
+	printf '%-34s %10s %10s %10.1f\n' "$1" "$2" "$3" \
+		"$(echo "$3 $2" | awk '{print $1/$2}')"
+}
+row "fork+exec+wait static true (us)" "$("$P" spawn "$NS" "$T/true")" \
+	"$("$MOAT" run $B -- "$P" spawn "$NS" "$T/true")"
+row "fork+exec+wait /bin/true (us)" "$("$P" spawn "$NS" /bin/true)" \
+	"$("$MOAT" run $B -- "$P" spawn "$NS" /bin/true)"
+row "pipe ping-pong, 2 processes (ns)" "$("$P" pipe 20000)" \
+	"$("$MOAT" run $B -- "$P" pipe 2000)"
+nf=$("$P" futex 20000)
+mf=$("$MOAT" run $B -- "$P" futex 2000 2>/dev/null || echo -)
+if [ "$mf" = - ]; then
+	printf '%-34s %10s %10s %10s\n' "futex ping-pong, 2 threads (ns)" \
+		"$nf" "no threads" -
+else
+	row "futex ping-pong, 2 threads (ns)" "$nf" "$mf"
+fi
+set -- $("$P" fork 256 10)
+nfork=$1 ncopy=$2
+set -- $("$MOAT" run $B -- "$P" fork 256 10)
+row "fork 256 MiB process (us)" "$nfork" "$1"
+printf '%-34s %10s %10s\n' "  (copying 256 MiB, us)" "$ncopy" "$2"
+L=${MOAT_BENCH_LOOP:-1000}
+loop="i=0; while [ \$i -lt $L ]; do $T/true; i=\$((i+1)); done"
+t0=$(date +%s.%N)
+sh -c "$loop"
+t1=$(date +%s.%N)
+"$MOAT" run $B -- /bin/sh -c "$loop"
+t2=$(date +%s.%N)
+row "sh loop spawning $L processes (s)" \
+	"$(echo "$t1 $t0" | awk '{printf "%.2f", $1-$2}')" \
+	"$(echo "$t2 $t1" | awk '{printf "%.2f", $1-$2}')"
+rm -rf "$T"
+
 # Files, through the gofer: a 256 MiB file read with 64 KiB reads, stat of
 # one file, open+read+close of small files, and find over /usr.
 echo
