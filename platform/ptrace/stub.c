@@ -12,11 +12,11 @@
  * space to copy), and the sentry never needs fork at all.
  *
  * A stub installs a seccomp filter that admits only the calls the sentry
- * injects to change the address space, unmaps every mapping but this image
- * (stack, vDSO, vvar: the application's layout is the sentry's to decide),
- * and stops itself. From then on it runs application code under
- * PTRACE_SYSEMU: the application's syscalls stop before seccomp and never
- * reach the host kernel.
+ * injects to change the address space and to make and end its threads,
+ * unmaps every mapping but this image (stack, vDSO, vvar: the application's
+ * layout is the sentry's to decide), and stops itself. From then on it runs
+ * application code under PTRACE_SYSEMU: the application's syscalls stop before
+ * seccomp and never reach the host kernel.
  */
 #include "platform/ptrace/stub.h"
 
@@ -49,17 +49,36 @@ void factory_main(void);
 void stub_start(long factory);
 void stub_main(long factory);
 
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
 /*
- * The injection site first, at STUB_BASE + STUB_OFF_INJECT: the sentry sets
- * the registers of one syscall, points %rip here and continues; the int3
- * stops the stub again with the result in %rax.
+ * The injection sites first, at STUB_BASE + STUB_OFF_*: the sentry sets the
+ * registers of one syscall, points %rip at one and continues; the int3
+ * stops the stub thread again with the result in %rax. A thread cloned at
+ * the clone site parks instead, needing no stack: pause, or the group-stop
+ * the stub began in if it still holds (a new thread joins it), until the
+ * sentry seizes it.
  */
+/* clang-format off */
 __asm__(".section .text.stub_inject,\"ax\",@progbits\n"
 	".globl stub_inject\n"
 	"stub_inject:\n"
 	"	syscall\n"
 	"	int3\n"
-	"	jmp stub_inject\n");
+	"	jmp stub_inject\n"
+	"	.org " STR(STUB_OFF_CLONE) ", 0xcc\n"
+	"stub_clone:\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jz stub_park\n"
+	"	int3\n"
+	"	jmp stub_clone\n"
+	"stub_park:\n"
+	"	mov $" STR(__NR_pause) ", %eax\n"
+	"	syscall\n"
+	"	jmp stub_park\n");
+/* clang-format on */
 
 /* A syscall with its unused argument registers zeroed (prctl checks). */
 static long raw_syscall4(long nr, long a, long b, long c, long d)
@@ -102,8 +121,27 @@ static __attribute__((noreturn)) void die(int code)
 		     offsetof(struct seccomp_data, nr))
 
 /*
+ * Last in a filter, with the syscall number loaded: clone with
+ * STUB_CLONE_FLAGS exactly (both halves of the 64-bit argument) is
+ * allowed, anything else kills.
+ */
+#define ALLOW_STUB_CLONE_ELSE_KILL                                             \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5),                 \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, args[0])),                  \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STUB_CLONE_FLAGS, 0, \
+		     3),                                                       \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, args[0]) + 4),              \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_CLONE_FLAGS >> 32, 0, 1), \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                      \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+
+/*
  * What the factory may do: serve requests, fork stubs, and what a stub does
- * before its own filter goes in. Anything else kills it.
+ * before its own filter goes in. A stub inherits this filter under its own,
+ * so what the stub's admits to make and end its threads is here too (the
+ * factory itself never calls them). Anything else kills it.
  */
 static const struct sock_filter factory_filter[] = {
     FILTER_HEAD,
@@ -122,14 +160,17 @@ static const struct sock_filter factory_filter[] = {
     ALLOW(__NR_munmap),
     ALLOW(__NR_mprotect),
     ALLOW(__NR_kill),
+    ALLOW(__NR_pause),
+    ALLOW(__NR_exit),
     ALLOW(__NR_exit_group),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    ALLOW_STUB_CLONE_ELSE_KILL,
 };
 
 /*
- * What a stub may do: the address-space calls the sentry injects, and what
- * it needs to finish starting (munmap, getpid, kill). Anything else
- * (including every vsyscall-page emulation) kills it.
+ * What a stub may do: the address-space calls the sentry injects, what it
+ * needs to finish starting (munmap, getpid, kill), and what makes and ends
+ * its threads: clone with STUB_CLONE_FLAGS exactly, pause to park, exit.
+ * Anything else (including every vsyscall-page emulation) kills it.
  */
 static const struct sock_filter stub_filter[] = {
     FILTER_HEAD,
@@ -138,8 +179,10 @@ static const struct sock_filter stub_filter[] = {
     ALLOW(__NR_mprotect),
     ALLOW(__NR_getpid),
     ALLOW(__NR_kill),
+    ALLOW(__NR_pause),
+    ALLOW(__NR_exit),
     ALLOW(__NR_exit_group),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    ALLOW_STUB_CLONE_ELSE_KILL,
 };
 
 static long install(const struct sock_filter *f, unsigned short len)

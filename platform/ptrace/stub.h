@@ -19,6 +19,14 @@
 #define STUB_SOCK_FD  4		 /* the factory's socket to the sentry */
 
 /* Offsets from STUB_BASE of the code the platform points %rip at. */
-#define STUB_OFF_INJECT 0x0 /* syscall; int3 */
+#define STUB_OFF_INJECT 0x0  /* syscall; int3 */
+#define STUB_OFF_CLONE	0x10 /* syscall; int3 in the parent, park in child */
+
+/*
+ * The only clone a stub admits: a thread of the same process (CLONE_VM,
+ * CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SYSVSEM), no
+ * CLONE_PTRACE: it starts untraced, parked until a sentry thread seizes it.
+ */
+#define STUB_CLONE_FLAGS 0x50f00UL
 
 #endif
