@@ -8,6 +8,13 @@
  * mapped: ranges of the memory file at application addresses. A context
  * (struct platform_ctx) belongs to one sentry task thread and runs one
  * application thread at a time in some address space.
+ *
+ * Several sentry threads may run application threads in one address space
+ * (threads of a process, a vfork child): the one that creates it runs its
+ * first thread; one already in it prepares a thread for another
+ * (as_new_thread), which takes it (as_enter). A sentry thread in an
+ * address space leaves it (as_leave) before it exits, unless the address
+ * space is destroyed first; otherwise the address space may die with it.
  */
 #ifndef MOAT_PLATFORM_H
 #define MOAT_PLATFORM_H
@@ -53,14 +60,51 @@ struct platform_ops {
 	int (*create)(int memfd, struct platform **out);
 	void (*destroy)(struct platform *p);
 
-	/* A new, empty address space. */
+	/*
+	 * A new, empty address space, with one application thread in it
+	 * for the calling sentry thread.
+	 */
 	int (*as_create)(struct platform *p, struct platform_as **out);
+	/*
+	 * End as and every thread in it. Any sentry thread may call it,
+	 * whether it entered as or not, once no switch_to runs in as.
+	 */
 	void (*as_destroy)(struct platform_as *as);
+
+	/*
+	 * Prepare a new application thread in as for another sentry thread.
+	 * Called by a sentry thread that already runs a thread in as
+	 * (stopped now, as it is during a syscall). *token names the new
+	 * thread for as_enter; a thread never entered is reclaimed by
+	 * as_destroy (or an as_abandon(as, token)). 0 or -errno; -EPERM if
+	 * the caller runs no thread in as.
+	 */
+	int (*as_new_thread)(struct platform_as *as, uint64_t *token);
+	/*
+	 * The calling sentry thread takes the thread prepared as token: from
+	 * then on switch_to(ctx, as, ...) runs it, and as_map/as_unmap/
+	 * as_protect work from this sentry thread too (they act on the whole
+	 * address space). 0 or -errno; -EBUSY if the caller already runs a
+	 * thread in as, -ESRCH if token names no prepared thread.
+	 */
+	int (*as_enter)(struct platform_as *as, uint64_t token);
+	/*
+	 * The calling sentry thread is done with its thread in as: that host
+	 * thread exits; the address space and its other threads go on.
+	 */
+	void (*as_leave)(struct platform_as *as);
+	/*
+	 * Reclaim the thread prepared as token that no sentry thread will
+	 * enter (the clone it was for failed). 0 or -errno.
+	 */
+	int (*as_abandon)(struct platform_as *as, uint64_t token);
 
 	/*
 	 * Map [addr, addr+len) to memory-file bytes starting at off, with
 	 * PROT_* prot, replacing whatever was there. addr, len and off are
-	 * page-aligned and the range is below p->addr_limit.
+	 * page-aligned and the range is below p->addr_limit. These three are
+	 * called by a sentry thread that runs a thread in as, stopped now
+	 * (-EPERM from any other).
 	 */
 	int (*as_map)(struct platform_as *as, uint64_t addr, uint64_t len,
 		      int prot, uint64_t off);
@@ -78,15 +122,24 @@ struct platform_ops {
 	 * Run the application thread with registers *regs in address space
 	 * as until it makes a syscall, faults, gets a synchronous signal or
 	 * is interrupted. On return *regs holds its registers and *ev why it
-	 * stopped. Returns 0, or -errno when the platform itself failed.
+	 * stopped. Returns 0, or -errno when the platform itself failed
+	 * (-EPERM: ctx's sentry thread, the caller, runs no thread in as).
+	 * PLATFORM_DEAD is this thread's alone: the others find out for
+	 * themselves.
 	 */
 	int (*switch_to)(struct platform_ctx *ctx, struct platform_as *as,
 			 struct abi_user_regs *regs, struct platform_event *ev);
 
-	/* Make a switch_to of ctx (running now or next) return early. */
+	/*
+	 * Make a switch_to of ctx (running now or next) return early. Any
+	 * thread may call it; it stops ctx's application thread alone.
+	 */
 	void (*interrupt)(struct platform_ctx *ctx);
 
-	/* CPU time the application thread of ctx in as has used. */
+	/*
+	 * CPU time the application thread of ctx in as has used (ctx's own
+	 * thread, not the address space's). Any sentry thread may ask.
+	 */
 	int (*cpu_time)(struct platform_ctx *ctx, struct platform_as *as,
 			struct timespec *ts);
 
@@ -95,6 +148,7 @@ struct platform_ops {
 	 * after switch_to: XSAVE format with the software bytes that say what
 	 * it holds (as in a signal frame), p->fpu_size bytes. 0 or -errno;
 	 * set_fpu loads such a state back (the signal frame's, on return).
+	 * ctx's own thread, by ctx's sentry thread (-EPERM from another).
 	 */
 	int (*get_fpu)(struct platform_ctx *ctx, struct platform_as *as,
 		       void *buf);
