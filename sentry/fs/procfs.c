@@ -778,19 +778,19 @@ static int link_root(struct task *t, struct vfs_path *out)
 	return 0;
 }
 
+/* The executable, as exec found it (no lookup: namei holds its lock). */
 static int link_exe(struct task *t, struct vfs_path *out)
 {
-	struct vfs_lookup_ctx ctx;
-	struct vfs_path start;
-	int err;
+	struct thread_group *tg = t->tg;
+	int err = -ENOENT;
 
-	if (!t->tg->exe)
-		return -ENOENT;
-	err = task_path_begin(t, ABI_AT_FDCWD, t->tg->exe, false, &ctx, &start);
-	if (err)
-		return err;
-	err = vfs_lookup(&ctx, &start, t->tg->exe, LOOKUP_FOLLOW, out);
-	task_path_end(&ctx, &start);
+	pthread_mutex_lock(&tg->lock);
+	if (tg->exe_path.mnt) {
+		*out = tg->exe_path;
+		vfs_path_get(out);
+		err = 0;
+	}
+	pthread_mutex_unlock(&tg->lock);
 	return err;
 }
 

@@ -3,7 +3,9 @@
  * clone, fork and vfork (kernel/fork.c): a new task, in a new thread group
  * or its parent's, sharing or copying what the flags say. A new address
  * space is the parent's, copy-on-write (mm_fork); the child's sentry
- * thread makes the platform's side of it before the child first runs.
+ * thread makes the platform's side of it before the child first runs. A
+ * shared one (CLONE_VM: threads, vfork) gets a platform thread prepared by
+ * the parent's sentry thread, which the child's enters.
  *
  * CLONE_PIDFD's pidfd names the new thread group (pidfd.c).
  *
@@ -85,6 +87,9 @@ static struct thread_group *copy_tg(struct task *t, uint64_t flags,
 	memcpy(tg->sigactions, p->sigactions, sizeof(tg->sigactions));
 	tg->umask = p->umask;
 	tg->exe = p->exe ? strdup(p->exe) : NULL;
+	tg->exe_path = p->exe_path;
+	if (tg->exe_path.mnt)
+		vfs_path_get(&tg->exe_path);
 	tg->not_dumpable = p->not_dumpable;
 	pthread_mutex_unlock(&p->lock);
 	if (flags & ABI_CLONE_CLEAR_SIGHAND)
@@ -162,6 +167,8 @@ static void free_unstarted(struct task *c, struct thread_group *tg)
 {
 	fdtable_put(c->files);
 	fs_struct_put(c->fs);
+	if (c->as_shared)
+		c->mm->plat->ops->as_abandon(c->mm->as, c->as_token);
 	mm_put(c->mm);
 	if (tg)
 		tg_put(tg);
@@ -186,12 +193,6 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	    (flags & ABI_CLONE_PARENT_SETTID) &&
 	    args->pidfd == args->parent_tid)
 		return -EINVAL;
-	if ((flags & ABI_CLONE_VM) &&
-	    (flags & (ABI_CLONE_THREAD | ABI_CLONE_VFORK)) != ABI_CLONE_VFORK) {
-		/* Threads need the platform's shared address spaces. */
-		log_warn_once("clone: CLONE_VM without CLONE_VFORK: EINVAL");
-		return -EINVAL;
-	}
 
 	c = copy_task(t, flags);
 	if (!c)
@@ -214,16 +215,32 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		free_unstarted(c, NULL);
 		return -ENOMEM;
 	}
-	/* vfork: the child borrows a copy; the parent waits (see above). */
-	err = mm_fork(t->mm, &c->mm);
-	if (err) {
-		free_unstarted(c, NULL);
-		return err;
+	if (flags & ABI_CLONE_VM) {
+		/* The platform's thread for the child, made by ours. */
+		err = k->plat->ops->as_new_thread(t->mm->as, &c->as_token);
+		if (err) {
+			free_unstarted(c, NULL);
+			return err == -ENOMEM ? -ENOMEM : -EAGAIN;
+		}
+		mm_get(t->mm);
+		c->mm = t->mm;
+		c->as_shared = true;
+	} else {
+		err = mm_fork(t->mm, &c->mm);
+		if (err) {
+			free_unstarted(c, NULL);
+			return err;
+		}
 	}
-	tg = copy_tg(t, flags, (int)args->exit_signal);
-	if (!tg) {
-		free_unstarted(c, NULL);
-		return -ENOMEM;
+	if (flags & ABI_CLONE_THREAD) {
+		tg = t->tg;
+		tg_get(tg); /* dropped with free_unstarted, or below */
+	} else {
+		tg = copy_tg(t, flags, (int)args->exit_signal);
+		if (!tg) {
+			free_unstarted(c, NULL);
+			return -ENOMEM;
+		}
 	}
 	c->tg = tg;
 
@@ -277,16 +294,26 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		return tid;
 	}
 	c->tid = tid;
-	tg->tgid = tid;
-	tg->pgid = t->tg->pgid;
-	tg->sid = t->tg->sid;
-	task_get(c);
-	tg->leader = c;
-	tg->threads = c;
-	parent = (flags & ABI_CLONE_PARENT) ? t->tg->parent : t->tg;
-	tg_link_locked(k, tg, parent);
+	if (flags & ABI_CLONE_THREAD) {
+		c->next_thread = tg->threads;
+		tg->threads = c;
+		pthread_mutex_lock(&tg->lock);
+		tg->live_threads++;
+		pthread_mutex_unlock(&tg->lock);
+	} else {
+		tg->tgid = tid;
+		tg->pgid = t->tg->pgid;
+		tg->sid = t->tg->sid;
+		task_get(c);
+		tg->leader = c;
+		tg->threads = c;
+		parent = (flags & ABI_CLONE_PARENT) ? t->tg->parent : t->tg;
+		tg_link_locked(k, tg, parent);
+	}
 	k->live_tasks++;
 	pthread_mutex_unlock(&k->lock);
+	if (flags & ABI_CLONE_THREAD)
+		tg_put(tg); /* the group lives while its threads do */
 
 	ret = tid;
 	if (flags & ABI_CLONE_PARENT_SETTID) {
@@ -300,7 +327,10 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		/* As if it had run and been killed at once. */
 		log_error("clone: cannot start a sentry thread: %s",
 			  strerror(-err));
-		tg->exit_status = ABI_SIGKILL;
+		if (c->as_shared)
+			k->plat->ops->as_abandon(c->mm->as, c->as_token);
+		if (!(flags & ABI_CLONE_THREAD))
+			tg->exit_status = ABI_SIGKILL;
 		task_exit(c);
 		task_put(c);
 		ret = -EAGAIN;

@@ -144,15 +144,31 @@ int kernel_wait_vfs(struct kernel *k)
 void task_exit_group(struct task *t, int status)
 {
 	struct thread_group *tg = t->tg;
+	bool first;
 
 	pthread_mutex_lock(&tg->lock);
-	if (!tg->exiting) {
-		tg->exiting = true;
+	first = !tg->exiting;
+	if (first) {
+		__atomic_store_n(&tg->exiting, true, __ATOMIC_RELEASE);
 		tg->exit_status = status;
 	}
 	pthread_cond_broadcast(&tg->sigcond);
 	pthread_cond_broadcast(&tg->timercond);
 	pthread_mutex_unlock(&tg->lock);
+	t->exiting = true;
+	if (!first)
+		return;
+	task_wake_others(t);
+}
+
+void task_exit_thread(struct task *t, int status)
+{
+	t->exit_code = status;
+	if (t == t->tg->leader) {
+		pthread_mutex_lock(&t->tg->lock);
+		t->tg->leader_exit_code = status;
+		pthread_mutex_unlock(&t->tg->lock);
+	}
 	t->exiting = true;
 }
 
@@ -235,7 +251,7 @@ static void task_loop(struct task *t)
 		int err;
 
 		signal_deliver(t);
-		if (t->exiting)
+		if (t->exiting || task_exec_zapped(t))
 			break;
 		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
 
@@ -265,7 +281,7 @@ static void task_loop(struct task *t)
 			task_exit_group(t, ABI_SIGKILL);
 			break;
 		}
-		if (t->tg->exiting)
+		if (t->tg->exiting || task_exec_zapped(t))
 			t->exiting = true;
 	}
 	log_debug("task %d: %lu syscalls, %lu faults, %lu signals, %lu "
@@ -291,6 +307,20 @@ struct task_start {
 	const char *why;
 };
 
+/* init's executable for /proc/1/exe, as the sandbox names it. */
+static void init_exe_path(struct task *t, const char *path)
+{
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start, p;
+
+	if (kernel_wait_vfs(t->k) || !t->fs ||
+	    task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start))
+		return;
+	if (vfs_lookup(&ctx, &start, path, LOOKUP_FOLLOW, &p) == 0)
+		t->tg->exe_path = p;
+	task_path_end(&ctx, &start);
+}
+
 static void *task_boot(void *arg)
 {
 	struct task_start *st = arg;
@@ -305,6 +335,7 @@ static void *task_boot(void *arg)
 		err = mm_create(&k->mf, k->plat, &t->mm);
 		if (err)
 			why = "cannot create the address space";
+		t->in_as = !err;
 	} else {
 		why = "cannot create the platform context";
 	}
@@ -317,6 +348,8 @@ static void *task_boot(void *arg)
 	if (!err)
 		err = loader_exec(t, st->exe_fd, st->path, st->argv, st->envp,
 				  &why);
+	if (!err)
+		init_exe_path(t, st->path);
 	pthread_mutex_lock(&st->lock);
 	st->err = err;
 	st->why = why;
@@ -345,8 +378,11 @@ void task_run_child(struct task *t)
 
 	current_task = t;
 	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
-	if (!err)
+	if (!err && t->as_shared)
+		err = k->plat->ops->as_enter(t->mm->as, t->as_token);
+	else if (!err)
 		err = mm_attach(t->mm);
+	t->in_as = !err;
 	if (err) {
 		log_error("task %d: cannot set up its address space: %s",
 			  t->tid, strerror(-err));

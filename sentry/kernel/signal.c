@@ -220,7 +220,8 @@ int task_wait(struct task *t, pthread_mutex_t *lock, pthread_cond_t *cond)
 bool task_interrupted(struct task *t)
 {
 	return (signal_pending(t) & ~t->sigmask) ||
-	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) ||
+	       task_exec_zapped(t);
 }
 
 void task_wake(struct task *t)
@@ -346,7 +347,7 @@ int signal_wait(struct task *t, abi_sigset_t want,
 
 	pthread_mutex_lock(&tg->lock);
 	while (!(signal_pending(t) & (want | ~t->sigmask))) {
-		if (tg->exiting) {
+		if (tg->exiting || task_exec_zapped(t)) {
 			err = -EINTR;
 			break;
 		}

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- references ---------------------------------------------------------- */
+/* ---- references --------------------------------------------------------- */
 
 void task_get(struct task *t)
 {
@@ -62,6 +62,8 @@ void tg_put(struct thread_group *tg)
 	pthread_cond_destroy(&tg->timercond);
 	pthread_cond_destroy(&tg->child_cond);
 	free(tg->exe);
+	if (tg->exe_path.mnt)
+		vfs_path_put(&tg->exe_path);
 	free(tg);
 }
 
@@ -85,7 +87,7 @@ struct thread_group *tg_alloc(void)
 	return tg;
 }
 
-/* ---- the task list, k->lock held ----------------------------------------- */
+/* ---- the task list, k->lock held ---------------------------------------- */
 
 static bool pid_in_use_locked(struct kernel *k, int id);
 
@@ -151,16 +153,29 @@ static bool pid_in_use_locked(struct kernel *k, int id)
 	return task_lookup_locked(k, id) != NULL;
 }
 
-/* A live thread of tg to deliver to, with a reference; NULL if none. */
-struct task *tg_target_locked(struct thread_group *tg)
+/*
+ * A live thread of tg to take signal sig (complete_signal's choice): the
+ * leader if it does not block it, else another thread that does not, else
+ * the leader (or any thread): it stays pending for the group. sig 0: any.
+ */
+struct task *tg_target_locked(struct thread_group *tg, int sig)
 {
-	struct task *t = tg->threads;
+	abi_sigset_t bit = sig ? ABI_SIG_BIT(sig) : 0;
+	struct task *t = NULL, *leader = NULL;
 
-	for (struct task *o = tg->threads; o; o = o->next_thread)
-		if (o == tg->leader) {
-			t = o; /* the leader while it lives */
-			break;
-		}
+	for (struct task *o = tg->threads; o; o = o->next_thread) {
+		if (o == tg->leader)
+			leader = o;
+		if (!t &&
+		    !(__atomic_load_n(&o->sigmask, __ATOMIC_RELAXED) & bit) &&
+		    !o->exiting)
+			t = o;
+	}
+	if (leader &&
+	    !(__atomic_load_n(&leader->sigmask, __ATOMIC_RELAXED) & bit))
+		t = leader;
+	if (!t)
+		t = leader ? leader : tg->threads;
 	if (t)
 		task_get(t);
 	return t;
@@ -181,6 +196,27 @@ static void unlink_child(struct thread_group *tg)
 	tg->parent = NULL;
 }
 
+static void ts_add(struct timespec *a, const struct timespec *b)
+{
+	a->tv_sec += b->tv_sec;
+	a->tv_nsec += b->tv_nsec;
+	if (a->tv_nsec >= 1000000000L) {
+		a->tv_sec++;
+		a->tv_nsec -= 1000000000L;
+	}
+}
+
+/* A zombie's usage, its reaped children's included (RUSAGE_BOTH). */
+static void tg_usage(struct thread_group *tg, struct timespec *cpu,
+		     uint64_t *maxrss)
+{
+	pthread_mutex_lock(&tg->lock);
+	*cpu = tg->cpu;
+	ts_add(cpu, &tg->cchild_cpu);
+	*maxrss = max_t(uint64_t, tg->maxrss, tg->cmaxrss);
+	pthread_mutex_unlock(&tg->lock);
+}
+
 /* A zombie is gone for good: off the tree, its pid free. */
 static void release_tg_locked(struct kernel *k, struct thread_group *tg)
 {
@@ -198,7 +234,7 @@ static void release_tg_locked(struct kernel *k, struct thread_group *tg)
 	tg_put(tg);
 }
 
-/* ---- signals to thread groups -------------------------------------------- */
+/* ---- signals to thread groups ------------------------------------------- */
 
 int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info)
 {
@@ -208,7 +244,7 @@ int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info)
 
 	BUG_ON(!k);
 	pthread_mutex_lock(&k->lock);
-	t = tg_target_locked(tg);
+	t = tg_target_locked(tg, info->si_signo);
 	pthread_mutex_unlock(&k->lock);
 	if (!t)
 		return 0; /* a zombie takes every signal and does nothing */
@@ -239,8 +275,7 @@ bool signal_may_send(struct task *t, struct thread_group *tg, int sig)
 	return ok;
 }
 
-/* ---- parent notification ---------------------------------------------------
- */
+/* ---- parent notification ------------------------------------------------ */
 
 /* The CLD_* code and si_status of a wait status. */
 static void status_to_code(int status, int *code, int *si_status)
@@ -346,8 +381,7 @@ static void notify_parent_stop(struct thread_group *tg, int code, int status,
 	pthread_cond_broadcast(&parent->child_cond);
 }
 
-/* ---- job control -----------------------------------------------------------
- */
+/* ---- job control -------------------------------------------------------- */
 
 void task_group_stop(struct task *t, int sig)
 {
@@ -369,7 +403,8 @@ void task_group_stop(struct task *t, int sig)
 	/* Stopped until SIGCONT, SIGKILL, or the group's end. */
 	pthread_mutex_lock(&tg->lock);
 	while (__atomic_load_n(&tg->stopped, __ATOMIC_ACQUIRE) &&
-	       !tg->exiting && !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)))
+	       !tg->exiting && !task_exec_zapped(t) &&
+	       !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)))
 		pthread_cond_wait(&tg->sigcond, &tg->lock);
 	pthread_mutex_unlock(&tg->lock);
 }
@@ -397,8 +432,7 @@ void task_group_continue(struct task *sender, struct thread_group *tg)
 	deferred_send(&d);
 }
 
-/* ---- exit ------------------------------------------------------------------
- */
+/* ---- exit --------------------------------------------------------------- */
 
 /*
  * The closest living ancestor of tg that is a child subreaper, else init
@@ -464,6 +498,91 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 			}
 		}
 	}
+}
+
+/*
+ * will_become_orphaned_pgrp: no member of pgid (but ignore) has a parent
+ * in another group of the same session (init's children do not count).
+ */
+static bool pgrp_orphaned_locked(struct kernel *k, int pgid,
+				 struct thread_group *ignore)
+{
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		struct thread_group *p = tg->parent;
+
+		if (tg == ignore || tg->state != TG_ALIVE || tg->pgid != pgid)
+			continue;
+		if (p && p != k->init_tg && p->pgid != pgid &&
+		    p->sid == tg->sid)
+			return false;
+	}
+	return true;
+}
+
+static bool pgrp_stopped_locked(struct kernel *k, int pgid)
+{
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
+		if (tg->state == TG_ALIVE && tg->pgid == pgid && tg->stopped)
+			return true;
+	return false;
+}
+
+/*
+ * kill_orphaned_pgrp: tg's group is orphaned by the exit of ignore (or of
+ * tg's parent, parent) with stopped members: note it for SIGHUP and
+ * SIGCONT. k->lock held.
+ */
+static void orphan_check_locked(struct kernel *k, struct thread_group *tg,
+				struct thread_group *parent,
+				struct thread_group *ignore, int *pgids,
+				size_t *n, size_t max)
+{
+	if (!parent || parent->pgid == tg->pgid || parent->sid != tg->sid)
+		return;
+	if (!pgrp_orphaned_locked(k, tg->pgid, ignore) ||
+	    !pgrp_stopped_locked(k, tg->pgid))
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (pgids[i] == tg->pgid)
+			return;
+	if (*n < max)
+		pgids[(*n)++] = tg->pgid;
+}
+
+/* SIGHUP then SIGCONT to every member of pgid, from the kernel. */
+static void hangup_pgrp(struct task *t, int pgid)
+{
+	struct kernel *k = t->k;
+	struct thread_group **v = NULL;
+	size_t n = 0;
+
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		struct thread_group **more;
+
+		if (tg->state != TG_ALIVE || tg->pgid != pgid)
+			continue;
+		more = realloc(v, (n + 1) * sizeof(*v));
+		if (!more)
+			break;
+		v = more;
+		tg_get(tg);
+		v[n++] = tg;
+	}
+	pthread_mutex_unlock(&k->lock);
+	for (int sig = ABI_SIGHUP; sig;
+	     sig = sig == ABI_SIGHUP ? ABI_SIGCONT : 0)
+		for (size_t i = 0; i < n; i++) {
+			struct abi_siginfo info = {.si_signo = sig,
+						   .si_code = ABI_SI_KERNEL};
+
+			if (sig == ABI_SIGCONT)
+				task_group_continue(t, v[i]);
+			signal_send_tg(v[i], &info);
+		}
+	for (size_t i = 0; i < n; i++)
+		tg_put(v[i]);
+	free(v);
 }
 
 /* Every task but init's group gets SIGKILL: init is gone. */
@@ -533,20 +652,43 @@ void task_exit(struct task *t)
 	struct thread_group *tg = t->tg;
 	struct deferred_signal d = {0}, *ds = NULL;
 	struct platform_ctx *ctx;
+	int orphans[8];
+	size_t norphans = 0;
+	struct timespec cpu;
 	struct fdtable *files;
 	struct fs_struct *fs;
 	struct mm *mm;
 	size_t nds = 0;
 	bool last, is_init;
 
+	tg_get(tg); /* a parent may reap it once it is a zombie */
+	if (t->mm)
+		futex_exit_robust_list(t);
 	task_exit_mm(t);
 	task_vfork_done(t);
 	pthread_mutex_lock(&tg->lock);
 	last = --tg->live_threads == 0;
+	if (last && !tg->exiting)
+		tg->exit_status = tg->leader_exit_code;
 	pthread_mutex_unlock(&tg->lock);
 	/* Its timers' thread may look at this task's clock: it goes first. */
 	if (last)
 		itimer_stop(tg);
+
+	/* What wait4 and getrusage(RUSAGE_CHILDREN) will tell the parent. */
+	if (t->ctx && t->mm && t->in_as &&
+	    !k->plat->ops->cpu_time(t->ctx, t->mm->as, &cpu)) {
+		pthread_mutex_lock(&tg->lock);
+		ts_add(&tg->cpu, &cpu);
+		pthread_mutex_unlock(&tg->lock);
+	}
+	if (last && t->mm) {
+		uint64_t rss = mm_rss(t->mm);
+
+		pthread_mutex_lock(&tg->lock);
+		tg->maxrss = max_t(uint64_t, tg->maxrss, rss);
+		pthread_mutex_unlock(&tg->lock);
+	}
 
 	pthread_mutex_lock(&tg->lock);
 	ctx = t->ctx;
@@ -558,6 +700,10 @@ void task_exit(struct task *t)
 	fs = t->fs;
 	t->fs = NULL;
 	pthread_mutex_unlock(&tg->lock);
+	/* Others go on in the address space: this thread leaves it. */
+	if (mm && t->in_as && __atomic_load_n(&mm->refs, __ATOMIC_ACQUIRE) > 1)
+		k->plat->ops->as_leave(mm->as);
+	t->in_as = false;
 	if (ctx)
 		k->plat->ops->ctx_destroy(ctx);
 	mm_put(mm);
@@ -573,8 +719,28 @@ void task_exit(struct task *t)
 	t->next_thread = NULL;
 	is_init = tg == k->init_tg;
 	if (last) {
+		struct thread_group *kids[16];
+		size_t nkids = 0;
+
+		for (struct thread_group *c = tg->children;
+		     c && nkids < ARRAY_SIZE(kids); c = c->sibling) {
+			tg_get(c); /* a zombie may be reaped as it moves */
+			kids[nkids++] = c;
+		}
 		tg->state = TG_ZOMBIE;
 		reparent_children_locked(k, tg, &ds, &nds);
+		/* The children's groups, with their new parents
+		 * (reparent_leader). */
+		for (size_t i = 0; i < nkids; i++)
+			if (kids[i]->state == TG_ALIVE)
+				orphan_check_locked(k, kids[i], tg, NULL,
+						    orphans, &norphans,
+						    ARRAY_SIZE(orphans));
+		for (size_t i = 0; i < nkids; i++)
+			tg_put(kids[i]);
+		/* Its own group, which it may have kept from orphanhood. */
+		orphan_check_locked(k, tg, tg->parent, tg, orphans, &norphans,
+				    ARRAY_SIZE(orphans));
 		if (!is_init)
 			notify_parent_exit(k, tg, &d);
 	}
@@ -583,6 +749,8 @@ void task_exit(struct task *t)
 	for (size_t i = 0; i < nds; i++)
 		deferred_send(&ds[i]);
 	free(ds);
+	for (size_t i = 0; i < norphans; i++)
+		hangup_pgrp(t, orphans[i]);
 
 	if (last && is_init) {
 		kill_all_but(k, tg);
@@ -595,10 +763,77 @@ void task_exit(struct task *t)
 	k->live_tasks--;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
+	tg_put(tg);
 }
 
-/* ---- wait ------------------------------------------------------------------
- */
+void task_wake_others(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct task **others = NULL;
+	size_t n = 0;
+
+	pthread_mutex_lock(&k->lock);
+	for (struct task *o = t->tg->threads; o; o = o->next_thread) {
+		struct task **more;
+
+		if (o == t)
+			continue;
+		more = realloc(others, (n + 1) * sizeof(*others));
+		if (!more)
+			break;
+		others = more;
+		task_get(o);
+		others[n++] = o;
+	}
+	pthread_mutex_unlock(&k->lock);
+	for (size_t i = 0; i < n; i++) {
+		task_wake(others[i]);
+		task_put(others[i]);
+	}
+	free(others);
+}
+
+/* ---- exec --------------------------------------------------------------- */
+
+int task_exec_dethread(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+	struct task *old_leader = NULL;
+
+	pthread_mutex_lock(&tg->lock);
+	if (tg->exiting || tg->exec_task) {
+		pthread_mutex_unlock(&tg->lock);
+		return -EINTR;
+	}
+	if (tg->live_threads == 1) {
+		pthread_mutex_unlock(&tg->lock);
+		return 0;
+	}
+	__atomic_store_n(&tg->exec_task, t, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&tg->sigcond); /* signal_wait, a group stop */
+	pthread_mutex_unlock(&tg->lock);
+
+	task_wake_others(t);
+
+	/* Until they are gone (each ends with a broadcast of k->cond). */
+	pthread_mutex_lock(&k->lock);
+	while (tg->threads && (tg->threads != t || t->next_thread))
+		pthread_cond_wait(&k->cond, &k->lock);
+	if (tg->leader != t) {
+		/* The exec'ing thread takes the group's id (exchange_tids). */
+		old_leader = tg->leader;
+		task_get(t);
+		tg->leader = t;
+		t->tid = tg->tgid;
+	}
+	pthread_mutex_unlock(&k->lock);
+	task_put(old_leader);
+	__atomic_store_n(&tg->exec_task, NULL, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- wait --------------------------------------------------------------- */
 
 /* Does child c match wait's idtype and id (and __WCLONE, __WALL)? */
 static bool wait_matches(const struct thread_group *c, int idtype, int id,
@@ -650,8 +885,16 @@ long task_do_wait(struct task *t, int idtype, int id,
 				res->status = c->exit_status;
 				status_to_code(c->exit_status, &res->code,
 					       &res->si_status);
-				if (!(options & ABI_WNOWAIT))
+				tg_usage(c, &res->cpu, &res->maxrss);
+				if (!(options & ABI_WNOWAIT)) {
+					/* The parent's children's usage. */
+					pthread_mutex_lock(&tg->lock);
+					ts_add(&tg->cchild_cpu, &res->cpu);
+					tg->cmaxrss = max_t(
+					    uint64_t, tg->cmaxrss, res->maxrss);
+					pthread_mutex_unlock(&tg->lock);
 					release_tg_locked(k, c);
+				}
 				ret = res->pid;
 				goto out;
 			}

@@ -130,12 +130,19 @@ struct thread_group {
 	int nptimers;
 	uint32_t umask;
 	int live_threads;
-	char *exe;	      /* the executable's path, for /proc/PID/exe */
-	uint64_t maxrss;      /* getrusage's peak resident bytes seen; lock */
+	char *exe;		  /* the executable's path, for /proc/PID/exe */
+	struct vfs_path exe_path; /* the executable; mnt NULL: unknown (lock) */
+	uint64_t maxrss;     /* getrusage's peak resident bytes seen; lock */
+	struct timespec cpu; /* the exited threads' CPU time; lock */
+	/* The children reaped (and theirs): CPU time, peak RSS; lock. */
+	struct timespec cchild_cpu;
+	uint64_t cmaxrss;
 	bool not_dumpable;    /* PR_SET_DUMPABLE 0 */
 	bool child_subreaper; /* PR_SET_CHILD_SUBREAPER */
-	bool exiting;
+	bool exiting;	 /* exit_group or a fatal signal: every thread ends */
 	int exit_status; /* wait status */
+	int leader_exit_code;	/* the leader's exit(), if the group did not */
+	struct task *exec_task; /* execve's caller: the other threads end */
 };
 
 /* A task's root and working directories (shared by CLONE_FS). */
@@ -186,7 +193,12 @@ struct task {
 	uint64_t robust_list, robust_len;
 	struct task *next_thread;      /* tg->threads (k->lock) */
 	struct vfork_done *vfork_done; /* the vfork parent waits on it */
-	bool on_heap;		       /* freed with its thread group */
+	/* CLONE_VM: the platform's thread prepared for this task in mm. */
+	uint64_t as_token;
+	bool as_shared; /* it runs in an address space it did not create */
+	bool in_as;	/* its sentry thread runs an application thread in mm */
+	int exit_code;	/* exit()'s wait status, for the thread alone */
+	bool on_heap;	/* freed with its thread group */
 	char comm[16];
 	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
 	int pdeath_signal;
@@ -250,7 +262,8 @@ void tg_link_locked(struct kernel *k, struct thread_group *tg,
 struct thread_group *tg_lookup_locked(struct kernel *k, int tgid);
 struct task *task_lookup_locked(struct kernel *k, int tid);
 bool pgrp_exists_locked(struct kernel *k, int pgid);
-struct task *tg_target_locked(struct thread_group *tg);
+/* A live thread of tg to take signal sig (0: any), with a reference. */
+struct task *tg_target_locked(struct thread_group *tg, int sig);
 /* A process-directed signal to tg (dropped if it has no live thread). */
 int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info);
 /* check_kill_permission */
@@ -268,9 +281,11 @@ void task_exit(struct task *t);
 struct wait_result {
 	int pid;
 	uint32_t uid;
-	int status;    /* the wait status (wait4) */
-	int code;      /* CLD_* (waitid) */
-	int si_status; /* exit code or signal (waitid) */
+	int status;	     /* the wait status (wait4) */
+	int code;	     /* CLD_* (waitid) */
+	int si_status;	     /* exit code or signal (waitid) */
+	struct timespec cpu; /* the child's CPU time, and its children's */
+	uint64_t maxrss;     /* bytes */
 };
 /*
  * wait for a child of t's group that matches idtype (P_*) and id (or
@@ -289,6 +304,8 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3);
 long pidfd_create(struct task *t, struct thread_group *tg, uint32_t flags);
 struct thread_group *pidfd_get_tg(struct task *t, int fd, uint32_t *flags);
 
+/* futex.c: a dying thread's robust futexes get FUTEX_OWNER_DIED. */
+void futex_exit_robust_list(struct task *t);
 /* futex.c: wake up to n waiters on t's private futex at addr. */
 long futex_wake_addr(struct task *t, uint64_t addr, int n);
 
@@ -304,6 +321,23 @@ void *task_run(void *arg);
 
 /* End the whole thread group with wait status status. */
 void task_exit_group(struct task *t, int status);
+/* Another thread of t's group execs: t must end (de_thread). */
+static inline bool task_exec_zapped(struct task *t)
+{
+	struct task *e = __atomic_load_n(&t->tg->exec_task, __ATOMIC_ACQUIRE);
+
+	return e && e != t;
+}
+/*
+ * execve in a multi-threaded group (de_thread): every other thread ends;
+ * t becomes the leader, with the group's id. 0, or -EINTR if the group is
+ * ending (or another thread is exec'ing) instead.
+ */
+int task_exec_dethread(struct task *t);
+/* Wake every other thread of t's group: it must look at the group. */
+void task_wake_others(struct task *t);
+/* End t's thread alone (exit), with wait status status. */
+void task_exit_thread(struct task *t, int status);
 
 /* Signals (signal.c) */
 /* Queue info's signal on t (group: on its thread group): 0 or -EAGAIN. */

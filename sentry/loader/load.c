@@ -356,7 +356,7 @@ static int open_exec_at(struct task *t, int dirfd, const char *path,
 	    &ctx, &start, path,
 	    ABI_O_RDONLY |
 		(at_flags & ABI_AT_SYMLINK_NOFOLLOW ? ABI_O_NOFOLLOW : 0),
-	    0, 0);
+	    0, at_flags & ABI_AT_EMPTY_PATH ? LOOKUP_EMPTY : 0);
 	task_path_end(&ctx, &start);
 	if (IS_ERR(f))
 		return (int)PTR_ERR(f);
@@ -455,6 +455,9 @@ static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 		     char *const argv[], char *const envp[], const char **why,
 		     int depth);
 
+/* Where exec_file records the ELF file it loads (loader_execveat's). */
+static __thread struct vfs_path *loaded_exe;
+
 /*
  * A "#!" script, as binfmt_script: run the interpreter named on the first
  * line (with its one optional argument) on the script's path.
@@ -525,25 +528,45 @@ static int exec_script(struct task *t, const struct lfile *exe,
 }
 
 int loader_execveat(struct task *t, int dirfd, const char *path, int flags,
-		    char *const argv[], char *const envp[], char *name,
-		    size_t name_len, const char **why)
+		    const char *filename, bool path_gone, char *const argv[],
+		    char *const envp[], char *name, size_t name_len,
+		    struct vfs_path *exe_path, const char **why)
 {
 	struct lfile exe = {.fd = -1};
 	struct vfs_path root;
+	char magic[2];
 	int err;
 
 	*why = NULL;
 	err = open_exec_at(t, dirfd, path, flags, &exe, true, why);
 	if (err)
 		return err;
-	pthread_mutex_lock(&t->fs->lock);
-	root = t->fs->root;
-	vfs_path_get(&root);
-	pthread_mutex_unlock(&t->fs->lock);
-	if (vfs_path_name(&t->k->ns, &root, &exe.f->path, name, name_len) < 0)
-		snprintf(name, name_len, "%s", path);
-	vfs_path_put(&root);
-	err = exec_file(t, &exe, path, argv, envp, why, 0);
+	/*
+	 * A script opened by a close-on-exec fd: its interpreter could not
+	 * open /dev/fd/N after the exec (BINPRM_FLAGS_PATH_INACCESSIBLE).
+	 */
+	if (path_gone && exe.size >= 2 && lf_read(&exe, magic, 2, 0) == 0 &&
+	    magic[0] == '#' && magic[1] == '!') {
+		*why = "a script by a close-on-exec fd";
+		file_put(exe.f);
+		return -ENOENT;
+	}
+	*exe_path = (struct vfs_path){0};
+	loaded_exe = exe_path;
+	err = exec_file(t, &exe, filename, argv, envp, why, 0);
+	loaded_exe = NULL;
+	if (err && exe_path->mnt)
+		vfs_path_put(exe_path);
+	if (!err && exe_path->mnt) {
+		pthread_mutex_lock(&t->fs->lock);
+		root = t->fs->root;
+		vfs_path_get(&root);
+		pthread_mutex_unlock(&t->fs->lock);
+		if (vfs_path_name(&t->k->ns, &root, exe_path, name, name_len) <
+		    0)
+			snprintf(name, name_len, "%s", path);
+		vfs_path_put(&root);
+	}
 	file_put(exe.f);
 	return err;
 }
@@ -626,6 +649,11 @@ static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 	err = read_headers(exe, &info, why);
 	if (err)
 		return err;
+	/* The ELF file itself (a script's interpreter) is /proc/PID/exe. */
+	if (loaded_exe && exe->f && !loaded_exe->mnt) {
+		*loaded_exe = exe->f->path;
+		vfs_path_get(loaded_exe);
+	}
 
 	stack_size = t->tg->rlim[ABI_RLIMIT_STACK].rlim_cur;
 	if (stack_size > (1UL << 30) || stack_size < 128 * 1024)

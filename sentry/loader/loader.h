@@ -56,13 +56,18 @@ size_t loader_headers_len(const void *ehdr, size_t len);
 int loader_exec(struct task *t, int fd, const char *path, char *const argv[],
 		char *const envp[], const char **why);
 
+struct vfs_path;
 /*
  * execveat's loading: the sandbox's file at path from dirfd (flags
  * AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW), which must be executable, into t's
- * fresh mm; name gets its path from t's root (for /proc/PID/exe).
+ * fresh mm. filename is what the new image is told (AT_EXECFN, a script's
+ * path: "/dev/fd/N/path" from a dirfd); path_gone: a script cannot run
+ * (its fd closes on exec). name gets its path from t's root, and
+ * *exe_path (a reference) the file, for /proc/PID/exe.
  */
 int loader_execveat(struct task *t, int dirfd, const char *path, int flags,
-		    char *const argv[], char *const envp[], char *name,
-		    size_t name_len, const char **why);
+		    const char *filename, bool path_gone, char *const argv[],
+		    char *const envp[], char *name, size_t name_len,
+		    struct vfs_path *exe_path, const char **why);
 
 #endif

@@ -190,6 +190,17 @@ uint64_t mm_vma_resident(struct mm *mm, const struct vma *v)
 	return total;
 }
 
+uint64_t mm_rss(struct mm *mm)
+{
+	uint64_t rss = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->vmas.n; i++)
+		rss += mm_vma_resident(mm, &mm->vmas.v[i]);
+	pthread_mutex_unlock(&mm->lock);
+	return rss;
+}
+
 /*
  * The memory-file bytes behind addr in v: a pointer and how many follow
  * contiguously (up to want), or -EFAULT for a file page past the end.

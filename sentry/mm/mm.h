@@ -133,6 +133,9 @@ int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
  */
 uint64_t mm_vma_resident(struct mm *mm, const struct vma *v);
 
+/* Bytes resident in the whole address space (mm_vma_resident's sum). */
+uint64_t mm_rss(struct mm *mm);
+
 /*
  * mlock, munlock and mlock2 (flags VMA_LOCKED, maybe with VMA_LOCKONFAULT;
  * 0 unlocks), with Linux's range rules: a hole is -ENOMEM, after what

@@ -111,17 +111,23 @@ SYSCALL(clone3)
 	return task_clone(t, &args, true);
 }
 
-/* ---- wait ------------------------------------------------------------------
- */
+/* ---- wait --------------------------------------------------------------- */
 
-/* The rusage of a reaped child: what the sentry counts (nothing yet). */
-static int put_rusage(struct task *t, uint64_t addr)
+/*
+ * The rusage of a reaped child and its own reaped children: CPU time (all
+ * of it user time, as getrusage's) and peak RSS; the counters are 0.
+ */
+static int put_rusage(struct task *t, uint64_t addr,
+		      const struct wait_result *res)
 {
 	struct abi_rusage ru;
 
 	if (!addr)
 		return 0;
 	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime.tv_sec = res->cpu.tv_sec;
+	ru.ru_utime.tv_usec = res->cpu.tv_nsec / 1000;
+	ru.ru_maxrss = (int64_t)(res->maxrss >> 10);
 	return mm_copy_out(t->mm, addr, &ru, sizeof(ru));
 }
 
@@ -160,7 +166,7 @@ SYSCALL(wait4)
 		if (err)
 			return err;
 	}
-	if (put_rusage(t, a[3]))
+	if (put_rusage(t, a[3], &res))
 		return -EFAULT;
 	return ret;
 }
@@ -237,7 +243,7 @@ SYSCALL(waitid)
 		if (err)
 			return err;
 	}
-	if (ret > 0 && put_rusage(t, a[4]))
+	if (ret > 0 && put_rusage(t, a[4], &res))
 		return -EFAULT;
 	return 0;
 }

@@ -7,10 +7,12 @@
  * Then what exec resets is reset: close-on-exec fds, handled signals,
  * the alternate stack, POSIX timers, the robust list.
  *
- * Deviation: only a single-threaded process execs (the process model has
- * no threads yet).
+ * In a multi-threaded process the other threads end first, and the caller
+ * takes the process's id (de_thread).
  */
 #include "sentry/kernel/task.h"
+
+#include "platform/platform.h"
 
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
@@ -20,6 +22,7 @@
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,10 +112,14 @@ static uint64_t arg_room(struct task *t)
 }
 
 /* exec resets what the new image must not inherit (flush_old_exec & co). */
-static void exec_reset(struct task *t, struct mm *old, const char *name)
+static void exec_reset(struct task *t, struct mm *old, const char *name,
+		       const char *filename, struct vfs_path *exe_path)
 {
+	struct vfs_path old_exe;
 	struct thread_group *tg = t->tg;
-	const char *base = strrchr(name, '/');
+	/* comm: the name executed; through AT_EMPTY_PATH, the file's. */
+	const char *cname = strncmp(filename, "/dev/fd/", 8) ? filename : name;
+	const char *base = strrchr(cname, '/');
 	struct fdtable *files = t->files;
 	uint32_t zero = 0;
 	int nptimers;
@@ -130,6 +137,9 @@ static void exec_reset(struct task *t, struct mm *old, const char *name)
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
 	t->robust_len = 0;
+	/* A vfork child leaves its parent's address space running. */
+	if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) > 1)
+		t->k->plat->ops->as_leave(old->as);
 	mm_put(old);
 	task_vfork_done(t);
 
@@ -156,13 +166,17 @@ static void exec_reset(struct task *t, struct mm *old, const char *name)
 	}
 	free(tg->exe);
 	tg->exe = strdup(name);
+	old_exe = tg->exe_path;
+	tg->exe_path = *exe_path; /* its reference */
 	nptimers = tg->nptimers;
 	pthread_mutex_unlock(&tg->lock);
+	if (old_exe.mnt)
+		vfs_path_put(&old_exe);
 	for (int id = 0; id < nptimers; id++)
 		ptimer_delete(t, id);
 	t->altstack = (struct abi_stack){.ss_flags = ABI_SS_DISABLE};
 	memset(t->comm, 0, sizeof(t->comm));
-	strncpy(t->comm, base ? base + 1 : name, sizeof(t->comm) - 1);
+	strncpy(t->comm, base ? base + 1 : cname, sizeof(t->comm) - 1);
 
 	pthread_mutex_lock(&t->k->lock);
 	tg->did_exec = true;
@@ -176,7 +190,9 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 	struct strv argv = {0}, envp = {0};
 	struct abi_user_regs saved = t->regs;
 	struct mm *old = t->mm, *nm = NULL;
-	char *path = NULL, *name = NULL;
+	struct vfs_path exe_path = {0};
+	char *path = NULL, *name = NULL, *filename = NULL;
+	bool path_gone;
 	const char *why = NULL;
 	uint64_t room;
 	long err;
@@ -185,7 +201,8 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 		return -EINVAL;
 	path = malloc(ABI_PATH_MAX);
 	name = malloc(ABI_PATH_MAX);
-	if (!path || !name) {
+	filename = malloc(ABI_PATH_MAX);
+	if (!path || !name || !filename) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -217,6 +234,11 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 		log_warn_once("execve with an empty argv: one \"\" passed");
 	}
 
+	err = task_exec_dethread(t);
+	if (err) {
+		err = -ERESTARTNOINTR; /* the group's end comes first */
+		goto out;
+	}
 	err = mm_create(&k->mf, k->plat, &nm);
 	if (err)
 		goto out;
@@ -224,8 +246,21 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 	pthread_mutex_lock(&t->tg->lock);
 	t->mm = nm;
 	pthread_mutex_unlock(&t->tg->lock);
-	err = loader_execveat(t, dirfd, path, flags, argv.v, envp.v, name,
-			      ABI_PATH_MAX, &why);
+	/* What the new image is told its name is (AT_EXECFN). */
+	if (path[0] == '/' || dirfd == ABI_AT_FDCWD)
+		snprintf(filename, ABI_PATH_MAX, "%s", path);
+	else if (!path[0])
+		snprintf(filename, ABI_PATH_MAX, "/dev/fd/%d", dirfd);
+	else if (snprintf(filename, ABI_PATH_MAX, "/dev/fd/%d/%s", dirfd,
+			  path) >= ABI_PATH_MAX) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	path_gone = path[0] != '/' && dirfd != ABI_AT_FDCWD &&
+		    fd_get_cloexec(t->files, dirfd) == 1;
+	err =
+	    loader_execveat(t, dirfd, path, flags, filename, path_gone, argv.v,
+			    envp.v, name, ABI_PATH_MAX, &exe_path, &why);
 	if (err) {
 		if (why)
 			log_debug("execve %s: %s: %s", path, why,
@@ -237,13 +272,14 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 		mm_put(nm);
 		goto out;
 	}
-	exec_reset(t, old, name);
+	exec_reset(t, old, name, filename, &exe_path);
 	err = 0;
 out:
 	strv_free(&argv);
 	strv_free(&envp);
 	free(path);
 	free(name);
+	free(filename);
 	return err;
 }
 

@@ -10,11 +10,13 @@
  * atomic instructions, under futex_lock, so a change is atomic against
  * the application and against other sentry threads.
  *
- * Deviations: a shared futex is keyed like a private one (one process per
- * sandbox); a PI futex inherits no priority (priorities are bookkeeping
- * here), and its waiters are handed the lock in queue order. No task but
- * the caller is alive today, so a PI futex owned by another TID is a dead
- * owner's: ESRCH, as Linux says for a TID that names no task.
+ * A dying thread's robust list marks the futexes it held FUTEX_OWNER_DIED
+ * and wakes a waiter of each.
+ *
+ * Deviations: a shared futex is keyed like a private one (by address
+ * space and address, not by the memory it names); a PI futex inherits no
+ * priority (priorities are bookkeeping here), and its waiters are handed
+ * the lock in queue order.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -355,8 +357,84 @@ long futex_wake_addr(struct task *t, uint64_t addr, int n)
 /* PI futexes: is tid a live thread that can own one? */
 static bool futex_owner_alive(struct task *t, uint32_t tid)
 {
-	/* One thread per sandbox today: only the caller. */
-	return tid == (uint32_t)t->tid;
+	struct task *o;
+	bool alive;
+
+	if (tid == (uint32_t)t->tid)
+		return true;
+	pthread_mutex_lock(&t->k->lock);
+	o = tid <= INT32_MAX ? task_lookup_locked(t->k, (int)tid) : NULL;
+	alive = o && !o->exiting;
+	pthread_mutex_unlock(&t->k->lock);
+	return alive;
+}
+
+#define ROBUST_LIST_LIMIT 2048
+
+/*
+ * handle_futex_death: the futex at uaddr was held by t: mark its owner
+ * dead and wake a waiter (not for a PI futex: its waiters are the PI
+ * code's). pending: the entry of an operation in flight.
+ */
+static void futex_owner_died(struct task *t, uint64_t uaddr, bool pi,
+			     bool pending)
+{
+	uint32_t uval, nval, seen;
+
+	if (uaddr & 3)
+		return;
+	for (int tries = 0; tries < 16; tries++) {
+		if (futex_read(t, uaddr, &uval))
+			return;
+		/* A pending op that never took the lock: just wake one. */
+		if (pending && !pi && !uval) {
+			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
+			return;
+		}
+		if ((uval & FUTEX_TID_MASK) != (uint32_t)t->tid)
+			return;
+		nval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		if (futex_cmpxchg(t, uaddr, uval, nval, &seen))
+			return;
+		if (seen != uval)
+			continue; /* changed under us: look again */
+		if (!pi && (nval & FUTEX_WAITERS))
+			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
+		return;
+	}
+}
+
+void futex_exit_robust_list(struct task *t)
+{
+	struct {
+		uint64_t next;
+		int64_t futex_offset;
+		uint64_t list_op_pending;
+	} head;
+	uint64_t entry, pending;
+
+	if (!t->robust_list ||
+	    mm_copy_in(t->mm, &head, t->robust_list, sizeof(head)))
+		return;
+	entry = head.next;
+	pending = head.list_op_pending;
+	/* The list is circular through the head; bounded against loops. */
+	for (int n = 0; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+
+		if (mm_copy_in(t->mm, &next, entry & ~1ULL, sizeof(next)))
+			break;
+		if (entry != pending)
+			futex_owner_died(
+			    t, (entry & ~1ULL) + (uint64_t)head.futex_offset,
+			    entry & 1, false);
+		entry = next;
+	}
+	if (pending)
+		futex_owner_died(
+		    t, (pending & ~1ULL) + (uint64_t)head.futex_offset,
+		    pending & 1, true);
+	t->robust_list = 0;
 }
 
 static struct futex_waiter *pi_top_waiter(struct task *t, uint64_t addr)

@@ -17,8 +17,7 @@
 
 SYSCALL(exit)
 {
-	/* One thread per group for now: the thread's exit ends the group. */
-	task_exit_group(t, (int)((a[0] & 0xff) << 8));
+	task_exit_thread(t, (int)((a[0] & 0xff) << 8));
 	return 0;
 }
 
@@ -131,6 +130,7 @@ SYSCALL(setpgid)
 	err = -EINVAL;
 	if (p->tgid != pid)
 		goto out; /* a thread, not its group's leader */
+	err = -ESRCH;
 	if (p->parent == me) {
 		err = -EPERM;
 		if (p->sid != me->sid)

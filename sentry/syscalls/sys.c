@@ -104,26 +104,14 @@ static void task_cpu_time(struct task *t, struct timespec *ts)
 		*ts = (struct timespec){0};
 }
 
-/* Bytes of t's address space that are resident now. */
-static uint64_t task_rss(struct task *t)
-{
-	struct mm *mm = t->mm;
-	uint64_t rss = 0;
-
-	pthread_mutex_lock(&mm->lock);
-	for (size_t i = 0; i < mm->vmas.n; i++)
-		rss += mm_vma_resident(mm, &mm->vmas.v[i]);
-	pthread_mutex_unlock(&mm->lock);
-	return rss;
-}
-
 /*
  * getrusage (kernel/sys.c). RUSAGE_SELF and RUSAGE_THREAD are the same
  * (one thread). Deviations: all CPU time is user time (the platform tells
  * only the total); ru_maxrss is the peak of the resident sizes getrusage
  * has seen, the current one included, not a true high-water mark; fault,
- * I/O, signal and context-switch counters are 0. No child has ever been
- * waited for, so RUSAGE_CHILDREN is all zero.
+ * I/O, signal and context-switch counters are 0. RUSAGE_CHILDREN sums the
+ * CPU time (and takes the peak RSS) of the children reaped by wait and of
+ * the children they reaped.
  */
 SYSCALL(getrusage)
 {
@@ -140,12 +128,20 @@ SYSCALL(getrusage)
 		task_cpu_time(t, &cpu);
 		ru.ru_utime.tv_sec = cpu.tv_sec;
 		ru.ru_utime.tv_usec = cpu.tv_nsec / 1000;
-		rss = task_rss(t);
+		rss = mm_rss(t->mm);
 		pthread_mutex_lock(&t->tg->lock);
 		if (rss > t->tg->maxrss)
 			t->tg->maxrss = rss;
 		rss = t->tg->maxrss;
 		pthread_mutex_unlock(&t->tg->lock);
+		ru.ru_maxrss = (int64_t)(rss >> 10);
+	} else {
+		pthread_mutex_lock(&t->tg->lock);
+		cpu = t->tg->cchild_cpu;
+		rss = t->tg->cmaxrss;
+		pthread_mutex_unlock(&t->tg->lock);
+		ru.ru_utime.tv_sec = cpu.tv_sec;
+		ru.ru_utime.tv_usec = cpu.tv_nsec / 1000;
 		ru.ru_maxrss = (int64_t)(rss >> 10);
 	}
 	return mm_copy_out(t->mm, a[1], &ru, sizeof(ru));
@@ -153,7 +149,7 @@ SYSCALL(getrusage)
 
 /*
  * times (kernel/sys.c): CPU times in clock ticks, all of it user time
- * (see getrusage); children's are 0. Returns the ticks since the
+ * (see getrusage), the reaped children's too. Returns the ticks since the
  * sandbox booted, where Linux counts from a point shortly before the
  * host booted.
  */
@@ -167,6 +163,11 @@ SYSCALL(times)
 		task_cpu_time(t, &ts);
 		tms.tms_utime = ts.tv_sec * ABI_USER_HZ +
 				ts.tv_nsec / (1000000000 / ABI_USER_HZ);
+		pthread_mutex_lock(&t->tg->lock);
+		ts = t->tg->cchild_cpu;
+		pthread_mutex_unlock(&t->tg->lock);
+		tms.tms_cutime = ts.tv_sec * ABI_USER_HZ +
+				 ts.tv_nsec / (1000000000 / ABI_USER_HZ);
 		err = mm_copy_out(t->mm, a[0], &tms, sizeof(tms));
 		if (err)
 			return err;

@@ -33,10 +33,10 @@
 /* Signal delivery's gaps. */
 #define FORK_NOTE "copy-on-write a whole mapping at a time"
 #define CLONE_NOTE                                                             \
-	"no threads yet (CLONE_VM without CLONE_VFORK: EINVAL); namespaces: "  \
-	"EINVAL"
-#define EXEC_NOTE   "single-threaded processes; no set-user-ID"
-#define WAIT_NOTE   "the rusage of children is zero"
+	"namespaces (CLONE_NEW*): EINVAL; CLONE_SYSVSEM and CLONE_IO mean "    \
+	"nothing yet"
+#define EXEC_NOTE   "no set-user-ID or file capabilities"
+#define WAIT_NOTE   "rusage: CPU time (as user time) and peak RSS only"
 #define ITIMER_NOTE "ITIMER_VIRTUAL counts system time too, as ITIMER_PROF"
 
 #define PTIMER_NOTE                                                            \
@@ -233,8 +233,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(getsid),
     FULL(setsid),
     PARTIAL(fork, FORK_NOTE),
-    PARTIAL(vfork, FORK_NOTE "; the child runs on a copy-on-write copy of "
-			     "the parent's memory, not the memory itself"),
+    FULL(vfork),
     PARTIAL(clone, CLONE_NOTE),
     PARTIAL(clone3, CLONE_NOTE "; set_tid and CLONE_INTO_CGROUP: EINVAL"),
     PARTIAL(execve, EXEC_NOTE),
