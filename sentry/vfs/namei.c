@@ -16,6 +16,14 @@
 
 int vfs_permission(struct vfs_inode *inode, int mask, const struct creds *c)
 {
+	if (inode->ops->permission)
+		return inode->ops->permission(inode, mask, c);
+	return vfs_generic_permission(inode, mask, c);
+}
+
+int vfs_generic_permission(struct vfs_inode *inode, int mask,
+			   const struct creds *c)
+{
 	uint32_t mode, bits;
 	bool dir;
 
@@ -54,10 +62,17 @@ int vfs_d_lookup(struct vfs_dentry *dir, const char *name,
 	int err;
 
 	for (d = dir->children; d; d = d->sibling)
-		if (strcmp(d->name, name) == 0) {
-			*out = vfs_dentry_get(d);
-			return 0;
-		}
+		if (strcmp(d->name, name) == 0)
+			break;
+	if (d && !d->nmounts && dir->inode->ops->revalidate &&
+	    !dir->inode->ops->revalidate(dir->inode, name, d->inode)) {
+		vfs_d_invalidate(d);
+		d = NULL;
+	}
+	if (d) {
+		*out = vfs_dentry_get(d);
+		return 0;
+	}
 	err = dir->inode->ops->lookup
 		  ? dir->inode->ops->lookup(dir->inode, name, &inode)
 		  : -ENOENT;
@@ -350,16 +365,18 @@ static void walk_end(struct walk *w)
 static int lookup(const struct vfs_lookup_ctx *ctx,
 		  const struct vfs_path *start, const char *path,
 		  unsigned flags, struct vfs_path *out, char *last,
-		  bool *trailing)
+		  bool *trailing, bool locked)
 {
 	struct walk w;
 	int err = walk_begin(&w, ctx, start, path, flags);
 
 	if (err)
 		return err;
-	pthread_mutex_lock(&ctx->ns->lock);
+	if (!locked)
+		pthread_mutex_lock(&ctx->ns->lock);
 	err = walk_path(&w, path, last, trailing);
-	pthread_mutex_unlock(&ctx->ns->lock);
+	if (!locked)
+		pthread_mutex_unlock(&ctx->ns->lock);
 	if (!err) {
 		*out = w.cur;
 		w.cur.mnt = NULL;
@@ -372,7 +389,14 @@ static int lookup(const struct vfs_lookup_ctx *ctx,
 int vfs_lookup(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
 	       const char *path, unsigned flags, struct vfs_path *out)
 {
-	return lookup(ctx, start, path, flags, out, NULL, NULL);
+	return lookup(ctx, start, path, flags, out, NULL, NULL, false);
+}
+
+int vfs_lookup_locked(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      unsigned flags, struct vfs_path *out)
+{
+	return lookup(ctx, start, path, flags, out, NULL, NULL, true);
 }
 
 int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
@@ -380,5 +404,5 @@ int vfs_lookup_parent(const struct vfs_lookup_ctx *ctx,
 		      unsigned flags, struct vfs_path *parent, char *last,
 		      bool *trailing)
 {
-	return lookup(ctx, start, path, flags, parent, last, trailing);
+	return lookup(ctx, start, path, flags, parent, last, trailing, false);
 }

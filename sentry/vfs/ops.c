@@ -14,23 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Remove d from the tree; it goes with its last reference. */
-static void d_drop(struct vfs_dentry *d)
-{
-	struct vfs_dentry **pp;
-
-	if (d->removed)
-		return;
-	for (pp = &d->parent->children; *pp; pp = &(*pp)->sibling)
-		if (*pp == d) {
-			*pp = d->sibling;
-			break;
-		}
-	d->sibling = NULL;
-	d->removed = true;
-	/* The tree's hold on d was implicit; the caller still has one. */
-}
-
 /* Move d under parent as name. */
 static int d_move(struct vfs_dentry *d, struct vfs_dentry *parent,
 		  const char *name)
@@ -303,7 +286,7 @@ int vfs_unlink(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
 	if (!err) {
 		/* Its cached (negative) children go with it. */
 		vfs_dcache_prune(d);
-		d_drop(d);
+		vfs_d_drop(d);
 	}
 out:
 	if (d)
@@ -463,10 +446,11 @@ int vfs_rename(const struct vfs_lookup_ctx *ctx, const struct vfs_path *ostart,
 		}
 	} else {
 		vfs_dcache_prune(nd);
-		d_drop(nd);
+		vfs_d_drop(nd);
 		err = d_move(od, np.dentry, newlast);
+		/* Out of memory: the cache forgets it; still renamed. */
 		if (err)
-			d_drop(od); /* the cache forgets it; still renamed */
+			vfs_d_drop(od);
 		err = 0;
 	}
 out:

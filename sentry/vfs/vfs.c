@@ -241,6 +241,37 @@ void vfs_dcache_prune(struct vfs_dentry *d)
 	}
 }
 
+void vfs_d_drop(struct vfs_dentry *d)
+{
+	struct vfs_dentry **pp;
+
+	if (d->removed)
+		return;
+	for (pp = &d->parent->children; *pp; pp = &(*pp)->sibling)
+		if (*pp == d) {
+			*pp = d->sibling;
+			break;
+		}
+	d->sibling = NULL;
+	d->removed = true;
+	/* The tree's hold on d was implicit; the caller still has one. */
+}
+
+void vfs_d_invalidate(struct vfs_dentry *d)
+{
+	struct vfs_dentry *c, *next;
+
+	vfs_dentry_get(d);
+	vfs_dcache_prune(d);
+	/* What is still held below d leaves the tree too, to go when let go. */
+	for (c = d->children; c; c = next) {
+		next = c->sibling;
+		vfs_d_invalidate(c);
+	}
+	vfs_d_drop(d);
+	vfs_dentry_put(d);
+}
+
 void vfs_ns_destroy(struct vfs_ns *ns)
 {
 	struct vfs_mount *m;

@@ -86,6 +86,14 @@ struct vfs_inode_ops {
 	/* name in dir: its inode with a reference, or -ENOENT. */
 	int (*lookup)(struct vfs_inode *dir, const char *name,
 		      struct vfs_inode **out);
+	/*
+	 * Is dir's cached dentry name, naming inode (NULL: negative), still
+	 * right (d_revalidate)? If not, the cache forgets it and looks name
+	 * up again. NULL: always (the filesystem changes only through the
+	 * VFS). Called with the namespace lock held.
+	 */
+	bool (*revalidate)(struct vfs_inode *dir, const char *name,
+			   struct vfs_inode *inode);
 	/* New regular file, FIFO, socket or device node (mknod). */
 	int (*mknod)(struct vfs_inode *dir, const char *name, uint32_t mode,
 		     uint64_t rdev, const struct creds *c,
@@ -124,6 +132,12 @@ struct vfs_inode_ops {
 	int (*get_link)(struct vfs_inode *inode, struct vfs_path *out);
 	/* Refresh attributes; NULL: the cached ones are current. */
 	int (*getattr)(struct vfs_inode *inode, struct vfs_attr *a);
+	/*
+	 * May c access inode for mask (ABI_R_OK | ABI_W_OK | ABI_X_OK)? 0
+	 * or -errno. NULL: vfs_generic_permission.
+	 */
+	int (*permission)(struct vfs_inode *inode, int mask,
+			  const struct creds *c);
 	/* Change attributes (already permitted); NULL: update the cache. */
 	int (*setattr)(struct vfs_inode *inode, const struct vfs_setattr *sa);
 	/*
@@ -253,6 +267,13 @@ struct vfs_dentry *vfs_dentry_get(struct vfs_dentry *d);
 void vfs_dentry_put(struct vfs_dentry *d);
 /* Free the unreferenced part of the cached tree below d. */
 void vfs_dcache_prune(struct vfs_dentry *d);
+/* Remove d from the tree; it goes with its last reference (d_drop). */
+void vfs_d_drop(struct vfs_dentry *d);
+/*
+ * Forget d and the cached tree below it (d_invalidate): what nobody holds
+ * goes now, the rest with its last reference. Namespace lock held.
+ */
+void vfs_d_invalidate(struct vfs_dentry *d);
 /*
  * The dentry cache's bound: past it, a lookup drops every dentry nobody
  * holds (and with them the inodes, and the gofer's fids behind them).
@@ -317,6 +338,10 @@ struct vfs_lookup_ctx {
  */
 int vfs_lookup(const struct vfs_lookup_ctx *ctx, const struct vfs_path *start,
 	       const char *path, unsigned flags, struct vfs_path *out);
+/* The same, with the namespace lock held (a magic link's get_link). */
+int vfs_lookup_locked(const struct vfs_lookup_ctx *ctx,
+		      const struct vfs_path *start, const char *path,
+		      unsigned flags, struct vfs_path *out);
 
 /*
  * Resolve all but the last component: *parent (with references) is the
@@ -340,6 +365,9 @@ int vfs_d_lookup(struct vfs_dentry *dir, const char *name,
 
 /* May creds access inode for mask (ABI_R_OK | ABI_W_OK | ABI_X_OK)? */
 int vfs_permission(struct vfs_inode *inode, int mask, const struct creds *c);
+/* The mode bits and capabilities alone (generic_permission): 0 or -EACCES. */
+int vfs_generic_permission(struct vfs_inode *inode, int mask,
+			   const struct creds *c);
 
 /* ---- operations on paths (ops.c), errors as Linux's ---- */
 

@@ -6,6 +6,7 @@
  */
 #include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
 #include "sentry/vfs/vfs.h"
 
 #include "unit.h"
@@ -453,6 +454,108 @@ START_TEST(test_path_name)
 }
 END_TEST
 
+/*
+ * A filesystem whose entries come and go behind the VFS's back, as
+ * procfs's do: x in its root, y in x, each there while fake_there says.
+ */
+static bool fake_there[3]; /* by id: 1 x, 2 y */
+static int fake_inodes;	   /* alive */
+static struct vfs_super fake_sb;
+static const struct vfs_inode_ops fake_ops;
+
+struct fake_inode {
+	struct vfs_inode i;
+	int id; /* 0: the root */
+};
+
+static struct vfs_inode *fake_new(int id)
+{
+	struct fake_inode *fi = calloc(1, sizeof(*fi));
+
+	ck_assert_ptr_nonnull(fi);
+	vfs_inode_init(&fi->i, &fake_sb, &fake_ops, ABI_S_IFDIR | 0755);
+	fi->id = id;
+	fake_inodes++;
+	return &fi->i;
+}
+
+static int fake_id(struct vfs_inode *i)
+{
+	return container_of(i, struct fake_inode, i)->id;
+}
+
+static int fake_lookup(struct vfs_inode *dir, const char *name,
+		       struct vfs_inode **out)
+{
+	int id = fake_id(dir) + 1;
+
+	if (id > 2 || strcmp(name, id == 1 ? "x" : "y") || !fake_there[id])
+		return -ENOENT;
+	*out = fake_new(id);
+	return 0;
+}
+
+/* An entry is right while it is there; an absence never is. */
+static bool fake_revalidate(struct vfs_inode *dir, const char *name,
+			    struct vfs_inode *inode)
+{
+	(void)dir;
+	(void)name;
+	return inode && fake_there[fake_id(inode)];
+}
+
+static void fake_evict(struct vfs_inode *inode)
+{
+	fake_inodes--;
+	free(container_of(inode, struct fake_inode, i));
+}
+
+static const struct vfs_inode_ops fake_ops = {
+    .lookup = fake_lookup,
+    .revalidate = fake_revalidate,
+    .evict = fake_evict,
+};
+
+START_TEST(test_revalidate)
+{
+	struct vfs_path at, held, p;
+	struct vfs_inode *root;
+
+	vfs_super_init(&fake_sb, NULL, "fake");
+	memset(fake_there, 0, sizeof(fake_there));
+	fake_inodes = 0;
+	root = fake_new(0);
+	ok(vfs_lookup(&ctx, &rootp, "/a", 0, &at), "lookup a");
+	ok(vfs_mount(&ns, &at, &fake_sb, root, "fake", 0), "mount");
+	vfs_path_put(&at);
+	vfs_inode_put(root);
+
+	/* A cached absence is looked at again. */
+	ck_assert_int_eq(vfs_lookup(&ctx, &rootp, "/a/x", 0, &p), -ENOENT);
+	fake_there[1] = fake_there[2] = true;
+	ok(vfs_lookup(&ctx, &rootp, "/a/x/y", 0, &held), "x/y");
+	ck_assert_int_eq(fake_inodes, 3);
+	/* x goes: it is found no more, though y below it is held. */
+	fake_there[1] = false;
+	ck_assert_int_eq(vfs_lookup(&ctx, &rootp, "/a/x", 0, &p), -ENOENT);
+	ck_assert_int_eq(vfs_lookup(&ctx, &rootp, "/a/x/y", 0, &p), -ENOENT);
+	ck_assert_int_eq(fake_inodes, 3);
+	/* Back: a new x, a new y. */
+	fake_there[1] = true;
+	ok(vfs_lookup(&ctx, &rootp, "/a/x/y", 0, &p), "x/y again");
+	ck_assert_ptr_ne(p.dentry, held.dentry);
+	ck_assert_int_eq(fake_inodes, 5);
+	/* Still cached: the same y. */
+	vfs_path_put(&p);
+	ok(vfs_lookup(&ctx, &rootp, "/a/x/y", 0, &p), "x/y cached");
+	ck_assert_int_eq(fake_inodes, 5);
+	vfs_path_put(&p);
+	/* The old y goes when let go, and the old x with it. */
+	vfs_path_put(&held);
+	ck_assert_int_eq(fake_inodes, 3);
+}
+END_TEST
+
 static Suite *vfs_suite(void)
 {
 	Suite *s = suite_create("vfs");
@@ -471,6 +574,7 @@ static Suite *vfs_suite(void)
 	tcase_add_test(tc, test_ops_rename);
 	tcase_add_test(tc, test_ops_link_readlink);
 	tcase_add_test(tc, test_path_name);
+	tcase_add_test(tc, test_revalidate);
 	suite_add_tcase(s, tc);
 	return s;
 }
