@@ -282,7 +282,7 @@ static int cmp_gid(const void *x, const void *y)
 SYSCALL(setgroups)
 {
 	int size = (int)a[0];
-	uint32_t *groups = NULL;
+	uint32_t *groups = NULL, *old;
 	int err;
 
 	if (!creds_capable(&t->creds, ABI_CAP_SETGID))
@@ -302,9 +302,13 @@ SYSCALL(setgroups)
 		/* The kernel keeps them sorted (groups_sort). */
 		qsort(groups, (size_t)size, sizeof(*groups), cmp_gid);
 	}
-	free(t->creds.groups);
+	/* Under the group's lock: /proc/PID/status reads them from others. */
+	pthread_mutex_lock(&t->tg->lock);
+	old = t->creds.groups;
 	t->creds.groups = groups;
 	t->creds.ngroups = size;
+	pthread_mutex_unlock(&t->tg->lock);
+	free(old);
 	return 0;
 }
 

@@ -168,6 +168,8 @@ static void exec_reset(struct task *t, struct mm *old, const char *name,
 	tg->exe = strdup(name);
 	old_exe = tg->exe_path;
 	tg->exe_path = *exe_path; /* its reference */
+	memset(t->comm, 0, sizeof(t->comm));
+	strncpy(t->comm, base ? base + 1 : cname, sizeof(t->comm) - 1);
 	nptimers = tg->nptimers;
 	pthread_mutex_unlock(&tg->lock);
 	if (old_exe.mnt)
@@ -175,8 +177,6 @@ static void exec_reset(struct task *t, struct mm *old, const char *name,
 	for (int id = 0; id < nptimers; id++)
 		ptimer_delete(t, id);
 	t->altstack = (struct abi_stack){.ss_flags = ABI_SS_DISABLE};
-	memset(t->comm, 0, sizeof(t->comm));
-	strncpy(t->comm, base ? base + 1 : cname, sizeof(t->comm) - 1);
 
 	pthread_mutex_lock(&t->k->lock);
 	tg->did_exec = true;

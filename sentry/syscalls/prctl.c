@@ -37,7 +37,9 @@ static long set_name(struct task *t, uint64_t addr)
 		if (!comm[i])
 			break;
 	}
+	pthread_mutex_lock(&t->tg->lock); /* /proc reads it from others */
 	memcpy(t->comm, comm, sizeof(t->comm));
+	pthread_mutex_unlock(&t->tg->lock);
 	return 0;
 }
 
