@@ -3,16 +3,24 @@
  * procfs: the sandbox's /proc, generated from the sentry's own state (never
  * the host's): /proc/self, /proc/thread-self, /proc/PID/{cmdline, comm,
  * environ, exe, cwd, root, fd/, fdinfo/, limits, maps, smaps, smaps_rollup,
- * mounts, mountinfo, stat, statm, status, task/TID/...}, and
- * /proc/{uptime, loadavg, version, meminfo, cpuinfo, stat, filesystems,
- * mounts, sys/kernel/...}, each laid out as Linux 6.1 lays it out. A
- * file's text is made when it is opened and read from that snapshot, as
- * seq_file does.
+ * mounts, mountinfo, stat, statm, status, task/TID/...} for every process
+ * in the sandbox (zombies too, until reaped), and /proc/{uptime, loadavg,
+ * version, meminfo, cpuinfo, stat, filesystems, mounts, sys/kernel/...},
+ * each laid out as Linux 6.1 lays it out. A file's text is made when it is
+ * opened and read from that snapshot, as seq_file does.
  *
- * Deviations for now: only the calling process has a /proc/PID directory,
- * and only the calling thread a task/TID one (one process of one thread
- * per sandbox until clone and fork arrive). Memory figures: see mem_stats
- * and smap_account.
+ * Another process may exit at any moment: a /proc/PID inode holds
+ * references on its thread group and task (as Linux's on a struct pid),
+ * and what the task has (address space, fd table, fs_struct) is taken
+ * with its own reference under the thread group's lock while a file is
+ * made (proc_target_get), never used through the task's pointers. Cached
+ * dentries are checked on each lookup (proc_revalidate), so a reaped
+ * process or a closed fd is gone, and a new one is found.
+ *
+ * Deviations: CPU times of tasks other than the caller are 0 (the
+ * platform reads only the calling thread's clock); sleeping and running
+ * tasks other than the caller show as sleeping (S); a thread's start time
+ * is its process's. Memory figures: see mem_stats and smap_account.
  */
 #include "sentry/fs/procfs.h"
 
@@ -94,10 +102,33 @@ struct proc_super {
 	struct kernel *k;
 };
 
+/*
+ * What a file of /proc shows, taken when it is opened, listed or its link
+ * read: the task, with references on what it had (a zombie's mm, files
+ * and fs are NULL). For system-wide files, the caller.
+ */
+struct proc_target {
+	struct kernel *k;
+	struct task *caller;	 /* current_task */
+	struct task *t;		 /* the task shown (a reference) */
+	struct thread_group *tg; /* t's (a reference) */
+	struct mm *mm;		 /* references; NULL: gone */
+	struct fdtable *files;
+	struct fs_struct *fs;
+	/* As the task list had them (k->lock): */
+	char state; /* R (the caller), S, T (stopped) or Z (zombie) */
+	int ppid, pgid, sid, exit_signal, exit_status;
+	int nthreads;
+	/* As the thread group had them (tg->lock): */
+	char comm[ABI_TASK_COMM_LEN];
+	bool may_read; /* ptrace_may_access(PTRACE_MODE_READ_FSCREDS) */
+};
+
 struct proc_node;
-typedef void (*show_fn)(struct task *t, struct sbuf *b);
-/* A magic link's path (references), and its readlink text. */
-typedef int (*link_fn)(struct task *t, struct vfs_path *out);
+/* A file's text into b: 0, or -errno for open to fail with. */
+typedef int (*show_fn)(struct proc_target *pt, struct sbuf *b);
+/* A magic link's path (references). */
+typedef int (*link_fn)(struct proc_target *pt, struct vfs_path *out);
 
 struct proc_node {
 	const char *name;
@@ -127,7 +158,13 @@ struct proc_inode {
 	struct vfs_inode i;
 	const struct proc_node *node;
 	int kind;
-	int pid, tid, fd;  /* tid: beneath /proc/PID/task/TID, else 0 */
+	int pid, tid, fd; /* tid: beneath /proc/PID/task/TID, else 0 */
+	/*
+	 * /proc/PID and below: the process and the thread shown (the
+	 * leader, or the thread of task/TID), references; NULL elsewhere.
+	 */
+	struct thread_group *tg;
+	struct task *task;
 	struct file *file; /* K_ANON: the pathless file it stands for */
 };
 
@@ -138,34 +175,201 @@ static struct proc_inode *to_pi(struct vfs_inode *i)
 	return container_of(i, struct proc_inode, i);
 }
 
-/* The task a pid names: only the caller's own process for now. */
-static struct task *proc_task(int pid)
+static struct kernel *proc_kernel(const struct vfs_inode *i)
 {
-	struct task *t = current_task;
-
-	return t && t->tg->tgid == pid ? t : NULL;
+	return container_of(i->sb, struct proc_super, sb)->k;
 }
 
-/* Thread tid of process pid: only the calling thread for now. */
-static struct task *proc_thread(int pid, int tid)
+/* Is t one of tg's live threads? (k->lock held) */
+static bool thread_live_locked(const struct thread_group *tg,
+			       const struct task *t)
 {
-	struct task *t = proc_task(pid);
-
-	return t && t->tid == tid ? t : NULL;
+	for (const struct task *o = tg->threads; o; o = o->next_thread)
+		if (o == t)
+			return true;
+	return false;
 }
 
-/* The task whose files pi shows: its thread's, else its process's. */
-static struct task *proc_inode_task(const struct proc_inode *pi)
+/*
+ * Is t still to be seen in /proc (k->lock held)? A live thread, or its
+ * group's leader until the group is reaped (a zombie's stays).
+ */
+static bool task_listed_locked(const struct thread_group *tg,
+			       const struct task *t)
 {
-	if (pi->tid)
-		return proc_thread(pi->pid, pi->tid);
-	return pi->pid ? proc_task(pi->pid) : current_task;
+	if (tg->state == TG_DEAD)
+		return false;
+	return t == tg->leader || thread_live_locked(tg, t);
+}
+
+/* Thread tid of tg, as task/TID lists them (k->lock held); NULL: none. */
+static struct task *tg_thread_locked(struct thread_group *tg, int tid)
+{
+	if (tg->state == TG_DEAD)
+		return NULL;
+	if (tg->leader && tg->leader->tid == tid)
+		return tg->leader;
+	for (struct task *t = tg->threads; t; t = t->next_thread)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+/*
+ * What /proc/N names (proc_pid_lookup), with references: the process
+ * whose tgid is N, seen through its leader, or else the thread whose tid
+ * is N (found, though not listed, as Linux). -ENOENT: neither.
+ */
+static int proc_find_pid(struct kernel *k, int n, struct thread_group **tgp,
+			 struct task **tp)
+{
+	struct thread_group *tg;
+	struct task *t = NULL;
+
+	pthread_mutex_lock(&k->lock);
+	tg = tg_lookup_locked(k, n);
+	if (tg && tg->leader) {
+		t = tg->leader;
+	} else {
+		t = task_lookup_locked(k, n);
+		tg = t ? t->tg : NULL;
+	}
+	if (t) {
+		tg_get(tg);
+		task_get(t);
+	}
+	pthread_mutex_unlock(&k->lock);
+	*tgp = tg;
+	*tp = t;
+	return t ? 0 : -ENOENT;
+}
+
+/*
+ * May a task of thread group ctg with credentials c read t's memory, fds
+ * and links (ptrace_may_access in PTRACE_MODE_READ_FSCREDS)? Its own
+ * process always; else c's fsuid and fsgid must be each of t's real,
+ * effective and saved ids, and t dumpable, unless c has CAP_SYS_PTRACE.
+ * tg->lock held (the ids are t's own to change unlocked: a stale answer
+ * is what a racing ptrace_may_access gives too).
+ */
+static bool may_access_locked(const struct creds *c,
+			      const struct thread_group *ctg,
+			      const struct task *t)
+{
+	const struct creds *tc = &t->creds;
+	bool cap = creds_capable(c, ABI_CAP_SYS_PTRACE);
+
+	if (ctg == t->tg)
+		return true;
+	if (!(c->fsuid == tc->ruid && c->fsuid == tc->euid &&
+	      c->fsuid == tc->suid && c->fsgid == tc->rgid &&
+	      c->fsgid == tc->egid && c->fsgid == tc->sgid) &&
+	    !cap)
+		return false;
+	/* Not dumpable (PR_SET_DUMPABLE 0): only with the capability. */
+	return cap || !t->tg->not_dumpable || !t->mm;
+}
+
+/*
+ * Take what pi shows: its task (the caller for system-wide files) with
+ * references on its thread group, address space, fd table and fs_struct.
+ * -ESRCH when the task is gone (reaped, or an exited thread).
+ */
+static int proc_target_get(const struct proc_inode *pi, struct proc_target *pt)
+{
+	struct task *caller = current_task;
+	struct task *t = pi->task ? pi->task : caller;
+	struct thread_group *tg;
+	struct kernel *k;
+	bool live, leader_gone;
+
+	memset(pt, 0, sizeof(*pt));
+	if (!t || !caller)
+		return -ESRCH;
+	k = t->k;
+	tg = t->tg;
+	pthread_mutex_lock(&k->lock);
+	if (!task_listed_locked(tg, t)) {
+		pthread_mutex_unlock(&k->lock);
+		return -ESRCH;
+	}
+	live = tg->state == TG_ALIVE && thread_live_locked(tg, t);
+	pt->state = !live ? 'Z' : t == caller ? 'R' : tg->stopped ? 'T' : 'S';
+	pt->ppid = tg->ppid;
+	pt->pgid = tg->pgid;
+	pt->sid = tg->sid;
+	pt->exit_signal = tg->exit_signal;
+	pt->exit_status = tg->exit_status;
+	/* A group's exited leader stays, a zombie thread, as Linux's. */
+	leader_gone = tg->leader && !thread_live_locked(tg, tg->leader);
+	task_get(t);
+	tg_get(tg);
+	pthread_mutex_unlock(&k->lock);
+
+	pt->k = k;
+	pt->caller = caller;
+	pt->t = t;
+	pt->tg = tg;
+	pthread_mutex_lock(&tg->lock);
+	pt->mm = t->mm;
+	if (pt->mm)
+		mm_get(pt->mm);
+	pt->files = t->files;
+	if (pt->files)
+		__atomic_add_fetch(&pt->files->refs, 1, __ATOMIC_RELAXED);
+	pt->fs = t->fs;
+	if (pt->fs)
+		__atomic_add_fetch(&pt->fs->refs, 1, __ATOMIC_RELAXED);
+	pt->nthreads = tg->live_threads + leader_gone;
+	if (pt->nthreads == 0)
+		pt->nthreads = 1; /* its last thread is on its way out */
+	memcpy(pt->comm, t->comm, sizeof(pt->comm));
+	pt->comm[sizeof(pt->comm) - 1] = '\0';
+	pt->may_read = may_access_locked(&caller->creds, caller->tg, t);
+	pthread_mutex_unlock(&tg->lock);
+	return 0;
+}
+
+static void proc_target_put(struct proc_target *pt)
+{
+	mm_put(pt->mm);
+	fdtable_put(pt->files);
+	fs_struct_put(pt->fs);
+	if (pt->t)
+		task_put(pt->t);
+	if (pt->tg)
+		tg_put(pt->tg);
+	memset(pt, 0, sizeof(*pt));
+}
+
+/*
+ * The owner of a process's /proc files (task_dump_owner): its effective
+ * ids; but its files other than the world-readable directories are
+ * root's when it is not dumpable, or has no memory (a zombie).
+ */
+static void proc_set_owner(struct proc_inode *pi)
+{
+	struct thread_group *tg = pi->tg;
+	struct task *t = pi->task;
+	uint32_t uid, gid;
+
+	pthread_mutex_lock(&tg->lock);
+	uid = t->creds.euid;
+	gid = t->creds.egid;
+	if (pi->i.mode != (ABI_S_IFDIR | 0555) && (!t->mm || tg->not_dumpable))
+		uid = gid = 0;
+	pthread_mutex_unlock(&tg->lock);
+	pthread_mutex_lock(&pi->i.lock);
+	pi->i.uid = uid;
+	pi->i.gid = gid;
+	pthread_mutex_unlock(&pi->i.lock);
 }
 
 /* ---- per-process files ----------------------------------------------------
  */
 
-static void show_range(struct task *t, struct sbuf *b, uint64_t start,
+/* Bytes [start, end) of mm (another process's too), up to a hole. */
+static void show_range(struct mm *mm, struct sbuf *b, uint64_t start,
 		       uint64_t end)
 {
 	char buf[4096];
@@ -173,26 +377,48 @@ static void show_range(struct task *t, struct sbuf *b, uint64_t start,
 	while (start < end) {
 		size_t n = (size_t)min_t(uint64_t, end - start, sizeof(buf));
 
-		if (mm_copy_in(t->mm, buf, start, n))
+		if (mm_copy_in(mm, buf, start, n))
 			break;
 		sb_put(b, buf, n);
 		start += n;
 	}
 }
 
-static void show_cmdline(struct task *t, struct sbuf *b)
+/* The argument (or environment) area of the process's stack. */
+static void show_area(struct mm *mm, struct sbuf *b, bool env)
 {
-	show_range(t, b, t->mm->arg_start, t->mm->arg_end);
+	uint64_t start, end;
+
+	pthread_mutex_lock(&mm->lock);
+	start = env ? mm->env_start : mm->arg_start;
+	end = env ? mm->env_end : mm->arg_end;
+	pthread_mutex_unlock(&mm->lock);
+	show_range(mm, b, start, end);
 }
 
-static void show_environ(struct task *t, struct sbuf *b)
+/* A zombie's is empty. */
+static int show_cmdline(struct proc_target *pt, struct sbuf *b)
 {
-	show_range(t, b, t->mm->env_start, t->mm->env_end);
+	if (pt->mm)
+		show_area(pt->mm, b, false);
+	return 0;
 }
 
-static void show_comm(struct task *t, struct sbuf *b)
+/* Only for who may read the process's memory; a zombie's is empty. */
+static int show_environ(struct proc_target *pt, struct sbuf *b)
 {
-	sb_printf(b, "%s\n", t->comm);
+	if (!pt->mm)
+		return 0;
+	if (!pt->may_read)
+		return -EACCES;
+	show_area(pt->mm, b, true);
+	return 0;
+}
+
+static int show_comm(struct proc_target *pt, struct sbuf *b)
+{
+	sb_printf(b, "%s\n", pt->comm);
+	return 0;
 }
 
 /*
@@ -208,9 +434,8 @@ struct mem_stats {
 	uint64_t text, lib, pte;
 };
 
-static void mem_stats(struct task *t, struct mem_stats *ms)
+static void mem_stats(struct mm *mm, struct mem_stats *ms)
 {
-	struct mm *mm = t->mm;
 	uint64_t last_slot = UINT64_MAX, tables = 0;
 
 	memset(ms, 0, sizeof(*ms));
@@ -253,20 +478,20 @@ static void mem_stats(struct task *t, struct mem_stats *ms)
 }
 
 /* Signals ignored and caught, as collect_sigign_sigcatch finds them. */
-static void sig_dispositions(struct task *t, abi_sigset_t *ign,
+static void sig_dispositions(struct thread_group *tg, abi_sigset_t *ign,
 			     abi_sigset_t *cgt)
 {
 	*ign = *cgt = 0;
-	pthread_mutex_lock(&t->tg->lock);
+	pthread_mutex_lock(&tg->lock);
 	for (int sig = 1; sig <= ABI_NSIG; sig++) {
-		uint64_t h = t->tg->sigactions[sig - 1].handler;
+		uint64_t h = tg->sigactions[sig - 1].handler;
 
 		if (h == ABI_SIG_IGN)
 			*ign |= ABI_SIG_BIT(sig);
 		else if (h != ABI_SIG_DFL)
 			*cgt |= ABI_SIG_BIT(sig);
 	}
-	pthread_mutex_unlock(&t->tg->lock);
+	pthread_mutex_unlock(&tg->lock);
 }
 
 /* A CPU bitmap as %*pb prints it: 32-bit chunks, most significant first. */
@@ -290,34 +515,44 @@ static void show_bitmap(struct sbuf *b, int nbits, int first, int last)
 	}
 }
 
-static void show_status(struct task *t, struct sbuf *b)
+/* The state letter and its name in status. */
+static const char *state_name(char state)
 {
-	const struct creds *c = &t->creds;
-	struct thread_group *tg = t->tg;
+	switch (state) {
+	case 'R':
+		return "R (running)";
+	case 'T':
+		return "T (stopped)";
+	case 'Z':
+		return "Z (zombie)";
+	default:
+		return "S (sleeping)";
+	}
+}
+
+/* t's credentials, groups included (a copy to free), under tg->lock. */
+static void copy_creds(struct proc_target *pt, struct creds *c)
+{
+	pthread_mutex_lock(&pt->tg->lock);
+	*c = pt->t->creds;
+	c->groups = NULL;
+	if (c->ngroups > 0) {
+		c->groups = malloc((size_t)c->ngroups * sizeof(*c->groups));
+		if (c->groups)
+			memcpy(c->groups, pt->t->creds.groups,
+			       (size_t)c->ngroups * sizeof(*c->groups));
+		else
+			c->ngroups = 0;
+	}
+	pthread_mutex_unlock(&pt->tg->lock);
+}
+
+/* The memory lines of status (task_mem): only while it has an mm. */
+static void show_status_mem(struct mm *mm, struct sbuf *b)
+{
 	struct mem_stats ms;
-	abi_sigset_t ign, cgt;
-	int fdsize;
 
-	mem_stats(t, &ms);
-	sig_dispositions(t, &ign, &cgt);
-	pthread_mutex_lock(&t->files->lock);
-	fdsize = t->files->cap ? t->files->cap : 64;
-	pthread_mutex_unlock(&t->files->lock);
-
-	sb_printf(b, "Name:\t%s\nUmask:\t%#04o\nState:\tR (running)\n", t->comm,
-		  tg->umask);
-	sb_printf(b,
-		  "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		  tg->tgid, t->tid, tg->ppid);
-	sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c->ruid,
-		  c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid,
-		  c->fsgid);
-	sb_printf(b, "FDSize:\t%d\nGroups:\t", fdsize);
-	for (int i = 0; i < c->ngroups; i++)
-		sb_printf(b, "%s%u", i ? " " : "", c->groups[i]);
-	/* The sandbox is one pid namespace; a session of its own. */
-	sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		  tg->tgid, t->tid, tg->tgid, tg->tgid);
+	mem_stats(mm, &ms);
 	/* No high-water marks are kept: the peaks are the current sizes. */
 	sb_printf(b,
 		  "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\n"
@@ -341,60 +576,109 @@ static void show_status(struct task *t, struct sbuf *b)
 		  (unsigned long long)min_t(uint64_t, ms.text, ms.exec) >> 10,
 		  (unsigned long long)ms.lib >> 10,
 		  (unsigned long long)ms.pte >> 10);
+}
+
+static int show_status(struct proc_target *pt, struct sbuf *b)
+{
+	struct task *t = pt->t;
+	struct thread_group *tg = pt->tg;
+	struct kernel *k = pt->k;
+	abi_sigset_t ign, cgt;
+	struct creds c;
+	int fdsize = 0;
+
+	copy_creds(pt, &c);
+	sig_dispositions(tg, &ign, &cgt);
+	if (pt->files) {
+		pthread_mutex_lock(&pt->files->lock);
+		fdsize = pt->files->cap ? pt->files->cap : 64;
+		pthread_mutex_unlock(&pt->files->lock);
+	}
+
+	sb_printf(b, "Name:\t%s\n", pt->comm);
+	if (pt->fs) /* a zombie has no umask to show */
+		sb_printf(b, "Umask:\t%#04o\n",
+			  __atomic_load_n(&tg->umask, __ATOMIC_RELAXED));
+	sb_printf(b, "State:\t%s\n", state_name(pt->state));
 	sb_printf(b,
-		  "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\n"
-		  "ShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
-		  "SigCgt:\t%016llx\n",
-		  tg->live_threads, signal_queued(t),
-		  (unsigned long long)tg->rlim[ABI_RLIMIT_SIGPENDING].rlim_cur,
-		  (unsigned long long)__atomic_load_n(&t->pending.set,
-						      __ATOMIC_ACQUIRE),
-		  (unsigned long long)__atomic_load_n(&tg->shared_pending.set,
-						      __ATOMIC_ACQUIRE),
-		  (unsigned long long)t->sigmask, (unsigned long long)ign,
-		  (unsigned long long)cgt);
+		  "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		  tg->tgid, t->tid, pt->ppid);
+	sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c.ruid,
+		  c.euid, c.suid, c.fsuid, c.rgid, c.egid, c.sgid, c.fsgid);
+	sb_printf(b, "FDSize:\t%d\nGroups:\t", fdsize);
+	for (int i = 0; i < c.ngroups; i++)
+		sb_printf(b, "%s%u", i ? " " : "", c.groups[i]);
+	/* The sandbox is one pid namespace. */
+	sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		  tg->tgid, t->tid, pt->pgid, pt->sid);
+	if (pt->mm)
+		show_status_mem(pt->mm, b);
+	sb_printf(
+	    b,
+	    "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\n"
+	    "ShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
+	    "SigCgt:\t%016llx\n",
+	    pt->nthreads, signal_queued(t),
+	    (unsigned long long)tg->rlim[ABI_RLIMIT_SIGPENDING].rlim_cur,
+	    (unsigned long long)__atomic_load_n(&t->pending.set,
+						__ATOMIC_ACQUIRE),
+	    (unsigned long long)__atomic_load_n(&tg->shared_pending.set,
+						__ATOMIC_ACQUIRE),
+	    (unsigned long long)__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED),
+	    (unsigned long long)ign, (unsigned long long)cgt);
 	sb_printf(b,
 		  "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
 		  "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
-		  (unsigned long long)c->cap_inheritable,
-		  (unsigned long long)c->cap_permitted,
-		  (unsigned long long)c->cap_effective,
-		  (unsigned long long)c->cap_bounding);
+		  (unsigned long long)c.cap_inheritable,
+		  (unsigned long long)c.cap_permitted,
+		  (unsigned long long)c.cap_effective,
+		  (unsigned long long)c.cap_bounding);
 	/* The host CPU's speculation mitigations are not the sandbox's. */
 	sb_printf(b,
 		  "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n"
 		  "Speculation_Store_Bypass:\tunknown\n"
 		  "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t",
 		  t->no_new_privs);
-	show_bitmap(b, t->k->ncpus, 0, t->k->ncpus - 1);
-	if (t->k->ncpus > 1)
-		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", t->k->ncpus - 1);
+	show_bitmap(b, k->ncpus, 0, k->ncpus - 1);
+	if (k->ncpus > 1)
+		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", k->ncpus - 1);
 	else
 		sb_printf(b, "\nCpus_allowed_list:\t0\n");
 	sb_printf(b, "Mems_allowed:\t");
 	show_bitmap(b, 1024, 0, 0);
 	sb_printf(b, "\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
 		     "nonvoluntary_ctxt_switches:\t0\n");
+	creds_destroy(&c);
+	return 0;
 }
 
-/* Clock ticks (USER_HZ) of CPU time t has run, if the platform can tell. */
-static unsigned long long cpu_ticks(struct task *t)
+/*
+ * Clock ticks (USER_HZ) of CPU time the caller has run, if the platform
+ * can tell. Deviation: another task's is 0, as the platform reads only
+ * the calling thread's clock (and another's context may go at any time).
+ */
+static unsigned long long cpu_ticks(struct proc_target *pt)
 {
 	struct timespec ts;
+	struct task *t = pt->t;
 
-	if (t != current_task || !t->ctx ||
-	    t->k->plat->ops->cpu_time(t->ctx, t->mm->as, &ts))
+	if (t != pt->caller || !t->ctx || !pt->mm ||
+	    t->k->plat->ops->cpu_time(t->ctx, pt->mm->as, &ts))
 		return 0;
 	return (unsigned long long)ts.tv_sec * 100 +
 	       (unsigned long long)ts.tv_nsec / 10000000;
 }
 
-/*
- * /proc/PID/stat (whole: the process) and /proc/PID/task/TID/stat (the
- * thread): the 52 fields of do_task_stat. CPU time is all user time (the
- * platform tells only the total); fault counts, start time and the
- * scheduler's fields are 0.
- */
+/* When the process started, in clock ticks after boot. */
+static unsigned long long start_ticks(struct proc_target *pt)
+{
+	const struct timespec *st = &pt->tg->start_time,
+			      *boot = &pt->k->boot_mono;
+	long long ns = (long long)(st->tv_sec - boot->tv_sec) * 1000000000LL +
+		       (st->tv_nsec - boot->tv_nsec);
+
+	return ns > 0 ? (unsigned long long)ns / 10000000ULL : 0;
+}
 
 /* /proc/PID/stat's priority: 20 + nice, or -1 - the real-time priority. */
 static int stat_priority(const struct task *t)
@@ -405,77 +689,105 @@ static int stat_priority(const struct task *t)
 		return -1 - (int)t->sched.rt_priority;
 	return 20 + t->sched.nice;
 }
-static void do_show_stat(struct task *t, struct sbuf *b, bool whole)
+
+/*
+ * /proc/PID/stat and /proc/PID/task/TID/stat: the 52 fields of
+ * do_task_stat. CPU time is all user time (the platform tells only the
+ * total; see cpu_ticks); fault counts and the scheduler's fields are 0.
+ * As Linux, the addresses and the exit code are shown only to who may
+ * read the process (startcode and endcode are then 1), and a zombie's
+ * memory fields are 0.
+ */
+static int show_stat(struct proc_target *pt, struct sbuf *b)
 {
-	struct thread_group *tg = t->tg;
-	struct mm *mm = t->mm;
-	struct mem_stats ms;
+	struct task *t = pt->t;
+	struct thread_group *tg = pt->tg;
+	struct mm *mm = pt->mm;
+	struct mem_stats ms = {0};
 	abi_sigset_t ign, cgt;
 	const uint64_t low = 0x7fffffff; /* the obsolete signal fields */
+	uint64_t start_code = 0, end_code = 0, start_stack = 0, rsslim;
+	bool show = pt->may_read && mm;
 
-	mem_stats(t, &ms);
-	sig_dispositions(t, &ign, &cgt);
+	if (mm) {
+		mem_stats(mm, &ms);
+		start_code = end_code = 1;
+	}
+	if (show) {
+		pthread_mutex_lock(&mm->lock);
+		start_code = mm->start_code;
+		end_code = mm->end_code;
+		start_stack = mm->start_stack;
+		pthread_mutex_unlock(&mm->lock);
+	}
+	sig_dispositions(tg, &ign, &cgt);
+	pthread_mutex_lock(&tg->lock);
+	rsslim = tg->rlim[ABI_RLIMIT_RSS].rlim_cur;
+	pthread_mutex_unlock(&tg->lock);
 	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	sb_printf(b, "%d (%s) R %d %d %d 0 -1 4194304",
-		  whole ? tg->tgid : t->tid, t->comm, tg->ppid, tg->tgid,
-		  tg->tgid);
+	sb_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304", t->tid, pt->comm,
+		  pt->state, pt->ppid, pt->pgid, pt->sid);
 	/* 10-21: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue */
-	sb_printf(b, " 0 0 0 0 %llu 0 0 0 %d %d %d 0", cpu_ticks(t),
-		  stat_priority(t), t->sched.nice, tg->live_threads);
+	sb_printf(b, " 0 0 0 0 %llu 0 0 0 %d %d %d 0", cpu_ticks(pt),
+		  stat_priority(t), t->sched.nice, pt->nthreads);
 	/* 22-30: starttime vsize rss rsslim startcode endcode startstack
 	 * kstkesp kstkeip */
-	sb_printf(b, " 0 %llu %llu %llu %llu %llu %llu 0 0",
+	sb_printf(b, " %llu %llu %llu %llu %llu %llu %llu 0 0", start_ticks(pt),
 		  (unsigned long long)ms.total,
 		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) / PAGE_SIZE,
-		  (unsigned long long)tg->rlim[ABI_RLIMIT_RSS].rlim_cur,
-		  (unsigned long long)mm->start_code,
-		  (unsigned long long)mm->end_code,
-		  (unsigned long long)mm->start_stack);
+		  (unsigned long long)rsslim, (unsigned long long)start_code,
+		  (unsigned long long)end_code,
+		  (unsigned long long)start_stack);
 	/* 31-34: signal blocked sigignore sigcatch (decimal, 31 bits) */
 	sb_printf(b, " %llu %llu %llu %llu",
 		  (unsigned long long)(__atomic_load_n(&t->pending.set,
 						       __ATOMIC_ACQUIRE) &
 				       low),
-		  (unsigned long long)(t->sigmask & low),
+		  (unsigned long long)(__atomic_load_n(&t->sigmask,
+						       __ATOMIC_RELAXED) &
+				       low),
 		  (unsigned long long)(ign & low),
 		  (unsigned long long)(cgt & low));
 	/* 35-44: wchan nswap cnswap exit_signal processor rt_priority
 	 * policy delayacct_blkio_ticks guest_time cguest_time */
-	sb_printf(b, " 0 0 0 17 0 %u %u 0 0 0", t->sched.rt_priority,
-		  t->sched.policy);
+	sb_printf(b, " 0 0 0 %d 0 %u %u 0 0 0", pt->exit_signal,
+		  t->sched.rt_priority, t->sched.policy);
 	/* 45-52: start_data end_data start_brk arg_start arg_end
 	 * env_start env_end exit_code */
-	sb_printf(
-	    b, " %llu %llu %llu %llu %llu %llu %llu 0\n",
-	    (unsigned long long)mm->start_data,
-	    (unsigned long long)mm->end_data, (unsigned long long)mm->start_brk,
-	    (unsigned long long)mm->arg_start, (unsigned long long)mm->arg_end,
-	    (unsigned long long)mm->env_start, (unsigned long long)mm->env_end);
-}
-
-static void show_stat(struct task *t, struct sbuf *b)
-{
-	do_show_stat(t, b, true);
-}
-
-static void show_tid_stat(struct task *t, struct sbuf *b)
-{
-	do_show_stat(t, b, false);
+	if (show) {
+		pthread_mutex_lock(&mm->lock);
+		sb_printf(b, " %llu %llu %llu %llu %llu %llu %llu",
+			  (unsigned long long)mm->start_data,
+			  (unsigned long long)mm->end_data,
+			  (unsigned long long)mm->start_brk,
+			  (unsigned long long)mm->arg_start,
+			  (unsigned long long)mm->arg_end,
+			  (unsigned long long)mm->env_start,
+			  (unsigned long long)mm->env_end);
+		pthread_mutex_unlock(&mm->lock);
+	} else {
+		sb_printf(b, " 0 0 0 0 0 0 0");
+	}
+	sb_printf(b, " %d\n",
+		  pt->may_read && pt->state == 'Z' ? pt->exit_status : 0);
+	return 0;
 }
 
 /* size resident shared text lib data dt, in pages (task_statm). */
-static void show_statm(struct task *t, struct sbuf *b)
+static int show_statm(struct proc_target *pt, struct sbuf *b)
 {
-	struct mem_stats ms;
+	struct mem_stats ms = {0};
 
-	mem_stats(t, &ms);
+	if (pt->mm)
+		mem_stats(pt->mm, &ms);
 	sb_printf(b, "%llu %llu %llu %llu 0 %llu 0\n",
 		  (unsigned long long)ms.total / PAGE_SIZE,
 		  (unsigned long long)(ms.rss_anon + ms.rss_shmem) / PAGE_SIZE,
 		  (unsigned long long)ms.rss_shmem / PAGE_SIZE,
 		  (unsigned long long)ms.text / PAGE_SIZE,
 		  (unsigned long long)(ms.data + ms.stack) / PAGE_SIZE);
+	return 0;
 }
 
 /*
@@ -514,14 +826,23 @@ static void show_vma_header(struct sbuf *b, struct mm *mm, const struct vma *v)
 	sb_printf(b, "\n");
 }
 
-static void show_maps(struct task *t, struct sbuf *b)
+/*
+ * maps, smaps, smaps_rollup: only for who may read the process's memory;
+ * a zombie's are empty (smaps_rollup: ESRCH).
+ */
+static int show_maps(struct proc_target *pt, struct sbuf *b)
 {
-	struct mm *mm = t->mm;
+	struct mm *mm = pt->mm;
 
+	if (!mm)
+		return 0;
+	if (!pt->may_read)
+		return -EACCES;
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->vmas.n; i++)
 		show_vma_header(b, mm, &mm->vmas.v[i]);
 	pthread_mutex_unlock(&mm->lock);
+	return 0;
 }
 
 /* One smaps line of kilobytes: the value ends at column 24, as Linux's. */
@@ -537,9 +858,9 @@ static void smap_kb(struct sbuf *b, const char *key, uint64_t bytes)
 
 /*
  * A VMA's memory, as smaps_account sorts it. Every resident page counts
- * as private and dirty: the address space is the only one (no fork yet)
- * and moat cannot tell a page the application only read from one it
- * wrote, so Pss is Rss and nothing is clean or shared.
+ * as private and dirty: pages a fork still shares copy-on-write are not
+ * told apart, and moat cannot tell a page the application only read from
+ * one it wrote, so Pss is Rss and nothing is clean or shared.
  */
 struct smap_stats {
 	uint64_t rss, anon, shmem, locked;
@@ -619,10 +940,14 @@ static void show_vm_flags(struct sbuf *b, const struct vma *v)
 	sb_printf(b, "\n");
 }
 
-static void show_smaps(struct task *t, struct sbuf *b)
+static int show_smaps(struct proc_target *pt, struct sbuf *b)
 {
-	struct mm *mm = t->mm;
+	struct mm *mm = pt->mm;
 
+	if (!mm)
+		return 0;
+	if (!pt->may_read)
+		return -EACCES;
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->vmas.n; i++) {
 		const struct vma *v = &mm->vmas.v[i];
@@ -638,15 +963,21 @@ static void show_smaps(struct task *t, struct sbuf *b)
 		show_vm_flags(b, v);
 	}
 	pthread_mutex_unlock(&mm->lock);
+	return 0;
 }
 
 /* The sums over every VMA, under a header spanning them all. */
-static void show_smaps_rollup(struct task *t, struct sbuf *b)
+static int show_smaps_rollup(struct proc_target *pt, struct sbuf *b)
 {
-	struct mm *mm = t->mm;
+	struct mm *mm = pt->mm;
 	struct smap_stats s = {0};
 	uint64_t lo = 0, hi = 0;
 	size_t start = b->len, used;
+
+	if (!mm)
+		return -ESRCH;
+	if (!pt->may_read)
+		return -EACCES;
 
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->vmas.n; i++)
@@ -661,16 +992,25 @@ static void show_smaps_rollup(struct task *t, struct sbuf *b)
 	used = b->len - start;
 	sb_printf(b, "%*s[rollup]\n", used < 73 ? (int)(73 - used) : 0, "");
 	show_smap_stats(b, &s, true);
+	return 0;
 }
 
-/* Each mount with its path as the task sees it, as /proc/mounts or
- * /proc/PID/mountinfo lays it out. */
-static void show_mount_table(struct task *t, struct sbuf *b, bool info)
+/*
+ * Each mount with its path as the task sees it (below its root; a mount
+ * outside is left out), as /proc/mounts or /proc/PID/mountinfo lays it
+ * out. A zombie has none to show: EINVAL, as Linux (no mount namespace).
+ */
+static int show_mount_table(struct proc_target *pt, struct sbuf *b, bool info)
 {
-	struct vfs_ns *ns = &t->k->ns;
+	struct vfs_ns *ns = &pt->k->ns;
 	struct vfs_path root;
 
-	vfs_ns_root(ns, &root);
+	if (!pt->fs)
+		return -EINVAL;
+	pthread_mutex_lock(&pt->fs->lock);
+	root = pt->fs->root;
+	vfs_path_get(&root);
+	pthread_mutex_unlock(&pt->fs->lock);
 	for (struct vfs_mount *m = ns->mounts; m; m = m->next) {
 		const char *rw = m->flags & VFS_MNT_RDONLY ? "ro" : "rw";
 		struct vfs_path at = {m, m->root};
@@ -679,7 +1019,7 @@ static void show_mount_table(struct task *t, struct sbuf *b, bool info)
 		const char *nodev = m->flags & VFS_MNT_NODEV ? ",nodev" : "";
 		const char *noexec = m->flags & VFS_MNT_NOEXEC ? ",noexec" : "";
 
-		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) < 0)
+		if (vfs_path_name(ns, &root, &at, path, sizeof(path)) != 0)
 			continue;
 		if (!info) {
 			sb_printf(b, "%s %s %s %s%s%s%s 0 0\n", m->source, path,
@@ -693,35 +1033,41 @@ static void show_mount_table(struct task *t, struct sbuf *b, bool info)
 			  nodev, noexec, m->sb->type, m->source, rw);
 	}
 	vfs_path_put(&root);
+	return 0;
 }
 
-static void show_mounts_of(struct task *t, struct sbuf *b)
+static int show_mounts_of(struct proc_target *pt, struct sbuf *b)
 {
-	show_mount_table(t, b, false);
+	return show_mount_table(pt, b, false);
 }
 
-static void show_mountinfo(struct task *t, struct sbuf *b)
+static int show_mountinfo(struct proc_target *pt, struct sbuf *b)
 {
-	show_mount_table(t, b, true);
+	return show_mount_table(pt, b, true);
 }
 
 /* /proc/PID/fdinfo/N: position, status flags, mount and inode. */
-static void show_fdinfo(struct task *t, int fd, struct sbuf *b)
+static int show_fdinfo(struct proc_target *pt, int fd, struct sbuf *b)
 {
-	struct file *f = fd_get(t->files, fd);
-	int cloexec = fd_get_cloexec(t->files, fd);
+	struct file *f;
+	int cloexec;
 
+	if (!pt->may_read)
+		return -EACCES;
+	f = pt->files ? fd_get(pt->files, fd) : NULL;
 	if (!f)
-		return;
+		return -ENOENT;
+	cloexec = fd_get_cloexec(pt->files, fd);
 	sb_printf(b, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n",
 		  (long long)f->pos,
 		  f->flags | (cloexec > 0 ? ABI_O_CLOEXEC : 0),
 		  (unsigned long long)(f->path.mnt ? f->path.mnt->id : 0),
 		  (unsigned long long)(f->inode ? f->inode->ino : 0));
 	file_put(f);
+	return 0;
 }
 
-static void show_limits(struct task *t, struct sbuf *b)
+static int show_limits(struct proc_target *pt, struct sbuf *b)
 {
 	static const struct {
 		const char *name, *unit;
@@ -735,12 +1081,16 @@ static void show_limits(struct task *t, struct sbuf *b)
 	    {"Max msgqueue size", "bytes"},  {"Max nice priority", ""},
 	    {"Max realtime priority", ""},   {"Max realtime timeout", "us"},
 	};
+	struct abi_rlimit rlim[ABI_RLIM_NLIMITS];
 
+	pthread_mutex_lock(&pt->tg->lock);
+	memcpy(rlim, pt->tg->rlim, sizeof(rlim));
+	pthread_mutex_unlock(&pt->tg->lock);
 	sb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit",
 		  "Hard Limit", "Units");
 	for (int i = 0; i < ABI_RLIM_NLIMITS; i++) {
 		char soft[32], hard[32];
-		const struct abi_rlimit *r = &t->tg->rlim[i];
+		const struct abi_rlimit *r = &rlim[i];
 
 		if (r->rlim_cur == ABI_RLIM_INFINITY)
 			strcpy(soft, "unlimited");
@@ -758,39 +1108,67 @@ static void show_limits(struct task *t, struct sbuf *b)
 			sb_printf(b, "%-10s", names[i].unit);
 		sb_printf(b, "\n");
 	}
-}
-
-static int link_cwd(struct task *t, struct vfs_path *out)
-{
-	pthread_mutex_lock(&t->fs->lock);
-	*out = t->fs->cwd;
-	vfs_path_get(out);
-	pthread_mutex_unlock(&t->fs->lock);
 	return 0;
 }
 
-static int link_root(struct task *t, struct vfs_path *out)
+/*
+ * The magic links cwd, root and exe: for who may read the process, while
+ * it has them (a zombie's are ENOENT).
+ */
+static int link_fs(struct proc_target *pt, struct vfs_path *out, bool root)
 {
-	pthread_mutex_lock(&t->fs->lock);
-	*out = t->fs->root;
+	if (!pt->may_read)
+		return -EACCES;
+	if (!pt->fs)
+		return -ENOENT;
+	pthread_mutex_lock(&pt->fs->lock);
+	*out = root ? pt->fs->root : pt->fs->cwd;
 	vfs_path_get(out);
-	pthread_mutex_unlock(&t->fs->lock);
+	pthread_mutex_unlock(&pt->fs->lock);
 	return 0;
 }
 
-/* The executable, as exec found it (no lookup: namei holds its lock). */
-static int link_exe(struct task *t, struct vfs_path *out)
+static int link_cwd(struct proc_target *pt, struct vfs_path *out)
 {
-	struct thread_group *tg = t->tg;
+	return link_fs(pt, out, false);
+}
+
+static int link_root(struct proc_target *pt, struct vfs_path *out)
+{
+	return link_fs(pt, out, true);
+}
+
+/* The executable's path as exec named it (a copy), or NULL. */
+static char *exe_name(struct proc_target *pt)
+{
+	char *name = NULL;
+
+	pthread_mutex_lock(&pt->tg->lock);
+	if (pt->tg->exe)
+		name = strdup(pt->tg->exe);
+	pthread_mutex_unlock(&pt->tg->lock);
+	return name;
+}
+
+/*
+ * exe's path, followed from a path walk (the namespace lock held): the ELF
+ * file exec loaded, kept since (no lookup).
+ */
+static int link_exe(struct proc_target *pt, struct vfs_path *out)
+{
 	int err = -ENOENT;
 
-	pthread_mutex_lock(&tg->lock);
-	if (tg->exe_path.mnt) {
-		*out = tg->exe_path;
+	if (!pt->may_read)
+		return -EACCES;
+	if (!pt->mm || !pt->fs)
+		return -ENOENT;
+	pthread_mutex_lock(&pt->tg->lock);
+	if (pt->tg->exe_path.mnt) {
+		*out = pt->tg->exe_path;
 		vfs_path_get(out);
 		err = 0;
 	}
-	pthread_mutex_unlock(&tg->lock);
+	pthread_mutex_unlock(&pt->tg->lock);
 	return err;
 }
 
@@ -802,7 +1180,7 @@ static const struct proc_node pid_nodes[] = {
     {"environ", ABI_S_IFREG | 0400, show_environ, NULL, NULL, K_STATIC},
     {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
     {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
-    {"fdinfo", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FDINFO_DIR},
+    {"fdinfo", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_FDINFO_DIR},
     {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
@@ -826,7 +1204,7 @@ static const struct proc_node tid_nodes[] = {
     {"environ", ABI_S_IFREG | 0400, show_environ, NULL, NULL, K_STATIC},
     {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
     {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
-    {"fdinfo", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FDINFO_DIR},
+    {"fdinfo", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_FDINFO_DIR},
     {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
@@ -835,7 +1213,7 @@ static const struct proc_node tid_nodes[] = {
     {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
     {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
      K_STATIC},
-    {"stat", ABI_S_IFREG | 0444, show_tid_stat, NULL, NULL, K_STATIC},
+    {"stat", ABI_S_IFREG | 0444, show_stat, NULL, NULL, K_STATIC},
     {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
     {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
@@ -843,34 +1221,37 @@ static const struct proc_node tid_nodes[] = {
 
 /* ---- system-wide files ------------------------------------------------- */
 
-static void show_uptime(struct task *t, struct sbuf *b)
+static int show_uptime(struct proc_target *pt, struct sbuf *b)
 {
 	struct timespec up;
 
-	kernel_uptime(t->k, &up);
+	kernel_uptime(pt->k, &up);
 	sb_printf(b, "%lld.%02ld 0.00\n", (long long)up.tv_sec,
 		  up.tv_nsec / 10000000);
+	return 0;
 }
 
-static void show_loadavg(struct task *t, struct sbuf *b)
+static int show_loadavg(struct proc_target *pt, struct sbuf *b)
 {
-	sb_printf(b, "0.00 0.00 0.00 1/%d %d\n", t->k->live_tasks,
-		  t->k->next_tid - 1);
+	sb_printf(b, "0.00 0.00 0.00 1/%d %d\n", pt->k->live_tasks,
+		  pt->k->next_tid - 1);
+	return 0;
 }
 
-static void show_version(struct task *t, struct sbuf *b)
+static int show_version(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "Linux version 6.1.0 (moat@moat) (moat) #1 SMP "
 		     "PREEMPT_DYNAMIC moat\n");
+	return 0;
 }
 
-static void show_meminfo(struct task *t, struct sbuf *b)
+static int show_meminfo(struct proc_target *pt, struct sbuf *b)
 {
 	struct sysinfo si;
 	unsigned long long unit, total = 0, free_ = 0;
 
-	(void)t;
+	(void)pt;
 	if (sysinfo(&si) == 0) {
 		unit = si.mem_unit ? si.mem_unit : 1;
 		total = si.totalram * unit / 1024;
@@ -882,30 +1263,32 @@ static void show_meminfo(struct task *t, struct sbuf *b)
 		  "Cached:                0 kB\nSwapCached:            0 kB\n"
 		  "SwapTotal:             0 kB\nSwapFree:              0 kB\n",
 		  total, free_, free_);
+	return 0;
 }
 
-static void show_cpuinfo(struct task *t, struct sbuf *b)
+static int show_cpuinfo(struct proc_target *pt, struct sbuf *b)
 {
 	char block[4096];
 
-	for (long i = 0; i < t->k->ncpus; i++) {
-		int n = cpuinfo_format(block, sizeof(block), i, t->k->ncpus);
+	for (long i = 0; i < pt->k->ncpus; i++) {
+		int n = cpuinfo_format(block, sizeof(block), i, pt->k->ncpus);
 
 		if (n > 0)
 			sb_put(b, block,
 			       (size_t)n < sizeof(block) ? (size_t)n
 							 : sizeof(block) - 1);
 	}
+	return 0;
 }
 
 /* /proc/stat: idle CPUs; btime is when the sandbox booted. */
-static void show_pstat(struct task *t, struct sbuf *b)
+static int show_pstat(struct proc_target *pt, struct sbuf *b)
 {
-	long n = t->k->ncpus;
+	long n = pt->k->ncpus;
 	struct timespec now, up;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	kernel_uptime(t->k, &up);
+	kernel_uptime(pt->k, &up);
 	sb_printf(b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
 	for (long i = 0; i < n; i++)
 		sb_printf(b, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", i);
@@ -913,42 +1296,49 @@ static void show_pstat(struct task *t, struct sbuf *b)
 		  "intr 0\nctxt 0\nbtime %lld\nprocesses %d\n"
 		  "procs_running 1\nprocs_blocked 0\n"
 		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
-		  (long long)(now.tv_sec - up.tv_sec), t->k->next_tid - 1);
+		  (long long)(now.tv_sec - up.tv_sec), pt->k->next_tid - 1);
+	return 0;
 }
 
-static void show_filesystems(struct task *t, struct sbuf *b)
+static int show_filesystems(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "nodev\ttmpfs\nnodev\tproc\nnodev\t9p\nnodev\toverlay\n");
+	return 0;
 }
 
-static void show_hostname(struct task *t, struct sbuf *b)
+static int show_hostname(struct proc_target *pt, struct sbuf *b)
 {
-	sb_printf(b, "%s\n", t->k->hostname);
+	sb_printf(b, "%s\n", pt->k->hostname);
+	return 0;
 }
 
-static void show_osrelease(struct task *t, struct sbuf *b)
+static int show_osrelease(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "6.1.0\n");
+	return 0;
 }
 
-static void show_ostype(struct task *t, struct sbuf *b)
+static int show_ostype(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "Linux\n");
+	return 0;
 }
 
-static void show_pid_max(struct task *t, struct sbuf *b)
+static int show_pid_max(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "4194304\n");
+	return 0;
 }
 
-static void show_zero(struct task *t, struct sbuf *b)
+static int show_zero(struct proc_target *pt, struct sbuf *b)
 {
-	(void)t;
+	(void)pt;
 	sb_printf(b, "0\n");
+	return 0;
 }
 
 static const struct proc_node kernel_nodes[] = {
@@ -985,12 +1375,13 @@ static const struct proc_node root_nodes[] = {
 
 /* ---- sysfs: the few files C libraries and runtimes read ---------------- */
 
-static void show_cpu_range(struct task *t, struct sbuf *b)
+static int show_cpu_range(struct proc_target *pt, struct sbuf *b)
 {
-	if (t->k->ncpus > 1)
-		sb_printf(b, "0-%d\n", t->k->ncpus - 1);
+	if (pt->k->ncpus > 1)
+		sb_printf(b, "0-%d\n", pt->k->ncpus - 1);
 	else
 		sb_printf(b, "0\n");
+	return 0;
 }
 
 static const struct proc_node sys_cpu_nodes[] = {
@@ -1020,9 +1411,11 @@ static const struct proc_node sysfs_root = {"/",  ABI_S_IFDIR | 0555, NULL,
 
 /* ---- inodes -------------------------------------------------------------- */
 
+/* A new inode; beneath /proc/PID it takes references on tg and task. */
 static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
-				  const struct proc_node *node, int pid,
-				  int tid, int fd)
+				  const struct proc_node *node,
+				  struct thread_group *tg, struct task *task,
+				  int pid, int tid, int fd)
 {
 	struct proc_inode *pi = calloc(1, sizeof(*pi));
 
@@ -1040,13 +1433,12 @@ static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
 	pi->pid = pid;
 	pi->tid = tid;
 	pi->fd = fd;
-	if (pid) {
-		struct task *t = proc_inode_task(pi);
-
-		if (t) {
-			pi->i.uid = t->creds.euid;
-			pi->i.gid = t->creds.egid;
-		}
+	if (tg) {
+		tg_get(tg);
+		task_get(task);
+		pi->tg = tg;
+		pi->task = task;
+		proc_set_owner(pi);
 	}
 	return &pi->i;
 }
@@ -1075,64 +1467,135 @@ static const struct proc_node *find_node(const struct proc_node *nodes,
 	return NULL;
 }
 
+/* Is the task pi shows still there (not reaped, not an exited thread)? */
+static bool proc_alive(const struct proc_inode *pi)
+{
+	struct kernel *k = pi->task->k;
+	bool alive;
+
+	pthread_mutex_lock(&k->lock);
+	alive = task_listed_locked(pi->tg, pi->task);
+	pthread_mutex_unlock(&k->lock);
+	return alive;
+}
+
+/* fd/N and fdinfo/N: is fd open in pd's task? 0 or -ENOENT. */
+static int proc_fd_check(const struct proc_inode *pd, int fd)
+{
+	struct proc_target pt;
+	struct file *f = NULL;
+	bool open;
+
+	if (proc_target_get(pd, &pt))
+		return -ENOENT;
+	if (pt.files)
+		f = fd_get(pt.files, fd);
+	open = f != NULL;
+	if (f)
+		file_put(f);
+	proc_target_put(&pt);
+	return open ? 0 : -ENOENT;
+}
+
+/*
+ * fd/ is for its owner (the mode bits, as any directory), and always for
+ * the process itself (proc_fd_permission); fdinfo/ for who may read the
+ * process (proc_fdinfo_permission).
+ */
+static int proc_permission(struct vfs_inode *inode, int mask,
+			   const struct creds *c)
+{
+	struct proc_inode *pi = to_pi(inode);
+	struct task *t = current_task;
+	bool ok;
+	int err;
+
+	if (pi->kind == K_FD_DIR) {
+		err = vfs_generic_permission(inode, mask, c);
+		return err && t && t->tg == pi->tg ? 0 : err;
+	}
+	if (pi->kind == K_FDINFO_DIR) {
+		if (!proc_alive(pi))
+			return -ESRCH;
+		pthread_mutex_lock(&pi->tg->lock);
+		ok = may_access_locked(c, t ? t->tg : NULL, pi->task);
+		pthread_mutex_unlock(&pi->tg->lock);
+		if (!ok)
+			return -EACCES;
+	}
+	return vfs_generic_permission(inode, mask, c);
+}
+
 static int proc_lookup(struct vfs_inode *dir, const char *name,
 		       struct vfs_inode **out)
 {
 	struct proc_inode *pd = to_pi(dir);
 	const struct proc_node *n = NULL;
-	int num;
+	struct thread_group *tg;
+	struct task *t;
+	int num, err;
 
 	switch (pd->kind) {
 	case K_ROOT:
 		if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
 			*out = proc_new(dir->sb, ABI_S_IFLNK | 0777,
 					name[0] == 's' ? K_SELF : K_THREAD_SELF,
-					NULL, 0, 0, 0);
+					NULL, NULL, NULL, 0, 0, 0);
 			return *out ? 0 : -ENOMEM;
 		}
 		if (parse_num(name, &num)) {
-			if (!proc_task(num))
-				return -ENOENT;
+			err = proc_find_pid(proc_kernel(dir), num, &tg, &t);
+			if (err)
+				return err;
 			*out = proc_new(dir->sb, ABI_S_IFDIR | 0555, K_PID,
-					NULL, num, 0, 0);
+					NULL, tg, t, num, 0, 0);
+			task_put(t);
+			tg_put(tg);
 			return *out ? 0 : -ENOMEM;
 		}
 		n = find_node(root_nodes, name);
 		break;
 	case K_PID:
-		if (!proc_task(pd->pid))
+		if (!proc_alive(pd))
 			return -ENOENT;
 		n = find_node(pid_nodes, name);
 		break;
-	case K_TASK_DIR:
-		if (!parse_num(name, &num) || !proc_thread(pd->pid, num))
+	case K_TASK_DIR: {
+		struct kernel *k = proc_kernel(dir);
+
+		if (!parse_num(name, &num))
+			return -ENOENT;
+		pthread_mutex_lock(&k->lock);
+		t = tg_thread_locked(pd->tg, num);
+		if (t)
+			task_get(t);
+		pthread_mutex_unlock(&k->lock);
+		if (!t)
 			return -ENOENT;
 		*out = proc_new(dir->sb, ABI_S_IFDIR | 0555, K_TID, NULL,
-				pd->pid, num, 0);
+				pd->tg, t, pd->pid, num, 0);
+		task_put(t);
 		return *out ? 0 : -ENOMEM;
+	}
 	case K_TID:
-		if (!proc_inode_task(pd))
+		if (!proc_alive(pd))
 			return -ENOENT;
 		n = find_node(tid_nodes, name);
 		break;
 	case K_FD_DIR:
-	case K_FDINFO_DIR: {
-		struct task *t = proc_inode_task(pd);
-		struct file *f;
-
-		if (!t || !parse_num(name, &num))
+	case K_FDINFO_DIR:
+		if (!parse_num(name, &num))
 			return -ENOENT;
-		f = fd_get(t->files, num);
-		if (!f)
-			return -ENOENT;
-		file_put(f);
-		*out = pd->kind == K_FD_DIR
-			   ? proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
-				      pd->pid, pd->tid, num)
-			   : proc_new(dir->sb, ABI_S_IFREG | 0400, K_FDINFO,
-				      NULL, pd->pid, pd->tid, num);
+		err = proc_fd_check(pd, num);
+		if (err)
+			return err;
+		*out =
+		    pd->kind == K_FD_DIR
+			? proc_new(dir->sb, ABI_S_IFLNK | 0700, K_FD, NULL,
+				   pd->tg, pd->task, pd->pid, pd->tid, num)
+			: proc_new(dir->sb, ABI_S_IFREG | 0444, K_FDINFO, NULL,
+				   pd->tg, pd->task, pd->pid, pd->tid, num);
 		return *out ? 0 : -ENOMEM;
-	}
 	default:
 		n = pd->node && pd->node->dir ? find_node(pd->node->dir, name)
 					      : NULL;
@@ -1140,15 +1603,44 @@ static int proc_lookup(struct vfs_inode *dir, const char *name,
 	}
 	if (!n)
 		return -ENOENT;
-	*out = proc_new(dir->sb, n->mode, n->kind, n, pd->pid, pd->tid, 0);
+	*out = proc_new(dir->sb, n->mode, n->kind, n, pd->tg, pd->task, pd->pid,
+			pd->tid, 0);
 	return *out ? 0 : -ENOMEM;
+}
+
+/*
+ * Is a cached entry of dir still right (pid_revalidate, tid_fd_revalidate)?
+ * Processes, threads and fds come and go: an entry for one that is gone
+ * is dropped, and the absence of a number is never trusted. A process's
+ * files follow its credentials (their owner) as Linux's do.
+ */
+static bool proc_revalidate(struct vfs_inode *dir, const char *name,
+			    struct vfs_inode *inode)
+{
+	struct proc_inode *pd = to_pi(dir), *pi;
+	int num;
+
+	if (!inode)
+		return !(pd->kind == K_TASK_DIR || pd->kind == K_FD_DIR ||
+			 pd->kind == K_FDINFO_DIR ||
+			 (pd->kind == K_ROOT && parse_num(name, &num)));
+	pi = to_pi(inode);
+	if (!pi->tg)
+		return true;
+	if (!proc_alive(pi))
+		return false;
+	if ((pi->kind == K_FD || pi->kind == K_FDINFO) &&
+	    proc_fd_check(pd, pi->fd) == -ENOENT)
+		return false;
+	proc_set_owner(pi);
+	return true;
 }
 
 /*
  * A path for a file that has none: a fresh proc inode holding the file,
  * on an orphan dentry of the proc mount. Opening it gives that file.
  */
-static int anon_path(struct vfs_super *sb, struct task *t, struct file *f,
+static int anon_path(struct vfs_super *sb, struct kernel *k, struct file *f,
 		     struct vfs_path *out)
 {
 	struct vfs_inode *inode;
@@ -1156,14 +1648,14 @@ static int anon_path(struct vfs_super *sb, struct task *t, struct file *f,
 	struct abi_stat st = {0};
 
 	f->ops->stat(f, &st);
-	inode = proc_new(sb, (st.st_mode & ABI_S_IFMT) | 0600, K_ANON, NULL, 0,
-			 0, 0);
+	inode = proc_new(sb, (st.st_mode & ABI_S_IFMT) | 0600, K_ANON, NULL,
+			 NULL, NULL, 0, 0, 0);
 	if (!inode) {
 		file_put(f);
 		return -ENOMEM;
 	}
 	to_pi(inode)->file = f; /* takes the reference */
-	for (m = t->k->ns.mounts; m && m->sb != sb; m = m->next)
+	for (m = k->ns.mounts; m && m->sb != sb; m = m->next)
 		;
 	out->dentry = m ? vfs_dentry_root(inode) : NULL;
 	if (!out->dentry) {
@@ -1175,38 +1667,114 @@ static int anon_path(struct vfs_super *sb, struct task *t, struct file *f,
 	return 0;
 }
 
-/* The path a magic link stands for. */
+/*
+ * The path a magic link stands for; called from a path walk, with the
+ * namespace lock held.
+ */
 static int proc_get_link(struct vfs_inode *inode, struct vfs_path *out)
 {
 	struct proc_inode *pi = to_pi(inode);
-	struct task *t;
+	struct proc_target pt;
 	struct file *f;
+	int err;
 
-	t = proc_inode_task(pi);
-	if (!t)
+	if (proc_target_get(pi, &pt))
 		return -ENOENT;
+	if (pi->kind != K_FD) {
+		err = pi->node->link(&pt, out);
+	} else if (!pt.may_read) {
+		err = -EACCES;
+	} else if (!pt.files || !(f = fd_get(pt.files, pi->fd))) {
+		err = -ENOENT;
+	} else if (f->path.mnt) {
+		*out = f->path;
+		vfs_path_get(out);
+		file_put(f);
+		err = 0;
+	} else {
+		/* No path (host stdio): an anonymous inode that opens it. */
+		err = anon_path(inode->sb, pt.k, f, out);
+	}
+	proc_target_put(&pt);
+	return err;
+}
+
+/* fd/N's text for a file without a path: "pipe:[ino]" and the like. */
+static bool pathless_name(struct file *f, char *text, size_t size)
+{
+	struct abi_stat st = {0};
+
+	if (f->path.mnt)
+		return false;
+	if (f->ops->anon_name) {
+		snprintf(text, size, "anon_inode:%s", f->ops->anon_name);
+		return true;
+	}
+	f->ops->stat(f, &st);
+	snprintf(text, size, "%s:[%llu]",
+		 (st.st_mode & ABI_S_IFMT) == ABI_S_IFIFO    ? "pipe"
+		 : (st.st_mode & ABI_S_IFMT) == ABI_S_IFSOCK ? "socket"
+							     : "host",
+		 (unsigned long long)st.st_ino);
+	return true;
+}
+
+/*
+ * A magic link's text (proc_pid_readlink): its path as the caller sees
+ * it, from the caller's root; EACCES for who may not read the process.
+ */
+static int proc_link_text(struct proc_inode *pi, struct proc_target *pt,
+			  char *text, size_t size)
+{
+	struct vfs_path p, root;
+	struct file *f;
+	char *name;
+	int err;
+
+	if (!pt->may_read)
+		return -EACCES;
 	if (pi->kind == K_FD) {
-		f = fd_get(t->files, pi->fd);
+		f = pt->files ? fd_get(pt->files, pi->fd) : NULL;
 		if (!f)
 			return -ENOENT;
-		if (f->path.mnt) {
-			*out = f->path;
-			vfs_path_get(out);
+		if (pathless_name(f, text, size)) {
 			file_put(f);
 			return 0;
 		}
-		/* No path (host stdio): an anonymous inode that opens it. */
-		return anon_path(inode->sb, t, f, out);
+		p = f->path;
+		vfs_path_get(&p);
+		file_put(f);
+	} else if (pi->node->link == link_exe) {
+		/* The name exec gave it: no lookup (see link_exe). */
+		name = pt->mm ? exe_name(pt) : NULL;
+		if (!name)
+			return -ENOENT;
+		snprintf(text, size, "%s", name);
+		free(name);
+		return 0;
+	} else {
+		err = pi->node->link(pt, &p);
+		if (err)
+			return err;
 	}
-	return pi->node->link(t, out);
+	pthread_mutex_lock(&pt->caller->fs->lock);
+	root = pt->caller->fs->root;
+	vfs_path_get(&root);
+	pthread_mutex_unlock(&pt->caller->fs->lock);
+	err = vfs_path_name(&pt->k->ns, &root, &p, text, ABI_PATH_MAX);
+	if (err == 0 && p.dentry->removed && p.dentry->parent)
+		strncat(text, " (deleted)", size - strlen(text) - 1);
+	vfs_path_put(&root);
+	vfs_path_put(&p);
+	return err < 0 ? err : 0;
 }
 
 static ssize_t proc_readlink(struct vfs_inode *inode, char *buf, size_t len)
 {
 	struct proc_inode *pi = to_pi(inode);
 	char text[ABI_PATH_MAX + 32];
-	struct vfs_path p, root;
 	struct task *t = current_task;
+	struct proc_target pt;
 	size_t n;
 	int err;
 
@@ -1218,55 +1786,14 @@ static ssize_t proc_readlink(struct vfs_inode *inode, char *buf, size_t len)
 		else
 			snprintf(text, sizeof(text), "%d/task/%d", t->tg->tgid,
 				 t->tid);
-	} else if (pi->kind == K_FD && (t = proc_inode_task(pi))) {
-		struct file *f = fd_get(t->files, pi->fd);
-
-		if (!f)
-			return -ENOENT;
-		if (!f->path.mnt && f->ops->anon_name) {
-			snprintf(text, sizeof(text), "anon_inode:%s",
-				 f->ops->anon_name);
-			file_put(f);
-			goto copy;
-		}
-		if (!f->path.mnt) {
-			struct abi_stat st = {0};
-
-			f->ops->stat(f, &st);
-			snprintf(text, sizeof(text), "%s:[%llu]",
-				 (st.st_mode & ABI_S_IFMT) == ABI_S_IFIFO
-				     ? "pipe"
-				 : (st.st_mode & ABI_S_IFMT) == ABI_S_IFSOCK
-				     ? "socket"
-				     : "host",
-				 (unsigned long long)st.st_ino);
-			file_put(f);
-			goto copy;
-		}
-		p = f->path;
-		vfs_path_get(&p);
-		file_put(f);
-		goto name;
 	} else {
-		err = proc_get_link(inode, &p);
+		if (proc_target_get(pi, &pt))
+			return -ENOENT;
+		err = proc_link_text(pi, &pt, text, sizeof(text));
+		proc_target_put(&pt);
 		if (err)
 			return err;
-		goto name;
 	}
-	goto copy;
-name:
-	pthread_mutex_lock(&t->fs->lock);
-	root = t->fs->root;
-	vfs_path_get(&root);
-	pthread_mutex_unlock(&t->fs->lock);
-	err = vfs_path_name(&t->k->ns, &root, &p, text, ABI_PATH_MAX);
-	if (err == 0 && p.dentry->removed && p.dentry->parent)
-		strncat(text, " (deleted)", sizeof(text) - strlen(text) - 1);
-	vfs_path_put(&root);
-	vfs_path_put(&p);
-	if (err < 0)
-		return err;
-copy:
 	n = strlen(text);
 	if (n > len)
 		n = len;
@@ -1359,12 +1886,157 @@ static int emit_nodes(struct vfs_dir_sink *sink, const struct proc_node *n,
 	return 0;
 }
 
+static int cmp_int(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The processes' tgids from min on, ascending (a new array in *out):
+ * their count, or -ENOMEM.
+ */
+static long list_tgids(struct kernel *k, int min, int **out)
+{
+	size_t n = 0, cap = 0;
+	int *ids;
+
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
+		cap++;
+	ids = malloc((cap ? cap : 1) * sizeof(*ids));
+	if (!ids) {
+		pthread_mutex_unlock(&k->lock);
+		return -ENOMEM;
+	}
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
+		if (tg->tgid >= min && tg->leader)
+			ids[n++] = tg->tgid;
+	pthread_mutex_unlock(&k->lock);
+	qsort(ids, n, sizeof(*ids), cmp_int);
+	*out = ids;
+	return (long)n;
+}
+
+/*
+ * The threads of tg as task/ lists them (a new array in *out): the
+ * leader first while the group is not reaped, then the others; their
+ * count, or -ENOMEM.
+ */
+static long list_tids(struct kernel *k, struct thread_group *tg, int **out)
+{
+	size_t n = 0, cap = 1;
+	int *ids;
+
+	pthread_mutex_lock(&k->lock);
+	for (struct task *t = tg->threads; t; t = t->next_thread)
+		cap++;
+	ids = malloc(cap * sizeof(*ids));
+	if (!ids) {
+		pthread_mutex_unlock(&k->lock);
+		return -ENOMEM;
+	}
+	if (tg->state != TG_DEAD && tg->leader)
+		ids[n++] = tg->leader->tid;
+	for (struct task *t = tg->threads; t; t = t->next_thread)
+		if (t != tg->leader)
+			ids[n++] = t->tid;
+	pthread_mutex_unlock(&k->lock);
+	*out = ids;
+	return (long)n;
+}
+
+/* /proc's processes after its files: position pid_pos0 + tgid for each. */
+static int readdir_pids(struct file *f, struct vfs_dir_sink *sink,
+			struct kernel *k, int64_t pid_pos0)
+{
+	char name[16];
+	int *ids;
+	long n;
+
+	n = list_tgids(k, (int)min_t(int64_t, f->pos - pid_pos0, INT32_MAX),
+		       &ids);
+	if (n < 0)
+		return (int)n;
+	for (long i = 0; i < n; i++) {
+		int len = snprintf(name, sizeof(name), "%d", ids[i]);
+
+		if (sink->emit(sink, name, (size_t)len,
+			       10000 + (uint64_t)ids[i], ABI_DT_DIR,
+			       pid_pos0 + ids[i] + 1))
+			break;
+		f->pos = pid_pos0 + ids[i] + 1;
+	}
+	free(ids);
+	return 0;
+}
+
+/* task/: the threads, at positions 2.. in list_tids's order. */
+static int readdir_tids(struct file *f, struct vfs_dir_sink *sink,
+			struct kernel *k, struct thread_group *tg)
+{
+	char name[16];
+	int *ids;
+	long n;
+
+	n = list_tids(k, tg, &ids);
+	if (n < 0)
+		return (int)n;
+	for (long i = f->pos - 2; i >= 0 && i < n; i++) {
+		int len = snprintf(name, sizeof(name), "%d", ids[i]);
+
+		if (sink->emit(sink, name, (size_t)len, 6000 + (uint64_t)ids[i],
+			       ABI_DT_DIR, i + 3))
+			break;
+		f->pos = i + 3;
+	}
+	free(ids);
+	return 0;
+}
+
+/* fd/ and fdinfo/: the open fds, fd N at position N + 2. */
+static int readdir_fds(struct file *f, struct vfs_dir_sink *sink,
+		       struct proc_inode *pi)
+{
+	struct proc_target pt;
+	struct fdtable *files;
+	char name[16];
+
+	if (proc_target_get(pi, &pt))
+		return -ENOENT;
+	files = pt.files; /* NULL: a zombie's, empty */
+	for (int fd = (int)f->pos - 2; files && fd < 1048576; fd++) {
+		struct file *of;
+		int n;
+
+		pthread_mutex_lock(&files->lock);
+		if (fd >= files->cap) {
+			pthread_mutex_unlock(&files->lock);
+			break;
+		}
+		of = files->fds[fd].file;
+		pthread_mutex_unlock(&files->lock);
+		if (!of)
+			continue;
+		n = snprintf(name, sizeof(name), "%d", fd);
+		if (sink->emit(sink, name, (size_t)n, 4000 + (uint64_t)fd,
+			       pi->kind == K_FD_DIR ? ABI_DT_LNK : ABI_DT_REG,
+			       fd + 3))
+			break;
+		f->pos = fd + 3;
+	}
+	proc_target_put(&pt);
+	return 0;
+}
+
 static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 {
 	struct proc_inode *pi = to_pi(f->inode);
-	struct task *t = proc_inode_task(pi);
-	char name[16];
 
+	/* A process's directories: ENOENT once it is gone, as Linux. */
+	if (pi->tg && !proc_alive(pi))
+		return -ENOENT;
 	if (f->pos == 0) {
 		if (sink->emit(sink, ".", 1, f->inode->ino, ABI_DT_DIR, 1))
 			return 0;
@@ -1394,60 +2066,19 @@ static int proc_readdir(struct file *f, struct vfs_dir_sink *sink)
 				return 0;
 			f->pos = base + 2;
 		}
-		if (f->pos == base + 2 && current_task) {
-			int n = snprintf(name, sizeof(name), "%d",
-					 current_task->tg->tgid);
-
-			if (sink->emit(sink, name, (size_t)n, 2000, ABI_DT_DIR,
-				       base + 3))
-				return 0;
-			f->pos = base + 3;
-		}
-		return 0;
+		return readdir_pids(f, sink, proc_kernel(f->inode), base + 2);
 	}
 	case K_PID:
 		emit_nodes(sink, pid_nodes, &f->pos, 2, 3000);
 		return 0;
 	case K_TASK_DIR:
-		/* The process's threads: the calling one, for now. */
-		if (f->pos == 2 && t) {
-			int n = snprintf(name, sizeof(name), "%d", t->tid);
-
-			if (sink->emit(sink, name, (size_t)n, 6000 + t->tid,
-				       ABI_DT_DIR, 3))
-				return 0;
-			f->pos = 3;
-		}
-		return 0;
+		return readdir_tids(f, sink, proc_kernel(f->inode), pi->tg);
 	case K_TID:
 		emit_nodes(sink, tid_nodes, &f->pos, 2, 7000);
 		return 0;
 	case K_FD_DIR:
 	case K_FDINFO_DIR:
-		if (!t)
-			return 0;
-		for (int fd = (int)f->pos - 2; fd < 1048576; fd++) {
-			struct file *of;
-			int n;
-
-			pthread_mutex_lock(&t->files->lock);
-			if (fd >= t->files->cap) {
-				pthread_mutex_unlock(&t->files->lock);
-				break;
-			}
-			of = t->files->fds[fd].file;
-			pthread_mutex_unlock(&t->files->lock);
-			if (!of)
-				continue;
-			n = snprintf(name, sizeof(name), "%d", fd);
-			if (sink->emit(sink, name, (size_t)n, 4000 + fd,
-				       pi->kind == K_FD_DIR ? ABI_DT_LNK
-							    : ABI_DT_REG,
-				       fd + 3))
-				return 0;
-			f->pos = fd + 3;
-		}
-		return 0;
+		return readdir_fds(f, sink, pi);
 	default:
 		if (pi->node)
 			emit_nodes(sink, pi->node->dir, &f->pos, 2, 5000);
@@ -1473,8 +2104,9 @@ static const struct file_ops proc_dir_ops = {
 static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 {
 	struct proc_inode *pi = to_pi(inode);
+	struct proc_target pt;
 	struct proc_file *pf;
-	struct task *t;
+	int err;
 
 	if (pi->kind == K_ANON) {
 		struct file *f = pi->file;
@@ -1498,30 +2130,38 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		return &pf->f;
 	}
 	file_init(&pf->f, &proc_reg_ops, flags);
-	t = proc_inode_task(pi);
-	if (!t) {
+	err = proc_target_get(pi, &pt);
+	if (err) {
 		free(pf);
-		return ERR_PTR(-ESRCH);
+		return ERR_PTR(err);
 	}
 	if (pi->kind == K_FDINFO)
-		show_fdinfo(t, pi->fd, &pf->text);
+		err = show_fdinfo(&pt, pi->fd, &pf->text);
 	else if (pi->node && pi->node->show)
-		pi->node->show(t, &pf->text);
-	if (pf->text.oom) {
+		err = pi->node->show(&pt, &pf->text);
+	proc_target_put(&pt);
+	if (!err && pf->text.oom)
+		err = -ENOMEM;
+	if (err) {
 		free(pf->text.p);
 		free(pf);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(err);
 	}
 	return &pf->f;
 }
 
 static void proc_evict(struct vfs_inode *inode)
 {
+	struct proc_inode *pi = to_pi(inode);
 	struct vfs_super *sb = inode->sb;
 
-	if (to_pi(inode)->file)
-		file_put(to_pi(inode)->file);
-	free(to_pi(inode));
+	if (pi->file)
+		file_put(pi->file);
+	if (pi->task)
+		task_put(pi->task);
+	if (pi->tg)
+		tg_put(pi->tg);
+	free(pi);
 	if (__atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    sb->ops->destroy)
 		sb->ops->destroy(sb);
@@ -1540,6 +2180,8 @@ static int proc_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 
 static const struct vfs_inode_ops proc_inode_ops = {
     .lookup = proc_lookup,
+    .revalidate = proc_revalidate,
+    .permission = proc_permission,
     .readlink = proc_readlink,
     .get_link = proc_get_link,
     .setattr = proc_setattr,
@@ -1582,7 +2224,8 @@ struct vfs_inode *procfs_create(struct kernel *k)
 		return NULL;
 	vfs_super_init(&ps->sb, &proc_super_ops, "proc");
 	ps->k = k;
-	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, 0, 0, 0);
+	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_ROOT, NULL, NULL, NULL,
+			0, 0, 0);
 	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
 	if (!root)
 		free(ps);
@@ -1598,8 +2241,8 @@ struct vfs_inode *sysfs_create(struct kernel *k)
 		return NULL;
 	vfs_super_init(&ps->sb, &proc_super_ops, "sysfs");
 	ps->k = k;
-	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_STATIC, &sysfs_root, 0,
-			0, 0);
+	root = proc_new(&ps->sb, ABI_S_IFDIR | 0555, K_STATIC, &sysfs_root,
+			NULL, NULL, 0, 0, 0);
 	__atomic_sub_fetch(&ps->sb.refs, 1, __ATOMIC_RELAXED);
 	if (!root)
 		free(ps);
