@@ -88,8 +88,14 @@ int vfs_d_lookup(struct vfs_dentry *dir, const char *name,
 	__atomic_add_fetch(&vfs_dentries, 1, __ATOMIC_RELAXED);
 	d->inode = inode; /* NULL: a negative dentry, cached too */
 	d->parent = vfs_dentry_get(dir);
-	d->sibling = dir->children;
-	dir->children = d;
+	if (dir->removed && dir->parent) {
+		/* Out of the tree (removed, invalidated): nothing to cache
+		 * under it, where no prune would find it. */
+		d->removed = true;
+	} else {
+		d->sibling = dir->children;
+		dir->children = d;
+	}
 	*out = d;
 	return 0;
 }

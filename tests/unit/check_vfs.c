@@ -550,6 +550,14 @@ START_TEST(test_revalidate)
 	ok(vfs_lookup(&ctx, &rootp, "/a/x/y", 0, &p), "x/y cached");
 	ck_assert_int_eq(fake_inodes, 5);
 	vfs_path_put(&p);
+	/* Looked up from the old x, y is new, and not cached there. */
+	ok(vfs_lookup(&ctx, &held, "..", 0, &at), "old x");
+	ok(vfs_lookup(&ctx, &at, "y", 0, &p), "old x's y");
+	ck_assert_ptr_ne(p.dentry, held.dentry);
+	ck_assert_ptr_null(at.dentry->children);
+	vfs_path_put(&p);
+	vfs_path_put(&at);
+	ck_assert_int_eq(fake_inodes, 5);
 	/* The old y goes when let go, and the old x with it. */
 	vfs_path_put(&held);
 	ck_assert_int_eq(fake_inodes, 3);
