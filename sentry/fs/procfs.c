@@ -1498,9 +1498,10 @@ static int proc_fd_check(const struct proc_inode *pd, int fd)
 }
 
 /*
- * fd/ is for its owner (the mode bits, as any directory), and always for
- * the process itself (proc_fd_permission); fdinfo/ for who may read the
- * process (proc_fdinfo_permission).
+ * /proc/PID, its task/ and task/TID are ESRCH once the process is gone
+ * (proc_pid_permission); fd/ is for its owner (the mode bits, as any
+ * directory), and always for the process itself (proc_fd_permission);
+ * fdinfo/ for who may read the process (proc_fdinfo_permission).
  */
 static int proc_permission(struct vfs_inode *inode, int mask,
 			   const struct creds *c)
@@ -1510,6 +1511,10 @@ static int proc_permission(struct vfs_inode *inode, int mask,
 	bool ok;
 	int err;
 
+	if ((pi->kind == K_PID || pi->kind == K_TASK_DIR ||
+	     pi->kind == K_TID) &&
+	    !proc_alive(pi))
+		return -ESRCH;
 	if (pi->kind == K_FD_DIR) {
 		err = vfs_generic_permission(inode, mask, c);
 		return err && t && t->tg == pi->tg ? 0 : err;
@@ -2126,6 +2131,11 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	if (!pf)
 		return ERR_PTR(-ENOMEM);
 	if (ABI_S_ISDIR(inode->mode)) {
+		/* A reaped process's directories: ENOENT, as Linux. */
+		if (pi->tg && !proc_alive(pi)) {
+			free(pf);
+			return ERR_PTR(-ENOENT);
+		}
 		file_init(&pf->f, &proc_dir_ops, flags);
 		return &pf->f;
 	}

@@ -248,7 +248,7 @@ static void check_fd_cache(void)
 
 int main(void)
 {
-	int pid = (int)SYS0(SYS_getpid), ready[2], cmd[2], child, helper;
+	int pid = (int)SYS0(SYS_getpid), ready[2], cmd[2], child, helper, dfd;
 	char name[16], buf[256], buf2[256], path[64];
 	struct pstat st, self;
 	siginfo_t si;
@@ -421,12 +421,18 @@ int main(void)
 	CHECK_ERR(link_of(child, "exe", buf, sizeof(buf)), ENOENT);
 	check_listing(pid, child, true);
 
-	/* Reaped: gone. */
+	/* Reaped: gone, also through a directory held open. */
+	snprintf(path, sizeof(path), "/proc/%d", child);
+	dfd = (int)SYS3(SYS_open, path, O_RDONLY | O_DIRECTORY, 0);
+	CHECK(dfd >= 0);
 	CHECK_EQ(waitpid(child, &status, 0), child);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	CHECK_ERR(slurp_pid(child, "stat", text2, sizeof(text2)), ENOENT);
 	snprintf(path, sizeof(path), "/proc/%d", child);
 	CHECK_ERR(SYS3(SYS_open, path, O_RDONLY | O_DIRECTORY, 0), ENOENT);
+	CHECK_ERR(SYS4(SYS_openat, dfd, "limits", O_RDONLY, 0), ESRCH);
+	CHECK_ERR(SYS3(SYS_getdents64, dfd, text2, sizeof(text2)), ENOENT);
+	SYS1(SYS_close, dfd);
 	check_listing(pid, child, false);
 	return guest_done();
 }
