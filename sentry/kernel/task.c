@@ -318,19 +318,37 @@ static void parent_sigchld(struct thread_group *parent, bool *ignore,
 	pthread_mutex_unlock(&parent->lock);
 }
 
-/* A signal to send after k->lock is dropped. */
+/*
+ * A signal queued under k->lock, before the state change it reports is
+ * seen (a parent's wait returns with its SIGCHLD already pending); the
+ * thread it went to is woken once k->lock is dropped.
+ */
 struct deferred_signal {
-	struct thread_group *tg; /* a reference */
-	struct abi_siginfo info;
+	struct task *t; /* a reference: to wake */
 };
+
+static void queue_signal_locked(struct deferred_signal *d,
+				struct thread_group *tg,
+				const struct abi_siginfo *info)
+{
+	struct task *t = tg_target_locked(tg, info->si_signo);
+
+	if (!t)
+		return; /* a zombie takes it and does nothing */
+	pthread_mutex_lock(&tg->lock);
+	signal_queue_locked(t, info, true);
+	pthread_cond_broadcast(&tg->sigcond);
+	pthread_mutex_unlock(&tg->lock);
+	d->t = t;
+}
 
 static void deferred_send(struct deferred_signal *d)
 {
-	if (!d->tg)
+	if (!d->t)
 		return;
-	signal_send_tg(d->tg, &d->info);
-	tg_put(d->tg);
-	d->tg = NULL;
+	task_wake(d->t);
+	task_put(d->t);
+	d->t = NULL;
 }
 
 /*
@@ -351,9 +369,9 @@ static bool notify_parent_exit(struct kernel *k, struct thread_group *tg,
 		parent_sigchld(parent, &ignore, &nocldwait, &nocldstop);
 	status_to_code(tg->exit_status, &code, &si_status);
 	if (sig > 0 && sig <= ABI_NSIG && !ignore) {
-		tg_get(parent);
-		d->tg = parent;
-		d->info = child_info(tg, sig, code, si_status);
+		struct abi_siginfo info = child_info(tg, sig, code, si_status);
+
+		queue_signal_locked(d, parent, &info);
 	}
 	pthread_cond_broadcast(&parent->child_cond);
 	if (ignore || nocldwait) {
@@ -374,9 +392,10 @@ static void notify_parent_stop(struct thread_group *tg, int code, int status,
 		return;
 	parent_sigchld(parent, &ignore, &nocldwait, &nocldstop);
 	if (!nocldstop && !ignore) {
-		tg_get(parent);
-		d->tg = parent;
-		d->info = child_info(tg, ABI_SIGCHLD, code, status);
+		struct abi_siginfo info =
+		    child_info(tg, ABI_SIGCHLD, code, status);
+
+		queue_signal_locked(d, parent, &info);
 	}
 	pthread_cond_broadcast(&parent->child_cond);
 }
@@ -468,13 +487,13 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 			    realloc(*ds, (*nds + 1) * sizeof(**ds));
 
 			if (n) {
+				struct abi_siginfo info = {
+				    .si_signo = c->leader->pdeath_signal,
+				    .si_code = ABI_SI_USER};
+
 				*ds = n;
-				tg_get(c);
-				n[*nds] = (struct deferred_signal){
-				    .tg = c,
-				    .info = {.si_signo =
-						 c->leader->pdeath_signal,
-					     .si_code = ABI_SI_USER}};
+				n[*nds] = (struct deferred_signal){0};
+				queue_signal_locked(&n[*nds], c, &info);
 				(*nds)++;
 			}
 		}
