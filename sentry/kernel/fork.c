@@ -163,6 +163,27 @@ static int start_thread(struct task *c)
 	return -err;
 }
 
+/*
+ * RLIMIT_NPROC: the tasks (threads too) of the caller's real user, but for
+ * root and holders of CAP_SYS_RESOURCE or CAP_SYS_ADMIN. k->lock held.
+ */
+static bool nproc_over_locked(struct task *t)
+{
+	uint32_t uid = t->creds.ruid;
+	uint64_t lim, n = 0;
+
+	if (uid == 0 || creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE) ||
+	    creds_capable(&t->creds, ABI_CAP_SYS_ADMIN))
+		return false;
+	pthread_mutex_lock(&t->tg->lock);
+	lim = t->tg->rlim[ABI_RLIMIT_NPROC].rlim_cur;
+	pthread_mutex_unlock(&t->tg->lock);
+	for (struct thread_group *tg = t->k->tgs; tg && n < lim; tg = tg->next)
+		for (struct task *o = tg->threads; o; o = o->next_thread)
+			n += o->creds.ruid == uid;
+	return n >= lim;
+}
+
 static void free_unstarted(struct task *c, struct thread_group *tg)
 {
 	fdtable_put(c->files);
@@ -285,7 +306,8 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	pthread_mutex_lock(&k->lock);
 	tid = __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)
 		  ? -ERESTARTNOINTR /* a fatal signal is on its way */
-		  : pid_alloc_locked(k);
+	      : nproc_over_locked(t) ? -EAGAIN
+				     : pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
 		if (pidfd >= 0)

@@ -590,6 +590,33 @@ static void test_vfork(void)
 	CHECK_EQ(reap(pid), KILLED(SIGKILL));
 }
 
+/*
+ * RLIMIT_NPROC counts the real user's tasks: a user at its limit cannot
+ * fork (EAGAIN), root can whatever the limit.
+ */
+static void test_nproc(void)
+{
+	struct rlimit one = {1, 1};
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		CHECK_EQ(setrlimit(RLIMIT_NPROC, &one), 0);
+		if (getuid() == 0) {
+			/* Root is not limited. */
+			pid_t c = spawn();
+
+			if (c == 0)
+				_exit(0);
+			CHECK_EQ(reap(c), EXITED(0));
+			/* An unprivileged user with one task: at its limit. */
+			CHECK_EQ(SYS3(SYS_setresuid, 65534, 65534, 65534), 0);
+		}
+		CHECK_ERR(SYS0(SYS_fork), EAGAIN);
+		child_exit();
+	}
+	CHECK_CHILD_OK(pid);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exit-with"))
@@ -606,6 +633,7 @@ int main(int argc, char **argv)
 	test_clone();
 	test_clone3();
 	test_vfork();
+	test_nproc();
 	CHECK_ERR(SYS4(SYS_wait4, -1, 0, WNOHANG, 0), ECHILD);
 	return guest_done();
 }
