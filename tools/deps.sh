@@ -2,7 +2,8 @@
 # Install the Debian packages moat needs to build and test, if missing.
 set -eu
 PKGS="build-essential clang cmake ninja-build pkg-config libseccomp-dev
-libunwind-dev liblzma-dev liburing-dev check busybox-static musl-tools"
+libunwind-dev liblzma-dev liburing-dev check busybox-static musl-tools
+python3 git"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

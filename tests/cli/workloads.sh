@@ -1,0 +1,109 @@
+#!/bin/sh
+# Real multi-process software in the sandbox, each compared with the same
+# run on the host: bash pipelines and job control, Python threads and
+# subprocesses, make driving gcc, git. Usage: workloads.sh MOAT
+set -u
+MOAT=$1
+fails=0
+passes=0
+skips=0
+tmp=$(mktemp -d /var/tmp/moat-workloads-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passes=$((passes + 1)); echo "ok: $1"; }
+bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
+skip() { skips=$((skips + 1)); echo "skip: $1"; }
+
+# same NAME -- command...: the sandbox's stdout and status are the host's.
+same() {
+	name=$1
+	shift 2
+	"$@" >"$tmp/native" 2>&1 </dev/null
+	nrc=$?
+	"$MOAT" run --bind="$tmp:$tmp" -- "$@" >"$tmp/moat" 2>&1 </dev/null
+	mrc=$?
+	if [ "$nrc" -ne "$mrc" ]; then
+		bad "$name: exit $mrc in the sandbox, $nrc on the host"
+		sed 's/^/    /' "$tmp/moat"
+	elif ! cmp -s "$tmp/native" "$tmp/moat"; then
+		bad "$name: output differs from the host's"
+		diff "$tmp/native" "$tmp/moat" | sed 's/^/    /'
+	else
+		ok "$name"
+	fi
+}
+
+BASH=/bin/bash
+if [ -x "$BASH" ]; then
+	same "bash pipeline of a loop" -- $BASH -c \
+		'for i in $(seq 100); do echo $i; done | sort -n | tail -1'
+	cat >"$tmp/script.sh" <<'EOF'
+trap 'echo got USR1' USR1
+( sleep 0.1; echo from the subshell ) &
+x=$(echo captured)
+echo "$x"
+cat <<END
+here-document: $x
+END
+wait
+kill -USR1 $$
+echo "after the trap: $?"
+f() { return 3; }; f; echo "f returned $?"
+echo a b c | while read a b c; do echo "$c$b$a"; done
+sleep 5 & pid=$!
+kill -TERM $pid; wait $pid; echo "killed job: $?"
+sleep 5 & pid=$!
+kill -STOP $pid; kill -CONT $pid; kill $pid; wait $pid; echo "stopped job: $?"
+EOF
+	same "bash script: subshell, wait, trap, \$(...), here-document" -- \
+		$BASH "$tmp/script.sh"
+else
+	skip "bash (no $BASH)"
+fi
+
+PY=/usr/bin/python3
+if [ -x "$PY" ]; then
+	same "python3: ThreadPoolExecutor and subprocess" -- $PY -c '
+import concurrent.futures, subprocess, threading
+with concurrent.futures.ThreadPoolExecutor(4) as ex:
+    print(sum(ex.map(lambda x: x * x, range(1000))))
+r = subprocess.run(["ls", "/"], capture_output=True, text=True)
+print(r.returncode, "bin" in r.stdout.split())
+print(subprocess.run("exit 3", shell=True).returncode)
+print(threading.active_count())'
+else
+	skip "python3 (no $PY)"
+fi
+
+if command -v make >/dev/null && command -v gcc >/dev/null; then
+	mkdir "$tmp/proj"
+	cat >"$tmp/proj/a.c" <<'EOF'
+#include <stdio.h>
+int b(void);
+int main(void) { printf("sum %d\n", b() + 1); return 0; }
+EOF
+	echo 'int b(void) { return 41; }' >"$tmp/proj/b.c"
+	printf 'prog: a.o b.o\n\tgcc -o prog a.o b.o\n%%.o: %%.c\n\tgcc -c $<\n' \
+		>"$tmp/proj/Makefile"
+	# The sandbox builds it (its writes stay there); the host's build
+	# is the reference.
+	same "make driving gcc, then the program" -- \
+		sh -c "cd $tmp/proj && make -s && ./prog && rm -f *.o prog"
+else
+	skip "make and gcc (not installed)"
+fi
+
+if command -v git >/dev/null; then
+	same "git init, add, commit, log" -- sh -c '
+cd "$(mktemp -d)" && git init -q && echo hello >f && git add f &&
+git -c user.name=moat -c user.email=moat@example.org \
+	-c init.defaultBranch=main commit -q -m first &&
+git log --format=%s && git status --short | wc -l'
+else
+	skip "git (not installed)"
+fi
+
+echo "$passes passed, $fails failed, $skips skipped"
+[ "$fails" -eq 0 ] || exit 1
+[ "$passes" -gt 0 ] || exit 77
+exit 0
