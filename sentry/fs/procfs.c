@@ -1749,15 +1749,16 @@ static int proc_link_text(struct proc_inode *pi, struct proc_target *pt,
 		p = f->path;
 		vfs_path_get(&p);
 		file_put(f);
-	} else if (pi->node->link == link_exe) {
-		/* The name exec gave it: no lookup (see link_exe). */
-		name = pt->mm ? exe_name(pt) : NULL;
+	} else if (pi->node->link == link_exe &&
+		   (err = link_exe(pt, &p)) != 0) {
+		/* Not a file of the sandbox's: the name exec gave it. */
+		name = err != -EACCES && pt->mm ? exe_name(pt) : NULL;
 		if (!name)
-			return -ENOENT;
+			return err;
 		snprintf(text, size, "%s", name);
 		free(name);
 		return 0;
-	} else {
+	} else if (pi->node->link != link_exe) {
 		err = pi->node->link(pt, &p);
 		if (err)
 			return err;

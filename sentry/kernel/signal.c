@@ -120,6 +120,36 @@ void sigqueue_flush(struct sigqueue *q)
 	q->set = 0;
 }
 
+/*
+ * prepare_signal's job control: a stop signal cancels a pending SIGCONT,
+ * and SIGCONT cancels pending stop signals and continues a stopped group
+ * (reported to its parent), in every thread of the group.
+ */
+static void signal_prepare(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+	abi_sigset_t drop =
+	    sig == ABI_SIGCONT ? DEFAULT_STOP : ABI_SIG_BIT(ABI_SIGCONT);
+	struct abi_siginfo gone;
+
+	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&tg->lock);
+	for (int s = 1; s <= ABI_NSIG; s++) {
+		if (!(drop & ABI_SIG_BIT(s)))
+			continue;
+		while (dequeue(&tg->shared_pending, s, &gone))
+			;
+		for (struct task *o = tg->threads; o; o = o->next_thread)
+			while (dequeue(&o->pending, s, &gone))
+				;
+	}
+	pthread_mutex_unlock(&tg->lock);
+	pthread_mutex_unlock(&k->lock);
+	if (sig == ABI_SIGCONT)
+		task_group_continue(t, tg);
+}
+
 int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 {
 	struct thread_group *tg = t->tg;
@@ -127,6 +157,8 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 
 	bool wake = false;
 
+	if (sig == ABI_SIGCONT || (ABI_SIG_BIT(sig) & DEFAULT_STOP))
+		signal_prepare(t, sig);
 	pthread_mutex_lock(&tg->lock);
 	/* Ignored and not blocked: dropped (a blocked one may be wanted). */
 	if (!ignored(tg, sig) || (t->sigmask & ABI_SIG_BIT(sig))) {

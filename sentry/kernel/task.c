@@ -595,8 +595,6 @@ static void hangup_pgrp(struct task *t, int pgid)
 			struct abi_siginfo info = {.si_signo = sig,
 						   .si_code = ABI_SI_KERNEL};
 
-			if (sig == ABI_SIGCONT)
-				task_group_continue(t, v[i]);
 			signal_send_tg(v[i], &info);
 		}
 	for (size_t i = 0; i < n; i++)

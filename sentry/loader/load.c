@@ -696,6 +696,7 @@ static int exec_file(struct task *t, const struct lfile *exe, const char *path,
 			((rnd64() & ((1UL << 13) - 1)) << PAGE_SHIFT);
 	mm->brk = mm->start_brk;
 	mm->data_limit = t->tg->rlim[ABI_RLIMIT_DATA].rlim_cur;
+	mm->as_limit = t->tg->rlim[ABI_RLIMIT_AS].rlim_cur;
 
 	err = mm_map_fixed(mm, mm->stack_top - stack_size, stack_size,
 			   ABI_PROT_READ | ABI_PROT_WRITE |

@@ -7,8 +7,9 @@
  * application writes them.
  *
  * Deviations from Linux: the whole stack VMA (RLIMIT_STACK) is mapped at
- * exec rather than grown on faults; mremap cannot duplicate a shared
- * mapping (old length 0); RLIMIT_AS is not enforced yet.
+ * exec rather than grown on faults (and RLIMIT_AS does not count it
+ * against a new image); mremap cannot duplicate a shared mapping (old
+ * length 0).
  */
 #include "sentry/mm/mm.h"
 
@@ -295,6 +296,7 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->limit = plat->addr_limit;
 	mm->mmap_base = mm->limit;
 	mm->data_limit = ABI_RLIM_INFINITY;
+	mm->as_limit = ABI_RLIM_INFINITY;
 	*out = mm;
 	return 0;
 }
@@ -319,6 +321,7 @@ int mm_fork(struct mm *mm, struct mm **out)
 	c->stack_top = mm->stack_top;
 	c->start_stack = mm->start_stack;
 	c->data_limit = mm->data_limit;
+	c->as_limit = mm->as_limit;
 	c->arg_start = mm->arg_start;
 	c->arg_end = mm->arg_end;
 	c->env_start = mm->env_start;
@@ -420,6 +423,28 @@ void mm_put(struct mm *mm)
 	files_gc(mm);
 	free(mm->files);
 	free(mm);
+}
+
+/*
+ * may_expand_vm for RLIMIT_AS (mm->lock held): may [addr, addr+len) be
+ * mapped, what it replaces not counted twice?
+ */
+static bool may_expand(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	uint64_t total = 0, overlap = 0;
+
+	if (mm->as_limit == ABI_RLIM_INFINITY)
+		return true;
+	for (size_t i = 0; i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t s = max_t(uint64_t, v->start, addr);
+		uint64_t e = min_t(uint64_t, v->end, addr + len);
+
+		total += v->end - v->start;
+		if (s < e)
+			overlap += e - s;
+	}
+	return total - overlap + len <= mm->as_limit;
 }
 
 /* ---- internal helpers, mm->lock held ------------------------------------ */
@@ -643,6 +668,10 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	}
 	if (inode && off + len < off) {
 		err = -EOVERFLOW;
+		goto out;
+	}
+	if (!may_expand(mm, (uint64_t)at, len)) {
+		err = -ENOMEM;
 		goto out;
 	}
 	if (inode)
@@ -991,6 +1020,10 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		ret = -EFAULT;
 		goto out;
 	}
+	if (new_len > old_len && !may_expand(mm, 0, new_len - old_len)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	/* Grow in place if the VMA ends here and the space after is free. */
 	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
 	    new_len - old_len <= mm->limit - v->end &&
@@ -1224,7 +1257,8 @@ long mm_brk(struct mm *mm, uint64_t addr)
 	}
 	/* Growing needs the range free, with a guard page above it. */
 	if (newbrk + PAGE_SIZE > mm->limit ||
-	    !vma_range_free(&mm->vmas, oldbrk, newbrk + PAGE_SIZE))
+	    !vma_range_free(&mm->vmas, oldbrk, newbrk + PAGE_SIZE) ||
+	    !may_expand(mm, oldbrk, newbrk - oldbrk))
 		goto out;
 	if (map_anon(mm, oldbrk, newbrk - oldbrk,
 		     ABI_PROT_READ | ABI_PROT_WRITE, VMA_HEAP) == 0) {

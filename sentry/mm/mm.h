@@ -48,6 +48,7 @@ struct mm {
 	uint64_t stack_top;
 	uint64_t start_stack; /* the initial stack pointer (argc) */
 	uint64_t data_limit;  /* RLIMIT_DATA for brk, bytes */
+	uint64_t as_limit;    /* RLIMIT_AS for mmap, brk and mremap, bytes */
 	uint64_t arg_start, arg_end, env_start, env_end; /* on the stack */
 	/* The executable's text and data, as binfmt_elf sets them. */
 	uint64_t start_code, end_code, start_data, end_data;

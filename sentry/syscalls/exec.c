@@ -243,6 +243,7 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath,
 	if (err)
 		goto out;
 	nm->data_limit = old->data_limit;
+	nm->as_limit = old->as_limit;
 	pthread_mutex_lock(&t->tg->lock);
 	t->mm = nm;
 	pthread_mutex_unlock(&t->tg->lock);

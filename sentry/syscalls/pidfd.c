@@ -174,8 +174,6 @@ SYSCALL(pidfd_send_signal)
 	ret = 0;
 	if (sig == 0)
 		goto out;
-	if (sig == ABI_SIGCONT || sig == ABI_SIGKILL)
-		task_group_continue(t, tg);
 	ret = signal_send_tg(tg, &info);
 out:
 	tg_put(tg);

@@ -252,6 +252,8 @@ static long do_prlimit(struct task *t, unsigned int resource,
 		*rl = *new;
 		if (resource == ABI_RLIMIT_DATA)
 			t->mm->data_limit = new->rlim_cur;
+		if (resource == ABI_RLIMIT_AS)
+			t->mm->as_limit = new->rlim_cur;
 	}
 	pthread_mutex_unlock(&tg->lock);
 	return ret;

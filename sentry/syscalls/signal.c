@@ -115,8 +115,6 @@ static int kill_one(struct task *t, struct thread_group *tg,
 		return -EPERM;
 	if (sig == 0)
 		return 0;
-	if (sig == ABI_SIGCONT || sig == ABI_SIGKILL)
-		task_group_continue(t, tg);
 	return signal_send_tg(tg, info);
 }
 
@@ -244,8 +242,6 @@ static long do_tkill(struct task *t, int tgid, int tid, int sig)
 	ret = 0;
 	if (sig == 0)
 		goto out;
-	if (sig == ABI_SIGCONT || sig == ABI_SIGKILL)
-		task_group_continue(t, o->tg);
 	info = user_info(t, sig, ABI_SI_TKILL);
 	ret = signal_send(o, &info, false);
 out:

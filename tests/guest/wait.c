@@ -625,6 +625,72 @@ static void test_interrupted(void)
 	sigaction(SIGUSR1, &old, NULL);
 }
 
+/*
+ * SIGCONT cancels a stop signal still pending (prepare_signal): a child
+ * that had SIGTSTP blocked when SIGTSTP and then SIGCONT came never
+ * stops once it unblocks it; a stop signal likewise cancels a pending
+ * SIGCONT.
+ */
+static void test_cont_cancels_stop(void)
+{
+	int up[2], down[2], st;
+	pid_t pid;
+
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		sigset_t set, pending;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTSTP);
+		sigaddset(&set, SIGCONT);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		put_byte(up[1], 'b');
+		/* The parent sends SIGTSTP, then SIGCONT. */
+		get_byte(down[0]);
+		sigpending(&pending);
+		CHECK(!sigismember(&pending, SIGTSTP));
+		CHECK(sigismember(&pending, SIGCONT));
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'b');
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGTSTP), 0);
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGCONT), 0);
+	put_byte(down[1], 'g');
+	/* It exits, never reported stopped. */
+	CHECK_EQ(SYS4(SYS_wait4, pid, &st, WUNTRACED, 0), pid);
+	CHECK_EQ(st, EXITED(0));
+	close2(up);
+	close2(down);
+
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		sigset_t set, pending;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGCONT);
+		sigaddset(&set, SIGTSTP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		put_byte(up[1], 'b');
+		get_byte(down[0]);
+		sigpending(&pending);
+		CHECK(sigismember(&pending, SIGTSTP));
+		CHECK(!sigismember(&pending, SIGCONT));
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'b');
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGCONT), 0);
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGTSTP), 0);
+	put_byte(down[1], 'g');
+	CHECK_CHILD_OK(pid);
+	close2(up);
+	close2(down);
+}
+
 int main(void)
 {
 	test_echild();
@@ -634,6 +700,7 @@ int main(void)
 	test_waitid();
 	test_wnowait();
 	test_stop_continue();
+	test_cont_cancels_stop();
 	test_rusage();
 	test_autoreap();
 	test_subreaper();
