@@ -1630,6 +1630,55 @@ int mm_fault(struct mm *mm, uint64_t addr)
 	return err;
 }
 
+/* ---- futex keys ---------------------------------------------------------- */
+
+/* Is the memory-file page behind file page idx of f known? */
+static bool file_known(const struct mm_file *f, uint64_t idx)
+{
+	return idx >= f->lo && idx < f->lo + f->n && f->pages[idx - f->lo];
+}
+
+int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
+{
+	/* As get_futex_key: look again after faulting the page in. */
+	for (;;) {
+		struct mm_file *f;
+		struct vma *v;
+		uint64_t idx, pg = addr & ~(PAGE_SIZE - 1);
+		long i;
+
+		pthread_mutex_lock(&mm->lock);
+		i = addr < mm->limit ? vma_find(&mm->vmas, addr) : -1;
+		if (i < 0 || !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
+			pthread_mutex_unlock(&mm->lock);
+			return -EFAULT;
+		}
+		v = &mm->vmas.v[i];
+		if (!(v->flags & VMA_SHARED)) {
+			pthread_mutex_unlock(&mm->lock);
+			return 0;
+		}
+		f = v->file;
+		if (!f) {
+			*moff = v->off + (addr - v->start);
+			pthread_mutex_unlock(&mm->lock);
+			return 1;
+		}
+		idx = file_page(v, addr);
+		if (!file_known(f, idx))
+			file_learn(mm, v, pg, pg + PAGE_SIZE);
+		if (file_known(f, idx)) {
+			*moff = f->pages[idx - f->lo] - 1 + addr % PAGE_SIZE;
+			pthread_mutex_unlock(&mm->lock);
+			return 1;
+		}
+		pthread_mutex_unlock(&mm->lock);
+		/* The file's lock was busy, or the page is new: fault it. */
+		if (mm_fault(mm, addr))
+			return -EFAULT;
+	}
+}
+
 long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 {
 	uint64_t end;

@@ -105,6 +105,18 @@ long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 int mm_fault(struct mm *mm, uint64_t addr);
 
 /*
+ * The key of a shared futex operation on the word at addr (Linux's
+ * get_futex_key): 1 when addr lies in shared memory, anonymous or a shared
+ * file mapping, with *moff the memory-file offset of the word, the same
+ * in every address space that maps that page, wherever; 0 for private
+ * memory (keyed by address space and address); -EFAULT when addr is not
+ * mapped readable or lies past its file's end. A file page this address
+ * space has not seen yet is faulted in, as mm_fault: never called with a
+ * file's lock held.
+ */
+int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff);
+
+/*
  * Map fresh anonymous memory at exactly [addr, addr+len) for the loader
  * (which has already checked the range). flags are VMA_*.
  */

@@ -4,19 +4,28 @@
  * BITSET forms, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, the
  * priority-inheritance operations (LOCK_PI, LOCK_PI2, TRYLOCK_PI,
  * UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI), private or shared, with
- * waiters queued per address space and address under one lock.
+ * waiters queued by key under one lock.
+ *
+ * Keys are Linux's (get_futex_key): a shared operation on shared memory,
+ * anonymous or a shared file mapping, names the memory-file page and the
+ * offset in it, so every process that maps that page, wherever, meets the
+ * same waiters; any other (FUTEX_PRIVATE_FLAG, or private memory, copy-on-
+ * write pages included) names the address space and the address. A
+ * shared operation needs the page to be mapped, a private one only a user
+ * address.
  *
  * Words are read and changed through the memory file with the host's
  * atomic instructions, under futex_lock, so a change is atomic against
  * the application and against other sentry threads.
  *
  * A dying thread's robust list marks the futexes it held FUTEX_OWNER_DIED
- * and wakes a waiter of each.
+ * and wakes a waiter of each, as a shared futex; so does the word
+ * CLONE_CHILD_CLEARTID names.
  *
- * Deviations: a shared futex is keyed like a private one (by address
- * space and address, not by the memory it names); a PI futex inherits no
- * priority (priorities are bookkeeping here), and its waiters are handed
- * the lock in queue order.
+ * Deviations: a PI futex inherits no priority (priorities are bookkeeping
+ * here), and its waiters are handed the lock in queue order; a read-only
+ * MAP_SHARED mapping of a host file is a private copy, keyed as private
+ * memory.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -59,6 +68,15 @@
 #define FUTEX2_PRIVATE	  FUTEX_PRIVATE_FLAG
 #define FUTEX2_VALID_MASK (FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_PRIVATE)
 
+/*
+ * What a futex names (Linux's union futex_key): a word of shared memory by
+ * its memory-file offset, or an address in an address space.
+ */
+struct futex_key {
+	struct mm *mm; /* NULL: shared memory, off a memory-file offset */
+	uint64_t off;  /* else the address */
+};
+
 /* One sleeping task: its condition, and whether any of its waiters woke. */
 struct futex_sleeper {
 	pthread_cond_t cond;
@@ -66,14 +84,13 @@ struct futex_sleeper {
 };
 
 struct futex_waiter {
-	struct mm *mm;
-	uint64_t addr;
+	struct futex_key key;
 	uint32_t bitset;
 	int tid;
 	bool woken;
-	bool pi;	    /* waits for a PI lock (LOCK_PI, or requeued) */
-	bool requeue_pi;    /* WAIT_REQUEUE_PI, not yet requeued */
-	uint64_t pi_target; /* requeue_pi: the PI futex it may go to */
+	bool pi;	 /* waits for a PI lock (LOCK_PI, or requeued) */
+	bool requeue_pi; /* WAIT_REQUEUE_PI, not yet requeued */
+	struct futex_key pi_target; /* requeue_pi: the PI futex it may go to */
 	struct futex_sleeper *s;
 	struct futex_waiter *next;
 };
@@ -150,6 +167,38 @@ static void waiter_queue(struct futex_waiter *w)
 }
 
 /*
+ * get_futex_key: the key of the word at addr for a shared (else private)
+ * operation. -EINVAL unaligned; -EFAULT outside user addresses, or for a
+ * shared one where nothing readable is mapped. Takes the address space's
+ * lock and maybe a file's: never called with futex_lock held.
+ */
+static int futex_get_key(struct task *t, uint64_t addr, bool shared,
+			 struct futex_key *key)
+{
+	uint64_t moff;
+	int ret;
+
+	if (addr & 3)
+		return -EINVAL;
+	if (addr > ABI_TASK_SIZE - sizeof(uint32_t))
+		return -EFAULT;
+	*key = (struct futex_key){.mm = t->mm, .off = addr};
+	if (!shared)
+		return 0;
+	ret = mm_futex_key(t->mm, addr, &moff);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		*key = (struct futex_key){.mm = NULL, .off = moff};
+	return 0;
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+	return a->mm == b->mm && a->off == b->off;
+}
+
+/*
  * The host address of the aligned word at addr, for reading (write false)
  * or changing it; -EFAULT when the application may not.
  */
@@ -202,18 +251,17 @@ static int futex_cmpxchg(struct task *t, uint64_t addr, uint32_t old,
  */
 static long futex_wait_until(struct task *t, uint64_t addr, uint32_t val,
 			     uint32_t bitset, const struct timespec *deadline,
-			     bool realtime)
+			     bool realtime, bool shared)
 {
 	struct futex_sleeper s;
-	struct futex_waiter w = {.mm = t->mm,
-				 .addr = addr,
-				 .bitset = bitset,
-				 .tid = t->tid,
-				 .s = &s};
+	struct futex_waiter w = {.bitset = bitset, .tid = t->tid, .s = &s};
 	uint32_t cur;
 	long ret;
 	int err;
 
+	err = futex_get_key(t, addr, shared, &w.key);
+	if (err)
+		return err;
 	sleeper_init(&s, realtime);
 	pthread_mutex_lock(&futex_lock);
 	/* The value is read under the lock a waker must take too. */
@@ -237,8 +285,10 @@ static long futex_wait_restart(struct task *t)
 	uint64_t addr = t->restart_args[0];
 	uint32_t val = (uint32_t)t->restart_args[1];
 	uint32_t bitset = (uint32_t)(t->restart_args[1] >> 32);
-	bool realtime = t->restart_args[2];
-	long ret = futex_wait_until(t, addr, val, bitset, &deadline, realtime);
+	bool realtime = t->restart_args[2] & 1;
+	bool shared = t->restart_args[2] & 2;
+	long ret =
+	    futex_wait_until(t, addr, val, bitset, &deadline, realtime, shared);
 
 	if (ret == -ERESTARTSYS) {
 		t->restart_fn = futex_wait_restart;
@@ -276,7 +326,7 @@ static int futex_deadline(struct task *t, uint64_t utimeout, bool absolute,
  */
 static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 		       uint64_t utimeout, uint32_t bitset, bool absolute,
-		       bool realtime)
+		       bool realtime, bool shared)
 {
 	struct timespec deadline;
 	long ret;
@@ -289,35 +339,34 @@ static long futex_wait(struct task *t, uint64_t addr, uint32_t val,
 		return err;
 	realtime = absolute && realtime;
 	ret = futex_wait_until(t, addr, val, bitset,
-			       utimeout ? &deadline : NULL, realtime);
+			       utimeout ? &deadline : NULL, realtime, shared);
 	if (ret == -ERESTARTSYS && utimeout) {
 		t->restart_fn = futex_wait_restart;
 		t->restart_deadline = deadline;
 		t->restart_args[0] = addr;
 		t->restart_args[1] = val | (uint64_t)bitset << 32;
-		t->restart_args[2] = realtime;
+		t->restart_args[2] = realtime | (uint64_t)shared << 1;
 		ret = -ERESTART_RESTARTBLOCK;
 	}
 	return ret;
 }
 
-static bool waiter_at(const struct futex_waiter *w, struct task *t,
-		      uint64_t addr)
+static bool waiter_at(const struct futex_waiter *w, const struct futex_key *key)
 {
-	return w->mm == t->mm && w->addr == addr && !w->woken;
+	return key_eq(&w->key, key) && !w->woken;
 }
 
 /*
- * futex_lock held: wake waiters at addr whose bitset meets bitset, at
+ * futex_lock held: wake waiters on key whose bitset meets bitset, at
  * least one and at most n (Linux's count: n <= 0 wakes one). A PI waiter
  * there is EINVAL, as Linux.
  */
-static long wake_locked(struct task *t, uint64_t addr, int n, uint32_t bitset)
+static long wake_locked(const struct futex_key *key, int n, uint32_t bitset)
 {
 	long woken = 0;
 
 	for (struct futex_waiter *w = futex_waiters; w; w = w->next) {
-		if (!waiter_at(w, t, addr))
+		if (!waiter_at(w, key))
 			continue;
 		if (w->pi || w->requeue_pi)
 			return -EINVAL;
@@ -333,25 +382,25 @@ static long wake_locked(struct task *t, uint64_t addr, int n, uint32_t bitset)
 static long futex_wake(struct task *t, uint64_t addr, int n, uint32_t bitset,
 		       bool shared)
 {
-	uint32_t val;
+	struct futex_key key;
 	long ret;
 
 	if (!bitset)
 		return -EINVAL;
-	if (addr & 3)
-		return -EINVAL;
 	/* A shared key needs the page; a private one only the address. */
-	if (shared && futex_read(t, addr, &val))
-		return -EFAULT;
+	ret = futex_get_key(t, addr, shared, &key);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&futex_lock);
-	ret = wake_locked(t, addr, n, bitset);
+	ret = wake_locked(&key, n, bitset);
 	pthread_mutex_unlock(&futex_lock);
 	return ret;
 }
 
+/* mm_release's wake of CLONE_CHILD_CLEARTID's word: shared, as Linux. */
 long futex_wake_addr(struct task *t, uint64_t addr, int n)
 {
-	return futex_wake(t, addr, n, FUTEX_BITSET_MATCH_ANY, false);
+	return futex_wake(t, addr, n, FUTEX_BITSET_MATCH_ANY, true);
 }
 
 /* PI futexes: is tid a live thread that can own one? */
@@ -373,8 +422,8 @@ static bool futex_owner_alive(struct task *t, uint32_t tid)
 
 /*
  * handle_futex_death: the futex at uaddr was held by t: mark its owner
- * dead and wake a waiter (not for a PI futex: its waiters are the PI
- * code's). pending: the entry of an operation in flight.
+ * dead and wake a waiter, keyed as shared (not for a PI futex: its waiters
+ * are the PI code's). pending: the entry of an operation in flight.
  */
 static void futex_owner_died(struct task *t, uint64_t uaddr, bool pi,
 			     bool pending)
@@ -388,7 +437,7 @@ static void futex_owner_died(struct task *t, uint64_t uaddr, bool pi,
 			return;
 		/* A pending op that never took the lock: just wake one. */
 		if (pending && !pi && !uval) {
-			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
+			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, true);
 			return;
 		}
 		if ((uval & FUTEX_TID_MASK) != (uint32_t)t->tid)
@@ -399,7 +448,7 @@ static void futex_owner_died(struct task *t, uint64_t uaddr, bool pi,
 		if (seen != uval)
 			continue; /* changed under us: look again */
 		if (!pi && (nval & FUTEX_WAITERS))
-			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
+			futex_wake(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY, true);
 		return;
 	}
 }
@@ -437,23 +486,24 @@ void futex_exit_robust_list(struct task *t)
 	t->robust_list = 0;
 }
 
-static struct futex_waiter *pi_top_waiter(struct task *t, uint64_t addr)
+static struct futex_waiter *pi_top_waiter(const struct futex_key *key)
 {
 	struct futex_waiter *top = NULL;
 
 	/* The list is newest first: the last match waited longest. */
 	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
-		if (waiter_at(w, t, addr) && w->pi)
+		if (waiter_at(w, key) && w->pi)
 			top = w;
 	return top;
 }
 
 /*
- * futex_lock held: try to take the PI futex at addr for tid (Linux's
- * futex_lock_pi_atomic). 1: taken; 0: owned by a live task, FUTEX_WAITERS
- * set; else -EDEADLK, -ESRCH, -EFAULT.
+ * futex_lock held: try to take the PI futex at addr (key: its key) for tid
+ * (Linux's futex_lock_pi_atomic). 1: taken; 0: owned by a live task,
+ * FUTEX_WAITERS set; else -EDEADLK, -ESRCH, -EFAULT.
  */
-static int pi_lock_atomic(struct task *t, uint64_t addr, uint32_t tid,
+static int pi_lock_atomic(struct task *t, uint64_t addr,
+			  const struct futex_key *key, uint32_t tid,
 			  bool set_waiters)
 {
 	for (;;) {
@@ -467,7 +517,7 @@ static int pi_lock_atomic(struct task *t, uint64_t addr, uint32_t tid,
 		if (!(uval & FUTEX_TID_MASK)) {
 			/* Free: ours, keeping FUTEX_OWNER_DIED. */
 			newval = (uval & FUTEX_OWNER_DIED) | tid;
-			if (set_waiters || pi_top_waiter(t, addr))
+			if (set_waiters || pi_top_waiter(key))
 				newval |= FUTEX_WAITERS;
 			err = futex_cmpxchg(t, addr, uval, newval, &cur);
 			if (err)
@@ -491,12 +541,10 @@ static int pi_lock_atomic(struct task *t, uint64_t addr, uint32_t tid,
  * wait for its owner to hand it over (absolute deadline).
  */
 static long futex_lock_pi(struct task *t, uint64_t addr, uint64_t utimeout,
-			  bool realtime, bool trylock)
+			  bool realtime, bool trylock, bool shared)
 {
 	struct futex_sleeper s;
-	struct futex_waiter w = {.mm = t->mm,
-				 .addr = addr,
-				 .bitset = FUTEX_BITSET_MATCH_ANY,
+	struct futex_waiter w = {.bitset = FUTEX_BITSET_MATCH_ANY,
 				 .tid = t->tid,
 				 .pi = true,
 				 .s = &s};
@@ -509,10 +557,11 @@ static long futex_lock_pi(struct task *t, uint64_t addr, uint64_t utimeout,
 		if (err)
 			return err;
 	}
-	if (addr & 3)
-		return -EINVAL;
+	err = futex_get_key(t, addr, shared, &w.key);
+	if (err)
+		return err;
 	pthread_mutex_lock(&futex_lock);
-	ret = pi_lock_atomic(t, addr, (uint32_t)t->tid, false);
+	ret = pi_lock_atomic(t, addr, &w.key, (uint32_t)t->tid, false);
 	if (ret) {
 		pthread_mutex_unlock(&futex_lock);
 		return ret == 1 ? 0 : ret;
@@ -532,8 +581,9 @@ static long futex_lock_pi(struct task *t, uint64_t addr, uint64_t utimeout,
 }
 
 /* FUTEX_UNLOCK_PI: only the owner; the longest waiter gets the lock. */
-static long futex_unlock_pi(struct task *t, uint64_t addr)
+static long futex_unlock_pi(struct task *t, uint64_t addr, bool shared)
 {
+	struct futex_key key;
 	struct futex_waiter *top;
 	uint32_t uval, cur, newval;
 	uint32_t tid = (uint32_t)t->tid;
@@ -544,8 +594,9 @@ static long futex_unlock_pi(struct task *t, uint64_t addr)
 		return err;
 	if ((uval & FUTEX_TID_MASK) != tid)
 		return -EPERM;
-	if (addr & 3)
-		return -EINVAL;
+	err = futex_get_key(t, addr, shared, &key);
+	if (err)
+		return err;
 	pthread_mutex_lock(&futex_lock);
 	for (;;) {
 		err = futex_read(t, addr, &uval);
@@ -555,7 +606,7 @@ static long futex_unlock_pi(struct task *t, uint64_t addr)
 			err = -EPERM;
 			break;
 		}
-		top = pi_top_waiter(t, addr);
+		top = pi_top_waiter(&key);
 		newval = top ? FUTEX_WAITERS | (uint32_t)top->tid : 0;
 		err = futex_cmpxchg(t, addr, uval, newval, &cur);
 		if (err)
@@ -574,12 +625,14 @@ static long futex_unlock_pi(struct task *t, uint64_t addr)
 /*
  * FUTEX_REQUEUE, FUTEX_CMP_REQUEUE (cmpval non-NULL) and
  * FUTEX_CMP_REQUEUE_PI (pi): wake up to nr_wake waiters at addr, move up to
- * nr_requeue more to addr2; returns both counted together, as Linux.
+ * nr_requeue more to addr2 (they take its key); returns both counted
+ * together, as Linux.
  */
 static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 			  int nr_wake, int nr_requeue, const uint32_t *cmpval,
 			  bool pi, bool shared)
 {
+	struct futex_key key, key2;
 	struct futex_waiter **vec;
 	long count = 0, ret = 0;
 	size_t n = 0, i;
@@ -590,11 +643,12 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 		return -EINVAL;
 	if (pi && nr_wake != 1)
 		return -EINVAL;
-	if ((addr & 3) || (addr2 & 3))
-		return -EINVAL;
-	if (shared && (futex_read(t, addr, &cur) || futex_read(t, addr2, &cur)))
-		return -EFAULT;
-	if (pi && addr == addr2)
+	err = futex_get_key(t, addr, shared, &key);
+	if (!err)
+		err = futex_get_key(t, addr2, shared, &key2);
+	if (err)
+		return err;
+	if (pi && key_eq(&key, &key2))
 		return -EINVAL;
 	pthread_mutex_lock(&futex_lock);
 	if (cmpval) {
@@ -613,16 +667,17 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 			return err;
 		}
 		for (struct futex_waiter *w = futex_waiters; w; w = w->next)
-			if (waiter_at(w, t, addr))
+			if (waiter_at(w, &key))
 				top = w;
-		if (top && (!top->requeue_pi || top->pi_target != addr2)) {
+		if (top &&
+		    (!top->requeue_pi || !key_eq(&top->pi_target, &key2))) {
 			pthread_mutex_unlock(&futex_lock);
 			return -EINVAL;
 		}
 		if (top) {
 			/* Take addr2 for the longest waiter if it is free. */
-			err =
-			    pi_lock_atomic(t, addr2, (uint32_t)top->tid, true);
+			err = pi_lock_atomic(t, addr2, &key2,
+					     (uint32_t)top->tid, true);
 			if (err == 1) {
 				waiter_wake(top);
 				count++;
@@ -634,7 +689,7 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 	}
 	/* Oldest first: the list is newest first. */
 	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
-		n += waiter_at(w, t, addr);
+		n += waiter_at(w, &key);
 	vec = n ? malloc(n * sizeof(*vec)) : NULL;
 	if (n && !vec) {
 		pthread_mutex_unlock(&futex_lock);
@@ -642,7 +697,7 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 	}
 	i = n;
 	for (struct futex_waiter *w = futex_waiters; w; w = w->next)
-		if (waiter_at(w, t, addr))
+		if (waiter_at(w, &key))
 			vec[--i] = w;
 	for (i = 0; i < n; i++) {
 		struct futex_waiter *w = vec[i];
@@ -652,7 +707,7 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 		if (w->woken)
 			continue;
 		if (w->pi || pi != w->requeue_pi ||
-		    (pi && w->pi_target != addr2)) {
+		    (pi && !key_eq(&w->pi_target, &key2))) {
 			ret = -EINVAL;
 			break;
 		}
@@ -660,7 +715,7 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
 			waiter_wake(w);
 			continue;
 		}
-		w->addr = addr2;
+		w->key = key2;
 		if (pi) {
 			w->requeue_pi = false;
 			w->pi = true;
@@ -678,8 +733,9 @@ static long futex_requeue(struct task *t, uint64_t addr, uint64_t addr2,
  * already applied for a bad comparison, as Linux).
  */
 static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
-			  int n2, uint32_t encoded)
+			  int n2, uint32_t encoded, bool shared)
 {
+	struct futex_key key, key2;
 	unsigned int op = (encoded >> 28) & 7;
 	unsigned int cmp = (encoded >> 24) & 15;
 	/* Both arguments are 12-bit signed fields. */
@@ -693,8 +749,11 @@ static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
 
 	oparg = oparg >= 0x800 ? oparg - 0x1000 : oparg;
 	cmparg = cmparg >= 0x800 ? cmparg - 0x1000 : cmparg;
-	if ((addr & 3) || (addr2 & 3))
-		return -EINVAL;
+	err = futex_get_key(t, addr, shared, &key);
+	if (!err)
+		err = futex_get_key(t, addr2, shared, &key2);
+	if (err)
+		return err;
 	if (encoded & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28))
 		/* Linux masks a shift out of 0..31 (and logs it). */
 		oparg = (int)(1U << (oparg & 31));
@@ -752,9 +811,9 @@ static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
 		pthread_mutex_unlock(&futex_lock);
 		return -ENOSYS;
 	}
-	ret = wake_locked(t, addr, n, FUTEX_BITSET_MATCH_ANY);
+	ret = wake_locked(&key, n, FUTEX_BITSET_MATCH_ANY);
 	if (ret >= 0 && hit)
-		ret2 = wake_locked(t, addr2, n2, FUTEX_BITSET_MATCH_ANY);
+		ret2 = wake_locked(&key2, n2, FUTEX_BITSET_MATCH_ANY);
 	pthread_mutex_unlock(&futex_lock);
 	if (ret < 0)
 		return ret;
@@ -768,15 +827,12 @@ static long futex_wake_op(struct task *t, uint64_t addr, uint64_t addr2, int n,
  */
 static long futex_wait_requeue_pi(struct task *t, uint64_t addr, uint32_t val,
 				  uint64_t utimeout, bool realtime,
-				  uint64_t addr2)
+				  uint64_t addr2, bool shared)
 {
 	struct futex_sleeper s;
-	struct futex_waiter w = {.mm = t->mm,
-				 .addr = addr,
-				 .bitset = FUTEX_BITSET_MATCH_ANY,
+	struct futex_waiter w = {.bitset = FUTEX_BITSET_MATCH_ANY,
 				 .tid = t->tid,
 				 .requeue_pi = true,
-				 .pi_target = addr2,
 				 .s = &s};
 	struct timespec deadline;
 	uint32_t cur;
@@ -788,7 +844,13 @@ static long futex_wait_requeue_pi(struct task *t, uint64_t addr, uint32_t val,
 		return err;
 	if (addr == addr2)
 		return -EINVAL;
-	if ((addr & 3) || (addr2 & 3))
+	err = futex_get_key(t, addr2, shared, &w.pi_target);
+	if (!err)
+		err = futex_get_key(t, addr, shared, &w.key);
+	if (err)
+		return err;
+	/* The same page through two addresses is the same futex too. */
+	if (key_eq(&w.key, &w.pi_target))
 		return -EINVAL;
 	sleeper_init(&s, realtime);
 	pthread_mutex_lock(&futex_lock);
@@ -827,12 +889,12 @@ SYSCALL(futex)
 		if (addr & 3)
 			return -EINVAL;
 		return futex_wait(t, addr, (uint32_t)a[2], a[3],
-				  FUTEX_BITSET_MATCH_ANY, false, false);
+				  FUTEX_BITSET_MATCH_ANY, false, false, shared);
 	case FUTEX_WAIT_BITSET:
 		if (addr & 3)
 			return -EINVAL;
 		return futex_wait(t, addr, (uint32_t)a[2], a[3], val3, true,
-				  realtime);
+				  realtime, shared);
 	case FUTEX_WAKE:
 		return futex_wake(t, addr, (int)a[2], FUTEX_BITSET_MATCH_ANY,
 				  shared);
@@ -848,19 +910,20 @@ SYSCALL(futex)
 		return futex_requeue(t, addr, a[4], (int)a[2], val2, &val3,
 				     true, shared);
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(t, addr, a[4], (int)a[2], val2, val3);
+		return futex_wake_op(t, addr, a[4], (int)a[2], val2, val3,
+				     shared);
 	case FUTEX_LOCK_PI:
 		/* Its timeout is on CLOCK_REALTIME, LOCK_PI2's as asked. */
-		return futex_lock_pi(t, addr, a[3], true, false);
+		return futex_lock_pi(t, addr, a[3], true, false, shared);
 	case FUTEX_LOCK_PI2:
-		return futex_lock_pi(t, addr, a[3], realtime, false);
+		return futex_lock_pi(t, addr, a[3], realtime, false, shared);
 	case FUTEX_TRYLOCK_PI:
-		return futex_lock_pi(t, addr, 0, false, true);
+		return futex_lock_pi(t, addr, 0, false, true, shared);
 	case FUTEX_UNLOCK_PI:
-		return futex_unlock_pi(t, addr);
+		return futex_unlock_pi(t, addr, shared);
 	case FUTEX_WAIT_REQUEUE_PI:
 		return futex_wait_requeue_pi(t, addr, (uint32_t)a[2], a[3],
-					     realtime, a[4]);
+					     realtime, a[4], shared);
 	default:
 		return -ENOSYS;
 	}
@@ -912,13 +975,12 @@ SYSCALL(futex_waitv)
 			return -EINVAL;
 	}
 	for (uint32_t i = 0; i < nr; i++) {
-		uint32_t cur;
-
-		if (v[i].uaddr & 3)
-			return -EINVAL;
-		if (!(v[i].flags & FUTEX2_PRIVATE) &&
-		    futex_read(t, v[i].uaddr, &cur))
-			return -EFAULT;
+		ws[i] = (struct futex_waiter){
+		    .bitset = FUTEX_BITSET_MATCH_ANY, .tid = t->tid, .s = &s};
+		err = futex_get_key(t, v[i].uaddr,
+				    !(v[i].flags & FUTEX2_PRIVATE), &ws[i].key);
+		if (err)
+			return err;
 	}
 	sleeper_init(&s, a[3] && clockid == CLOCK_REALTIME);
 	pthread_mutex_lock(&futex_lock);
@@ -932,14 +994,8 @@ SYSCALL(futex_waitv)
 			return err ? err : -EAGAIN;
 		}
 	}
-	for (uint32_t i = 0; i < nr; i++) {
-		ws[i] = (struct futex_waiter){.mm = t->mm,
-					      .addr = v[i].uaddr,
-					      .bitset = FUTEX_BITSET_MATCH_ANY,
-					      .tid = t->tid,
-					      .s = &s};
+	for (uint32_t i = 0; i < nr; i++)
 		waiter_queue(&ws[i]);
-	}
 	ret = futex_sleep(t, ws, (int)nr, &s, a[3] ? &deadline : NULL);
 	pthread_mutex_unlock(&futex_lock);
 	pthread_cond_destroy(&s.cond);

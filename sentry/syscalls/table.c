@@ -183,10 +183,10 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
     PARTIAL(select, "a wait re-checks its files every millisecond"),
     PARTIAL(pselect6, "a wait re-checks its files every millisecond"),
-    PARTIAL(futex, "a shared futex is keyed like a private one; PI futexes "
-		   "inherit no priority, and no task but the caller can own "
-		   "one"),
-    PARTIAL(futex_waitv, "a shared futex is keyed like a private one"),
+    PARTIAL(futex, "PI futexes inherit no priority; a MAP_SHARED host "
+		   "file (a private copy) is keyed as private memory"),
+    PARTIAL(futex_waitv, "a MAP_SHARED host file (a private copy) is keyed "
+			 "as private memory"),
     FULL(pipe),
     PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL"),
     FULL(utimensat),
