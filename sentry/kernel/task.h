@@ -306,7 +306,7 @@ struct thread_group *pidfd_get_tg(struct task *t, int fd, uint32_t *flags);
 
 /* futex.c: a dying thread's robust futexes get FUTEX_OWNER_DIED. */
 void futex_exit_robust_list(struct task *t);
-/* futex.c: wake up to n waiters on t's private futex at addr. */
+/* futex.c: wake up to n waiters on the futex at addr (a shared key). */
 long futex_wake_addr(struct task *t, uint64_t addr, int n);
 
 /* Wait for init to exit; returns its wait status. */
