@@ -887,6 +887,7 @@ static const struct file_ops goferfs_reg_ops = {
     .seekable = goferfs_seekable,
     .fsync = goferfs_fsync,
     .release = goferfs_release,
+    .size_limited = true,
 };
 
 static const struct file_ops goferfs_dir_ops = {

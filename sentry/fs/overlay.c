@@ -1487,6 +1487,7 @@ static struct file *wrap(struct file *real, uint32_t flags)
 	    .fallocate = r->fallocate ? fwd_fallocate : NULL,
 	    .fsync = r->fsync ? fwd_fsync : NULL,
 	    .release = ovl_file_release,
+	    .size_limited = r->size_limited,
 	};
 	file_init(&of->f, &of->ops, flags);
 	of->f.stream = real->stream;

@@ -797,6 +797,7 @@ static const struct file_ops tmpfs_reg_ops = {
     .stat = tmpfs_file_stat,
     .seekable = tmpfs_seekable,
     .release = tmpfs_release,
+    .size_limited = true,
 };
 
 static int tmpfs_dir_readdir(struct file *f, struct vfs_dir_sink *sink)

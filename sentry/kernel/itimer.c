@@ -8,6 +8,12 @@
  * the real timer's expiry and, for the CPU timers, looks at the clock every
  * CPU_TICK_NS (Linux checks them at the scheduler tick).
  *
+ * The same thread watches RLIMIT_CPU (kernel/time/posix-cpu-timers.c's
+ * check_process_timers) while the soft limit is finite: SIGXCPU when the
+ * CPU time reaches it, and the soft limit moves a second on (getrlimit
+ * shows it); SIGKILL at the hard limit. With only the limit to watch it
+ * wakes when the limit could first be reached, not every tick.
+ *
  * POSIX timers count on their clock (wall, monotonic, boot time, or the
  * process's or thread's CPU time) and send their signal with SI_TIMER; a
  * timer whose last signal is still queued does not queue another but
@@ -15,9 +21,12 @@
  *
  * Deviations: the CPU the application thread uses is one number on the
  * platform (user and system time together), so ITIMER_VIRTUAL counts what
- * ITIMER_PROF does; a timer on a wall clock becomes due at the monotonic
- * time its expiry was when armed, so a change of the wall clock later is
- * not followed.
+ * ITIMER_PROF does; the process's CPU time, for the CPU timers and
+ * RLIMIT_CPU, is that of the thread that last armed a timer or set the
+ * limit (in a new process, its first thread), not the sum over its
+ * threads; a timer on a wall clock becomes due at the monotonic time its
+ * expiry was when armed, so a change of the wall clock later is not
+ * followed.
  */
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
@@ -181,6 +190,49 @@ void ptimer_dequeued(struct thread_group *tg, struct abi_siginfo *info)
 	}
 }
 
+/* A limit of secs seconds in ns, saturating at NS_FAR (RLIM_INFINITY). */
+static int64_t rlim_ns(uint64_t secs)
+{
+	if (secs >= NS_FAR / NSEC_PER_SEC)
+		return NS_FAR;
+	return (int64_t)secs * NSEC_PER_SEC;
+}
+
+/*
+ * RLIMIT_CPU, tg->lock held: the signal due (SIGKILL at the hard limit,
+ * SIGXCPU at the soft one, which moves a second on), or 0. *armed says a
+ * limit is watched. The next look folds into *next: when the soft limit
+ * could first be reached, as the clock is one thread's and runs no faster
+ * than CLOCK_MONOTONIC, or after a tick if the clock cannot be read or
+ * SIGKILL has been sent.
+ */
+static int rlimit_cpu_check(struct task *t, int64_t mono, int64_t *next,
+			    bool *armed)
+{
+	struct abi_rlimit *rl = &t->tg->rlim[ABI_RLIMIT_CPU];
+	int64_t now, soft, due = mono + CPU_TICK_NS;
+	int sig = 0;
+
+	if (rl->rlim_cur == ABI_RLIM_INFINITY)
+		return 0;
+	*armed = true;
+	now = itimer_now(t, ABI_ITIMER_PROF);
+	if (now >= 0 && now >= rlim_ns(rl->rlim_max)) {
+		sig = ABI_SIGKILL;
+	} else if (now >= 0) {
+		soft = rlim_ns(rl->rlim_cur);
+		if (now >= soft) {
+			sig = ABI_SIGXCPU;
+			rl->rlim_cur++;
+			soft = rlim_ns(rl->rlim_cur);
+		}
+		due = mono + (soft > now ? soft - now : 0);
+	}
+	if (due < *next)
+		*next = due;
+	return sig;
+}
+
 /*
  * The timers' thread: fire what expired (signals sent without tg->lock),
  * then sleep until the next expiry, or a CPU tick, or a change.
@@ -194,8 +246,12 @@ static void *itimer_main(void *arg)
 		struct task *t = tg->timer_task;
 		int64_t mono = itimer_now(t, ABI_ITIMER_REAL);
 		int64_t next = INT64_MAX;
-		int fire[3], nfire = 0;
+		int fire[4], nfire = 0;
 		bool armed = false;
+		int rsig = rlimit_cpu_check(t, mono, &next, &armed);
+
+		if (rsig == ABI_SIGXCPU)
+			fire[nfire++] = rsig;
 
 		for (int w = 0; w < 3; w++) {
 			struct itimer *it = &tg->itimers[w];
@@ -253,6 +309,16 @@ static void *itimer_main(void *arg)
 			}
 			pthread_mutex_lock(&tg->lock);
 			continue;
+		}
+		if (rsig == ABI_SIGKILL) {
+			/* Sent once a tick (not in a loop) until the group
+			 * ends. */
+			struct abi_siginfo info = {.si_signo = ABI_SIGKILL,
+						   .si_code = ABI_SI_KERNEL};
+
+			pthread_mutex_unlock(&tg->lock);
+			signal_send(t, &info, true);
+			pthread_mutex_lock(&tg->lock);
 		}
 		if (!armed) {
 			pthread_cond_wait(&tg->timercond, &tg->lock);
@@ -346,6 +412,17 @@ void itimer_stop(struct thread_group *tg)
 	free(tg->ptimers);
 	tg->ptimers = NULL;
 	tg->nptimers = 0;
+}
+
+void itimer_rlimit_cpu_locked(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	if (tg->rlim[ABI_RLIMIT_CPU].rlim_cur != ABI_RLIM_INFINITY &&
+	    timer_thread_start(t))
+		log_warn_once("RLIMIT_CPU: no timer thread, the limit is not "
+			      "enforced");
+	pthread_cond_broadcast(&tg->timercond);
 }
 
 /* Start the group's timer thread if it is not running (tg->lock held). */

@@ -247,6 +247,12 @@ static void task_loop(struct task *t)
 	/* What the platform stopped for, for the debug log at the end. */
 	unsigned long stops[PLATFORM_DEAD + 1] = {0};
 
+	/* A new process's inherited RLIMIT_CPU (posix_cputimers_group_init). */
+	if (t->tg->leader == t) {
+		pthread_mutex_lock(&t->tg->lock);
+		itimer_rlimit_cpu_locked(t);
+		pthread_mutex_unlock(&t->tg->lock);
+	}
 	while (!t->exiting) {
 		int err;
 

@@ -392,6 +392,12 @@ int itimer_set(struct task *t, int which, const struct timespec *value,
 	       struct timespec *old_interval);
 int itimer_get(struct task *t, int which, struct timespec *value,
 	       struct timespec *interval);
+/*
+ * RLIMIT_CPU of t's group was set or inherited (tg->lock held): while its
+ * soft limit is finite, the timers' thread watches t's CPU time against it
+ * (update_rlimit_cpu). Nothing to do, and no thread, otherwise.
+ */
+void itimer_rlimit_cpu_locked(struct task *t);
 /* The thread group is going: stop its timer thread, free its timers. */
 void itimer_stop(struct thread_group *tg);
 /* POSIX timers (itimer.c): timer_create and friends; 0 or -errno. */

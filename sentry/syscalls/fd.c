@@ -723,6 +723,17 @@ SYSCALL(flock)
 	return ret;
 }
 
+/* The filesystem's part: a size that grows obeys RLIMIT_FSIZE. */
+static long do_fallocate(struct task *t, struct file *f, int mode, int64_t off,
+			 int64_t len)
+{
+	int err = 0;
+
+	if (!(mode & 0x01 /* FALLOC_FL_KEEP_SIZE */))
+		err = vfs_newsize_ok(t, f->inode, (uint64_t)(off + len));
+	return err ? err : f->ops->fallocate(f, mode, off, len);
+}
+
 /*
  * fallocate: modes 0, FALLOC_FL_KEEP_SIZE and FALLOC_FL_PUNCH_HOLE (with
  * KEEP_SIZE), checked as Linux's vfs_fallocate; others are EOPNOTSUPP.
@@ -758,7 +769,7 @@ SYSCALL(fallocate)
 	else if (!f->ops->fallocate)
 		ret = -EOPNOTSUPP;
 	else
-		ret = f->ops->fallocate(f, mode, off, len);
+		ret = do_fallocate(t, f, mode, off, len);
 	file_put(f);
 	return ret;
 }

@@ -254,6 +254,8 @@ static long do_prlimit(struct task *t, unsigned int resource,
 			t->mm->data_limit = new->rlim_cur;
 		if (resource == ABI_RLIMIT_AS)
 			t->mm->as_limit = new->rlim_cur;
+		if (resource == ABI_RLIMIT_CPU)
+			itimer_rlimit_cpu_locked(t);
 	}
 	pthread_mutex_unlock(&tg->lock);
 	return ret;

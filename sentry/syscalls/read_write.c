@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* read, write and their vector and positional forms (fs/read_write.c). */
+/*
+ * read, write and their vector and positional forms (fs/read_write.c). A
+ * write to a regular file obeys RLIMIT_FSIZE (generic_write_checks).
+ */
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -56,41 +59,71 @@ static bool rw_mode_ok(struct file *f, bool write)
 }
 
 /*
+ * RLIMIT_FSIZE on a write of iov at *pos (NULL: a stream, not limited):
+ * iov cut to end at the limit, or -EFBIG (and SIGXFSZ) at or past it. A
+ * write of nothing is not checked (generic_write_checks_count).
+ */
+static int rw_write_checks(struct task *t, struct file *f,
+			   struct abi_iovec *iov, int *cnt, const int64_t *pos)
+{
+	uint64_t total = 0, count;
+	int err;
+
+	if (!pos || !f->ops->size_limited)
+		return 0;
+	for (int i = 0; i < *cnt; i++)
+		total += iov[i].iov_len;
+	count = total;
+	err = total ? vfs_write_check_limits(t, f, *pos, &count) : 0;
+	if (err || count == total)
+		return err;
+	for (int i = 0; i < *cnt; i++) {
+		if (iov[i].iov_len >= count) {
+			iov[i].iov_len = count;
+			*cnt = i + 1;
+			break;
+		}
+		count -= iov[i].iov_len;
+	}
+	return 0;
+}
+
+/*
  * The transfer itself, once every argument has been checked; count is the
- * length asked for, for the range check against the position used.
+ * length asked for, for the range check against the position used. A
+ * write may shorten iov to the file size limit.
  */
 static ssize_t rw_file_ops(struct task *t, struct file *f,
-			   const struct abi_iovec *iov, int cnt, uint64_t count,
+			   struct abi_iovec *iov, int cnt, uint64_t count,
 			   bool write, int64_t *pos)
 {
+	bool own = !pos && file_has_pos(f);
 	ssize_t ret;
 
 	if (!(write ? f->ops->write : f->ops->read))
 		return f->inode && ABI_S_ISDIR(f->inode->mode) ? -EISDIR
 							       : -EINVAL;
-	if (!pos && file_has_pos(f)) {
+	if (own) {
 		pthread_mutex_lock(&f->pos_lock);
-		if (!rw_range_ok(&f->pos, count))
-			ret = -EINVAL;
-		else
-			ret = write ? f->ops->write(f, t, iov, cnt, &f->pos)
-				    : f->ops->read(f, t, iov, cnt, &f->pos);
-		pthread_mutex_unlock(&f->pos_lock);
-		return ret;
+		pos = &f->pos;
 	}
-	if (!rw_range_ok(pos, count))
-		return -EINVAL;
-	return write ? f->ops->write(f, t, iov, cnt, pos)
-		     : f->ops->read(f, t, iov, cnt, pos);
+	ret = rw_range_ok(pos, count) ? 0 : -EINVAL;
+	if (!ret && write)
+		ret = rw_write_checks(t, f, iov, &cnt, pos);
+	if (!ret)
+		ret = write ? f->ops->write(f, t, iov, cnt, pos)
+			    : f->ops->read(f, t, iov, cnt, pos);
+	if (own)
+		pthread_mutex_unlock(&f->pos_lock);
+	return ret;
 }
 
 /*
  * A write to a pipe nobody reads: EPIPE, and SIGPIPE (a socket raises its
  * own, for streams only).
  */
-static ssize_t do_rw(struct task *t, struct file *f,
-		     const struct abi_iovec *iov, int cnt, uint64_t count,
-		     bool write, int64_t *pos)
+static ssize_t do_rw(struct task *t, struct file *f, struct abi_iovec *iov,
+		     int cnt, uint64_t count, bool write, int64_t *pos)
 {
 	ssize_t ret = rw_file_ops(t, f, iov, cnt, count, write, pos);
 

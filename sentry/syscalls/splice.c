@@ -2,7 +2,10 @@
 /*
  * sendfile and copy_file_range (fs/read_write.c, fs/splice.c): data moved
  * between two files through the sentry, in 64 KiB pieces, with each
- * file's own read and write ops (kread where the source has it).
+ * file's own read and write ops (kread where the source has it). Writes
+ * into a file obey RLIMIT_FSIZE as Linux's: sendfile and splice write
+ * again after a short write, so that one cut at the limit raises SIGXFSZ;
+ * copy_file_range cuts its length to the limit first.
  *
  * splice, tee and vmsplice (fs/splice.c): one side a pipe, whose ring the
  * data is copied into or out of under the pipe's lock, straight from or to
@@ -53,7 +56,8 @@ static long copy_between(struct file *in, int64_t *in_pos, struct file *out,
 			    file_kwrite(out, buf + w, (size_t)(r - w), out_pos);
 
 			if (n <= 0) {
-				if (!done && n < 0)
+				/* An error after bytes written: those. */
+				if (!done && !w && n < 0)
 					done = n;
 				r = w;
 				break;
@@ -137,6 +141,8 @@ SYSCALL(copy_file_range)
 {
 	struct file *out, *in;
 	int64_t ioff, ooff, *ip = NULL, *op = NULL;
+	uint64_t count;
+	bool own;
 	long ret;
 
 	if (a[5])
@@ -175,18 +181,20 @@ SYSCALL(copy_file_range)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!op) {
+	own = !op;
+	if (own) {
 		pthread_mutex_lock(&out->pos_lock);
 		ooff = out->pos;
 		op = &ooff;
-		ret = copy_between(in, ip, out, op,
-				   min_t(uint64_t, a[4], MAX_RW_COUNT));
+	}
+	/* generic_copy_file_checks: the limit, even for nothing to copy. */
+	count = min_t(uint64_t, a[4], MAX_RW_COUNT);
+	ret = vfs_write_check_limits(t, out, *op, &count);
+	if (!ret)
+		ret = copy_between(in, ip, out, op, count);
+	if (own) {
 		out->pos = ooff;
 		pthread_mutex_unlock(&out->pos_lock);
-		op = NULL;
-	} else {
-		ret = copy_between(in, ip, out, op,
-				   min_t(uint64_t, a[4], MAX_RW_COUNT));
 	}
 	if (ret >= 0 && a[1])
 		ret = mm_copy_out(t->mm, a[1], &ioff, sizeof(ioff)) ?: ret;
@@ -253,11 +261,24 @@ static ssize_t fill_from_file(void *arg, void *dst, size_t n)
 	return r;
 }
 
+/*
+ * As iter_file_splice_write: what a short write left is offered again, so
+ * that a write cut at the file size limit ends with SIGXFSZ.
+ */
 static ssize_t drain_to_file(void *arg, const void *src, size_t n)
 {
 	struct splice_file *sf = arg;
+	size_t done = 0;
 
-	return sf->f->ops->kwrite(sf->f, src, n, sf->pos);
+	while (done < n) {
+		ssize_t w = file_kwrite(sf->f, (const uint8_t *)src + done,
+					n - done, sf->pos);
+
+		if (w <= 0)
+			return done ? (ssize_t)done : w;
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
 }
 
 /*

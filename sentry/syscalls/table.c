@@ -245,7 +245,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(pidfd_getfd),
     FULL(gettid),
     FULL(umask),
-    PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA enforced"),
+    PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA, NPROC, "
+		       "FSIZE enforced, CPU on one thread's time"),
     PARTIAL(getrlimit, "see prlimit64"),
     PARTIAL(setrlimit, "see prlimit64"),
     FULL(sched_getaffinity),

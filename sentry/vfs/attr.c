@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Attributes: stat from an inode, and the permission rules Linux applies
- * to chmod, chown, truncate and utimes before a filesystem sees them.
+ * to chmod, chown, truncate and utimes before a filesystem sees them; the
+ * file size limit (RLIMIT_FSIZE) that writes, truncate and fallocate obey.
  */
 #include "sentry/vfs/vfs.h"
 
@@ -182,6 +183,69 @@ int vfs_chown(struct vfs_inode *inode, bool ro, uint32_t uid, uint32_t gid,
 	return vfs_setattr(inode, &sa);
 }
 
+/* ---- RLIMIT_FSIZE (mm/filemap.c, fs/attr.c) ---- */
+
+/* The soft RLIMIT_FSIZE of t's process; none outside a task. */
+static uint64_t fsize_limit(struct task *t)
+{
+	if (!t)
+		return ABI_RLIM_INFINITY;
+	/* Set under tg->lock; one word, read as it is (rlimit()). */
+	return __atomic_load_n(&t->tg->rlim[ABI_RLIMIT_FSIZE].rlim_cur,
+			       __ATOMIC_RELAXED);
+}
+
+/* send_sig(SIGXFSZ, current, 0): to the thread, as from itself. */
+static int fsize_exceeded(struct task *t)
+{
+	struct abi_siginfo info = {.si_signo = ABI_SIGXFSZ,
+				   .si_code = ABI_SI_USER};
+
+	info.kill.pid = t->tg->tgid;
+	info.kill.uid = t->creds.ruid;
+	signal_send(t, &info, false);
+	return -EFBIG;
+}
+
+int vfs_write_check_limits(struct task *t, struct file *f, int64_t pos,
+			   uint64_t *count)
+{
+	uint64_t limit;
+
+	if (!f->ops->size_limited)
+		return 0;
+	limit = fsize_limit(t);
+	if (limit == ABI_RLIM_INFINITY)
+		return 0;
+	if (f->flags & ABI_O_APPEND) {
+		struct vfs_attr at;
+		int err = vfs_inode_getattr(f->inode, &at);
+
+		if (err)
+			return err;
+		pos = (int64_t)at.size;
+	}
+	if ((uint64_t)pos >= limit)
+		return fsize_exceeded(t);
+	if (*count > limit - (uint64_t)pos)
+		*count = limit - (uint64_t)pos;
+	return 0;
+}
+
+int vfs_newsize_ok(struct task *t, struct vfs_inode *inode, uint64_t size)
+{
+	uint64_t limit = fsize_limit(t);
+	struct vfs_attr at;
+	int err;
+
+	if (limit == ABI_RLIM_INFINITY || size <= limit)
+		return 0;
+	err = vfs_inode_getattr(inode, &at);
+	if (err)
+		return err;
+	return at.size < size ? fsize_exceeded(t) : 0;
+}
+
 int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
 		 const struct creds *c, bool check_perm)
 {
@@ -202,6 +266,9 @@ int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
 			return err;
 	}
 	sa.size = (uint64_t)size;
+	err = vfs_newsize_ok(current_task, inode, sa.size);
+	if (err)
+		return err;
 	return vfs_setattr(inode, &sa);
 }
 

@@ -3,6 +3,7 @@
 #include "sentry/vfs/file.h"
 
 #include "sentry/kernel/log.h"
+#include "sentry/kernel/task.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +40,21 @@ void file_count_open(struct file *f)
 		__atomic_add_fetch(&f->inode->nreaders, 1, __ATOMIC_RELAXED);
 }
 
+/* The write at *pos (NULL: a stream's), cut to the file size limit. */
+static ssize_t kwrite_checked(struct file *f, const void *buf, size_t len,
+			      int64_t *pos)
+{
+	uint64_t count = len;
+
+	if (pos && len) {
+		int err = vfs_write_check_limits(current_task, f, *pos, &count);
+
+		if (err)
+			return err;
+	}
+	return f->ops->kwrite(f, buf, (size_t)count, pos);
+}
+
 ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos)
 {
 	ssize_t n;
@@ -46,9 +62,9 @@ ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos)
 	if (!f->ops->kwrite)
 		return -EINVAL;
 	if (pos || f->stream || !f->ops->seekable || !f->ops->seekable(f))
-		return f->ops->kwrite(f, buf, len, pos);
+		return kwrite_checked(f, buf, len, pos);
 	pthread_mutex_lock(&f->pos_lock);
-	n = f->ops->kwrite(f, buf, len, &f->pos);
+	n = kwrite_checked(f, buf, len, &f->pos);
 	pthread_mutex_unlock(&f->pos_lock);
 	return n;
 }

@@ -84,6 +84,14 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Anonymous files: the name after "anon_inode:" ("[eventfd]"). */
 	const char *anon_name;
+	/*
+	 * Writes grow the file's data and obey RLIMIT_FSIZE: the regular
+	 * files of disk and memory filesystems (whose writes Linux checks
+	 * with generic_write_checks), not procfs's, devices or pipes.
+	 * Deviation: a donated host fd is not limited, even on a regular
+	 * file (its offset is the host's).
+	 */
+	bool size_limited;
 };
 
 /* Anonymous files (eventfd, timerfd, signalfd) share one inode. */
@@ -125,7 +133,8 @@ struct file {
 void file_init(struct file *f, const struct file_ops *ops, uint32_t flags);
 /*
  * Write from the sentry's memory at *pos, or at the file's own position
- * (pos NULL; a stream has none): sendfile's and copy_file_range's sink.
+ * (pos NULL; a stream has none): the sink of sendfile, copy_file_range
+ * and splice. The calling task's RLIMIT_FSIZE applies.
  */
 ssize_t file_kwrite(struct file *f, const void *buf, size_t len, int64_t *pos);
 void file_get(struct file *f);

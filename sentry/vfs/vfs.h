@@ -30,6 +30,7 @@
 struct creds;
 struct file;
 struct pipe;
+struct task;
 struct vfs_inode;
 struct vfs_dentry;
 struct vfs_mount;
@@ -408,8 +409,23 @@ int vfs_chmod(struct vfs_inode *inode, bool ro, uint32_t mode,
 	      const struct creds *c);
 int vfs_chown(struct vfs_inode *inode, bool ro, uint32_t uid, uint32_t gid,
 	      const struct creds *c);
+/* A growth past the calling task's RLIMIT_FSIZE is EFBIG (and SIGXFSZ). */
 int vfs_truncate(struct vfs_inode *inode, bool ro, int64_t size,
 		 const struct creds *c, bool check_perm);
+/*
+ * RLIMIT_FSIZE of t's process (NULL: no task, no limit), for files whose
+ * ops are size_limited. A write of *count bytes at pos >= 0 (O_APPEND: at
+ * the file's end; Linux's generic_write_check_limits): 0 with *count cut
+ * to end at the limit, or -EFBIG and SIGXFSZ for t when pos is at or past
+ * it (a write of nothing too: callers skip those where Linux does).
+ */
+int vfs_write_check_limits(struct task *t, struct file *f, int64_t pos,
+			   uint64_t *count);
+/*
+ * The same for a regular file's new size (inode_newsize_ok, for truncate
+ * and fallocate): growing past the limit is -EFBIG and SIGXFSZ for t.
+ */
+int vfs_newsize_ok(struct task *t, struct vfs_inode *inode, uint64_t size);
 /* times NULL: both now; tv_nsec may be ABI_UTIME_NOW or ABI_UTIME_OMIT. */
 int vfs_utimes(struct vfs_inode *inode, bool ro,
 	       const struct abi_timespec times[2], const struct creds *c);
