@@ -160,6 +160,12 @@ int sentry_main(const struct sentry_config *cfg)
 	int exe_fd, log_fd = -1, err, status;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The sandbox keeps its own RLIMIT_FSIZE: a write of a host file past
+	 * the host's limit must be EFBIG for the application, never a signal
+	 * that ends the sentry.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	sigaction(SIGSYS, &sa, NULL);
 	/*
 	 * One malloc arena for every thread: glibc shrinks a thread arena's

@@ -245,7 +245,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(pidfd_getfd),
     FULL(gettid),
     FULL(umask),
-    PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA, NPROC, "
+    PARTIAL(prlimit64, "limits are recorded; NOFILE, STACK, DATA, AS, NPROC, "
 		       "FSIZE enforced, CPU on one thread's time"),
     PARTIAL(getrlimit, "see prlimit64"),
     PARTIAL(setrlimit, "see prlimit64"),
