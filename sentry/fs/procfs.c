@@ -244,30 +244,12 @@ static int proc_find_pid(struct kernel *k, int n, struct thread_group **tgp,
 	return t ? 0 : -ENOENT;
 }
 
-/*
- * May a task of thread group ctg with credentials c read t's memory, fds
- * and links (ptrace_may_access in PTRACE_MODE_READ_FSCREDS)? Its own
- * process always; else c's fsuid and fsgid must be each of t's real,
- * effective and saved ids, and t dumpable, unless c has CAP_SYS_PTRACE.
- * tg->lock held (the ids are t's own to change unlocked: a stale answer
- * is what a racing ptrace_may_access gives too).
- */
+/* ptrace_may_access in PTRACE_MODE_READ_FSCREDS; t's tg->lock held. */
 static bool may_access_locked(const struct creds *c,
 			      const struct thread_group *ctg,
 			      const struct task *t)
 {
-	const struct creds *tc = &t->creds;
-	bool cap = creds_capable(c, ABI_CAP_SYS_PTRACE);
-
-	if (ctg == t->tg)
-		return true;
-	if (!(c->fsuid == tc->ruid && c->fsuid == tc->euid &&
-	      c->fsuid == tc->suid && c->fsgid == tc->rgid &&
-	      c->fsgid == tc->egid && c->fsgid == tc->sgid) &&
-	    !cap)
-		return false;
-	/* Not dumpable (PR_SET_DUMPABLE 0): only with the capability. */
-	return cap || !t->tg->not_dumpable || !t->mm;
+	return task_may_access_locked(c, ctg, t, false);
 }
 
 /*

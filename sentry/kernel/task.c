@@ -135,6 +135,44 @@ struct task *task_lookup_locked(struct kernel *k, int tid)
 	return NULL;
 }
 
+struct task *task_find_locked(struct kernel *k, int tid)
+{
+	struct thread_group *tg;
+	struct task *o = task_lookup_locked(k, tid);
+
+	if (o)
+		return o;
+	/* A leader that exited stays until its group is reaped. */
+	tg = tg_lookup_locked(k, tid);
+	return tg ? tg->leader : NULL;
+}
+
+struct task *task_find_get(struct task *t, int tid)
+{
+	struct kernel *k = t->k;
+	struct task *o;
+
+	pthread_mutex_lock(&k->lock);
+	o = tid ? task_find_locked(k, tid) : t;
+	if (o) {
+		task_get(o);
+		tg_get(o->tg);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return o;
+}
+
+void task_find_put(struct task *o)
+{
+	struct thread_group *tg;
+
+	if (!o)
+		return;
+	tg = o->tg;
+	task_put(o);
+	tg_put(tg);
+}
+
 bool pgrp_exists_locked(struct kernel *k, int pgid)
 {
 	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
@@ -273,6 +311,25 @@ bool signal_may_send(struct task *t, struct thread_group *tg, int sig)
 		    c->ruid == tc->suid || c->ruid == tc->ruid);
 	pthread_mutex_unlock(&tg->lock);
 	return ok;
+}
+
+bool task_may_access_locked(const struct creds *c,
+			    const struct thread_group *ctg,
+			    const struct task *o, bool realcreds)
+{
+	const struct creds *tc = &o->creds;
+	uint32_t uid = realcreds ? c->ruid : c->fsuid;
+	uint32_t gid = realcreds ? c->rgid : c->fsgid;
+	bool cap = creds_capable(c, ABI_CAP_SYS_PTRACE);
+
+	if (ctg == o->tg)
+		return true;
+	if (!(uid == tc->ruid && uid == tc->euid && uid == tc->suid &&
+	      gid == tc->rgid && gid == tc->egid && gid == tc->sgid) &&
+	    !cap)
+		return false;
+	/* Not dumpable (PR_SET_DUMPABLE 0): only with the capability. */
+	return cap || !o->tg->not_dumpable || !o->mm;
 }
 
 /* ---- parent notification ------------------------------------------------ */

@@ -262,6 +262,29 @@ void tg_link_locked(struct kernel *k, struct thread_group *tg,
 struct thread_group *tg_lookup_locked(struct kernel *k, int tgid);
 struct task *task_lookup_locked(struct kernel *k, int tid);
 bool pgrp_exists_locked(struct kernel *k, int pgid);
+/*
+ * The task tid names, as find_task_by_vpid: a live thread, or a leader
+ * that exited and stays while its group does (a zombie's, or one whose
+ * other threads live on). k->lock held; NULL: none.
+ */
+struct task *task_find_locked(struct kernel *k, int tid);
+/*
+ * The same for a syscall's pid argument (0: t itself), with a reference
+ * on the task and one on its thread group (task_find_put drops both).
+ */
+struct task *task_find_get(struct task *t, int tid);
+void task_find_put(struct task *o);
+/*
+ * ptrace_may_access in PTRACE_MODE_READ: may a task of thread group ctg
+ * with credentials c read o's state? Its own process always; else c's
+ * ids (the real ones with realcreds, else the filesystem ones) must be
+ * each of o's real, effective and saved ids, and o dumpable, unless c
+ * has CAP_SYS_PTRACE. o->tg->lock held (o's ids are o's own to change
+ * unlocked: a stale answer is what a racing ptrace_may_access gives too).
+ */
+bool task_may_access_locked(const struct creds *c,
+			    const struct thread_group *ctg,
+			    const struct task *o, bool realcreds);
 /* A live thread of tg to take signal sig (0: any), with a reference. */
 struct task *tg_target_locked(struct thread_group *tg, int sig);
 /* A process-directed signal to tg (dropped if it has no live thread). */
