@@ -124,7 +124,10 @@ static struct task *copy_task(struct task *t, uint64_t flags)
 	else
 		c->altstack = (struct abi_stack){.ss_flags = ABI_SS_DISABLE};
 	memcpy(c->comm, t->comm, sizeof(c->comm));
+	/* Others may change t's attributes (sched.c): under its lock. */
+	pthread_mutex_lock(&t->tg->lock);
 	c->sched = t->sched;
+	pthread_mutex_unlock(&t->tg->lock);
 	if (c->sched.reset_on_fork) {
 		c->sched.reset_on_fork = false;
 		if (c->sched.policy != 0) {

@@ -208,7 +208,8 @@ struct task {
 	uint32_t personality;	 /* kept, without effect (sys.c) */
 	/*
 	 * Scheduling attributes (sched.c): kept and reported, never applied
-	 * to the host. Zero is Linux's default (SCHED_OTHER, nice 0).
+	 * to the host. Zero is Linux's default (SCHED_OTHER, nice 0). Other
+	 * tasks read and change them: under tg->lock.
 	 */
 	struct task_sched {
 		int nice;	      /* -20..19 */

@@ -5,10 +5,15 @@
  * (kernel/sys.c, kernel/sched/syscalls.c, kernel/sys.c's getcpu), with
  * Linux's argument and permission checks.
  *
+ * Any task of the sandbox may be named, with Linux's permission rules:
+ * changing another user's task, or raising a priority beyond what
+ * RLIMIT_NICE and RLIMIT_RTPRIO allow, needs CAP_SYS_NICE. A task's
+ * attributes are under its thread group's lock, as other tasks read and
+ * change them.
+ *
  * Deviation: the values are kept per task and reported back, but never
  * applied to the host: the application's threads run as the host
- * schedules the sandbox. The sandbox has one thread, so a process group
- * or a user names that thread or nothing.
+ * schedules the sandbox.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -83,50 +88,138 @@ static bool valid_policy(int policy)
 	return is_fair(policy) || is_rt(policy) || policy == POLICY_DEADLINE;
 }
 
-static uint64_t rlimit_cur(struct task *t, int res)
+/* is_nice_reduction: does p's RLIMIT_NICE let it go down to nice? */
+static bool nice_in_rlimit(const struct task *p, int nice)
 {
-	uint64_t v;
-
-	pthread_mutex_lock(&t->tg->lock);
-	v = t->tg->rlim[res].rlim_cur;
-	pthread_mutex_unlock(&t->tg->lock);
-	return v;
+	return (uint64_t)(20 - nice) <= p->tg->rlim[ABI_RLIMIT_NICE].rlim_cur;
 }
 
-/* May t lower its nice value to nice (can_nice)? */
-static bool can_nice(struct task *t, int nice)
+/* can_nice: may t lower p's nice value to nice? (p's tg->lock held) */
+static bool can_nice_locked(struct task *t, const struct task *p, int nice)
 {
-	return (uint64_t)(20 - nice) <= rlimit_cur(t, ABI_RLIMIT_NICE) ||
+	return nice_in_rlimit(p, nice) ||
 	       creds_capable(&t->creds, CAP_SYS_NICE);
 }
 
-/* Does who (of which) name t? */
-static bool prio_match(struct task *t, int which, int who)
+/*
+ * check_same_owner: is t's effective uid p's real or effective one?
+ * (p's tg->lock held: p's ids are read as another task reads them)
+ */
+static bool same_owner_locked(struct task *t, const struct task *p)
 {
-	switch (which) {
-	case PRIO_PROCESS:
-		return who == 0 || who == t->tid;
-	case PRIO_PGRP:
-		/* The sandbox's one process group is its init's. */
-		return who == 0 || who == t->tg->tgid;
-	default:
-		return (uint32_t)who == t->creds.ruid || who == 0;
-	}
+	return t->creds.euid == p->creds.euid || t->creds.euid == p->creds.ruid;
 }
 
-/* getpriority: 20 - nice of the one thread who names; ESRCH if none. */
+/*
+ * The task a pid names (0: t) with references (task_find_put), or
+ * ERR_PTR(-ESRCH): find_process_by_pid.
+ */
+static struct task *find_process(struct task *t, int pid)
+{
+	struct task *p = task_find_get(t, pid);
+
+	return p ? p : ERR_PTR(-ESRCH);
+}
+
+/* ---- nice values (kernel/sys.c) ---- */
+
+/*
+ * set_one_prio for t on p (p's tg->lock held): another user's task needs
+ * CAP_SYS_NICE (EPERM), a lower nice value p's RLIMIT_NICE or CAP_SYS_NICE
+ * (EACCES). err is the result so far: -ESRCH until a task was found.
+ */
+static long set_one_prio_locked(struct task *t, struct task *p, int nice,
+				long err)
+{
+	if (p->creds.ruid != t->creds.euid && p->creds.euid != t->creds.euid &&
+	    !creds_capable(&t->creds, CAP_SYS_NICE))
+		return -EPERM;
+	if (nice < p->sched.nice && !can_nice_locked(t, p, nice))
+		return -EACCES;
+	p->sched.nice = nice;
+	return err == -ESRCH ? 0 : err;
+}
+
+/* One task for prio_each (p's tg->lock held): ret so far, and after. */
+static long prio_one_locked(struct task *t, struct task *p, bool set, int nice,
+			    long ret)
+{
+	if (set)
+		return set_one_prio_locked(t, p, nice, ret);
+	return max_t(long, ret, 20 - p->sched.nice);
+}
+
+/*
+ * A leader of tg that exited while the group lives on (or is a zombie):
+ * pids still name it, and the kernel's walks of a group visit it (k->lock
+ * held). NULL if it is among the live threads.
+ */
+static struct task *exited_leader_locked(struct thread_group *tg)
+{
+	for (struct task *o = tg->threads; o; o = o->next_thread)
+		if (o == tg->leader)
+			return NULL;
+	return tg->leader;
+}
+
+/*
+ * getpriority and setpriority on each task which and who name, as the
+ * kernel visits them: set each one's nice value (set), or the greatest
+ * 20 - nice of them (get); -ESRCH if none.
+ */
+static long prio_each(struct task *t, int which, int who, bool set, int nice)
+{
+	struct kernel *k = t->k;
+	long ret = -ESRCH;
+	struct task *p;
+	uint32_t uid;
+	int pgid;
+
+	pthread_mutex_lock(&k->lock);
+	if (which == PRIO_PROCESS) {
+		p = who ? task_find_locked(k, who) : t;
+		if (p) {
+			pthread_mutex_lock(&p->tg->lock);
+			ret = prio_one_locked(t, p, set, nice, ret);
+			pthread_mutex_unlock(&p->tg->lock);
+		}
+		pthread_mutex_unlock(&k->lock);
+		return ret;
+	}
+	/* who 0: the caller's own process group, or its real uid. */
+	pgid = who ? who : t->tg->pgid;
+	uid = who ? (uint32_t)who : t->creds.ruid;
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		if (which == PRIO_PGRP && tg->pgid != pgid)
+			continue;
+		p = exited_leader_locked(tg);
+		pthread_mutex_lock(&tg->lock);
+		/* PRIO_USER: the tasks whose real uid it is. */
+		if (p && (which == PRIO_PGRP || p->creds.ruid == uid))
+			ret = prio_one_locked(t, p, set, nice, ret);
+		for (p = tg->threads; p; p = p->next_thread)
+			if (which == PRIO_PGRP || p->creds.ruid == uid)
+				ret = prio_one_locked(t, p, set, nice, ret);
+		pthread_mutex_unlock(&tg->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+/* getpriority: 20 - the least nice value of the tasks who names. */
 SYSCALL(getpriority)
 {
 	int which = (int)a[0], who = (int)a[1];
 
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;
-	if (!prio_match(t, which, who))
-		return -ESRCH;
-	return 20 - t->sched.nice;
+	return prio_each(t, which, who, false, 0);
 }
 
-/* setpriority: the nice value, clamped to -20..19 (set_one_prio). */
+/*
+ * setpriority: the nice value, clamped to -20..19, for each task who
+ * names; the last failure (EPERM, EACCES) if any task's failed.
+ */
 SYSCALL(setpriority)
 {
 	int which = (int)a[0], who = (int)a[1], nice = (int)a[2];
@@ -134,32 +227,27 @@ SYSCALL(setpriority)
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;
 	nice = clamp_t(int, nice, MIN_NICE, MAX_NICE);
-	if (!prio_match(t, which, who))
-		return -ESRCH;
-	if (nice < t->sched.nice && !can_nice(t, nice))
-		return -EACCES;
-	t->sched.nice = nice;
-	return 0;
+	return prio_each(t, which, who, true, nice);
 }
 
-/* find_process_by_pid: the caller only. */
-static bool is_self(struct task *t, int pid)
-{
-	return pid == 0 || pid == t->tid;
-}
+/* ---- policies and priorities (kernel/sched/syscalls.c) ---- */
 
-/* user_check_sched_setscheduler: 0, or -EPERM without CAP_SYS_NICE. */
-static int sched_check_perm(struct task *t, const struct sched_attr *attr,
-			    int policy, bool reset_on_fork)
+/*
+ * user_check_sched_setscheduler: 0, or -EPERM without CAP_SYS_NICE (p's
+ * tg->lock held; its limits are p's own).
+ */
+static int sched_check_perm_locked(struct task *t, const struct task *p,
+				   const struct sched_attr *attr, int policy,
+				   bool reset_on_fork)
 {
-	const struct task_sched *s = &t->sched;
+	const struct task_sched *s = &p->sched;
 	bool priv = false;
 
 	if (is_fair(policy) && attr->sched_nice < s->nice &&
-	    !can_nice(t, attr->sched_nice))
+	    !nice_in_rlimit(p, attr->sched_nice))
 		priv = true;
 	if (is_rt(policy)) {
-		uint64_t rlim = rlimit_cur(t, ABI_RLIMIT_RTPRIO);
+		uint64_t rlim = p->tg->rlim[ABI_RLIMIT_RTPRIO].rlim_cur;
 
 		if ((uint32_t)policy != s->policy && !rlim)
 			priv = true;
@@ -170,7 +258,10 @@ static int sched_check_perm(struct task *t, const struct sched_attr *attr,
 	if (policy == POLICY_DEADLINE)
 		priv = true;
 	if (s->policy == POLICY_IDLE && policy != POLICY_IDLE &&
-	    !can_nice(t, s->nice))
+	    !nice_in_rlimit(p, s->nice))
+		priv = true;
+	/* Another user's task. */
+	if (!same_owner_locked(t, p))
 		priv = true;
 	if (s->reset_on_fork && !reset_on_fork)
 		priv = true;
@@ -199,10 +290,11 @@ static bool dl_params_ok(const struct sched_attr *attr)
 	       period <= (1ULL << 22) * NSEC_PER_USEC;
 }
 
-/* __sched_setscheduler for the caller, from user space. */
-static int do_sched_setattr(struct task *t, const struct sched_attr *attr)
+/* __sched_setscheduler from user space, by t on p (p's tg->lock held). */
+static int do_sched_setattr_locked(struct task *t, struct task *p,
+				   const struct sched_attr *attr)
 {
-	struct task_sched *s = &t->sched;
+	struct task_sched *s = &p->sched;
 	int policy = (int)attr->sched_policy;
 	bool reset_on_fork;
 	int err;
@@ -222,7 +314,7 @@ static int do_sched_setattr(struct task *t, const struct sched_attr *attr)
 	if ((policy == POLICY_DEADLINE && !dl_params_ok(attr)) ||
 	    is_rt(policy) != (attr->sched_priority != 0))
 		return -EINVAL;
-	err = sched_check_perm(t, attr, policy, reset_on_fork);
+	err = sched_check_perm_locked(t, p, attr, policy, reset_on_fork);
 	if (err)
 		return err;
 	/* Without utilization clamping (CONFIG_UCLAMP_TASK), as most hosts. */
@@ -247,10 +339,10 @@ static int do_sched_setattr(struct task *t, const struct sched_attr *attr)
 	return 0;
 }
 
-/* get_params: the current parameters into attr. */
-static void get_params(struct task *t, struct sched_attr *attr)
+/* get_params: p's current parameters into attr (p's tg->lock held). */
+static void get_params_locked(const struct task *p, struct sched_attr *attr)
 {
-	const struct task_sched *s = &t->sched;
+	const struct task_sched *s = &p->sched;
 
 	if (s->policy == POLICY_DEADLINE) {
 		attr->sched_runtime = s->dl_runtime;
@@ -269,26 +361,32 @@ static long do_sched_setscheduler(struct task *t, int pid, int policy,
 				  uint64_t uparam)
 {
 	struct sched_attr attr = {0};
+	struct task *p;
 	int prio;
-	int err;
+	long err;
 
 	if (!uparam || pid < 0)
 		return -EINVAL;
 	err = mm_copy_in(t->mm, &prio, uparam, sizeof(prio));
 	if (err)
 		return err;
-	if (!is_self(t, pid))
-		return -ESRCH;
+	p = find_process(t, pid);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	attr.sched_policy = (uint32_t)policy;
 	attr.sched_priority = (uint32_t)prio;
-	attr.sched_nice = t->sched.nice;
 	if (policy != SETPARAM_POLICY && (policy & POLICY_RESET_ON_FORK)) {
 		attr.sched_flags |= FLAG_RESET_ON_FORK;
 		attr.sched_policy = (uint32_t)(policy & ~POLICY_RESET_ON_FORK);
 	}
+	pthread_mutex_lock(&p->tg->lock);
+	attr.sched_nice = p->sched.nice;
 	/* Keep a custom slice that sched_setscheduler does not name. */
-	attr.sched_runtime = t->sched.slice;
-	return do_sched_setattr(t, &attr);
+	attr.sched_runtime = p->sched.slice;
+	err = do_sched_setattr_locked(t, p, &attr);
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
+	return err;
 }
 
 SYSCALL(sched_setscheduler)
@@ -305,25 +403,36 @@ SYSCALL(sched_setparam)
 
 SYSCALL(sched_getscheduler)
 {
-	int pid = (int)a[0];
+	struct task *p;
+	long ret;
 
-	if (pid < 0)
+	if ((int)a[0] < 0)
 		return -EINVAL;
-	if (!is_self(t, pid))
-		return -ESRCH;
-	return t->sched.policy |
-	       (t->sched.reset_on_fork ? POLICY_RESET_ON_FORK : 0);
+	p = find_process(t, (int)a[0]);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
+	ret = p->sched.policy |
+	      (p->sched.reset_on_fork ? POLICY_RESET_ON_FORK : 0);
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
+	return ret;
 }
 
 SYSCALL(sched_getparam)
 {
-	int pid = (int)a[0], prio;
+	struct task *p;
+	int prio;
 
-	if (!a[1] || pid < 0)
+	if (!a[1] || (int)a[0] < 0)
 		return -EINVAL;
-	if (!is_self(t, pid))
-		return -ESRCH;
-	prio = is_rt((int)t->sched.policy) ? (int)t->sched.rt_priority : 0;
+	p = find_process(t, (int)a[0]);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
+	prio = is_rt((int)p->sched.policy) ? (int)p->sched.rt_priority : 0;
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
 	return mm_copy_out(t->mm, a[1], &prio, sizeof(prio));
 }
 
@@ -351,15 +460,19 @@ SYSCALL(sched_get_priority_min)
  */
 SYSCALL(sched_rr_get_interval)
 {
-	int pid = (int)a[0];
 	struct abi_timespec ts = {0, 0};
+	struct task *p;
 
-	if (pid < 0)
+	if ((int)a[0] < 0)
 		return -EINVAL;
-	if (!is_self(t, pid))
-		return -ESRCH;
-	if (t->sched.policy == POLICY_RR)
+	p = find_process(t, (int)a[0]);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
+	if (p->sched.policy == POLICY_RR)
 		ts.tv_nsec = 100 * NSEC_PER_MSEC;
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
 	return mm_copy_out(t->mm, a[1], &ts, sizeof(ts));
 }
 
@@ -407,7 +520,8 @@ SYSCALL(sched_setattr)
 {
 	struct sched_attr attr;
 	int pid = (int)a[0];
-	int err;
+	struct task *p;
+	long err;
 
 	if (!a[1] || pid < 0 || (unsigned int)a[2])
 		return -EINVAL;
@@ -418,11 +532,16 @@ SYSCALL(sched_setattr)
 		return -EINVAL;
 	if (attr.sched_flags & FLAG_KEEP_POLICY)
 		attr.sched_policy = (uint32_t)SETPARAM_POLICY;
-	if (!is_self(t, pid))
-		return -ESRCH;
+	p = find_process(t, pid);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
 	if (attr.sched_flags & FLAG_KEEP_PARAMS)
-		get_params(t, &attr);
-	return do_sched_setattr(t, &attr);
+		get_params_locked(p, &attr);
+	err = do_sched_setattr_locked(t, p, &attr);
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
+	return err;
 }
 
 SYSCALL(sched_getattr)
@@ -431,16 +550,21 @@ SYSCALL(sched_getattr)
 	struct sched_attr attr = {0};
 	unsigned int usize = (unsigned int)a[2];
 	int pid = (int)a[0];
+	struct task *p;
 
 	if (!a[1] || pid < 0 || usize > PAGE_SIZE || usize < ATTR_SIZE_VER0 ||
 	    (unsigned int)a[3])
 		return -EINVAL;
-	if (!is_self(t, pid))
-		return -ESRCH;
-	attr.sched_policy = t->sched.policy;
-	if (t->sched.reset_on_fork)
+	p = find_process(t, pid);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
+	attr.sched_policy = p->sched.policy;
+	if (p->sched.reset_on_fork)
 		attr.sched_flags |= FLAG_RESET_ON_FORK;
-	get_params(t, &attr);
+	get_params_locked(p, &attr);
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
 	if (!user_access_ok(a[1], usize))
 		return -EFAULT;
 	attr.size = min_t(uint32_t, usize, sizeof(attr));
@@ -464,11 +588,14 @@ static long host_affinity(uint8_t *mask, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-/* Is any bit of the task's own mask set? */
-static bool affinity_set(const struct task_sched *s)
+/* The bytes of a task's own affinity mask. */
+#define AFFINITY_BYTES sizeof(((struct task_sched *)NULL)->affinity)
+
+/* Is any bit of a task's own mask set? */
+static bool affinity_set(const uint8_t *mask)
 {
-	for (size_t i = 0; i < sizeof(s->affinity); i++)
-		if (s->affinity[i])
+	for (size_t i = 0; i < AFFINITY_BYTES; i++)
+		if (mask[i])
 			return true;
 	return false;
 }
@@ -479,8 +606,9 @@ static bool affinity_set(const struct task_sched *s)
  */
 SYSCALL(sched_getaffinity)
 {
-	uint8_t mask[sizeof(t->sched.affinity)];
+	uint8_t mask[AFFINITY_BYTES];
 	unsigned int len = (unsigned int)a[1];
+	struct task *p;
 	long n;
 
 	/*
@@ -492,23 +620,29 @@ SYSCALL(sched_getaffinity)
 	n = host_affinity(mask, min_t(unsigned int, len, sizeof(mask)));
 	if (n < 0)
 		return n;
-	if (!is_self(t, (int)a[0]))
-		return -ESRCH;
-	if (affinity_set(&t->sched))
+	p = find_process(t, (int)a[0]);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pthread_mutex_lock(&p->tg->lock);
+	if (affinity_set(p->sched.affinity))
 		for (long i = 0; i < n; i++)
-			mask[i] &= t->sched.affinity[i];
+			mask[i] &= p->sched.affinity[i];
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
 	return mm_copy_out(t->mm, a[2], mask, (size_t)n) ?: n;
 }
 
 /*
  * sched_setaffinity: kept for sched_getaffinity and getcpu, never applied
- * to the host; a mask without any of the sandbox's CPUs is EINVAL.
+ * to the host. Another user's task needs CAP_SYS_NICE (EPERM); a mask
+ * without any of the sandbox's CPUs is EINVAL.
  */
 SYSCALL(sched_setaffinity)
 {
-	uint8_t host[sizeof(t->sched.affinity)];
-	uint8_t mask[sizeof(t->sched.affinity)] = {0};
+	uint8_t host[AFFINITY_BYTES];
+	uint8_t mask[AFFINITY_BYTES] = {0};
 	unsigned int len = (unsigned int)a[1];
+	struct task *p;
 	bool any = false;
 	long n, err;
 
@@ -518,16 +652,23 @@ SYSCALL(sched_setaffinity)
 	err = mm_copy_in(t->mm, mask, a[2], min_t(unsigned int, len, n));
 	if (err)
 		return err;
-	if (!is_self(t, (int)a[0]))
-		return -ESRCH;
+	p = find_process(t, (int)a[0]);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	for (long i = 0; i < n; i++) {
 		mask[i] &= host[i];
 		any |= mask[i] != 0;
 	}
-	if (!any)
-		return -EINVAL;
-	memcpy(t->sched.affinity, mask, sizeof(mask));
-	return 0;
+	pthread_mutex_lock(&p->tg->lock);
+	if (!same_owner_locked(t, p) && !creds_capable(&t->creds, CAP_SYS_NICE))
+		err = -EPERM;
+	else if (!any)
+		err = -EINVAL;
+	else
+		memcpy(p->sched.affinity, mask, sizeof(mask));
+	pthread_mutex_unlock(&p->tg->lock);
+	task_find_put(p);
+	return err;
 }
 
 SYSCALL(sched_yield)
@@ -544,15 +685,18 @@ SYSCALL(sched_yield)
 SYSCALL(getcpu)
 {
 	uint32_t cpu = (uint32_t)sched_getcpu(), node = 0;
-	const struct task_sched *s = &t->sched;
+	uint8_t mask[AFFINITY_BYTES];
 	int err = 0;
 
+	pthread_mutex_lock(&t->tg->lock);
+	memcpy(mask, t->sched.affinity, sizeof(mask));
+	pthread_mutex_unlock(&t->tg->lock);
 	if ((int)cpu < 0)
 		cpu = 0;
-	if (affinity_set(s) && (cpu >= 8 * sizeof(s->affinity) ||
-				!(s->affinity[cpu / 8] & (1u << (cpu % 8))))) {
-		for (cpu = 0; cpu < 8 * sizeof(s->affinity); cpu++)
-			if (s->affinity[cpu / 8] & (1u << (cpu % 8)))
+	if (affinity_set(mask) &&
+	    (cpu >= 8 * sizeof(mask) || !(mask[cpu / 8] & (1u << (cpu % 8))))) {
+		for (cpu = 0; cpu < 8 * sizeof(mask); cpu++)
+			if (mask[cpu / 8] & (1u << (cpu % 8)))
 				break;
 	}
 	if (a[0])
