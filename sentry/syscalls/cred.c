@@ -350,12 +350,16 @@ static int cap_validate_magic(struct task *t, uint64_t uhdr, int *n)
 	return mm_copy_out(t->mm, uhdr, &v3, sizeof(v3)) ?: -EINVAL;
 }
 
-/* capget: the caller's sets; the sandbox's one thread only. */
+/*
+ * capget: the sets of the task hdr.pid names (0: the caller), any task of
+ * the sandbox, a zombie's too; ESRCH if none.
+ */
 SYSCALL(capget)
 {
 	struct cap_header hdr;
 	struct cap_data d[2];
-	const struct creds *c = &t->creds;
+	uint64_t e, p, i;
+	struct task *o;
 	int n, err;
 
 	err = cap_validate_magic(t, a[0], &n);
@@ -367,17 +371,28 @@ SYSCALL(capget)
 		return err;
 	if (hdr.pid < 0)
 		return -EINVAL;
-	if (hdr.pid != 0 && hdr.pid != t->tid)
+	o = task_find_get(t, hdr.pid);
+	if (!o)
 		return -ESRCH;
-	for (int i = 0; i < 2; i++) {
-		d[i].effective = (uint32_t)(c->cap_effective >> (32 * i));
-		d[i].permitted = (uint32_t)(c->cap_permitted >> (32 * i));
-		d[i].inheritable = (uint32_t)(c->cap_inheritable >> (32 * i));
+	/* Another task's sets are its own to change: read under its lock. */
+	pthread_mutex_lock(&o->tg->lock);
+	e = o->creds.cap_effective;
+	p = o->creds.cap_permitted;
+	i = o->creds.cap_inheritable;
+	pthread_mutex_unlock(&o->tg->lock);
+	task_find_put(o);
+	for (int k = 0; k < 2; k++) {
+		d[k].effective = (uint32_t)(e >> (32 * k));
+		d[k].permitted = (uint32_t)(p >> (32 * k));
+		d[k].inheritable = (uint32_t)(i >> (32 * k));
 	}
 	return mm_copy_out(t->mm, a[1], d, (size_t)n * sizeof(d[0]));
 }
 
-/* capset: the caller's own sets, with commoncap's cap_capset rules. */
+/*
+ * capset: the caller's own sets, with commoncap's cap_capset rules. Any
+ * other pid is EPERM, as since Linux 2.6.24 (no CAP_SETPCAP over others).
+ */
 SYSCALL(capset)
 {
 	struct cap_header hdr;
@@ -413,8 +428,11 @@ SYSCALL(capset)
 		return -EPERM;
 	if (e & ~p)
 		return -EPERM;
+	/* Under the group's lock: capget reads them from other tasks. */
+	pthread_mutex_lock(&t->tg->lock);
 	c->cap_effective = e;
 	c->cap_permitted = p;
 	c->cap_inheritable = i;
+	pthread_mutex_unlock(&t->tg->lock);
 	return 0;
 }

@@ -45,8 +45,7 @@
 
 /* Scheduling attributes are bookkeeping. */
 #define SCHED_NOTE                                                             \
-	"values are kept and reported, not applied to the host's "             \
-	"scheduling; the sandbox's one thread only"
+	"values are kept and reported, not applied to the host's scheduling"
 
 #define SIGNAL_NOTE                                                            \
 	"handlers run with XSAVE frames; stop signals and SIGCONT are "        \
@@ -297,8 +296,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(setfsgid),
     FULL(getgroups),
     FULL(setgroups),
-    PARTIAL(capget, "the sandbox's one thread only; no ambient set"),
-    PARTIAL(capset, "the sandbox's one thread only; no ambient set"),
+    PARTIAL(capget, "no ambient set"),
+    PARTIAL(capset, "no ambient set"),
     PARTIAL(clock_gettime, "other processes' CPU clocks are EINVAL"),
     PARTIAL(clock_getres, "other processes' CPU clocks are EINVAL"),
     FULL(gettimeofday),
