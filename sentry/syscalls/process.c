@@ -63,23 +63,38 @@ SYSCALL(set_tid_address)
 	return t->tid;
 }
 
+/* The head is the task's own to change; get_robust_list reads others'. */
 SYSCALL(set_robust_list)
 {
 	if (a[1] != ABI_ROBUST_LIST_HEAD_SIZE)
 		return -EINVAL;
-	t->robust_list = a[0];
+	__atomic_store_n(&t->robust_list, a[0], __ATOMIC_RELAXED);
 	t->robust_len = a[1];
 	return 0;
 }
 
+/*
+ * get_robust_list: the head of any task's list (0: the caller's), which
+ * the caller must be allowed to read (ptrace_may_access with its real
+ * ids, EPERM).
+ */
 SYSCALL(get_robust_list)
 {
-	uint64_t head = t->robust_list, len = ABI_ROBUST_LIST_HEAD_SIZE;
-	int pid = (int)a[0];
+	uint64_t head, len = ABI_ROBUST_LIST_HEAD_SIZE;
+	struct task *o;
+	bool ok;
 	int err;
 
-	if (pid != 0 && pid != t->tid)
+	o = task_find_get(t, (int)a[0]);
+	if (!o)
 		return -ESRCH;
+	pthread_mutex_lock(&o->tg->lock);
+	ok = task_may_access_locked(&t->creds, t->tg, o, true);
+	head = __atomic_load_n(&o->robust_list, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&o->tg->lock);
+	task_find_put(o);
+	if (!ok)
+		return -EPERM;
 	err = mm_copy_out(t->mm, a[2], &len, sizeof(len));
 	if (err)
 		return err;
@@ -224,12 +239,35 @@ SYSCALL(umask)
 	return old;
 }
 
-/* The checks of do_prlimit. */
-static long do_prlimit(struct task *t, unsigned int resource,
+/*
+ * check_prlimit_permission: may t read or change the limits of o's
+ * process? Itself always; another task (a thread of its own process too)
+ * if all its real, effective and saved uids and gids are t's real ones,
+ * else only with CAP_SYS_RESOURCE. o's tg->lock held.
+ */
+static bool prlimit_allowed_locked(struct task *t, const struct task *o)
+{
+	const struct creds *c = &t->creds, *tc = &o->creds;
+
+	if (o == t)
+		return true;
+	return (c->ruid == tc->euid && c->ruid == tc->suid &&
+		c->ruid == tc->ruid && c->rgid == tc->egid &&
+		c->rgid == tc->sgid && c->rgid == tc->rgid) ||
+	       creds_capable(c, ABI_CAP_SYS_RESOURCE);
+}
+
+/*
+ * do_prlimit by t on the process of task o (t itself for getrlimit and
+ * setrlimit): the limits are the thread group's. Raising a hard limit
+ * needs t's CAP_SYS_RESOURCE.
+ */
+static long do_prlimit(struct task *t, struct task *o, unsigned int resource,
 		       const struct abi_rlimit *new, struct abi_rlimit *old)
 {
-	struct thread_group *tg = t->tg;
+	struct thread_group *tg = o->tg;
 	struct abi_rlimit *rl;
+	bool data;
 	long ret = 0;
 
 	if (resource >= ABI_RLIM_NLIMITS)
@@ -241,6 +279,12 @@ static long do_prlimit(struct task *t, unsigned int resource,
 		    new->rlim_max > ABI_NR_OPEN)
 			return -EPERM;
 	}
+	/* RLIMIT_DATA and _AS go to the address space, which o may have left
+	 * while its other threads run on in it: those are under k->lock. */
+	data =
+	    new && (resource == ABI_RLIMIT_DATA || resource == ABI_RLIMIT_AS);
+	if (data)
+		pthread_mutex_lock(&t->k->lock);
 	pthread_mutex_lock(&tg->lock);
 	rl = &tg->rlim[resource];
 	if (new &&new->rlim_max > rl->rlim_max &&
@@ -248,23 +292,36 @@ static long do_prlimit(struct task *t, unsigned int resource,
 		ret = -EPERM;
 	if (!ret && old)
 		*old = *rl;
-	if (!ret && new) {
+	if (!ret && new)
 		*rl = *new;
-		if (resource == ABI_RLIMIT_DATA)
-			t->mm->data_limit = new->rlim_cur;
-		if (resource == ABI_RLIMIT_AS)
-			t->mm->as_limit = new->rlim_cur;
-		if (resource == ABI_RLIMIT_CPU)
-			itimer_rlimit_cpu_locked(t);
+	if (!ret && new &&resource == ABI_RLIMIT_CPU)
+		itimer_rlimit_cpu_locked(o);
+	if (!ret && data) {
+		struct mm *mm = o->mm;
+
+		for (struct task *th = tg->threads; th && !mm;
+		     th = th->next_thread)
+			mm = th->mm;
+		if (mm && resource == ABI_RLIMIT_DATA) /* none: a zombie */
+			mm->data_limit = new->rlim_cur;
+		else if (mm)
+			mm->as_limit = new->rlim_cur;
 	}
 	pthread_mutex_unlock(&tg->lock);
+	if (data)
+		pthread_mutex_unlock(&t->k->lock);
 	return ret;
 }
 
+/*
+ * prlimit64: the limits of the process of any task (pid 0: the caller),
+ * with check_prlimit_permission's rule (EPERM), for reading too.
+ */
 SYSCALL(prlimit64)
 {
-	int pid = (int)a[0];
 	struct abi_rlimit new, old;
+	struct task *o;
+	bool ok;
 	long ret;
 
 	/* As the kernel: the new limit is read before the pid is looked up. */
@@ -273,10 +330,16 @@ SYSCALL(prlimit64)
 		if (ret)
 			return ret;
 	}
-	if (pid != 0 && pid != t->tg->tgid)
+	o = task_find_get(t, (int)a[0]);
+	if (!o)
 		return -ESRCH;
-	ret = do_prlimit(t, (unsigned int)a[1], a[2] ? &new : NULL,
-			 a[3] ? &old : NULL);
+	pthread_mutex_lock(&o->tg->lock);
+	ok = prlimit_allowed_locked(t, o);
+	pthread_mutex_unlock(&o->tg->lock);
+	ret = ok ? do_prlimit(t, o, (unsigned int)a[1], a[2] ? &new : NULL,
+			      a[3] ? &old : NULL)
+		 : -EPERM;
+	task_find_put(o);
 	if (ret)
 		return ret;
 	if (a[3])
@@ -289,7 +352,7 @@ SYSCALL(getrlimit)
 	struct abi_rlimit old;
 	long ret;
 
-	ret = do_prlimit(t, (unsigned int)a[0], NULL, &old);
+	ret = do_prlimit(t, t, (unsigned int)a[0], NULL, &old);
 	if (ret)
 		return ret;
 	return mm_copy_out(t->mm, a[1], &old, sizeof(old));
@@ -303,5 +366,5 @@ SYSCALL(setrlimit)
 	ret = mm_copy_in(t->mm, &new, a[1], sizeof(new));
 	if (ret)
 		return ret;
-	return do_prlimit(t, (unsigned int)a[0], &new, NULL);
+	return do_prlimit(t, t, (unsigned int)a[0], &new, NULL);
 }
