@@ -244,6 +244,34 @@ static void ts_add(struct timespec *a, const struct timespec *b)
 	}
 }
 
+int task_cpu_time_locked(struct task *o, struct timespec *ts)
+{
+	const struct platform_ops *ops = o->k->plat->ops;
+
+	if (!o->ctx || !o->mm)
+		return -ESRCH;
+	if (!ops->cpu_time)
+		return -EOPNOTSUPP;
+	return ops->cpu_time(o->ctx, o->mm->as, ts);
+}
+
+bool tg_cpu_time(struct kernel *k, struct thread_group *tg, struct timespec *ts)
+{
+	struct timespec c;
+	bool alive;
+
+	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&tg->lock);
+	alive = tg->state == TG_ALIVE;
+	*ts = tg->cpu;
+	for (struct task *o = tg->threads; o; o = o->next_thread)
+		if (!task_cpu_time_locked(o, &c))
+			ts_add(ts, &c);
+	pthread_mutex_unlock(&tg->lock);
+	pthread_mutex_unlock(&k->lock);
+	return alive;
+}
+
 /* A zombie's usage, its reaped children's included (RUSAGE_BOTH). */
 static void tg_usage(struct thread_group *tg, struct timespec *cpu,
 		     uint64_t *maxrss)
@@ -733,7 +761,7 @@ void task_exit(struct task *t)
 	struct fs_struct *fs;
 	struct mm *mm;
 	size_t nds = 0;
-	bool last, is_init;
+	bool last, is_init, have_cpu;
 
 	tg_get(tg); /* a parent may reap it once it is a zombie */
 	if (t->mm)
@@ -750,12 +778,8 @@ void task_exit(struct task *t)
 		itimer_stop(tg);
 
 	/* What wait4 and getrusage(RUSAGE_CHILDREN) will tell the parent. */
-	if (t->ctx && t->mm && t->in_as &&
-	    !k->plat->ops->cpu_time(t->ctx, t->mm->as, &cpu)) {
-		pthread_mutex_lock(&tg->lock);
-		ts_add(&tg->cpu, &cpu);
-		pthread_mutex_unlock(&tg->lock);
-	}
+	have_cpu = t->ctx && t->mm && t->in_as &&
+		   !k->plat->ops->cpu_time(t->ctx, t->mm->as, &cpu);
 	if (last && t->mm) {
 		uint64_t rss = mm_rss(t->mm);
 
@@ -765,6 +789,10 @@ void task_exit(struct task *t)
 	}
 
 	pthread_mutex_lock(&tg->lock);
+	/* Its time goes to the group's as its context goes: tg_cpu_time
+	 * counts it once. */
+	if (have_cpu)
+		ts_add(&tg->cpu, &cpu);
 	ctx = t->ctx;
 	t->ctx = NULL;
 	mm = t->mm;

@@ -286,6 +286,18 @@ void task_find_put(struct task *o);
 bool task_may_access_locked(const struct creds *c,
 			    const struct thread_group *ctg,
 			    const struct task *o, bool realcreds);
+/*
+ * CPU time o's application thread has used, as the platform tells it:
+ * 0, or -errno when it cannot (-ESRCH: o has exited). o->tg->lock held.
+ */
+int task_cpu_time_locked(struct task *o, struct timespec *ts);
+/*
+ * CPU time of tg's threads, the exited ones' and the live ones' (those
+ * the platform cannot tell count 0). Whether tg is still alive (not a
+ * zombie). k->lock and tg->lock not held.
+ */
+bool tg_cpu_time(struct kernel *k, struct thread_group *tg,
+		 struct timespec *ts);
 /* A live thread of tg to take signal sig (0: any), with a reference. */
 struct task *tg_target_locked(struct thread_group *tg, int sig);
 /* A process-directed signal to tg (dropped if it has no live thread). */

@@ -298,14 +298,15 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(setgroups),
     PARTIAL(capget, "no ambient set"),
     PARTIAL(capset, "no ambient set"),
-    PARTIAL(clock_gettime, "other processes' CPU clocks are EINVAL"),
-    PARTIAL(clock_getres, "other processes' CPU clocks are EINVAL"),
+    PARTIAL(clock_gettime, "a thread's CPU clock reads 0 after it exited; "
+			   "user and system time are not told apart"),
+    FULL(clock_getres),
     FULL(gettimeofday),
     FULL(time),
     FULL(nanosleep),
-    PARTIAL(clock_nanosleep, "CPU clocks sleep only until a time already "
-			     "reached; an absolute wall-clock sleep does not "
-			     "follow a change of the clock"),
+    PARTIAL(clock_nanosleep, "a CPU clock is looked at every 4 ms; an "
+			     "absolute wall-clock sleep does not follow a "
+			     "change of the clock"),
     PARTIAL(getitimer, ITIMER_NOTE),
     PARTIAL(setitimer, ITIMER_NOTE),
     FULL(alarm),

@@ -3,16 +3,17 @@
  * Clocks and sleeping (kernel/time/posix-timers.c, kernel/time/time.c,
  * kernel/time/hrtimer.c, kernel/time/posix-cpu-timers.c). Wall and
  * monotonic clocks are the host's; the CPU-time clocks measure the
- * application thread on the platform. The alarm clocks behave as on a
+ * application threads on the platform: any thread of the caller's
+ * process, any process of the sandbox. The alarm clocks behave as on a
  * machine with an RTC, reading and sleeping on their ordinary clocks.
  */
-#include "platform/platform.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #define NSEC_PER_SEC 1000000000L
@@ -105,45 +106,113 @@ static bool is_cpu_clock(int64_t id)
 }
 
 /*
- * Decode CPU clock id for t, as pid_for_clock: the type and whether it is
- * per thread, or -EINVAL for a bad type or a task outside the caller's
- * process (the sandbox runs one thread per process).
+ * What a CPU clock names (pid_for_clock): a thread of the caller's own
+ * process for a per-thread clock, else any process, by its pid (or, for
+ * clock_gettime, the caller's own tid). With references; its type in
+ * which.
  */
-static int cpu_clock_decode(struct task *t, int64_t id, int *which,
-			    bool *thread)
+struct cpu_clock {
+	int which;		 /* CPUCLOCK_* */
+	struct task *thread;	 /* a thread's clock (task_find_put) */
+	bool self;		 /* thread is the caller: no references */
+	struct thread_group *tg; /* a process's clock (tg_put) */
+};
+
+/* Decode id for t into *cc, or -EINVAL: a bad type, or no such task. */
+static int cpu_clock_get(struct task *t, int64_t id, bool gettime,
+			 struct cpu_clock *cc)
 {
+	struct kernel *k = t->k;
+	struct task *o;
 	int pid;
 
-	if (id == ABI_CLOCK_PROCESS_CPUTIME_ID ||
-	    id == ABI_CLOCK_THREAD_CPUTIME_ID) {
-		*which = CPUCLOCK_SCHED;
-		*thread = id == ABI_CLOCK_THREAD_CPUTIME_ID;
+	memset(cc, 0, sizeof(*cc));
+	cc->which = CPUCLOCK_SCHED;
+	if (id == ABI_CLOCK_THREAD_CPUTIME_ID) {
+		cc->thread = t;
+		cc->self = true;
 		return 0;
 	}
-	*which = CPUCLOCK_WHICH(id);
-	*thread = CPUCLOCK_PERTHREAD(id);
-	if (*which >= CPUCLOCK_MAX)
+	if (id == ABI_CLOCK_PROCESS_CPUTIME_ID) {
+		tg_get(t->tg);
+		cc->tg = t->tg;
+		return 0;
+	}
+	cc->which = CPUCLOCK_WHICH(id);
+	if (cc->which >= CPUCLOCK_MAX)
 		return -EINVAL;
 	pid = CPUCLOCK_PID(id);
-	if (pid != 0 && pid != t->tid && pid != t->tg->tgid)
-		return -EINVAL;
-	return 0;
+	if (CPUCLOCK_PERTHREAD(id)) {
+		if (pid == 0 || pid == t->tid) {
+			cc->thread = t;
+			cc->self = true;
+			return 0;
+		}
+		/* A thread of the caller's process, an exited leader too. */
+		o = task_find_get(t, pid);
+		if (o && o->tg != t->tg) {
+			task_find_put(o);
+			o = NULL;
+		}
+		cc->thread = o;
+		return o ? 0 : -EINVAL;
+	}
+	/* A process by its pid; clock_gettime takes the caller's tid. */
+	if (pid == 0 || (gettime && pid == t->tid)) {
+		tg_get(t->tg);
+		cc->tg = t->tg;
+		return 0;
+	}
+	pthread_mutex_lock(&k->lock);
+	cc->tg = tg_lookup_locked(k, pid);
+	if (cc->tg)
+		tg_get(cc->tg);
+	pthread_mutex_unlock(&k->lock);
+	return cc->tg ? 0 : -EINVAL;
+}
+
+static void cpu_clock_put(struct cpu_clock *cc)
+{
+	if (!cc->self)
+		task_find_put(cc->thread);
+	tg_put(cc->tg);
 }
 
 /*
- * The CPU time of t. Every type reads the platform's scheduler time: PROF
- * and VIRT (user and system, user only) are not told apart.
+ * The clock's time: every type reads the platform's scheduler time (PROF
+ * and VIRT, user and system or user only, are not told apart). A
+ * process's is its exited threads' and its live ones'. Deviation: a
+ * thread the platform cannot tell of (one that exited, its time now the
+ * process's) reads 0. False when the thread exited or the process is a
+ * zombie: its clock stopped.
  */
+static bool cpu_clock_sample(struct task *t, const struct cpu_clock *cc,
+			     struct timespec *ts)
+{
+	struct task *o = cc->thread;
+	int err;
+
+	if (cc->tg)
+		return tg_cpu_time(t->k, cc->tg, ts);
+	pthread_mutex_lock(&o->tg->lock);
+	err = task_cpu_time_locked(o, ts);
+	pthread_mutex_unlock(&o->tg->lock);
+	if (err)
+		*ts = (struct timespec){0};
+	return err != -ESRCH;
+}
+
+/* clock_gettime of a CPU clock. */
 static int cpu_clock_read(struct task *t, int64_t id, struct timespec *ts)
 {
-	const struct platform_ops *ops = t->k->plat->ops;
-	bool thread;
-	int which, err;
+	struct cpu_clock cc;
+	int err;
 
-	err = cpu_clock_decode(t, id, &which, &thread);
-	if (err)
-		return err;
-	return ops->cpu_time(t->ctx, t->mm->as, ts);
+	err = cpu_clock_get(t, id, true, &cc);
+	if (!err)
+		cpu_clock_sample(t, &cc, ts);
+	cpu_clock_put(&cc);
+	return err;
 }
 
 static int clock_read(struct task *t, int64_t id, struct abi_timespec *ts)
@@ -184,15 +253,17 @@ SYSCALL(clock_getres)
 	int64_t id = (int)a[0];
 	struct timespec h;
 	clockid_t hc;
-	bool thread;
-	int which, err;
+	int err;
 
 	if (is_cpu_clock(id)) {
+		struct cpu_clock cc;
+
 		/* SCHED counts ns; PROF and VIRT tick: the host's own say. */
-		err = cpu_clock_decode(t, id, &which, &thread);
+		err = cpu_clock_get(t, id, false, &cc);
+		hc = MAKE_CPUCLOCK(0, cc.thread != NULL, cc.which);
+		cpu_clock_put(&cc);
 		if (err)
 			return err;
-		hc = MAKE_CPUCLOCK(0, thread, which);
 	} else {
 		err = host_clock(t, id, &hc);
 		if (err)
@@ -376,37 +447,115 @@ SYSCALL(nanosleep)
 	return do_sleep(t, CLOCK_MONOTONIC, 0, &req, a[1]);
 }
 
+/* How often a sleep on a CPU clock looks at it, as CPU-clock timers. */
+#define CPU_SLEEP_POLL_NS (4 * 1000000L)
+
+static int64_t ts_to_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static long cpu_sleep_restart(struct task *t);
+
 /*
- * Sleep on a CPU clock, as posix_cpu_nsleep. Only a time the clock has
- * already reached is supported: the sandbox's processes have one thread,
- * which uses no CPU while it sleeps, so any later time would be waited for
- * until a signal came, and signals are not delivered yet (EOPNOTSUPP).
+ * do_cpu_nanosleep: sleep until the CPU clock cc (of id) reaches expiry
+ * (ns), looking at it every 4 ms; a clock that stopped (its thread exited,
+ * its process ended) never does, as on Linux. Interrupted by a signal:
+ * the time left to rem (if any) and a restart that sleeps on to the same
+ * time (-ERESTART_RESTARTBLOCK).
+ */
+static long do_cpu_sleep(struct task *t, const struct cpu_clock *cc, int64_t id,
+			 int64_t expiry, uint64_t rem)
+{
+	struct abi_timespec wait, left;
+	struct timespec now, deadline;
+	int64_t ns;
+
+	for (;;) {
+		bool moving = cpu_clock_sample(t, cc, &now);
+
+		ns = expiry - ts_to_ns(&now);
+		if (ns <= 0)
+			return 0;
+		/* A stopped clock: only a signal ends the sleep. */
+		if (moving)
+			wait = (struct abi_timespec){
+			    .tv_nsec = min_t(int64_t, ns, CPU_SLEEP_POLL_NS)};
+		else
+			wait = (struct abi_timespec){.tv_sec = FAR_SEC + 1};
+		deadline_after(&deadline, &wait);
+		if (!sleep_until(t, &deadline))
+			break;
+	}
+	t->restart_fn = cpu_sleep_restart;
+	t->restart_args[0] = rem;
+	t->restart_args[1] = (uint64_t)id;
+	t->restart_args[2] = (uint64_t)expiry;
+	if (!rem)
+		return -ERESTART_RESTARTBLOCK;
+	left.tv_sec = ns / NSEC_PER_SEC;
+	left.tv_nsec = ns % NSEC_PER_SEC;
+	return mm_copy_out(t->mm, rem, &left, sizeof(left))
+		   ?: -ERESTART_RESTARTBLOCK;
+}
+
+/* posix_cpu_nsleep_restart: on to the same time, if the clock still is. */
+static long cpu_sleep_restart(struct task *t)
+{
+	int64_t id = (int64_t)t->restart_args[1];
+	struct cpu_clock cc;
+	long ret;
+
+	ret = cpu_clock_get(t, id, false, &cc);
+	if (!ret)
+		ret = do_cpu_sleep(t, &cc, id, (int64_t)t->restart_args[2],
+				   t->restart_args[0]);
+	cpu_clock_put(&cc);
+	return ret;
+}
+
+/*
+ * Sleep on a CPU clock, as posix_cpu_nsleep: the caller's own thread clock
+ * is EINVAL (it would never move); another thread's of its process or any
+ * process's clock sleeps until it reaches the time, relative to its
+ * current one unless TIMER_ABSTIME. rem: the user's remaining-time
+ * pointer, for a relative sleep.
  */
 static long cpu_clock_sleep(struct task *t, int64_t id, int flags,
-			    const struct timespec *req)
+			    const struct timespec *req, uint64_t rem)
 {
+	bool abs = flags & ABI_TIMER_ABSTIME;
+	int64_t expiry = ts_to_ns(req);
+	struct cpu_clock cc;
 	struct timespec now;
-	int err;
+	long ret;
 
 	if (CPUCLOCK_PERTHREAD(id) &&
 	    (CPUCLOCK_PID(id) == 0 || CPUCLOCK_PID(id) == t->tid))
 		return -EINVAL;
-	err = cpu_clock_read(t, id, &now);
-	if (err)
-		return err;
-	if (!(flags & ABI_TIMER_ABSTIME) && !req->tv_sec && !req->tv_nsec)
-		return 0;
-	if ((flags & ABI_TIMER_ABSTIME) &&
-	    (req->tv_sec < now.tv_sec ||
-	     (req->tv_sec == now.tv_sec && req->tv_nsec <= now.tv_nsec)))
-		return 0;
-	return -EOPNOTSUPP;
+	ret = cpu_clock_get(t, id, false, &cc);
+	if (ret)
+		goto out;
+	/* A time of 0 arms no timer: there is nothing to wait for. */
+	if (!expiry)
+		goto out;
+	if (!abs) {
+		cpu_clock_sample(t, &cc, &now);
+		expiry += ts_to_ns(&now);
+	}
+	ret = do_cpu_sleep(t, &cc, id, expiry, abs ? 0 : rem);
+	/* An absolute sleep just starts again. */
+	if (ret == -ERESTART_RESTARTBLOCK && abs)
+		ret = -ERESTARTNOHAND;
+out:
+	cpu_clock_put(&cc);
+	return ret;
 }
 
 /*
  * clock_nanosleep, with the checks of the kernel's in their order: the
  * clock (EINVAL unknown, EOPNOTSUPP for clocks without nsleep), then the
- * request. Deviation: CPU clocks sleep only until times already reached.
+ * request. Deviation: a CPU clock is looked at every 4 ms.
  */
 SYSCALL(clock_nanosleep)
 {
@@ -422,7 +571,7 @@ SYSCALL(clock_nanosleep)
 		err = timespec_in(t, a[2], &req);
 		if (err)
 			return err;
-		return cpu_clock_sleep(t, id, flags, &req);
+		return cpu_clock_sleep(t, id, flags, &req, a[3]);
 	}
 	switch (id) {
 	case ABI_CLOCK_REALTIME:
