@@ -206,7 +206,20 @@ static void test_threads(void)
 	struct timespec rem;
 	clockid_t cid;
 	pid_t helper;
+	int go[2];
 
+	/* A child to stop and continue us later, made before any thread:
+	 * no fork while another thread runs. */
+	make_pipe(go);
+	helper = spawn();
+	if (helper == 0) {
+		CHECK_EQ(get_byte(go[0]), 'g');
+		nap(5);
+		SYS2(SYS_kill, SYS0(SYS_getppid), SIGSTOP);
+		nap(5);
+		SYS2(SYS_kill, SYS0(SYS_getppid), SIGCONT);
+		child_exit();
+	}
 	make_pipe(w.to);
 	make_pipe(w.from);
 	if (pthread_create(&w.thread, NULL, worker_main, &w)) {
@@ -274,18 +287,12 @@ static void test_threads(void)
 	w.spinning = 1;
 	put_byte(w.to[1], 's');
 	before = clock_ns(cid);
-	helper = spawn();
-	if (helper == 0) {
-		nap(5);
-		SYS2(SYS_kill, SYS0(SYS_getppid), SIGSTOP);
-		nap(5);
-		SYS2(SYS_kill, SYS0(SYS_getppid), SIGCONT);
-		child_exit();
-	}
+	put_byte(go[1], 'g');
 	CHECK_EQ(cpu_sleep(cid, 0, 60 * MS, NULL), 0);
 	CHECK(clock_ns(cid) - before >= 60 * MS);
 	w.spinning = 0;
 	CHECK_CHILD_OK(helper);
+	close2(go);
 	signal(SIGALRM, SIG_DFL);
 
 	put_byte(w.to[1], 'x');

@@ -152,9 +152,9 @@ static void test_prio_pgrp(void)
 	make_pipe(g);
 	pid = spawn();
 	if (pid == 0) {
-		/* Its own group, with a thread and a child of its own. */
+		/* Its own group, with a child of its own and a thread (made
+		 * after: no fork while another thread runs). */
 		CHECK_EQ(SYS2(SYS_setpgid, 0, 0), 0);
-		waiter_start(&w);
 		gc = spawn();
 		if (gc == 0) {
 			put_byte(q[1], 'r');
@@ -163,6 +163,7 @@ static void test_prio_pgrp(void)
 			child_exit();
 		}
 		CHECK_EQ(get_byte(q[0]), 'r');
+		waiter_start(&w);
 		put_byte(r[1], 'r');
 		/* The parent set the group's nice value. */
 		CHECK_EQ(get_byte(p[0]), 'g');
