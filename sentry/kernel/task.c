@@ -89,8 +89,6 @@ struct thread_group *tg_alloc(void)
 
 /* ---- the task list, k->lock held ---------------------------------------- */
 
-static bool pid_in_use_locked(struct kernel *k, int id);
-
 int pid_alloc_locked(struct kernel *k)
 {
 	/* Linux's default pid_max; a pid in use is skipped after a wrap. */
@@ -181,8 +179,7 @@ bool pgrp_exists_locked(struct kernel *k, int pgid)
 	return false;
 }
 
-/* Is id some live process's group or session? (a pid not to hand out) */
-static bool pid_in_use_locked(struct kernel *k, int id)
+bool pid_in_use_locked(struct kernel *k, int id)
 {
 	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
 		if (tg->tgid == id || (tg->state == TG_ALIVE &&

@@ -256,6 +256,12 @@ void tg_put(struct thread_group *tg);
 struct thread_group *tg_alloc(void);
 /* k->lock held: a free pid (or -EAGAIN). */
 int pid_alloc_locked(struct kernel *k);
+/*
+ * k->lock held: is id in use, a pid not to hand out (find_vpid finds it)?
+ * A task's id, a process's (a zombie's too), or a live process's group or
+ * session.
+ */
+bool pid_in_use_locked(struct kernel *k, int id);
 /* k->lock held: put tg on the task list, as parent's child (NULL: none). */
 void tg_link_locked(struct kernel *k, struct thread_group *tg,
 		    struct thread_group *parent);

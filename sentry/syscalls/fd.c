@@ -108,10 +108,11 @@ static long set_status_flags(struct file *f, uint32_t flags)
  * for the lock type (EBADF), an OFD request's l_pid (EINVAL). As in recent
  * Linux, F_OFD_GETLK of F_UNLCK reports the description's own lock there.
  * A blocked F_SETLKW ends with EINTR when an unblocked signal is pending;
- * waiting for a POSIX lock of a process that waits for ours is EDEADLK
- * (with one process per sandbox today, POSIX locks never meet another
- * process's). A file without an inode (pipe, host fd) keys its locks by
- * its description rather than by an inode.
+ * waiting for a POSIX lock of a process that waits for ours is EDEADLK.
+ * F_GETLK shows a POSIX lock's holder by the pid of the process that set
+ * it (any of its threads), an OFD lock's as -1. A file without an inode
+ * (pipe, host fd) keys its locks by its description rather than by an
+ * inode.
  */
 struct abi_flock {
 	int16_t l_type;
@@ -242,15 +243,21 @@ static long do_record_lock(struct task *t, int fd, struct file *f,
 
 /*
  * The owner of a file's I/O signals (fs/fcntl.c's f_setown, f_getown and
- * their _ex forms), kept per open file description. Only the sandbox's
- * own process (its pid, which is also its thread's id, process group and
- * session) exists, so any other pid is ESRCH. Deviation: no SIGIO or
- * F_SETSIG signal is ever sent (O_ASYNC cannot be set; leases are not
- * broken; dnotify reports nothing).
+ * their _ex forms), kept per open file description: a number that names
+ * a thread, a process, a process group or a session of the sandbox, else
+ * ESRCH; reported as 0 once no task of its kind has it. Deviations: the
+ * owner is kept by number, so a task that takes the number up again is
+ * the owner; no SIGIO or F_SETSIG signal is ever sent (O_ASYNC cannot be
+ * set; leases are not broken; dnotify reports nothing).
  */
 static bool pid_exists(struct task *t, int pid)
 {
-	return pid == t->tid || pid == t->tg->tgid;
+	bool ret;
+
+	pthread_mutex_lock(&t->k->lock);
+	ret = pid_in_use_locked(t->k, pid);
+	pthread_mutex_unlock(&t->k->lock);
+	return ret;
 }
 
 /* __f_setown: force false keeps an owner already set. */
@@ -280,15 +287,41 @@ static long do_setown(struct task *t, struct file *f, int who)
 	return 0;
 }
 
-static long do_getown(struct file *f)
+/*
+ * The owner's number while a task of its kind still has it (pid_task): a
+ * thread, a process (a zombie too), a process group with a member; else
+ * 0, as Linux reports an owner that is gone.
+ */
+static int owner_pid(struct task *t, int type, int pid)
 {
-	long ret;
+	struct kernel *k = t->k;
+	bool found = false;
+
+	if (!pid)
+		return 0;
+	pthread_mutex_lock(&k->lock);
+	if (type == ABI_F_OWNER_TID)
+		found = task_find_locked(k, pid) != NULL;
+	else if (type == ABI_F_OWNER_PID)
+		found = tg_lookup_locked(k, pid) != NULL;
+	else
+		for (struct thread_group *tg = k->tgs; tg && !found;
+		     tg = tg->next)
+			found = tg->pgid == pid;
+	pthread_mutex_unlock(&k->lock);
+	return found ? pid : 0;
+}
+
+static long do_getown(struct task *t, struct file *f)
+{
+	int type, pid;
 
 	pthread_mutex_lock(&f->pos_lock);
-	ret = f->owner_type == ABI_F_OWNER_PGRP ? -(long)f->owner_pid
-						: f->owner_pid;
+	type = f->owner_type;
+	pid = f->owner_pid;
 	pthread_mutex_unlock(&f->pos_lock);
-	return ret;
+	pid = owner_pid(t, type, pid);
+	return type == ABI_F_OWNER_PGRP ? -(long)pid : pid;
 }
 
 static long do_setown_ex(struct task *t, struct file *f, uint64_t arg)
@@ -316,6 +349,7 @@ static long do_getown_ex(struct task *t, struct file *f, uint64_t arg)
 	o.type = f->owner_type;
 	o.pid = f->owner_pid;
 	pthread_mutex_unlock(&f->pos_lock);
+	o.pid = owner_pid(t, o.type, o.pid);
 	return mm_copy_out(t->mm, arg, &o, sizeof(o));
 }
 
@@ -512,7 +546,7 @@ SYSCALL(fcntl)
 		ret = tmpfs_get_seals(f);
 		break;
 	case ABI_F_GETOWN:
-		ret = do_getown(f);
+		ret = do_getown(t, f);
 		break;
 	case ABI_F_SETOWN:
 		ret = do_setown(t, f, (int)arg);

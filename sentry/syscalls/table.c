@@ -85,8 +85,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(dup3),
     PARTIAL(fcntl, "F_DUPFD(_CLOEXEC), F_GETFD, F_SETFD, F_GETFL, F_SETFL, "
 		   "F_GETLK/F_SETLK/F_SETLKW and F_OFD_GETLK/F_OFD_SETLK/"
-		   "F_OFD_SETLKW (one process: POSIX locks meet only OFD "
-		   "ones), F_GETPIPE_SZ/F_SETPIPE_SZ, "
+		   "F_OFD_SETLKW, F_GETPIPE_SZ/F_SETPIPE_SZ, "
 		   "F_ADD_SEALS/F_GET_SEALS, F_GETOWN/F_SETOWN(_EX), "
 		   "F_GETSIG/F_SETSIG, F_GETLEASE/F_SETLEASE, F_NOTIFY, "
 		   "F_GET_RW_HINT/F_SET_RW_HINT, F_DUPFD_QUERY; no SIGIO or "
