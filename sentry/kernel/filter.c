@@ -120,6 +120,11 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
+	/* membarrier: the application's barriers (sys.c), and the query. */
+	if (!err)
+		err = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 2,
+		    SCMP_A0(SCMP_CMP_LE, 1, 0), SCMP_A1(SCMP_CMP_EQ, 0, 0));
 	/* clone: new threads of the sentry only, never new processes. */
 	if (!err)
 		err = seccomp_rule_add(
@@ -135,8 +140,8 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 void sentry_print_filter(FILE *out)
 {
 	fprintf(out,
-		"sentry seccomp allow-list (%zu entries + ioctl, clone "
-		"with arguments checked):\n",
+		"sentry seccomp allow-list (%zu entries + ioctl, membarrier, "
+		"clone with arguments checked):\n",
 		ARRAY_SIZE(allow_list));
 	for (size_t i = 0; i < ARRAY_SIZE(allow_list); i++)
 		fprintf(out, "  %-20s %s\n", allow_list[i].name,
@@ -147,6 +152,8 @@ void sentry_print_filter(FILE *out)
 			sanitizer_list[i].why);
 #endif
 	fprintf(out, "  %-20s %s\n", "ioctl", "TCGETS, TIOCGWINSZ, FIONREAD");
+	fprintf(out, "  %-20s %s\n", "membarrier",
+		"QUERY and GLOBAL (application barriers)");
 	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");
 	fprintf(out, "  %-20s %s\n", "clone3", "fails with ENOSYS");
 }

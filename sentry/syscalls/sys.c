@@ -5,6 +5,7 @@
  * kernel/sched/membarrier.c).
  */
 #include "platform/platform.h"
+#include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -14,7 +15,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <unistd.h>
 
 /* The kernel the sandbox presents itself as. */
 #define MOAT_UTS_RELEASE "6.1.0"
@@ -263,10 +266,69 @@ SYSCALL(personality)
 #define MB_GET_REGISTRATIONS			(1 << 9)
 #define MB_FLAG_CPU				1
 
+/* The commands that are barriers, and their registrations. */
+#define MB_BARRIERS                                                            \
+	(MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED |      \
+	 MB_PRIVATE_EXPEDITED | MB_REGISTER_PRIVATE_EXPEDITED |                \
+	 MB_PRIVATE_EXPEDITED_SYNC_CORE |                                      \
+	 MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE | MB_PRIVATE_EXPEDITED_RSEQ | \
+	 MB_REGISTER_PRIVATE_EXPEDITED_RSEQ)
+
+/* Does the host have MEMBARRIER_CMD_GLOBAL? 0 unknown, 1 yes, -1 no. */
+static int host_mb_global;
+
+static bool host_has_mb_global(void)
+{
+	int v = __atomic_load_n(&host_mb_global, __ATOMIC_RELAXED);
+
+	if (!v) {
+		long mask = syscall(SYS_membarrier, MB_QUERY, 0, 0);
+
+		v = mask > 0 && (mask & MB_GLOBAL) ? 1 : -1;
+		__atomic_store_n(&host_mb_global, v, __ATOMIC_RELAXED);
+	}
+	return v > 0;
+}
+
+/*
+ * A barrier on every application thread the command covers that may be
+ * running: all of the sandbox's (global), or those in t's address space.
+ * The sentry serializes none of the application's code: while t is
+ * stopped in the sentry (itself a full barrier for t's thread), the other
+ * threads run on other host CPUs, in the stub processes, and may hold
+ * stores in their buffers. Unless t's thread is the only one covered, the
+ * host's MEMBARRIER_CMD_GLOBAL orders every running thread of the host,
+ * the stubs' included, before this returns (as gVisor's platforms do).
+ */
+static long mb_barrier(struct task *t, bool global)
+{
+	bool alone;
+
+	if (global) {
+		pthread_mutex_lock(&t->k->lock);
+		alone = t->k->live_tasks == 1;
+		pthread_mutex_unlock(&t->k->lock);
+	} else {
+		/* Each task in it holds a reference (others: never fewer). */
+		alone = __atomic_load_n(&t->mm->refs, __ATOMIC_ACQUIRE) == 1;
+	}
+	if (alone)
+		return 0;
+	if (syscall(SYS_membarrier, MB_GLOBAL, 0, 0) < 0) {
+		log_warn_once("membarrier: the host's barrier failed: %s",
+			      strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * membarrier: every command of x86-64 with CONFIG_RSEQ, with the
- * registrations the private ones need (-EPERM before). The sandbox has
- * one thread, so a barrier has nothing to wait for.
+ * registrations the private ones need (-EPERM before), and the barriers
+ * made by the host's (mb_barrier). Without MEMBARRIER_CMD_GLOBAL on the
+ * host (nohz_full), no barrier command is offered: they are -EINVAL and
+ * the query leaves them out, as Linux for the commands it lacks. The
+ * rseq commands abort no critical section: rseq is not implemented.
  */
 SYSCALL(membarrier)
 {
@@ -281,18 +343,24 @@ SYSCALL(membarrier)
 	} else if (flags) {
 		return -EINVAL;
 	}
+	if (cmd > 0 && (cmd & MB_BARRIERS) && !host_has_mb_global())
+		return -EINVAL;
 	reg = __atomic_load_n(&mm->membarrier, __ATOMIC_ACQUIRE);
 	switch (cmd) {
 	case MB_QUERY:
+		if (!host_has_mb_global())
+			return MB_GET_REGISTRATIONS;
 		return MB_GET_REGISTRATIONS * 2 - 1;
 	case MB_GLOBAL:
 	case MB_GLOBAL_EXPEDITED:
-		return 0;
+		return mb_barrier(t, true);
 	case MB_PRIVATE_EXPEDITED:
 	case MB_PRIVATE_EXPEDITED_SYNC_CORE:
 	case MB_PRIVATE_EXPEDITED_RSEQ:
 		/* Each needs its registration (the next bit). */
-		return reg & (uint32_t)(cmd << 1) ? 0 : -EPERM;
+		if (!(reg & (uint32_t)(cmd << 1)))
+			return -EPERM;
+		return mb_barrier(t, false);
 	case MB_REGISTER_GLOBAL_EXPEDITED:
 	case MB_REGISTER_PRIVATE_EXPEDITED:
 	case MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
