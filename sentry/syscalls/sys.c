@@ -4,7 +4,6 @@
  * (kernel/sys.c, drivers/char/random.c, kernel/exec_domain.c,
  * kernel/sched/membarrier.c).
  */
-#include "platform/platform.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -98,23 +97,31 @@ SYSCALL(sysinfo)
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si));
 }
 
-/* CPU time t has used: the platform's one total (0 if it cannot tell). */
-static void task_cpu_time(struct task *t, struct timespec *ts)
+/*
+ * CPU time t's thread (thread) or its process has used, as the platform
+ * tells it (a thread it cannot tell of counts 0).
+ */
+static void task_cpu_time(struct task *t, bool thread, struct timespec *ts)
 {
-	const struct platform_ops *ops = t->k->plat->ops;
-
-	if (!t->ctx || !ops->cpu_time || ops->cpu_time(t->ctx, t->mm->as, ts))
+	if (!thread) {
+		tg_cpu_time(t->k, t->tg, ts);
+		return;
+	}
+	pthread_mutex_lock(&t->tg->lock);
+	if (task_cpu_time_locked(t, ts))
 		*ts = (struct timespec){0};
+	pthread_mutex_unlock(&t->tg->lock);
 }
 
 /*
- * getrusage (kernel/sys.c). RUSAGE_SELF and RUSAGE_THREAD are the same
- * (one thread). Deviations: all CPU time is user time (the platform tells
- * only the total); ru_maxrss is the peak of the resident sizes getrusage
- * has seen, the current one included, not a true high-water mark; fault,
- * I/O, signal and context-switch counters are 0. RUSAGE_CHILDREN sums the
- * CPU time (and takes the peak RSS) of the children reaped by wait and of
- * the children they reaped.
+ * getrusage (kernel/sys.c): RUSAGE_SELF for the process (its threads, the
+ * exited ones' too), RUSAGE_THREAD for the caller's thread (with the
+ * process's peak RSS). Deviations: all CPU time is user time (the
+ * platform tells only the total); ru_maxrss is the peak of the resident
+ * sizes getrusage has seen, the current one included, not a true
+ * high-water mark; fault, I/O, signal and context-switch counters are 0.
+ * RUSAGE_CHILDREN sums the CPU time (and takes the peak RSS) of the
+ * children reaped by wait and of the children they reaped.
  */
 SYSCALL(getrusage)
 {
@@ -128,7 +135,7 @@ SYSCALL(getrusage)
 		return -EINVAL;
 	memset(&ru, 0, sizeof(ru));
 	if (who != ABI_RUSAGE_CHILDREN) {
-		task_cpu_time(t, &cpu);
+		task_cpu_time(t, who == ABI_RUSAGE_THREAD, &cpu);
 		ru.ru_utime.tv_sec = cpu.tv_sec;
 		ru.ru_utime.tv_usec = cpu.tv_nsec / 1000;
 		rss = mm_rss(t->mm);
@@ -163,7 +170,7 @@ SYSCALL(times)
 	int err;
 
 	if (a[0]) {
-		task_cpu_time(t, &ts);
+		task_cpu_time(t, false, &ts);
 		tms.tms_utime = ts.tv_sec * ABI_USER_HZ +
 				ts.tv_nsec / (1000000000 / ABI_USER_HZ);
 		pthread_mutex_lock(&t->tg->lock);

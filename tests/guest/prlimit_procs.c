@@ -166,6 +166,7 @@ static void test_thread(void)
 	CHECK_EQ(SYS4(SYS_prlimit64, 0, RLIMIT_NOFILE, &mine, NULL), 0);
 	close2(th.to);
 	close2(th.from);
+	wait_thread_gone(th.tid);
 	CHECK_ERR(robust(th.tid, &head), ESRCH);
 }
 

@@ -124,6 +124,19 @@ static inline void nap(long ms)
 	SYS2(SYS_nanosleep, &ts, 0);
 }
 
+/*
+ * After pthread_join: the thread's tid is cleared (waking the join) before
+ * the kernel lets go of the thread, so its tid may still name it for a
+ * moment. Waits (up to 2 s) until it does not.
+ */
+static inline void wait_thread_gone(long tid)
+{
+	long me = SYS0(SYS_getpid);
+
+	for (int i = 0; i < 2000 && SYS3(SYS_tgkill, me, tid, 0) != -ESRCH; i++)
+		nap(1);
+}
+
 /* The kernel's sigaction for x86-64, for exact reads of flags and mask. */
 struct ksigaction {
 	unsigned long handler;

@@ -74,6 +74,7 @@ static void waiter_finish(struct waiter *w)
 {
 	put_byte(w->to[1], 'g');
 	pthread_join(w->thread, NULL);
+	wait_thread_gone(w->tid);
 	close2(w->to);
 	close2(w->from);
 }
