@@ -450,8 +450,11 @@ SYSCALL(nanosleep)
 /* How often a sleep on a CPU clock looks at it, as CPU-clock timers. */
 #define CPU_SLEEP_POLL_NS (4 * 1000000L)
 
+/* timespec64_to_ns: a valid time in ns, saturating at INT64_MAX. */
 static int64_t ts_to_ns(const struct timespec *ts)
 {
+	if (ts->tv_sec >= INT64_MAX / NSEC_PER_SEC)
+		return INT64_MAX;
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
@@ -524,7 +527,7 @@ static long cpu_sleep_restart(struct task *t)
 static long cpu_clock_sleep(struct task *t, int64_t id, int flags,
 			    const struct timespec *req, uint64_t rem)
 {
-	bool abs = flags & ABI_TIMER_ABSTIME;
+	bool absolute = flags & ABI_TIMER_ABSTIME;
 	int64_t expiry = ts_to_ns(req);
 	struct cpu_clock cc;
 	struct timespec now;
@@ -539,13 +542,14 @@ static long cpu_clock_sleep(struct task *t, int64_t id, int flags,
 	/* A time of 0 arms no timer: there is nothing to wait for. */
 	if (!expiry)
 		goto out;
-	if (!abs) {
+	if (!absolute) {
 		cpu_clock_sample(t, &cc, &now);
-		expiry += ts_to_ns(&now);
+		if (__builtin_add_overflow(expiry, ts_to_ns(&now), &expiry))
+			expiry = INT64_MAX;
 	}
-	ret = do_cpu_sleep(t, &cc, id, expiry, abs ? 0 : rem);
+	ret = do_cpu_sleep(t, &cc, id, expiry, absolute ? 0 : rem);
 	/* An absolute sleep just starts again. */
-	if (ret == -ERESTART_RESTARTBLOCK && abs)
+	if (ret == -ERESTART_RESTARTBLOCK && absolute)
 		ret = -ERESTARTNOHAND;
 out:
 	cpu_clock_put(&cc);
