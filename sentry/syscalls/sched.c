@@ -131,8 +131,7 @@ static struct task *find_process(struct task *t, int pid)
 static long set_one_prio_locked(struct task *t, struct task *p, int nice,
 				long err)
 {
-	if (p->creds.ruid != t->creds.euid && p->creds.euid != t->creds.euid &&
-	    !creds_capable(&t->creds, CAP_SYS_NICE))
+	if (!same_owner_locked(t, p) && !creds_capable(&t->creds, CAP_SYS_NICE))
 		return -EPERM;
 	if (nice < p->sched.nice && !can_nice_locked(t, p, nice))
 		return -EACCES;
