@@ -5,9 +5,8 @@
  * PIPE_BUF bytes are atomic, larger ones may be split; writing with no
  * reader left is EPIPE. O_NONBLOCK turns waits into EAGAIN.
  *
- * SIGPIPE for EPIPE is the caller's (read_write.c, splice.c).
- *
- * Deviation for now: waits cannot be interrupted.
+ * SIGPIPE for EPIPE is the caller's (read_write.c, splice.c). A wait
+ * ends with a signal (-ERESTARTSYS, or what was done so far).
  */
 #include "sentry/fs/pipe.h"
 
