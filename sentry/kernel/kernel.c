@@ -217,9 +217,10 @@ static void task_handle_syscall(struct task *t)
 
 /*
  * A memory fault: a shared file page not mapped in yet is, and the access
- * runs again; past its file's end it is SIGBUS; anything else the
- * platform's signal (SIGSEGV, or SIGBUS). A fault again at the same
- * address, the page mapped, is one the mapping cannot fix (a write to a
+ * runs again, as it does on accessible memory (another thread may have
+ * changed the mapping since the fault); past its file's end it is SIGBUS;
+ * anything else the platform's signal (SIGSEGV, or SIGBUS). A fault again
+ * at the same address is one the mapping cannot fix (a write to a
  * read-only page).
  */
 static void task_fault(struct task *t, const struct platform_event *ev,

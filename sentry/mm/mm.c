@@ -1589,10 +1589,19 @@ int mm_fault(struct mm *mm, uint64_t addr)
 		pthread_mutex_unlock(&mm->lock);
 		return err == -ENOMEM ? -EIO : err ? -EFAULT : 0;
 	}
-	if (i < 0 || !mm->vmas.v[i].file ||
-	    !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
+	if (i < 0 || !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
 		pthread_mutex_unlock(&mm->lock);
 		return -EFAULT;
+	}
+	/*
+	 * Memory of its own, accessible: another thread sharing mm may have
+	 * changed the mapping since this one faulted (broken the VMA's
+	 * copy-on-write, mprotect'ed it). The access runs again; a fault
+	 * again at the same address is a real one (task_fault).
+	 */
+	if (!mm->vmas.v[i].file) {
+		pthread_mutex_unlock(&mm->lock);
+		return 0;
 	}
 	v = &mm->vmas.v[i];
 	inode = vfs_inode_get(v->file->inode);

@@ -97,10 +97,12 @@ long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		  bool maywrite);
 
 /*
- * The application faulted at addr: 0 when a shared file page was mapped
- * in and the access can be retried, -EIO when addr lies past its file's
- * end (SIGBUS), -EFAULT otherwise (SIGSEGV). Takes the file's lock: never
- * called with one held.
+ * The application faulted at addr: 0 when the access can be retried (a
+ * shared file page was mapped in, copy-on-write memory copied, or the
+ * memory is accessible and the fault may predate another thread's change
+ * of the mapping), -EIO when addr lies past its file's end (SIGBUS),
+ * -EFAULT otherwise (SIGSEGV). Takes the file's lock: never called with
+ * one held.
  */
 int mm_fault(struct mm *mm, uint64_t addr);
 
