@@ -164,11 +164,6 @@ void task_exit_group(struct task *t, int status)
 void task_exit_thread(struct task *t, int status)
 {
 	t->exit_code = status;
-	if (t == t->tg->leader) {
-		pthread_mutex_lock(&t->tg->lock);
-		t->tg->leader_exit_code = status;
-		pthread_mutex_unlock(&t->tg->lock);
-	}
 	t->exiting = true;
 }
 

@@ -767,8 +767,13 @@ void task_exit(struct task *t)
 	task_vfork_done(t);
 	pthread_mutex_lock(&tg->lock);
 	last = --tg->live_threads == 0;
+	/*
+	 * Ended by exits alone: the group's status is the last thread's exit
+	 * code, whichever thread that is (Linux 5.19 and later; the leader's
+	 * before).
+	 */
 	if (last && !tg->exiting)
-		tg->exit_status = tg->leader_exit_code;
+		tg->exit_status = t->exit_code;
 	pthread_mutex_unlock(&tg->lock);
 	/* Its timers' thread may look at this task's clock: it goes first. */
 	if (last)

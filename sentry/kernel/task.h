@@ -141,7 +141,6 @@ struct thread_group {
 	bool child_subreaper; /* PR_SET_CHILD_SUBREAPER */
 	bool exiting;	 /* exit_group or a fatal signal: every thread ends */
 	int exit_status; /* wait status */
-	int leader_exit_code;	/* the leader's exit(), if the group did not */
 	struct task *exec_task; /* execve's caller: the other threads end */
 };
 
@@ -197,7 +196,7 @@ struct task {
 	uint64_t as_token;
 	bool as_shared; /* it runs in an address space it did not create */
 	bool in_as;	/* its sentry thread runs an application thread in mm */
-	int exit_code;	/* exit()'s wait status, for the thread alone */
+	int exit_code;	/* exit()'s wait status; the group's if it ends last */
 	bool on_heap;	/* freed with its thread group */
 	char comm[16];
 	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
