@@ -7,7 +7,8 @@
  * in the sandbox (zombies too, until reaped), and /proc/{uptime, loadavg,
  * version, meminfo, cpuinfo, stat, filesystems, mounts, sys/kernel/...},
  * each laid out as Linux 6.1 lays it out. A file's text is made when it is
- * opened and read from that snapshot, as seq_file does.
+ * opened and read from that snapshot, as seq_file does. comm alone takes
+ * writes: they rename the thread (pthread_setname_np of another thread).
  *
  * Another process may exit at any moment: a /proc/PID inode holds
  * references on its thread group and task (as Linux's on a struct pid),
@@ -2082,6 +2083,53 @@ static const struct file_ops proc_reg_ops = {
     .release = proc_release,
 };
 
+/*
+ * A write to /proc/PID/comm or /proc/PID/task/TID/comm names that thread
+ * (as PR_SET_NAME would) with the first 15 bytes written, a newline kept,
+ * and takes all the bytes (comm_write); a thread of another group: EINVAL.
+ * Each iovec is a write of its own, as for Linux's plain .write files.
+ */
+static ssize_t proc_comm_write(struct file *f, struct task *t,
+			       const struct abi_iovec *iov, int iovcnt,
+			       int64_t *pos)
+{
+	struct proc_target pt;
+	ssize_t done = 0;
+	int err;
+
+	(void)pos;
+	for (int i = 0; i < iovcnt; i++) {
+		char comm[ABI_TASK_COMM_LEN] = {0};
+		size_t n =
+		    (size_t)min_t(uint64_t, iov[i].iov_len, sizeof(comm) - 1);
+
+		if (mm_copy_in(t->mm, comm, iov[i].iov_base, n))
+			return done ? done : -EFAULT;
+		err = proc_target_get(to_pi(f->inode), &pt);
+		if (!err && pt.tg != t->tg)
+			err = -EINVAL;
+		if (!err) {
+			pthread_mutex_lock(&pt.tg->lock);
+			memcpy(pt.t->comm, comm, sizeof(comm));
+			pthread_mutex_unlock(&pt.tg->lock);
+		}
+		proc_target_put(&pt);
+		if (err)
+			return done ? done : err;
+		done += (ssize_t)iov[i].iov_len;
+	}
+	return done;
+}
+
+static const struct file_ops proc_comm_ops = {
+    .read = proc_read,
+    .write = proc_comm_write,
+    .kread = proc_kread,
+    .stat = proc_stat,
+    .seekable = proc_seekable,
+    .release = proc_release,
+};
+
 static const struct file_ops proc_dir_ops = {
     .stat = proc_stat,
     .seekable = proc_seekable,
@@ -2094,6 +2142,7 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	struct proc_inode *pi = to_pi(inode);
 	struct proc_target pt;
 	struct proc_file *pf;
+	bool comm;
 	int err;
 
 	if (pi->kind == K_ANON) {
@@ -2108,7 +2157,9 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		file_get(f);
 		return f;
 	}
-	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY)
+	/* comm alone takes writes. */
+	comm = pi->node && pi->node->show == show_comm;
+	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !comm)
 		return ERR_PTR(-EACCES);
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
@@ -2122,7 +2173,7 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		file_init(&pf->f, &proc_dir_ops, flags);
 		return &pf->f;
 	}
-	file_init(&pf->f, &proc_reg_ops, flags);
+	file_init(&pf->f, comm ? &proc_comm_ops : &proc_reg_ops, flags);
 	err = proc_target_get(pi, &pt);
 	if (err) {
 		free(pf);
