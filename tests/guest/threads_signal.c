@@ -10,11 +10,15 @@
  * sigqueue()'d signals with their siginfo, real-time ones queued in
  * order. A handler that interrupts a blocking read restarts it with
  * SA_RESTART and makes it fail with EINTR without, in the thread signalled
- * only: another thread's read goes on.
+ * only: another thread's read goes on. SIGSTOP stops every thread, threads
+ * spinning in user space included, before the parent hears of it, and a
+ * thread whose read gets its data meanwhile runs no further; SIGCONT runs
+ * them all again.
  */
 #include "threads.h"
 
 #include <setjmp.h>
+#include <sys/mman.h>
 
 static volatile int hits;
 static volatile long handler_tid;
@@ -422,6 +426,103 @@ static void test_restart(bool restart)
 	on(SIGUSR1, SIG_DFL, 0);
 }
 
+/* ---- job control stops every thread ---- */
+
+#define SPINNERS 3
+
+static volatile long *spins; /* shared with the parent */
+
+static void *spinner(void *arg)
+{
+	volatile long *c = &spins[(long)arg];
+
+	for (;;)
+		__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int stop_pipe[2];
+
+/* Reads a byte the parent writes while the group is stopped: it must not
+ * run on before the group is continued. */
+static void *stop_reader(void *arg)
+{
+	(void)arg;
+	if (get_byte(stop_pipe[0]) == 's')
+		__atomic_store_n(&spins[SPINNERS], 1, __ATOMIC_RELEASE);
+	for (;;)
+		SYS0(SYS_pause);
+	return NULL;
+}
+
+static bool all_spun(long *than)
+{
+	int64_t end = mono_ms() + BOUND_MS;
+
+	for (;;) {
+		int moved = 0;
+
+		for (int i = 0; i < SPINNERS; i++)
+			moved += __atomic_load_n(&spins[i], __ATOMIC_RELAXED) >
+				 than[i];
+		if (moved == SPINNERS)
+			return true;
+		if (mono_ms() > end)
+			return false;
+		nap(1);
+	}
+}
+
+static void test_stop_cont(void)
+{
+	long before[SPINNERS] = {0}, stopped[SPINNERS];
+	siginfo_t si;
+	pid_t pid;
+	int st;
+
+	spins = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(spins != MAP_FAILED);
+	make_pipe(stop_pipe);
+	pid = spawn();
+	if (pid == 0) {
+		start(stop_reader, NULL);
+		for (long i = 0; i < SPINNERS; i++)
+			start(spinner, (void *)i);
+		for (;;)
+			SYS0(SYS_pause);
+	}
+	CHECK(all_spun(before));
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGSTOP), 0);
+	/* Reported once every thread has stopped. */
+	st = reap_flags(pid, WUNTRACED);
+	CHECK(WIFSTOPPED(st));
+	CHECK_EQ(WSTOPSIG(st), SIGSTOP);
+	for (int i = 0; i < SPINNERS; i++)
+		stopped[i] = __atomic_load_n(&spins[i], __ATOMIC_RELAXED);
+	put_byte(stop_pipe[1], 's');
+	nap(30);
+	for (int i = 0; i < SPINNERS; i++)
+		CHECK_EQ(__atomic_load_n(&spins[i], __ATOMIC_RELAXED),
+			 stopped[i]);
+	CHECK_EQ(__atomic_load_n(&spins[SPINNERS], __ATOMIC_ACQUIRE), 0);
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGCONT), 0);
+	memset(&si, 0, sizeof(si));
+	CHECK_OK(SYS5(SYS_waitid, P_PID, pid, &si, WCONTINUED, 0));
+	CHECK_EQ(si.si_code, CLD_CONTINUED);
+	/* Every thread runs again. */
+	CHECK(all_spun(stopped));
+	for (int64_t end = mono_ms() + BOUND_MS;
+	     !__atomic_load_n(&spins[SPINNERS], __ATOMIC_ACQUIRE) &&
+	     mono_ms() < end;)
+		nap(1);
+	CHECK_EQ(__atomic_load_n(&spins[SPINNERS], __ATOMIC_ACQUIRE), 1);
+	close2(stop_pipe);
+	CHECK_EQ(SYS2(SYS_kill, pid, SIGKILL), 0);
+	CHECK_EQ(REAP_BOUNDED(pid), KILLED(SIGKILL));
+	munmap((void *)spins, 4096);
+}
+
 int main(void)
 {
 	test_kill_routing(0);
@@ -431,5 +532,6 @@ int main(void)
 	test_sigwaitinfo();
 	test_restart(true);
 	test_restart(false);
+	test_stop_cont();
 	return guest_done();
 }
