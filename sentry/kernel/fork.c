@@ -322,6 +322,9 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	if (flags & ABI_CLONE_THREAD) {
 		c->next_thread = tg->threads;
 		tg->threads = c;
+		/* A thread born into a stopping group stops before it runs. */
+		if (tg->stopped)
+			c->stop_pending = true;
 		pthread_mutex_lock(&tg->lock);
 		tg->live_threads++;
 		pthread_mutex_unlock(&tg->lock);

@@ -484,22 +484,80 @@ static void notify_parent_stop(struct thread_group *tg, int code, int status,
 
 /* ---- job control -------------------------------------------------------- */
 
+/*
+ * One thread of tg that may have been running application code no longer
+ * does (k->lock held): with the last, the stop is complete and the parent
+ * told (do_signal_stop's last thread).
+ */
+static void stop_counted_done_locked(struct thread_group *tg, struct task *t,
+				     struct deferred_signal *d)
+{
+	if (!t->stop_counted)
+		return;
+	t->stop_counted = false;
+	if (--tg->stop_count == 0 && tg->stopped) {
+		tg->stop_report = true;
+		tg->cont_report = false;
+		notify_parent_stop(tg, ABI_CLD_STOPPED, tg->stop_sig, d);
+	}
+}
+
 void task_group_stop(struct task *t, int sig)
 {
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg;
 	struct deferred_signal d = {0};
+	bool began = false;
 
 	pthread_mutex_lock(&k->lock);
-	if (!tg->stopped) {
+	if (!tg->stopped && !__atomic_load_n(&tg->exiting, __ATOMIC_ACQUIRE)) {
 		tg->stopped = true;
 		tg->stop_sig = sig;
-		tg->stop_report = true;
-		tg->cont_report = false;
-		notify_parent_stop(tg, ABI_CLD_STOPPED, sig, &d);
+		tg->stop_count = 1; /* until the others are counted */
+		/*
+		 * Every other thread stops before it enters application code
+		 * (task_loop sets in_user, then looks at stop_pending); those
+		 * that may be in it already are waited for.
+		 */
+		for (struct task *o = tg->threads; o; o = o->next_thread) {
+			if (o == t)
+				continue;
+			__atomic_store_n(&o->stop_pending, true,
+					 __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&o->in_user, __ATOMIC_SEQ_CST)) {
+				o->stop_counted = true;
+				tg->stop_count++;
+			}
+		}
+		t->stop_counted = true;
+		stop_counted_done_locked(tg, t, &d);
+		began = true;
 	}
 	pthread_mutex_unlock(&k->lock);
 	deferred_send(&d);
+	if (began)
+		task_wake_others(t); /* out of application code */
+	task_stop(t);
+}
+
+void task_stop_ack(struct task *t)
+{
+	struct deferred_signal d = {0};
+
+	pthread_mutex_lock(&t->k->lock);
+	stop_counted_done_locked(t->tg, t, &d);
+	pthread_mutex_unlock(&t->k->lock);
+	deferred_send(&d);
+}
+
+void task_stop(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	pthread_mutex_lock(&t->k->lock);
+	__atomic_store_n(&t->stop_pending, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&t->k->lock);
+	task_stop_ack(t);
 
 	/* Stopped until SIGCONT, SIGKILL, or the group's end. */
 	pthread_mutex_lock(&tg->lock);
@@ -521,8 +579,19 @@ void task_group_continue(struct task *sender, struct thread_group *tg)
 	if (was) {
 		tg->stopped = false;
 		tg->stop_report = false;
-		tg->cont_report = true;
-		notify_parent_stop(tg, ABI_CLD_CONTINUED, ABI_SIGCONT, &d);
+		/* A stop not complete yet was never reported: it ends
+		 * unseen (deviation: Linux tells the parent CLD_STOPPED). */
+		if (tg->stop_count == 0) {
+			tg->cont_report = true;
+			notify_parent_stop(tg, ABI_CLD_CONTINUED, ABI_SIGCONT,
+					   &d);
+		}
+		tg->stop_count = 0;
+		for (struct task *o = tg->threads; o; o = o->next_thread) {
+			__atomic_store_n(&o->stop_pending, false,
+					 __ATOMIC_RELEASE);
+			o->stop_counted = false;
+		}
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (was) {
@@ -749,7 +818,7 @@ void task_exit(struct task *t)
 {
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg;
-	struct deferred_signal d = {0}, *ds = NULL;
+	struct deferred_signal d = {0}, dstop = {0}, *ds = NULL;
 	struct platform_ctx *ctx;
 	int orphans[8];
 	size_t norphans = 0;
@@ -815,6 +884,8 @@ void task_exit(struct task *t)
 	fs_struct_put(fs);
 
 	pthread_mutex_lock(&k->lock);
+	/* A stop that waited for it waits no more. */
+	stop_counted_done_locked(tg, t, &dstop);
 	for (struct task **pp = &tg->threads; *pp; pp = &(*pp)->next_thread)
 		if (*pp == t) {
 			*pp = t->next_thread;
@@ -849,6 +920,7 @@ void task_exit(struct task *t)
 			notify_parent_exit(k, tg, &d);
 	}
 	pthread_mutex_unlock(&k->lock);
+	deferred_send(&dstop);
 	deferred_send(&d);
 	for (size_t i = 0; i < nds; i++)
 		deferred_send(&ds[i]);

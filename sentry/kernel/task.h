@@ -109,6 +109,9 @@ struct thread_group {
 	bool stopped;
 	int stop_sig;
 	bool stop_report, cont_report;
+	/* Threads that may run application code and have yet to stop (the
+	 * group stop is reported when none is left). */
+	int stop_count;
 	struct timespec start_time; /* CLOCK_MONOTONIC at creation */
 	pthread_mutex_t lock;
 	struct abi_rlimit rlim[ABI_RLIM_NLIMITS];
@@ -197,7 +200,16 @@ struct task {
 	bool as_shared; /* it runs in an address space it did not create */
 	bool in_as;	/* its sentry thread runs an application thread in mm */
 	int exit_code;	/* exit()'s wait status; the group's if it ends last */
-	bool on_heap;	/* freed with its thread group */
+	/*
+	 * Group stops (job control): in_user while the thread may run
+	 * application code (atomic, its own); stop_pending while its group
+	 * stops and it has yet to (atomic, set under k->lock); stop_counted
+	 * when the group's stop_count waits for it (k->lock).
+	 */
+	bool in_user;
+	bool stop_pending;
+	bool stop_counted;
+	bool on_heap; /* freed with its thread group */
 	char comm[16];
 	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
 	int pdeath_signal;
@@ -309,8 +321,17 @@ struct task *tg_target_locked(struct thread_group *tg, int sig);
 int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info);
 /* check_kill_permission */
 bool signal_may_send(struct task *t, struct thread_group *tg, int sig);
-/* A stop signal's default action: the group stops until continued. */
+/*
+ * A stop signal's default action: the group stops until continued. Every
+ * thread stops before it runs application code again; the parent is told
+ * once none runs any more.
+ */
 void task_group_stop(struct task *t, int sig);
+/* t's group is stopping (t->stop_pending): it stops with it, and waits
+ * until the group is continued (or killed, or ends). */
+void task_stop(struct task *t);
+/* t left application code with its group stopping: it runs none now. */
+void task_stop_ack(struct task *t);
 /* SIGCONT (or SIGKILL) was sent to tg: it runs again. */
 void task_group_continue(struct task *sender, struct thread_group *tg);
 /* The vfork parent of t may go on (t exec'd or is exiting). */
