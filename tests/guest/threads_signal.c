@@ -13,7 +13,9 @@
  * only: another thread's read goes on. SIGSTOP stops every thread, threads
  * spinning in user space included, before the parent hears of it, and a
  * thread whose read gets its data meanwhile runs no further; SIGCONT runs
- * them all again.
+ * them all again. A thousand queued real-time signals to four threads
+ * (waiting or spinning) are each handled once, on their thread. A new
+ * thread has no alternate signal stack.
  */
 #include "threads.h"
 
@@ -426,6 +428,99 @@ static void test_restart(bool restart)
 	on(SIGUSR1, SIG_DFL, 0);
 }
 
+/* ---- many queued signals to many threads ---- */
+
+#define STORM_THREADS 4
+#define STORM_EACH    250
+
+static volatile long storm_tids[STORM_THREADS];
+static volatile int storm_hits[STORM_THREADS], storm_total, storm_up,
+    storm_stop;
+
+static void storm_handler(int sig)
+{
+	long tid = SYS0(SYS_gettid);
+
+	(void)sig;
+	for (int i = 0; i < STORM_THREADS; i++)
+		if (storm_tids[i] == tid)
+			__atomic_add_fetch(&storm_hits[i], 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&storm_total, 1, __ATOMIC_SEQ_CST);
+	SYS6(SYS_futex, &storm_total, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+/* Even threads wait in a futex, odd ones spin in user space. */
+static void *storm_target(void *arg)
+{
+	int i = (int)(long)arg;
+
+	storm_tids[i] = gettid_raw();
+	add_wake(&storm_up, 1);
+	while (!load(&storm_stop))
+		if (i % 2 == 0)
+			futex_wait(&storm_stop, 0, NULL);
+	return NULL;
+}
+
+static void test_storm(void)
+{
+	int sig = SIGRTMIN + 2;
+	pthread_t t[STORM_THREADS];
+	long pid = getpid_raw();
+	int64_t end;
+
+	on(sig, storm_handler, SA_RESTART);
+	storm_total = storm_up = storm_stop = 0;
+	for (long i = 0; i < STORM_THREADS; i++) {
+		storm_hits[i] = 0;
+		t[i] = start(storm_target, (void *)i);
+	}
+	CHECK(wait_at_least(&storm_up, STORM_THREADS));
+	/* Real-time signals queue: every one is handled, on its thread. */
+	for (int n = 0; n < STORM_EACH; n++)
+		for (int i = 0; i < STORM_THREADS; i++)
+			CHECK_EQ(SYS3(SYS_tgkill, pid, storm_tids[i], sig), 0);
+	end = mono_ms() + BOUND_MS;
+	while (load(&storm_total) < STORM_THREADS * STORM_EACH &&
+	       mono_ms() < end)
+		nap(1);
+	CHECK_EQ(load(&storm_total), STORM_THREADS * STORM_EACH);
+	for (int i = 0; i < STORM_THREADS; i++)
+		CHECK_EQ(storm_hits[i], STORM_EACH);
+	store_wake(&storm_stop, 1);
+	for (int i = 0; i < STORM_THREADS; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+	on(sig, SIG_DFL, 0);
+}
+
+/* ---- the alternate signal stack is per thread ---- */
+
+static void *altstack_thread(void *arg)
+{
+	stack_t ss;
+
+	(void)arg;
+	memset(&ss, 0, sizeof(ss));
+	CHECK_EQ(sigaltstack(NULL, &ss), 0);
+	CHECK_EQ(ss.ss_flags, SS_DISABLE);
+	return NULL;
+}
+
+static void test_altstack(void)
+{
+	static char stack[64 * 1024];
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof(stack)}, old;
+
+	CHECK_EQ(sigaltstack(&ss, NULL), 0);
+	/* A new thread starts without one (CLONE_VM). */
+	CHECK_EQ(pthread_join(start(altstack_thread, NULL), NULL), 0);
+	memset(&old, 0, sizeof(old));
+	CHECK_EQ(sigaltstack(NULL, &old), 0);
+	CHECK(old.ss_sp == stack);
+	ss.ss_flags = SS_DISABLE;
+	CHECK_EQ(sigaltstack(&ss, NULL), 0);
+}
+
 /* ---- job control stops every thread ---- */
 
 #define SPINNERS 3
@@ -533,5 +628,7 @@ int main(void)
 	test_restart(true);
 	test_restart(false);
 	test_stop_cont();
+	test_storm();
+	test_altstack();
 	return guest_done();
 }

@@ -8,7 +8,8 @@
  * the next locker with EOWNERDEAD, also to one already blocked in the
  * lock, pthread_mutex_consistent makes it usable again and an unlock
  * without it makes it ENOTRECOVERABLE; the same for a process-shared
- * robust mutex whose owner process dies.
+ * robust mutex whose owner process dies. Threads mapping, writing,
+ * protecting and unmapping memory all at once.
  */
 #include "threads.h"
 
@@ -319,6 +320,51 @@ static void test_robust_shared(void)
 	munmap(m, 4096);
 }
 
+/* ---- the address space changed by many threads at once ---- */
+
+#define MAPPERS 4
+
+static volatile int mm_bad;
+
+static void *mapper(void *arg)
+{
+	long id = (long)arg;
+
+	for (int round = 0; round < 100; round++) {
+		size_t len = (size_t)(1 + (round + id) % 8) * 4096;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			__atomic_add_fetch(&mm_bad, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		for (size_t off = 0; off < len; off += 4096)
+			p[off] = (char)(id + round);
+		if (mprotect(p, len, PROT_READ))
+			__atomic_add_fetch(&mm_bad, 1, __ATOMIC_SEQ_CST);
+		for (size_t off = 0; off < len; off += 4096)
+			if (p[off] != (char)(id + round))
+				__atomic_add_fetch(&mm_bad, 1,
+						   __ATOMIC_SEQ_CST);
+		if (munmap(p, len))
+			__atomic_add_fetch(&mm_bad, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static void test_mm_concurrent(void)
+{
+	pthread_t t[MAPPERS];
+
+	mm_bad = 0;
+	for (long i = 0; i < MAPPERS; i++)
+		t[i] = start(mapper, (void *)i);
+	for (int i = 0; i < MAPPERS; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+	CHECK_EQ(mm_bad, 0);
+}
+
 int main(void)
 {
 	test_ping_pong(FUTEX_PRIVATE_FLAG);
@@ -327,5 +373,6 @@ int main(void)
 	test_barrier();
 	test_robust();
 	test_robust_shared();
+	test_mm_concurrent();
 	return guest_done();
 }
