@@ -10,13 +10,16 @@
  * may release the child), shares memory with the child, and its wait sees
  * the child's status. Threads that write at once to memory a fork just
  * made copy-on-write all get their writes done (one copies, the others
- * find it copied).
+ * find it copied). A child's parent is the process (getppid), any thread
+ * reaps it, and __WNOTHREAD limits a wait to the caller's own children;
+ * PR_SET_PDEATHSIG fires when the thread that forked exits.
  *
  * Invoked as "threads_fork exit-with N" it exits with N (vfork + execve).
  */
 #include "threads.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 extern char **environ;
 
@@ -153,6 +156,85 @@ static void test_fork(bool from_thread)
 	CHECK_EQ(pthread_mutex_trylock(&held), 0);
 	CHECK_EQ(pthread_mutex_unlock(&held), 0);
 	CHECK_EQ(wait_tasks(1), 1);
+}
+
+/* ---- children belong to the group, their parent is a thread ---- */
+
+static volatile long spawned;
+static int gone_pipe[2];
+
+/* Forks a child that asks for SIGTERM at its parent's death, and ends. */
+static void *short_parent(void *arg)
+{
+	long group = getpid_raw();
+	pid_t pid;
+
+	(void)arg;
+	pid = spawn();
+	if (pid == 0) {
+		CHECK_OK(SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGTERM));
+		put_byte(gone_pipe[1], 'r');
+		/* Its parent is the process, whichever thread forked. */
+		for (;;) {
+			CHECK_EQ(SYS0(SYS_getppid), group);
+			SYS0(SYS_pause);
+		}
+	}
+	spawned = pid;
+	CHECK_EQ(get_byte(gone_pipe[0]), 'r');
+	return NULL;
+}
+
+static void test_thread_parent(void)
+{
+	pid_t pid;
+
+	make_pipe(gone_pipe);
+	spawned = 0;
+	/*
+	 * The thread that forked exits: the child's death signal is sent
+	 * (it follows the parent thread, not the process), and another
+	 * thread of the group reaps it.
+	 */
+	CHECK_EQ(pthread_join(start(short_parent, NULL), NULL), 0);
+	pid = (pid_t)spawned;
+	CHECK(pid > 0);
+	CHECK_EQ(REAP_BOUNDED(pid), KILLED(SIGTERM));
+
+	/* __WNOTHREAD: only the calling thread's own children. */
+	pid = spawn();
+	if (pid == 0) {
+		get_byte(gone_pipe[0]);
+		child_exit();
+	}
+	CHECK_ERR(SYS4(SYS_wait4, pid, 0, WNOHANG | __WNOTHREAD, 0), 0);
+	put_byte(gone_pipe[1], 'x');
+	CHECK_CHILD_OK(pid);
+	close2(gone_pipe);
+}
+
+static void *wnothread_waiter(void *arg)
+{
+	pid_t pid = (pid_t)(long)arg;
+	int st = 0;
+
+	/* Not its child: the forking thread's. */
+	CHECK_ERR(SYS4(SYS_wait4, pid, &st, __WNOTHREAD, 0), ECHILD);
+	CHECK_ERR(SYS4(SYS_wait4, -1, &st, WNOHANG | __WNOTHREAD, 0), ECHILD);
+	/* Without it, the group's children are every thread's. */
+	CHECK_EQ(SYS4(SYS_wait4, pid, &st, 0, 0), pid);
+	CHECK_EQ(st, EXITED(0));
+	return NULL;
+}
+
+static void test_wnothread(void)
+{
+	pid_t pid = spawn();
+
+	if (pid == 0)
+		child_exit();
+	CHECK_EQ(pthread_join(start(wnothread_waiter, (void *)(long)pid), NULL),
+		 0);
 }
 
 /* ---- writes racing to copy-on-write memory after a fork ---- */
@@ -296,6 +378,8 @@ int main(int argc, char **argv)
 	test_fork(false);
 	test_fork(true);
 	test_cow_race();
+	test_thread_parent();
+	test_wnothread();
 	test_vfork(false);
 	test_vfork(true);
 	return guest_done();
