@@ -337,6 +337,8 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		tg->threads = c;
 		parent = (flags & ABI_CLONE_PARENT) ? t->tg->parent : t->tg;
 		tg_link_locked(k, tg, parent);
+		tg->parent_tid =
+		    (flags & ABI_CLONE_PARENT) ? t->tg->parent_tid : t->tid;
 	}
 	k->live_tasks++;
 	pthread_mutex_unlock(&k->lock);

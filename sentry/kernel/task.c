@@ -619,6 +619,48 @@ static struct thread_group *new_reaper_locked(struct kernel *k,
 	return NULL;
 }
 
+/* Its parent thread exited: c's PR_SET_PDEATHSIG signal, if any. */
+static void pdeath_signal_locked(struct thread_group *c,
+				 struct deferred_signal **ds, size_t *nds)
+{
+	struct deferred_signal *n;
+	struct abi_siginfo info = {.si_code = ABI_SI_USER};
+
+	if (c->state != TG_ALIVE || !c->leader || !c->leader->pdeath_signal)
+		return;
+	n = realloc(*ds, (*nds + 1) * sizeof(**ds));
+	if (!n)
+		return;
+	info.si_signo = c->leader->pdeath_signal;
+	*ds = n;
+	n[*nds] = (struct deferred_signal){0};
+	queue_signal_locked(&n[*nds], c, &info);
+	(*nds)++;
+}
+
+/*
+ * t exits, and another thread of its group lives on (k->lock held): that
+ * one is now the parent of t's children, which get their death signals
+ * (forget_original_parent's reaper in the same group).
+ */
+static void reparent_to_thread_locked(struct task *t,
+				      struct deferred_signal **ds, size_t *nds)
+{
+	struct task *heir = NULL;
+
+	for (struct task *o = t->tg->threads; o && !heir; o = o->next_thread)
+		if (o != t)
+			heir = o;
+	if (!heir)
+		return;
+	for (struct thread_group *c = t->tg->children; c; c = c->sibling) {
+		if (c->parent_tid != t->tid)
+			continue;
+		c->parent_tid = heir->tid;
+		pdeath_signal_locked(c, ds, nds);
+	}
+}
+
 /* Hand tg's children to their new reaper (forget_original_parent). */
 static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 				     struct deferred_signal **ds, size_t *nds)
@@ -632,22 +674,9 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 		c->sibling = NULL;
 		c->parent = reaper;
 		c->ppid = reaper ? reaper->tgid : 0;
-		if (c->state == TG_ALIVE && c->leader &&
-		    c->leader->pdeath_signal) {
-			struct deferred_signal *n =
-			    realloc(*ds, (*nds + 1) * sizeof(**ds));
-
-			if (n) {
-				struct abi_siginfo info = {
-				    .si_signo = c->leader->pdeath_signal,
-				    .si_code = ABI_SI_USER};
-
-				*ds = n;
-				n[*nds] = (struct deferred_signal){0};
-				queue_signal_locked(&n[*nds], c, &info);
-				(*nds)++;
-			}
-		}
+		c->parent_tid =
+		    reaper && reaper->threads ? reaper->threads->tid : 0;
+		pdeath_signal_locked(c, ds, nds);
 		if (!reaper) {
 			if (c->state == TG_ZOMBIE)
 				release_tg_locked(k, c);
@@ -886,6 +915,8 @@ void task_exit(struct task *t)
 	pthread_mutex_lock(&k->lock);
 	/* A stop that waited for it waits no more. */
 	stop_counted_done_locked(tg, t, &dstop);
+	if (!last)
+		reparent_to_thread_locked(t, &ds, &nds);
 	for (struct task **pp = &tg->threads; *pp; pp = &(*pp)->next_thread)
 		if (*pp == t) {
 			*pp = t->next_thread;
@@ -998,10 +1029,16 @@ int task_exec_dethread(struct task *t)
 		pthread_cond_wait(&k->cond, &k->lock);
 	if (tg->leader != t) {
 		/* The exec'ing thread takes the group's id (exchange_tids). */
+		int old_tid = t->tid;
+
 		old_leader = tg->leader;
 		task_get(t);
 		tg->leader = t;
 		t->tid = tg->tgid;
+		/* Its children (and the others', handed to it) follow. */
+		for (struct thread_group *c = tg->children; c; c = c->sibling)
+			if (c->parent_tid == old_tid)
+				c->parent_tid = t->tid;
 	}
 	pthread_mutex_unlock(&k->lock);
 	task_put(old_leader);
@@ -1053,6 +1090,10 @@ long task_do_wait(struct task *t, int idtype, int id,
 
 		for (struct thread_group *c = tg->children; c; c = c->sibling) {
 			if (!wait_matches(c, idtype, id, pidfd_tg, options))
+				continue;
+			/* __WNOTHREAD: the caller's own children alone. */
+			if ((options & ABI___WNOTHREAD) &&
+			    c->parent_tid != t->tid)
 				continue;
 			any = true;
 			res->pid = c->tgid;

@@ -89,6 +89,9 @@ enum tg_state {
 struct thread_group {
 	int tgid;
 	int ppid; /* parent->tgid, kept for readers without k->lock */
+	/* The thread of parent whose child it is (real_parent): the one
+	 * that forked it, or another when that one exits (k->lock). */
+	int parent_tid;
 	int refs; /* atomic; the task list holds one until reaped */
 	/* The process tree, under k->lock. */
 	struct thread_group *next;     /* k->tgs */
