@@ -10,7 +10,8 @@
  * pause, poll, wait4 and pthread_join included, and none of them runs another
  * instruction. A fatal signal kills every thread: SIGKILL from the parent,
  * a fault in one thread, a default-action SIGTERM sent to the process or
- * to one thread (tgkill); the status is the signal's.
+ * to one thread (tgkill); the status is the signal's. exit_group while
+ * other threads create and join threads as fast as they can.
  */
 #include "threads.h"
 
@@ -67,6 +68,7 @@ static void test_thread_exit(void)
 /* ---- the main thread's exit ---- */
 
 static int in_pipe[2], out_pipe[2];
+static pthread_t main_thread;
 
 static void *survivor(void *arg)
 {
@@ -76,6 +78,9 @@ static void *survivor(void *arg)
 	long r;
 
 	(void)arg;
+	/* The main thread's tid word is cleared at its exit (glibc's
+	 * set_tid_address): joining it waits for that. */
+	CHECK_EQ(pthread_join(main_thread, NULL), 0);
 	put_byte(out_pipe[1], 'r');
 	/* The parent has looked: the leader is gone. */
 	if (get_byte(in_pipe[0]) != 'g')
@@ -88,13 +93,20 @@ static void *survivor(void *arg)
 	CHECK_EQ(n, 2);
 	CHECK(has_tid(tids, n, (int)pid));
 	CHECK(has_tid(tids, n, (int)tid));
+	/* A zombie, once its exit is through (a moment after the tid word
+	 * is cleared). */
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", pid);
-	r = slurp(path, text, sizeof(text));
-	CHECK_OK(r);
-	if (r > 0) {
-		char *p = strrchr(text, ')');
+	for (int64_t end = mono_ms() + BOUND_MS;;) {
+		char *p;
 
-		CHECK(p && p[1] == ' ' && p[2] == 'Z');
+		r = slurp(path, text, sizeof(text));
+		p = r > 0 ? strrchr(text, ')') : NULL;
+		if ((p && p[1] == ' ' && p[2] == 'Z') || mono_ms() > end) {
+			CHECK_OK(r);
+			CHECK(p && p[1] == ' ' && p[2] == 'Z');
+			break;
+		}
+		nap(1);
 	}
 	CHECK_OK(slurp("/proc/self/status", text, sizeof(text)));
 	CHECK_EQ(status_field(text, "\nThreads:\t"), 2);
@@ -135,11 +147,12 @@ static void test_main_exit(void)
 	pid = spawn();
 	if (pid == 0) {
 		SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+		main_thread = pthread_self();
 		start(survivor, NULL);
 		SYS1(SYS_exit, 7);
 	}
+	/* The leader is gone, the process alive. */
 	CHECK_EQ(get_byte(out_pipe[0]), 'r');
-	/* However long the leader has been gone, the process is alive. */
 	nap(20);
 	CHECK_EQ(SYS4(SYS_wait4, pid, &status, WNOHANG, 0), 0);
 	CHECK_EQ(SYS2(SYS_kill, pid, 0), 0);
@@ -426,6 +439,50 @@ static void test_fatal_tgkill(void)
 	close2(in_pipe);
 }
 
+/* ---- exit_group while threads come and go ---- */
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *churner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, nothing, NULL) == 0)
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+static void *ender(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200; i++)
+		SYS0(SYS_sched_yield);
+	SYS1(SYS_exit_group, 5);
+	return NULL;
+}
+
+static void test_exit_racing_clone(void)
+{
+	for (int round = 0; round < 10; round++) {
+		pid_t pid = spawn();
+
+		if (pid == 0) {
+			start(churner, NULL);
+			start(churner, NULL);
+			start(ender, NULL);
+			for (;;)
+				SYS0(SYS_pause);
+		}
+		CHECK_EQ(REAP_BOUNDED(pid), EXITED(5));
+	}
+}
+
 int main(void)
 {
 	test_thread_exit();
@@ -433,5 +490,6 @@ int main(void)
 	test_exit_group();
 	test_fatal();
 	test_fatal_tgkill();
+	test_exit_racing_clone();
 	return guest_done();
 }

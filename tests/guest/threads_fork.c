@@ -12,7 +12,8 @@
  * made copy-on-write all get their writes done (one copies, the others
  * find it copied). A child's parent is the process (getppid), any thread
  * reaps it, and __WNOTHREAD limits a wait to the caller's own children;
- * PR_SET_PDEATHSIG fires when the thread that forked exits.
+ * PR_SET_PDEATHSIG fires when the thread that forked exits. Forks while
+ * other threads create and join threads as fast as they can.
  *
  * Invoked as "threads_fork exit-with N" it exits with N (vfork + execve).
  */
@@ -302,6 +303,52 @@ static void test_cow_race(void)
 	munmap(cow_buf, 4096);
 }
 
+/* ---- forks while other threads come and go ---- */
+
+static volatile int churn_stop;
+
+static void *idle_thread(void *arg)
+{
+	return arg;
+}
+
+static void *churn(void *arg)
+{
+	(void)arg;
+	while (!load(&churn_stop)) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, idle_thread, NULL) == 0)
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+static void test_fork_churn(void)
+{
+	pthread_t t[2];
+
+	churn_stop = 0;
+	t[0] = start(churn, NULL);
+	t[1] = start(churn, NULL);
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = spawn();
+
+		if (pid == 0) {
+			/* One thread, whatever the others were doing. */
+			CHECK_EQ(count_tasks(), 1);
+			CHECK_EQ(gettid_raw(), getpid_raw());
+			CHECK_EQ(pthread_join(start(idle_thread, NULL), NULL),
+				 0);
+			child_exit();
+		}
+		CHECK_EQ(REAP_BOUNDED(pid), EXITED(0));
+	}
+	store_wake(&churn_stop, 1);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+}
+
 /* ---- vfork from a thread ---- */
 
 static int gate[2];
@@ -380,6 +427,7 @@ int main(int argc, char **argv)
 	test_cow_race();
 	test_thread_parent();
 	test_wnothread();
+	test_fork_churn();
 	test_vfork(false);
 	test_vfork(true);
 	return guest_done();

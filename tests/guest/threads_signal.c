@@ -8,7 +8,8 @@
  * fault's SIGSEGV is the faulting thread's. sigwaitinfo in a thread of
  * its own, with the signal blocked everywhere, takes kill()'d and
  * sigqueue()'d signals with their siginfo, real-time ones queued in
- * order. A handler that interrupts a blocking read restarts it with
+ * order; with three threads waiting for it, each kill()'d signal is taken
+ * by one. A handler that interrupts a blocking read restarts it with
  * SA_RESTART and makes it fail with EINTR without, in the thread signalled
  * only: another thread's read goes on. SIGSTOP stops every thread, threads
  * spinning in user space included, before the parent hears of it, and a
@@ -335,6 +336,58 @@ static void test_sigwaitinfo(void)
 	on(SIGUSR1, SIG_DFL, 0);
 }
 
+/* ---- several threads wait for the same process signal ---- */
+
+#define RIVALS 3
+#define ROUNDS 30
+
+static volatile int rival_got[RIVALS], rival_total, rivals_stop;
+
+static void *rival(void *arg)
+{
+	int i = (int)(long)arg;
+	struct timespec slice = {0, 20 * 1000000L};
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	while (!load(&rivals_stop)) {
+		if (sigtimedwait(&s, NULL, &slice) == SIGUSR2) {
+			rival_got[i]++;
+			add_wake(&rival_total, 1);
+		}
+	}
+	return NULL;
+}
+
+static void test_rivals(void)
+{
+	pthread_t t[RIVALS];
+	int sum = 0;
+
+	mask(SIG_BLOCK, SIGUSR2);
+	rival_total = rivals_stop = 0;
+	for (long i = 0; i < RIVALS; i++) {
+		rival_got[i] = 0;
+		t[i] = start(rival, (void *)i);
+	}
+	/* Each one is taken by exactly one of them. */
+	for (int n = 1; n <= ROUNDS; n++) {
+		CHECK_EQ(SYS2(SYS_kill, getpid_raw(), SIGUSR2), 0);
+		CHECK(wait_at_least(&rival_total, n));
+	}
+	nap(30);
+	store_wake(&rivals_stop, 1);
+	for (int i = 0; i < RIVALS; i++) {
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+		sum += rival_got[i];
+	}
+	CHECK_EQ(sum, ROUNDS);
+	CHECK_EQ(rival_total, ROUNDS);
+	CHECK(!(pending() & SIGBIT(SIGUSR2)));
+	mask(SIG_UNBLOCK, SIGUSR2);
+}
+
 /* ---- a blocking read and a handler ---- */
 
 static int rp[2], op[2];
@@ -352,6 +405,8 @@ static void *reader(void *arg)
 	read_result = SYS3(SYS_read, rp[0], &read_byte, 1);
 	hits_before_return = load(&hits);
 	store_wake(&reader_state, 2);
+	/* Signals may still come: it stays until told. */
+	block_on(&reader_state, 2);
 	return NULL;
 }
 
@@ -408,6 +463,7 @@ static void test_restart(bool restart)
 		}
 	}
 	CHECK(wait_eq(&reader_state, 2));
+	store_wake(&reader_state, 3);
 	CHECK_EQ(pthread_join(t, NULL), 0);
 	CHECK(hits_before_return >= 1);
 	CHECK_EQ(handler_tid, reader_tid);
@@ -625,6 +681,7 @@ int main(void)
 	test_tgkill();
 	test_fault();
 	test_sigwaitinfo();
+	test_rivals();
 	test_restart(true);
 	test_restart(false);
 	test_stop_cont();
