@@ -210,23 +210,42 @@ static void task_handle_syscall(struct task *t)
 	t->regs.rax = (uint64_t)ret;
 }
 
+/* What the last faults found, to tell a fault that the mapping cannot
+ * fix from one that another thread's change made stale. */
+struct fault_memo {
+	uint64_t file_addr; /* a shared file page mapped in for it */
+	uint64_t addr, gen; /* accessible as mapped, at mm->gen gen */
+};
+
 /*
- * A memory fault: a shared file page not mapped in yet is, and the access
- * runs again, as it does on accessible memory (another thread may have
- * changed the mapping since the fault); past its file's end it is SIGBUS;
- * anything else the platform's signal (SIGSEGV, or SIGBUS). A fault again
- * at the same address is one the mapping cannot fix (a write to a
- * read-only page).
+ * A memory fault: copy-on-write memory is copied, a shared file page not
+ * mapped in yet is, and the access runs again, as it does on accessible
+ * memory (another thread may have changed the mapping since the fault);
+ * past its file's end it is SIGBUS; anything else the platform's signal
+ * (SIGSEGV, or SIGBUS). A fault again at the same address is one the
+ * mapping cannot fix (a write to a read-only page), unless the mappings
+ * changed in between.
  */
 static void task_fault(struct task *t, const struct platform_event *ev,
-		       uint64_t *last)
+		       struct fault_memo *memo)
 {
-	int err = ev->signo == ABI_SIGSEGV && ev->addr != *last
-		      ? mm_fault(t->mm, ev->addr)
-		      : -EFAULT;
+	uint64_t gen = 0;
+	int err = ev->signo == ABI_SIGSEGV ? mm_fault(t->mm, ev->addr, &gen)
+					   : -EFAULT;
 
-	if (!err) {
-		*last = ev->addr;
+	switch (err) {
+	case MM_FAULT_FIXED:
+		return;
+	case MM_FAULT_FILE:
+		if (ev->addr == memo->file_addr)
+			break;
+		memo->file_addr = ev->addr;
+		return;
+	case MM_FAULT_NONE:
+		if (ev->addr == memo->addr && gen == memo->gen)
+			break;
+		memo->addr = ev->addr;
+		memo->gen = gen;
 		return;
 	}
 	if (err == -EIO)
@@ -239,7 +258,7 @@ static void task_loop(struct task *t)
 {
 	const struct platform_ops *ops = t->k->plat->ops;
 	struct platform_event ev;
-	uint64_t last_fault = 0;
+	struct fault_memo memo = {0};
 	/* What the platform stopped for, for the debug log at the end. */
 	unsigned long stops[PLATFORM_DEAD + 1] = {0};
 
@@ -277,7 +296,7 @@ static void task_loop(struct task *t)
 			break;
 		}
 		if (ev.why != PLATFORM_FAULT)
-			last_fault = 0;
+			memo = (struct fault_memo){0};
 		if ((unsigned)ev.why <= PLATFORM_DEAD)
 			stops[ev.why]++;
 		switch (ev.why) {
@@ -285,7 +304,7 @@ static void task_loop(struct task *t)
 			task_handle_syscall(t);
 			break;
 		case PLATFORM_FAULT:
-			task_fault(t, &ev, &last_fault);
+			task_fault(t, &ev, &memo);
 			break;
 		case PLATFORM_SIGNAL:
 			signal_force_fault(t, ev.signo, ev.code, ev.addr);

@@ -28,6 +28,36 @@
 
 #define MMAP_MIN_ADDR 0x10000UL /* vm.mmap_min_addr on Debian */
 
+/*
+ * The platform's mappings change only through these: each change counts in
+ * mm->gen, so that a fault can tell whether the mappings changed since the
+ * access it retried (mm_fault).
+ */
+static int plat_map(struct mm *mm, uint64_t addr, uint64_t len, int prot,
+		    uint64_t off)
+{
+	int err = mm->plat->ops->as_map(mm->as, addr, len, prot, off);
+
+	__atomic_add_fetch(&mm->gen, 1, __ATOMIC_RELEASE);
+	return err;
+}
+
+static int plat_unmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	int err = mm->plat->ops->as_unmap(mm->as, addr, len);
+
+	__atomic_add_fetch(&mm->gen, 1, __ATOMIC_RELEASE);
+	return err;
+}
+
+static int plat_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
+{
+	int err = mm->plat->ops->as_protect(mm->as, addr, len, prot);
+
+	__atomic_add_fetch(&mm->gen, 1, __ATOMIC_RELEASE);
+	return err;
+}
+
 /* ---- shared file mappings, mm->lock held -------------------------------- */
 
 static void mm_file_free(struct mm_file *f)
@@ -146,7 +176,7 @@ static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 	int err = file_learn(mm, v, s, e);
 
 	if (!err && clear)
-		err = mm->plat->ops->as_unmap(mm->as, s, e - s);
+		err = plat_unmap(mm, s, e - s);
 	for (uint64_t at = s; !err && at < e;) {
 		uint64_t first = f->pages[file_page(v, at) - f->lo], len;
 
@@ -158,8 +188,7 @@ static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 			if (f->pages[file_page(v, at + len) - f->lo] !=
 			    first + len)
 				break;
-		err = mm->plat->ops->as_map(mm->as, at, len, (int)v->prot,
-					    first - 1);
+		err = plat_map(mm, at, len, (int)v->prot, first - 1);
 		at += len;
 	}
 	return err;
@@ -257,9 +286,8 @@ static int cow_break(struct mm *mm, struct vma *v)
 			return -ENOMEM;
 		err = memfile_copy(mm->mf, (uint64_t)fresh, v->off, len);
 		if (!err)
-			err = mm->plat->ops->as_map(mm->as, v->start, len,
-						    (int)v->prot,
-						    (uint64_t)fresh);
+			err = plat_map(mm, v->start, len, (int)v->prot,
+				       (uint64_t)fresh);
 		if (err) {
 			memfile_free(mm->mf, (uint64_t)fresh, len);
 			return err == -EFAULT ? -ENOMEM : err;
@@ -267,8 +295,7 @@ static int cow_break(struct mm *mm, struct vma *v)
 		memfile_free(mm->mf, v->off, len);
 		v->off = (uint64_t)fresh;
 	} else if (v->prot & ABI_PROT_WRITE) {
-		err = mm->plat->ops->as_protect(mm->as, v->start, len,
-						(int)v->prot);
+		err = plat_protect(mm, v->start, len, (int)v->prot);
 		if (err)
 			return err;
 	}
@@ -358,9 +385,8 @@ int mm_fork(struct mm *mm, struct mm **out)
 			if (!err && !(v->flags & VMA_COW)) {
 				v->flags |= VMA_COW;
 				if (v->prot & ABI_PROT_WRITE)
-					err = mm->plat->ops->as_protect(
-					    mm->as, v->start, len,
-					    plat_prot(v));
+					err = plat_protect(mm, v->start, len,
+							   plat_prot(v));
 			}
 			cv.flags |= VMA_COW;
 		}
@@ -395,9 +421,8 @@ int mm_attach(struct mm *mm)
 		if (v->file)
 			err = file_populate(mm, v, v->start, v->end, false);
 		else
-			err = mm->plat->ops->as_map(mm->as, v->start,
-						    v->end - v->start,
-						    plat_prot(v), v->off);
+			err = plat_map(mm, v->start, v->end - v->start,
+				       plat_prot(v), v->off);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -509,11 +534,10 @@ static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 	off = alloc_backing(mm, addr, len, prot, flags);
 	if (off < 0)
 		return (int)off;
-	err =
-	    mm->plat->ops->as_map(mm->as, addr, len, (int)prot, (uint64_t)off);
+	err = plat_map(mm, addr, len, (int)prot, (uint64_t)off);
 	if (err) {
 		memfile_free(mm->mf, (uint64_t)off, len);
-		mm->plat->ops->as_unmap(mm->as, addr, len);
+		plat_unmap(mm, addr, len);
 		return err == -EFAULT ? -ENOMEM : err;
 	}
 	v = (struct vma){.start = addr,
@@ -523,7 +547,7 @@ static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 			 .off = (uint64_t)off};
 	err = vma_insert(&mm->vmas, &v);
 	if (err) {
-		mm->plat->ops->as_unmap(mm->as, addr, len);
+		plat_unmap(mm, addr, len);
 		memfile_free(mm->mf, (uint64_t)off, len);
 	}
 	return err;
@@ -555,7 +579,7 @@ static int map_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 	err = file_populate(mm, &mm->vmas.v[i], addr, addr + len, true);
 	if (err) {
 		vma_remove(&mm->vmas, addr, addr + len, NULL, NULL);
-		mm->plat->ops->as_unmap(mm->as, addr, len);
+		plat_unmap(mm, addr, len);
 		return err == -EFAULT ? -ENOMEM : err;
 	}
 	return 0;
@@ -722,7 +746,7 @@ static int munmap_locked(struct mm *mm, uint64_t addr, uint64_t len)
 		len = mm->limit - addr;
 	err = unmap_vmas(mm, addr, addr + len);
 	if (!err)
-		err = mm->plat->ops->as_unmap(mm->as, addr, len);
+		err = plat_unmap(mm, addr, len);
 	files_gc(mm);
 	return err;
 }
@@ -823,8 +847,7 @@ long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 		       mm->vmas.v[i + 1].start < run &&
 		       plat_prot(&mm->vmas.v[i + 1]) == plat_prot(v))
 			e = min_t(uint64_t, mm->vmas.v[++i].end, run);
-		err = mm->plat->ops->as_protect(mm->as, addr, e - addr,
-						plat_prot(v));
+		err = plat_protect(mm, addr, e - addr, plat_prot(v));
 		addr = e;
 	}
 	if (!err && run < end)
@@ -857,7 +880,7 @@ static long move_file_vma(struct mm *mm, size_t vi, uint64_t addr,
 		err = vma_insert(&mm->vmas, &moved);
 	if (err)
 		return -ENOMEM;
-	mm->plat->ops->as_unmap(mm->as, addr, old_len);
+	plat_unmap(mm, addr, old_len);
 	vi = (size_t)vma_find(&mm->vmas, new_addr);
 	err = file_populate(mm, &mm->vmas.v[vi], new_addr, new_addr + new_len,
 			    true);
@@ -907,8 +930,7 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 	}
 	if (moved.off != off)
 		moved.flags &= ~(uint32_t)VMA_COW; /* a fresh copy */
-	err = mm->plat->ops->as_map(mm->as, new_addr, new_len,
-				    plat_prot(&moved), moved.off);
+	err = plat_map(mm, new_addr, new_len, plat_prot(&moved), moved.off);
 	if (!err)
 		err = vma_remove(&mm->vmas, new_addr, new_addr + new_len,
 				 free_piece, mm);
@@ -929,9 +951,9 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 		/* The old range stays, as fresh zero pages. */
 		err = map_anon(mm, addr, old_len, old.prot, old.flags);
 		if (err)
-			mm->plat->ops->as_unmap(mm->as, addr, old_len);
+			plat_unmap(mm, addr, old_len);
 	} else {
-		mm->plat->ops->as_unmap(mm->as, addr, old_len);
+		plat_unmap(mm, addr, old_len);
 	}
 	return (long)new_addr;
 fail:
@@ -1045,8 +1067,7 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		struct vma tail = *v;
 
 		if (memfile_alloc_at(mm->mf, off, grow) == 0) {
-			ret = mm->plat->ops->as_map(mm->as, v->end, grow,
-						    plat_prot(v), off);
+			ret = plat_map(mm, v->end, grow, plat_prot(v), off);
 			if (ret) {
 				memfile_free(mm->mf, off, grow);
 				goto out;
@@ -1247,8 +1268,7 @@ long mm_brk(struct mm *mm, uint64_t addr)
 	}
 	if (newbrk < oldbrk) {
 		if (unmap_vmas(mm, newbrk, oldbrk) == 0 &&
-		    mm->plat->ops->as_unmap(mm->as, newbrk, oldbrk - newbrk) ==
-			0) {
+		    plat_unmap(mm, newbrk, oldbrk - newbrk) == 0) {
 			mm->brk = addr;
 			ret = (long)addr;
 		}
@@ -1572,7 +1592,7 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 
 /* ---- faults -------------------------------------------------------------- */
 
-int mm_fault(struct mm *mm, uint64_t addr)
+int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 {
 	struct vfs_inode *inode;
 	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, moff;
@@ -1587,7 +1607,7 @@ int mm_fault(struct mm *mm, uint64_t addr)
 	    (mm->vmas.v[i].prot & ABI_PROT_WRITE)) {
 		err = cow_break(mm, &mm->vmas.v[i]);
 		pthread_mutex_unlock(&mm->lock);
-		return err == -ENOMEM ? -EIO : err ? -EFAULT : 0;
+		return err == -ENOMEM ? -EIO : err ? -EFAULT : MM_FAULT_FIXED;
 	}
 	if (i < 0 || !can_access(&mm->vmas.v[i], ABI_PROT_READ)) {
 		pthread_mutex_unlock(&mm->lock);
@@ -1596,12 +1616,13 @@ int mm_fault(struct mm *mm, uint64_t addr)
 	/*
 	 * Memory of its own, accessible: another thread sharing mm may have
 	 * changed the mapping since this one faulted (broken the VMA's
-	 * copy-on-write, mprotect'ed it). The access runs again; a fault
-	 * again at the same address is a real one (task_fault).
+	 * copy-on-write, mprotect'ed it). The caller tells by the mappings'
+	 * generation, taken with the lock that every change holds.
 	 */
 	if (!mm->vmas.v[i].file) {
+		*gen = __atomic_load_n(&mm->gen, __ATOMIC_ACQUIRE);
 		pthread_mutex_unlock(&mm->lock);
-		return 0;
+		return MM_FAULT_NONE;
 	}
 	v = &mm->vmas.v[i];
 	inode = vfs_inode_get(v->file->inode);
@@ -1630,13 +1651,12 @@ int mm_fault(struct mm *mm, uint64_t addr)
 			/* A page seen before stays the one mapped. */
 			if (!f->pages[idx - f->lo])
 				f->pages[idx - f->lo] = moff;
-			err = mm->plat->ops->as_map(mm->as, pg, PAGE_SIZE,
-						    (int)v->prot,
-						    f->pages[idx - f->lo] - 1);
+			err = plat_map(mm, pg, PAGE_SIZE, (int)v->prot,
+				       f->pages[idx - f->lo] - 1);
 		}
 	}
 	pthread_mutex_unlock(&mm->lock);
-	return err;
+	return err ? err : MM_FAULT_FILE;
 }
 
 /* ---- futex keys ---------------------------------------------------------- */

@@ -56,6 +56,9 @@ struct mm {
 	size_t nfiles;
 	uint32_t def_flags;  /* VMA_LOCKED(|VMA_LOCKONFAULT): mlockall's */
 	uint32_t membarrier; /* membarrier's REGISTER_* commands done */
+	/* Changes to the platform's mappings so far (atomic; made with
+	 * lock held): a fault tells by it whether anything changed. */
+	uint64_t gen;
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
@@ -97,14 +100,25 @@ long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		  bool maywrite);
 
 /*
- * The application faulted at addr: 0 when the access can be retried (a
- * shared file page was mapped in, copy-on-write memory copied, or the
- * memory is accessible and the fault may predate another thread's change
- * of the mapping), -EIO when addr lies past its file's end (SIGBUS),
- * -EFAULT otherwise (SIGSEGV). Takes the file's lock: never called with
- * one held.
+ * The application faulted at addr; the access runs again when the answer is
+ * not negative:
+ * MM_FAULT_FIXED   copy-on-write memory was copied;
+ * MM_FAULT_FILE    a shared file page was mapped in (a fault again at the
+ *                  same address is one the mapping cannot fix: a write to
+ *                  a read-only page);
+ * MM_FAULT_NONE    the memory is accessible as it is: the fault may predate
+ *                  another thread's change of the mappings; *gen is
+ *                  mm->gen, and a fault again at the same address with
+ *                  the same gen is a real one;
+ * -EIO when addr lies past its file's end (SIGBUS), -EFAULT otherwise
+ * (SIGSEGV). Takes the file's lock: never called with one held.
  */
-int mm_fault(struct mm *mm, uint64_t addr);
+enum {
+	MM_FAULT_FIXED,
+	MM_FAULT_FILE,
+	MM_FAULT_NONE
+};
+int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen);
 
 /*
  * The key of a shared futex operation on the word at addr (Linux's
