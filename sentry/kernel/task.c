@@ -859,10 +859,11 @@ void task_exit(struct task *t)
 	bool last, is_init, have_cpu;
 
 	tg_get(tg); /* a parent may reap it once it is a zombie */
-	if (t->mm)
-		futex_exit_robust_list(t);
-	task_exit_mm(t);
-	task_vfork_done(t);
+	/*
+	 * Whether it is the group's last thread is settled first, as Linux's
+	 * do_exit does before the robust futexes and the tid word: a thread
+	 * woken by those finds this one counted out.
+	 */
 	pthread_mutex_lock(&tg->lock);
 	last = --tg->live_threads == 0;
 	/*
@@ -873,6 +874,10 @@ void task_exit(struct task *t)
 	if (last && !tg->exiting)
 		tg->exit_status = t->exit_code;
 	pthread_mutex_unlock(&tg->lock);
+	if (t->mm)
+		futex_exit_robust_list(t);
+	task_exit_mm(t);
+	task_vfork_done(t);
 	/* Its timers' thread may look at this task's clock: it goes first. */
 	if (last)
 		itimer_stop(tg);
