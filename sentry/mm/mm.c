@@ -1670,7 +1670,8 @@ static bool file_known(const struct mm_file *f, uint64_t idx)
 int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
 {
 	/* As get_futex_key: look again after faulting the page in. */
-	for (;;) {
+	for (int tries = 0;; tries++) {
+		uint64_t gen;
 		struct mm_file *f;
 		struct vma *v;
 		uint64_t idx, pg = addr & ~(PAGE_SIZE - 1);
@@ -1703,7 +1704,7 @@ int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
 		}
 		pthread_mutex_unlock(&mm->lock);
 		/* The file's lock was busy, or the page is new: fault it. */
-		if (mm_fault(mm, addr))
+		if (tries > 8 || mm_fault(mm, addr, &gen) < 0)
 			return -EFAULT;
 	}
 }
