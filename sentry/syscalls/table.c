@@ -217,9 +217,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
 		   "PR_GET_TID_ADDRESS, PR_MCE_KILL(_GET), PR_GET_SECCOMP; "
 		   "PR_SET_SECCOMP is EINVAL; PR_SET_MM only tells "
 		   "PR_SET_MM_MAP_SIZE (else EPERM, or EINVAL when "
-		   "privileged); other options EINVAL; the death signal, "
-		   "subreaper, slack and dumpable settings are kept but "
-		   "have no effect yet"),
+		   "privileged); other options EINVAL; the timer slack is "
+		   "kept without effect"),
     FULL(set_tid_address),
     FULL(set_robust_list),
     FULL(get_robust_list),
