@@ -137,7 +137,7 @@ static volatile int raw_ran;
  * The thread: raw syscalls only (it has no libc thread of its own), no
  * stack protector (its TLS is not libc's).
  */
-__attribute__((optimize("no-stack-protector"))) static int raw_thread(void *arg)
+__attribute__((no_stack_protector)) static int raw_thread(void *arg)
 {
 	long fs = 0;
 
