@@ -733,19 +733,24 @@ static bool pgrp_stopped_locked(struct kernel *k, int pgid)
  */
 static void orphan_check_locked(struct kernel *k, struct thread_group *tg,
 				struct thread_group *parent,
-				struct thread_group *ignore, int *pgids,
-				size_t *n, size_t max)
+				struct thread_group *ignore, int **pgids,
+				size_t *n)
 {
+	int *more;
+
 	if (!parent || parent->pgid == tg->pgid || parent->sid != tg->sid)
 		return;
 	if (!pgrp_orphaned_locked(k, tg->pgid, ignore) ||
 	    !pgrp_stopped_locked(k, tg->pgid))
 		return;
 	for (size_t i = 0; i < *n; i++)
-		if (pgids[i] == tg->pgid)
+		if ((*pgids)[i] == tg->pgid)
 			return;
-	if (*n < max)
-		pgids[(*n)++] = tg->pgid;
+	more = realloc(*pgids, (*n + 1) * sizeof(**pgids));
+	if (!more)
+		return; /* out of memory: no hang-up, as if not orphaned */
+	*pgids = more;
+	more[(*n)++] = tg->pgid;
 }
 
 /* SIGHUP then SIGCONT to every member of pgid, from the kernel. */
@@ -849,7 +854,7 @@ void task_exit(struct task *t)
 	struct thread_group *tg = t->tg;
 	struct deferred_signal d = {0}, dstop = {0}, *ds = NULL;
 	struct platform_ctx *ctx;
-	int orphans[8];
+	int *orphans = NULL;
 	size_t norphans = 0;
 	struct timespec cpu;
 	struct fdtable *files;
@@ -930,11 +935,14 @@ void task_exit(struct task *t)
 	t->next_thread = NULL;
 	is_init = tg == k->init_tg;
 	if (last) {
-		struct thread_group *kids[16];
+		struct thread_group **kids = NULL, **more;
 		size_t nkids = 0;
 
-		for (struct thread_group *c = tg->children;
-		     c && nkids < ARRAY_SIZE(kids); c = c->sibling) {
+		for (struct thread_group *c = tg->children; c; c = c->sibling) {
+			more = realloc(kids, (nkids + 1) * sizeof(*kids));
+			if (!more)
+				break;
+			kids = more;
 			tg_get(c); /* a zombie may be reaped as it moves */
 			kids[nkids++] = c;
 		}
@@ -942,16 +950,15 @@ void task_exit(struct task *t)
 		reparent_children_locked(k, tg, &ds, &nds);
 		/* The children's groups, with their new parents
 		 * (reparent_leader). */
-		for (size_t i = 0; i < nkids; i++)
+		for (size_t i = 0; i < nkids; i++) {
 			if (kids[i]->state == TG_ALIVE)
 				orphan_check_locked(k, kids[i], tg, NULL,
-						    orphans, &norphans,
-						    ARRAY_SIZE(orphans));
-		for (size_t i = 0; i < nkids; i++)
+						    &orphans, &norphans);
 			tg_put(kids[i]);
+		}
+		free(kids);
 		/* Its own group, which it may have kept from orphanhood. */
-		orphan_check_locked(k, tg, tg->parent, tg, orphans, &norphans,
-				    ARRAY_SIZE(orphans));
+		orphan_check_locked(k, tg, tg->parent, tg, &orphans, &norphans);
 		if (!is_init)
 			notify_parent_exit(k, tg, &d);
 	}
@@ -963,6 +970,7 @@ void task_exit(struct task *t)
 	free(ds);
 	for (size_t i = 0; i < norphans; i++)
 		hangup_pgrp(t, orphans[i]);
+	free(orphans);
 
 	if (last && is_init) {
 		kill_all_but(k, tg);

@@ -382,25 +382,17 @@ static long ep_poll(struct task *t, struct eventpoll *ep, uint64_t uevents,
 		    int max, const struct timespec *deadline)
 {
 	for (;;) {
-		struct timespec tick = {0, 1000000};
-		int64_t left;
 		long ret;
+		int step;
 
 		pthread_mutex_lock(&ep_lock);
 		ret = ep_send_events(t, ep, uevents, max);
 		pthread_mutex_unlock(&ep_lock);
 		if (ret)
 			return ret;
-		if (deadline) {
-			left = deadline_left_ns(deadline);
-			if (left <= 0)
-				return 0;
-			if (left < tick.tv_nsec)
-				tick.tv_nsec = (long)left;
-		}
-		if (task_interrupted(t))
-			return -EINTR;
-		nanosleep(&tick, NULL);
+		step = poll_tick(t, deadline);
+		if (step)
+			return step < 0 ? step : 0;
 	}
 }
 

@@ -245,6 +245,34 @@ static int futex_cmpxchg(struct task *t, uint64_t addr, uint32_t old,
 }
 
 /*
+ * Queue w (its key set, w->s its sleeper) and sleep while the word at addr
+ * holds val: -EAGAIN at once if it does not, the value read under the lock
+ * a waker must take too. The deadline as futex_sleep's.
+ */
+static long futex_queue_sleep(struct task *t, uint64_t addr, uint32_t val,
+			      struct futex_waiter *w, bool realtime,
+			      const struct timespec *deadline)
+{
+	uint32_t cur;
+	long ret;
+	int err;
+
+	sleeper_init(w->s, realtime);
+	pthread_mutex_lock(&futex_lock);
+	err = futex_read(t, addr, &cur);
+	if (err || cur != val) {
+		pthread_mutex_unlock(&futex_lock);
+		pthread_cond_destroy(&w->s->cond);
+		return err ? err : -EAGAIN;
+	}
+	waiter_queue(w);
+	ret = futex_sleep(t, w, 1, w->s, deadline);
+	pthread_mutex_unlock(&futex_lock);
+	pthread_cond_destroy(&w->s->cond);
+	return ret;
+}
+
+/*
  * Wait while the word at addr holds val, until woken, the deadline passes
  * (NULL: none; on CLOCK_REALTIME if realtime, else CLOCK_MONOTONIC), or a
  * signal t does not block comes.
@@ -255,27 +283,12 @@ static long futex_wait_until(struct task *t, uint64_t addr, uint32_t val,
 {
 	struct futex_sleeper s;
 	struct futex_waiter w = {.bitset = bitset, .tid = t->tid, .s = &s};
-	uint32_t cur;
-	long ret;
 	int err;
 
 	err = futex_get_key(t, addr, shared, &w.key);
 	if (err)
 		return err;
-	sleeper_init(&s, realtime);
-	pthread_mutex_lock(&futex_lock);
-	/* The value is read under the lock a waker must take too. */
-	err = futex_read(t, addr, &cur);
-	if (err || cur != val) {
-		pthread_mutex_unlock(&futex_lock);
-		pthread_cond_destroy(&s.cond);
-		return err ? err : -EAGAIN;
-	}
-	waiter_queue(&w);
-	ret = futex_sleep(t, &w, 1, &s, deadline);
-	pthread_mutex_unlock(&futex_lock);
-	pthread_cond_destroy(&s.cond);
-	return ret;
+	return futex_queue_sleep(t, addr, val, &w, realtime, deadline);
 }
 
 /* A timed wait interrupted, no handler run: on to the same deadline. */
@@ -835,7 +848,6 @@ static long futex_wait_requeue_pi(struct task *t, uint64_t addr, uint32_t val,
 				 .requeue_pi = true,
 				 .s = &s};
 	struct timespec deadline;
-	uint32_t cur;
 	long ret;
 	int err;
 
@@ -852,18 +864,8 @@ static long futex_wait_requeue_pi(struct task *t, uint64_t addr, uint32_t val,
 	/* The same page through two addresses is the same futex too. */
 	if (key_eq(&w.key, &w.pi_target))
 		return -EINVAL;
-	sleeper_init(&s, realtime);
-	pthread_mutex_lock(&futex_lock);
-	err = futex_read(t, addr, &cur);
-	if (err || cur != val) {
-		pthread_mutex_unlock(&futex_lock);
-		pthread_cond_destroy(&s.cond);
-		return err ? err : -EAGAIN;
-	}
-	waiter_queue(&w);
-	ret = futex_sleep(t, &w, 1, &s, utimeout ? &deadline : NULL);
-	pthread_mutex_unlock(&futex_lock);
-	pthread_cond_destroy(&s.cond);
+	ret = futex_queue_sleep(t, addr, val, &w, realtime,
+				utimeout ? &deadline : NULL);
 	/* Requeued, then a signal: Linux says EAGAIN, not a restart. */
 	if (ret == -ERESTARTSYS)
 		ret = w.pi ? -EAGAIN : -ERESTARTNOINTR;

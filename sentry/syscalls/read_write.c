@@ -185,6 +185,23 @@ static long rw_single(struct task *t, const uint64_t *a, bool write,
 	return ret;
 }
 
+int64_t import_iovec_buf(struct task *t, uint64_t uiov, uint64_t cnt,
+			 struct abi_iovec *stack, size_t nstack,
+			 struct abi_iovec **iov)
+{
+	*iov = stack;
+	if (cnt > ABI_IOV_MAX)
+		return -EINVAL;
+	if (cnt > nstack) {
+		*iov = malloc(cnt * sizeof(**iov));
+		if (!*iov) {
+			*iov = stack;
+			return -ENOMEM;
+		}
+	}
+	return import_iovec(t, uiov, cnt, *iov);
+}
+
 /* The access mode is checked before the count and the array. */
 static long rw_vector(struct task *t, int fd, uint64_t uiov, uint64_t cnt,
 		      bool write, int64_t *pos)
@@ -202,19 +219,9 @@ static long rw_vector(struct task *t, int fd, uint64_t uiov, uint64_t cnt,
 		ret = -EBADF;
 		goto out;
 	}
-	if (cnt > ABI_IOV_MAX) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (cnt > ARRAY_SIZE(stack_iov)) {
-		iov = malloc(cnt * sizeof(*iov));
-		if (!iov) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
 	/* Nothing to transfer: the file is not asked (vfs_readv). */
-	total = import_iovec(t, uiov, cnt, iov);
+	total = import_iovec_buf(t, uiov, cnt, stack_iov, ARRAY_SIZE(stack_iov),
+				 &iov);
 	if (total <= 0)
 		ret = total;
 	else

@@ -69,22 +69,14 @@ static long poll_wait(struct task *t, struct abi_pollfd *fds, uint64_t n,
 		      const struct timespec *deadline)
 {
 	for (;;) {
-		struct timespec tick = {0, 1000000};
-		int64_t left;
 		long ret = poll_once(t, fds, n);
+		int step;
 
 		if (ret)
 			return ret;
-		if (deadline) {
-			left = deadline_left_ns(deadline);
-			if (left <= 0)
-				return 0;
-			if (left < tick.tv_nsec)
-				tick.tv_nsec = (long)left;
-		}
-		if (task_interrupted(t))
-			return -ERESTARTNOHAND;
-		nanosleep(&tick, NULL);
+		step = poll_tick(t, deadline);
+		if (step)
+			return step < 0 ? -ERESTARTNOHAND : 0;
 	}
 }
 

@@ -399,8 +399,7 @@ static long do_splice(struct task *t, struct file *in, uint64_t uoff_in,
  * splice: between a pipe and a file, or two pipes, copied through the
  * sentry. Deviations: a file must be readable (kread) or writable
  * (kwrite) in place, so the donated stdio cannot be a source (EINVAL);
- * the pipe counts bytes, not pages, so how much one call moves may differ;
- * waits are not interruptible.
+ * the pipe counts bytes, not pages, so how much one call moves may differ.
  */
 SYSCALL(splice)
 {
@@ -431,8 +430,7 @@ SYSCALL(splice)
 
 /*
  * tee: a copy of up to len bytes of one pipe's data in another, the first
- * left as it was. Deviations: the data is copied, not shared; waits are
- * not interruptible.
+ * left as it was. Deviation: the data is copied, not shared.
  */
 SYSCALL(tee)
 {
@@ -532,7 +530,7 @@ static ssize_t drain_to_user(void *arg, const void *src, size_t n)
  * SPLICE_F_NONBLOCK keeps it from waiting, not the pipe's O_NONBLOCK; a
  * FIFO open for both is written; SPLICE_F_GIFT changes nothing. Deviations: the
  * data is copied, never mapped, so later stores to the buffers do not reach the
- * pipe; waits are not interruptible.
+ * pipe.
  */
 SYSCALL(vmsplice)
 {
@@ -554,18 +552,8 @@ SYSCALL(vmsplice)
 		ret = -EBADF;
 		goto out;
 	}
-	if (cnt > ABI_IOV_MAX) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (cnt > ARRAY_SIZE(stack_iov)) {
-		iov = malloc(cnt * sizeof(*iov));
-		if (!iov) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	total = import_iovec(t, a[1], cnt, iov);
+	total = import_iovec_buf(t, a[1], cnt, stack_iov, ARRAY_SIZE(stack_iov),
+				 &iov);
 	if (total <= 0) {
 		ret = total;
 	} else if (!pipe_is(f)) {

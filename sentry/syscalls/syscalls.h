@@ -10,6 +10,7 @@
 #include "abi/syscall_table.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct task;
@@ -338,6 +339,12 @@ int copy_in_timeout(struct task *t, uint64_t addr, struct abi_timespec *ts);
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts);
 /* Nanoseconds from now (CLOCK_MONOTONIC) to deadline; negative: passed. */
 int64_t deadline_left_ns(const struct timespec *deadline);
+/*
+ * One step of a wait that re-checks readiness (poll, epoll): 1 when the
+ * deadline (NULL: none) has passed, -EINTR when a signal t does not block
+ * is pending, else 0 after sleeping a millisecond at most.
+ */
+int poll_tick(struct task *t, const struct timespec *deadline);
 /* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
 int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 /*
@@ -350,5 +357,13 @@ int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 struct abi_iovec;
 int64_t import_iovec(struct task *t, uint64_t uiov, uint64_t cnt,
 		     struct abi_iovec *iov);
+/*
+ * The same into stack (nstack entries) or, for more, a malloc'd array:
+ * EINVAL past IOV_MAX first. *iov is the array used, to free when it is
+ * not stack (also after an error).
+ */
+int64_t import_iovec_buf(struct task *t, uint64_t uiov, uint64_t cnt,
+			 struct abi_iovec *stack, size_t nstack,
+			 struct abi_iovec **iov);
 
 #endif

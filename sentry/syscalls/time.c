@@ -41,6 +41,24 @@ int64_t deadline_left_ns(const struct timespec *deadline)
 	       (deadline->tv_nsec - now.tv_nsec);
 }
 
+int poll_tick(struct task *t, const struct timespec *deadline)
+{
+	struct timespec tick = {0, 1000000};
+
+	if (deadline) {
+		int64_t left = deadline_left_ns(deadline);
+
+		if (left <= 0)
+			return 1;
+		if (left < tick.tv_nsec)
+			tick.tv_nsec = (long)left;
+	}
+	if (task_interrupted(t))
+		return -EINTR;
+	nanosleep(&tick, NULL);
+	return 0;
+}
+
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);

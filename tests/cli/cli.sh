@@ -39,6 +39,11 @@ expect "uname -a" 0 "^Linux " -- "$MOAT" run -- $BUSYBOX uname -a
 expect "false exits 1" 1 "" -- "$MOAT" run -- $BUSYBOX false
 expect "sh exit 7" 7 "" -- "$MOAT" run -- $BUSYBOX sh -c 'exit 7'
 expect "PATH lookup" 0 "^hello$" -- env PATH=/bin "$MOAT" run -- busybox echo hello
+# /proc/self/exe is absolute even when moat was given a relative path
+# (static glibc asserts on that).
+expect "exe of a relative path" 0 "^/.*/busybox$" -- sh -c \
+	'cd "$(dirname "$2")" && exec "$1" run -- ./busybox readlink /proc/self/exe' \
+	sh "$MOAT" "$BUSYBOX"
 expect "SIGSEGV is 128+11" 139 "" -- "$MOAT" run -- "$BIN/cli-segv"
 # int $0x80: a SIGSEGV where the host has no IA32 emulation (as natively),
 # otherwise ENOSYS, never the 64-bit call of that number.
