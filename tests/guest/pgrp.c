@@ -6,8 +6,11 @@
  * gets when it is orphaned with a stopped member.
  *
  * The test process itself is never moved: natively its group and session
- * are the test runner's. kill(-1) is not tried (natively it would reach
- * every process of the user).
+ * are the test runner's. Where their leader is outside our pid namespace
+ * (a test runner in a container), getpgid and getsid read 0, so the tests
+ * run in a grandchild whose session and group lead by a child of ours.
+ * kill(-1) is not tried (natively it would reach every process of the
+ * user).
  *
  * Invoked as "pgrp exec-wait W R", it writes a byte to fd W and exits when
  * fd R gives one (or ends).
@@ -20,6 +23,32 @@
 extern char **environ;
 
 static long me, my_pgrp, my_sid;
+
+/*
+ * Makes the caller a member of a session and group led by a child of the
+ * original process, returning in the grandchild; the others exit with its
+ * status (a death by signal becomes exit code 128 + the signal).
+ */
+static void own_session(void)
+{
+	pid_t leader = spawn();
+	int status;
+
+	if (leader == 0) {
+		pid_t member;
+
+		if (SYS0(SYS_setsid) < 0)
+			_exit(1);
+		member = spawn();
+		if (member == 0)
+			return;
+		status = reap(member);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status)
+					: 128 + WTERMSIG(status));
+	}
+	status = reap(leader);
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
 
 /* A child that waits for a byte (or end of file) on p[0]. */
 static pid_t waiter(int p[2])
@@ -506,6 +535,8 @@ int main(int argc, char **argv)
 		get_byte(atoi(argv[3]));
 		return 0;
 	}
+	if (SYS1(SYS_getpgid, 0) == 0 || SYS1(SYS_getsid, 0) == 0)
+		own_session();
 	me = SYS0(SYS_getpid);
 	my_pgrp = SYS1(SYS_getpgid, 0);
 	my_sid = SYS1(SYS_getsid, 0);
