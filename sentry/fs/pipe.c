@@ -125,6 +125,7 @@ static ssize_t pipe_read(struct file *f, struct task *t,
 	if (done > 0) {
 		vfs_now(&p->time);
 		pthread_cond_broadcast(&p->cond);
+		poll_notify();
 	}
 out:
 	pthread_mutex_unlock(&p->lock);
@@ -173,6 +174,7 @@ static ssize_t pipe_write(struct file *f, struct task *t,
 				goto out;
 			}
 			pthread_cond_broadcast(&p->cond);
+			poll_notify();
 			off += (uint64_t)n;
 			done += n;
 		}
@@ -258,6 +260,7 @@ static void pipe_release(struct file *f)
 	else
 		p->readers--;
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 	pthread_mutex_unlock(&p->lock);
 	free(pf);
 	pipe_put(p);
@@ -370,6 +373,7 @@ long pipe_set_size(struct file *f, uint64_t size, bool privileged)
 	p->cap = cap;
 	p->head = 0;
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 	pthread_mutex_unlock(&p->lock);
 	return (long)cap;
 }
@@ -425,6 +429,7 @@ static void pipe_moved(struct pipe *p)
 {
 	vfs_now(&p->time);
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 }
 
 ssize_t pipe_fill(struct file *f, size_t len, bool nonblock, pipe_fill_fn fill,
@@ -628,6 +633,7 @@ static void fifo_release(struct file *f)
 	if (!p->readers && !p->writers && inode->fifo == p)
 		inode->fifo = NULL;
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_unlock(&inode->lock);
 	free(pf);
@@ -691,6 +697,7 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 		p->w_opens++;
 	}
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 	file_init(&pf->f, &fifo_ops, flags);
 	pf->f.stream = true;
 	pf->p = p;
@@ -717,6 +724,7 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 	if (!p->readers && !p->writers && inode->fifo == p)
 		inode->fifo = NULL;
 	pthread_cond_broadcast(&p->cond);
+	poll_notify();
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_unlock(&inode->lock);
 	free(pf);

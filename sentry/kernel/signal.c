@@ -168,6 +168,7 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 			err = 0;
 	}
 	pthread_cond_broadcast(&tg->sigcond);
+	poll_notify();
 	pthread_mutex_unlock(&tg->lock);
 	if (wake)
 		task_wake(t);

@@ -294,6 +294,7 @@ static void release_tg_locked(struct kernel *k, struct thread_group *tg)
 		}
 	tg->next = NULL;
 	pthread_cond_broadcast(&tg->child_cond); /* pidfd pollers */
+	poll_notify();
 	tg_put(tg);
 }
 
@@ -456,6 +457,7 @@ static bool notify_parent_exit(struct kernel *k, struct thread_group *tg,
 		queue_signal_locked(d, parent, &info);
 	}
 	pthread_cond_broadcast(&parent->child_cond);
+	poll_notify();
 	if (ignore || nocldwait) {
 		release_tg_locked(k, tg);
 		return true;
@@ -480,6 +482,7 @@ static void notify_parent_stop(struct thread_group *tg, int code, int status,
 		queue_signal_locked(d, parent, &info);
 	}
 	pthread_cond_broadcast(&parent->child_cond);
+	poll_notify();
 }
 
 /* ---- job control -------------------------------------------------------- */

@@ -450,6 +450,13 @@ bool task_interrupted(struct task *t);
 int task_wait(struct task *t, pthread_mutex_t *lock, pthread_cond_t *cond);
 /* Wake t wherever it waits or runs: its signals need looking at. */
 void task_wake(struct task *t);
+/*
+ * Readiness for poll, select and epoll (syscalls/time.c): poll_begin()
+ * before looking at files, and poll_notify() after any change that can
+ * make a file ready (data, room, a hang-up, an error, a signal, an exit).
+ */
+uint64_t poll_begin(void);
+void poll_notify(void);
 
 /* Interval timers (itimer.c): which is ITIMER_REAL/VIRTUAL/PROF. */
 int itimer_set(struct task *t, int which, const struct timespec *value,

@@ -200,6 +200,7 @@ static struct unix_msg *dequeue(struct unix_conn *c, int e)
 	r->queued -= m->len - m->off;
 	c->end[!e].wmem -= msg_cost(m);
 	pthread_cond_broadcast(&c->cond);
+	poll_notify();
 	return m;
 }
 
@@ -213,6 +214,7 @@ static void enqueue(struct unix_conn *c, int from, struct unix_msg *m)
 	c->end[from].wmem += msg_cost(m);
 	vfs_now(&c->time);
 	pthread_cond_broadcast(&c->cond);
+	poll_notify();
 }
 
 /* A message of len bytes from the iovecs: NULL with *err set. */
@@ -583,6 +585,7 @@ int unix_shutdown(struct file *f, int how)
 	if (c->type != UNIX_SOCK_DGRAM && !c->end[!us->me].closed)
 		c->end[!us->me].shutdown |= peer_mode;
 	pthread_cond_broadcast(&c->cond);
+	poll_notify();
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -649,6 +652,7 @@ int unix_setsockopt(struct file *f, int name, const void *val, int len)
 	else
 		c->end[us->me].rcvbuf = max_t(int, (int)v * 2, UNIX_MIN_RCVBUF);
 	pthread_cond_broadcast(&c->cond);
+	poll_notify();
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -747,6 +751,7 @@ static void unix_release(struct file *f)
 		dropped = m;
 	}
 	pthread_cond_broadcast(&c->cond);
+	poll_notify();
 	last = --c->refs == 0;
 	pthread_mutex_unlock(&c->lock);
 	/* Files in flight go now, outside the lock. */

@@ -96,6 +96,7 @@ static ssize_t efd_read(struct file *f, struct task *t,
 		v = e->semaphore ? 1 : e->count;
 		e->count -= v;
 		pthread_cond_broadcast(&e->cond);
+		poll_notify();
 	}
 	pthread_mutex_unlock(&e->lock);
 	if (!err)
@@ -123,8 +124,10 @@ static ssize_t efd_write(struct file *f, struct task *t,
 		err = efd_wait(e, t);
 	if (!err) {
 		e->count += v;
-		if (v)
+		if (v) {
 			pthread_cond_broadcast(&e->cond);
+			poll_notify();
+		}
 	}
 	pthread_mutex_unlock(&e->lock);
 	return err ? err : 8;

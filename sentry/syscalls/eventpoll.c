@@ -382,6 +382,7 @@ static long ep_poll(struct task *t, struct eventpoll *ep, uint64_t uevents,
 		    int max, const struct timespec *deadline)
 {
 	for (;;) {
+		uint64_t seq = poll_begin();
 		long ret;
 		int step;
 
@@ -390,7 +391,7 @@ static long ep_poll(struct task *t, struct eventpoll *ep, uint64_t uevents,
 		pthread_mutex_unlock(&ep_lock);
 		if (ret)
 			return ret;
-		step = poll_tick(t, deadline);
+		step = poll_tick(t, deadline, seq);
 		if (step)
 			return step < 0 ? step : 0;
 	}

@@ -69,12 +69,13 @@ static long poll_wait(struct task *t, struct abi_pollfd *fds, uint64_t n,
 		      const struct timespec *deadline)
 {
 	for (;;) {
+		uint64_t seq = poll_begin();
 		long ret = poll_once(t, fds, n);
 		int step;
 
 		if (ret)
 			return ret;
-		step = poll_tick(t, deadline);
+		step = poll_tick(t, deadline, seq);
 		if (step)
 			return step < 0 ? -ERESTARTNOHAND : 0;
 	}

@@ -340,11 +340,15 @@ void deadline_after(struct timespec *deadline, const struct abi_timespec *ts);
 /* Nanoseconds from now (CLOCK_MONOTONIC) to deadline; negative: passed. */
 int64_t deadline_left_ns(const struct timespec *deadline);
 /*
- * One step of a wait that re-checks readiness (poll, epoll): 1 when the
+ * One step of a wait that re-checks readiness (poll, epoll): seq is what
+ * poll_begin() gave before the readiness was last looked at. 1 when the
  * deadline (NULL: none) has passed, -EINTR when a signal t does not block
- * is pending, else 0 after sleeping a millisecond at most.
+ * is pending, else 0 after a poll_notify() since seq, or after
+ * POLL_TICK_NS at most (for files whose changes nobody notifies: host
+ * fds).
  */
-int poll_tick(struct task *t, const struct timespec *deadline);
+#define POLL_TICK_NS 1000000
+int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq);
 /* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
 int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 /*

@@ -13,6 +13,7 @@
 #include "sentry/syscalls/syscalls.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,22 +42,80 @@ int64_t deadline_left_ns(const struct timespec *deadline)
 	       (deadline->tv_nsec - now.tv_nsec);
 }
 
-int poll_tick(struct task *t, const struct timespec *deadline)
+/*
+ * Readiness changes: poll_notify bumps poll_seq, and wakes the waiters of
+ * poll_cond only when there are some. A waiter counts itself in before it
+ * looks at poll_seq again, and a notifier bumps poll_seq before it looks
+ * at the count (both sequentially consistent), so one of them sees the
+ * other and no wake-up is lost.
+ */
+static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t poll_cond;
+static pthread_once_t poll_once_init = PTHREAD_ONCE_INIT;
+static uint64_t poll_seq;
+static int poll_waiters;
+
+static void poll_cond_init(void)
 {
-	struct timespec tick = {0, 1000000};
+	pthread_condattr_t attr;
 
-	if (deadline) {
-		int64_t left = deadline_left_ns(deadline);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&poll_cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
 
-		if (left <= 0)
-			return 1;
-		if (left < tick.tv_nsec)
-			tick.tv_nsec = (long)left;
+uint64_t poll_begin(void)
+{
+	return __atomic_load_n(&poll_seq, __ATOMIC_SEQ_CST);
+}
+
+void poll_notify(void)
+{
+	__atomic_add_fetch(&poll_seq, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&poll_waiters, __ATOMIC_SEQ_CST))
+		return;
+	pthread_once(&poll_once_init, poll_cond_init);
+	pthread_mutex_lock(&poll_lock);
+	pthread_cond_broadcast(&poll_cond);
+	pthread_mutex_unlock(&poll_lock);
+}
+
+int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += POLL_TICK_NS;
+	if (until.tv_nsec >= NSEC_PER_SEC) {
+		until.tv_sec++;
+		until.tv_nsec -= NSEC_PER_SEC;
 	}
-	if (task_interrupted(t))
-		return -EINTR;
-	nanosleep(&tick, NULL);
-	return 0;
+	if (deadline) {
+		if (deadline_left_ns(deadline) <= 0)
+			return 1;
+		if (deadline->tv_sec < until.tv_sec ||
+		    (deadline->tv_sec == until.tv_sec &&
+		     deadline->tv_nsec < until.tv_nsec))
+			until = *deadline;
+	}
+	pthread_once(&poll_once_init, poll_cond_init);
+	pthread_mutex_lock(&poll_lock);
+	__atomic_add_fetch(&poll_waiters, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&poll_seq, __ATOMIC_SEQ_CST) == seq) {
+		task_block_begin(t, &poll_lock, &poll_cond);
+		if (task_interrupted(t))
+			ret = -EINTR;
+		else
+			pthread_cond_timedwait(&poll_cond, &poll_lock, &until);
+		task_block_end(t);
+	}
+	__atomic_sub_fetch(&poll_waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&poll_lock);
+	if (!ret && task_interrupted(t))
+		ret = -EINTR;
+	return ret;
 }
 
 void deadline_after(struct timespec *deadline, const struct abi_timespec *ts)

@@ -240,6 +240,7 @@ static long tfd_ioctl(struct file *f, struct task *t, unsigned int cmd,
 	pthread_mutex_lock(&tf->lock);
 	tf->ticks = ticks;
 	pthread_cond_broadcast(&tf->cond);
+	poll_notify();
 	pthread_mutex_unlock(&tf->lock);
 	return 0;
 }
@@ -374,6 +375,7 @@ SYSCALL(timerfd_settime)
 		tf->next =
 		    flags & TFD_TIMER_ABSTIME ? value : add_sat(now, value);
 	pthread_cond_broadcast(&tf->cond);
+	poll_notify();
 	pthread_mutex_unlock(&tf->lock);
 	file_put(&tf->f);
 	if (a[3])
