@@ -1,224 +1,272 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * AF_UNIX socket pairs (net/unix/af_unix.c): two connected ends sharing one
- * lock, each with a receive queue of messages the other sent. A stream
- * reads across messages (stopping after one that carried files); datagrams
- * and sequenced packets are read one message at a time, a short read
- * cutting the message (MSG_TRUNC). Files in flight hold references until
- * received or dropped with their queue.
+ * AF_UNIX sockets (net/unix/af_unix.c): stream, datagram and sequenced
+ * packet; pairs, names in the filesystem (a socket inode made by bind, found
+ * again by its device and inode number) and in the abstract namespace
+ * (a leading NUL; autobind picks "\0XXXXX"); listen, connect and accept;
+ * files in flight (SCM_RIGHTS) and credentials (SCM_CREDENTIALS).
  *
- * Shutdown follows Linux: a stream's or seqpacket's SHUT_WR is the peer's
- * SHUT_RD and the reverse; closing one end shuts the other down whole.
- * Only a stream raises SIGPIPE with EPIPE (unless MSG_NOSIGNAL).
+ * Every endpoint's state is under one lock, unix_lock; each endpoint has
+ * its own condition, broadcast when its queue, its room or its connection
+ * changes. An endpoint (struct unix_ep) outlives its file while messages,
+ * peers or a listener's queue refer to it.
+ *
+ * A stream reads across messages (stopping after one that carried files,
+ * or, with SO_PASSCRED, before one from other credentials); datagrams and
+ * sequenced packets are read one message at a time, a short read cutting
+ * the message (MSG_TRUNC). A stream connection is made at connect: the
+ * server's end waits on the listener's queue (at most backlog + 1 of them)
+ * until accept gives it a file; closing an end with unread data, or a
+ * listener with connections not yet accepted, resets the other end
+ * (ECONNRESET once, then end of file).
  *
  * Deviations: each queued message costs its length plus UNIX_MSG_COST
  * against the sender's SO_SNDBUF, where Linux charges the buffers' true
- * size (so how many bytes fit before a send waits differs); SO_SNDBUF and
- * SO_RCVBUF are capped at Linux's default wmem_max/rmem_max (212992), not
- * the host's sysctls; MSG_OOB is EOPNOTSUPP on streams too; no garbage
- * collector frees sockets that are only in flight in each other's queues.
+ * size (so how many bytes fit before a send waits differs); MSG_OOB is
+ * EOPNOTSUPP on streams too; no garbage collector frees sockets that are
+ * only in flight in each other's queues; a socket file of a host directory
+ * that a sandbox socket did not bind is ECONNREFUSED (no connection to host
+ * sockets); SO_PEEK_OFF is not supported.
  */
 #include "sentry/net/unix.h"
 
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/socket.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define POLLIN	   0x001
-#define POLLOUT	   0x004
-#define POLLERR	   0x008
-#define POLLHUP	   0x010
-#define POLLRDNORM 0x040
-#define POLLWRNORM 0x100
-#define POLLWRBAND 0x200
-#define POLLRDHUP  0x2000
 
 #define RCV_SHUTDOWN  1
 #define SEND_SHUTDOWN 2
 #define SHUTDOWN_MASK 3
 
-/* Linux's defaults: net.core.[rw]mem_default and [rw]mem_max. */
-#define UNIX_BUF_DEFAULT 212992
-#define UNIX_BUF_MAX	 212992
-/* SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF on x86-64. */
-#define UNIX_MIN_SNDBUF 4608
-#define UNIX_MIN_RCVBUF 2304
 /* What a message costs beyond its bytes, for SO_SNDBUF's accounting. */
 #define UNIX_MSG_COST 512
+/* net.unix.max_dgram_qlen's default: a datagram queue's backlog. */
+#define UNIX_DGRAM_QLEN 10
+/* offsetof(struct sockaddr_un, sun_path) and sizeof(struct sockaddr_un) */
+#define SUN_PATH_OFF 2
+#define SUN_LEN_MAX  110
 
-#define SO_TYPE	      3
-#define SO_ERROR      4
-#define SO_SNDBUF     7
-#define SO_RCVBUF     8
-#define SO_PASSCRED   16
-#define SO_PEERCRED   17
-#define SO_ACCEPTCONN 30
-#define SO_PROTOCOL   38
-#define SO_DOMAIN     39
+#define SIOCOUTQ 0x5411
+#define SIOCINQ	 0x541B
+
+enum {
+	UNIX_CLOSE,
+	UNIX_LISTEN,
+	UNIX_CONNECTED
+};
+
+struct unix_addr {
+	int refs;
+	int len; /* of sa: the sockaddr_un as getsockname gives it */
+	uint8_t sa[SUN_LEN_MAX + 1];
+	bool abstract;
+	uint64_t dev, ino;	/* a filesystem name: the socket inode */
+	struct unix_ep *owner;	/* bound to it; NULL once unbound */
+	struct unix_addr *next; /* the table of names */
+};
+
+struct unix_ep;
 
 struct unix_msg {
 	struct unix_msg *next;
 	size_t len, off; /* off: bytes a stream read took already */
+	size_t cost;
+	struct unix_ep *from;  /* charged for it (a reference) */
+	struct unix_addr *src; /* the sender's name (a reference) or NULL */
+	struct sock_cred cred;
 	int nfds;
 	struct file **fds;
 	uint8_t data[];
 };
 
-struct unix_end {
-	struct unix_msg *head, **tail; /* what the other end sent */
-	size_t queued;		       /* unread bytes in the queue */
-	size_t wmem;		       /* charge of our messages not yet read */
-	int shutdown;
-	bool closed;
-	bool disconnected; /* a datagram end that found its peer gone */
-	int sndbuf, rcvbuf;
-};
+struct unix_sock;
 
-struct unix_conn {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* data, room, shutdown or close */
-	int type;
+struct unix_ep {
 	int refs;
-	struct unix_end end[2];
-	int pid;
-	uint32_t uid, gid;
-	uint64_t ino[2];
-	struct abi_timespec time;
+	int type;
+	int state;
+	bool dead;   /* its file was closed */
+	bool embryo; /* a connection on a listener's queue */
+	pthread_cond_t cond;
+	struct unix_sock *sock; /* the file; NULL for an embryo or when dead */
+	struct unix_ep *peer;	/* a reference */
+	struct unix_addr *addr; /* a reference; NULL: unnamed */
+	struct unix_msg *head, **tail; /* what others sent us */
+	size_t queued;		       /* unread bytes in the queue */
+	int qlen;		       /* messages in it */
+	size_t wmem;		       /* charge of our messages not yet read */
+	size_t wbytes;		       /* their unread bytes (SIOCOUTQ) */
+	int shutdown;
+	int err; /* sk_err: reported once */
+	/* SO_PEERCRED: the peer's credentials when the connection was made. */
+	bool has_peercred;
+	struct sock_cred peercred;
+	/* listening: connections not yet accepted, oldest first. */
+	struct unix_ep *acc_head, **acc_tail, *acc_next;
+	int nacc, backlog;
 };
 
 struct unix_sock {
-	struct file f;
-	struct unix_conn *c;
-	int me;
+	struct socket s;
+	struct unix_ep *ep;
 };
 
-static uint64_t next_sock_ino = 200000;
+static pthread_mutex_t unix_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct unix_addr *unix_names; /* bound names, under unix_lock */
+static unsigned unix_autobind_next;
 
-static const struct file_ops unix_ops;
+static const struct sock_ops unix_ops;
 
-bool unix_sock_is(struct file *f)
+static struct unix_ep *ep_of(struct socket *s)
 {
-	return f->ops == &unix_ops;
+	return container_of(s, struct unix_sock, s)->ep;
 }
 
-static struct unix_sock *to_us(struct file *f)
+static void ep_wake(struct unix_ep *ep)
 {
-	return container_of(f, struct unix_sock, f);
-}
-
-int unix_sock_type(struct file *f)
-{
-	return to_us(f)->c->type;
-}
-
-bool unix_connected(struct file *f)
-{
-	struct unix_sock *us = to_us(f);
-	bool ok;
-
-	pthread_mutex_lock(&us->c->lock);
-	ok = !us->c->end[us->me].disconnected;
-	pthread_mutex_unlock(&us->c->lock);
-	return ok;
-}
-
-/* A cursor over iovecs. */
-struct iter {
-	const struct abi_iovec *iov;
-	int cnt, i;
-	uint64_t off;
-};
-
-static uint64_t iter_left(const struct iter *it)
-{
-	uint64_t n = 0;
-
-	for (int i = it->i; i < it->cnt; i++)
-		n += it->iov[i].iov_len - (i == it->i ? it->off : 0);
-	return n;
-}
-
-/* Move n bytes between buf and the iovecs: 0 or -EFAULT (cursor moved). */
-static int iter_copy(struct task *t, struct iter *it, void *buf, size_t n,
-		     bool out)
-{
-	size_t done = 0;
-
-	while (done < n && it->i < it->cnt) {
-		const struct abi_iovec *v = &it->iov[it->i];
-		size_t chunk = min_t(size_t, v->iov_len - it->off, n - done);
-		int err = out ? mm_copy_out(t->mm, v->iov_base + it->off,
-					    (char *)buf + done, chunk)
-			      : mm_copy_in(t->mm, (char *)buf + done,
-					   v->iov_base + it->off, chunk);
-
-		if (err)
-			return -EFAULT;
-		done += chunk;
-		it->off += chunk;
-		if (it->off == v->iov_len) {
-			it->i++;
-			it->off = 0;
-		}
-	}
-	return 0;
-}
-
-static void put_files(struct file **fds, int n)
-{
-	for (int i = 0; i < n; i++)
-		file_put(fds[i]);
-}
-
-static void msg_free(struct unix_msg *m)
-{
-	put_files(m->fds, m->nfds);
-	free(m->fds);
-	free(m);
-}
-
-static size_t msg_cost(const struct unix_msg *m)
-{
-	return m->len + UNIX_MSG_COST;
-}
-
-/* Take the first message off end e's queue; its sender is refunded. */
-static struct unix_msg *dequeue(struct unix_conn *c, int e)
-{
-	struct unix_end *r = &c->end[e];
-	struct unix_msg *m = r->head;
-
-	r->head = m->next;
-	if (!r->head)
-		r->tail = &r->head;
-	r->queued -= m->len - m->off;
-	c->end[!e].wmem -= msg_cost(m);
-	pthread_cond_broadcast(&c->cond);
+	pthread_cond_broadcast(&ep->cond);
 	poll_notify();
+}
+
+static int ep_sndbuf(const struct unix_ep *ep)
+{
+	if (!ep->sock)
+		return SOCK_BUF_DEFAULT;
+	return __atomic_load_n(&ep->sock->s.sndbuf, __ATOMIC_RELAXED);
+}
+
+static bool ep_passcred(const struct unix_ep *ep)
+{
+	return ep->sock &&
+	       __atomic_load_n(&ep->sock->s.passcred, __ATOMIC_RELAXED);
+}
+
+static int64_t ep_timeo(const struct unix_ep *ep, bool rcv)
+{
+	if (!ep->sock)
+		return 0;
+	return rcv ? __atomic_load_n(&ep->sock->s.rcvtimeo_ns, __ATOMIC_RELAXED)
+		   : __atomic_load_n(&ep->sock->s.sndtimeo_ns,
+				     __ATOMIC_RELAXED);
+}
+
+static struct unix_ep *ep_new(int type)
+{
+	struct unix_ep *ep = calloc(1, sizeof(*ep));
+
+	if (!ep)
+		return NULL;
+	ep->refs = 1;
+	ep->type = type;
+	pthread_cond_init(&ep->cond, NULL);
+	ep->tail = &ep->head;
+	ep->acc_tail = &ep->acc_head;
+	return ep;
+}
+
+static void ep_get(struct unix_ep *ep)
+{
+	ep->refs++;
+}
+
+static void addr_put(struct unix_addr *a)
+{
+	if (a && --a->refs == 0)
+		free(a);
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+/* Freed outside unix_lock: a file in flight may be a socket of ours. */
+struct unix_garbage {
+	struct unix_msg *msgs;
+};
+
+static void ep_put_locked(struct unix_ep *ep, struct unix_garbage *g);
+
+static void msg_discard(struct unix_msg *m, struct unix_garbage *g)
+{
+	m->next = g->msgs;
+	g->msgs = m;
+}
+
+static void garbage_free(struct unix_garbage *g)
+{
+	while (g->msgs) {
+		struct unix_msg *m = g->msgs;
+
+		g->msgs = m->next;
+		for (int i = 0; i < m->nfds; i++)
+			file_put(m->fds[i]);
+		free(m->fds);
+		free(m);
+	}
+}
+
+/*
+ * Take the first message off ep's queue: its sender is refunded and woken.
+ * The message's references to its sender and name go here (lock held).
+ */
+static struct unix_msg *dequeue(struct unix_ep *ep, struct unix_garbage *g)
+{
+	struct unix_msg *m = ep->head;
+
+	ep->head = m->next;
+	if (!ep->head)
+		ep->tail = &ep->head;
+	ep->queued -= m->len - m->off;
+	ep->qlen--;
+	m->from->wmem -= m->cost;
+	m->from->wbytes -= m->len - m->off;
+	ep_wake(m->from);
+	ep_wake(ep);
+	ep_put_locked(m->from, g);
+	m->from = NULL;
+	addr_put(m->src);
+	m->src = NULL;
 	return m;
 }
 
-static void enqueue(struct unix_conn *c, int from, struct unix_msg *m)
+static void purge(struct unix_ep *ep, struct unix_garbage *g)
 {
-	struct unix_end *r = &c->end[!from];
-
-	*r->tail = m;
-	r->tail = &m->next;
-	r->queued += m->len;
-	c->end[from].wmem += msg_cost(m);
-	vfs_now(&c->time);
-	pthread_cond_broadcast(&c->cond);
-	poll_notify();
+	while (ep->head)
+		msg_discard(dequeue(ep, g), g);
 }
 
-/* A message of len bytes from the iovecs: NULL with *err set. */
-static struct unix_msg *msg_new(struct task *t, struct iter *it, size_t len,
+static void enqueue(struct unix_ep *from, struct unix_ep *to,
+		    struct unix_msg *m)
+{
+	m->from = from;
+	ep_get(from);
+	m->src = from->addr;
+	if (m->src)
+		m->src->refs++;
+	m->cost = m->len + UNIX_MSG_COST;
+	from->wmem += m->cost;
+	from->wbytes += m->len;
+	*to->tail = m;
+	to->tail = &m->next;
+	to->queued += m->len;
+	to->qlen++;
+	if (to->sock) {
+		pthread_mutex_lock(&to->sock->s.lock);
+		vfs_now(&to->sock->s.time);
+		pthread_mutex_unlock(&to->sock->s.lock);
+	}
+	ep_wake(to);
+}
+
+/* A message of len bytes from the iterator: NULL with *err set. */
+static struct unix_msg *msg_new(struct task *t, struct sock_iter *it,
+				size_t len, const struct sock_cred *cred,
 				int *err)
 {
 	struct unix_msg *m = malloc(sizeof(*m) + len);
@@ -229,7 +277,8 @@ static struct unix_msg *msg_new(struct task *t, struct iter *it, size_t len,
 	}
 	memset(m, 0, sizeof(*m));
 	m->len = len;
-	*err = iter_copy(t, it, m->data, len, false);
+	m->cred = *cred;
+	*err = sock_iter_copy(t, it, m->data, len, false);
 	if (*err) {
 		free(m);
 		return NULL;
@@ -237,196 +286,867 @@ static struct unix_msg *msg_new(struct task *t, struct iter *it, size_t len,
 	return m;
 }
 
-static void attach_fds(struct unix_msg *m, struct file ***fds, int *nfds)
+static void attach_fds(struct unix_msg *m, struct sock_msg *sm)
 {
-	if (!*nfds)
+	if (!sm->nfds)
 		return;
-	m->fds = *fds;
-	m->nfds = *nfds;
-	*fds = NULL;
-	*nfds = 0;
+	m->fds = sm->fds;
+	m->nfds = sm->nfds;
+	sm->fds = NULL;
+	sm->nfds = 0;
 }
 
-static int send_wait(struct unix_conn *c, struct task *t, bool nonblock)
+/* ---- endpoints' lifetime ------------------------------------------------ */
+
+static void unbind_locked(struct unix_ep *ep)
 {
-	if (nonblock)
-		return -EAGAIN;
-	return task_wait(t, &c->lock, &c->cond) ? -ERESTARTSYS : 0;
+	struct unix_addr **pp;
+
+	if (!ep->addr || ep->addr->owner != ep)
+		return;
+	for (pp = &unix_names; *pp; pp = &(*pp)->next)
+		if (*pp == ep->addr) {
+			*pp = ep->addr->next;
+			break;
+		}
+	ep->addr->owner = NULL;
+	ep->addr->refs--; /* the table's */
 }
 
-static ssize_t stream_send(struct unix_sock *us, struct task *t,
-			   struct iter *it, bool nonblock, struct file ***fds,
-			   int *nfds, bool *pipe)
+/* Close ep (its file went, or it is an embryo nobody will accept). */
+static void ep_close_locked(struct unix_ep *ep, bool embryo,
+			    struct unix_garbage *g)
 {
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me], *peer = &c->end[!us->me];
-	uint64_t total = iter_left(it);
+	struct unix_ep *peer = ep->peer;
+	bool unread = ep->head != NULL;
+
+	ep->dead = true;
+	ep->sock = NULL;
+	ep->shutdown = SHUTDOWN_MASK;
+	unbind_locked(ep);
+	purge(ep, g);
+	/* Connections the listener never accepted go with it. */
+	while (ep->acc_head) {
+		struct unix_ep *e = ep->acc_head;
+
+		ep->acc_head = e->acc_next;
+		ep->nacc--;
+		ep_close_locked(e, true, g);
+		ep_put_locked(e, g);
+	}
+	ep->acc_tail = &ep->acc_head;
+	if (peer) {
+		if (ep->type != SOCK_DGRAM) {
+			peer->shutdown = SHUTDOWN_MASK;
+			if (unread || embryo)
+				peer->err = ECONNRESET;
+		}
+		ep_wake(peer);
+		ep->peer = NULL;
+		ep_put_locked(peer, g);
+	}
+	ep_wake(ep);
+}
+
+static void ep_put_locked(struct unix_ep *ep, struct unix_garbage *g)
+{
+	if (--ep->refs)
+		return;
+	purge(ep, g);
+	addr_put(ep->addr);
+	pthread_cond_destroy(&ep->cond);
+	free(ep);
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+/*
+ * A sockaddr_un's checks (unix_validate_addr): family AF_UNIX and a length
+ * past sun_family, at most sizeof(struct sockaddr_un).
+ */
+static int validate_addr(const uint8_t *sa, int len)
+{
+	uint16_t family;
+
+	if (len <= SUN_PATH_OFF || len > SUN_LEN_MAX)
+		return -EINVAL;
+	memcpy(&family, sa, sizeof(family));
+	return family == SOCK_AF_UNIX ? 0 : -EINVAL;
+}
+
+/* The path of a filesystem name, cut at its first NUL. */
+static void addr_path(const uint8_t *sa, int len, char *path)
+{
+	size_t n = (size_t)(len - SUN_PATH_OFF);
+
+	memcpy(path, sa + SUN_PATH_OFF, n);
+	path[n] = '\0';
+}
+
+/* The socket inode at path: its device and number, or -errno. */
+static int path_inode(struct task *t, const char *path, bool follow,
+		      bool need_write, uint64_t *dev, uint64_t *ino)
+{
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start, p;
+	struct vfs_inode *inode;
+	int err;
+
+	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	if (err)
+		return err;
+	err = vfs_lookup(&ctx, &start, path, follow ? LOOKUP_FOLLOW : 0, &p);
+	task_path_end(&ctx, &start);
+	if (err)
+		return err;
+	inode = p.dentry->inode;
+	if (need_write)
+		err = vfs_permission(inode, ABI_W_OK, &t->creds);
+	if (!err && (inode->mode & ABI_S_IFMT) != ABI_S_IFSOCK)
+		err = -ECONNREFUSED;
+	*dev = inode->sb->dev;
+	*ino = inode->ino;
+	vfs_path_put(&p);
+	return err;
+}
+
+static struct unix_addr *find_name_locked(const uint8_t *sa, int len,
+					  uint64_t dev, uint64_t ino)
+{
+	bool abstract = sa[SUN_PATH_OFF] == 0;
+
+	for (struct unix_addr *a = unix_names; a; a = a->next) {
+		if (a->abstract != abstract)
+			continue;
+		if (abstract ? (a->len == len && !memcmp(a->sa, sa, len))
+			     : (a->dev == dev && a->ino == ino))
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * The endpoint bound to the name sa (checked by validate_addr) for a
+ * socket of type: a reference, with unix_lock held on success. Errors as
+ * Linux's unix_find_other: the path walk's, EACCES, ECONNREFUSED (not a
+ * socket, nobody bound), EPROTOTYPE.
+ */
+static int find_other(struct task *t, const uint8_t *sa, int len, int type,
+		      struct unix_ep **out)
+{
+	uint64_t dev = 0, ino = 0;
+	struct unix_addr *a;
+
+	if (sa[SUN_PATH_OFF]) {
+		char path[SUN_LEN_MAX];
+		int err;
+
+		addr_path(sa, len, path);
+		err = path_inode(t, path, true, true, &dev, &ino);
+		if (err)
+			return err;
+	}
+	pthread_mutex_lock(&unix_lock);
+	a = find_name_locked(sa, len, dev, ino);
+	if (!a || !a->owner || a->owner->dead) {
+		pthread_mutex_unlock(&unix_lock);
+		return -ECONNREFUSED;
+	}
+	if (a->owner->type != type) {
+		pthread_mutex_unlock(&unix_lock);
+		return -EPROTOTYPE;
+	}
+	*out = a->owner;
+	ep_get(*out);
+	return 0;
+}
+
+static struct unix_addr *addr_new(const uint8_t *sa, int len)
+{
+	struct unix_addr *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->refs = 1;
+	a->len = len;
+	memcpy(a->sa, sa, (size_t)len);
+	a->abstract = sa[SUN_PATH_OFF] == 0;
+	return a;
+}
+
+/* Give ep the name a (bound in the table): both references taken. */
+static void bind_locked(struct unix_ep *ep, struct unix_addr *a)
+{
+	a->owner = ep;
+	a->next = unix_names;
+	unix_names = a;
+	a->refs++; /* the table's; ep keeps the creator's */
+	ep->addr = a;
+}
+
+/* An abstract name "\0XXXXX" of five hex digits nobody has (unix_autobind). */
+static int autobind_locked(struct unix_ep *ep)
+{
+	uint8_t sa[SUN_PATH_OFF + 6] = {SOCK_AF_UNIX, 0, 0};
+
+	if (ep->addr)
+		return 0;
+	for (unsigned tries = 0; tries < 0x100000; tries++) {
+		char hex[6];
+		struct unix_addr *a;
+
+		snprintf(hex, sizeof(hex), "%05x",
+			 unix_autobind_next++ & 0xfffff);
+		memcpy(sa + SUN_PATH_OFF + 1, hex, 5);
+		if (find_name_locked(sa, sizeof(sa), 0, 0))
+			continue;
+		a = addr_new(sa, sizeof(sa));
+		if (!a)
+			return -ENOMEM;
+		bind_locked(ep, a);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static int unix_bind(struct socket *s, struct task *t, const uint8_t *sa,
+		     int len)
+{
+	struct unix_ep *ep = ep_of(s);
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path start;
+	char path[SUN_LEN_MAX];
+	struct unix_addr *a;
+	uint64_t dev, ino;
+	uint16_t family = 0;
+	int err;
+
+	if (len >= 2)
+		memcpy(&family, sa, sizeof(family));
+	if (len == SUN_PATH_OFF && family == SOCK_AF_UNIX) {
+		pthread_mutex_lock(&unix_lock);
+		err = autobind_locked(ep);
+		pthread_mutex_unlock(&unix_lock);
+		return err;
+	}
+	err = validate_addr(sa, len);
+	if (err)
+		return err;
+	if (!sa[SUN_PATH_OFF]) {
+		pthread_mutex_lock(&unix_lock);
+		if (ep->addr)
+			err = -EINVAL;
+		else if (find_name_locked(sa, len, 0, 0))
+			err = -EADDRINUSE;
+		else if (!(a = addr_new(sa, len)))
+			err = -ENOMEM;
+		else
+			bind_locked(ep, a);
+		pthread_mutex_unlock(&unix_lock);
+		return err;
+	}
+	/* A filesystem name: the node first, as Linux's unix_bind_bsd. */
+	addr_path(sa, len, path);
+	err = task_path_begin(t, ABI_AT_FDCWD, path, false, &ctx, &start);
+	if (err)
+		return err;
+	err = vfs_mknod(&ctx, &start, path,
+			ABI_S_IFSOCK | (0777 & ~t->tg->umask), 0);
+	if (err) {
+		task_path_end(&ctx, &start);
+		return err == -EEXIST ? -EADDRINUSE : err;
+	}
+	err = path_inode(t, path, false, false, &dev, &ino);
+	if (!err) {
+		/* getsockname gives the path and one NUL. */
+		a = addr_new(sa, SUN_PATH_OFF + (int)strlen(path) + 1);
+		if (!a)
+			err = -ENOMEM;
+	}
+	if (!err) {
+		a->sa[a->len - 1] = 0;
+		a->dev = dev;
+		a->ino = ino;
+		pthread_mutex_lock(&unix_lock);
+		if (ep->addr) {
+			err = -EINVAL;
+			free(a);
+		} else {
+			bind_locked(ep, a);
+		}
+		pthread_mutex_unlock(&unix_lock);
+	}
+	if (err)
+		vfs_unlink(&ctx, &start, path, false);
+	task_path_end(&ctx, &start);
+	return err;
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+static void cred_of(struct task *t, struct sock_cred *c)
+{
+	c->pid = t->tg->tgid;
+	c->uid = t->creds.euid;
+	c->gid = t->creds.egid;
+}
+
+/* SO_PASSCRED on an unnamed socket names it at connect and send. */
+static bool want_creds(const struct unix_ep *ep)
+{
+	return ep_passcred(ep) && !ep->addr;
+}
+
+static int stream_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
+			  int len, bool nonblock)
+{
+	struct unix_ep *other = NULL, *embryo;
+	struct unix_garbage g = {NULL};
+	struct timespec deadline;
+	bool started = false;
+	int err;
+
+	err = validate_addr(sa, len);
+	if (err)
+		return err;
+	embryo = ep_new(ep->type);
+	if (!embryo)
+		return -ENOMEM;
+	err = find_other(t, sa, len, ep->type, &other);
+	if (err) {
+		pthread_mutex_lock(&unix_lock);
+		goto out;
+	}
+	for (;;) {
+		if (other->dead || other->state != UNIX_LISTEN ||
+		    (other->shutdown & RCV_SHUTDOWN)) {
+			err = -ECONNREFUSED;
+			goto out;
+		}
+		if (other->nacc <= other->backlog) {
+			if (ep->state == UNIX_CONNECTED)
+				err = -EISCONN;
+			else if (ep->state == UNIX_LISTEN)
+				err = -EINVAL;
+			if (err)
+				goto out;
+			break;
+		}
+		if (nonblock) {
+			err = -EAGAIN;
+			goto out;
+		}
+		err = sock_wait(t, &unix_lock, &other->cond,
+				ep_timeo(ep, false), &deadline, &started);
+		if (err)
+			goto out;
+	}
+	if (want_creds(ep)) {
+		err = autobind_locked(ep);
+		if (err)
+			goto out;
+	}
+	/* The server's end: the listener's name, our credentials. */
+	embryo->embryo = true;
+	embryo->state = UNIX_CONNECTED;
+	embryo->peer = ep;
+	ep_get(ep);
+	embryo->addr = other->addr;
+	if (embryo->addr)
+		embryo->addr->refs++;
+	embryo->has_peercred = true;
+	cred_of(t, &embryo->peercred);
+	ep->state = UNIX_CONNECTED;
+	ep->peer = embryo;
+	ep_get(embryo);
+	ep->has_peercred = other->has_peercred;
+	ep->peercred = other->peercred;
+	/* The listener's queue takes our reference to the embryo. */
+	*other->acc_tail = embryo;
+	other->acc_tail = &embryo->acc_next;
+	other->nacc++;
+	embryo = NULL;
+	ep_wake(other);
+	ep_wake(ep);
+out:
+	if (other)
+		ep_put_locked(other, &g);
+	if (embryo)
+		ep_put_locked(embryo, &g);
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return err;
+}
+
+/*
+ * A datagram socket leaves its peer (unix_dgram_disconnected): what it had
+ * not read goes, and a peer connected back to it that is still open learns
+ * of the loss (ECONNRESET).
+ */
+static void dgram_disconnect_locked(struct unix_ep *ep, struct unix_garbage *g)
+{
+	struct unix_ep *old = ep->peer;
+
+	if (!old)
+		return;
+	ep->peer = NULL;
+	if (ep->head) {
+		purge(ep, g);
+		if (!old->dead && old->peer == ep) {
+			old->err = ECONNRESET;
+			ep_wake(old);
+		}
+	}
+	ep_wake(ep);
+	ep_put_locked(old, g);
+}
+
+static int dgram_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
+			 int len)
+{
+	struct unix_garbage g = {NULL};
+	struct unix_ep *other = NULL;
+	uint16_t family;
+	int err;
+
+	if (len < 2)
+		return -EINVAL;
+	memcpy(&family, sa, sizeof(family));
+	if (family == SOCK_AF_UNSPEC) {
+		pthread_mutex_lock(&unix_lock);
+		dgram_disconnect_locked(ep, &g);
+		ep->state = UNIX_CLOSE;
+		pthread_mutex_unlock(&unix_lock);
+		garbage_free(&g);
+		return 0;
+	}
+	err = validate_addr(sa, len);
+	if (err)
+		return err;
+	err = find_other(t, sa, len, ep->type, &other);
+	if (err)
+		return err;
+	if (want_creds(ep)) {
+		err = autobind_locked(ep);
+		if (err)
+			goto out;
+	}
+	if (ep->peer != other) {
+		dgram_disconnect_locked(ep, &g);
+		ep->peer = other;
+		ep_get(other);
+	}
+	ep->state = UNIX_CONNECTED;
+	ep_wake(ep);
+out:
+	ep_put_locked(other, &g);
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return err;
+}
+
+static int unix_connect(struct socket *s, struct task *t, const uint8_t *sa,
+			int len)
+{
+	struct unix_ep *ep = ep_of(s);
+
+	if (s->type == SOCK_DGRAM)
+		return dgram_connect(ep, t, sa, len);
+	return stream_connect(ep, t, sa, len, sock_nonblock(s, 0));
+}
+
+static int unix_listen(struct socket *s, struct task *t, int backlog)
+{
+	struct unix_ep *ep = ep_of(s);
+	int err = 0;
+
+	if (s->type != SOCK_STREAM && s->type != SOCK_SEQPACKET)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&unix_lock);
+	if (!ep->addr)
+		err = -EINVAL;
+	else if (ep->state != UNIX_CLOSE && ep->state != UNIX_LISTEN)
+		err = -EINVAL;
+	else {
+		ep->backlog = backlog;
+		ep->state = UNIX_LISTEN;
+		ep->shutdown = 0;
+		ep->has_peercred = true;
+		cred_of(t, &ep->peercred);
+		ep_wake(ep);
+	}
+	pthread_mutex_unlock(&unix_lock);
+	return err;
+}
+
+static struct file *sock_file_for(struct task *t, struct unix_ep *ep,
+				  uint32_t flags);
+
+static int unix_accept(struct socket *s, struct task *t, uint32_t flags,
+		       struct file **out, uint8_t *sa, int *len)
+{
+	struct unix_ep *ep = ep_of(s), *e;
+	struct unix_garbage g = {NULL};
+	struct timespec deadline;
+	bool started = false;
+	struct file *f;
+	int err = 0;
+
+	if (s->type != SOCK_STREAM && s->type != SOCK_SEQPACKET)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&unix_lock);
+	for (;;) {
+		if (ep->state != UNIX_LISTEN) {
+			err = -EINVAL;
+			goto unlock;
+		}
+		if (ep->acc_head)
+			break;
+		if (sock_nonblock(s, 0)) {
+			err = -EAGAIN;
+			goto unlock;
+		}
+		err = sock_wait(t, &unix_lock, &ep->cond, ep_timeo(ep, true),
+				&deadline, &started);
+		if (err)
+			goto unlock;
+	}
+	e = ep->acc_head;
+	ep->acc_head = e->acc_next;
+	if (!ep->acc_head)
+		ep->acc_tail = &ep->acc_head;
+	e->acc_next = NULL;
+	ep->nacc--;
+	e->embryo = false;
+	ep_wake(ep); /* room for a connect */
+	f = sock_file_for(t, e, flags);
+	if (!f) {
+		ep_close_locked(e, true, &g);
+		ep_put_locked(e, &g);
+		err = -ENOMEM;
+		goto unlock;
+	}
+	/* The file took the queue's reference. */
+	if (e->peer && e->peer->addr) {
+		*len = e->peer->addr->len;
+		memcpy(sa, e->peer->addr->sa, (size_t)*len);
+	} else {
+		*len = SUN_PATH_OFF;
+		sa[0] = SOCK_AF_UNIX;
+		sa[1] = 0;
+	}
+	*out = f;
+unlock:
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return err;
+}
+
+static int unix_getname(struct socket *s, uint8_t *sa, int *len, bool peer)
+{
+	struct unix_ep *ep = ep_of(s);
+	struct unix_addr *a;
+
+	pthread_mutex_lock(&unix_lock);
+	if (peer) {
+		if (!ep->peer ||
+		    (s->type != SOCK_DGRAM && ep->state != UNIX_CONNECTED)) {
+			pthread_mutex_unlock(&unix_lock);
+			return -ENOTCONN;
+		}
+		a = ep->peer->addr;
+	} else {
+		a = ep->addr;
+	}
+	if (a) {
+		*len = a->len;
+		memcpy(sa, a->sa, (size_t)a->len);
+	} else {
+		*len = SUN_PATH_OFF;
+		sa[0] = SOCK_AF_UNIX;
+		sa[1] = 0;
+	}
+	pthread_mutex_unlock(&unix_lock);
+	return 0;
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static ssize_t stream_send(struct unix_ep *ep, struct task *t,
+			   struct sock_iter *it, struct sock_msg *sm,
+			   bool nonblock, const struct sock_cred *cred,
+			   bool *pipe)
+{
+	struct unix_ep *peer = ep->peer;
+	uint64_t total = sock_iter_left(it);
+	struct timespec deadline;
+	bool started = false;
 	ssize_t sent = 0;
 	int err = 0;
 
-	if (me->shutdown & SEND_SHUTDOWN) {
+	if (!peer || ep->state != UNIX_CONNECTED)
+		return -ENOTCONN;
+	if (ep->shutdown & SEND_SHUTDOWN) {
 		*pipe = true;
 		return -EPIPE;
 	}
 	while ((uint64_t)sent < total) {
 		struct unix_msg *m;
 		size_t chunk;
+		int sndbuf;
 
-		while (me->wmem >= (size_t)me->sndbuf && !peer->closed &&
-		       !(peer->shutdown & RCV_SHUTDOWN)) {
-			err = send_wait(c, t, nonblock);
+		for (;;) {
+			if (ep->err) {
+				err = -ep->err;
+				ep->err = 0;
+				goto out;
+			}
+			if (ep->shutdown & SEND_SHUTDOWN) {
+				*pipe = !sent;
+				err = -EPIPE;
+				goto out;
+			}
+			sndbuf = ep_sndbuf(ep);
+			if (ep->wmem < (size_t)sndbuf || peer->dead ||
+			    (peer->shutdown & RCV_SHUTDOWN))
+				break;
+			err = nonblock ? -EAGAIN
+				       : sock_wait(t, &unix_lock, &ep->cond,
+						   ep_timeo(ep, false),
+						   &deadline, &started);
 			if (err)
 				goto out;
 		}
-		if (peer->closed || (peer->shutdown & RCV_SHUTDOWN)) {
+		if (peer->dead || (peer->shutdown & RCV_SHUTDOWN)) {
 			*pipe = !sent;
 			err = -EPIPE;
 			goto out;
 		}
 		chunk = min_t(uint64_t, total - (uint64_t)sent,
-			      (uint64_t)me->sndbuf / 2 - 64);
-		m = msg_new(t, it, chunk, &err);
+			      (uint64_t)sndbuf / 2 - 64);
+		m = msg_new(t, it, chunk, cred, &err);
 		if (!m)
 			goto out;
-		attach_fds(m, fds, nfds); /* the first message carries them */
-		enqueue(c, us->me, m);
+		attach_fds(m, sm); /* the first message carries them */
+		enqueue(ep, peer, m);
 		sent += (ssize_t)chunk;
 	}
 out:
 	return sent ? sent : err;
 }
 
-static ssize_t dgram_send(struct unix_sock *us, struct task *t, struct iter *it,
-			  bool nonblock, struct file ***fds, int *nfds,
-			  struct unix_msg **purged)
+/*
+ * A datagram or sequenced packet to other (NULL: the peer), lock held.
+ * *named: other came from a name, so a dead one is looked up again.
+ */
+static ssize_t dgram_send(struct unix_ep *ep, struct task *t,
+			  struct sock_iter *it, struct sock_msg *sm,
+			  struct unix_ep *other, bool nonblock,
+			  const struct sock_cred *cred, struct unix_garbage *g)
 {
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me], *peer = &c->end[!us->me];
-	uint64_t len = iter_left(it);
+	uint64_t len = sock_iter_left(it);
+	struct timespec deadline;
+	bool started = false;
 	struct unix_msg *m;
 	int err;
 
-	if (len > (uint64_t)me->sndbuf - 32)
-		return -EMSGSIZE;
-	if (me->disconnected)
-		return -ENOTCONN;
-	if (me->shutdown & SEND_SHUTDOWN)
-		return -EPIPE;
-	while (me->wmem >= (size_t)me->sndbuf && !peer->closed) {
-		err = send_wait(c, t, nonblock);
-		if (err)
-			return err;
-	}
-	if (peer->closed) {
-		/* A datagram end forgets its dead peer: refused, then
-		 * not connected. */
-		if (c->type == UNIX_SOCK_DGRAM) {
-			me->disconnected = true;
-			/* unix_dgram_disconnected: its messages go. */
-			while (me->head) {
-				struct unix_msg *q = dequeue(c, us->me);
+	for (;;) {
+		struct unix_ep *to = other ? other : ep->peer;
 
-				q->next = *purged;
-				*purged = q;
+		if (!to)
+			return ep->type == SOCK_SEQPACKET ? -EPIPE : -ENOTCONN;
+		if (len > (uint64_t)ep_sndbuf(ep) - 32)
+			return -EMSGSIZE;
+		if (ep->err) {
+			err = -ep->err;
+			ep->err = 0;
+			return err;
+		}
+		if (ep->shutdown & SEND_SHUTDOWN)
+			return -EPIPE;
+		if (to->peer && to->peer != ep && ep->type == SOCK_DGRAM)
+			return -EPERM;
+		if (to->dead) {
+			if (ep->type == SOCK_SEQPACKET)
+				return -EPIPE;
+			if (ep->peer == to) {
+				/* A datagram socket forgets its dead peer:
+				 * refused, then not connected. */
+				dgram_disconnect_locked(ep, g);
+				ep->state = UNIX_CLOSE;
 			}
 			return -ECONNREFUSED;
 		}
-		return -EPIPE;
+		if (to->shutdown & RCV_SHUTDOWN)
+			return -EPIPE;
+		if (ep->wmem < (size_t)ep_sndbuf(ep) &&
+		    (to->peer == ep || to->qlen <= UNIX_DGRAM_QLEN)) {
+			m = msg_new(t, it, len, cred, &err);
+			if (!m)
+				return err;
+			attach_fds(m, sm);
+			enqueue(ep, to, m);
+			return (ssize_t)len;
+		}
+		if (nonblock)
+			return -EAGAIN;
+		/* Room in our buffer, or in the receiver's queue. */
+		err = sock_wait(t, &unix_lock,
+				ep->wmem < (size_t)ep_sndbuf(ep) ? &to->cond
+								 : &ep->cond,
+				ep_timeo(ep, false), &deadline, &started);
+		if (err)
+			return err;
 	}
-	if (peer->shutdown & RCV_SHUTDOWN)
-		return -EPIPE;
-	m = msg_new(t, it, len, &err);
-	if (!m)
-		return err;
-	attach_fds(m, fds, nfds);
-	enqueue(c, us->me, m);
-	return (ssize_t)len;
 }
 
-ssize_t unix_send(struct file *f, struct task *t, const struct abi_iovec *iov,
-		  int iovcnt, int flags, struct file **fds, int nfds,
-		  bool has_addr)
+static ssize_t unix_sendmsg(struct socket *s, struct task *t,
+			    struct sock_msg *sm, int flags)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
-	bool nonblock =
-	    (flags & UNIX_MSG_DONTWAIT) || (f->flags & ABI_O_NONBLOCK);
-	struct iter it = {iov, iovcnt, 0, 0};
-	struct unix_msg *purged = NULL;
+	struct unix_ep *ep = ep_of(s), *other = NULL;
+	struct unix_garbage g = {NULL};
+	bool nonblock = sock_nonblock(s, flags);
+	struct sock_iter it;
+	struct sock_cred cred;
 	bool pipe = false;
 	ssize_t ret;
 
-	if (flags & UNIX_MSG_OOB)
+	sock_iter_init(&it, sm->iov, sm->iovcnt);
+	if (sm->has_cred)
+		cred = sm->cred;
+	else
+		cred_of(t, &cred);
+	if (flags & SOCK_MSG_OOB) {
 		ret = -EOPNOTSUPP;
-	else if (has_addr && c->type == UNIX_SOCK_STREAM)
-		ret = -EISCONN;
-	else {
-		pthread_mutex_lock(&c->lock);
-		if (c->type == UNIX_SOCK_STREAM)
-			ret = stream_send(us, t, &it, nonblock, &fds, &nfds,
-					  &pipe);
+		goto out;
+	}
+	if (s->type == SOCK_STREAM) {
+		pthread_mutex_lock(&unix_lock);
+		if (sm->addrlen)
+			ret = ep->state == UNIX_CONNECTED ? -EISCONN
+							  : -EOPNOTSUPP;
 		else
-			ret = dgram_send(us, t, &it, nonblock, &fds, &nfds,
-					 &purged);
-		pthread_mutex_unlock(&c->lock);
+			ret =
+			    stream_send(ep, t, &it, sm, nonblock, &cred, &pipe);
+		pthread_mutex_unlock(&unix_lock);
+		goto out;
 	}
-	while (purged) {
-		struct unix_msg *m = purged;
-
-		purged = m->next;
-		msg_free(m);
+	if (s->type == SOCK_SEQPACKET) {
+		pthread_mutex_lock(&unix_lock);
+		if (ep->state != UNIX_CONNECTED)
+			ret = -ENOTCONN;
+		else
+			ret = dgram_send(ep, t, &it, sm, NULL, nonblock, &cred,
+					 &g);
+		pthread_mutex_unlock(&unix_lock);
+		goto out;
 	}
-	if (fds) {
-		put_files(fds, nfds);
-		free(fds);
+	if (sm->addrlen) {
+		ret = validate_addr(sm->addr, sm->addrlen);
+		if (ret)
+			goto out;
+		ret = find_other(t, sm->addr, sm->addrlen, s->type, &other);
+		if (ret)
+			goto out;
+	} else {
+		pthread_mutex_lock(&unix_lock);
 	}
-	if (pipe && !(flags & UNIX_MSG_NOSIGNAL))
+	ret = 0;
+	if (want_creds(ep))
+		ret = autobind_locked(ep);
+	if (!ret)
+		ret = dgram_send(ep, t, &it, sm, other, nonblock, &cred, &g);
+	if (other)
+		ep_put_locked(other, &g);
+	pthread_mutex_unlock(&unix_lock);
+out:
+	garbage_free(&g);
+	if (sm->fds) {
+		for (int i = 0; i < sm->nfds; i++)
+			file_put(sm->fds[i]);
+		free(sm->fds);
+		sm->fds = NULL;
+		sm->nfds = 0;
+	}
+	if (pipe && !(flags & SOCK_MSG_NOSIGNAL))
 		signal_sigpipe(t);
 	return ret;
 }
 
+/* ---- receiving ---------------------------------------------------------- */
+
 /* Hand m's files to the receiver (peek: new references), or drop them. */
-static void take_fds(struct unix_msg *m, bool peek, struct file **fds,
-		     int *nfds, struct file **drop, int *ndrop)
+static void take_fds(struct unix_msg *m, bool peek, struct sock_msg *sm,
+		     struct unix_garbage *g)
 {
-	for (int i = 0; i < m->nfds; i++) {
-		if (peek)
+	if (!m->nfds)
+		return;
+	if (peek) {
+		if (!sm->fds)
+			return;
+		for (int i = 0; i < m->nfds && sm->nfds < SOCK_MAX_FDS; i++) {
 			file_get(m->fds[i]);
-		if (fds)
-			fds[(*nfds)++] = m->fds[i];
-		else
-			drop[(*ndrop)++] = m->fds[i];
+			sm->fds[sm->nfds++] = m->fds[i];
+		}
+		return;
 	}
-	if (!peek) {
+	if (sm->fds) {
+		for (int i = 0; i < m->nfds; i++) {
+			if (sm->nfds < SOCK_MAX_FDS)
+				sm->fds[sm->nfds++] = m->fds[i];
+			else
+				file_put(m->fds[i]); /* cannot happen */
+		}
 		free(m->fds);
-		m->fds = NULL;
-		m->nfds = 0;
+	} else {
+		/* Dropped with the message's memory, outside the lock. */
+		struct unix_msg *hold = calloc(1, sizeof(*hold));
+
+		if (hold) {
+			hold->fds = m->fds;
+			hold->nfds = m->nfds;
+			msg_discard(hold, g);
+		}
+	}
+	m->fds = NULL;
+	m->nfds = 0;
+}
+
+static void put_src(struct sock_msg *sm, const struct unix_msg *m)
+{
+	if (m->src) {
+		sm->addrlen = m->src->len;
+		memcpy(sm->addr, m->src->sa, (size_t)m->src->len);
+	} else {
+		sm->addrlen = 0;
 	}
 }
 
-static int recv_wait(struct unix_conn *c, struct task *t, bool nonblock)
+static bool same_cred(const struct sock_cred *a, const struct sock_cred *b)
 {
-	if (nonblock)
-		return -EAGAIN;
-	return task_wait(t, &c->lock, &c->cond) ? -ERESTARTSYS : 0;
+	return a->pid == b->pid && a->uid == b->uid && a->gid == b->gid;
 }
 
-static ssize_t stream_recv(struct unix_sock *us, struct task *t,
-			   struct iter *it, int flags, bool nonblock,
-			   struct file **fds, int *nfds, struct file **drop,
-			   int *ndrop, struct unix_msg **freed)
+static ssize_t stream_recv(struct unix_ep *ep, struct task *t,
+			   struct sock_iter *it, struct sock_msg *sm, int flags,
+			   bool nonblock, bool passcred, struct unix_garbage *g)
 {
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me];
-	bool peek = flags & UNIX_MSG_PEEK;
-	uint64_t size = iter_left(it);
-	uint64_t target =
-	    (flags & UNIX_MSG_WAITALL) ? size : min_t(uint64_t, 1, size);
+	bool peek = flags & SOCK_MSG_PEEK;
+	uint64_t size = sock_iter_left(it);
+	uint64_t target;
 	struct unix_msg *pm = NULL; /* peek: where the next bytes are */
+	struct sock_cred cred = {0, 0, 0};
+	struct timespec deadline;
+	bool started = false;
 	size_t poff = 0;
 	ssize_t copied = 0;
 	int err = 0;
 
+	target =
+	    (flags & SOCK_MSG_WAITALL)
+		? size
+		: min_t(uint64_t,
+			(uint64_t)(ep->sock ? ep->sock->s.rcvlowat : 1), size);
 	if (!target)
 		target = 1;
 	do {
@@ -434,27 +1154,45 @@ static ssize_t stream_recv(struct unix_sock *us, struct task *t,
 		size_t off, chunk;
 
 		if (peek) {
-			if (!pm && !copied && me->head) {
-				pm = me->head;
+			if (!pm && !copied && ep->head) {
+				pm = ep->head;
 				poff = pm->off;
 			}
 			m = pm;
 		} else {
-			m = me->head;
+			m = ep->head;
 		}
 		if (!m) {
 			if ((uint64_t)copied >= target)
 				break;
-			if (me->shutdown & RCV_SHUTDOWN)
+			if (ep->err) {
+				if (!copied)
+					err = -ep->err;
+				ep->err = 0;
 				break;
-			err = recv_wait(c, t, nonblock);
+			}
+			if (ep->shutdown & RCV_SHUTDOWN)
+				break;
+			if (nonblock) {
+				err = -EAGAIN;
+				break;
+			}
+			err =
+			    sock_wait(t, &unix_lock, &ep->cond,
+				      ep_timeo(ep, true), &deadline, &started);
 			if (err)
 				break;
 			continue;
 		}
+		if (copied && passcred && !same_cred(&cred, &m->cred))
+			break;
+		if (!copied) {
+			cred = m->cred;
+			put_src(sm, m);
+		}
 		off = peek ? poff : m->off;
 		chunk = min_t(uint64_t, m->len - off, size - (uint64_t)copied);
-		if (iter_copy(t, it, m->data + off, chunk, true)) {
+		if (sock_iter_copy(t, it, m->data + off, chunk, true)) {
 			if (!copied)
 				err = -EFAULT;
 			break;
@@ -464,18 +1202,17 @@ static ssize_t stream_recv(struct unix_sock *us, struct task *t,
 			bool had_fds = m->nfds;
 
 			m->off += chunk;
-			me->queued -= chunk;
-			take_fds(m, false, fds, nfds, drop, ndrop);
+			ep->queued -= chunk;
+			m->from->wbytes -= chunk;
+			take_fds(m, false, sm, g);
 			if (m->off < m->len)
 				break;
-			m = dequeue(c, us->me);
-			m->next = *freed;
-			*freed = m;
+			msg_discard(dequeue(ep, g), g);
 			if (had_fds)
 				break;
 		} else {
 			if (m->nfds) {
-				take_fds(m, true, fds, nfds, drop, ndrop);
+				take_fds(m, true, sm, g);
 				break;
 			}
 			poff += chunk;
@@ -487,92 +1224,99 @@ static ssize_t stream_recv(struct unix_sock *us, struct task *t,
 				break; /* nothing more to peek at */
 		}
 	} while ((uint64_t)copied < size);
+	if (copied && passcred)
+		sock_put_cmsg(sm, SOL_SOCKET, SCM_CREDENTIALS, &cred,
+			      sizeof(cred));
 	return copied ? copied : err;
 }
 
-static ssize_t dgram_recv(struct unix_sock *us, struct task *t, struct iter *it,
-			  int flags, bool nonblock, int *msg_flags,
-			  struct file **fds, int *nfds, struct file **drop,
-			  int *ndrop, struct unix_msg **freed)
+static ssize_t dgram_recv(struct unix_ep *ep, struct task *t,
+			  struct sock_iter *it, struct sock_msg *sm, int flags,
+			  bool nonblock, bool passcred, struct unix_garbage *g)
 {
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me];
-	bool peek = flags & UNIX_MSG_PEEK;
-	uint64_t size = iter_left(it);
+	bool peek = flags & SOCK_MSG_PEEK;
+	uint64_t size = sock_iter_left(it);
+	struct timespec deadline;
+	bool started = false;
 	struct unix_msg *m;
 	size_t chunk;
 	int err;
 
-	while (!me->head) {
-		if (c->type == UNIX_SOCK_SEQPACKET &&
-		    (me->shutdown & RCV_SHUTDOWN))
+	while (!ep->head) {
+		if (ep->err) {
+			err = -ep->err;
+			ep->err = 0;
+			return err;
+		}
+		if (ep->type == SOCK_SEQPACKET && (ep->shutdown & RCV_SHUTDOWN))
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
-		if (me->shutdown & RCV_SHUTDOWN)
+		if (ep->shutdown & RCV_SHUTDOWN)
 			return 0;
-		err = recv_wait(c, t, false);
+		err = sock_wait(t, &unix_lock, &ep->cond, ep_timeo(ep, true),
+				&deadline, &started);
 		if (err)
 			return err;
 	}
-	m = peek ? me->head : dequeue(c, us->me);
+	m = ep->head;
+	put_src(sm, m);
+	if (passcred)
+		sock_put_cmsg(sm, SOL_SOCKET, SCM_CREDENTIALS, &m->cred,
+			      sizeof(m->cred));
 	chunk = min_t(uint64_t, m->len, size);
 	if (chunk < m->len)
-		*msg_flags |= UNIX_MSG_TRUNC;
-	err = iter_copy(t, it, m->data, chunk, true);
+		sm->msg_flags |= SOCK_MSG_TRUNC;
+	err = sock_iter_copy(t, it, m->data, chunk, true);
 	if (!err)
-		take_fds(m, peek, fds, nfds, drop, ndrop);
+		take_fds(m, peek, sm, g);
 	if (!peek) {
-		m->next = *freed;
-		*freed = m;
+		size_t full = m->len;
+
+		msg_discard(dequeue(ep, g), g);
+		if (!err && (flags & SOCK_MSG_TRUNC))
+			return (ssize_t)full;
+	} else if (!err && (flags & SOCK_MSG_TRUNC)) {
+		return (ssize_t)m->len;
 	}
-	if (err)
-		return err;
-	return (flags & UNIX_MSG_TRUNC) ? (ssize_t)m->len : (ssize_t)chunk;
+	return err ? err : (ssize_t)chunk;
 }
 
-ssize_t unix_recv(struct file *f, struct task *t, const struct abi_iovec *iov,
-		  int iovcnt, int flags, int *msg_flags, struct file **fds,
-		  int *nfds)
+static ssize_t unix_recvmsg(struct socket *s, struct task *t,
+			    struct sock_msg *sm, int flags)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
-	bool nonblock =
-	    (flags & UNIX_MSG_DONTWAIT) || (f->flags & ABI_O_NONBLOCK);
-	struct iter it = {iov, iovcnt, 0, 0};
-	struct file *drop[UNIX_MAX_FDS * 2];
-	struct unix_msg *freed = NULL;
-	int ndrop = 0, nf = 0;
+	struct unix_ep *ep = ep_of(s);
+	struct unix_garbage g = {NULL};
+	bool nonblock = sock_nonblock(s, flags);
+	bool passcred = __atomic_load_n(&s->passcred, __ATOMIC_RELAXED);
+	struct sock_iter it;
 	ssize_t ret;
 
-	*msg_flags = 0;
-	if (flags & UNIX_MSG_OOB)
-		return c->type == UNIX_SOCK_STREAM ? -EINVAL : -EOPNOTSUPP;
-	pthread_mutex_lock(&c->lock);
-	if (c->type == UNIX_SOCK_STREAM)
-		ret = stream_recv(us, t, &it, flags, nonblock, fds, &nf, drop,
-				  &ndrop, &freed);
+	sock_iter_init(&it, sm->iov, sm->iovcnt);
+	sm->addrlen = 0;
+	if (flags & SOCK_MSG_OOB)
+		return s->type == SOCK_STREAM ? -EINVAL : -EOPNOTSUPP;
+	pthread_mutex_lock(&unix_lock);
+	if (s->type == SOCK_STREAM)
+		ret = ep->state != UNIX_CONNECTED
+			  ? -EINVAL
+			  : stream_recv(ep, t, &it, sm, flags, nonblock,
+					passcred, &g);
+	else if (s->type == SOCK_SEQPACKET && ep->state != UNIX_CONNECTED)
+		ret = -ENOTCONN;
 	else
-		ret = dgram_recv(us, t, &it, flags, nonblock, msg_flags, fds,
-				 &nf, drop, &ndrop, &freed);
-	pthread_mutex_unlock(&c->lock);
+		ret = dgram_recv(ep, t, &it, sm, flags, nonblock, passcred, &g);
+	pthread_mutex_unlock(&unix_lock);
 	/* Files are put outside the lock: one may be this very socket. */
-	put_files(drop, ndrop);
-	while (freed) {
-		struct unix_msg *m = freed;
-
-		freed = m->next;
-		msg_free(m);
-	}
-	if (nfds)
-		*nfds = nf;
+	garbage_free(&g);
 	return ret;
 }
 
-int unix_shutdown(struct file *f, int how)
+/* ---- the rest ----------------------------------------------------------- */
+
+static int unix_shutdown(struct socket *s, int how)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
+	struct unix_ep *ep = ep_of(s);
 	int mode, peer_mode;
 
 	if (how < 0 || how > 2)
@@ -580,240 +1324,236 @@ int unix_shutdown(struct file *f, int how)
 	mode = (how + 1) & SHUTDOWN_MASK;
 	peer_mode = ((mode & RCV_SHUTDOWN) ? SEND_SHUTDOWN : 0) |
 		    ((mode & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
-	pthread_mutex_lock(&c->lock);
-	c->end[us->me].shutdown |= mode;
-	if (c->type != UNIX_SOCK_DGRAM && !c->end[!us->me].closed)
-		c->end[!us->me].shutdown |= peer_mode;
-	pthread_cond_broadcast(&c->cond);
-	poll_notify();
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&unix_lock);
+	ep->shutdown |= mode;
+	ep_wake(ep);
+	if (ep->peer && s->type != SOCK_DGRAM && !ep->peer->dead) {
+		ep->peer->shutdown |= peer_mode;
+		ep_wake(ep->peer);
+	}
+	pthread_mutex_unlock(&unix_lock);
 	return 0;
 }
 
-int unix_getsockopt(struct file *f, int name, void *val, int *len)
+static int unix_getsockopt(struct socket *s, struct task *t, int level,
+			   int name, void *val, int *len)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
+	struct unix_ep *ep = ep_of(s);
 	int v;
 
-	pthread_mutex_lock(&c->lock);
+	(void)t;
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&unix_lock);
 	switch (name) {
-	case SO_TYPE:
-		v = c->type;
-		break;
-	case SO_DOMAIN:
-		v = 1; /* AF_UNIX */
-		break;
-	case SO_PROTOCOL:
 	case SO_ERROR:
+		v = ep->err;
+		ep->err = 0;
+		break;
 	case SO_ACCEPTCONN:
-	case SO_PASSCRED:
-		v = 0;
+		v = ep->state == UNIX_LISTEN;
 		break;
-	case SO_SNDBUF:
-		v = c->end[us->me].sndbuf;
-		break;
-	case SO_RCVBUF:
-		v = c->end[us->me].rcvbuf;
-		break;
-	case SO_PEERCRED: {
-		int32_t cred[3] = {c->pid, (int32_t)c->uid, (int32_t)c->gid};
-
-		pthread_mutex_unlock(&c->lock);
-		memcpy(val, cred, sizeof(cred));
-		*len = sizeof(cred);
+	case SO_PEERCRED:
+		if (!ep->has_peercred) {
+			pthread_mutex_unlock(&unix_lock);
+			return -ENOPROTOOPT; /* the common answer */
+		}
+		memcpy(val, &ep->peercred, sizeof(ep->peercred));
+		*len = sizeof(ep->peercred);
+		pthread_mutex_unlock(&unix_lock);
 		return 0;
-	}
 	default:
-		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&unix_lock);
 		return -ENOPROTOOPT;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&unix_lock);
 	memcpy(val, &v, sizeof(v));
 	*len = sizeof(v);
 	return 0;
 }
 
-int unix_setsockopt(struct file *f, int name, const void *val, int len)
+static int unix_setsockopt(struct socket *s, struct task *t, int level,
+			   int name, const void *val, int len)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
-	uint32_t v;
+	struct unix_ep *ep = ep_of(s);
+	int err;
 
-	if (name != SO_SNDBUF && name != SO_RCVBUF)
-		return -ENOPROTOOPT;
-	if (len < (int)sizeof(int))
-		return -EINVAL;
-	memcpy(&v, val, sizeof(v));
-	v = min_t(uint32_t, v, UNIX_BUF_MAX);
-	pthread_mutex_lock(&c->lock);
-	if (name == SO_SNDBUF)
-		c->end[us->me].sndbuf = max_t(int, (int)v * 2, UNIX_MIN_SNDBUF);
-	else
-		c->end[us->me].rcvbuf = max_t(int, (int)v * 2, UNIX_MIN_RCVBUF);
-	pthread_cond_broadcast(&c->cond);
-	poll_notify();
-	pthread_mutex_unlock(&c->lock);
-	return 0;
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
+	err = sock_common_setsockopt(s, t, name, val, len);
+	if (!err) {
+		/* A bigger buffer can let a waiting sender go on. */
+		pthread_mutex_lock(&unix_lock);
+		ep_wake(ep);
+		pthread_mutex_unlock(&unix_lock);
+	}
+	return err;
 }
 
-static ssize_t unix_read(struct file *f, struct task *t,
-			 const struct abi_iovec *iov, int iovcnt, int64_t *pos)
+static unsigned unix_poll(struct socket *s, unsigned events)
 {
-	int msg_flags;
-
-	(void)pos;
-	return unix_recv(f, t, iov, iovcnt, 0, &msg_flags, NULL, NULL);
-}
-
-static ssize_t unix_write(struct file *f, struct task *t,
-			  const struct abi_iovec *iov, int iovcnt, int64_t *pos)
-{
-	(void)pos;
-	return unix_send(f, t, iov, iovcnt, 0, NULL, 0, false);
-}
-
-static unsigned unix_poll(struct file *f, unsigned events)
-{
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me];
+	struct unix_ep *ep = ep_of(s);
 	unsigned mask = 0;
+	bool writable;
 
-	pthread_mutex_lock(&c->lock);
-	if (me->shutdown & RCV_SHUTDOWN)
-		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
-	if (me->shutdown == SHUTDOWN_MASK)
-		mask |= POLLHUP;
-	if (me->head)
-		mask |= POLLIN | POLLRDNORM;
-	if (me->wmem * 4 <= (size_t)me->sndbuf)
-		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
-	pthread_mutex_unlock(&c->lock);
-	return mask & (events | POLLERR | POLLHUP);
+	(void)events;
+	pthread_mutex_lock(&unix_lock);
+	if (ep->err)
+		mask |= SOCK_POLLERR;
+	if (ep->shutdown == SHUTDOWN_MASK)
+		mask |= SOCK_POLLHUP;
+	if (ep->shutdown & RCV_SHUTDOWN)
+		mask |= SOCK_POLLRDHUP | SOCK_POLLIN | SOCK_POLLRDNORM;
+	if (ep->head || ep->acc_head)
+		mask |= SOCK_POLLIN | SOCK_POLLRDNORM;
+	/* Connection-based sockets not connected yet: a hang-up. */
+	if (s->type != SOCK_DGRAM && ep->state == UNIX_CLOSE)
+		mask |= SOCK_POLLHUP;
+	writable =
+	    ep->state != UNIX_LISTEN && ep->wmem * 4 <= (size_t)ep_sndbuf(ep);
+	if (writable && s->type != SOCK_STREAM && ep->peer &&
+	    ep->peer->peer != ep && ep->peer->qlen > UNIX_DGRAM_QLEN)
+		writable = false;
+	if (writable)
+		mask |= SOCK_POLLOUT | SOCK_POLLWRNORM | SOCK_POLLWRBAND;
+	pthread_mutex_unlock(&unix_lock);
+	return mask;
 }
 
-/* FIONREAD: a stream's unread bytes, a datagram's next length. */
-static long unix_ioctl(struct file *f, struct task *t, unsigned int cmd,
+/* SIOCINQ: a stream's unread bytes, a datagram's next length; SIOCOUTQ. */
+static long unix_ioctl(struct socket *s, struct task *t, unsigned int cmd,
 		       uint64_t arg)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
+	struct unix_ep *ep = ep_of(s);
 	int n;
 
-	if (cmd != ABI_FIONREAD)
-		return -ENOTTY;
-	pthread_mutex_lock(&c->lock);
-	if (c->type == UNIX_SOCK_STREAM)
-		n = (int)c->end[us->me].queued;
-	else
-		n = c->end[us->me].head ? (int)c->end[us->me].head->len : 0;
-	pthread_mutex_unlock(&c->lock);
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return -SOCK_ENOIOCTLCMD;
+	pthread_mutex_lock(&unix_lock);
+	if (cmd == SIOCOUTQ) {
+		n = (int)ep->wbytes;
+	} else if (ep->state == UNIX_LISTEN) {
+		pthread_mutex_unlock(&unix_lock);
+		return -EINVAL;
+	} else if (s->type == SOCK_STREAM) {
+		n = (int)ep->queued;
+	} else {
+		n = ep->head ? (int)ep->head->len : 0;
+	}
+	pthread_mutex_unlock(&unix_lock);
 	return mm_copy_out(t->mm, arg, &n, sizeof(n));
 }
 
-static int unix_stat(struct file *f, struct abi_stat *st)
+static void unix_release(struct socket *s)
 {
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
+	struct unix_ep *ep = ep_of(s);
+	struct unix_garbage g = {NULL};
 
-	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x8; /* sockfs */
-	st->st_ino = c->ino[us->me];
-	st->st_nlink = 1;
-	st->st_mode = ABI_S_IFSOCK | 0777;
-	st->st_uid = c->uid;
-	st->st_gid = c->gid;
-	st->st_blksize = 4096;
-	pthread_mutex_lock(&c->lock);
-	st->st_atim = st->st_mtim = st->st_ctim = c->time;
-	pthread_mutex_unlock(&c->lock);
-	return 0;
+	pthread_mutex_lock(&unix_lock);
+	ep_close_locked(ep, false, &g);
+	ep_put_locked(ep, &g);
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
 }
 
-static void unix_release(struct file *f)
-{
-	struct unix_sock *us = to_us(f);
-	struct unix_conn *c = us->c;
-	struct unix_end *me = &c->end[us->me];
-	struct unix_msg *dropped = NULL;
-	bool last;
-
-	pthread_mutex_lock(&c->lock);
-	me->closed = true;
-	me->shutdown = SHUTDOWN_MASK;
-	if (c->type != UNIX_SOCK_DGRAM)
-		c->end[!us->me].shutdown = SHUTDOWN_MASK;
-	while (me->head) {
-		struct unix_msg *m = dequeue(c, us->me);
-
-		m->next = dropped;
-		dropped = m;
-	}
-	pthread_cond_broadcast(&c->cond);
-	poll_notify();
-	last = --c->refs == 0;
-	pthread_mutex_unlock(&c->lock);
-	/* Files in flight go now, outside the lock. */
-	while (dropped) {
-		struct unix_msg *m = dropped;
-
-		dropped = m->next;
-		msg_free(m);
-	}
-	free(us);
-	if (!last)
-		return;
-	for (int e = 0; e < 2; e++)
-		while (c->end[e].head)
-			msg_free(dequeue(c, e));
-	pthread_cond_destroy(&c->cond);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
-
-static const struct file_ops unix_ops = {
-    .read = unix_read,
-    .write = unix_write,
+static const struct sock_ops unix_ops = {
+    .bind = unix_bind,
+    .connect = unix_connect,
+    .listen = unix_listen,
+    .accept = unix_accept,
+    .getname = unix_getname,
+    .sendmsg = unix_sendmsg,
+    .recvmsg = unix_recvmsg,
+    .shutdown = unix_shutdown,
+    .getsockopt = unix_getsockopt,
+    .setsockopt = unix_setsockopt,
     .poll = unix_poll,
     .ioctl = unix_ioctl,
-    .stat = unix_stat,
     .release = unix_release,
 };
 
-int unix_pair_create(struct task *t, int type, uint32_t flags, struct file **a,
-		     struct file **b)
+/* A file for ep (which it takes a reference of), lock held. */
+static struct file *sock_file_for(struct task *t, struct unix_ep *ep,
+				  uint32_t flags)
 {
-	struct unix_conn *c = calloc(1, sizeof(*c));
-	struct unix_sock *s[2] = {calloc(1, sizeof(**s)),
-				  calloc(1, sizeof(**s))};
+	struct unix_sock *us = (struct unix_sock *)sock_alloc(
+	    t, sizeof(*us), &unix_ops, SOCK_AF_UNIX, ep->type, 0, flags);
 
-	if (!c || !s[0] || !s[1]) {
-		free(c);
-		free(s[0]);
-		free(s[1]);
+	if (!us)
+		return NULL;
+	us->ep = ep;
+	ep->sock = us;
+	return &us->s.f;
+}
+
+static int check_type(int type, int protocol, int *out)
+{
+	if (protocol && protocol != SOCK_AF_UNIX)
+		return -EPROTONOSUPPORT;
+	switch (type) {
+	case SOCK_RAW:
+		*out = SOCK_DGRAM;
+		return 0;
+	case SOCK_STREAM:
+	case SOCK_DGRAM:
+	case SOCK_SEQPACKET:
+		*out = type;
+		return 0;
+	default:
+		return -ESOCKTNOSUPPORT;
+	}
+}
+
+int unix_create(struct task *t, int type, int protocol, uint32_t flags,
+		struct file **out)
+{
+	struct unix_ep *ep;
+	struct file *f;
+	int err = check_type(type, protocol, &type);
+
+	if (err)
+		return err;
+	ep = ep_new(type);
+	if (!ep)
+		return -ENOMEM;
+	pthread_mutex_lock(&unix_lock);
+	f = sock_file_for(t, ep, flags);
+	if (!f) {
+		struct unix_garbage g = {NULL};
+
+		ep_put_locked(ep, &g);
+		pthread_mutex_unlock(&unix_lock);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
-	c->type = type;
-	c->refs = 2;
-	c->pid = t->tg->tgid;
-	c->uid = t->creds.euid;
-	c->gid = t->creds.egid;
-	vfs_now(&c->time);
-	for (int e = 0; e < 2; e++) {
-		c->end[e].tail = &c->end[e].head;
-		c->end[e].sndbuf = UNIX_BUF_DEFAULT;
-		c->end[e].rcvbuf = UNIX_BUF_DEFAULT;
-		c->ino[e] =
-		    __atomic_fetch_add(&next_sock_ino, 1, __ATOMIC_RELAXED);
-		file_init(&s[e]->f, &unix_ops, ABI_O_RDWR | flags);
-		s[e]->f.stream = true;
-		s[e]->c = c;
-		s[e]->me = e;
+	pthread_mutex_unlock(&unix_lock);
+	*out = f;
+	return 0;
+}
+
+int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
+		    struct file **a, struct file **b)
+{
+	struct unix_ep *e[2];
+	int err;
+
+	err = unix_create(t, type, protocol, flags, a);
+	if (err)
+		return err;
+	err = unix_create(t, type, protocol, flags, b);
+	if (err) {
+		file_put(*a);
+		return err;
 	}
-	*a = &s[0]->f;
-	*b = &s[1]->f;
+	e[0] = ep_of(sock_of(*a));
+	e[1] = ep_of(sock_of(*b));
+	pthread_mutex_lock(&unix_lock);
+	for (int i = 0; i < 2; i++) {
+		e[i]->peer = e[!i];
+		ep_get(e[!i]);
+		e[i]->state = UNIX_CONNECTED;
+		e[i]->has_peercred = true;
+		cred_of(t, &e[i]->peercred);
+	}
+	pthread_mutex_unlock(&unix_lock);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
-#include "sentry/net/unix.h"
+#include "sentry/net/socket.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 
@@ -127,7 +127,7 @@ static ssize_t do_rw(struct task *t, struct file *f, struct abi_iovec *iov,
 {
 	ssize_t ret = rw_file_ops(t, f, iov, cnt, count, write, pos);
 
-	if (write && ret == -EPIPE && !unix_sock_is(f))
+	if (write && ret == -EPIPE && !sock_is(f))
 		signal_sigpipe(t);
 	return ret;
 }

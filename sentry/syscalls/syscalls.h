@@ -305,7 +305,12 @@ SYSCALL(timer_delete);
 SYSCALL(prctl);
 
 /* socket.c */
+SYSCALL(socket);
 SYSCALL(socketpair);
+SYSCALL(bind);
+SYSCALL(connect);
+SYSCALL(sendmmsg);
+SYSCALL(recvmmsg);
 SYSCALL(sendto);
 SYSCALL(recvfrom);
 SYSCALL(sendmsg);

@@ -61,14 +61,15 @@
 	"its last report lacked (or after it was seen not ready), not on "     \
 	"every new event; waits re-check every millisecond"
 
-/* The sentry's AF_UNIX socket pairs (net/unix.c, syscalls/socket.c). */
-#define UNIX_NOTE                                                              \
-	"AF_UNIX socketpairs only (no socket, bind, connect); each message "   \
-	"costs its length plus 512 bytes of SO_SNDBUF; no MSG_OOB"
+/* Sockets (net/, syscalls/socket.c). */
+#define SOCK_NOTE                                                              \
+	"AF_UNIX (stream, datagram, seqpacket; paths and abstract names); "    \
+	"other families not yet; a unix message costs its length plus 512 "    \
+	"bytes of SO_SNDBUF; no MSG_OOB"
 #define SOCKOPT_NOTE                                                           \
-	"SOL_SOCKET on AF_UNIX pairs: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, "       \
-	"SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_PEERCRED, SO_ACCEPTCONN, "         \
-	"SO_PASSCRED (read only); others ENOPROTOOPT"
+	"SOL_SOCKET: the options programs set are kept and reported; "         \
+	"SO_DEBUG, SO_MARK and SO_PRIORITY change nothing; socket filters "    \
+	"ENOPROTOOPT"
 
 const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(read),
@@ -313,21 +314,26 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(timer_gettime),
     FULL(timer_getoverrun),
     FULL(timer_delete),
-    PARTIAL(socketpair, "AF_UNIX only; other families EOPNOTSUPP or "
-			"EAFNOSUPPORT without their own argument checks"),
-    PARTIAL(sendto, UNIX_NOTE "; a datagram to an address is ECONNREFUSED"),
-    PARTIAL(recvfrom, UNIX_NOTE),
-    PARTIAL(sendmsg, UNIX_NOTE "; SCM_CREDENTIALS accepted unchecked"),
-    PARTIAL(recvmsg, UNIX_NOTE "; no SCM_CREDENTIALS"),
-    PARTIAL(shutdown, UNIX_NOTE),
+    PARTIAL(socket, SOCK_NOTE),
+    PARTIAL(socketpair, "AF_UNIX only, as Linux; other families "
+			"EOPNOTSUPP"),
+    PARTIAL(bind, SOCK_NOTE),
+    PARTIAL(connect, SOCK_NOTE),
+    PARTIAL(sendto, SOCK_NOTE),
+    PARTIAL(recvfrom, SOCK_NOTE),
+    PARTIAL(sendmsg, SOCK_NOTE),
+    PARTIAL(recvmsg, SOCK_NOTE),
+    PARTIAL(sendmmsg, SOCK_NOTE),
+    PARTIAL(recvmmsg, SOCK_NOTE "; the timeout is looked at between "
+				"messages, as Linux's"),
+    PARTIAL(shutdown, SOCK_NOTE),
     PARTIAL(getsockopt, SOCKOPT_NOTE),
-    PARTIAL(setsockopt, "SO_SNDBUF and SO_RCVBUF (capped at 212992 before "
-			"doubling) on AF_UNIX pairs; others ENOPROTOOPT"),
-    PARTIAL(getsockname, UNIX_NOTE),
-    PARTIAL(getpeername, UNIX_NOTE),
-    PARTIAL(listen, "AF_UNIX pairs only: EINVAL, EOPNOTSUPP for datagrams"),
-    PARTIAL(accept, "AF_UNIX pairs only: EINVAL, EOPNOTSUPP for datagrams"),
-    PARTIAL(accept4, "AF_UNIX pairs only: EINVAL, EOPNOTSUPP for datagrams"),
+    PARTIAL(setsockopt, SOCKOPT_NOTE),
+    PARTIAL(getsockname, SOCK_NOTE),
+    PARTIAL(getpeername, SOCK_NOTE),
+    PARTIAL(listen, SOCK_NOTE),
+    PARTIAL(accept, SOCK_NOTE),
+    PARTIAL(accept4, SOCK_NOTE),
     FULL(eventfd),
     FULL(eventfd2),
     FULL(epoll_create),
