@@ -55,6 +55,12 @@ struct kernel {
 	int ncpus; /* CPUs the sandbox may use (the sentry's affinity) */
 	char hostname[65];
 	char domainname[65];
+	/*
+	 * --network=host: AF_INET and AF_INET6 sockets are host sockets the
+	 * sentry makes (net/hostinet.c); else the sandbox's own loopback
+	 * (net/inet.c).
+	 */
+	bool host_network;
 	struct abi_rlimit default_rlim[ABI_RLIM_NLIMITS]; /* init's */
 
 	/*

@@ -5,12 +5,15 @@
  */
 #include "sentry/net/socket.h"
 
+#include "sentry/kernel/task.h"
+
 #include <errno.h>
 
 int inet_create(struct task *t, int family, int type, int protocol,
 		uint32_t flags, struct file **out)
 {
-	(void)t;
+	if (t->k->host_network)
+		return hostinet_create(t, family, type, protocol, flags, out);
 	(void)family;
 	(void)type;
 	(void)protocol;

@@ -319,6 +319,9 @@ int unix_create(struct task *t, int type, int protocol, uint32_t flags,
 		struct file **out);
 int inet_create(struct task *t, int family, int type, int protocol,
 		uint32_t flags, struct file **out);
+/* --network=host's AF_INET and AF_INET6 (hostinet.c). */
+int hostinet_create(struct task *t, int family, int type, int protocol,
+		    uint32_t flags, struct file **out);
 int netlink_create(struct task *t, int type, int protocol, uint32_t flags,
 		   struct file **out);
 
