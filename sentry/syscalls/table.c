@@ -59,7 +59,8 @@
 #define EPOLL_NOTE                                                             \
 	"EPOLLET reports an entry again only when a ready bit appears that "   \
 	"its last report lacked (or after it was seen not ready), not on "     \
-	"every new event; a wait wakes on any file's change, or re-checks after a millisecond"
+	"every new event; a wait wakes on any file's change, or re-checks "    \
+	"after a millisecond"
 
 /* Sockets (net/, syscalls/socket.c). */
 #define SOCK_NOTE                                                              \
