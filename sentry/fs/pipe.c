@@ -316,6 +316,8 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 	p->refs = 2;
 	file_init(&r->f, &pipe_read_ops, ABI_O_RDONLY | flags);
 	file_init(&w->f, &pipe_write_ops, ABI_O_WRONLY | flags);
+	r->f.poll_notifies = true;
+	w->f.poll_notifies = true;
 	r->f.stream = w->f.stream = true;
 	r->p = w->p = p;
 	w->write_end = true;
@@ -699,6 +701,7 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 	pthread_cond_broadcast(&p->cond);
 	poll_notify();
 	file_init(&pf->f, &fifo_ops, flags);
+	pf->f.poll_notifies = true;
 	pf->f.stream = true;
 	pf->p = p;
 	pf->w_seen = p->w_opens;

@@ -141,6 +141,8 @@ struct socket *sock_alloc(struct task *t, size_t size,
 		return NULL;
 	file_init(&s->f, &sock_file_ops, ABI_O_RDWR | (flags & ABI_O_NONBLOCK));
 	s->f.stream = true;
+	/* A family whose readiness the host decides clears it. */
+	s->f.poll_notifies = true;
 	s->ops = ops;
 	s->family = family;
 	s->type = type;

@@ -180,6 +180,7 @@ static long do_eventfd(struct task *t, uint64_t initval, uint64_t flags)
 		return -ENOMEM;
 	file_init(&e->f, &eventfd_ops,
 		  ABI_O_RDWR | (uint32_t)(flags & ABI_O_NONBLOCK));
+	e->f.poll_notifies = true;
 	e->f.stream = true;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->cond, NULL);

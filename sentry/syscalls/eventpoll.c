@@ -364,6 +364,9 @@ static long do_epoll_ctl(struct task *t, int epfd, int op, int fd,
 		}
 		break;
 	}
+	/* A waiter may now have a ready entry, or one it must tick for. */
+	if (!err && op != EPOLL_CTL_DEL)
+		poll_notify();
 out_unlock:
 	pthread_mutex_unlock(&ep_lock);
 out_put_tf:
@@ -371,6 +374,21 @@ out_put_tf:
 out_put_f:
 	file_put(f);
 	return err;
+}
+
+/* Does every file that ep watches (through nested sets too) report its
+ * changes? (ep_lock held; nesting is bounded by EP_MAX_NESTS.) */
+static bool ep_notifies(struct eventpoll *ep)
+{
+	for (struct epitem *epi = ep->head; epi; epi = epi->next) {
+		if (is_epoll(epi->file)) {
+			if (!ep_notifies(to_ep(epi->file)))
+				return false;
+		} else if (!epi->file->poll_notifies) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /*
@@ -383,15 +401,17 @@ static long ep_poll(struct task *t, struct eventpoll *ep, uint64_t uevents,
 {
 	for (;;) {
 		uint64_t seq = poll_begin();
+		bool tick;
 		long ret;
 		int step;
 
 		pthread_mutex_lock(&ep_lock);
 		ret = ep_send_events(t, ep, uevents, max);
+		tick = !ret && !ep_notifies(ep);
 		pthread_mutex_unlock(&ep_lock);
 		if (ret)
 			return ret;
-		step = poll_tick(t, deadline, seq);
+		step = poll_tick(t, deadline, seq, tick);
 		if (step)
 			return step < 0 ? step : 0;
 	}

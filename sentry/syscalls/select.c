@@ -30,8 +30,12 @@ struct abi_pollfd {
 	int16_t revents;
 };
 
-/* One pass over fds: how many are ready. */
-static int poll_once(struct task *t, struct abi_pollfd *fds, uint64_t n)
+/*
+ * One pass over fds: how many are ready. *tick: a file looked at does not
+ * report its changes (poll_notifies).
+ */
+static int poll_once(struct task *t, struct abi_pollfd *fds, uint64_t n,
+		     bool *tick)
 {
 	int ready = 0;
 
@@ -52,6 +56,8 @@ static int poll_once(struct task *t, struct abi_pollfd *fds, uint64_t n)
 		got = f->ops->poll
 			  ? f->ops->poll(f, events)
 			  : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+		if (!f->poll_notifies)
+			*tick = true;
 		file_put(f);
 		fds[i].revents = (int16_t)(got & events);
 		if (fds[i].revents)
@@ -70,12 +76,13 @@ static long poll_wait(struct task *t, struct abi_pollfd *fds, uint64_t n,
 {
 	for (;;) {
 		uint64_t seq = poll_begin();
-		long ret = poll_once(t, fds, n);
+		bool tick = false;
+		long ret = poll_once(t, fds, n, &tick);
 		int step;
 
 		if (ret)
 			return ret;
-		step = poll_tick(t, deadline, seq);
+		step = poll_tick(t, deadline, seq, tick);
 		if (step)
 			return step < 0 ? -ERESTARTNOHAND : 0;
 	}

@@ -348,12 +348,13 @@ int64_t deadline_left_ns(const struct timespec *deadline);
  * One step of a wait that re-checks readiness (poll, epoll): seq is what
  * poll_begin() gave before the readiness was last looked at. 1 when the
  * deadline (NULL: none) has passed, -EINTR when a signal t does not block
- * is pending, else 0 after a poll_notify() since seq, or after
- * POLL_TICK_NS at most (for files whose changes nobody notifies: host
- * fds).
+ * is pending, else 0 after a poll_notify() since seq, or, with tick (a
+ * file watched lacks poll_notifies: host fds, timerfd), after
+ * POLL_TICK_NS at most.
  */
 #define POLL_TICK_NS 1000000
-int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq);
+int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq,
+	      bool tick);
 /* Copy in a sigset_t argument and its size: -EINVAL unless size is 8. */
 int copy_in_sigset(struct task *t, uint64_t addr, uint64_t size, uint64_t *set);
 /*

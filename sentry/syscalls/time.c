@@ -81,21 +81,25 @@ void poll_notify(void)
 	pthread_mutex_unlock(&poll_lock);
 }
 
-int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq)
+int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq,
+	      bool tick)
 {
 	struct timespec until;
+	bool forever = !tick && !deadline;
 	int ret = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += POLL_TICK_NS;
-	if (until.tv_nsec >= NSEC_PER_SEC) {
-		until.tv_sec++;
-		until.tv_nsec -= NSEC_PER_SEC;
+	if (tick) {
+		until.tv_nsec += POLL_TICK_NS;
+		if (until.tv_nsec >= NSEC_PER_SEC) {
+			until.tv_sec++;
+			until.tv_nsec -= NSEC_PER_SEC;
+		}
 	}
 	if (deadline) {
 		if (deadline_left_ns(deadline) <= 0)
 			return 1;
-		if (deadline->tv_sec < until.tv_sec ||
+		if (!tick || deadline->tv_sec < until.tv_sec ||
 		    (deadline->tv_sec == until.tv_sec &&
 		     deadline->tv_nsec < until.tv_nsec))
 			until = *deadline;
@@ -107,6 +111,8 @@ int poll_tick(struct task *t, const struct timespec *deadline, uint64_t seq)
 		task_block_begin(t, &poll_lock, &poll_cond);
 		if (task_interrupted(t))
 			ret = -EINTR;
+		else if (forever)
+			pthread_cond_wait(&poll_cond, &poll_lock);
 		else
 			pthread_cond_timedwait(&poll_cond, &poll_lock, &until);
 		task_block_end(t);

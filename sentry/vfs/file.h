@@ -126,6 +126,12 @@ struct file {
 	int lease;
 	uint32_t dn_mask;
 	uint8_t write_hint;
+	/*
+	 * Every change of its readiness calls poll_notify(), so a poll may
+	 * sleep on it without re-checking (pipes, sockets, eventfd). Files
+	 * without it are looked at again every POLL_TICK_NS.
+	 */
+	bool poll_notifies;
 	/* The epoll entries watching this file, under eventpoll.c's lock. */
 	struct epitem *ep_links;
 };
