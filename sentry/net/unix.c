@@ -20,6 +20,9 @@
  * listener with connections not yet accepted, resets the other end
  * (ECONNRESET once, then end of file).
  *
+ * Files in flight count against their sender's user (RLIMIT_NOFILE,
+ * ETOOMANYREFS) until received or dropped.
+ *
  * Deviations: each queued message costs its length plus UNIX_MSG_COST
  * against the sender's SO_SNDBUF, where Linux charges the buffers' true
  * size (so how many bytes fit before a send waits differs); MSG_OOB is
@@ -84,6 +87,8 @@ struct unix_msg {
 	struct sock_cred cred;
 	int nfds;
 	struct file **fds;
+	uint32_t uid; /* whose files in flight they count as */
+	bool counted; /* in inflight_users */
 	uint8_t data[];
 };
 
@@ -120,6 +125,33 @@ struct unix_sock {
 };
 
 static pthread_mutex_t unix_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Files in flight per user (Linux's user->unix_inflight), under unix_lock:
+ * a sender with more than RLIMIT_NOFILE of them in flight, and neither
+ * CAP_SYS_RESOURCE nor CAP_SYS_ADMIN, may not send more (ETOOMANYREFS).
+ */
+struct inflight_user {
+	uint32_t uid;
+	long n;
+	struct inflight_user *next;
+};
+static struct inflight_user *inflight_users;
+
+static struct inflight_user *inflight_of(uint32_t uid, bool create)
+{
+	struct inflight_user *u;
+
+	for (u = inflight_users; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	if (!create || !(u = calloc(1, sizeof(*u))))
+		return NULL;
+	u->uid = uid;
+	u->next = inflight_users;
+	inflight_users = u;
+	return u;
+}
 static struct unix_addr *unix_names; /* bound names, under unix_lock */
 static unsigned unix_autobind_next;
 
@@ -192,8 +224,22 @@ struct unix_garbage {
 
 static void ep_put_locked(struct unix_ep *ep, struct unix_garbage *g);
 
+/* m's files leave flight: received, or dropped with m. */
+static void uncount(struct unix_msg *m)
+{
+	struct inflight_user *u;
+
+	if (!m->counted)
+		return;
+	m->counted = false;
+	u = inflight_of(m->uid, false);
+	if (u)
+		u->n -= m->nfds;
+}
+
 static void msg_discard(struct unix_msg *m, struct unix_garbage *g)
 {
+	uncount(m);
 	m->next = g->msgs;
 	g->msgs = m;
 }
@@ -286,12 +332,20 @@ static struct unix_msg *msg_new(struct task *t, struct sock_iter *it,
 	return m;
 }
 
-static void attach_fds(struct unix_msg *m, struct sock_msg *sm)
+static void attach_fds(struct unix_msg *m, struct sock_msg *sm, struct task *t)
 {
+	struct inflight_user *u;
+
 	if (!sm->nfds)
 		return;
 	m->fds = sm->fds;
 	m->nfds = sm->nfds;
+	m->uid = t->creds.ruid;
+	u = inflight_of(m->uid, true);
+	if (u) {
+		u->n += m->nfds;
+		m->counted = true;
+	}
 	sm->fds = NULL;
 	sm->nfds = 0;
 }
@@ -927,7 +981,7 @@ static ssize_t stream_send(struct unix_ep *ep, struct task *t,
 		m = msg_new(t, it, chunk, cred, &err);
 		if (!m)
 			goto out;
-		attach_fds(m, sm); /* the first message carries them */
+		attach_fds(m, sm, t); /* the first message carries them */
 		enqueue(ep, peer, m);
 		sent += (ssize_t)chunk;
 	}
@@ -984,7 +1038,7 @@ static ssize_t dgram_send(struct unix_ep *ep, struct task *t,
 			m = msg_new(t, it, len, cred, &err);
 			if (!m)
 				return err;
-			attach_fds(m, sm);
+			attach_fds(m, sm, t);
 			enqueue(ep, to, m);
 			return (ssize_t)len;
 		}
@@ -1019,6 +1073,21 @@ static ssize_t unix_sendmsg(struct socket *s, struct task *t,
 	if (flags & SOCK_MSG_OOB) {
 		ret = -EOPNOTSUPP;
 		goto out;
+	}
+	if (sm->nfds) {
+		struct inflight_user *u;
+		bool over;
+
+		pthread_mutex_lock(&unix_lock);
+		u = inflight_of(t->creds.ruid, false);
+		over = u &&
+		       (uint64_t)u->n > t->tg->rlim[ABI_RLIMIT_NOFILE].rlim_cur;
+		pthread_mutex_unlock(&unix_lock);
+		if (over && !creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE) &&
+		    !creds_capable(&t->creds, ABI_CAP_SYS_ADMIN)) {
+			ret = -ETOOMANYREFS;
+			goto out;
+		}
 	}
 	if (s->type == SOCK_STREAM) {
 		pthread_mutex_lock(&unix_lock);
@@ -1081,6 +1150,8 @@ static void take_fds(struct unix_msg *m, bool peek, struct sock_msg *sm,
 {
 	if (!m->nfds)
 		return;
+	if (!peek)
+		uncount(m);
 	if (peek) {
 		if (!sm->fds)
 			return;

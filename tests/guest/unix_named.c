@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -657,6 +658,67 @@ static void test_mmsg(void)
 	close(sv[1]);
 }
 
+/* Sends one copy of fd over s: 0 or -errno. */
+static long send_fd(int s, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {"f", 1};
+	struct msghdr mh = {0};
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = &ctl;
+	mh.msg_controllen = sizeof(ctl);
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_RIGHTS;
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
+	return E(sendmsg(s, &mh, MSG_DONTWAIT)) < 0 ? -errno : 0;
+}
+
+/*
+ * A user without CAP_SYS_RESOURCE may have at most RLIMIT_NOFILE files in
+ * flight before a send is refused (ETOOMANYREFS); receiving or dropping
+ * them gives the room back.
+ */
+static void test_inflight(void)
+{
+	pid_t pid = spawn();
+
+	if (pid == 0) {
+		struct rlimit rl = {16, 16};
+		int sv[2], p[2], n = 0;
+		char c;
+
+		if (geteuid() == 0) {
+			CHECK_OK(setresgid(65534, 65534, 65534));
+			CHECK_OK(setresuid(65534, 65534, 65534));
+		}
+		CHECK_OK(setrlimit(RLIMIT_NOFILE, &rl));
+		CHECK_OK(SYS4(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv));
+		make_pipe(p);
+		while (n < 40 && send_fd(sv[0], p[0]) == 0)
+			n++;
+		CHECK_EQ(n, 17); /* refused once more than 16 are in flight */
+		CHECK_ERR(send_fd(sv[0], p[0]), ETOOMANYREFS);
+		/* A message read (its file closed at once): room for one. */
+		CHECK_EQ(read(sv[1], &c, 1), 1);
+		CHECK_OK(send_fd(sv[0], p[0]));
+		CHECK_ERR(send_fd(sv[0], p[0]), ETOOMANYREFS);
+		/* Dropped with the socket: all the room is back. */
+		close(sv[1]);
+		close(sv[0]);
+		CHECK_OK(SYS4(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv));
+		for (n = 0; n < 17; n++)
+			CHECK_OK(send_fd(sv[0], p[0]));
+		child_exit();
+	}
+	CHECK_CHILD_OK(pid);
+}
+
 static void test_socket_args(void)
 {
 	int fd;
@@ -711,6 +773,7 @@ int main(void)
 	test_seqpacket();
 	test_pass_fd();
 	test_mmsg();
+	test_inflight();
 	test_socket_args();
 	rmdir(dir);
 	return guest_done();
