@@ -21,13 +21,14 @@
  * (ECONNRESET once, then end of file).
  *
  * Files in flight count against their sender's user (RLIMIT_NOFILE,
- * ETOOMANYREFS) until received or dropped.
+ * ETOOMANYREFS) until received or dropped. Sockets that only their own
+ * kind's queues still hold (a socket sent into its own queue, closed) are
+ * collected when a unix socket closes (unix_gc_locked).
  *
  * Deviations: each queued message costs its length plus UNIX_MSG_COST
  * against the sender's SO_SNDBUF, where Linux charges the buffers' true
  * size (so how many bytes fit before a send waits differs); MSG_OOB is
- * EOPNOTSUPP on streams too; no garbage collector frees sockets that are
- * only in flight in each other's queues; a socket file of a host directory
+ * EOPNOTSUPP on streams too; a socket file of a host directory
  * that a sandbox socket did not bind is ECONNREFUSED (no connection to host
  * sockets); SO_PEEK_OFF is not supported.
  */
@@ -122,7 +123,15 @@ struct unix_ep {
 struct unix_sock {
 	struct socket s;
 	struct unix_ep *ep;
+	/* Every unix socket file, for the collector (under unix_lock). */
+	struct unix_sock *all_next, **all_pprev;
+	long inflight; /* times this file is in some queue */
+	long gc_ext;   /* collector: references from outside candidates */
+	bool gc_cand, gc_alive, gc_scanned;
 };
+
+static struct unix_sock *unix_all;
+static long unix_socks_inflight; /* sum of every inflight */
 
 static pthread_mutex_t unix_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -156,6 +165,13 @@ static struct unix_addr *unix_names; /* bound names, under unix_lock */
 static unsigned unix_autobind_next;
 
 static const struct sock_ops unix_ops;
+
+static struct unix_sock *unix_sock_of(struct file *f)
+{
+	if (!sock_is(f) || sock_of(f)->ops != &unix_ops)
+		return NULL;
+	return container_of(sock_of(f), struct unix_sock, s);
+}
 
 static struct unix_ep *ep_of(struct socket *s)
 {
@@ -224,6 +240,21 @@ struct unix_garbage {
 
 static void ep_put_locked(struct unix_ep *ep, struct unix_garbage *g);
 
+static struct unix_sock *unix_sock_of(struct file *f);
+
+/* Unix socket files among m's: their inflight counts move by d. */
+static void count_socks(struct unix_msg *m, int d)
+{
+	for (int i = 0; i < m->nfds; i++) {
+		struct unix_sock *us = unix_sock_of(m->fds[i]);
+
+		if (us) {
+			us->inflight += d;
+			unix_socks_inflight += d;
+		}
+	}
+}
+
 /* m's files leave flight: received, or dropped with m. */
 static void uncount(struct unix_msg *m)
 {
@@ -232,6 +263,7 @@ static void uncount(struct unix_msg *m)
 	if (!m->counted)
 		return;
 	m->counted = false;
+	count_socks(m, -1);
 	u = inflight_of(m->uid, false);
 	if (u)
 		u->n -= m->nfds;
@@ -341,6 +373,7 @@ static void attach_fds(struct unix_msg *m, struct sock_msg *sm, struct task *t)
 	m->fds = sm->fds;
 	m->nfds = sm->nfds;
 	m->uid = t->creds.ruid;
+	count_socks(m, 1);
 	u = inflight_of(m->uid, true);
 	if (u) {
 		u->n += m->nfds;
@@ -1515,14 +1548,98 @@ static long unix_ioctl(struct socket *s, struct task *t, unsigned int cmd,
 	return mm_copy_out(t->mm, arg, &n, sizeof(n));
 }
 
+/* ---- the collector of sockets only in flight ---------------------------- */
+
+/* Calls fn on every unix socket file in the queues of us's endpoint and of
+ * the connections waiting on it (a listener). */
+static void for_each_queued_sock(struct unix_sock *us,
+				 void (*fn)(struct unix_sock *, void *),
+				 void *arg)
+{
+	for (struct unix_ep *e = us->ep; e;
+	     e = e == us->ep ? us->ep->acc_head : e->acc_next)
+		for (struct unix_msg *m = e->head; m; m = m->next)
+			for (int i = 0; i < m->nfds; i++) {
+				struct unix_sock *q = unix_sock_of(m->fds[i]);
+
+				if (q)
+					fn(q, arg);
+			}
+}
+
+static void dec_ext(struct unix_sock *q, void *arg)
+{
+	(void)arg;
+	if (q->gc_cand)
+		q->gc_ext--;
+}
+
+/* A candidate found in a live socket's queue lives too. */
+static void mark_alive(struct unix_sock *q, void *arg)
+{
+	if (!q->gc_cand || q->gc_alive)
+		return;
+	q->gc_alive = true;
+	*(bool *)arg = true;
+}
+
+/*
+ * unix_gc: sockets whose every reference is a message in flight, in
+ * queues only such sockets can read, can never be read again; their
+ * queues are dropped, which lets them go. Candidates are files with as
+ * many references as times in flight (no fd, no mapping, no other
+ * holder); those in flight in a queue outside the candidates, and what
+ * their queues hold, stay.
+ */
+static void unix_gc_locked(struct unix_garbage *g)
+{
+	struct unix_sock *us;
+
+	if (!unix_socks_inflight)
+		return;
+	for (us = unix_all; us; us = us->all_next) {
+		long refs = __atomic_load_n(&us->s.f.refs, __ATOMIC_ACQUIRE);
+
+		us->gc_cand = us->inflight && refs == us->inflight;
+		us->gc_ext = us->inflight;
+		us->gc_scanned = false;
+	}
+	for (us = unix_all; us; us = us->all_next)
+		if (us->gc_cand)
+			for_each_queued_sock(us, dec_ext, NULL);
+	for (us = unix_all; us; us = us->all_next)
+		us->gc_alive = us->gc_cand && us->gc_ext > 0;
+	/* Passes without recursion: a hostile chain cannot blow the stack. */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (us = unix_all; us; us = us->all_next)
+			if (us->gc_cand && us->gc_alive && !us->gc_scanned) {
+				us->gc_scanned = true;
+				for_each_queued_sock(us, mark_alive, &changed);
+			}
+	}
+	for (us = unix_all; us; us = us->all_next) {
+		if (!us->gc_cand || us->gc_alive)
+			continue;
+		purge(us->ep, g);
+		for (struct unix_ep *e = us->ep->acc_head; e; e = e->acc_next)
+			purge(e, g);
+	}
+}
+
 static void unix_release(struct socket *s)
 {
+	struct unix_sock *us = container_of(s, struct unix_sock, s);
 	struct unix_ep *ep = ep_of(s);
 	struct unix_garbage g = {NULL};
 
 	pthread_mutex_lock(&unix_lock);
+	*us->all_pprev = us->all_next;
+	if (us->all_next)
+		us->all_next->all_pprev = us->all_pprev;
 	ep_close_locked(ep, false, &g);
 	ep_put_locked(ep, &g);
+	unix_gc_locked(&g);
 	pthread_mutex_unlock(&unix_lock);
 	garbage_free(&g);
 }
@@ -1554,6 +1671,11 @@ static struct file *sock_file_for(struct task *t, struct unix_ep *ep,
 		return NULL;
 	us->ep = ep;
 	ep->sock = us;
+	us->all_next = unix_all;
+	if (unix_all)
+		unix_all->all_pprev = &us->all_next;
+	us->all_pprev = &unix_all;
+	unix_all = us;
 	return &us->s.f;
 }
 

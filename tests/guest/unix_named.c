@@ -719,6 +719,30 @@ static void test_inflight(void)
 	CHECK_CHILD_OK(pid);
 }
 
+/*
+ * A socket sent into its own queue, with a pipe's write end beside it,
+ * then closed: only the collector can drop that queue, and the pipe's
+ * reader then sees its end (Linux collects asynchronously: wait for it).
+ */
+static void test_gc(void)
+{
+	int sv[2], p[2];
+	struct pollfd pf;
+
+	CHECK_OK(SYS4(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv));
+	make_pipe(p);
+	CHECK_OK(send_fd(sv[1], sv[0]));
+	CHECK_OK(send_fd(sv[1], p[1]));
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]); /* a unix socket's release runs the collector */
+	pf.fd = p[0];
+	pf.events = POLLIN;
+	CHECK_EQ(poll(&pf, 1, 5000), 1);
+	CHECK(pf.revents & POLLHUP);
+	close(p[0]);
+}
+
 static void test_socket_args(void)
 {
 	int fd;
@@ -774,6 +798,7 @@ int main(void)
 	test_pass_fd();
 	test_mmsg();
 	test_inflight();
+	test_gc();
 	test_socket_args();
 	rmdir(dir);
 	return guest_done();
