@@ -1,7 +1,8 @@
 #!/bin/sh
 # Real multi-process software in the sandbox, each compared with the same
 # run on the host: bash pipelines and job control, Python threads and
-# subprocesses, make driving gcc, git. Usage: workloads.sh MOAT
+# subprocesses, AF_UNIX servers (multiprocessing, asyncio), make driving
+# gcc, git. Usage: workloads.sh MOAT
 set -u
 MOAT=$1
 fails=0
@@ -71,6 +72,30 @@ r = subprocess.run(["ls", "/"], capture_output=True, text=True)
 print(r.returncode, "bin" in r.stdout.split())
 print(subprocess.run("exit 3", shell=True).returncode)
 print(threading.active_count())'
+	cat >"$tmp/unix.py" <<'EOF'
+import asyncio, multiprocessing as mp, os, socket, tempfile
+def sq(x): return x * x
+if __name__ == "__main__":
+    with mp.Manager() as m:  # a server on an AF_UNIX listener
+        d = m.dict(); d["a"] = 1; print("manager", dict(d))
+    with mp.Pool(2) as p:
+        print("pool", p.map(sq, range(5)))
+    path = os.path.join(tempfile.mkdtemp(), "s")
+    async def main():
+        async def echo(r, w):
+            w.write((await r.readline()).upper()); await w.drain(); w.close()
+        srv = await asyncio.start_unix_server(echo, path)
+        r, w = await asyncio.open_unix_connection(path)
+        w.write(b"hello\n"); await w.drain()
+        print("asyncio", await r.readline()); w.close()
+        srv.close(); await srv.wait_closed()
+    asyncio.run(main())
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind("\0moat-workload-%d" % os.getpid())
+    print("abstract", s.getsockname()[:15])
+EOF
+	same "python3: multiprocessing Manager and Pool, asyncio unix server" -- \
+		$PY "$tmp/unix.py"
 else
 	skip "python3 (no $PY)"
 fi
