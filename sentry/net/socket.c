@@ -14,6 +14,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/netdev.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -223,8 +224,10 @@ static long sock_ioctl(struct file *f, struct task *t, unsigned int cmd,
 	long ret =
 	    s->ops->ioctl ? s->ops->ioctl(s, t, cmd, arg) : -SOCK_ENOIOCTLCMD;
 
+	/* AF_INET sockets answer the IPv4 address ioctls too (inet_ioctl). */
 	if (ret == -SOCK_ENOIOCTLCMD)
-		ret = sock_dev_ioctl(t, cmd, arg);
+		ret = s->family == SOCK_AF_INET ? netdev_inet_ioctl(t, cmd, arg)
+						: sock_dev_ioctl(t, cmd, arg);
 	return ret;
 }
 
