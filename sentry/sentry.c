@@ -12,6 +12,7 @@
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/net/netdev.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
@@ -219,6 +220,21 @@ int sentry_main(const struct sentry_config *cfg)
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);
+	/*
+	 * --network=host: the host's interfaces are read now, while a host
+	 * netlink socket may still be made; the filter admits none later.
+	 */
+	k.host_network = cfg->host_network;
+	if (k.host_network) {
+		err = netdev_read_host();
+		if (err) {
+			fprintf(stderr,
+				"moat: cannot read the host's network "
+				"interfaces: %s\n",
+				strerror(-err));
+			return 125;
+		}
+	}
 	/* The platform first: its helper processes start in parallel. */
 	err = kernel_init(&k, cfg->platform);
 	if (err) {
@@ -265,7 +281,7 @@ int sentry_main(const struct sentry_config *cfg)
 		fprintf(stderr, "moat: out of memory\n");
 		return 125;
 	}
-	err = sentry_install_filter();
+	err = sentry_install_filter(k.host_network);
 	if (err) {
 		fprintf(stderr,
 			"moat: cannot install the sentry's seccomp "

@@ -30,6 +30,7 @@ struct sentry_config {
 	int nbinds;
 	uint32_t uid, gid;    /* --user; 0:0 is the sandbox's root */
 	const char *hostname; /* --hostname, or NULL: "moat" */
+	bool host_network;    /* --network=host; else none */
 };
 
 /*

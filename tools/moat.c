@@ -69,7 +69,14 @@ static void run_usage(FILE *out)
 	    "time\n"
 	    "                      to stderr at exit\n"
 	    "  --print-seccomp     print the sentry's host-syscall allow-list\n"
-	    "                      and exit\n"
+	    "                      (for the --network given before it) and "
+	    "exit\n"
+	    "  --network=MODE      the sandbox's network: none (default: "
+	    "only a\n"
+	    "                      loopback inside the sandbox) or host (IPv4\n"
+	    "                      and IPv6 sockets are the host's, made by "
+	    "the\n"
+	    "                      sentry; the host's interfaces, read-only)\n"
 	    "  --cwd=DIR           start in DIR inside the sandbox (default:\n"
 	    "                      this directory if the sandbox has it,\n"
 	    "                      else /)\n"
@@ -262,6 +269,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_RW,
 		OPT_BIND,
 		OPT_HOSTNAME,
+		OPT_NETWORK,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -276,6 +284,7 @@ static int cmd_run(int argc, char **argv)
 	    {"rw", no_argument, NULL, OPT_RW},
 	    {"bind", required_argument, NULL, OPT_BIND},
 	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -283,7 +292,7 @@ static int cmd_run(int argc, char **argv)
 	    .platform = "ptrace", .envp = environ, .rootfs = "/"};
 	struct timespec t0, t1;
 	struct rusage ru;
-	bool stats = false, rootfs_given = false;
+	bool stats = false, rootfs_given = false, print_seccomp = false;
 	int c, code;
 	char *path;
 
@@ -303,8 +312,21 @@ static int cmd_run(int argc, char **argv)
 			stats = true;
 			break;
 		case OPT_PRINT_SECCOMP:
-			sentry_print_filter_text(stdout);
-			return 0;
+			print_seccomp = true;
+			break;
+		case OPT_NETWORK:
+			if (!strcmp(optarg, "none")) {
+				cfg.host_network = false;
+			} else if (!strcmp(optarg, "host")) {
+				cfg.host_network = true;
+			} else {
+				fprintf(stderr,
+					"moat run: unknown network mode '%s'; "
+					"available: none, host\n",
+					optarg);
+				return 125;
+			}
+			break;
 		case OPT_CWD:
 			if (optarg[0] != '/') {
 				fprintf(stderr,
@@ -368,6 +390,10 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "moat run: see 'moat run --help'\n");
 			return 125;
 		}
+	}
+	if (print_seccomp) {
+		sentry_print_filter_text(stdout, cfg.host_network);
+		return 0;
 	}
 	if (cfg.rootfs_rw && !rootfs_given) {
 		fprintf(stderr, "moat run: --rw needs --rootfs DIR (the host's "

@@ -4,6 +4,11 @@
  * sentry may make once it has booted. It grows deliberately: each entry
  * says who needs it. Argument checks narrow the ones that could do harm.
  *
+ * Two filters are built: the default one, and one for --network=host that
+ * adds the host socket calls the sentry makes for the application
+ * (net/hostinet.c). Without --network=host the sentry cannot make a host
+ * socket at all.
+ *
  * This file is built into the build-time generator (tools/gen_filters.c),
  * which compiles the rules to BPF once; moat installs that BPF directly
  * (seccomp.c), with no rule compiling at start-up.
@@ -14,12 +19,14 @@
 
 #include <errno.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct allowed {
@@ -137,12 +144,75 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 	return err;
 }
 
-void sentry_print_filter(FILE *out)
+/* Allowed in --network=host only, with any arguments. */
+static const struct allowed hostnet_list[] = {
+    {"bind", "host sockets (--network=host)"},
+    {"connect", "host sockets (--network=host)"},
+    {"listen", "host sockets (--network=host)"},
+    {"getsockname", "host sockets (--network=host)"},
+    {"getpeername", "host sockets (--network=host)"},
+    {"shutdown", "host sockets (--network=host)"},
+};
+
+/* The socket option levels hostinet.c passes on. */
+static const int hostnet_levels[] = {SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6,
+				     IPPROTO_TCP, IPPROTO_UDP};
+
+int sentry_filter_build_hostnet(scmp_filter_ctx ctx)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+	int err = sentry_filter_build(ctx);
+
+	if (!err)
+		err = allow_all(ctx, hostnet_list, ARRAY_SIZE(hostnet_list));
+	/* socket: IPv4 and IPv6 streams and datagrams, made non-blocking
+	 * and close-on-exec, nothing else (no raw, packet or netlink). */
+	for (size_t i = 0; !err && i < ARRAY_SIZE(families); i++)
+		for (size_t j = 0; !err && j < ARRAY_SIZE(types); j++)
+			err = seccomp_rule_add(
+			    ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0),
+			    SCMP_A1(SCMP_CMP_EQ,
+				    (scmp_datum_t)(types[j] | SOCK_NONBLOCK |
+						   SOCK_CLOEXEC),
+				    0));
+	if (!err)
+		err = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+		    SCMP_A3(SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	for (size_t i = 0; !err && i < ARRAY_SIZE(hostnet_levels); i++) {
+		scmp_datum_t level = (scmp_datum_t)hostnet_levels[i];
+
+		err =
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt),
+				     1, SCMP_A1(SCMP_CMP_EQ, level, 0));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+					       SCMP_SYS(setsockopt), 1,
+					       SCMP_A1(SCMP_CMP_EQ, level, 0));
+	}
+	/* SIOCOUTQ and SIOCATMARK; FIONREAD (SIOCINQ) is in the default
+	 * filter. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, TIOCOUTQ, 0));
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, SIOCATMARK, 0));
+	return err;
+}
+
+void sentry_print_filter(FILE *out, bool host_network)
 {
 	fprintf(out,
-		"sentry seccomp allow-list (%zu entries + ioctl, membarrier, "
-		"clone with arguments checked):\n",
-		ARRAY_SIZE(allow_list));
+		"sentry seccomp allow-list, --network=%s (%zu entries + "
+		"ioctl, membarrier, clone%s with arguments checked):\n",
+		host_network ? "host" : "none",
+		ARRAY_SIZE(allow_list) +
+		    (host_network ? ARRAY_SIZE(hostnet_list) : 0),
+		host_network ? ", socket, accept4, getsockopt, setsockopt"
+			     : "");
 	for (size_t i = 0; i < ARRAY_SIZE(allow_list); i++)
 		fprintf(out, "  %-20s %s\n", allow_list[i].name,
 			allow_list[i].why);
@@ -151,7 +221,26 @@ void sentry_print_filter(FILE *out)
 		fprintf(out, "  %-20s %s\n", sanitizer_list[i].name,
 			sanitizer_list[i].why);
 #endif
-	fprintf(out, "  %-20s %s\n", "ioctl", "TCGETS, TIOCGWINSZ, FIONREAD");
+	if (host_network) {
+		for (size_t i = 0; i < ARRAY_SIZE(hostnet_list); i++)
+			fprintf(out, "  %-20s %s\n", hostnet_list[i].name,
+				hostnet_list[i].why);
+		fprintf(out, "  %-20s %s\n", "socket",
+			"AF_INET/AF_INET6, SOCK_STREAM/SOCK_DGRAM, "
+			"non-blocking, close-on-exec (--network=host)");
+		fprintf(out, "  %-20s %s\n", "accept4",
+			"SOCK_NONBLOCK|SOCK_CLOEXEC (--network=host)");
+		fprintf(
+		    out, "  %-20s %s\n", "getsockopt",
+		    "SOL_SOCKET, IP, IPV6, TCP, UDP levels (--network=host)");
+		fprintf(
+		    out, "  %-20s %s\n", "setsockopt",
+		    "SOL_SOCKET, IP, IPV6, TCP, UDP levels (--network=host)");
+	}
+	fprintf(out, "  %-20s %s\n", "ioctl",
+		host_network
+		    ? "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ, SIOCATMARK"
+		    : "TCGETS, TIOCGWINSZ, FIONREAD");
 	fprintf(out, "  %-20s %s\n", "membarrier",
 		"QUERY and GLOBAL (application barriers)");
 	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");

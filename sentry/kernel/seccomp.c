@@ -15,9 +15,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-extern const unsigned char sentry_bpf[], gofer_bpf[];
-extern const unsigned long sentry_bpf_len, gofer_bpf_len;
-extern const char sentry_filter_text[];
+extern const unsigned char sentry_bpf[], sentry_hostnet_bpf[], gofer_bpf[];
+extern const unsigned long sentry_bpf_len, sentry_hostnet_bpf_len,
+    gofer_bpf_len;
+extern const char sentry_filter_text[], sentry_hostnet_filter_text[];
 
 static int install(const unsigned char *bpf, unsigned long len,
 		   unsigned int flags)
@@ -34,9 +35,12 @@ static int install(const unsigned char *bpf, unsigned long len,
 	return 0;
 }
 
-int sentry_install_filter(void)
+int sentry_install_filter(bool host_network)
 {
 	/* Every thread of the sentry, at once. */
+	if (host_network)
+		return install(sentry_hostnet_bpf, sentry_hostnet_bpf_len,
+			       SECCOMP_FILTER_FLAG_TSYNC);
 	return install(sentry_bpf, sentry_bpf_len, SECCOMP_FILTER_FLAG_TSYNC);
 }
 
@@ -45,7 +49,8 @@ int gofer_install_filter(void)
 	return install(gofer_bpf, gofer_bpf_len, 0);
 }
 
-void sentry_print_filter_text(FILE *out)
+void sentry_print_filter_text(FILE *out, bool host_network)
 {
-	fputs(sentry_filter_text, out);
+	fputs(host_network ? sentry_hostnet_filter_text : sentry_filter_text,
+	      out);
 }
