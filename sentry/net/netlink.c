@@ -436,15 +436,11 @@ static void nl_ack(struct nl_sock *nl, const uint8_t *msg,
 
 	if (at)
 		memcpy(at, msg, copy);
-	/* The copy of the request is not padded into nlmsg_len. */
 	nlb_end(&b, off);
-	if (!b.oom) {
-		((struct nl_msghdr *)b.p)->len =
-		    (uint32_t)(NL_HDRLEN + sizeof(e) + copy);
+	if (!b.oom)
 		nl_kernel_send(nl, b.p, b.len);
-	} else {
+	else
 		nl_overrun(nl);
-	}
 	free(b.p);
 }
 
