@@ -187,8 +187,7 @@ static int hostinet_bind(struct socket *s, struct task *t, const uint8_t *addr,
 static int hostinet_connect(struct socket *s, struct task *t,
 			    const uint8_t *addr, int addrlen)
 {
-	int fd = host_fd(s), err = check_addr(s, addr, addrlen), soerr = 0;
-	unsigned len = sizeof(soerr);
+	int fd = host_fd(s), err = check_addr(s, addr, addrlen);
 	struct timespec deadline;
 	bool started = false;
 
@@ -200,14 +199,22 @@ static int hostinet_connect(struct socket *s, struct task *t,
 		return -errno;
 	if (s->f.flags & ABI_O_NONBLOCK)
 		return -EINPROGRESS;
-	/* The connection goes on without us if a signal or SO_SNDTIMEO
-	 * ends the wait, as Linux's. */
-	err = host_wait(t, fd, POLLOUT, timeo(s, false), &deadline, &started);
-	if (err)
-		return err == -EAGAIN ? -EINPROGRESS : err;
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		return -errno;
-	return -soerr;
+	/*
+	 * Wait, then connect again as Linux's blocking connect does, so the
+	 * host socket counts as connected (a later connect: EISCONN). The
+	 * connection goes on without us if a signal or SO_SNDTIMEO ends the
+	 * wait.
+	 */
+	for (;;) {
+		err = host_wait(t, fd, POLLOUT, timeo(s, false), &deadline,
+				&started);
+		if (err)
+			return err == -EAGAIN ? -EINPROGRESS : err;
+		if (syscall(SYS_connect, fd, addr, (unsigned)addrlen) == 0)
+			return 0;
+		if (errno != EALREADY && errno != EINPROGRESS)
+			return -errno;
+	}
 }
 
 static int hostinet_listen(struct socket *s, struct task *t, int backlog)
@@ -644,23 +651,6 @@ static int opt_size(int level, int name, bool set)
 	}
 }
 
-static bool level_ok(struct socket *s, int level)
-{
-	switch (level) {
-	case SOL_SOCKET:
-	case IPPROTO_IP:
-		return true;
-	case IPPROTO_IPV6:
-		return s->family == SOCK_AF_INET6;
-	case IPPROTO_TCP:
-		return s->type == SOCK_STREAM;
-	case IPPROTO_UDP:
-		return s->type == SOCK_DGRAM;
-	default:
-		return false;
-	}
-}
-
 static int hostinet_getsockopt(struct socket *s, struct task *t, int level,
 			       int name, void *val, int *len)
 {
@@ -668,7 +658,7 @@ static int hostinet_getsockopt(struct socket *s, struct task *t, int level,
 	unsigned hlen;
 
 	(void)t;
-	if (!size || !level_ok(s, level))
+	if (!size)
 		return -ENOPROTOOPT; /* SOL_SOCKET: the common ones */
 	hlen = (unsigned)min_t(int, *len, size);
 	if (syscall(SYS_getsockopt, host_fd(s), level, name, val, &hlen) < 0)
@@ -683,7 +673,7 @@ static int hostinet_setsockopt(struct socket *s, struct task *t, int level,
 	int size = opt_size(level, name, true);
 
 	(void)t;
-	if (!size || !level_ok(s, level))
+	if (!size)
 		return -ENOPROTOOPT;
 	return (int)host_ret(syscall(SYS_setsockopt, host_fd(s), level, name,
 				     val, (unsigned)min_t(int, len, size)));
