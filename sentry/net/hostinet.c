@@ -232,6 +232,8 @@ static struct socket *wrap(struct task *t, int fd, int family, int type,
 
 	if (!s)
 		return NULL;
+	/* The host decides its readiness: pollers look again each tick. */
+	s->f.poll_notifies = false;
 	container_of(s, struct hostinet_sock, s)->fd = fd;
 	return s;
 }
