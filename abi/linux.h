@@ -366,6 +366,36 @@ struct abi_f_owner_ex {
 #define ABI_FIOCLEX    0x5451
 #define ABI_FIOASYNC   0x5452
 
+/* Terminals (tty.c) */
+#define ABI_TCSETS	0x5402
+#define ABI_TCSETSW	0x5403
+#define ABI_TCSETSF	0x5404
+#define ABI_TCSBRK	0x5409
+#define ABI_TCXONC	0x540A
+#define ABI_TCFLSH	0x540B
+#define ABI_TIOCEXCL	0x540C
+#define ABI_TIOCNXCL	0x540D
+#define ABI_TIOCSCTTY	0x540E
+#define ABI_TIOCGPGRP	0x540F
+#define ABI_TIOCSPGRP	0x5410
+#define ABI_TIOCOUTQ	0x5411
+#define ABI_TIOCSTI	0x5412
+#define ABI_TIOCSWINSZ	0x5414
+#define ABI_TIOCNOTTY	0x5422
+#define ABI_TIOCGETD	0x5424
+#define ABI_TCSBRKP	0x5425
+#define ABI_TIOCGSID	0x5429
+#define ABI_TCGETS2	0x802C542AU
+#define ABI_TCSETS2	0x402C542BU
+#define ABI_TCSETSW2	0x402C542CU
+#define ABI_TCSETSF2	0x402C542DU
+#define ABI_TIOCGPTN	0x80045430U
+#define ABI_TIOCSPTLCK	0x40045431U
+#define ABI_TIOCGDEV	0x80045432U
+#define ABI_TIOCGPTLCK	0x80045439U
+#define ABI_TIOCGEXCL	0x80045440U
+#define ABI_TIOCGPTPEER 0x5441
+
 struct abi_termios {
 	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
 	uint8_t c_line;
@@ -376,6 +406,75 @@ _Static_assert(sizeof(struct abi_termios) == 36, "kernel termios");
 struct abi_winsize {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
+
+/* termios2 (TCGETS2): termios with the speeds. */
+struct abi_termios2 {
+	struct abi_termios t;
+	uint32_t c_ispeed, c_ospeed;
+};
+_Static_assert(sizeof(struct abi_termios2) == 44, "kernel termios2");
+
+/* c_iflag */
+#define ABI_ISTRIP  0000040
+#define ABI_INLCR   0000100
+#define ABI_IGNCR   0000200
+#define ABI_ICRNL   0000400
+#define ABI_IUCLC   0001000
+#define ABI_IXON    0002000
+#define ABI_IXANY   0004000
+#define ABI_IMAXBEL 0020000
+#define ABI_IUTF8   0040000
+/* c_oflag */
+#define ABI_OPOST  0000001
+#define ABI_OLCUC  0000002
+#define ABI_ONLCR  0000004
+#define ABI_OCRNL  0000010
+#define ABI_ONOCR  0000020
+#define ABI_ONLRET 0000040
+#define ABI_TABDLY 0014000
+#define ABI_XTABS  0014000
+/* c_cflag */
+#define ABI_B38400 0000017
+#define ABI_CS8	   0000060
+#define ABI_CREAD  0000200
+#define ABI_HUPCL  0002000
+/* c_lflag */
+#define ABI_ISIG    0000001
+#define ABI_ICANON  0000002
+#define ABI_ECHO    0000010
+#define ABI_ECHOE   0000020
+#define ABI_ECHOK   0000040
+#define ABI_ECHONL  0000100
+#define ABI_NOFLSH  0000200
+#define ABI_TOSTOP  0000400
+#define ABI_ECHOCTL 0001000
+#define ABI_ECHOPRT 0002000
+#define ABI_ECHOKE  0004000
+#define ABI_IEXTEN  0100000
+/* c_cc */
+#define ABI_VINTR    0
+#define ABI_VQUIT    1
+#define ABI_VERASE   2
+#define ABI_VKILL    3
+#define ABI_VEOF     4
+#define ABI_VTIME    5
+#define ABI_VMIN     6
+#define ABI_VSTART   8
+#define ABI_VSTOP    9
+#define ABI_VSUSP    10
+#define ABI_VEOL     11
+#define ABI_VREPRINT 12
+#define ABI_VWERASE  14
+#define ABI_VLNEXT   15
+#define ABI_VEOL2    16
+/* TCFLSH's and TCXONC's arguments */
+#define ABI_TCIFLUSH  0
+#define ABI_TCOFLUSH  1
+#define ABI_TCIOFLUSH 2
+#define ABI_TCOOFF    0
+#define ABI_TCOON     1
+#define ABI_TCIOFF    2
+#define ABI_TCION     3
 
 /* ---- mmap ------------------------------------------------------------ */
 #define ABI_PROT_NONE	   0x0

@@ -2,10 +2,12 @@
 /*
  * Character devices the sentry implements itself, by device number, for
  * device nodes of any filesystem of ours (devfs's /dev/null, or one made
- * with mknod): null, zero, full, random, urandom. Everything else is ENXIO,
- * as for a device with no driver.
+ * with mknod): null, zero, full, random, urandom, and the terminals
+ * (tty.c). Everything else is ENXIO, as for a device with no driver.
  */
 #include "sentry/fs/devices.h"
+
+#include "sentry/fs/tty.h"
 
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -176,6 +178,10 @@ struct file *device_open(uint64_t rdev, uint32_t flags)
 	    (unsigned)(((rdev >> 12) & 0xffffff00) | (rdev & 0xff));
 	struct dev_file *df;
 
+	if (major == TTY_MAJOR_TTYAUX ||
+	    (major >= TTY_MAJOR_PTS && major < TTY_MAJOR_PTS + 8))
+		return tty_device_open(major, minor, flags);
+	flags &= ~(uint32_t)ABI_O_NOCTTY;
 	if (major != 1 ||
 	    (minor != DEV_NULL && minor != DEV_ZERO && minor != DEV_FULL &&
 	     minor != DEV_RANDOM && minor != DEV_URANDOM))

@@ -17,6 +17,7 @@
 #include "sentry/kernel/task.h"
 
 #include "platform/platform.h"
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -332,6 +333,9 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		tg->tgid = tid;
 		tg->pgid = t->tg->pgid;
 		tg->sid = t->tg->sid;
+		tg->tty = t->tg->tty;
+		if (tg->tty)
+			tty_get(tg->tty);
 		task_get(c);
 		tg->leader = c;
 		tg->threads = c;

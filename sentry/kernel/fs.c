@@ -5,6 +5,7 @@
 #include "sentry/fs/overlay.h"
 #include "sentry/fs/procfs.h"
 #include "sentry/fs/tmpfs.h"
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -227,6 +228,18 @@ have_root:
 		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
 				ABI_S_IFCHR | 0666,
 				device_makedev(1, mem_devices[i].minor));
+	/* The terminals: /dev/tty, /dev/ptmx and devpts at /dev/pts. */
+	if (!err)
+		err =
+		    vfs_mknod(&ctx, &rootp, "/dev/tty", ABI_S_IFCHR | 0666,
+			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_TTY));
+	if (!err)
+		err =
+		    vfs_mknod(&ctx, &rootp, "/dev/ptmx", ABI_S_IFCHR | 0666,
+			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_PTMX));
+	if (!err)
+		err = mount_pseudo(k, &ctx, &rootp, "/dev/pts", devpts_create,
+				   "devpts");
 	/* The standard links into /proc, as udev makes them. */
 	for (size_t i = 0; !err && i < ARRAY_SIZE(dev_links); i++)
 		err =

@@ -18,6 +18,7 @@
 #include "sentry/kernel/task.h"
 
 #include "platform/platform.h"
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -61,6 +62,7 @@ void tg_put(struct thread_group *tg)
 	pthread_cond_destroy(&tg->sigcond);
 	pthread_cond_destroy(&tg->timercond);
 	pthread_cond_destroy(&tg->child_cond);
+	tty_put(tg->tty);
 	free(tg->exe);
 	if (tg->exe_path.mnt)
 		vfs_path_put(&tg->exe_path);
@@ -706,8 +708,8 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
  * will_become_orphaned_pgrp: no member of pgid (but ignore) has a parent
  * in another group of the same session (init's children do not count).
  */
-static bool pgrp_orphaned_locked(struct kernel *k, int pgid,
-				 struct thread_group *ignore)
+bool pgrp_orphaned_locked(struct kernel *k, int pgid,
+			  struct thread_group *ignore)
 {
 	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
 		struct thread_group *p = tg->parent;
@@ -756,38 +758,55 @@ static void orphan_check_locked(struct kernel *k, struct thread_group *tg,
 	more[(*n)++] = tg->pgid;
 }
 
-/* SIGHUP then SIGCONT to every member of pgid, from the kernel. */
-static void hangup_pgrp(struct task *t, int pgid)
+/* sig from the kernel to every live process of pgid (pid: just pid's). */
+static void signal_kernel(struct kernel *k, int id, bool pgrp, int sig)
 {
-	struct kernel *k = t->k;
-	struct thread_group **v = NULL;
+	struct abi_siginfo info = {.si_signo = sig, .si_code = ABI_SI_KERNEL};
+	struct task **v = NULL;
 	size_t n = 0;
 
 	pthread_mutex_lock(&k->lock);
 	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
-		struct thread_group **more;
+		struct task **more, *t;
 
-		if (tg->state != TG_ALIVE || tg->pgid != pgid)
+		if (tg->state != TG_ALIVE || (pgrp ? tg->pgid : tg->tgid) != id)
+			continue;
+		t = tg_target_locked(tg, sig);
+		if (!t)
 			continue;
 		more = realloc(v, (n + 1) * sizeof(*v));
-		if (!more)
+		if (!more) {
+			task_put(t);
 			break;
+		}
 		v = more;
-		tg_get(tg);
-		v[n++] = tg;
+		v[n++] = t;
 	}
 	pthread_mutex_unlock(&k->lock);
-	for (int sig = ABI_SIGHUP; sig;
-	     sig = sig == ABI_SIGHUP ? ABI_SIGCONT : 0)
-		for (size_t i = 0; i < n; i++) {
-			struct abi_siginfo info = {.si_signo = sig,
-						   .si_code = ABI_SI_KERNEL};
-
-			signal_send_tg(v[i], &info);
-		}
-	for (size_t i = 0; i < n; i++)
-		tg_put(v[i]);
+	for (size_t i = 0; i < n; i++) {
+		signal_send(v[i], &info, true);
+		task_put(v[i]);
+	}
 	free(v);
+}
+
+void signal_pgrp(struct kernel *k, int pgid, int sig)
+{
+	if (pgid > 0)
+		signal_kernel(k, pgid, true, sig);
+}
+
+void signal_pid(struct kernel *k, int pid, int sig)
+{
+	if (pid > 0)
+		signal_kernel(k, pid, false, sig);
+}
+
+/* SIGHUP then SIGCONT to every member of pgid, from the kernel. */
+static void hangup_pgrp(struct task *t, int pgid)
+{
+	signal_pgrp(t->k, pgid, ABI_SIGHUP);
+	signal_pgrp(t->k, pgid, ABI_SIGCONT);
 }
 
 /* Every task but init's group gets SIGKILL: init is gone. */
@@ -924,6 +943,9 @@ void task_exit(struct task *t)
 	mm_put(mm);
 	fdtable_put(files);
 	fs_struct_put(fs);
+	/* A session leader's terminal goes (disassociate_ctty). */
+	if (last)
+		tty_exit_group(t);
 
 	pthread_mutex_lock(&k->lock);
 	/* A stop that waited for it waits no more. */

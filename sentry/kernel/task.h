@@ -21,6 +21,7 @@
 
 struct platform;
 struct platform_ctx;
+struct tty;
 struct mm;
 struct fdtable;
 
@@ -107,6 +108,7 @@ struct thread_group {
 	struct task *threads; /* live threads, by ->next_thread (k->lock) */
 	struct task *leader;  /* the thread whose tid is tgid */
 	int pgid, sid;
+	struct tty *tty; /* controlling terminal, a reference (k->lock) */
 	int exit_signal; /* sent to the parent at exit; 0: none */
 	enum tg_state state;
 	bool did_exec;		   /* setpgid: EACCES after the child's exec */
@@ -289,6 +291,15 @@ void tg_link_locked(struct kernel *k, struct thread_group *tg,
 struct thread_group *tg_lookup_locked(struct kernel *k, int tgid);
 struct task *task_lookup_locked(struct kernel *k, int tid);
 bool pgrp_exists_locked(struct kernel *k, int pgid);
+/*
+ * will_become_orphaned_pgrp: no member of pgid (but ignore) has a parent in
+ * another group of the same session. k->lock held.
+ */
+bool pgrp_orphaned_locked(struct kernel *k, int pgid,
+			  struct thread_group *ignore);
+/* sig from the kernel to every process of pgid (kill_pgrp), or to pid. */
+void signal_pgrp(struct kernel *k, int pgid, int sig);
+void signal_pid(struct kernel *k, int pid, int sig);
 /*
  * The task tid names, as find_task_by_vpid: a live thread, or a leader
  * that exited and stays while its group does (a zombie's, or one whose

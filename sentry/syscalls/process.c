@@ -4,6 +4,7 @@
  * scheduling (kernel/exit.c, kernel/sys.c, arch/x86/kernel/process_64.c,
  * kernel/sched/core.c).
  */
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -216,6 +217,7 @@ SYSCALL(setsid)
 	if (!pgrp_exists_locked(k, me->tgid)) {
 		me->sid = me->tgid;
 		me->pgid = me->tgid;
+		tty_clear_ctty_locked(me);
 		ret = me->tgid;
 	}
 	pthread_mutex_unlock(&k->lock);

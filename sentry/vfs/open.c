@@ -308,7 +308,9 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		if (err)
 			goto fail;
 	}
-	flags &= ~(uint32_t)OPEN_ONLY_FLAGS;
+	/* A terminal's open looks at O_NOCTTY, and drops it. */
+	flags &= ~(uint32_t)OPEN_ONLY_FLAGS |
+		 ((inode->mode & ABI_S_IFMT) == ABI_S_IFCHR ? ABI_O_NOCTTY : 0);
 	if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO) {
 		f = fifo_open(inode, flags);
 	} else if (inode->ops->open) {
@@ -322,6 +324,7 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		goto fail;
 	}
 done:
+	f->flags &= ~(uint32_t)ABI_O_NOCTTY;
 	f->path = p;
 	f->inode = vfs_inode_get(inode);
 	if (!(flags & ABI_O_PATH))
