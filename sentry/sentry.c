@@ -9,6 +9,7 @@
 #include "abi/syscall_table.h"
 #include "gofer/gofer.h"
 #include "platform/platform.h"
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
@@ -263,8 +264,12 @@ int sentry_main(const struct sentry_config *cfg)
 	boot.cfg = cfg;
 	if (!cfg->cwd && !getcwd(boot.host_cwd, sizeof(boot.host_cwd)))
 		boot.host_cwd[0] = '\0';
+	if (cfg->console && tty_console_start(&k, cfg->console_sock) < 0) {
+		fprintf(stderr, "moat: cannot set up the console\n");
+		return 125;
+	}
 	init.files = fdtable_create();
-	if (!init.files || donate_stdio(init.files) < 0) {
+	if (!init.files || (!cfg->console && donate_stdio(init.files) < 0)) {
 		fprintf(stderr, "moat: cannot set up stdio\n");
 		return 125;
 	}
@@ -300,6 +305,10 @@ int sentry_main(const struct sentry_config *cfg)
 		return 125;
 	}
 	pthread_join(boot.thread, NULL);
+	if (cfg->console && tty_console_attach(&init) < 0) {
+		fprintf(stderr, "moat: cannot attach the console\n");
+		return 125;
+	}
 	err = kernel_start_init(st, &why);
 	log_debug("boot: init loaded");
 	if (exe_fd >= 0)
@@ -319,6 +328,7 @@ int sentry_main(const struct sentry_config *cfg)
 	log_debug("boot: init running");
 	status = kernel_wait(&k);
 	log_debug("init exited with status %#x", status);
+	tty_console_finish();
 	if (status & 0x7f)
 		return 128 + (status & 0x7f);
 	return (status >> 8) & 0xff;

@@ -31,6 +31,10 @@ struct sentry_config {
 	uint32_t uid, gid;    /* --user; 0:0 is the sandbox's root */
 	const char *hostname; /* --hostname, or NULL: "moat" */
 	bool host_network;    /* --network=host; else none */
+	/* -t: stdio is a terminal whose master console_sock carries
+	 * (sentry/fs/console.c) to moat's relay of the host terminal. */
+	bool console;
+	int console_sock;
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "sentry/kernel/filter.h"
 #include "sentry/sentry.h"
 #include "sentry/syscalls/syscalls.h"
+#include "tools/console.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +95,12 @@ static void run_usage(FILE *out)
 	    "                      (writable unless :ro; repeatable)\n"
 	    "  --hostname=NAME     the sandbox's host name (default: moat;\n"
 	    "                      1 to 64 bytes)\n"
+	    "  -t, --tty           give the program a terminal of the "
+	    "sandbox's\n"
+	    "                      own, relayed to this one (stdin must be "
+	    "a\n"
+	    "                      terminal; it is in raw mode until the "
+	    "end)\n"
 	    "  -h, --help          show this help\n");
 }
 
@@ -285,6 +292,7 @@ static int cmd_run(int argc, char **argv)
 	    {"bind", required_argument, NULL, OPT_BIND},
 	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 	    {"network", required_argument, NULL, OPT_NETWORK},
+	    {"tty", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -293,11 +301,12 @@ static int cmd_run(int argc, char **argv)
 	struct timespec t0, t1;
 	struct rusage ru;
 	bool stats = false, rootfs_given = false, print_seccomp = false;
+	bool tty = false;
 	int c, code;
 	char *path;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ht", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PLATFORM:
 			cfg.platform = optarg;
@@ -383,6 +392,9 @@ static int cmd_run(int argc, char **argv)
 				return 125;
 			}
 			break;
+		case 't':
+			tty = true;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -403,6 +415,10 @@ static int cmd_run(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "moat run: no program given; usage: moat run "
 				"[OPTIONS] -- PROGRAM [ARGS...]\n");
+		return 125;
+	}
+	if (tty && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "moat run: -t needs a terminal on stdin\n");
 		return 125;
 	}
 	if (strcmp(cfg.platform, "ptrace") != 0) {
@@ -427,7 +443,7 @@ static int cmd_run(int argc, char **argv)
 	 * start-up time. Its helpers (factory, stubs) die with it.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	code = sentry_main(&cfg);
+	code = tty ? console_run(&cfg) : sentry_main(&cfg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (stats && getrusage(RUSAGE_SELF, &ru) == 0)
 		fprintf(stderr, "moat: sentry peak RSS %ld KiB, wall %.3f ms\n",
