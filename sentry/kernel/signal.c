@@ -12,8 +12,8 @@
  * synchronous ones (faults) first, then the lowest number, as Linux.
  *
  * A stop signal's default action stops the whole process until SIGCONT
- * (task.c's job control). Deviations: SIGTSTP, SIGTTIN and SIGTTOU stop an
- * orphaned process group too; no core file is written for the
+ * (task.c's job control); SIGTSTP, SIGTTIN and SIGTTOU are discarded in
+ * an orphaned process group. Deviations: no core file is written for the
  * core-dumping signals (the wait status has no 0x80, as on Linux with
  * RLIMIT_CORE 0).
  */
@@ -523,6 +523,17 @@ static bool default_action(struct task *t, int sig)
 	abi_sigset_t bit = ABI_SIG_BIT(sig);
 
 	if (bit & DEFAULT_STOP) {
+		/* An orphaned group ignores the terminal's stop signals. */
+		if (sig != ABI_SIGSTOP) {
+			bool orphaned;
+
+			pthread_mutex_lock(&t->k->lock);
+			orphaned =
+			    pgrp_orphaned_locked(t->k, t->tg->pgid, NULL);
+			pthread_mutex_unlock(&t->k->lock);
+			if (orphaned)
+				return true;
+		}
 		task_group_stop(t, sig);
 		return true;
 	}

@@ -706,7 +706,9 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 
 /*
  * will_become_orphaned_pgrp: no member of pgid (but ignore) has a parent
- * in another group of the same session (init's children do not count).
+ * in another group of the same session. The sandbox's init counts as a
+ * parent, as a container's init does on Linux (only the global init does
+ * not): a shell that is init keeps its jobs' groups from orphanhood.
  */
 bool pgrp_orphaned_locked(struct kernel *k, int pgid,
 			  struct thread_group *ignore)
@@ -716,8 +718,7 @@ bool pgrp_orphaned_locked(struct kernel *k, int pgid,
 
 		if (tg == ignore || tg->state != TG_ALIVE || tg->pgid != pgid)
 			continue;
-		if (p && p != k->init_tg && p->pgid != pgid &&
-		    p->sid == tg->sid)
+		if (p && p->pgid != pgid && p->sid == tg->sid)
 			return false;
 	}
 	return true;

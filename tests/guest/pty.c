@@ -613,6 +613,8 @@ static void test_background(void)
 				signal(SIGTTOU, SIG_DFL);
 				CHECK_ERR(SYS3(SYS_read, fd, b, 1), EIO);
 				CHECK_ERR(SYS3(SYS_write, fd, "x", 1), EIO);
+				/* It ignores the terminal's stop signals. */
+				CHECK_EQ(kill(getpid(), SIGTSTP), 0);
 				CHECK_EQ(
 				    write(op[1], guest_failures ? "F" : "d", 1),
 				    1);
