@@ -26,6 +26,7 @@
 #include "sentry/fs/procfs.h"
 
 #include "platform/platform.h"
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -119,6 +120,7 @@ struct proc_target {
 	/* As the task list had them (k->lock): */
 	char state; /* R (the caller), S, T (stopped) or Z (zombie) */
 	int ppid, pgid, sid, exit_signal, exit_status;
+	int tty_nr, tpgid; /* the controlling terminal's */
 	int nthreads;
 	/* As the thread group had them (tg->lock): */
 	char comm[ABI_TASK_COMM_LEN];
@@ -281,6 +283,7 @@ static int proc_target_get(const struct proc_inode *pi, struct proc_target *pt)
 	pt->ppid = tg->ppid;
 	pt->pgid = tg->pgid;
 	pt->sid = tg->sid;
+	tty_stat_locked(tg, &pt->tty_nr, &pt->tpgid);
 	pt->exit_signal = tg->exit_signal;
 	pt->exit_status = tg->exit_status;
 	/* A group's exited leader stays, a zombie thread, as Linux's. */
@@ -708,8 +711,9 @@ static int show_stat(struct proc_target *pt, struct sbuf *b)
 	rsslim = tg->rlim[ABI_RLIMIT_RSS].rlim_cur;
 	pthread_mutex_unlock(&tg->lock);
 	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	sb_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304", t->tid, pt->comm,
-		  pt->state, pt->ppid, pt->pgid, pt->sid);
+	sb_printf(b, "%d (%s) %c %d %d %d %d %d 4194304", t->tid, pt->comm,
+		  pt->state, pt->ppid, pt->pgid, pt->sid, pt->tty_nr,
+		  pt->tpgid);
 	/* 10-21: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue */
 	sb_printf(b, " 0 0 0 0 %llu 0 0 0 %d %d %d 0", cpu_ticks(pt),

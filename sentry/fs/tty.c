@@ -783,6 +783,23 @@ static void set_ctty_locked(struct thread_group *tg, struct tty *tty)
 	__atomic_store_n(&tty->pgrp, tg->pgid, __ATOMIC_RELEASE);
 }
 
+void tty_stat_locked(const struct thread_group *tg, int *tty_nr, int *tpgid)
+{
+	const struct tty *tty = tg->tty;
+	unsigned major, minor;
+
+	*tty_nr = 0;
+	*tpgid = -1;
+	if (!tty)
+		return;
+	major = TTY_MAJOR_PTS + tty->index / 256;
+	minor = tty->index % 256;
+	/* new_encode_dev */
+	*tty_nr =
+	    (int)((minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12));
+	*tpgid = tty->pgrp;
+}
+
 void tty_clear_ctty_locked(struct thread_group *tg)
 {
 	tty_put(tg->tty);

@@ -49,6 +49,8 @@ struct vfs_inode *devpts_create(struct kernel *k);
 
 /* ---- sessions (task.c, fork.c, process.c) ---- */
 
+/* /proc/PID/stat's tty_nr and tpgid of tg (0 and -1: none). k->lock. */
+void tty_stat_locked(const struct thread_group *tg, int *tty_nr, int *tpgid);
 /* tg loses its controlling terminal (setsid; proc_clear_tty). k->lock. */
 void tty_clear_ctty_locked(struct thread_group *tg);
 /*

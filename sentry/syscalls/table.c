@@ -95,8 +95,13 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
 		   "(conflicting opens go ahead), dnotify reports no events, "
 		   "a pipe's two ends keep separate write hints; "
 		   "F_CREATED_QUERY is EINVAL"),
-    PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, TCGETS, "
-		   "TIOCGWINSZ"),
+    PARTIAL(ioctl, "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD; on terminals "
+		   "TCGETS/TCSETS(W,F) and their termios2 forms, TIOCGWINSZ/"
+		   "TIOCSWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP/TIOCSPGRP, "
+		   "TIOCGSID, TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCGPTPEER, "
+		   "TCFLSH, TCXONC, TIOCOUTQ, TIOCSTI, TIOCEXCL/TIOCNXCL, "
+		   "TIOCGDEV (no packet mode); the host's stdio answers "
+		   "TCGETS, TIOCGWINSZ and FIONREAD"),
     FULL(fstat),
     FULL(lseek),
     FULL(fsync),

@@ -385,6 +385,24 @@ static void block(int sig)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+/* /proc/self/stat's tty_nr and tpgid. */
+static void stat_tty(int *tty_nr, int *tpgid)
+{
+	char buf[1024], *p;
+	int fd = open("/proc/self/stat", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	*tty_nr = *tpgid = -2;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p)
+		sscanf(p + 2, "%*c %*d %*d %*d %d %d", tty_nr, tpgid);
+}
+
 /* A new session whose terminal is the slave name. */
 static void become_leader_of(int s, const char *name)
 {
@@ -430,6 +448,13 @@ static void test_session(void)
 		CHECK_EQ(setsid(), getpid());
 		/* No terminal: /dev/tty is ENXIO. */
 		CHECK_ERR(SYS3(SYS_open, "/dev/tty", O_RDWR, 0), ENXIO);
+		{
+			int nr, tpgid;
+
+			stat_tty(&nr, &tpgid);
+			CHECK_EQ(nr, 0);
+			CHECK_EQ(tpgid, -1);
+		}
 		/* O_NOCTTY opens do not take it. */
 		fd = open(name, O_RDWR | O_NOCTTY);
 		CHECK_ERR(ioc(fd, TIOCGSID, &pg), ENOTTY);
@@ -440,6 +465,15 @@ static void test_session(void)
 		CHECK_EQ(ioc(fd, TIOCGPGRP, &pg), 0);
 		CHECK_EQ(pg, getpid());
 		CHECK_EQ(tcgetpgrp(fd), getpid());
+		{
+			struct stat st;
+			int nr, tpgid;
+
+			CHECK_EQ(fstat(fd, &st), 0);
+			stat_tty(&nr, &tpgid);
+			CHECK_EQ(nr, (int)st.st_rdev);
+			CHECK_EQ(tpgid, getpid());
+		}
 		/* TIOCSCTTY on our own terminal: nothing to do. */
 		CHECK_EQ(ioc(fd, TIOCSCTTY, 0), 0);
 		/* /dev/tty is it now. */
