@@ -1438,7 +1438,10 @@ static void resize(struct tty *tty, const struct abi_winsize *ws)
 
 void tty_set_winsize(struct tty *tty, const void *ws)
 {
-	resize(tty, ws);
+	struct abi_winsize w;
+
+	memcpy(&w, ws, sizeof(w)); /* from a message: unaligned */
+	resize(tty, &w);
 }
 
 void tty_master_close(struct tty *tty)

@@ -30,6 +30,7 @@ wait_for() {
 	i=0
 	while [ $i -lt 100 ]; do
 		screen | grep -q -- "$1" && return 0
+		$T has-session -t t 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
