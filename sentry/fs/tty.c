@@ -264,6 +264,19 @@ static inline void ring_put(struct ring *r, uint8_t c)
 	r->buf[(r->head + r->len++) % r->cap] = c;
 }
 
+static void ring_write(struct ring *r, const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t tail = (r->head + r->len) % r->cap;
+		size_t chunk = min_t(size_t, n, r->cap - tail);
+
+		memcpy(r->buf + tail, p, chunk);
+		r->len += chunk;
+		p += chunk;
+		n -= chunk;
+	}
+}
+
 static inline uint8_t ring_get(struct ring *r)
 {
 	uint8_t c = r->buf[r->head];
@@ -1215,7 +1228,7 @@ static ssize_t slave_write(struct file *f, struct task *t,
 			return ret;
 	}
 	while (done < total) {
-		uint8_t buf[512];
+		uint8_t buf[4096];
 		ssize_t n =
 		    iov_in(t, iov, iovcnt, done, buf,
 			   (size_t)min_t(uint64_t, sizeof(buf), total - done));
@@ -1241,6 +1254,15 @@ static ssize_t slave_write(struct file *f, struct task *t,
 				ret = tty_wait(t, tty, NULL);
 				if (ret)
 					break;
+				continue;
+			}
+			if (!(tty->tio.c_oflag & ABI_OPOST)) {
+				/* Raw output: as much as fits, at once. */
+				size_t m = min_t(size_t, (size_t)(n - i),
+						 ring_room(&tty->out));
+
+				ring_write(&tty->out, buf + i, m);
+				i += (ssize_t)m;
 				continue;
 			}
 			output_char(tty, buf[i++]);
@@ -1321,7 +1343,7 @@ static ssize_t master_write(struct file *f, struct task *t,
 
 	(void)pos;
 	while (done < total) {
-		uint8_t buf[512];
+		uint8_t buf[4096];
 		ssize_t n =
 		    iov_in(t, iov, iovcnt, done, buf,
 			   (size_t)min_t(uint64_t, sizeof(buf), total - done));
