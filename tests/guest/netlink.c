@@ -98,7 +98,7 @@ static int nl_dump(int fd, uint32_t seq, void (*fn)(struct nlmsghdr *h),
 
 	for (;;) {
 		long n = nl_recv(fd, buf, sizeof(buf), 0);
-		int len = (int)n;
+		unsigned int len = (unsigned int)n;
 
 		CHECK(n > 0);
 		if (n <= 0)
