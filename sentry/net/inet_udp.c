@@ -131,8 +131,7 @@ ssize_t udp_sendmsg(struct socket *s, struct task *t, struct sock_msg *m,
 	len = sock_iter_left(&it);
 	if (len > 0xffff)
 		return -EMSGSIZE;
-	if (flags & SOCK_MSG_OOB)
-		return -EOPNOTSUPP;
+	(void)flags; /* MSG_OOB, MSG_MORE... mean nothing here */
 	pthread_mutex_lock(&inet_lock);
 	err = m->addrlen
 		  ? inet_parse_sendto(ep, m->addr, m->addrlen, &dst, &port)
@@ -270,8 +269,6 @@ ssize_t udp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 	size_t n;
 	ssize_t ret;
 
-	if (flags & SOCK_MSG_OOB)
-		return -EOPNOTSUPP;
 	if (flags & SOCK_MSG_ERRQUEUE_)
 		return -EAGAIN;
 	sock_iter_init(&it, m->iov, m->iovcnt);
