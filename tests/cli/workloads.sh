@@ -96,6 +96,32 @@ if __name__ == "__main__":
 EOF
 	same "python3: multiprocessing Manager and Pool, asyncio unix server" -- \
 		$PY "$tmp/unix.py"
+	# An HTTP server and a client over loopback: the sandbox's own
+	# (the port is one the host had free just now).
+	mkdir "$tmp/www"
+	seq 1000 >"$tmp/www/hello.txt"
+	port=$($PY -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$tmp/http.sh" <<EOF
+cd $tmp/www || exit 1
+$PY -m http.server --bind 127.0.0.1 $port >/dev/null 2>&1 &
+pid=\$!
+$PY -c '
+import sys, time, urllib.request
+for i in range(200):
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:$port/hello.txt")
+        break
+    except OSError:
+        time.sleep(0.05)
+body = r.read()
+print(r.status, len(body), body.splitlines()[-1].decode())'
+kill \$pid
+wait \$pid
+echo "server: \$?"
+EOF
+	same "python3 -m http.server and urllib over loopback" -- \
+		sh "$tmp/http.sh"
 else
 	skip "python3 (no $PY)"
 fi
