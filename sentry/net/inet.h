@@ -132,6 +132,9 @@ struct inet_ep {
 	struct inet_ep *peer;
 	struct inet_seg *rq_head, *rq_tail;
 	size_t rq_bytes;
+	/* A reader copies out of the head without the lock: the only one
+	 * that may take segments off, and a purge waits for it. */
+	bool reading, purge_pending;
 	/* Urgent data (MSG_OOB): the byte and where it is in the stream. */
 	uint64_t rcv_seq; /* bytes taken from the queue so far */
 	uint64_t urg_seq; /* the stream position of the mark */

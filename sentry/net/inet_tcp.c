@@ -153,6 +153,10 @@ static void seg_pop(struct inet_ep *ep)
 
 void tcp_purge_locked(struct inet_ep *ep)
 {
+	if (ep->reading) {
+		ep->purge_pending = true;
+		return;
+	}
 	while (ep->rq_head)
 		seg_pop(ep);
 	ep->rq_bytes = 0;
@@ -573,6 +577,16 @@ static size_t capacity(const struct inet_ep *ep, const struct inet_ep *peer)
 	return inet_rcvspace(peer) + inet_sndspace(ep);
 }
 
+/* Is there room for w to write to r, with used bytes queued: what
+ * POLLOUT reports (sk_stream_is_writeable's third). */
+static bool room_ok(const struct inet_ep *w, const struct inet_ep *r,
+		    size_t used)
+{
+	size_t cap = capacity(w, r);
+
+	return used < cap && cap - used >= used / 2;
+}
+
 static bool oobinline(const struct inet_ep *ep)
 {
 	return ep->sock &&
@@ -663,6 +677,48 @@ ssize_t tcp_sendmsg(struct socket *s, struct task *t, struct sock_msg *m,
 				break;
 			continue;
 		}
+		if (!(flags & SOCK_MSG_OOB) &&
+		    total - (uint64_t)sent >= SEG_MIN) {
+			/* A big write: its segment is filled outside the
+			 * lock, so the reader copies out meanwhile. */
+			struct inet_seg *sg;
+
+			n = (size_t)min_t(
+			    uint64_t, total - (uint64_t)sent,
+			    min_t(size_t, SEG_MAX,
+				  max_t(size_t, cap - p->rq_bytes, SEG_MIN)));
+			pthread_mutex_unlock(&inet_lock);
+			sg = malloc(sizeof(*sg) + n);
+			if (sg && sock_iter_copy(t, &it, sg->data, n, false)) {
+				free(sg);
+				sg = NULL;
+				err = -EFAULT;
+			} else if (!sg) {
+				err = -ENOBUFS;
+			}
+			pthread_mutex_lock(&inet_lock);
+			if (!sg)
+				break;
+			p = ep->peer;
+			if (ep->err || (ep->shutdown & SEND_SHUTDOWN) || !p ||
+			    p->dead) {
+				free(sg); /* the checks above end the loop */
+				continue;
+			}
+			sg->next = NULL;
+			sg->len = sg->cap = n;
+			sg->off = 0;
+			if (p->rq_tail)
+				p->rq_tail->next = sg;
+			else
+				p->rq_head = sg;
+			p->rq_tail = sg;
+			p->rq_bytes += n;
+			sent += (ssize_t)n;
+			ep->bytes_sent += n;
+			inet_wake(p);
+			continue;
+		}
 		n = (size_t)min_t(uint64_t, cap - p->rq_bytes,
 				  total - (uint64_t)sent);
 		urgent = (flags & SOCK_MSG_OOB) && (uint64_t)sent + n == total;
@@ -724,6 +780,23 @@ static ssize_t recv_urgent(struct inet_ep *ep, struct task *t,
 	return 1;
 }
 
+static void reader_enter(struct inet_ep *ep)
+{
+	while (ep->reading)
+		pthread_cond_wait(&ep->cond, &inet_lock);
+	ep->reading = true;
+}
+
+static void reader_leave(struct inet_ep *ep)
+{
+	ep->reading = false;
+	if (ep->purge_pending) {
+		ep->purge_pending = false;
+		tcp_purge_locked(ep);
+	}
+	pthread_cond_broadcast(&ep->cond);
+}
+
 static int rcvlowat(const struct inet_ep *ep)
 {
 	return ep->sock
@@ -744,6 +817,7 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 	struct inet_seg *pseg = NULL;
 	size_t poff = 0;
 	ssize_t copied = 0;
+	bool wake = false;
 	int err = 0;
 
 	sock_iter_init(&it, m->iov, m->iovcnt);
@@ -768,6 +842,8 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 		pseg = ep->rq_head;
 		poff = pseg ? pseg->off : 0;
 		pseq = ep->rcv_seq;
+	} else {
+		reader_enter(ep);
 	}
 	for (;;) {
 		while ((uint64_t)copied < size) {
@@ -786,11 +862,22 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 			if (ep->urg_mark && cur < ep->urg_seq)
 				n = (size_t)min_t(uint64_t, n,
 						  ep->urg_seq - cur);
-			if (!trunc &&
-			    sock_iter_copy(t, &it, sg->data + off, n, true)) {
-				if (!copied)
-					err = -EFAULT;
-				goto done;
+			if (!trunc) {
+				/* Big copies leave the lock to the writer. */
+				bool unlock = !peek && n >= SEG_MIN;
+				int fault;
+
+				if (unlock)
+					pthread_mutex_unlock(&inet_lock);
+				fault = sock_iter_copy(t, &it, sg->data + off,
+						       n, true);
+				if (unlock)
+					pthread_mutex_lock(&inet_lock);
+				if (fault) {
+					if (!copied)
+						err = -EFAULT;
+					goto done;
+				}
 			}
 			copied += (ssize_t)n;
 			if (peek) {
@@ -802,6 +889,9 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 				}
 				continue;
 			}
+			/* The sender waits, or polls, for this room. */
+			if (ep->peer && !room_ok(ep->peer, ep, ep->rq_bytes))
+				wake = true;
 			sg->off += n;
 			ep->rcv_seq += n;
 			ep->rq_bytes -= n;
@@ -840,8 +930,12 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 				err = -EAGAIN;
 			break;
 		}
+		if (!peek)
+			reader_leave(ep);
 		err = sock_wait(t, &inet_lock, &ep->cond, inet_timeo(ep, true),
 				&deadline, &started);
+		if (!peek)
+			reader_enter(ep);
 		if (err)
 			break;
 		if (peek) {
@@ -851,8 +945,10 @@ ssize_t tcp_recvmsg(struct socket *s, struct task *t, struct sock_msg *m,
 		}
 	}
 done:
-	if (!peek && copied && ep->peer)
-		inet_wake(ep->peer); /* room for the sender */
+	if (!peek)
+		reader_leave(ep);
+	if (wake && ep->peer)
+		inet_wake(ep->peer);
 out:
 	pthread_mutex_unlock(&inet_lock);
 	return copied ? copied : err;
@@ -899,13 +995,8 @@ int tcp_shutdown(struct socket *s, int how)
 static bool writable(const struct inet_ep *ep)
 {
 	const struct inet_ep *p = ep->peer;
-	size_t cap, used;
 
-	if (!p || p->dead)
-		return true;
-	cap = capacity(ep, p);
-	used = p->rq_bytes;
-	return used < cap && cap - used >= used / 2;
+	return !p || p->dead || room_ok(ep, p, p->rq_bytes);
 }
 
 unsigned tcp_poll(struct socket *s, unsigned events)
