@@ -65,11 +65,16 @@
 /* Sockets (net/, syscalls/socket.c). */
 #define SOCK_NOTE                                                              \
 	"AF_UNIX (stream, datagram, seqpacket; paths and abstract names); "    \
-	"other families not yet; a unix message costs its length plus 512 "    \
-	"bytes of SO_SNDBUF; no MSG_OOB"
+	"AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback "      \
+	"(127.0.0.0/8, ::1; elsewhere ENETUNREACH), raw sockets "              \
+	"EPROTONOSUPPORT; a unix message costs its length plus 512 bytes of "  \
+	"SO_SNDBUF; no MSG_OOB on unix sockets"
 #define SOCKOPT_NOTE                                                           \
 	"SOL_SOCKET: the options programs set are kept and reported; "         \
 	"SO_DEBUG, SO_MARK and SO_PRIORITY change nothing; socket filters "    \
+	"ENOPROTOOPT; SOL_TCP, SOL_IP, SOL_IPV6 and UDP_CORK are kept and "    \
+	"reported, but Nagle, corking, keepalives, TTLs and the like change "  \
+	"nothing on a loopback without packets; UDP_SEGMENT and UDP_GRO "      \
 	"ENOPROTOOPT"
 
 const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {

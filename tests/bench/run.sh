@@ -95,6 +95,30 @@ row "sh loop spawning $L processes (s)" \
 	"$(echo "$t2 $t1" | awk '{printf "%.2f", $1-$2}')"
 rm -rf "$T"
 
+# Sockets: loopback TCP (the sandbox's own loopback, in the sentry) and
+# AF_UNIX stream throughput and round trips, and TCP connections made
+# and accepted per second; medians of R runs each way.
+echo
+NB="$DIR/bench_net"
+NM="--bind $DIR:$DIR:ro"
+printf '%-34s %10s %10s %10s\n' "sockets" "native" "moat" "x native"
+net() { # label mode native-count moat-count
+	nat="" sbx=""
+	for _ in $(seq "$R"); do
+		nat="$nat $("$NB" "$2" "$3")"
+		sbx="$sbx $("$MOAT" run $NM -- "$NB" "$2" "$4")"
+	done
+	nat=$(echo "$nat" | tr ' ' '\n' | grep . | median)
+	sbx=$(echo "$sbx" | tr ' ' '\n' | grep . | median)
+	printf '%-34s %10s %10s %10.2f\n' "$1" "$nat" "$sbx" \
+		"$(echo "$sbx $nat" | awk '{print $1/$2}')"
+}
+net "TCP stream, 128 KiB writes (MB/s)" tcp-stream 1024 1024
+net "unix stream, 128 KiB writes (MB/s)" unix-stream 1024 512
+net "TCP round trip (ns)" tcp-rr 20000 2000
+net "unix round trip (ns)" unix-rr 20000 2000
+net "TCP connections (per s)" tcp-conn 1000 500
+
 # Files, through the gofer: a 256 MiB file read with 64 KiB reads, stat of
 # one file, open+read+close of small files, and find over /usr.
 echo
