@@ -47,7 +47,7 @@
 #define SIN6_LEN_2133 24 /* SIN6_LEN_RFC2133: without sin6_scope_id */
 
 /* What a queue may hold when the application set no buffer size. */
-#define INET_SPACE_DEFAULT (1 << 20)
+#define INET_SPACE_DEFAULT (128 << 10)
 
 /* The port tables, by type (TCP, UDP), each hashed by port. */
 #define PORT_HASH 256

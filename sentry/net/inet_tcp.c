@@ -16,7 +16,10 @@
  *
  * How much a direction holds before a send waits: half the receiver's
  * SO_RCVBUF plus half the sender's SO_SNDBUF where the application set
- * them, else 1 MiB each (Linux grows its buffers to 4 and 6 MiB).
+ * them, else 128 KiB each (Linux starts its receive buffer there and
+ * grows both to 4 and 6 MiB; a small queue keeps the bytes in the cache
+ * between the writer's copy and the reader's, which is what makes
+ * loopback throughput).
  *
  * Deviations: there are no packets, so Nagle, TCP_CORK and MSG_MORE hold
  * nothing back, TCP_DEFER_ACCEPT does not delay accept, keepalives and
