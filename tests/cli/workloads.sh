@@ -108,7 +108,7 @@ $PY -m http.server --bind 127.0.0.1 $port >/dev/null 2>&1 &
 pid=\$!
 $PY -c '
 import sys, time, urllib.request
-for i in range(200):
+for i in range(1200):
     try:
         r = urllib.request.urlopen("http://127.0.0.1:$port/hello.txt")
         break
@@ -116,6 +116,7 @@ for i in range(200):
         time.sleep(0.05)
 body = r.read()
 print(r.status, len(body), body.splitlines()[-1].decode())'
+exec 2>/dev/null # no job-status line from the shell
 kill \$pid
 wait \$pid
 echo "server: \$?"
