@@ -1184,10 +1184,8 @@ static int inet_getsockopt(struct socket *s, struct task *t, int level,
 		err = ip_getsockopt(ep, name, val, len);
 	else if (level == SOL_IPV6 && s->family == SOCK_AF_INET6)
 		err = ipv6_getsockopt(ep, name, val, len);
-	else if (level == SOL_TCP || level == SOL_UDP || level == SOL_IPV6)
-		err = -EOPNOTSUPP;
 	else
-		err = -EOPNOTSUPP;
+		err = -EOPNOTSUPP; /* another protocol's level, or none */
 	pthread_mutex_unlock(&inet_lock);
 	/* An unknown IP option is EINVAL to getsockopt. */
 	if (level == SOL_IP && err == -ENOPROTOOPT)
