@@ -71,15 +71,6 @@ static ssize_t fill_iov(struct task *t, const struct abi_iovec *iov, int iovcnt,
 	return done;
 }
 
-static uint64_t iov_total(const struct abi_iovec *iov, int iovcnt)
-{
-	uint64_t total = 0;
-
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 static ssize_t dev_read(struct file *f, struct task *t,
 			const struct abi_iovec *iov, int iovcnt, int64_t *pos)
 {

@@ -1029,15 +1029,6 @@ struct file *tty_device_open(unsigned major, unsigned minor, uint32_t flags)
 /* ---- reading and writing
  * ----------------------------------------------------- */
 
-static uint64_t iov_total(const struct abi_iovec *iov, int iovcnt)
-{
-	uint64_t total = 0;
-
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 /* Copy n bytes of buf to the iovecs from byte off on: 0 or -EFAULT. */
 static int iov_out(struct task *t, const struct abi_iovec *iov, int iovcnt,
 		   uint64_t off, const uint8_t *buf, size_t n)

@@ -1185,7 +1185,9 @@ static int inet_getsockopt(struct socket *s, struct task *t, int level,
 	else if (level == SOL_IPV6 && s->family == SOCK_AF_INET6)
 		err = ipv6_getsockopt(ep, name, val, len);
 	else
-		err = -EOPNOTSUPP; /* another protocol's level, or none */
+		/* another protocol's level, or none: ip_getsockopt's and
+		 * ipv6_getsockopt's answers differ */
+		err = s->family == SOCK_AF_INET6 ? -ENOPROTOOPT : -EOPNOTSUPP;
 	pthread_mutex_unlock(&inet_lock);
 	/* An unknown IP option is EINVAL to getsockopt. */
 	if (level == SOL_IP && err == -ENOPROTOOPT)

@@ -289,11 +289,46 @@ static void timeo_get(int64_t ns, struct old_timeval *tv)
 	tv->tv_usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
 }
 
+/* Where a boolean SOL_SOCKET option is kept, or NULL for other names. */
+static bool *sock_flag(struct socket *s, int name)
+{
+	switch (name) {
+	case SO_REUSEADDR:
+		return &s->reuseaddr;
+	case SO_REUSEPORT:
+		return &s->reuseport;
+	case SO_KEEPALIVE:
+		return &s->keepalive;
+	case SO_BROADCAST:
+		return &s->broadcast;
+	case SO_PASSCRED:
+		return &s->passcred;
+	case SO_OOBINLINE:
+		return &s->oobinline;
+	case SO_DONTROUTE:
+		return &s->dontroute;
+	default:
+		return NULL;
+	}
+}
+
+/* SO_SNDBUF and SO_RCVBUF's rule: the value, capped, doubled; at least min. */
+static int buf_size(uint32_t v, uint32_t cap, int min)
+{
+	v = min_t(uint32_t, v, cap);
+	return max_t(int, (int)v * 2, min);
+}
+
 int sock_common_getsockopt(struct socket *s, int name, void *val, int *len)
 {
+	bool *flag = sock_flag(s, name);
 	int v = 0;
 
 	pthread_mutex_lock(&s->lock);
+	if (flag) {
+		v = *flag;
+		goto out;
+	}
 	switch (name) {
 	case SO_TYPE:
 		v = s->type;
@@ -309,27 +344,6 @@ int sock_common_getsockopt(struct socket *s, int name, void *val, int *len)
 		break;
 	case SO_RCVBUF:
 		v = s->rcvbuf;
-		break;
-	case SO_REUSEADDR:
-		v = s->reuseaddr;
-		break;
-	case SO_REUSEPORT:
-		v = s->reuseport;
-		break;
-	case SO_KEEPALIVE:
-		v = s->keepalive;
-		break;
-	case SO_BROADCAST:
-		v = s->broadcast;
-		break;
-	case SO_PASSCRED:
-		v = s->passcred;
-		break;
-	case SO_OOBINLINE:
-		v = s->oobinline;
-		break;
-	case SO_DONTROUTE:
-		v = s->dontroute;
 		break;
 	case SO_PRIORITY:
 		v = s->priority;
@@ -389,6 +403,7 @@ int sock_common_getsockopt(struct socket *s, int name, void *val, int *len)
 		pthread_mutex_unlock(&s->lock);
 		return -ENOPROTOOPT;
 	}
+out:
 	pthread_mutex_unlock(&s->lock);
 	memcpy(val, &v, sizeof(v));
 	*len = sizeof(v);
@@ -420,6 +435,7 @@ static int timeo_set(struct socket *s, int64_t *field, const void *val, int len)
 int sock_common_setsockopt(struct socket *s, struct task *t, int name,
 			   const void *val, int len)
 {
+	bool *flag = sock_flag(s, name);
 	uint32_t u;
 	int v;
 
@@ -449,6 +465,11 @@ int sock_common_setsockopt(struct socket *s, struct task *t, int name,
 	memcpy(&v, val, sizeof(v));
 	u = (uint32_t)v;
 	pthread_mutex_lock(&s->lock);
+	if (flag) {
+		*flag = v != 0;
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
 	switch (name) {
 	case SO_SNDBUFFORCE:
 	case SO_RCVBUFFORCE:
@@ -457,42 +478,15 @@ int sock_common_setsockopt(struct socket *s, struct task *t, int name,
 			return -EPERM;
 		}
 		if (name == SO_SNDBUFFORCE)
-			s->sndbuf = max_t(
-			    int, (int)min_t(uint32_t, u, INT32_MAX / 2) * 2,
-			    SOCK_MIN_SNDBUF);
+			s->sndbuf = buf_size(u, INT32_MAX / 2, SOCK_MIN_SNDBUF);
 		else
-			s->rcvbuf = max_t(
-			    int, (int)min_t(uint32_t, u, INT32_MAX / 2) * 2,
-			    SOCK_MIN_RCVBUF);
+			s->rcvbuf = buf_size(u, INT32_MAX / 2, SOCK_MIN_RCVBUF);
 		break;
 	case SO_SNDBUF:
-		u = min_t(uint32_t, u, SOCK_BUF_MAX);
-		s->sndbuf = max_t(int, (int)u * 2, SOCK_MIN_SNDBUF);
+		s->sndbuf = buf_size(u, SOCK_BUF_MAX, SOCK_MIN_SNDBUF);
 		break;
 	case SO_RCVBUF:
-		u = min_t(uint32_t, u, SOCK_BUF_MAX);
-		s->rcvbuf = max_t(int, (int)u * 2, SOCK_MIN_RCVBUF);
-		break;
-	case SO_REUSEADDR:
-		s->reuseaddr = v != 0;
-		break;
-	case SO_REUSEPORT:
-		s->reuseport = v != 0;
-		break;
-	case SO_KEEPALIVE:
-		s->keepalive = v != 0;
-		break;
-	case SO_BROADCAST:
-		s->broadcast = v != 0;
-		break;
-	case SO_PASSCRED:
-		s->passcred = v != 0;
-		break;
-	case SO_OOBINLINE:
-		s->oobinline = v != 0;
-		break;
-	case SO_DONTROUTE:
-		s->dontroute = v != 0;
+		s->rcvbuf = buf_size(u, SOCK_BUF_MAX, SOCK_MIN_RCVBUF);
 		break;
 	case SO_RCVLOWAT:
 		s->rcvlowat = v < 0 ? INT32_MAX : (v ? v : 1);

@@ -61,15 +61,6 @@ static int iov_copy(struct task *t, const struct abi_iovec *iov, int iovcnt,
 	return 0;
 }
 
-static uint64_t iov_total(const struct abi_iovec *iov, int iovcnt)
-{
-	uint64_t total = 0;
-
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 /* Wait on the counter, lock held: 0, -EAGAIN or -ERESTARTSYS. */
 static int efd_wait(struct eventfd *e, struct task *t)
 {

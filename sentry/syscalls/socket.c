@@ -522,6 +522,15 @@ SYSCALL(sendmsg)
 	return ret;
 }
 
+/* An mmsghdr's msg_len at at: 0 or -EFAULT. */
+static long put_msg_len(struct task *t, uint64_t at, long len)
+{
+	uint32_t v = (uint32_t)len;
+
+	return mm_copy_out(t->mm, at + offsetof(struct abi_mmsghdr, msg_len),
+			   &v, sizeof(v));
+}
+
 SYSCALL(sendmmsg)
 {
 	uint64_t vec = a[1];
@@ -538,20 +547,15 @@ SYSCALL(sendmmsg)
 		vlen = SOCK_IOV_MAX;
 	for (; n < vlen; n++) {
 		uint64_t at = vec + n * sizeof(struct abi_mmsghdr);
-		uint32_t len;
 
 		ret = sendmsg_one(t, s, at, flags);
 		if (ret < 0)
 			break;
-		len = (uint32_t)ret;
-		if (mm_copy_out(t->mm,
-				at + offsetof(struct abi_mmsghdr, msg_len),
-				&len, sizeof(len))) {
-			ret = -EFAULT;
+		ret = put_msg_len(t, at, ret);
+		if (ret) {
 			n++; /* sent, though the count could not be stored */
 			break;
 		}
-		ret = 0;
 	}
 	sockfd_put(s);
 	return n ? (long)n : ret;
@@ -743,20 +747,15 @@ SYSCALL(recvmmsg)
 		vlen = SOCK_IOV_MAX;
 	for (; n < vlen; n++) {
 		uint64_t at = vec + n * sizeof(struct abi_mmsghdr);
-		uint32_t len;
 
 		ret = recvmsg_one(t, s, at, flags & ~SOCK_MSG_WAITFORONE);
 		if (ret < 0)
 			break;
-		len = (uint32_t)ret;
-		if (mm_copy_out(t->mm,
-				at + offsetof(struct abi_mmsghdr, msg_len),
-				&len, sizeof(len))) {
-			ret = -EFAULT;
+		ret = put_msg_len(t, at, ret);
+		if (ret) {
 			n++;
 			break;
 		}
-		ret = 0;
 		if (flags & SOCK_MSG_WAITFORONE)
 			flags |= SOCK_MSG_DONTWAIT;
 		/* The timeout is looked at between messages, as Linux's. */

@@ -67,7 +67,9 @@
 	"AF_UNIX (stream, datagram, seqpacket; paths and abstract names); "    \
 	"AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback "      \
 	"(127.0.0.0/8, ::1; elsewhere ENETUNREACH), raw sockets "              \
-	"EPROTONOSUPPORT; a unix message costs its length plus 512 bytes of "  \
+	"EPROTONOSUPPORT; with --network=host, host sockets; AF_NETLINK "      \
+	"NETLINK_ROUTE, read-only; a unix message costs its length plus 512 "  \
+	"bytes of "                                                            \
 	"SO_SNDBUF; no MSG_OOB on unix sockets"
 #define SOCKOPT_NOTE                                                           \
 	"SOL_SOCKET: the options programs set are kept and reported; "         \

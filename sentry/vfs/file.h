@@ -94,6 +94,16 @@ struct file_ops {
 	bool size_limited;
 };
 
+/* The bytes the iovecs (already checked) ask for. */
+static inline uint64_t iov_total(const struct abi_iovec *iov, int iovcnt)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
 /* Anonymous files (eventfd, timerfd, signalfd) share one inode. */
 #define ANON_INODE_DEV 0xe
 #define ANON_INODE_INO 1

@@ -1,11 +1,10 @@
 #!/bin/sh
 # End-to-end tests of the moat command line. Usage: cli.sh MOAT GUESTDIR
 set -u
+. "$(dirname "$0")/lib.sh"
 MOAT=$1
 BIN=$2
 BUSYBOX=/bin/busybox
-fails=0
-passes=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -14,25 +13,7 @@ if [ ! -x "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q static; the
 	exit 77
 fi
 
-ok() { passes=$((passes + 1)); echo "ok: $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
 
-# expect NAME WANT_RC WANT_STDOUT_GREP -- command...
-expect() {
-	name=$1 want_rc=$2 want_out=$3
-	shift 4
-	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want_rc" ]; then
-		bad "$name: exit $rc, want $want_rc"
-		sed 's/^/    /' "$tmp/out" "$tmp/err"
-	elif [ -n "$want_out" ] && ! grep -q -- "$want_out" "$tmp/out" "$tmp/err"; then
-		bad "$name: output lacks '$want_out'"
-		sed 's/^/    /' "$tmp/out" "$tmp/err"
-	else
-		ok "$name"
-	fi
-}
 
 expect "echo hello" 0 "^hello$" -- "$MOAT" run -- $BUSYBOX echo hello
 expect "uname -a" 0 "^Linux " -- "$MOAT" run -- $BUSYBOX uname -a

@@ -3,10 +3,10 @@
 # and --network=host with a server on the host's loopback, and the sentry's
 # seccomp filter of each mode. Usage: network.sh MOAT BINDIR
 set -u
+. "$(dirname "$0")/lib.sh"
+expect_grep=-Eq
 MOAT=$1
 BIN=$2
-fails=0
-passes=0
 tmp=$(mktemp -d /var/tmp/moat-network-XXXXXX)
 spid=""
 cleanup() {
@@ -15,25 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passes=$((passes + 1)); echo "ok: $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
 
-# expect NAME WANT_RC WANT_OUTPUT_EGREP -- command...
-expect() {
-	name=$1 want_rc=$2 want_out=$3
-	shift 4
-	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$want_rc" ]; then
-		bad "$name: exit $rc, want $want_rc"
-		sed 's/^/    /' "$tmp/out" "$tmp/err"
-	elif [ -n "$want_out" ] && ! grep -Eq -- "$want_out" "$tmp/out" "$tmp/err"; then
-		bad "$name: output lacks '$want_out'"
-		sed 's/^/    /' "$tmp/out" "$tmp/err"
-	else
-		ok "$name"
-	fi
-}
 
 # iproute2 over the sandbox's netlink.
 IP=""

@@ -3,10 +3,9 @@
 # sandbox's own terminal, window sizes, and the host terminal given back as
 # it was. Usage: tty.sh MOAT
 set -u
+. "$(dirname "$0")/lib.sh"
 MOAT=$1
 BASH_BIN=/bin/bash
-fails=0
-passes=0
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "SKIP: needs tmux"
@@ -21,8 +20,6 @@ export TMUX_TMPDIR="$dir"
 T="tmux -L moat-tty -f /dev/null"
 trap '$T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
 
-ok() { passes=$((passes + 1)); echo "ok: $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
 screen() { $T capture-pane -p -t t 2>/dev/null; }
 keys() { $T send-keys -t t "$@"; }
 # wait_for PATTERN: until the screen shows it (10 s at most).

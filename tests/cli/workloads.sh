@@ -4,16 +4,11 @@
 # subprocesses, AF_UNIX servers (multiprocessing, asyncio), make driving
 # gcc, git. Usage: workloads.sh MOAT
 set -u
+. "$(dirname "$0")/lib.sh"
 MOAT=$1
-fails=0
-passes=0
-skips=0
 tmp=$(mktemp -d /var/tmp/moat-workloads-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { passes=$((passes + 1)); echo "ok: $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; }
-skip() { skips=$((skips + 1)); echo "skip: $1"; }
 
 # same NAME -- command...: the sandbox's stdout and status are the host's.
 same() {

@@ -171,6 +171,11 @@ static void check_ipv6(void)
 	CHECK_EQ(int_opt(u, IPPROTO_IPV6, 999), -ENOPROTOOPT);
 	/* IP options apply to an IPv6 socket's IPv4 traffic. */
 	CHECK_EQ(int_opt(u, IPPROTO_IP, IP_TTL), 64);
+	/* Another protocol's level: ENOPROTOOPT both ways on IPv6. */
+	CHECK_ERR(set_int(u, IPPROTO_TCP, TCP_NODELAY, 1), ENOPROTOOPT);
+	CHECK_EQ(int_opt(u, IPPROTO_TCP, TCP_NODELAY), -ENOPROTOOPT);
+	CHECK_EQ(int_opt(t, IPPROTO_UDP, 1), -ENOPROTOOPT);
+	CHECK_EQ(int_opt(t, 99, 1), -ENOPROTOOPT);
 	close(t);
 	close(u);
 }

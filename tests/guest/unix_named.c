@@ -555,6 +555,29 @@ static void test_seqpacket(void)
 	unlink(path);
 }
 
+/* Sends one copy of fd over s: 0 or -errno. */
+static long send_fd(int s, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {"f", 1};
+	struct msghdr mh = {0};
+	long r;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = &ctl;
+	mh.msg_controllen = sizeof(ctl);
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_RIGHTS;
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
+	r = E(sendmsg(s, &mh, MSG_DONTWAIT));
+	return r < 0 ? r : 0;
+}
+
 /* A pipe's write end passed to a child over a named connection. */
 static void test_pass_fd(void)
 {
@@ -590,24 +613,7 @@ static void test_pass_fd(void)
 	}
 	s = (int)SYS3(SYS_accept, l, 0, 0);
 	CHECK(s >= 0);
-	{
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} ctl;
-		struct iovec iov = {"f", 1};
-		struct msghdr mh = {0};
-
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = &ctl;
-		mh.msg_controllen = sizeof(ctl);
-		ctl.h.cmsg_level = SOL_SOCKET;
-		ctl.h.cmsg_type = SCM_RIGHTS;
-		ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(&ctl.h), &p[1], sizeof(int));
-		CHECK_EQ(sendmsg(s, &mh, 0), 1);
-	}
+	CHECK_OK(send_fd(s, p[1]));
 	close(p[1]);
 	CHECK_EQ(read(p[0], buf, sizeof(buf)), 3);
 	CHECK(!memcmp(buf, "via", 3));
@@ -656,27 +662,6 @@ static void test_mmsg(void)
 	CHECK_ERR(SYS4(SYS_sendmmsg, 999, v, 1, 0), EBADF);
 	close(sv[0]);
 	close(sv[1]);
-}
-
-/* Sends one copy of fd over s: 0 or -errno. */
-static long send_fd(int s, int fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = {"f", 1};
-	struct msghdr mh = {0};
-
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = &ctl;
-	mh.msg_controllen = sizeof(ctl);
-	ctl.h.cmsg_level = SOL_SOCKET;
-	ctl.h.cmsg_type = SCM_RIGHTS;
-	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
-	return E(sendmsg(s, &mh, MSG_DONTWAIT)) < 0 ? -errno : 0;
 }
 
 /*
