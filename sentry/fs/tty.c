@@ -923,6 +923,8 @@ static struct file *tty_file_new(struct tty *tty, bool master, uint32_t flags)
 	file_init(&tf->f, master ? &tty_master_ops : &tty_slave_ops,
 		  flags & ~(uint32_t)ABI_O_NOCTTY);
 	tf->f.stream = true;
+	/* Every change goes through tty_changed, which wakes pollers. */
+	tf->f.poll_notifies = true;
 	tf->tty = tty;
 	tty_get(tty);
 	tf->master = master;

@@ -118,6 +118,11 @@ net "unix stream, 128 KiB writes (MB/s)" unix-stream 1024 512
 net "TCP round trip (ns)" tcp-rr 20000 2000
 net "unix round trip (ns)" unix-rr 20000 2000
 net "TCP connections (per s)" tcp-conn 1000 500
+# An HTTP server under load: an epoll server and a client keeping 8
+# connections busy, both in the sandbox (requests per second).
+NB="$DIR/bench_http"
+net "HTTP, keep-alive (req/s)" keepalive 20000 4000
+net "HTTP, a connection each (req/s)" close 4000 1000
 
 # Files, through the gofer: a 256 MiB file read with 64 KiB reads, stat of
 # one file, open+read+close of small files, and find over /usr.
