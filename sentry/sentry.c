@@ -199,7 +199,9 @@ int sentry_main(const struct sentry_config *cfg)
 		for (int i = 0; i < cfg->nbinds; i++)
 			specs[i + 1] = (struct gofer_mount_spec){
 			    .host_path = cfg->binds[i].src,
-			    .readonly = cfg->binds[i].ro};
+			    .readonly = cfg->binds[i].ro,
+			    .uds =
+				cfg->binds[i].connect ? GOFER_UDS_CONNECT : 0};
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
 		    0) {

@@ -13,6 +13,7 @@ struct sentry_bind {
 	const char *src; /* absolute host path */
 	const char *dst; /* absolute path in the sandbox */
 	bool ro;
+	bool connect; /* to host unix sockets under src */
 };
 
 struct sentry_config {

@@ -91,8 +91,12 @@ static void run_usage(FILE *out)
 	    "                      host's /), read-only under an in-memory\n"
 	    "                      layer that keeps the sandbox's writes\n"
 	    "  --rw                with --rootfs: writes reach DIR itself\n"
-	    "  --bind=SRC:DST[:ro] mount host path SRC at DST in the sandbox\n"
-	    "                      (writable unless :ro; repeatable)\n"
+	    "  --bind=SRC:DST[:OPTS]\n"
+	    "                      mount host path SRC at DST in the sandbox\n"
+	    "                      (repeatable); OPTS, separated by commas:\n"
+	    "                      ro (read-only; default rw), connect (the\n"
+	    "                      sandbox may connect to host unix sockets\n"
+	    "                      under SRC)\n"
 	    "  --hostname=NAME     the sandbox's host name (default: moat;\n"
 	    "                      1 to 64 bytes)\n"
 	    "  -t, --tty           give the program a terminal of the "
@@ -180,10 +184,14 @@ static int host_path(const char *arg, bool dir, const char **out)
 	return 0;
 }
 
-/* --bind SRC:DST[:ro] */
+/*
+ * --bind SRC:DST[:OPTS], OPTS a comma-separated list of ro, rw and
+ * connect (the sandbox may connect to host unix sockets under SRC).
+ */
 static int parse_bind(const char *arg, struct sentry_config *cfg)
 {
-	char *copy = strdup(arg), *dst, *opt;
+	char *copy = strdup(arg), *dst, *opts, *opt, *save = NULL;
+	bool ro = false, connect = false;
 	struct sentry_bind *b;
 
 	if (!copy)
@@ -191,20 +199,26 @@ static int parse_bind(const char *arg, struct sentry_config *cfg)
 	dst = strchr(copy, ':');
 	if (!dst || dst == copy || dst[1] != '/') {
 		fprintf(stderr,
-			"moat run: --bind needs SRC:DST[:ro] with an absolute "
-			"DST, got '%s'\n",
+			"moat run: --bind needs SRC:DST[:OPTS] with an "
+			"absolute DST, got '%s'\n",
 			arg);
 		free(copy);
 		return -1;
 	}
 	*dst++ = '\0';
-	opt = strchr(dst, ':');
-	if (opt) {
-		*opt++ = '\0';
-		if (strcmp(opt, "ro") && strcmp(opt, "rw")) {
+	opts = strchr(dst, ':');
+	if (opts)
+		*opts++ = '\0';
+	for (opt = opts ? strtok_r(opts, ",", &save) : NULL; opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(opt, "ro") || !strcmp(opt, "rw")) {
+			ro = !strcmp(opt, "ro");
+		} else if (!strcmp(opt, "connect")) {
+			connect = true;
+		} else {
 			fprintf(stderr,
 				"moat run: --bind %s: unknown option '%s' "
-				"(ro or rw)\n",
+				"(ro, rw or connect, separated by commas)\n",
 				arg, opt);
 			free(copy);
 			return -1;
@@ -222,7 +236,8 @@ static int parse_bind(const char *arg, struct sentry_config *cfg)
 		return -1;
 	}
 	b->dst = dst;
-	b->ro = opt && !strcmp(opt, "ro");
+	b->ro = ro;
+	b->connect = connect;
 	cfg->nbinds++;
 	return 0;
 }

@@ -974,6 +974,13 @@ static void goferfs_evict(struct vfs_inode *inode)
 		sb->ops->destroy(sb);
 }
 
+/* The gofer refuses it unless the mount allows (--bind ...:connect). */
+static int goferfs_connect(struct vfs_inode *inode, int type, int *fd)
+{
+	return gofer_connect(client(inode), to_gi(inode)->fid, (uint32_t)type,
+			     fd);
+}
+
 static const struct vfs_inode_ops goferfs_inode_ops = {
     .lookup = goferfs_lookup,
     .getxattr = goferfs_getxattr,
@@ -989,6 +996,7 @@ static const struct vfs_inode_ops goferfs_inode_ops = {
     .readlink = goferfs_readlink,
     .setattr = goferfs_setattr,
     .open = goferfs_open,
+    .connect = goferfs_connect,
     .evict = goferfs_evict,
 };
 

@@ -39,6 +39,7 @@ static const struct allowed allow_list[] = {
     {"read", "stdio, factory replies"},
     {"sendmsg", "requests to the gofer"},
     {"recvmsg", "the gofer's replies and donated fds"},
+    {"shutdown", "host sockets: --bind ...:connect, --network=host"},
     {"write", "stdio, log, strace"},
     {"readv", "application reads from host fds"},
     {"writev", "application writes to host fds"},
@@ -127,6 +128,10 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
+	/* SIOCOUTQ of host sockets (--bind ...:connect, --network=host). */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, TIOCOUTQ, 0));
 	/* membarrier: the application's barriers (sys.c), and the query. */
 	if (!err)
 		err = seccomp_rule_add(
@@ -151,7 +156,6 @@ static const struct allowed hostnet_list[] = {
     {"listen", "host sockets (--network=host)"},
     {"getsockname", "host sockets (--network=host)"},
     {"getpeername", "host sockets (--network=host)"},
-    {"shutdown", "host sockets (--network=host)"},
 };
 
 /* The socket option levels hostinet.c passes on. */
@@ -192,11 +196,8 @@ int sentry_filter_build_hostnet(scmp_filter_ctx ctx)
 					       SCMP_SYS(setsockopt), 1,
 					       SCMP_A1(SCMP_CMP_EQ, level, 0));
 	}
-	/* SIOCOUTQ and SIOCATMARK; FIONREAD (SIOCINQ) is in the default
-	 * filter. */
-	if (!err)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, TIOCOUTQ, 0));
+	/* SIOCATMARK; FIONREAD (SIOCINQ) and TIOCOUTQ (SIOCOUTQ) are in the
+	 * default filter. */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, SIOCATMARK, 0));
@@ -240,7 +241,7 @@ void sentry_print_filter(FILE *out, bool host_network)
 	fprintf(out, "  %-20s %s\n", "ioctl",
 		host_network
 		    ? "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ, SIOCATMARK"
-		    : "TCGETS, TIOCGWINSZ, FIONREAD");
+		    : "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ");
 	fprintf(out, "  %-20s %s\n", "membarrier",
 		"QUERY and GLOBAL (application barriers)");
 	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");

@@ -333,8 +333,8 @@ static void iter_skip(struct sock_iter *it, uint64_t n)
 	}
 }
 
-static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
-				struct sock_msg *m, int flags)
+ssize_t hostsock_sendmsg(struct socket *s, int fd, struct task *t,
+			 struct sock_msg *m, int flags)
 {
 	const int pass = SOCK_MSG_OOB | SOCK_MSG_DONTROUTE | SOCK_MSG_EOR |
 			 SOCK_MSG_MORE | 0x800 /* MSG_CONFIRM */;
@@ -348,13 +348,6 @@ static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
 	ssize_t sent = 0;
 	long err = 0;
 
-	if (m->addrlen) {
-		err = check_addr(s, m->addr, m->addrlen);
-		if (err && !stream)
-			return err;
-		if (err || stream)
-			m->addrlen = 0; /* a stream ignores it */
-	}
 	hiov = malloc(HOST_IOV_MAX * sizeof(*hiov));
 	if (!hiov)
 		return -ENOMEM;
@@ -374,7 +367,7 @@ static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
 			break;
 		}
 		h.iovlen = (size_t)n;
-		r = syscall(SYS_sendmsg, host_fd(s), &h,
+		r = syscall(SYS_sendmsg, fd, &h,
 			    (flags & pass) | SOCK_MSG_DONTWAIT |
 				SOCK_MSG_NOSIGNAL);
 		if (r >= 0) {
@@ -388,8 +381,8 @@ static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
 		err = -errno;
 		if (err != -EAGAIN || nonblock)
 			break;
-		err = host_wait(t, host_fd(s), POLLOUT, timeo(s, false),
-				&deadline, &started);
+		err = host_wait(t, fd, POLLOUT, timeo(s, false), &deadline,
+				&started);
 		if (err)
 			break;
 	}
@@ -399,6 +392,20 @@ static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
 	if (err == -EPIPE && stream && !(flags & SOCK_MSG_NOSIGNAL))
 		signal_sigpipe(t);
 	return err;
+}
+
+static ssize_t hostinet_sendmsg(struct socket *s, struct task *t,
+				struct sock_msg *m, int flags)
+{
+	if (m->addrlen) {
+		int err = check_addr(s, m->addr, m->addrlen);
+
+		if (err && s->type != SOCK_STREAM)
+			return err;
+		if (err || s->type == SOCK_STREAM)
+			m->addrlen = 0; /* a stream ignores it */
+	}
+	return hostsock_sendmsg(s, host_fd(s), t, m, flags);
 }
 
 /* The control messages a receive may pass on, and their longest data. */
@@ -460,8 +467,8 @@ static void ctl_relay(struct sock_msg *m, const uint8_t *ctl, size_t len)
 	}
 }
 
-static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
-				struct sock_msg *m, int flags)
+ssize_t hostsock_recvmsg(struct socket *s, int fd, struct task *t,
+			 struct sock_msg *m, int flags, bool relay)
 {
 	const int pass =
 	    SOCK_MSG_OOB | SOCK_MSG_PEEK | SOCK_MSG_TRUNC | SOCK_MSG_ERRQUEUE;
@@ -484,11 +491,11 @@ static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
 	total = sock_iter_left(&it);
 	for (;;) {
 		struct host_msghdr h = {
-		    .name = m->addr,
-		    .namelen = SOCK_ADDR_MAX,
+		    .name = relay ? m->addr : NULL,
+		    .namelen = relay ? SOCK_ADDR_MAX : 0,
 		    .iov = hiov,
-		    .control = m->ctl ? ctl : NULL,
-		    .controllen = m->ctl ? sizeof(ctl) : 0,
+		    .control = relay && m->ctl ? ctl : NULL,
+		    .controllen = relay && m->ctl ? sizeof(ctl) : 0,
 		};
 		int n = host_iovecs(t, &it, ABI_PROT_WRITE, hiov);
 		long r;
@@ -498,7 +505,7 @@ static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
 			break;
 		}
 		h.iovlen = (size_t)n;
-		r = syscall(SYS_recvmsg, host_fd(s), &h,
+		r = syscall(SYS_recvmsg, fd, &h,
 			    (flags & pass) | SOCK_MSG_DONTWAIT);
 		if (r >= 0) {
 			m->addrlen =
@@ -520,9 +527,9 @@ static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
 		err = -errno;
 		if (err != -EAGAIN || nonblock)
 			break;
-		err = host_wait(t, host_fd(s),
-				(flags & SOCK_MSG_OOB) ? POLLPRI : POLLIN,
-				timeo(s, true), &deadline, &started);
+		err =
+		    host_wait(t, fd, (flags & SOCK_MSG_OOB) ? POLLPRI : POLLIN,
+			      timeo(s, true), &deadline, &started);
 		if (err)
 			break;
 	}
@@ -530,9 +537,20 @@ static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
 	return got ? got : err;
 }
 
+static ssize_t hostinet_recvmsg(struct socket *s, struct task *t,
+				struct sock_msg *m, int flags)
+{
+	return hostsock_recvmsg(s, host_fd(s), t, m, flags, true);
+}
+
+int hostsock_shutdown(int fd, int how)
+{
+	return (int)host_ret(syscall(SYS_shutdown, fd, how));
+}
+
 static int hostinet_shutdown(struct socket *s, int how)
 {
-	return (int)host_ret(syscall(SYS_shutdown, host_fd(s), how));
+	return hostsock_shutdown(host_fd(s), how);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -683,27 +701,36 @@ static int hostinet_setsockopt(struct socket *s, struct task *t, int level,
 
 /* ---- the rest ----------------------------------------------------------- */
 
-static unsigned hostinet_poll(struct socket *s, unsigned events)
+unsigned hostsock_poll(int fd, unsigned events)
 {
 	struct pollfd p = {
-	    host_fd(s),
-	    (short)(events | POLLIN | POLLOUT | POLLPRI | POLLRDHUP), 0};
+	    fd, (short)(events | POLLIN | POLLOUT | POLLPRI | POLLRDHUP), 0};
 
 	if (poll(&p, 1, 0) < 0)
 		return SOCK_POLLERR;
 	return (unsigned)(unsigned short)p.revents;
 }
 
-static long hostinet_ioctl(struct socket *s, struct task *t, unsigned int cmd,
-			   uint64_t arg)
+static unsigned hostinet_poll(struct socket *s, unsigned events)
+{
+	return hostsock_poll(host_fd(s), events);
+}
+
+long hostsock_ioctl(int fd, struct task *t, unsigned int cmd, uint64_t arg)
 {
 	int n = 0;
 
 	if (cmd != SIOCINQ && cmd != SIOCOUTQ && cmd != SIOCATMARK)
 		return -SOCK_ENOIOCTLCMD;
-	if (syscall(SYS_ioctl, host_fd(s), cmd, &n) < 0)
+	if (syscall(SYS_ioctl, fd, cmd, &n) < 0)
 		return -errno;
 	return mm_copy_out(t->mm, arg, &n, sizeof(n));
+}
+
+static long hostinet_ioctl(struct socket *s, struct task *t, unsigned int cmd,
+			   uint64_t arg)
+{
+	return hostsock_ioctl(host_fd(s), t, cmd, arg);
 }
 
 static void hostinet_release(struct socket *s)

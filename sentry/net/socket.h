@@ -325,4 +325,20 @@ int hostinet_create(struct task *t, int family, int type, int protocol,
 int netlink_create(struct task *t, int type, int protocol, uint32_t flags,
 		   struct file **out);
 
+/*
+ * A host socket fd (non-blocking) behind a socket of another family (a
+ * unix socket connected to a host socket file): hostinet.c's data calls.
+ * Waits are s's (SO_RCVTIMEO, SO_SNDTIMEO, O_NONBLOCK). hostsock_recvmsg
+ * with relay false asks the host for no address and no control messages
+ * (files a host peer sends are then closed by the host, MSG_CTRUNC).
+ */
+ssize_t hostsock_sendmsg(struct socket *s, int fd, struct task *t,
+			 struct sock_msg *m, int flags);
+ssize_t hostsock_recvmsg(struct socket *s, int fd, struct task *t,
+			 struct sock_msg *m, int flags, bool relay);
+int hostsock_shutdown(int fd, int how);
+unsigned hostsock_poll(int fd, unsigned events);
+/* SIOCINQ, SIOCOUTQ, SIOCATMARK; other commands -SOCK_ENOIOCTLCMD. */
+long hostsock_ioctl(int fd, struct task *t, unsigned int cmd, uint64_t arg);
+
 #endif

@@ -28,9 +28,10 @@
  * Deviations: each queued message costs its length plus UNIX_MSG_COST
  * against the sender's SO_SNDBUF, where Linux charges the buffers' true
  * size (so how many bytes fit before a send waits differs); MSG_OOB is
- * EOPNOTSUPP on streams too; a socket file of a host directory
- * that a sandbox socket did not bind is ECONNREFUSED (no connection to host
- * sockets); SO_PEEK_OFF is not supported.
+ * EOPNOTSUPP on streams too; SO_PEEK_OFF is not supported. A socket
+ * connected to a host socket file (host_connect) passes no files to the
+ * host, gets no credentials or names from it, and cannot bind or connect
+ * again.
  */
 #include "sentry/net/unix.h"
 
@@ -45,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define RCV_SHUTDOWN  1
 #define SEND_SHUTDOWN 2
@@ -123,6 +126,12 @@ struct unix_ep {
 struct unix_sock {
 	struct socket s;
 	struct unix_ep *ep;
+	/*
+	 * Connected to a socket file of the host (unix_host_ops): the host
+	 * socket, and the name connect was given (getpeername's); else -1.
+	 */
+	int host_fd;
+	struct unix_addr *host_peer;
 	/* Every unix socket file, for the collector (under unix_lock). */
 	struct unix_sock *all_next, **all_pprev;
 	long inflight; /* times this file is in some queue */
@@ -164,11 +173,16 @@ static struct inflight_user *inflight_of(uint32_t uid, bool create)
 static struct unix_addr *unix_names; /* bound names, under unix_lock */
 static unsigned unix_autobind_next;
 
-static const struct sock_ops unix_ops;
+static const struct sock_ops unix_ops, unix_host_ops;
 
 static struct unix_sock *unix_sock_of(struct file *f)
 {
-	if (!sock_is(f) || sock_of(f)->ops != &unix_ops)
+	const struct sock_ops *ops;
+
+	if (!sock_is(f))
+		return NULL;
+	ops = __atomic_load_n(&sock_of(f)->ops, __ATOMIC_ACQUIRE);
+	if (ops != &unix_ops && ops != &unix_host_ops)
 		return NULL;
 	return container_of(sock_of(f), struct unix_sock, s);
 }
@@ -470,9 +484,14 @@ static void addr_path(const uint8_t *sa, int len, char *path)
 	path[n] = '\0';
 }
 
-/* The socket inode at path: its device and number, or -errno. */
+/*
+ * The socket inode at path: its device and number, or -errno; with host,
+ * also the inode itself when its filesystem can connect to host sockets
+ * (a reference), else NULL.
+ */
 static int path_inode(struct task *t, const char *path, bool follow,
-		      bool need_write, uint64_t *dev, uint64_t *ino)
+		      bool need_write, uint64_t *dev, uint64_t *ino,
+		      struct vfs_inode **host)
 {
 	struct vfs_lookup_ctx ctx;
 	struct vfs_path start, p;
@@ -493,6 +512,9 @@ static int path_inode(struct task *t, const char *path, bool follow,
 		err = -ECONNREFUSED;
 	*dev = inode->sb->dev;
 	*ino = inode->ino;
+	if (host)
+		*host =
+		    !err && inode->ops->connect ? vfs_inode_get(inode) : NULL;
 	vfs_path_put(&p);
 	return err;
 }
@@ -516,11 +538,14 @@ static struct unix_addr *find_name_locked(const uint8_t *sa, int len,
  * The endpoint bound to the name sa (checked by validate_addr) for a
  * socket of type: a reference, with unix_lock held on success. Errors as
  * Linux's unix_find_other: the path walk's, EACCES, ECONNREFUSED (not a
- * socket, nobody bound), EPROTOTYPE.
+ * socket, nobody bound), EPROTOTYPE. With host: a socket file that no
+ * sandbox socket bound, of a filesystem that can connect to the host's,
+ * is 1 and *host its inode (a reference; unix_lock not held).
  */
 static int find_other(struct task *t, const uint8_t *sa, int len, int type,
-		      struct unix_ep **out)
+		      struct unix_ep **out, struct vfs_inode **host)
 {
+	struct vfs_inode *inode = NULL;
 	uint64_t dev = 0, ino = 0;
 	struct unix_addr *a;
 
@@ -529,7 +554,8 @@ static int find_other(struct task *t, const uint8_t *sa, int len, int type,
 		int err;
 
 		addr_path(sa, len, path);
-		err = path_inode(t, path, true, true, &dev, &ino);
+		err = path_inode(t, path, true, true, &dev, &ino,
+				 host ? &inode : NULL);
 		if (err)
 			return err;
 	}
@@ -537,8 +563,16 @@ static int find_other(struct task *t, const uint8_t *sa, int len, int type,
 	a = find_name_locked(sa, len, dev, ino);
 	if (!a || !a->owner || a->owner->dead) {
 		pthread_mutex_unlock(&unix_lock);
+		if (inode && (!a || !a->owner)) {
+			*host = inode;
+			return 1;
+		}
+		if (inode)
+			vfs_inode_put(inode);
 		return -ECONNREFUSED;
 	}
+	if (inode)
+		vfs_inode_put(inode);
 	if (a->owner->type != type) {
 		pthread_mutex_unlock(&unix_lock);
 		return -EPROTOTYPE;
@@ -643,7 +677,7 @@ static int unix_bind(struct socket *s, struct task *t, const uint8_t *sa,
 		task_path_end(&ctx, &start);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
-	err = path_inode(t, path, false, false, &dev, &ino);
+	err = path_inode(t, path, false, false, &dev, &ino, NULL);
 	if (!err) {
 		/* getsockname gives the path and one NUL. */
 		a = addr_new(sa, SUN_PATH_OFF + (int)strlen(path) + 1);
@@ -684,11 +718,188 @@ static bool want_creds(const struct unix_ep *ep)
 	return ep_passcred(ep) && !ep->addr;
 }
 
+/* ---- host sockets ------------------------------------------------------- */
+
+static void dgram_disconnect_locked(struct unix_ep *ep, struct unix_garbage *g);
+static ssize_t unix_sendmsg(struct socket *s, struct task *t,
+			    struct sock_msg *sm, int flags);
+
+/*
+ * connect to a socket file of the host that no sandbox socket bound, on a
+ * mount that allows it (moat run --bind SRC:DST:connect): the filesystem
+ * (the gofer) makes a host socket connected to it, and from then on ep's
+ * socket is a front for that host socket (unix_host_ops): its data, shutdown
+ * and readiness are the host socket's. Takes the inode's reference. A
+ * blocking connect to a listener whose backlog is full tries again every
+ * 10 ms, as host_wait's slices.
+ */
+static int host_connect(struct unix_ep *ep, struct task *t,
+			struct vfs_inode *inode, const uint8_t *sa, int len,
+			bool nonblock)
+{
+	const struct timespec slice = {0, 10 * 1000 * 1000};
+	struct unix_garbage g = {NULL};
+	struct unix_sock *us;
+	struct unix_addr *a;
+	int fd = -1, err;
+
+	pthread_mutex_lock(&unix_lock);
+	err = ep->state == UNIX_LISTEN ? -EINVAL : 0;
+	if (ep->state == UNIX_CONNECTED && ep->type != SOCK_DGRAM)
+		err = -EISCONN;
+	pthread_mutex_unlock(&unix_lock);
+	while (!err) {
+		err = inode->ops->connect(inode, ep->type, &fd);
+		if (err != -EAGAIN || nonblock)
+			break;
+		if (task_interrupted(t)) {
+			err = -ERESTARTSYS;
+			break;
+		}
+		nanosleep(&slice, NULL);
+		err = 0;
+	}
+	vfs_inode_put(inode);
+	if (err)
+		return err;
+	a = addr_new(sa, len);
+	if (!a) {
+		close(fd);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&unix_lock);
+	us = ep->sock;
+	/* Another thread got there first. */
+	if (!us || ep->state == UNIX_LISTEN ||
+	    (ep->state == UNIX_CONNECTED && ep->type != SOCK_DGRAM)) {
+		err = ep->state == UNIX_LISTEN ? -EINVAL : -EISCONN;
+		pthread_mutex_unlock(&unix_lock);
+		addr_put(a);
+		close(fd);
+		return err;
+	}
+	if (ep->type == SOCK_DGRAM)
+		dgram_disconnect_locked(ep, &g);
+	us->host_fd = fd;
+	us->host_peer = a;
+	ep->state = UNIX_CONNECTED;
+	/* The host decides its readiness: pollers look again each tick. */
+	us->s.f.poll_notifies = false;
+	__atomic_store_n(&us->s.ops, &unix_host_ops, __ATOMIC_RELEASE);
+	ep_wake(ep);
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return 0;
+}
+
+static int host_fd_of(struct socket *s)
+{
+	return container_of(s, struct unix_sock, s)->host_fd;
+}
+
+/* Binding or connecting again: not for a front of a host socket. */
+static int host_bind(struct socket *s, struct task *t, const uint8_t *sa,
+		     int len)
+{
+	(void)s, (void)t, (void)sa, (void)len;
+	return -EINVAL;
+}
+
+static int host_reconnect(struct socket *s, struct task *t, const uint8_t *sa,
+			  int len)
+{
+	(void)s, (void)t, (void)sa, (void)len;
+	return -EISCONN;
+}
+
+/* Linux's answers for a connected socket. */
+static int host_listen(struct socket *s, struct task *t, int backlog)
+{
+	(void)s, (void)t, (void)backlog;
+	return -EINVAL;
+}
+
+static int host_accept(struct socket *s, struct task *t, uint32_t flags,
+		       struct file **out, uint8_t *addr, int *addrlen)
+{
+	(void)s, (void)t, (void)flags, (void)out, (void)addr, (void)addrlen;
+	return -EINVAL;
+}
+
+static int host_getname(struct socket *s, uint8_t *sa, int *len, bool peer)
+{
+	const struct unix_addr *a =
+	    container_of(s, struct unix_sock, s)->host_peer;
+
+	if (peer) {
+		*len = a->len;
+		memcpy(sa, a->sa, (size_t)a->len);
+	} else {
+		*len = SUN_PATH_OFF;
+		sa[0] = SOCK_AF_UNIX;
+		sa[1] = 0;
+	}
+	return 0;
+}
+
+/*
+ * Files cannot pass to a host process (EOPNOTSUPP); credentials are the
+ * host's own (the host kernel attaches the sentry's). A datagram to
+ * another name goes the sandbox's way.
+ */
+static ssize_t host_sendmsg(struct socket *s, struct task *t,
+			    struct sock_msg *m, int flags)
+{
+	if (m->addrlen && s->type == SOCK_DGRAM)
+		return unix_sendmsg(s, t, m, flags);
+	if (m->fds) {
+		for (int i = 0; i < m->nfds; i++)
+			file_put(m->fds[i]);
+		free(m->fds);
+		m->fds = NULL;
+		m->nfds = 0;
+		return -EOPNOTSUPP;
+	}
+	if (flags & SOCK_MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->addrlen && s->type == SOCK_STREAM)
+		return -EISCONN;
+	m->addrlen = 0;
+	return hostsock_sendmsg(s, host_fd_of(s), t, m, flags);
+}
+
+static ssize_t host_recvmsg(struct socket *s, struct task *t,
+			    struct sock_msg *m, int flags)
+{
+	if (flags & SOCK_MSG_OOB)
+		return -EOPNOTSUPP;
+	return hostsock_recvmsg(s, host_fd_of(s), t, m, flags, false);
+}
+
+static int host_shutdown(struct socket *s, int how)
+{
+	return hostsock_shutdown(host_fd_of(s), how);
+}
+
+static unsigned host_poll(struct socket *s, unsigned events)
+{
+	return hostsock_poll(host_fd_of(s), events);
+}
+
+static long host_ioctl(struct socket *s, struct task *t, unsigned int cmd,
+		       uint64_t arg)
+{
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return -SOCK_ENOIOCTLCMD;
+	return hostsock_ioctl(host_fd_of(s), t, cmd, arg);
+}
+
 static int stream_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
 			  int len, bool nonblock)
 {
 	struct unix_ep *other = NULL, *embryo;
 	struct unix_garbage g = {NULL};
+	struct vfs_inode *host;
 	struct timespec deadline;
 	bool started = false;
 	int err;
@@ -699,7 +910,14 @@ static int stream_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
 	embryo = ep_new(ep->type);
 	if (!embryo)
 		return -ENOMEM;
-	err = find_other(t, sa, len, ep->type, &other);
+	err = find_other(t, sa, len, ep->type, &other, &host);
+	if (err == 1) {
+		pthread_mutex_lock(&unix_lock);
+		ep_put_locked(embryo, &g);
+		pthread_mutex_unlock(&unix_lock);
+		garbage_free(&g);
+		return host_connect(ep, t, host, sa, len, nonblock);
+	}
 	if (err) {
 		pthread_mutex_lock(&unix_lock);
 		goto out;
@@ -793,6 +1011,7 @@ static int dgram_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
 {
 	struct unix_garbage g = {NULL};
 	struct unix_ep *other = NULL;
+	struct vfs_inode *host;
 	uint16_t family;
 	int err;
 
@@ -810,7 +1029,9 @@ static int dgram_connect(struct unix_ep *ep, struct task *t, const uint8_t *sa,
 	err = validate_addr(sa, len);
 	if (err)
 		return err;
-	err = find_other(t, sa, len, ep->type, &other);
+	err = find_other(t, sa, len, ep->type, &other, &host);
+	if (err == 1)
+		return host_connect(ep, t, host, sa, len, false);
 	if (err)
 		return err;
 	if (want_creds(ep)) {
@@ -1147,7 +1368,8 @@ static ssize_t unix_sendmsg(struct socket *s, struct task *t,
 		ret = validate_addr(sm->addr, sm->addrlen);
 		if (ret)
 			goto out;
-		ret = find_other(t, sm->addr, sm->addrlen, s->type, &other);
+		ret =
+		    find_other(t, sm->addr, sm->addrlen, s->type, &other, NULL);
 		if (ret)
 			goto out;
 	} else {
@@ -1644,6 +1866,15 @@ static void unix_release(struct socket *s)
 	garbage_free(&g);
 }
 
+static void host_release(struct socket *s)
+{
+	struct unix_sock *us = container_of(s, struct unix_sock, s);
+
+	close(us->host_fd);
+	addr_put(us->host_peer);
+	unix_release(s);
+}
+
 static const struct sock_ops unix_ops = {
     .bind = unix_bind,
     .connect = unix_connect,
@@ -1660,6 +1891,22 @@ static const struct sock_ops unix_ops = {
     .release = unix_release,
 };
 
+static const struct sock_ops unix_host_ops = {
+    .bind = host_bind,
+    .connect = host_reconnect,
+    .listen = host_listen,
+    .accept = host_accept,
+    .getname = host_getname,
+    .sendmsg = host_sendmsg,
+    .recvmsg = host_recvmsg,
+    .shutdown = host_shutdown,
+    .getsockopt = unix_getsockopt,
+    .setsockopt = unix_setsockopt,
+    .poll = host_poll,
+    .ioctl = host_ioctl,
+    .release = host_release,
+};
+
 /* A file for ep (which it takes a reference of), lock held. */
 static struct file *sock_file_for(struct task *t, struct unix_ep *ep,
 				  uint32_t flags)
@@ -1670,6 +1917,7 @@ static struct file *sock_file_for(struct task *t, struct unix_ep *ep,
 	if (!us)
 		return NULL;
 	us->ep = ep;
+	us->host_fd = -1;
 	ep->sock = us;
 	us->all_next = unix_all;
 	if (unix_all)

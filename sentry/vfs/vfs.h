@@ -179,6 +179,14 @@ struct vfs_inode_ops {
 	void (*map_put)(struct vfs_inode *inode);
 	int (*map_pages)(struct vfs_inode *inode, uint64_t idx, size_t n,
 			 uint64_t *moff, bool try);
+	/*
+	 * A socket file of the host that the mount lets the sandbox reach:
+	 * a host socket of type (SOCK_STREAM...) connected to it,
+	 * non-blocking and close-on-exec, in *fd. -ECONNREFUSED where no
+	 * one listens or the mount does not allow it, -EAGAIN when the
+	 * listener's backlog is full. NULL: only the sandbox's own sockets.
+	 */
+	int (*connect)(struct vfs_inode *inode, int type, int *fd);
 	/* The last reference is gone: free the inode. */
 	void (*evict)(struct vfs_inode *inode);
 };
