@@ -274,20 +274,14 @@ static void task_loop(struct task *t)
 		signal_deliver(t);
 		if (t->exiting || task_exec_zapped(t))
 			break;
-		/* Into application code, unless its group is stopping
-		 * (task_group_stop looks at both in the other order). */
-		__atomic_store_n(&t->in_user, true, __ATOMIC_SEQ_CST);
+		/* Into application code, unless its group is stopping. */
 		if (__atomic_load_n(&t->stop_pending, __ATOMIC_SEQ_CST)) {
-			__atomic_store_n(&t->in_user, false, __ATOMIC_SEQ_CST);
 			task_stop(t);
 			if (t->tg->exiting || task_exec_zapped(t))
 				t->exiting = true;
 			continue;
 		}
 		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
-		__atomic_store_n(&t->in_user, false, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&t->stop_pending, __ATOMIC_SEQ_CST))
-			task_stop_ack(t);
 
 		if (err) {
 			log_error("task %d: platform failed: %s", t->tid,

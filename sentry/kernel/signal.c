@@ -250,9 +250,15 @@ int task_wait(struct task *t, pthread_mutex_t *lock, pthread_cond_t *cond)
 	return err;
 }
 
+/*
+ * A group stop interrupts too (Linux's signal_wake_up of every thread in
+ * do_signal_stop): the call ends, the thread stops, and after SIGCONT it
+ * restarts, unless it was one that fails with EINTR then (signal(7)).
+ */
 bool task_interrupted(struct task *t)
 {
 	return (signal_pending(t) & ~t->sigmask) ||
+	       __atomic_load_n(&t->stop_pending, __ATOMIC_ACQUIRE) ||
 	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) ||
 	       task_exec_zapped(t);
 }

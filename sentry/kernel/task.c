@@ -490,9 +490,9 @@ static void notify_parent_stop(struct thread_group *tg, int code, int status,
 /* ---- job control -------------------------------------------------------- */
 
 /*
- * One thread of tg that may have been running application code no longer
- * does (k->lock held): with the last, the stop is complete and the parent
- * told (do_signal_stop's last thread).
+ * One thread of tg has stopped, or left the group (k->lock held): with
+ * the last, the stop is complete and the parent told (do_signal_stop's
+ * last thread).
  */
 static void stop_counted_done_locked(struct thread_group *tg, struct task *t,
 				     struct deferred_signal *d)
@@ -520,19 +520,18 @@ void task_group_stop(struct task *t, int sig)
 		tg->stop_sig = sig;
 		tg->stop_count = 1; /* until the others are counted */
 		/*
-		 * Every other thread stops before it enters application code
-		 * (task_loop sets in_user, then looks at stop_pending); those
-		 * that may be in it already are waited for.
+		 * Every other thread is interrupted (task_interrupted looks
+		 * at stop_pending), leaves application code or its syscall,
+		 * and is waited for until it stops in task_stop, as Linux
+		 * waits for each thread's do_signal_stop.
 		 */
 		for (struct task *o = tg->threads; o; o = o->next_thread) {
 			if (o == t)
 				continue;
 			__atomic_store_n(&o->stop_pending, true,
 					 __ATOMIC_SEQ_CST);
-			if (__atomic_load_n(&o->in_user, __ATOMIC_SEQ_CST)) {
-				o->stop_counted = true;
-				tg->stop_count++;
-			}
+			o->stop_counted = true;
+			tg->stop_count++;
 		}
 		t->stop_counted = true;
 		stop_counted_done_locked(tg, t, &d);
@@ -545,11 +544,13 @@ void task_group_stop(struct task *t, int sig)
 	task_stop(t);
 }
 
-void task_stop_ack(struct task *t)
+/* t stops (its stop_pending, k->lock not held): count it. */
+static void stop_ack(struct task *t)
 {
 	struct deferred_signal d = {0};
 
 	pthread_mutex_lock(&t->k->lock);
+	__atomic_store_n(&t->stop_pending, false, __ATOMIC_RELEASE);
 	stop_counted_done_locked(t->tg, t, &d);
 	pthread_mutex_unlock(&t->k->lock);
 	deferred_send(&d);
@@ -559,17 +560,21 @@ void task_stop(struct task *t)
 {
 	struct thread_group *tg = t->tg;
 
-	pthread_mutex_lock(&t->k->lock);
-	__atomic_store_n(&t->stop_pending, false, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&t->k->lock);
-	task_stop_ack(t);
-
+	stop_ack(t);
 	/* Stopped until SIGCONT, SIGKILL, or the group's end. */
 	pthread_mutex_lock(&tg->lock);
 	while (__atomic_load_n(&tg->stopped, __ATOMIC_ACQUIRE) &&
 	       !tg->exiting && !task_exec_zapped(t) &&
-	       !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)))
+	       !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL))) {
 		pthread_cond_wait(&tg->sigcond, &tg->lock);
+		/* Continued and stopped again before it woke: count it
+		 * for the new stop too (k->lock comes before tg->lock). */
+		if (__atomic_load_n(&t->stop_pending, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_unlock(&tg->lock);
+			stop_ack(t);
+			pthread_mutex_lock(&tg->lock);
+		}
+	}
 	pthread_mutex_unlock(&tg->lock);
 }
 

@@ -212,12 +212,11 @@ struct task {
 	bool in_as;	/* its sentry thread runs an application thread in mm */
 	int exit_code;	/* exit()'s wait status; the group's if it ends last */
 	/*
-	 * Group stops (job control): in_user while the thread may run
-	 * application code (atomic, its own); stop_pending while its group
-	 * stops and it has yet to (atomic, set under k->lock); stop_counted
-	 * when the group's stop_count waits for it (k->lock).
+	 * Group stops (job control): stop_pending while its group stops and
+	 * it has yet to (atomic, set under k->lock; it interrupts the
+	 * thread's waits); stop_counted when the group's stop_count waits
+	 * for it (k->lock).
 	 */
-	bool in_user;
 	bool stop_pending;
 	bool stop_counted;
 	bool on_heap; /* freed with its thread group */
@@ -343,15 +342,13 @@ int signal_send_tg(struct thread_group *tg, const struct abi_siginfo *info);
 bool signal_may_send(struct task *t, struct thread_group *tg, int sig);
 /*
  * A stop signal's default action: the group stops until continued. Every
- * thread stops before it runs application code again; the parent is told
- * once none runs any more.
+ * thread is interrupted and stops; the parent is told once each has
+ * stopped (or left the group).
  */
 void task_group_stop(struct task *t, int sig);
 /* t's group is stopping (t->stop_pending): it stops with it, and waits
  * until the group is continued (or killed, or ends). */
 void task_stop(struct task *t);
-/* t left application code with its group stopping: it runs none now. */
-void task_stop_ack(struct task *t);
 /* SIGCONT (or SIGKILL) was sent to tg: it runs again. */
 void task_group_continue(struct task *sender, struct thread_group *tg);
 /* The vfork parent of t may go on (t exec'd or is exiting). */
