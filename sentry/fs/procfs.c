@@ -844,44 +844,53 @@ static void smap_kb(struct sbuf *b, const char *key, uint64_t bytes)
 }
 
 /*
- * A VMA's memory, as smaps_account sorts it. Every resident page counts
- * as private and dirty: pages a fork still shares copy-on-write are not
- * told apart, and moat cannot tell a page the application only read from
- * one it wrote, so Pss is Rss and nothing is clean or shared.
+ * A VMA's memory, as smaps_account sorts it. A resident page is shared
+ * when another address space maps it too (a fork's copy-on-write pages
+ * until one side writes, shared anonymous memory), and its share of Pss
+ * is its size divided among them, as Linux's mapcount divides it. Every
+ * page counts as dirty (moat cannot tell a page the application only read
+ * from one it wrote), and a shared file mapping's pages as private.
  */
 struct smap_stats {
-	uint64_t rss, anon, shmem, locked;
+	uint64_t rss, shared, anon;
+	/* Proportional, << MEMFILE_PSS_SHIFT; Locked is too, as Linux's. */
+	uint64_t pss, pss_anon, pss_shmem, locked;
 };
 
 static void smap_account(struct mm *mm, const struct vma *v,
 			 struct smap_stats *s)
 {
-	uint64_t rss = mm_vma_resident(mm, v);
+	struct memfile_usage u = {0};
 
-	s->rss += rss;
-	if (v->flags & VMA_SHARED)
-		s->shmem += rss;
-	else
-		s->anon += rss;
+	mm_vma_usage(mm, v, &u);
+	s->rss += u.resident;
+	s->shared += u.shared;
+	s->pss += u.pss;
+	if (v->flags & VMA_SHARED) {
+		s->pss_shmem += u.pss;
+	} else {
+		s->anon += u.resident;
+		s->pss_anon += u.pss;
+	}
 	if (v->flags & VMA_LOCKED)
-		s->locked += rss;
+		s->locked += u.pss;
 }
 
 static void show_smap_stats(struct sbuf *b, const struct smap_stats *s,
 			    bool rollup)
 {
 	smap_kb(b, "Rss", s->rss);
-	smap_kb(b, "Pss", s->rss);
-	smap_kb(b, "Pss_Dirty", s->rss);
+	smap_kb(b, "Pss", s->pss >> MEMFILE_PSS_SHIFT);
+	smap_kb(b, "Pss_Dirty", s->pss >> MEMFILE_PSS_SHIFT);
 	if (rollup) {
-		smap_kb(b, "Pss_Anon", s->anon);
+		smap_kb(b, "Pss_Anon", s->pss_anon >> MEMFILE_PSS_SHIFT);
 		smap_kb(b, "Pss_File", 0);
-		smap_kb(b, "Pss_Shmem", s->shmem);
+		smap_kb(b, "Pss_Shmem", s->pss_shmem >> MEMFILE_PSS_SHIFT);
 	}
 	smap_kb(b, "Shared_Clean", 0);
-	smap_kb(b, "Shared_Dirty", 0);
+	smap_kb(b, "Shared_Dirty", s->shared);
 	smap_kb(b, "Private_Clean", 0);
-	smap_kb(b, "Private_Dirty", s->rss);
+	smap_kb(b, "Private_Dirty", s->rss - s->shared);
 	smap_kb(b, "Referenced", s->rss);
 	smap_kb(b, "Anonymous", s->anon);
 	smap_kb(b, "LazyFree", 0);
@@ -892,7 +901,7 @@ static void show_smap_stats(struct sbuf *b, const struct smap_stats *s,
 	smap_kb(b, "Private_Hugetlb", 0);
 	smap_kb(b, "Swap", 0);
 	smap_kb(b, "SwapPss", 0);
-	smap_kb(b, "Locked", s->locked);
+	smap_kb(b, "Locked", s->locked >> MEMFILE_PSS_SHIFT);
 }
 
 /* VmFlags: the mnemonics of show_smap_vma_flags, in its order. */

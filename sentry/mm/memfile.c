@@ -483,6 +483,88 @@ bool memfile_shared(struct memfile *mf, uint64_t off, uint64_t len)
 	return ret;
 }
 
+bool memfile_shared_span(struct memfile *mf, uint64_t off, uint64_t *lo,
+			 uint64_t *hi)
+{
+	const struct memfile_shared_extent *e;
+	size_t i, j;
+
+	if (likely(shared_count(mf) == 0))
+		return false;
+	pthread_mutex_lock(&mf->lock);
+	e = mf->shared;
+	i = shared_find(mf, off);
+	if (i < mf->nshared && e[i].off <= off) {
+		/* Shared: the touching extents around it are too. */
+		for (j = i; j > 0 && e[j - 1].off + e[j - 1].len == e[j].off;)
+			j--;
+		*lo = max_t(uint64_t, *lo, e[j].off);
+		for (j = i; j + 1 < mf->nshared &&
+			    e[j].off + e[j].len == e[j + 1].off;)
+			j++;
+		*hi = min_t(uint64_t, *hi, e[j].off + e[j].len);
+		pthread_mutex_unlock(&mf->lock);
+		return true;
+	}
+	/* One reference: up to the extents on either side. */
+	if (i > 0)
+		*lo = max_t(uint64_t, *lo, e[i - 1].off + e[i - 1].len);
+	if (i < mf->nshared)
+		*hi = min_t(uint64_t, *hi, e[i].off);
+	pthread_mutex_unlock(&mf->lock);
+	return false;
+}
+
+/* Add the resident run [d, h) to u, split by its pages' counts. */
+static void usage_run(struct memfile *mf, uint64_t d, uint64_t h,
+		      struct memfile_usage *u)
+{
+	uint64_t shared = 0;
+
+	u->resident += h - d;
+	u->pss += (h - d) << MEMFILE_PSS_SHIFT;
+	if (likely(shared_count(mf) == 0))
+		return;
+	pthread_mutex_lock(&mf->lock);
+	for (size_t i = shared_find(mf, d);
+	     i < mf->nshared && mf->shared[i].off < h; i++) {
+		const struct memfile_shared_extent *e = &mf->shared[i];
+		uint64_t s = max_t(uint64_t, e->off, d);
+		uint64_t n = min_t(uint64_t, e->off + e->len, h) - s;
+
+		shared += n;
+		u->pss -= n << MEMFILE_PSS_SHIFT;
+		u->pss += (n << MEMFILE_PSS_SHIFT) / e->refs;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	u->shared += shared;
+}
+
+void memfile_usage(struct memfile *mf, uint64_t off, uint64_t len,
+		   struct memfile_usage *u)
+{
+	uint64_t end = off + len;
+
+	if (off >= mf->size || len == 0)
+		return;
+	if (end > mf->size || end < off)
+		end = mf->size;
+	/* seek_lock, then lock: nothing takes them the other way round. */
+	pthread_mutex_lock(&mf->seek_lock);
+	while (off < end) {
+		off_t data = lseek(mf->fd, (off_t)off, SEEK_DATA), hole;
+
+		if (data < 0 || (uint64_t)data >= end)
+			break;
+		hole = lseek(mf->fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > end)
+			hole = (off_t)end;
+		usage_run(mf, (uint64_t)data, (uint64_t)hole, u);
+		off = (uint64_t)hole;
+	}
+	pthread_mutex_unlock(&mf->seek_lock);
+}
+
 /*
  * Pages of the range with one reference are the caller's alone: they are
  * punched outside the lock, as with nothing shared, then released. The

@@ -82,6 +82,27 @@ void memfile_free(struct memfile *mf, uint64_t off, uint64_t len);
 /* Does some page of [off, off+len) have more than one reference? */
 bool memfile_shared(struct memfile *mf, uint64_t off, uint64_t len);
 /*
+ * Is the page at off (allocated, page-aligned) shared, with more than one
+ * reference? [*lo, *hi), which holds off, narrows to the run of pages
+ * around off that answer the same. Copy-on-write asks it per write fault:
+ * O(log n) for the n shared extents, plus the extents the run spans.
+ */
+bool memfile_shared_span(struct memfile *mf, uint64_t off, uint64_t *lo,
+			 uint64_t *hi);
+
+/* What memfile_usage found in a range; it adds to these. */
+struct memfile_usage {
+	uint64_t resident; /* bytes with pages behind them */
+	uint64_t shared;   /* of those, bytes of pages with two references+ */
+	/* Each resident page's share, PAGE_SIZE / references, in bytes
+	 * << MEMFILE_PSS_SHIFT (Linux's proportional set size). */
+	uint64_t pss;
+};
+#define MEMFILE_PSS_SHIFT 12
+/* Add [off, off+len)'s resident, shared and proportional bytes to *u. */
+void memfile_usage(struct memfile *mf, uint64_t off, uint64_t len,
+		   struct memfile_usage *u);
+/*
  * Drop the pages of [off, off+len) (they read as zero again), for every
  * holder: right for shared memory (MADV_REMOVE); private memory that may
  * be shared copy-on-write must break the sharing first.

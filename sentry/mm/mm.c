@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Address spaces: the mmap family over VMAs, the memory file and the
- * platform. Anonymous memory is backed by a range of the (sparse) memory
- * file that is mapped into the platform's address space when the VMA is
- * made, so touching it never needs the sentry; its pages exist once the
- * application writes them.
+ * platform. Anonymous memory is backed by ranges of the (sparse) memory
+ * file (the pmas, see mm.h) that are mapped into the platform's address
+ * space when the VMA is made, so touching it never needs the sentry; its
+ * pages exist once the application writes them.
  *
  * Deviations from Linux: the whole stack VMA (RLIMIT_STACK) is mapped at
  * exec rather than grown on faults (and RLIMIT_AS does not count it
@@ -194,13 +194,122 @@ static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 	return err;
 }
 
+/* ---- anonymous memory's pmas, mm->lock held ----------------------------- */
+
+/* The pma holding addr, which is in an anonymous VMA. */
+static struct vma *pma_at(struct mm *mm, uint64_t addr)
+{
+	long i = vma_find(&mm->pmas, addr);
+
+	BUG_ON(i < 0);
+	return &mm->pmas.v[i];
+}
+
+/* The memory-file offset of addr in the pma p. */
+static uint64_t pma_off(const struct vma *p, uint64_t addr)
+{
+	return p->off + (addr - p->start);
+}
+
+/* The protection the platform maps p with under prot: no writes if COW. */
+static int pma_prot(uint32_t prot, const struct vma *p)
+{
+	return (int)(p->flags & VMA_COW ? prot & ~(uint32_t)ABI_PROT_WRITE
+					: prot);
+}
+
+/*
+ * Call fn for each piece [s, e) of [start, end) (anonymous memory) that
+ * one pma backs, in address order; stops at the first error. fn may
+ * change the pmas (the next piece is looked up afresh).
+ */
+static int pma_each(struct mm *mm, uint64_t start, uint64_t end,
+		    int (*fn)(struct mm *mm, struct vma *p, uint64_t s,
+			      uint64_t e, void *arg),
+		    void *arg)
+{
+	int err = 0;
+
+	for (uint64_t at = start; !err && at < end;) {
+		struct vma *p = pma_at(mm, at);
+		uint64_t e = min_t(uint64_t, p->end, end);
+
+		err = fn(mm, p, at, e, arg);
+		at = e;
+	}
+	return err;
+}
+
+static int map_piece(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+		     void *arg)
+{
+	return plat_map(mm, s, e - s, pma_prot(*(uint32_t *)arg, p),
+			pma_off(p, s));
+}
+
+/* Map the anonymous memory [s, e) into the platform, pma by pma. */
+static int anon_map(struct mm *mm, uint32_t prot, uint64_t s, uint64_t e)
+{
+	return pma_each(mm, s, e, map_piece, &prot);
+}
+
+/*
+ * Give the anonymous memory [s, e) protection prot in the platform, one
+ * call for each run of pmas mapped alike.
+ */
+static int anon_protect(struct mm *mm, uint32_t prot, uint64_t s, uint64_t e)
+{
+	while (s < e) {
+		struct vma *p = pma_at(mm, s);
+		int want = pma_prot(prot, p), err;
+		uint64_t run = min_t(uint64_t, p->end, e);
+
+		while (run < e && pma_prot(prot, pma_at(mm, run)) == want)
+			run = min_t(uint64_t, pma_at(mm, run)->end, e);
+		err = plat_protect(mm, s, run - s, want);
+		if (err)
+			return err;
+		s = run;
+	}
+	return 0;
+}
+
+static int usage_piece(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+		       void *arg)
+{
+	memfile_usage(mm->mf, pma_off(p, s), e - s, arg);
+	return 0;
+}
+
+void mm_vma_usage(struct mm *mm, const struct vma *v, struct memfile_usage *u)
+{
+	uint64_t rss;
+
+	if (!v->file) {
+		pma_each(mm, v->start, v->end, usage_piece, u);
+		return;
+	}
+	rss = mm_vma_resident(mm, v);
+	u->resident += rss;
+	u->pss += rss << MEMFILE_PSS_SHIFT;
+}
+
 uint64_t mm_vma_resident(struct mm *mm, const struct vma *v)
 {
 	struct mm_file *f = v->file;
 	uint64_t first, last, total = 0;
 
-	if (!f)
-		return memfile_resident(mm->mf, v->off, v->end - v->start);
+	if (!f) {
+		for (uint64_t at = v->start; at < v->end;) {
+			struct vma *p = pma_at(mm, at);
+			uint64_t e = min_t(uint64_t, p->end, v->end);
+
+			total +=
+			    memfile_resident(mm->mf, pma_off(p, at), e - at);
+			at = e;
+		}
+		return total;
+	}
 	/* Runs of file pages contiguous in the memory file, one query each. */
 	first = max_t(uint64_t, file_page(v, v->start), f->lo);
 	last = min_t(uint64_t, file_page(v, v->end), f->lo + f->n);
@@ -243,7 +352,10 @@ static int vma_bytes(struct mm *mm, const struct vma *v, uint64_t addr,
 
 	*n = min_t(size_t, want, v->end - addr);
 	if (!f) {
-		*p = memfile_ptr(mm->mf, v->off + (addr - v->start));
+		struct vma *pma = pma_at(mm, addr);
+
+		*p = memfile_ptr(mm->mf, pma_off(pma, addr));
+		*n = min_t(size_t, *n, pma->end - addr);
 		return 0;
 	}
 	idx = file_page(v, addr);
@@ -260,47 +372,121 @@ static int vma_bytes(struct mm *mm, const struct vma *v, uint64_t addr,
 	return 0;
 }
 
-/* The protection the platform maps v with: no writes while copy-on-write. */
-static int plat_prot(const struct vma *v)
+static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len);
+
+/*
+ * The pmas of [s, e) become one, at memory-file offset off, not COW; the
+ * ranges they had lose a reference. Cannot fail: the caller reserved room
+ * for three more pmas.
+ */
+static void free_pma(void *arg, const struct vma *piece)
 {
-	return (int)(v->flags & VMA_COW ? v->prot & ~(uint32_t)ABI_PROT_WRITE
-					: v->prot);
+	struct mm *mm = arg;
+
+	memfile_free(mm->mf, piece->off, piece->end - piece->start);
+}
+
+static void pma_replace(struct mm *mm, uint64_t s, uint64_t e, uint64_t off)
+{
+	struct vma p = {.start = s, .end = e, .off = off};
+
+	vma_remove(&mm->pmas, s, e, free_pma, mm);
+	vma_insert(&mm->pmas, &p);
 }
 
 /*
- * The copy-on-write VMA v becomes mm's own (mm->lock held): its pages are
- * copied if another address space still shares them, then mapped with
- * their real protection.
+ * Copy the COW pages [s, e) of the anonymous VMA v (all in one pma) to a
+ * fresh range that is mm's own, and map it with v's protection.
  */
-static int cow_break(struct mm *mm, struct vma *v)
+static int cow_copy(struct mm *mm, const struct vma *v, uint64_t s, uint64_t e)
 {
-	uint64_t len = v->end - v->start;
+	uint64_t len = e - s, old = pma_off(pma_at(mm, s), s);
 	int64_t fresh;
 	int err;
 
-	if (!(v->flags & VMA_COW))
+	if (vma_set_reserve(&mm->pmas, 3))
+		return -ENOMEM;
+	fresh = alloc_backing(mm, s, len);
+	if (fresh < 0)
+		return -ENOMEM;
+	err = memfile_copy(mm->mf, (uint64_t)fresh, old, len);
+	if (!err)
+		err = plat_map(mm, s, len, (int)v->prot, (uint64_t)fresh);
+	if (err) {
+		memfile_free(mm->mf, (uint64_t)fresh, len);
+		return err == -EFAULT ? -ENOMEM : err;
+	}
+	pma_replace(mm, s, e, (uint64_t)fresh);
+	return 0;
+}
+
+/* The COW pages [s, e) of v, nobody else's now, are made writable. */
+static int cow_own(struct mm *mm, const struct vma *v, uint64_t s, uint64_t e)
+{
+	if (vma_set_flags(&mm->pmas, s, e, VMA_COW, 0))
+		return -ENOMEM;
+	if (!(v->prot & ABI_PROT_WRITE))
 		return 0;
-	if (memfile_shared(mm->mf, v->off, len)) {
-		fresh = memfile_alloc(mm->mf, len);
-		if (fresh < 0)
-			return -ENOMEM;
-		err = memfile_copy(mm->mf, (uint64_t)fresh, v->off, len);
-		if (!err)
-			err = plat_map(mm, v->start, len, (int)v->prot,
-				       (uint64_t)fresh);
-		if (err) {
-			memfile_free(mm->mf, (uint64_t)fresh, len);
-			return err == -EFAULT ? -ENOMEM : err;
+	return plat_protect(mm, s, e - s, (int)v->prot);
+}
+
+/*
+ * The pages of [a, b) of the anonymous VMA v become mm's own, for the
+ * sentry to write them: those another address space shares are copied,
+ * the others mapped writable as they are.
+ */
+static int cow_range(struct mm *mm, const struct vma *v, uint64_t a, uint64_t b)
+{
+	a = max_t(uint64_t, page_down(a), v->start);
+	b = min_t(uint64_t, page_up(b), v->end);
+	while (a < b) {
+		struct vma *p = pma_at(mm, a);
+		uint64_t e = min_t(uint64_t, p->end, b), lo, hi;
+		int err;
+
+		if (!(p->flags & VMA_COW)) {
+			a = e;
+			continue;
 		}
-		memfile_free(mm->mf, v->off, len);
-		v->off = (uint64_t)fresh;
-	} else if (v->prot & ABI_PROT_WRITE) {
-		err = plat_protect(mm, v->start, len, (int)v->prot);
+		lo = pma_off(p, a);
+		hi = pma_off(p, e);
+		if (memfile_shared_span(mm->mf, lo, &lo, &hi))
+			err = cow_copy(mm, v, a, a + (hi - lo));
+		else
+			err = cow_own(mm, v, a, a + (hi - lo));
 		if (err)
 			return err;
+		a += hi - lo;
 	}
-	v->flags &= ~(uint32_t)VMA_COW;
 	return 0;
+}
+
+/* A fault copies 2 MiB at once when scattered copies made this many. */
+#define PMA_SCATTERED 4096
+#define COW_CHUNK     (2UL << 20)
+
+/*
+ * A write fault at the page pg of the anonymous VMA v, whose pma is COW:
+ * the page is copied if another address space shares it (the aligned
+ * COW_CHUNK around it when this one's pmas are scattered), else the run
+ * of pages around it that nobody else holds becomes writable.
+ */
+static int cow_fault(struct mm *mm, const struct vma *v, uint64_t pg)
+{
+	struct vma *p = pma_at(mm, pg);
+	uint64_t s = max_t(uint64_t, p->start, v->start);
+	uint64_t e = min_t(uint64_t, p->end, v->end);
+	uint64_t lo = pma_off(p, s), hi = pma_off(p, e);
+
+	if (!memfile_shared_span(mm->mf, pma_off(p, pg), &lo, &hi))
+		return cow_own(mm, v, p->start + (lo - p->off),
+			       p->start + (hi - p->off));
+	if (mm->pmas.n > mm->vmas.n + PMA_SCATTERED) {
+		s = max_t(uint64_t, s, pg & ~(COW_CHUNK - 1));
+		e = min_t(uint64_t, e, (pg & ~(COW_CHUNK - 1)) + COW_CHUNK);
+		return cow_copy(mm, v, s, e);
+	}
+	return cow_copy(mm, v, pg, pg + PAGE_SIZE);
 }
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
@@ -317,6 +503,7 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	}
 	pthread_mutex_init(&mm->lock, NULL);
 	vma_set_init(&mm->vmas);
+	vma_set_init(&mm->pmas);
 	mm->refs = 1;
 	mm->mf = mf;
 	mm->plat = plat;
@@ -328,6 +515,69 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	return 0;
 }
 
+/* Give the child c a pma for [s, e) at off (a reference it holds). */
+static int fork_pma(struct mm *c, uint64_t s, uint64_t e, uint64_t off,
+		    uint32_t flags)
+{
+	struct vma cp = {.start = s, .end = e, .off = off, .flags = flags};
+	int err = vma_insert(&c->pmas, &cp);
+
+	if (err)
+		memfile_free(c->mf, off, e - s);
+	return err;
+}
+
+/*
+ * fork's copy of the anonymous VMA v into c's pmas: shared memory is
+ * referenced; private memory that holds data is referenced and becomes
+ * COW on both sides (the parent's mapped without PROT_WRITE from now on);
+ * private memory without data, and MADV_WIPEONFORK's, is fresh in c.
+ */
+static int fork_anon(struct mm *mm, struct mm *c, const struct vma *v)
+{
+	bool protect = false;
+	int64_t fresh;
+	int err = 0;
+
+	if (v->flags & VMA_WIPEONFORK) {
+		fresh = memfile_alloc(mm->mf, v->end - v->start);
+		if (fresh < 0)
+			return (int)fresh;
+		return fork_pma(c, v->start, v->end, (uint64_t)fresh, 0);
+	}
+	for (uint64_t at = v->start; !err && at < v->end;) {
+		struct vma *p = pma_at(mm, at);
+		uint64_t e = min_t(uint64_t, p->end, v->end), len = e - at;
+		uint64_t off = pma_off(p, at);
+
+		if (v->flags & VMA_SHARED) {
+			err = memfile_ref(mm->mf, off, len);
+			if (!err)
+				err = fork_pma(c, at, e, off, 0);
+		} else if (!(p->flags & VMA_COW) &&
+			   !memfile_resident(mm->mf, off, len)) {
+			/* Nothing to share: fresh zero pages. */
+			fresh = memfile_alloc(mm->mf, len);
+			err = fresh < 0 ? (int)fresh : 0;
+			if (!err)
+				err = fork_pma(c, at, e, (uint64_t)fresh, 0);
+		} else {
+			err = memfile_ref(mm->mf, off, len);
+			if (!err)
+				err = fork_pma(c, at, e, off, VMA_COW);
+			if (!err && !(p->flags & VMA_COW)) {
+				err = vma_set_flags(&mm->pmas, at, e, VMA_COW,
+						    VMA_COW);
+				protect = true;
+			}
+		}
+		at = e;
+	}
+	if (!err && protect && (v->prot & ABI_PROT_WRITE))
+		err = anon_protect(mm, v->prot, v->start, v->end);
+	return err;
+}
+
 int mm_fork(struct mm *mm, struct mm **out)
 {
 	struct mm *c = calloc(1, sizeof(*c));
@@ -337,6 +587,7 @@ int mm_fork(struct mm *mm, struct mm **out)
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
 	vma_set_init(&c->vmas);
+	vma_set_init(&c->pmas);
 	c->refs = 1;
 	pthread_mutex_lock(&mm->lock);
 	c->mf = mm->mf;
@@ -361,9 +612,7 @@ int mm_fork(struct mm *mm, struct mm **out)
 	/* Memory locks are not inherited (mlockall's future ones neither). */
 	for (size_t i = 0; !err && i < mm->vmas.n; i++) {
 		struct vma *v = &mm->vmas.v[i];
-		uint64_t len = v->end - v->start;
 		struct vma cv = *v;
-		int64_t fresh;
 
 		if (v->flags & VMA_DONTFORK)
 			continue;
@@ -371,30 +620,11 @@ int mm_fork(struct mm *mm, struct mm **out)
 		if (v->file) {
 			cv.file = mm_file_get(c, v->file->inode);
 			err = cv.file ? 0 : -ENOMEM;
-		} else if (v->flags & VMA_SHARED) {
-			err = memfile_ref(mm->mf, v->off, len);
-		} else if ((v->flags & VMA_WIPEONFORK) ||
-			   (!(v->flags & VMA_COW) &&
-			    !memfile_resident(mm->mf, v->off, len))) {
-			/* Nothing to share: fresh zero pages. */
-			fresh = memfile_alloc(mm->mf, len);
-			err = fresh < 0 ? (int)fresh : 0;
-			cv.off = (uint64_t)fresh;
 		} else {
-			err = memfile_ref(mm->mf, v->off, len);
-			if (!err && !(v->flags & VMA_COW)) {
-				v->flags |= VMA_COW;
-				if (v->prot & ABI_PROT_WRITE)
-					err = plat_protect(mm, v->start, len,
-							   plat_prot(v));
-			}
-			cv.flags |= VMA_COW;
+			err = fork_anon(mm, c, v);
 		}
-		if (!err) {
+		if (!err)
 			err = vma_insert(&c->vmas, &cv);
-			if (err && !cv.file)
-				memfile_free(mm->mf, cv.off, len);
-		}
 	}
 	pthread_mutex_unlock(&mm->lock);
 	if (err) {
@@ -421,8 +651,7 @@ int mm_attach(struct mm *mm)
 		if (v->file)
 			err = file_populate(mm, v, v->start, v->end, false);
 		else
-			err = plat_map(mm, v->start, v->end - v->start,
-				       plat_prot(v), v->off);
+			err = anon_map(mm, v->prot, v->start, v->end);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -437,14 +666,12 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	for (size_t i = 0; i < mm->vmas.n; i++) {
-		struct vma *v = &mm->vmas.v[i];
-
-		if (!v->file)
-			memfile_free(mm->mf, v->off, v->end - v->start);
-	}
-	mm->plat->ops->as_destroy(mm->as);
+	for (size_t i = 0; i < mm->pmas.n; i++)
+		free_pma(mm, &mm->pmas.v[i]);
+	if (mm->as)
+		mm->plat->ops->as_destroy(mm->as);
 	vma_set_destroy(&mm->vmas);
+	vma_set_destroy(&mm->pmas);
 	files_gc(mm);
 	free(mm->files);
 	free(mm);
@@ -474,46 +701,43 @@ static bool may_expand(struct mm *mm, uint64_t addr, uint64_t len)
 
 /* ---- internal helpers, mm->lock held ------------------------------------ */
 
-static void free_piece(void *arg, const struct vma *piece)
-{
-	struct mm *mm = arg;
-
-	if (!piece->file) /* a file's pages are its own */
-		memfile_free(mm->mf, piece->off, piece->end - piece->start);
-}
-
-/* Remove [start, end) from VMAs and memory file; the platform is untouched. */
+/*
+ * Remove [start, end) from VMAs and pmas, dropping the memory file's
+ * pages; the platform is untouched.
+ */
 static int unmap_vmas(struct mm *mm, uint64_t start, uint64_t end)
 {
-	return vma_remove(&mm->vmas, start, end, free_piece, mm);
+	if (vma_set_reserve(&mm->vmas, 2) || vma_set_reserve(&mm->pmas, 2))
+		return -ENOMEM;
+	vma_remove(&mm->vmas, start, end, NULL, NULL);
+	vma_remove(&mm->pmas, start, end, free_pma, mm);
+	return 0;
 }
 
 /*
- * Memory-file offset for a new anonymous VMA at [addr, addr+len): continue
- * a neighbour's range when possible, so the VMAs can merge as Linux's do.
+ * Memory-file offset for new anonymous memory at [addr, addr+len), which
+ * no pma holds: continue a neighbour's range when possible (one that is
+ * not COW, which keeps its own), so that the platform's mappings merge.
  */
-static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len,
-			     uint32_t prot, uint32_t flags)
+static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len)
 {
-	long below = addr ? vma_find(&mm->vmas, addr - 1) : -1;
-	long above = vma_find(&mm->vmas, addr + len);
+	long below = addr ? vma_find(&mm->pmas, addr - 1) : -1;
+	long above = vma_find(&mm->pmas, addr + len);
 
 	if (below >= 0) {
-		struct vma *v = &mm->vmas.v[below];
+		struct vma *p = &mm->pmas.v[below];
 
-		if (v->end == addr && v->prot == prot && v->flags == flags &&
-		    !v->file &&
-		    memfile_alloc_at(mm->mf, v->off + (v->end - v->start),
-				     len) == 0)
-			return (int64_t)(v->off + (v->end - v->start));
+		if (p->end == addr && !(p->flags & VMA_COW) &&
+		    memfile_alloc_at(mm->mf, pma_off(p, addr), len) == 0)
+			return (int64_t)pma_off(p, addr);
 	}
 	if (above >= 0) {
-		struct vma *v = &mm->vmas.v[above];
+		struct vma *p = &mm->pmas.v[above];
 
-		if (v->start == addr + len && v->prot == prot &&
-		    v->flags == flags && !v->file && v->off >= len &&
-		    memfile_alloc_at(mm->mf, v->off - len, len) == 0)
-			return (int64_t)(v->off - len);
+		if (p->start == addr + len && !(p->flags & VMA_COW) &&
+		    p->off >= len &&
+		    memfile_alloc_at(mm->mf, p->off - len, len) == 0)
+			return (int64_t)(p->off - len);
 	}
 	return memfile_alloc(mm->mf, len);
 }
@@ -522,16 +746,18 @@ static int64_t alloc_backing(struct mm *mm, uint64_t addr, uint64_t len,
 static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 		    uint32_t flags)
 {
-	struct vma v;
+	struct vma v, p;
 	int64_t off;
 	int err;
 
-	flags &= ~(uint32_t)VMA_COW; /* fresh pages are nobody else's */
 	/* Make room first: the bookkeeping cannot fail half-way after. */
 	err = unmap_vmas(mm, addr, addr + len);
+	if (!err &&
+	    (vma_set_reserve(&mm->vmas, 1) || vma_set_reserve(&mm->pmas, 1)))
+		err = -ENOMEM;
 	if (err)
 		return err;
-	off = alloc_backing(mm, addr, len, prot, flags);
+	off = alloc_backing(mm, addr, len);
 	if (off < 0)
 		return (int)off;
 	err = plat_map(mm, addr, len, (int)prot, (uint64_t)off);
@@ -540,17 +766,17 @@ static int map_anon(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 		plat_unmap(mm, addr, len);
 		return err == -EFAULT ? -ENOMEM : err;
 	}
+	/* vm_pgoff: the address for private memory, 0 for shared. */
 	v = (struct vma){.start = addr,
 			 .end = addr + len,
 			 .prot = prot,
 			 .flags = flags,
-			 .off = (uint64_t)off};
-	err = vma_insert(&mm->vmas, &v);
-	if (err) {
-		plat_unmap(mm, addr, len);
-		memfile_free(mm->mf, (uint64_t)off, len);
-	}
-	return err;
+			 .off = flags & VMA_SHARED ? 0 : addr};
+	p = (struct vma){
+	    .start = addr, .end = addr + len, .off = (uint64_t)off};
+	vma_insert(&mm->vmas, &v);
+	vma_insert(&mm->pmas, &p);
+	return 0;
 }
 
 /* Map inode's pages from file offset off at [addr, addr+len), shared. */
@@ -831,23 +1057,18 @@ long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 	if (!err)
 		err = vma_protect(&mm->vmas, addr, run, vprot);
 	/*
-	 * One call for anonymous memory; shared file pages, mapped a run at
-	 * a time with holes where the file ends, are mapped again.
+	 * Anonymous memory: one call per run of pmas mapped alike (COW pages
+	 * stay without PROT_WRITE); shared file pages, mapped a run at a
+	 * time with holes where the file ends, are mapped again.
 	 */
 	for (i = vma_lower_bound(&mm->vmas, addr); !err && addr < run; i++) {
 		struct vma *v = &mm->vmas.v[i];
 		uint64_t e = min_t(uint64_t, v->end, run);
 
-		if (v->file) {
+		if (v->file)
 			err = file_populate(mm, v, addr, e, false);
-			addr = e;
-			continue;
-		}
-		while (i + 1 < mm->vmas.n && !mm->vmas.v[i + 1].file &&
-		       mm->vmas.v[i + 1].start < run &&
-		       plat_prot(&mm->vmas.v[i + 1]) == plat_prot(v))
-			e = min_t(uint64_t, mm->vmas.v[++i].end, run);
-		err = plat_protect(mm, addr, e - addr, plat_prot(v));
+		else
+			err = anon_protect(mm, v->prot, addr, e);
 		addr = e;
 	}
 	if (!err && run < end)
@@ -887,15 +1108,44 @@ static long move_file_vma(struct mm *mm, size_t vi, uint64_t addr,
 	return err ? err : (long)new_addr;
 }
 
-/* Move [addr, addr+old_len) (one VMA) to new_addr, growing to new_len. */
+struct pma_list {
+	struct vma *v;
+	size_t n;
+};
+
+static int collect_pma(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+		       void *arg)
+{
+	struct pma_list *l = arg;
+
+	(void)mm;
+	l->v[l->n++] = (struct vma){
+	    .start = s, .end = e, .off = pma_off(p, s), .flags = p->flags};
+	return 0;
+}
+
+static int count_pma(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+		     void *arg)
+{
+	(void)mm, (void)p, (void)s, (void)e;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/*
+ * Move [addr, addr+old_len) (one VMA) to new_addr, growing to new_len.
+ * Anonymous memory takes its pages along, COW ones still COW; a grown
+ * tail is fresh memory.
+ */
 static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 		     uint64_t new_addr, uint64_t new_len, bool dontunmap)
 {
-	struct vma old = mm->vmas.v[vi];
-	uint64_t off = old.off + (addr - old.start);
-	struct vma moved;
-	int64_t grow_off = -1;
-	int err;
+	struct vma old = mm->vmas.v[vi], moved, tail;
+	uint64_t grow = new_len - old_len, delta = new_addr - addr;
+	struct pma_list l = {NULL, 0};
+	int64_t tail_off = -1;
+	size_t n = 0;
+	int err = -ENOMEM;
 
 	if (old.file)
 		return move_file_vma(mm, vi, addr, old_len, new_addr, new_len,
@@ -904,49 +1154,57 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 			     .end = new_addr + new_len,
 			     .prot = old.prot,
 			     .flags = old.flags,
-			     .off = off};
-	if (new_len > old_len) {
-		/* The new tail needs backing that continues the old range. */
-		if (memfile_alloc_at(mm->mf, off + old_len,
-				     new_len - old_len) == 0) {
-			grow_off = (int64_t)(off + old_len);
-		} else {
-			/* Not contiguous: give the mapping a fresh range. */
-			int64_t fresh = memfile_alloc(mm->mf, new_len);
-			ssize_t n;
-			loff_t in = (loff_t)off, outo;
+			     .off = old.off + (addr - old.start)};
+	/* Everything that can fail, first. */
+	pma_each(mm, addr, addr + old_len, count_pma, &n);
+	l.v = malloc(n * sizeof(*l.v));
+	if (!l.v)
+		goto fail;
+	pma_each(mm, addr, addr + old_len, collect_pma, &l);
+	if (grow) {
+		const struct vma *last = &l.v[l.n - 1];
 
-			if (fresh < 0)
-				return -ENOMEM;
-			outo = fresh;
-			n = copy_file_range(mm->mf->fd, &in, mm->mf->fd, &outo,
-					    old_len, 0);
-			if (n != (ssize_t)old_len) {
-				memfile_free(mm->mf, (uint64_t)fresh, new_len);
-				return -ENOMEM;
-			}
-			moved.off = (uint64_t)fresh;
-		}
+		/* After the last page if it is free, as the mapping was. */
+		tail_off = (int64_t)pma_off(last, last->end);
+		if ((last->flags & VMA_COW) ||
+		    memfile_alloc_at(mm->mf, (uint64_t)tail_off, grow))
+			tail_off = memfile_alloc(mm->mf, grow);
+		if (tail_off < 0)
+			goto fail;
 	}
-	if (moved.off != off)
-		moved.flags &= ~(uint32_t)VMA_COW; /* a fresh copy */
-	err = plat_map(mm, new_addr, new_len, plat_prot(&moved), moved.off);
-	if (!err)
-		err = vma_remove(&mm->vmas, new_addr, new_addr + new_len,
-				 free_piece, mm);
-	if (err)
+	if (vma_set_reserve(&mm->vmas, 4) ||
+	    vma_set_reserve(&mm->pmas, l.n + 5))
 		goto fail;
-	/* The old range leaves the VMAs without freeing its backing... */
-	vi = (size_t)vma_find(&mm->vmas, addr);
-	err = vma_remove(&mm->vmas, addr, addr + old_len, NULL, NULL);
-	if (err)
+	unmap_vmas(mm, new_addr, new_addr + new_len);
+	err = 0;
+	for (size_t k = 0; !err && k < l.n; k++)
+		err = plat_map(mm, l.v[k].start + delta,
+			       l.v[k].end - l.v[k].start,
+			       pma_prot(old.prot, &l.v[k]), l.v[k].off);
+	if (!err && grow)
+		err = plat_map(mm, new_addr + old_len, grow, (int)old.prot,
+			       (uint64_t)tail_off);
+	if (err) {
+		plat_unmap(mm, new_addr, new_len);
+		err = -ENOMEM;
 		goto fail;
-	err = vma_insert(&mm->vmas, &moved);
-	if (err)
-		goto fail;
-	/* ...unless it was copied, not re-used. */
-	if (moved.off != off)
-		memfile_free(mm->mf, off, old_len);
+	}
+	/* The pages leave the old range without losing a reference. */
+	vma_remove(&mm->pmas, addr, addr + old_len, NULL, NULL);
+	for (size_t k = 0; k < l.n; k++) {
+		l.v[k].start += delta;
+		l.v[k].end += delta;
+		vma_insert(&mm->pmas, &l.v[k]);
+	}
+	if (grow) {
+		tail = (struct vma){.start = new_addr + old_len,
+				    .end = new_addr + new_len,
+				    .off = (uint64_t)tail_off};
+		vma_insert(&mm->pmas, &tail);
+	}
+	vma_remove(&mm->vmas, addr, addr + old_len, NULL, NULL);
+	vma_insert(&mm->vmas, &moved);
+	free(l.v);
 	if (dontunmap) {
 		/* The old range stays, as fresh zero pages. */
 		err = map_anon(mm, addr, old_len, old.prot, old.flags);
@@ -958,9 +1216,10 @@ static long move_vma(struct mm *mm, size_t vi, uint64_t addr, uint64_t old_len,
 	return (long)new_addr;
 fail:
 	log_warn_once("mremap: out of memory while moving a mapping");
-	if (grow_off >= 0)
-		memfile_free(mm->mf, (uint64_t)grow_off, new_len - old_len);
-	return -ENOMEM;
+	free(l.v);
+	if (tail_off >= 0)
+		memfile_free(mm->mf, (uint64_t)tail_off, grow);
+	return err;
 }
 
 /*
@@ -1063,24 +1322,26 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	    new_len - old_len <= mm->limit - v->end &&
 	    vma_range_free(&mm->vmas, v->end, addr + new_len)) {
 		uint64_t grow = new_len - old_len;
-		uint64_t off = v->off + (v->end - v->start);
-		struct vma tail = *v;
+		struct vma tail = {.start = v->end, .end = v->end + grow};
+		int64_t off;
 
-		if (memfile_alloc_at(mm->mf, off, grow) == 0) {
-			ret = plat_map(mm, v->end, grow, plat_prot(v), off);
-			if (ret) {
-				memfile_free(mm->mf, off, grow);
-				goto out;
-			}
-			v->end += grow;
-			ret = (long)addr;
+		/* The VMA grows; fresh pages back the new part. */
+		ret = -ENOMEM;
+		if (vma_set_reserve(&mm->pmas, 1))
+			goto out;
+		off = alloc_backing(mm, tail.start, grow);
+		if (off < 0)
+			goto out;
+		ret =
+		    plat_map(mm, tail.start, grow, (int)v->prot, (uint64_t)off);
+		if (ret) {
+			memfile_free(mm->mf, (uint64_t)off, grow);
 			goto out;
 		}
-		/* Backing not contiguous: a separate VMA continues it. */
-		tail.start = v->end;
-		tail.end = v->end + grow;
-		ret = map_anon(mm, tail.start, grow, tail.prot, tail.flags);
-		ret = ret ? ret : (long)addr;
+		tail.off = (uint64_t)off;
+		vma_insert(&mm->pmas, &tail);
+		v->end += grow;
+		ret = (long)addr;
 		goto out;
 	}
 	if (!maymove) {
@@ -1105,6 +1366,42 @@ out:
 	files_gc(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return ret;
+}
+
+static int zero_piece(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+		      void *arg)
+{
+	(void)arg;
+	memfile_zero(mm->mf, pma_off(p, s), e - s);
+	return 0;
+}
+
+/*
+ * MADV_DONTNEED of private memory: its pages read zero again. Those that
+ * are mm's alone are dropped in place; shared ones are let go, fresh
+ * pages taking their place.
+ */
+static int dontneed_piece(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
+			  void *arg)
+{
+	const struct vma *v = arg;
+	int64_t fresh;
+	int err;
+
+	if (!memfile_shared(mm->mf, pma_off(p, s), e - s))
+		return zero_piece(mm, p, s, e, NULL);
+	if (vma_set_reserve(&mm->pmas, 3))
+		return -ENOMEM;
+	fresh = memfile_alloc(mm->mf, e - s);
+	if (fresh < 0)
+		return -ENOMEM;
+	err = plat_map(mm, s, e - s, (int)v->prot, (uint64_t)fresh);
+	if (err) {
+		memfile_free(mm->mf, (uint64_t)fresh, e - s);
+		return err;
+	}
+	pma_replace(mm, s, e, (uint64_t)fresh);
+	return 0;
 }
 
 long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
@@ -1186,11 +1483,10 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 			/* Shared memory keeps its contents; private drops. */
 			if (shared)
 				break;
-			if (cow_break(mm, v)) {
+			if (pma_each(mm, s, e, dontneed_piece, v)) {
 				ret = -ENOMEM;
 				goto out;
 			}
-			memfile_zero(mm->mf, v->off + (s - v->start), e - s);
 			break;
 		case ABI_MADV_REMOVE:
 			if (!shared) {
@@ -1202,7 +1498,7 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 				ret = -EOPNOTSUPP;
 				goto out;
 			}
-			memfile_zero(mm->mf, v->off + (s - v->start), e - s);
+			pma_each(mm, s, e, zero_piece, NULL);
 			break;
 		case ABI_MADV_WIPEONFORK:
 		case ABI_MADV_KEEPONFORK:
@@ -1329,8 +1625,8 @@ static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
 		v = &mm->vmas.v[i];
 		if (v->start > at || (!force && !can_access(v, access)))
 			return -EFAULT;
-		if (access & ABI_PROT_WRITE) {
-			err = cow_break(mm, v);
+		if ((access & ABI_PROT_WRITE) && !v->file) {
+			err = cow_range(mm, v, at, at + (len - done));
 			if (err)
 				return err == -ENOMEM ? -EFAULT : err;
 		}
@@ -1576,7 +1872,8 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 		if (i < 0 || !can_access(&mm->vmas.v[i], access))
 			break;
 		v = &mm->vmas.v[i];
-		if ((access & ABI_PROT_WRITE) && cow_break(mm, v))
+		if ((access & ABI_PROT_WRITE) && !v->file &&
+		    cow_range(mm, v, at, at + (len - done)))
 			break;
 		if (vma_bytes(mm, v, at, len - done, &p, &chunk))
 			break;
@@ -1603,9 +1900,10 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	pthread_mutex_lock(&mm->lock);
 	i = vma_find(&mm->vmas, addr);
 	/* A write to copy-on-write memory: copy it, and the write retries. */
-	if (i >= 0 && (mm->vmas.v[i].flags & VMA_COW) &&
-	    (mm->vmas.v[i].prot & ABI_PROT_WRITE)) {
-		err = cow_break(mm, &mm->vmas.v[i]);
+	if (i >= 0 && !mm->vmas.v[i].file &&
+	    (mm->vmas.v[i].prot & ABI_PROT_WRITE) &&
+	    (pma_at(mm, pg)->flags & VMA_COW)) {
+		err = cow_fault(mm, &mm->vmas.v[i], pg);
 		pthread_mutex_unlock(&mm->lock);
 		return err == -ENOMEM ? -EIO : err ? -EFAULT : MM_FAULT_FIXED;
 	}
@@ -1690,7 +1988,7 @@ int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
 		}
 		f = v->file;
 		if (!f) {
-			*moff = v->off + (addr - v->start);
+			*moff = pma_off(pma_at(mm, addr), addr);
 			pthread_mutex_unlock(&mm->lock);
 			return 1;
 		}
@@ -1783,7 +2081,7 @@ static void populate(struct mm *mm, uint64_t start, uint64_t end)
 			continue;
 		for (; a < e; a += PAGE_SIZE) {
 			uint8_t *p =
-			    memfile_ptr(mm->mf, v->off + (a - v->start));
+			    memfile_ptr(mm->mf, pma_off(pma_at(mm, a), a));
 
 			__atomic_fetch_or(p, 0, __ATOMIC_RELAXED);
 		}
@@ -1893,8 +2191,16 @@ long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec)
 	v = &mm->vmas.v[i];
 	npages = min_t(uint64_t, npages, (v->end - addr) / PAGE_SIZE);
 	if (!v->file) {
-		memfile_resident_vec(mm->mf, v->off + (addr - v->start), npages,
-				     vec);
+		for (size_t n = 0; n < npages;) {
+			uint64_t at = addr + n * PAGE_SIZE;
+			struct vma *p = pma_at(mm, at);
+			size_t k = min_t(size_t, npages - n,
+					 (p->end - at) / PAGE_SIZE);
+
+			memfile_resident_vec(mm->mf, pma_off(p, at), k,
+					     vec + n);
+			n += k;
+		}
 	} else {
 		struct mm_file *f = v->file;
 

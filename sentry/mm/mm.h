@@ -35,10 +35,30 @@ struct mm_file {
 	size_t n;
 };
 
+/*
+ * Anonymous memory (private or shared) is backed page by page: the pmas map
+ * each of its addresses to a memory-file page, apart from the VMAs, so a
+ * VMA is one line of /proc/PID/maps however its pages are scattered. Every
+ * address of an anonymous VMA is in exactly one pma and no other address
+ * is. A new mapping gets one contiguous range of the memory file (next to
+ * a neighbour's where it can, so that the platform's mappings merge).
+ *
+ * fork shares private pages: each pma gains a reference to its pages and
+ * is marked VMA_COW on both sides, mapped without PROT_WRITE. A write
+ * fault on such a pma copies the one page written to a fresh page (placed
+ * after the pma before it when that is free, so pages written in order
+ * stay one run, one host mapping) or, when the page has no other holder
+ * any more, makes the run of such pages around it writable as it is. The
+ * sentry's own writes (copy_out, read into a buffer) do the same for the
+ * pages they write. Only when an address space has many more pmas than
+ * VMAs (scattered writes) does a fault copy the aligned 2 MiB around the
+ * page, which bounds the host mappings a stub needs.
+ */
 struct mm {
 	pthread_mutex_t lock;
 	int refs;
 	struct vma_set vmas;
+	struct vma_set pmas; /* anonymous memory's pages, see above */
 	struct memfile *mf;
 	struct platform *plat;
 	struct platform_as *as;
@@ -161,6 +181,14 @@ int mm_fill_from_file(struct mm *mm, uint64_t addr, struct file *f,
  * at most v's size.
  */
 uint64_t mm_vma_resident(struct mm *mm, const struct vma *v);
+
+/*
+ * mm_vma_resident, split as /proc's smaps shows it: the resident bytes of
+ * v that another address space shares (a page with more than one
+ * reference in the memory file), and the proportional set size. Added to
+ * *u. A shared file mapping's pages count as its own.
+ */
+void mm_vma_usage(struct mm *mm, const struct vma *v, struct memfile_usage *u);
 
 /* Bytes resident in the whole address space (mm_vma_resident's sum). */
 uint64_t mm_rss(struct mm *mm);

@@ -34,6 +34,11 @@ static int reserve(struct vma_set *s, size_t extra)
 	return 0;
 }
 
+int vma_set_reserve(struct vma_set *s, size_t extra)
+{
+	return reserve(s, extra);
+}
+
 size_t vma_lower_bound(const struct vma_set *s, uint64_t addr)
 {
 	size_t lo = 0, hi = s->n;

@@ -3,6 +3,13 @@
  * The application's view of an address space: a sorted set of
  * non-overlapping VMAs. This is data only; sentry/mm/mm.c applies changes
  * to the memory file and the platform.
+ *
+ * The same set type holds an address space's pmas (gVisor's name): where
+ * its anonymous memory lives in the memory file, kept apart from the VMAs
+ * so that copy-on-write can move single pages without splitting what the
+ * application sees. A pma is a struct vma with only start, end, off (the
+ * memory-file offset of start) and flags (VMA_COW or 0); the set's merging
+ * joins pmas that continue each other in both address and memory file.
  */
 #ifndef MOAT_MM_VMA_H
 #define MOAT_MM_VMA_H
@@ -20,9 +27,9 @@
 #define VMA_MAYWRITE	0x40 /* a shared file mapping of a writable file */
 #define VMA_LOCKONFAULT 0x80 /* mlock2(MLOCK_ONFAULT): not populated */
 /*
- * Private anonymous memory whose memory-file pages another address space
- * may share since a fork: mapped without PROT_WRITE until the first write
- * copies them (or finds them no longer shared).
+ * A pma flag: private anonymous memory whose memory-file pages another
+ * address space may share since a fork: mapped without PROT_WRITE until a
+ * write copies the page written (or finds it no longer shared).
  */
 #define VMA_COW	       0x100
 #define VMA_DONTFORK   0x200 /* MADV_DONTFORK: not in a fork's child */
@@ -35,8 +42,11 @@ struct vma {
 	uint32_t prot;	     /* PROT_* */
 	uint32_t flags;	     /* VMA_* */
 	/*
-	 * Anonymous memory: the memory-file offset of start. A shared file
-	 * mapping (file set): the file offset of start.
+	 * Anonymous memory: Linux's vm_pgoff in bytes, which decides only
+	 * whether neighbours merge (the start address at mmap for private
+	 * memory, 0 for shared; mremap keeps it); the pmas say where its
+	 * pages are. A shared file mapping (file set): the file offset of
+	 * start. A pma: the memory-file offset of start.
 	 */
 	uint64_t off;
 	struct mm_file *file; /* mm.c's; NULL: anonymous memory */
@@ -49,6 +59,9 @@ struct vma_set {
 
 void vma_set_init(struct vma_set *s);
 void vma_set_destroy(struct vma_set *s);
+
+/* Make room for extra more VMAs: 0 or -ENOMEM. */
+int vma_set_reserve(struct vma_set *s, size_t extra);
 
 /* Index of the VMA containing addr, or -1. */
 long vma_find(const struct vma_set *s, uint64_t addr);
