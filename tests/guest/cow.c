@@ -5,11 +5,17 @@
  * MAP_SHARED anonymous memory is shared both ways; MADV_DONTNEED,
  * mprotect, mmap and brk in one process leave the other alone;
  * MADV_DONTFORK leaves a hole in the child, MADV_WIPEONFORK zeros.
+ * Copy-on-write is per page: a write copies the page written, every
+ * other stays shared (smaps' Shared_Dirty, Private_Dirty and Pss say so),
+ * whatever the page's place in its mapping, after mprotect, munmap or
+ * mremap have changed the mapping since the fork, and across two forks.
  */
 #include "proc.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #define PAGE 4096UL
@@ -47,6 +53,44 @@ static void *map(size_t len, int flags)
 		exit(1);
 	}
 	return p;
+}
+
+static char smaps[1 << 20];
+
+/*
+ * The smaps line key of the mapping starting at addr, in kB (~0 if
+ * missing): the whole file is read each time, as a parser would.
+ */
+static unsigned long long smaps_kb(void *addr, const char *key)
+{
+	long fd = SYS3(SYS_open, "/proc/self/smaps", O_RDONLY, 0), n, len = 0;
+	char head[32];
+	const char *p;
+	size_t klen = strlen(key);
+
+	if (fd < 0)
+		return ~0ULL;
+	while ((size_t)len < sizeof(smaps) - 1 &&
+	       (n = SYS3(SYS_read, fd, smaps + len, sizeof(smaps) - 1 - len)) >
+		   0)
+		len += n;
+	SYS1(SYS_close, fd);
+	smaps[len] = '\0';
+	snprintf(head, sizeof(head), "%08lx-", (unsigned long)addr);
+	p = smaps;
+	if (strncmp(p, head, strlen(head))) {
+		p = strstr(smaps, head);
+		while (p && p != smaps && p[-1] != '\n')
+			p = strstr(p + 1, head);
+	}
+	if (!p)
+		return ~0ULL;
+	/* The block's lines, up to VmFlags. */
+	for (p = strchr(p, '\n'); p && strncmp(p + 1, "VmFlags:", 8);
+	     p = strchr(p + 1, '\n'))
+		if (!strncmp(p + 1, key, klen) && p[1 + klen] == ':')
+			return strtoull(p + 2 + klen, NULL, 10);
+	return ~0ULL;
 }
 
 /*
@@ -96,6 +140,304 @@ static void test_big(void)
 	free(buf);
 	close2(up);
 	close2(down);
+}
+
+/* All pages of [p, p+len) hold byte c? */
+static bool all(const unsigned char *p, size_t len, unsigned char c)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/*
+ * 64 MiB written before a fork, as the parent's smaps shows it: all of
+ * it shared while the child lives (Pss half of it), one page private on
+ * both sides once the parent writes it, and all private when the child
+ * is gone.
+ */
+static void test_smaps_shared(void)
+{
+	const unsigned long long kb = BIG >> 10, pg = PAGE >> 10;
+	unsigned char *m = map(BIG, MAP_PRIVATE);
+	int up[2], down[2];
+	pid_t pid;
+
+	/* Pages of 4 KiB, as moat's: no transparent huge pages. */
+	SYS3(SYS_madvise, m, BIG, MADV_NOHUGEPAGE);
+	memset(m, 0x77, BIG);
+	CHECK_EQ(smaps_kb(m, "Rss"), kb);
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), kb);
+	CHECK_EQ(smaps_kb(m, "Shared_Dirty"), 0);
+	CHECK_EQ(smaps_kb(m, "Pss"), kb);
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		put_byte(up[1], 'r');
+		/* The parent has written one page: it is the child's alone
+		 * too, the old one being nobody else's. */
+		CHECK_EQ(get_byte(down[0]), 'w');
+		CHECK_EQ(smaps_kb(m, "Shared_Dirty"), kb - pg);
+		CHECK_EQ(smaps_kb(m, "Private_Dirty"), pg);
+		CHECK(all(m, BIG, 0x77));
+		put_byte(up[1], 'c');
+		CHECK_EQ(get_byte(down[0]), 'x');
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'r');
+	CHECK_EQ(smaps_kb(m, "Rss"), kb);
+	CHECK_EQ(smaps_kb(m, "Shared_Dirty"), kb);
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), 0);
+	CHECK_EQ(smaps_kb(m, "Pss"), kb / 2);
+	m[BIG / 2 + 5] = 0x78;
+	CHECK_EQ(smaps_kb(m, "Rss"), kb);
+	CHECK_EQ(smaps_kb(m, "Shared_Dirty"), kb - pg);
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), pg);
+	CHECK_EQ(smaps_kb(m, "Pss"), (kb - pg) / 2 + pg);
+	put_byte(down[1], 'w');
+	CHECK_EQ(get_byte(up[0]), 'c');
+	put_byte(down[1], 'x');
+	CHECK_CHILD_OK(pid);
+	CHECK_EQ(smaps_kb(m, "Shared_Dirty"), 0);
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), kb);
+	CHECK_EQ(smaps_kb(m, "Pss"), kb);
+	CHECK_EQ(m[BIG / 2 + 5], 0x78);
+	CHECK_EQ(m[BIG / 2 + 4], 0x77);
+	m[BIG / 2 + 4] = 0x79; /* nobody else's: written in place */
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), kb);
+	close2(up);
+	close2(down);
+	munmap(m, BIG);
+}
+
+/*
+ * Writes at the first, a middle and the last page of a mapping, by each
+ * side: never seen by the other, and the pages beside them stay shared.
+ */
+static void test_page_positions(void)
+{
+	enum {
+		N = 16
+	};
+	static const size_t at[] = {0, N / 2, N - 1};
+	unsigned char *m = map(N * PAGE, MAP_PRIVATE);
+	int up[2], down[2];
+	pid_t pid;
+
+	memset(m, 'p', N * PAGE);
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		for (size_t i = 0; i < 3; i++)
+			memset(m + at[i] * PAGE, 'c', PAGE);
+		CHECK_EQ(smaps_kb(m, "Private_Dirty"), 3 * PAGE / 1024);
+		CHECK_EQ(smaps_kb(m, "Shared_Dirty"), (N - 3) * PAGE / 1024);
+		put_byte(up[1], 'w');
+		CHECK_EQ(get_byte(down[0]), 'v');
+		for (size_t pg = 0; pg < N; pg++) {
+			bool mine = pg == 0 || pg == N / 2 || pg == N - 1;
+
+			CHECK(all(m + pg * PAGE, PAGE, mine ? 'c' : 'p'));
+		}
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'w');
+	CHECK(all(m, N * PAGE, 'p'));
+	/* The pages the child copied are the parent's alone now. */
+	CHECK_EQ(smaps_kb(m, "Private_Dirty"), 3 * PAGE / 1024);
+	/* The same pages and their neighbours, from this side. */
+	for (size_t i = 0; i < 3; i++)
+		m[at[i] * PAGE + PAGE - 1] = 'P';
+	m[PAGE] = 'P';
+	m[(N - 2) * PAGE] = 'P';
+	put_byte(down[1], 'v');
+	CHECK_CHILD_OK(pid);
+	for (size_t i = 0; i < 3; i++) {
+		CHECK(all(m + at[i] * PAGE, PAGE - 1, 'p'));
+		CHECK_EQ(m[at[i] * PAGE + PAGE - 1], 'P');
+	}
+	CHECK_EQ(m[PAGE], 'P');
+	CHECK_EQ(m[(N - 2) * PAGE], 'P');
+	CHECK(all(m + 2 * PAGE, 6 * PAGE, 'p'));
+	close2(up);
+	close2(down);
+	munmap(m, N * PAGE);
+}
+
+/* mprotect and munmap split a mapping after the fork, on either side. */
+static void test_split_after_fork(void)
+{
+	enum {
+		N = 8
+	};
+	unsigned char *m = map(N * PAGE, MAP_PRIVATE);
+	int up[2], down[2];
+	pid_t pid;
+
+	memset(m, 'a', N * PAGE);
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		CHECK_EQ(SYS3(SYS_mprotect, m + 2 * PAGE, PAGE, PROT_READ), 0);
+		CHECK_EQ(SYS2(SYS_munmap, m + 5 * PAGE, PAGE), 0);
+		m[PAGE] = m[3 * PAGE] = m[4 * PAGE] = m[6 * PAGE] = 'c';
+		CHECK_EQ(m[2 * PAGE], 'a');
+		CHECK_EQ(SYS3(SYS_mprotect, m + 2 * PAGE, PAGE,
+			      PROT_READ | PROT_WRITE),
+			 0);
+		m[2 * PAGE + 1] = 'c';
+		put_byte(up[1], 'w');
+		CHECK_EQ(get_byte(down[0]), 'v');
+		CHECK(all(m, PAGE, 'a'));
+		CHECK(all(m + 7 * PAGE, PAGE, 'a'));
+		CHECK_EQ(m[PAGE], 'c');
+		CHECK_EQ(m[2 * PAGE], 'a');
+		CHECK_EQ(m[2 * PAGE + 1], 'c');
+		CHECK_EQ(m[4 * PAGE], 'c');
+		CHECK_EQ(m[6 * PAGE], 'c');
+		CHECK(all(m + 6 * PAGE + 1, PAGE - 1, 'a'));
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'w');
+	CHECK(all(m, N * PAGE, 'a'));
+	CHECK_EQ(SYS3(SYS_mprotect, m + 4 * PAGE, 2 * PAGE, PROT_READ), 0);
+	CHECK(all(m + 4 * PAGE, 2 * PAGE, 'a'));
+	CHECK_EQ(
+	    SYS3(SYS_mprotect, m + 4 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE),
+	    0);
+	m[0] = m[5 * PAGE] = m[7 * PAGE + PAGE - 1] = 'p';
+	CHECK_EQ(SYS2(SYS_munmap, m + 3 * PAGE, PAGE), 0);
+	put_byte(down[1], 'v');
+	CHECK_CHILD_OK(pid);
+	CHECK_EQ(m[0], 'p');
+	CHECK_EQ(m[5 * PAGE], 'p');
+	CHECK_EQ(m[7 * PAGE + PAGE - 1], 'p');
+	CHECK(all(m + PAGE, 2 * PAGE, 'a'));
+	CHECK(all(m + 4 * PAGE, PAGE, 'a'));
+	CHECK(all(m + 6 * PAGE, PAGE, 'a'));
+	close2(up);
+	close2(down);
+	munmap(m, N * PAGE);
+}
+
+/*
+ * mremap of memory a fork shares: its pages move along, still shared
+ * until written, the grown part is zero, and the other side keeps its own.
+ */
+static void test_mremap_cow(void)
+{
+	enum {
+		N = 8
+	};
+	unsigned char *m = map(N * PAGE, MAP_PRIVATE);
+	int up[2], down[2];
+	pid_t pid;
+
+	memset(m, 'a', N * PAGE);
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		/* A place to move to, away from m. */
+		unsigned char *to = map(3 * N * PAGE, MAP_PRIVATE), *q;
+
+		q = mremap(m, N * PAGE, 2 * N * PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, to + N * PAGE);
+		CHECK(q == to + N * PAGE);
+		CHECK(all(q, N * PAGE, 'a'));
+		CHECK(all(q + N * PAGE, N * PAGE, 0));
+		CHECK_EQ(smaps_kb(q, "Shared_Dirty"), N * PAGE / 1024);
+		q[0] = q[N * PAGE - 1] = q[N * PAGE] = 'c';
+		CHECK_EQ(smaps_kb(q, "Shared_Dirty"), (N - 2) * PAGE / 1024);
+		put_byte(up[1], 'w');
+		CHECK_EQ(get_byte(down[0]), 'v');
+		CHECK_EQ(q[0], 'c');
+		CHECK(all(q + 1, N * PAGE - 2, 'a'));
+		CHECK_EQ(q[N * PAGE - 1], 'c');
+		CHECK_EQ(q[N * PAGE], 'c');
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'w');
+	CHECK(all(m, N * PAGE, 'a'));
+	/* The parent moves its own too, then writes. */
+	{
+		unsigned char *to = map(2 * N * PAGE, MAP_PRIVATE), *q;
+
+		q = mremap(m, N * PAGE, N * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   to);
+		CHECK(q == to);
+		m = q;
+		munmap(to + N * PAGE, N * PAGE);
+	}
+	CHECK(all(m, N * PAGE, 'a'));
+	m[PAGE] = 'p';
+	m[N * PAGE - 1] = 'p';
+	put_byte(down[1], 'v');
+	CHECK_CHILD_OK(pid);
+	CHECK_EQ(m[PAGE], 'p');
+	CHECK_EQ(m[0], 'a');
+	CHECK_EQ(m[N * PAGE - 1], 'p');
+	CHECK(all(m + 2 * PAGE, (N - 3) * PAGE, 'a'));
+	close2(up);
+	close2(down);
+	munmap(m, N * PAGE);
+}
+
+/*
+ * A fork of a fork: three address spaces share the pages none of them
+ * wrote (a third of each in Pss), and each write stays its writer's.
+ */
+static void test_fork_of_fork(void)
+{
+	unsigned char *m = map(4 * PAGE, MAP_PRIVATE);
+	int up[2], down[2];
+	pid_t pid;
+
+	memset(m, 'a', 4 * PAGE);
+	make_pipe(up);
+	make_pipe(down);
+	pid = spawn();
+	if (pid == 0) {
+		pid_t g;
+
+		m[PAGE] = 'c';
+		g = spawn();
+		if (g == 0) {
+			CHECK_EQ(m[0], 'a');
+			CHECK_EQ(m[PAGE], 'c');
+			m[0] = m[2 * PAGE] = 'g';
+			/* Page 1 is the child's and this one's, page 3
+			 * everybody's: 4 + 2 + 4 + 4/3 kB. */
+			CHECK_EQ(smaps_kb(m, "Rss"), 16);
+			CHECK_EQ(smaps_kb(m, "Shared_Dirty"), 8);
+			CHECK_EQ(smaps_kb(m, "Private_Dirty"), 8);
+			CHECK_EQ(smaps_kb(m, "Pss"), 11);
+			put_byte(up[1], 'g');
+			CHECK_EQ(get_byte(down[0]), 'v');
+			CHECK_EQ(m[0], 'g');
+			CHECK_EQ(m[2 * PAGE], 'g');
+			CHECK(all(m + 3 * PAGE, PAGE, 'a'));
+			child_exit();
+		}
+		CHECK_CHILD_OK(g);
+		CHECK(all(m, PAGE, 'a'));
+		CHECK_EQ(m[PAGE], 'c');
+		CHECK(all(m + 2 * PAGE, 2 * PAGE, 'a'));
+		child_exit();
+	}
+	CHECK_EQ(get_byte(up[0]), 'g');
+	m[3 * PAGE] = 'p';
+	put_byte(down[1], 'v');
+	CHECK_CHILD_OK(pid);
+	CHECK(all(m, 3 * PAGE, 'a'));
+	CHECK_EQ(m[3 * PAGE], 'p');
+	close2(up);
+	close2(down);
+	munmap(m, 4 * PAGE);
 }
 
 /* MAP_SHARED anonymous memory is one memory; MAP_PRIVATE is two. */
@@ -404,5 +746,10 @@ int main(void)
 	test_dontfork();
 	test_wipeonfork();
 	test_child_maps();
+	test_smaps_shared();
+	test_page_positions();
+	test_split_after_fork();
+	test_mremap_cow();
+	test_fork_of_fork();
 	return guest_done();
 }
