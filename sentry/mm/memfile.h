@@ -110,8 +110,9 @@ void memfile_usage(struct memfile *mf, uint64_t off, uint64_t len,
 int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len);
 /*
  * Copy the data of [src, src+len) to dst, which must read as zero: only
- * the extents that hold data, in the host kernel (no pages of the sentry's
- * own are touched). 0 or -errno.
+ * the extents that hold data (all of a range under 16 pages, where finding
+ * them costs more), in the host kernel (no pages of the sentry's own are
+ * touched). 0 or -errno.
  */
 int memfile_copy(struct memfile *mf, uint64_t dst, uint64_t src, uint64_t len);
 /*

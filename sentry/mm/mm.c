@@ -467,16 +467,20 @@ static int cow_range(struct mm *mm, const struct vma *v, uint64_t a, uint64_t b)
 
 /*
  * A write fault at the page pg of the anonymous VMA v, whose pma is COW:
- * the page is copied if another address space shares it (the aligned
- * COW_CHUNK around it when this one's pmas are scattered), else the run
- * of pages around it that nobody else holds becomes writable.
+ * the page is copied if another address space shares it, else the run of
+ * pages around it that nobody else holds becomes writable. Each fault
+ * costs hundreds of times a page's copy, so a writer going up through
+ * memory gets ahead of itself: when the k pages before pg are already its
+ * own, min(k, 2 MiB) pages from pg are copied (1, 1, 2, 4, ... pages for
+ * each fault). When this address space's pmas are scattered, the aligned
+ * COW_CHUNK around pg is.
  */
 static int cow_fault(struct mm *mm, const struct vma *v, uint64_t pg)
 {
 	struct vma *p = pma_at(mm, pg);
 	uint64_t s = max_t(uint64_t, p->start, v->start);
 	uint64_t e = min_t(uint64_t, p->end, v->end);
-	uint64_t lo = pma_off(p, s), hi = pma_off(p, e);
+	uint64_t lo = pma_off(p, s), hi = pma_off(p, e), run = 0;
 
 	if (!memfile_shared_span(mm->mf, pma_off(p, pg), &lo, &hi))
 		return cow_own(mm, v, p->start + (lo - p->off),
@@ -486,7 +490,19 @@ static int cow_fault(struct mm *mm, const struct vma *v, uint64_t pg)
 		e = min_t(uint64_t, e, (pg & ~(COW_CHUNK - 1)) + COW_CHUNK);
 		return cow_copy(mm, v, s, e);
 	}
-	return cow_copy(mm, v, pg, pg + PAGE_SIZE);
+	/* The pages before pg that are its own, within v. */
+	for (uint64_t at = pg; at > v->start && run < COW_CHUNK;) {
+		struct vma *b = pma_at(mm, at - 1);
+
+		if (b->flags & VMA_COW)
+			break;
+		run += at - max_t(uint64_t, b->start, v->start);
+		at = max_t(uint64_t, b->start, v->start);
+	}
+	run = min_t(uint64_t, max_t(uint64_t, run, PAGE_SIZE), COW_CHUNK);
+	/* Only the shared pages of pg's pma. */
+	e = min_t(uint64_t, pg + run, p->start + (hi - p->off));
+	return cow_copy(mm, v, pg, e);
 }
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)

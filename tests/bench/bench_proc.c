@@ -8,6 +8,11 @@
  *   bench_proc fork MIB N     fork a process with MIB MiB written, the
  *                             child exits, the parent waits, N times:
  *                             "us-per-fork us-to-copy-MIB"
+ *   bench_proc forkw MIB N    the same, the child writing one page
+ *                             before it exits: "us-per-fork"
+ *   bench_proc forkseq MIB    fork once, the child writes all MIB page
+ *                             by page, then in a scattered order (every
+ *                             other page of each half): "us-seq us-odd"
  */
 #include <linux/futex.h>
 #include <pthread.h>
@@ -123,7 +128,7 @@ static int bench_futex(long n)
 	return 0;
 }
 
-static int bench_fork(long mib, long n)
+static int bench_fork(long mib, long n, int write)
 {
 	size_t len = (size_t)mib << 20;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -146,13 +151,64 @@ static int bench_fork(long mib, long n)
 
 		if (pid < 0)
 			return perror("fork"), 1;
-		if (pid == 0)
-			_exit(p[len / 2] == 1 ? 0 : 1);
+		if (pid == 0) {
+			if (write)
+				p[len / 2] = 3;
+			_exit(p[len / 2 + 4096] == 1 ? 0 : 1);
+		}
 		if (waitpid(pid, NULL, 0) != pid)
 			return perror("waitpid"), 1;
 	}
 	t1 = now();
-	printf("%.0f %.0f\n", (t1 - t0) / (double)n * 1e6, copy * 1e6);
+	if (write)
+		printf("%.0f\n", (t1 - t0) / (double)n * 1e6);
+	else
+		printf("%.0f %.0f\n", (t1 - t0) / (double)n * 1e6, copy * 1e6);
+	return 0;
+}
+
+/* Time the child's writes to each page after one fork. */
+static int bench_fork_seq(long mib)
+{
+	size_t len = (size_t)mib << 20, half = len / 2;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd[2], st;
+	double t[2];
+	pid_t pid;
+
+	if (p == MAP_FAILED || pipe(fd))
+		return perror("forkseq"), 1;
+	memset(p, 1, len);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (pid == 0) {
+		double t0 = now();
+
+		for (size_t i = 0; i < half; i += 4096)
+			p[i] = 2;
+		t[0] = now() - t0;
+		t0 = now();
+		for (size_t i = half; i < len; i += 8192)
+			p[i] = 2;
+		for (size_t i = half + 4096; i < len; i += 8192)
+			p[i] = 2;
+		t[1] = now() - t0;
+		for (size_t i = 0; i < len; i += 4096)
+			if (p[i] != 2)
+				_exit(1);
+		if (write(fd[1], t, sizeof(t)) != sizeof(t))
+			_exit(1);
+		_exit(0);
+	}
+	if (read(fd[0], t, sizeof(t)) != sizeof(t) ||
+	    waitpid(pid, &st, 0) != pid || st != 0)
+		return fprintf(stderr, "forkseq: child failed\n"), 1;
+	for (size_t i = 0; i < len; i += 4096)
+		if (p[i] != 1)
+			return fprintf(stderr, "forkseq: parent changed\n"), 1;
+	printf("%.0f %.0f\n", t[0] * 1e6, t[1] * 1e6);
 	return 0;
 }
 
@@ -165,8 +221,12 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "futex"))
 		return bench_futex(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "fork"))
-		return bench_fork(atol(argv[2]), atol(argv[3]));
+		return bench_fork(atol(argv[2]), atol(argv[3]), 0);
+	if (argc == 4 && !strcmp(argv[1], "forkw"))
+		return bench_fork(atol(argv[2]), atol(argv[3]), 1);
+	if (argc == 3 && !strcmp(argv[1], "forkseq"))
+		return bench_fork_seq(atol(argv[2]));
 	fprintf(stderr, "usage: bench_proc spawn N PATH | pipe N | futex N | "
-			"fork MIB N\n");
+			"fork MIB N | forkw MIB N | forkseq MIB\n");
 	return 2;
 }

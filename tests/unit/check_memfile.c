@@ -719,23 +719,121 @@ START_TEST(test_memfile_copy_data_only)
 	int64_t src, dst;
 	uint8_t *p;
 
-	src = memfile_alloc(&mf, 8 * PG);
-	dst = memfile_alloc(&mf, 8 * PG);
+	src = memfile_alloc(&mf, 32 * PG);
+	dst = memfile_alloc(&mf, 32 * PG);
 	ck_assert_int_ge(src, 0);
 	ck_assert_int_ge(dst, 0);
 	p = memfile_ptr(&mf, (uint64_t)src);
 	memset(p + PG, 0x11, PG);
 	memset(p + 5 * PG, 0x55, 2 * PG);
+	memset(p + 31 * PG, 0x31, PG);
 	ck_assert_int_eq(
-	    memfile_copy(&mf, (uint64_t)dst, (uint64_t)src, 8 * PG), 0);
+	    memfile_copy(&mf, (uint64_t)dst, (uint64_t)src, 32 * PG), 0);
 	/* The data moved; the holes stayed holes. */
-	ck_assert_uint_eq(memfile_resident(&mf, (uint64_t)dst, 8 * PG), 3 * PG);
+	ck_assert_uint_eq(memfile_resident(&mf, (uint64_t)dst, 32 * PG),
+			  4 * PG);
 	p = memfile_ptr(&mf, (uint64_t)dst);
 	ck_assert_uint_eq(p[PG], 0x11);
 	ck_assert_uint_eq(p[2 * PG - 1], 0x11);
 	ck_assert_uint_eq(p[5 * PG], 0x55);
 	ck_assert_uint_eq(p[7 * PG - 1], 0x55);
+	ck_assert_uint_eq(p[32 * PG - 1], 0x31);
 	ck_assert_uint_eq(memfile_resident(&mf, (uint64_t)dst, PG), 0);
+}
+END_TEST
+
+/* A copy of a few pages copies them whole, holes reading zero. */
+START_TEST(test_memfile_copy_small)
+{
+	int64_t src = memfile_alloc(&mf, 4 * PG),
+		dst = memfile_alloc(&mf, 4 * PG);
+	uint8_t *p;
+
+	ck_assert_int_ge(src, 0);
+	ck_assert_int_ge(dst, 0);
+	p = memfile_ptr(&mf, (uint64_t)src);
+	memset(p + PG, 0x22, PG);
+	p[3 * PG + 7] = 0x33;
+	ck_assert_int_eq(
+	    memfile_copy(&mf, (uint64_t)dst, (uint64_t)src + PG, 3 * PG), 0);
+	ck_assert(all_bytes((uint64_t)dst, PG, 0x22));
+	ck_assert(all_bytes((uint64_t)dst + PG, PG, 0));
+	p = memfile_ptr(&mf, (uint64_t)dst);
+	ck_assert_uint_eq(p[2 * PG + 7], 0x33);
+	ck_assert_uint_eq(p[2 * PG + 6], 0);
+	ck_assert_uint_eq(p[3 * PG], 0);
+}
+END_TEST
+
+/* The run of pages around one that share its answer. */
+START_TEST(test_memfile_shared_span)
+{
+	int64_t off = memfile_alloc(&mf, 16 * PG);
+	uint64_t o, lo, hi;
+
+	ck_assert_int_ge(off, 0);
+	o = (uint64_t)off;
+	lo = o;
+	hi = o + 16 * PG;
+	ck_assert(!memfile_shared_span(&mf, o + 3 * PG, &lo, &hi));
+	ck_assert_uint_eq(lo, o);
+	ck_assert_uint_eq(hi, o + 16 * PG);
+	/* Pages 4-5 twice shared, 6-7 three times: one shared run. */
+	ck_assert_int_eq(memfile_ref(&mf, o + 4 * PG, 4 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, o + 6 * PG, 2 * PG), 0);
+	lo = o;
+	hi = o + 16 * PG;
+	ck_assert(!memfile_shared_span(&mf, o + 3 * PG, &lo, &hi));
+	ck_assert_uint_eq(lo, o);
+	ck_assert_uint_eq(hi, o + 4 * PG);
+	lo = o;
+	hi = o + 16 * PG;
+	ck_assert(memfile_shared_span(&mf, o + 7 * PG, &lo, &hi));
+	ck_assert_uint_eq(lo, o + 4 * PG);
+	ck_assert_uint_eq(hi, o + 8 * PG);
+	/* The bounds given hold. */
+	lo = o + 5 * PG;
+	hi = o + 7 * PG;
+	ck_assert(memfile_shared_span(&mf, o + 5 * PG, &lo, &hi));
+	ck_assert_uint_eq(lo, o + 5 * PG);
+	ck_assert_uint_eq(hi, o + 7 * PG);
+	lo = o;
+	hi = o + 16 * PG;
+	ck_assert(!memfile_shared_span(&mf, o + 8 * PG, &lo, &hi));
+	ck_assert_uint_eq(lo, o + 8 * PG);
+	ck_assert_uint_eq(hi, o + 16 * PG);
+	memfile_free(&mf, o + 6 * PG, 2 * PG);
+	memfile_free(&mf, o + 4 * PG, 4 * PG);
+	memfile_free(&mf, o, 16 * PG);
+}
+END_TEST
+
+/* Resident, shared and proportional bytes, as smaps shows them. */
+START_TEST(test_memfile_usage)
+{
+	int64_t off = memfile_alloc(&mf, 8 * PG);
+	struct memfile_usage u = {0};
+	uint64_t o;
+
+	ck_assert_int_ge(off, 0);
+	o = (uint64_t)off;
+	memset(memfile_ptr(&mf, o), 1, 6 * PG); /* pages 6, 7: holes */
+	ck_assert_int_eq(memfile_ref(&mf, o + 2 * PG, 6 * PG), 0);
+	ck_assert_int_eq(memfile_ref(&mf, o + 4 * PG, 4 * PG), 0);
+	memfile_usage(&mf, o, 8 * PG, &u);
+	ck_assert_uint_eq(u.resident, 6 * PG);
+	ck_assert_uint_eq(u.shared, 4 * PG);
+	/* 2 pages alone, 2 halved, 2 in thirds. */
+	ck_assert_uint_eq(u.pss, (2 * PG << MEMFILE_PSS_SHIFT) +
+				     (2 * PG << MEMFILE_PSS_SHIFT) / 2 +
+				     (2 * PG << MEMFILE_PSS_SHIFT) / 3);
+	/* It adds to what is there. */
+	memfile_usage(&mf, o + PG, PG, &u);
+	ck_assert_uint_eq(u.resident, 7 * PG);
+	ck_assert_uint_eq(u.shared, 4 * PG);
+	memfile_free(&mf, o + 4 * PG, 4 * PG);
+	memfile_free(&mf, o + 2 * PG, 6 * PG);
+	memfile_free(&mf, o, 8 * PG);
 }
 END_TEST
 
@@ -924,6 +1022,9 @@ static Suite *memfile_suite(void)
 	tcase_add_exit_test(tc, test_memfile_ref_free_range_is_bug, 125);
 	tcase_add_test(tc, test_memfile_zero_shared_zeroes_for_all);
 	tcase_add_test(tc, test_memfile_copy_data_only);
+	tcase_add_test(tc, test_memfile_copy_small);
+	tcase_add_test(tc, test_memfile_shared_span);
+	tcase_add_test(tc, test_memfile_usage);
 	tcase_add_test(tc, test_memfile_ref_model);
 	suite_add_tcase(s, tc);
 	return s;
