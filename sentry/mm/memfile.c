@@ -164,9 +164,36 @@ int memfile_zero(struct memfile *mf, uint64_t off, uint64_t len)
 }
 
 /*
- * Below this, memfile_copy copies holes too: SEEK_HOLE walks the page
- * cache up to the next hole, which may lie far past a small range (a
- * page copied on write from 256 MiB written took 2 ms).
+ * The end of the data that starts at d, at most end: the first page of
+ * [d, end) without a page behind it. SEEK_HOLE would walk the page cache
+ * up to the next hole wherever it is, 256 MiB away in memory written
+ * whole, for each small range asked about; mincore on the sentry's own
+ * mapping of the file asks about [d, end) only.
+ */
+static off_t data_end(struct memfile *mf, off_t d, off_t end)
+{
+	unsigned char vec[256];
+
+	while (d < end) {
+		size_t n = (size_t)min_t(
+		    uint64_t, (uint64_t)(end - d) / PAGE_SIZE, sizeof(vec));
+
+		if (n == 0 || mincore(mf->base + d, n * PAGE_SIZE, vec) < 0) {
+			off_t hole = lseek(mf->fd, d, SEEK_HOLE);
+
+			return hole < 0 || hole > end ? end : hole;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!(vec[i] & 1))
+				return d + (off_t)(i * PAGE_SIZE);
+		d += (off_t)(n * PAGE_SIZE);
+	}
+	return end;
+}
+
+/*
+ * Below this, memfile_copy copies holes too: finding the data costs more
+ * system calls than the copy (a write fault copies one page).
  */
 #define COPY_SEEK_MIN (16 * PAGE_SIZE)
 
@@ -197,9 +224,7 @@ int memfile_copy(struct memfile *mf, uint64_t dst, uint64_t src, uint64_t len)
 
 		if (data < 0 || data >= (off_t)end)
 			break; /* ENXIO: no data after at */
-		hole = lseek(mf->fd, data, SEEK_HOLE);
-		if (hole < 0 || hole > (off_t)end)
-			hole = (off_t)end;
+		hole = data_end(mf, data, (off_t)end);
 		err = copy_range(mf, data,
 				 (loff_t)(dst + (uint64_t)(data - (off_t)src)),
 				 hole);
@@ -210,9 +235,10 @@ int memfile_copy(struct memfile *mf, uint64_t dst, uint64_t src, uint64_t len)
 }
 
 /*
- * SEEK_DATA and SEEK_HOLE walk the memfd's page cache, skipping holes
- * without touching them: the cost is in the pages present, not in the
- * range's size. They move the fd's offset, hence seek_lock.
+ * SEEK_DATA walks the memfd's page cache, skipping holes without touching
+ * them; data_end finds where the data stops within the range. The cost is
+ * in the pages present in the range, not in its size. SEEK_DATA moves the
+ * fd's offset, hence seek_lock.
  */
 uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len)
 {
@@ -228,9 +254,7 @@ uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len)
 
 		if (data < 0 || (uint64_t)data >= end)
 			break; /* ENXIO: no data after off */
-		hole = lseek(mf->fd, data, SEEK_HOLE);
-		if (hole < 0 || (uint64_t)hole > end)
-			hole = (off_t)end;
+		hole = data_end(mf, data, (off_t)end);
 		total += (uint64_t)(hole - data);
 		off = (uint64_t)hole;
 	}
@@ -252,9 +276,7 @@ void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
 
 		if (data < 0 || (uint64_t)data >= end)
 			break;
-		hole = lseek(mf->fd, data, SEEK_HOLE);
-		if (hole < 0 || (uint64_t)hole > end)
-			hole = (off_t)end;
+		hole = data_end(mf, data, (off_t)end);
 		for (uint64_t p = (uint64_t)data & ~(PAGE_SIZE - 1);
 		     p < (uint64_t)hole; p += PAGE_SIZE)
 			vec[(p - start) / PAGE_SIZE] = 1;
@@ -570,9 +592,7 @@ void memfile_usage(struct memfile *mf, uint64_t off, uint64_t len,
 
 		if (data < 0 || (uint64_t)data >= end)
 			break;
-		hole = lseek(mf->fd, data, SEEK_HOLE);
-		if (hole < 0 || (uint64_t)hole > end)
-			hole = (off_t)end;
+		hole = data_end(mf, data, (off_t)end);
 		usage_run(mf, (uint64_t)data, (uint64_t)hole, u);
 		off = (uint64_t)hole;
 	}

@@ -1642,7 +1642,9 @@ static int walk(struct mm *mm, uint64_t addr, size_t len, int access,
 		if (v->start > at || (!force && !can_access(v, access)))
 			return -EFAULT;
 		if ((access & ABI_PROT_WRITE) && !v->file) {
-			err = cow_range(mm, v, at, at + (len - done));
+			err = cow_range(
+			    mm, v, at,
+			    at + min_t(uint64_t, len - done, v->end - at));
 			if (err)
 				return err == -ENOMEM ? -EFAULT : err;
 		}
@@ -1889,7 +1891,8 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 			break;
 		v = &mm->vmas.v[i];
 		if ((access & ABI_PROT_WRITE) && !v->file &&
-		    cow_range(mm, v, at, at + (len - done)))
+		    cow_range(mm, v, at,
+			      at + min_t(uint64_t, len - done, v->end - at)))
 			break;
 		if (vma_bytes(mm, v, at, len - done, &p, &chunk))
 			break;

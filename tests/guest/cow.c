@@ -440,6 +440,47 @@ static void test_fork_of_fork(void)
 	munmap(m, 4 * PAGE);
 }
 
+/*
+ * The child writes every other page of 48 MiB, then the rest, from the
+ * top down: each side keeps its own data however scattered the copies.
+ */
+static void test_scattered(void)
+{
+	enum {
+		LEN = 48UL << 20,
+		PAGES = LEN / PAGE
+	};
+	unsigned char *m = map(LEN, MAP_PRIVATE);
+	pid_t pid;
+
+	for (size_t i = 0; i < PAGES; i++)
+		m[i * PAGE] = 'a';
+	pid = spawn();
+	if (pid == 0) {
+		size_t bad = 0;
+
+		for (size_t i = 1; i < PAGES; i += 2)
+			m[i * PAGE + 1] = 'c';
+		for (size_t i = 0; i < PAGES; i++)
+			bad += m[i * PAGE] != 'a' ||
+			       m[i * PAGE + 1] != (i % 2 ? 'c' : 0);
+		CHECK_EQ(bad, 0);
+		for (size_t i = PAGES; i-- > 0;)
+			m[i * PAGE + 2] = 'd';
+		for (size_t i = 0; i < PAGES; i++)
+			bad += m[i * PAGE] != 'a' || m[i * PAGE + 2] != 'd';
+		CHECK_EQ(bad, 0);
+		child_exit();
+	}
+	CHECK_CHILD_OK(pid);
+	for (size_t i = 0; i < PAGES; i++)
+		if (m[i * PAGE] != 'a' || m[i * PAGE + 1] || m[i * PAGE + 2]) {
+			CHECK_EQ(i, PAGES);
+			break;
+		}
+	munmap(m, LEN);
+}
+
 /* MAP_SHARED anonymous memory is one memory; MAP_PRIVATE is two. */
 static void test_shared_private(void)
 {
@@ -751,5 +792,6 @@ int main(void)
 	test_split_after_fork();
 	test_mremap_cow();
 	test_fork_of_fork();
+	test_scattered();
 	return guest_done();
 }
