@@ -31,7 +31,9 @@
 	"the wall clock is never set, so TFD_TIMER_CANCEL_ON_SET never "       \
 	"cancels; the alarm clocks do not wake a suspended machine"
 /* Signal delivery's gaps. */
-#define FORK_NOTE "copy-on-write a whole mapping at a time"
+#define FORK_NOTE                                                              \
+	"copy-on-write per page, but a writer going up through memory copies " \
+	"ahead (up to 2 MiB)"
 #define CLONE_NOTE                                                             \
 	"namespaces (CLONE_NEW*): EINVAL; CLONE_SYSVSEM and CLONE_IO mean "    \
 	"nothing yet"

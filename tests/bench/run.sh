@@ -49,8 +49,9 @@ fi
 
 # Processes: fork+exec+wait of a static true and of /bin/true, pipe
 # ping-pong between two processes, futex ping-pong between two threads,
-# forking a process with 256 MiB written (against copying it), and a shell
-# loop that spawns processes.
+# forking a process with 256 MiB written (against copying it; the child
+# writing one page, half of it in order, the other half every other page
+# first), and a shell loop that spawns processes.
 echo
 T=$(mktemp -d /var/tmp/moat-bench-XXXXXX)
 cp "$DIR/bench_proc" "$T/"
@@ -83,6 +84,13 @@ nfork=$1 ncopy=$2
 set -- $("$MOAT" run $B -- "$P" fork 256 10)
 row "fork 256 MiB process (us)" "$nfork" "$1"
 printf '%-34s %10s %10s\n' "  (copying 256 MiB, us)" "$ncopy" "$2"
+row "  the child writes a page (us)" "$("$P" forkw 256 10)" \
+	"$("$MOAT" run $B -- "$P" forkw 256 10)"
+set -- $("$P" forkseq 256)
+nseq=$1 nodd=$2
+set -- $("$MOAT" run $B -- "$P" forkseq 256)
+row "  it writes 128 MiB in order (us)" "$nseq" "$1"
+row "  and 128 MiB scattered (us)" "$nodd" "$2"
 L=${MOAT_BENCH_LOOP:-1000}
 loop="i=0; while [ \$i -lt $L ]; do $T/true; i=\$((i+1)); done"
 t0=$(date +%s.%N)
