@@ -5,6 +5,7 @@
 
 static const struct platform_ops *const platforms[] = {
     &ptrace_platform_ops,
+    &systrap_platform_ops,
 };
 
 const struct platform_ops *platform_lookup(const char *name)

@@ -163,8 +163,9 @@ struct platform {
 };
 
 extern const struct platform_ops ptrace_platform_ops;
+extern const struct platform_ops systrap_platform_ops;
 
-/* The platform named name ("ptrace"), or NULL. */
+/* The platform named name ("ptrace", "systrap"), or NULL. */
 const struct platform_ops *platform_lookup(const char *name);
 
 #endif

@@ -4,6 +4,7 @@
  * this process becomes its sentry and exits with the application's status.
  */
 #include "abi/syscall_table.h"
+#include "platform/platform.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/sentry.h"
 #include "sentry/syscalls/syscalls.h"
@@ -60,7 +61,7 @@ static void run_usage(FILE *out)
 	    "this process's environment and stdio.\n"
 	    "\n"
 	    "Options:\n"
-	    "  --platform=NAME     how application code runs: ptrace\n"
+	    "  --platform=NAME     how application code runs: ptrace, systrap\n"
 	    "                      (default: ptrace)\n"
 	    "  --strace            print each syscall the application makes,\n"
 	    "                      with decoded arguments and result, to "
@@ -436,9 +437,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "moat run: -t needs a terminal on stdin\n");
 		return 125;
 	}
-	if (strcmp(cfg.platform, "ptrace") != 0) {
+	if (!platform_lookup(cfg.platform)) {
 		fprintf(stderr,
-			"moat run: unknown platform '%s'; available: ptrace\n",
+			"moat run: unknown platform '%s'; available: ptrace, "
+			"systrap\n",
 			cfg.platform);
 		return 125;
 	}

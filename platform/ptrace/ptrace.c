@@ -35,15 +35,14 @@
  * sentry, and a sentry thread that exits without leaving takes its address
  * space with it.
  */
+#include "platform/factory.h"
 #include "platform/platform.h"
-#include "platform/ptrace/stub.h"
+#include "platform/stub/stub.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 
-#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,7 +52,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -61,16 +59,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The stub program, built separately and embedded by the build. */
-extern const char ptrace_stub_image[];
-extern const char ptrace_stub_image_end[];
-
 struct ptrace_platform {
 	struct platform base;
 	int memfd;
-	int factory_sock;
-	pid_t factory_pid;
-	pthread_mutex_t factory_lock;
+	struct stub_factory factory;
 };
 
 enum stub_thread_state {
@@ -148,153 +140,25 @@ static pid_t host_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* ---- the factory --------------------------------------------------------- */
-
-/*
- * The helper program as a sealed memfd, so that moat stays one file and
- * nothing on the host's filesystem is executed.
- */
-static int stub_image_fd(void)
-{
-	size_t len = ptrace_stub_image_end - ptrace_stub_image;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)ptrace_stub_image;
-	const Elf64_Phdr *ph;
-	int fd, err;
-
-	/* The build links it at STUB_BASE (stub.ld): check, once. */
-	if (len < sizeof(*eh) + sizeof(*ph) || eh->e_phoff != sizeof(*eh))
-		return -ENOEXEC;
-	ph = (const Elf64_Phdr *)(ptrace_stub_image + eh->e_phoff);
-	BUG_ON(ph->p_type != PT_LOAD || ph->p_vaddr != STUB_BASE ||
-	       ph->p_memsz > STUB_SIZE);
-	fd = memfd_create("moat-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, ptrace_stub_image + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			close(fd);
-			return err;
-		}
-		done += (size_t)n;
-	}
-	if (fcntl(fd, F_ADD_SEALS,
-		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
-	    0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Move fd to exactly want (clearing close-on-exec); 0 or -1. */
-static int place_fd(int fd, int want)
-{
-	if (fd == want)
-		return fcntl(fd, F_SETFD, 0);
-	return dup2(fd, want) == want ? 0 : -1;
-}
-
-/*
- * The vfork child: arrange the factory's fds (3: memory file, 4: socket,
- * 5: the image, close-on-exec), a new session away from the terminal,
- * default signal dispositions and an empty mask, then execute the image.
- * Async-signal-safe calls only: this runs on the parent's memory.
- */
-static void factory_exec(int memfd, int sock, int img)
-{
-	static char *const argv[] = {"moat-stub-factory", NULL};
-	static char *const envp[] = {NULL};
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigset_t none;
-
-	/* First out of the way of 3..5, then into place. */
-	memfd = fcntl(memfd, F_DUPFD, 10);
-	sock = fcntl(sock, F_DUPFD, 10);
-	img = fcntl(img, F_DUPFD_CLOEXEC, 10);
-	if (memfd < 0 || sock < 0 || img < 0 ||
-	    place_fd(memfd, STUB_MEMFD_FD) || place_fd(sock, STUB_SOCK_FD) ||
-	    dup3(img, 5, O_CLOEXEC) != 5)
-		_exit(127);
-	syscall(SYS_close_range, 0, 2, 0);
-	syscall(SYS_close_range, 6, ~0U, 0);
-	setsid();
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	syscall(SYS_execveat, 5, "", argv, envp, AT_EMPTY_PATH);
-	_exit(127);
-}
-
-/* Start the factory; its pid or -errno. Nothing is live across vfork. */
-static __attribute__((noinline)) pid_t factory_start(int memfd, int sock,
-						     int img)
-{
-	pid_t pid = vfork();
-
-	if (pid == 0)
-		factory_exec(memfd, sock, img);
-	return pid < 0 ? -errno : pid;
-}
-
-/* The XSAVE area's size for the features the host enables (CPUID 0xd). */
-static uint32_t xstate_size(void)
-{
-	unsigned eax, ebx, ecx, edx;
-
-	if (!__get_cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx) || ebx < 576)
-		return 576; /* FXSAVE and the XSAVE header: x87 and SSE */
-	return ebx;
-}
+/* ---- the platform ------------------------------------------------------- */
 
 static int ptrace_create(int memfd, struct platform **out)
 {
 	struct ptrace_platform *pp;
-	sigset_t all, old;
-	int sv[2], img, err = 0;
-	pid_t pid;
+	int err;
 
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return -ENOMEM;
-	img = stub_image_fd();
-	if (img < 0) {
-		free(pp);
-		return img;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		err = -errno;
-		close(img);
-		free(pp);
-		return err;
-	}
-	/* No handler of ours may run in the child, on our memory. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = factory_start(memfd, sv[1], img);
-	if (pid < 0)
-		err = pid;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(sv[1]);
-	close(img);
+	err = stub_factory_start(&pp->factory, memfd, -1, "ptrace");
 	if (err) {
-		close(sv[0]);
 		free(pp);
 		return err;
 	}
 	pp->base.ops = &ptrace_platform_ops;
 	pp->base.addr_limit = STUB_BASE;
-	pp->base.fpu_size = xstate_size();
+	pp->base.fpu_size = platform_xstate_size();
 	pp->memfd = memfd;
-	pp->factory_sock = sv[0];
-	pp->factory_pid = pid;
-	pthread_mutex_init(&pp->factory_lock, NULL);
 	*out = &pp->base;
 	return 0;
 }
@@ -303,9 +167,7 @@ static void ptrace_destroy(struct platform *p)
 {
 	struct ptrace_platform *pp = to_pp(p);
 
-	close(pp->factory_sock);
-	kill(pp->factory_pid, SIGKILL);
-	waitpid(pp->factory_pid, NULL, 0);
+	stub_factory_stop(&pp->factory);
 	free(pp);
 }
 
@@ -584,8 +446,7 @@ static int ptrace_as_create(struct platform *p, struct platform_as **out)
 	struct ptrace_platform *pp = to_pp(p);
 	struct stub_thread *thr;
 	struct ptrace_as *as;
-	int32_t reply = -EIO;
-	char req = 'S';
+	pid_t reply;
 	int err;
 
 	as = calloc(1, sizeof(*as));
@@ -595,11 +456,7 @@ static int ptrace_as_create(struct platform *p, struct platform_as **out)
 		free(thr);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&pp->factory_lock);
-	if (write(pp->factory_sock, &req, 1) != 1 ||
-	    read(pp->factory_sock, &reply, sizeof(reply)) != sizeof(reply))
-		reply = -EIO;
-	pthread_mutex_unlock(&pp->factory_lock);
+	reply = stub_factory_get(&pp->factory);
 	if (reply < 0) {
 		err = reply;
 		goto out_free;

@@ -69,6 +69,8 @@ static const struct allowed allow_list[] = {
     {"kill", "killing stubs"},
     {"ptrace", "the ptrace platform"},
     {"wait4", "ptrace stops"},
+    {"pidfd_open", "the systrap platform: a stub's liveness"},
+    {"pidfd_send_signal", "the systrap platform: continuing and killing stubs"},
     {"clock_gettime", "time and CPU-time clocks"},
     {"clock_getres", "application clock_getres"},
     {"clock_nanosleep", "application sleeps"},

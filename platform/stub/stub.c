@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The ptrace platform's helper program: the stub factory, and the stubs it
- * forks, the only host processes that run application code.
+ * The helper program of the ptrace and systrap platforms: the stub factory,
+ * and the stubs it forks, the only host processes that run application
+ * code. This file is the factory and the ptrace stub; systrap.c the
+ * systrap stub.
  *
  * Built freestanding (no libc) and linked at STUB_BASE. The sentry executes
  * it once, from a sealed memfd, as the factory: fd 3 is the memory file,
- * fd 4 its end of a socketpair to the sentry. The factory forks stubs ahead
- * of demand; each request byte on the socket is answered with the pid of a
- * stub that has stopped itself, ready for the sentry to attach. A tiny
- * program forks in a fraction of the time the sentry would (no address
- * space to copy), and the sentry never needs fork at all.
+ * fd 4 its end of a socketpair to the sentry, fd 5 systrap's control file;
+ * its argument says which kind of stub it forks ("ptrace" or "systrap"). The
+ * factory forks stubs ahead of demand; each request byte on the socket is
+ * answered with the pid of a stub that has stopped itself, ready for the sentry
+ * to attach. A tiny program forks in a fraction of the time the sentry would
+ * (no address space to copy), and the sentry never needs fork at all.
  *
  * A stub installs a seccomp filter that admits only the calls the sentry
  * injects to change the address space and to make and end its threads,
@@ -18,7 +21,8 @@
  * application code under PTRACE_SYSEMU: the application's syscalls stop before
  * seccomp and never reach the host kernel.
  */
-#include "platform/ptrace/stub.h"
+#include "platform/stub/stub.h"
+#include "platform/stub/internal.h"
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -29,9 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#define SIGKILL_NR 9
 #define SIGCHLD_NR 17
-#define SIGSTOP_NR 19
 #define EINTR_NR   4
 #define WUNTRACED_ 2
 #define WALL_	   0x40000000
@@ -45,12 +47,8 @@
 #define SPARE_DELAY_NS (20 * 1000 * 1000L)
 
 void factory_start(void);
-void factory_main(void);
-void stub_start(long factory);
+void factory_main(long *sp);
 void stub_main(long factory);
-
-#define STR_(x) #x
-#define STR(x)	STR_(x)
 
 /*
  * The injection sites first, at STUB_BASE + STUB_OFF_*: the sentry sets the
@@ -80,90 +78,41 @@ __asm__(".section .text.stub_inject,\"ax\",@progbits\n"
 	"	jmp stub_park\n");
 /* clang-format on */
 
-/* A syscall with its unused argument registers zeroed (prctl checks). */
-static long raw_syscall4(long nr, long a, long b, long c, long d)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = 0;
-	register long r9 __asm__("r9") = 0;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-			   "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-#define sys1(nr, a)	  raw_syscall4(nr, (long)(a), 0, 0, 0)
-#define sys2(nr, a, b)	  raw_syscall4(nr, (long)(a), (long)(b), 0, 0)
-#define sys3(nr, a, b, c) raw_syscall4(nr, (long)(a), (long)(b), (long)(c), 0)
-#define sys4(nr, a, b, c, d)                                                   \
-	raw_syscall4(nr, (long)(a), (long)(b), (long)(c), (long)(d))
-
-static __attribute__((noreturn)) void die(int code)
-{
-	for (;;)
-		sys1(__NR_exit_group, code);
-}
-
-#define ALLOW(nr)                                                              \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-
-#define FILTER_HEAD                                                            \
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
-		 offsetof(struct seccomp_data, arch)),                         \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),      \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),               \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, nr))
-
-/*
- * Last in a filter, with the syscall number loaded: clone with
- * STUB_CLONE_FLAGS exactly (both halves of the 64-bit argument) is
- * allowed, anything else kills.
- */
-#define ALLOW_STUB_CLONE_ELSE_KILL                                             \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 5),                 \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, args[0])),                  \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STUB_CLONE_FLAGS, 0, \
-		     3),                                                       \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, args[0]) + 4),              \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_CLONE_FLAGS >> 32, 0, 1), \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                      \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
-
 /*
  * What the factory may do: serve requests, fork stubs, and what a stub does
  * before its own filter goes in. A stub inherits this filter under its own,
  * so what the stub's admits to make and end its threads is here too (the
  * factory itself never calls them). Anything else kills it.
  */
+#define FACTORY_RULES                                                          \
+	ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_ppoll),                \
+	    ALLOW(__NR_fork), ALLOW(__NR_wait4), ALLOW(__NR_getpid),           \
+	    ALLOW(__NR_getppid), ALLOW(__NR_close_range), ALLOW(__NR_prctl),   \
+	    ALLOW(__NR_seccomp), ALLOW(__NR_rt_sigaction), ALLOW(__NR_mmap),   \
+	    ALLOW(__NR_munmap), ALLOW(__NR_mprotect), ALLOW(__NR_kill),        \
+	    ALLOW(__NR_pause), ALLOW(__NR_exit), ALLOW(__NR_exit_group),
+
 static const struct sock_filter factory_filter[] = {
     FILTER_HEAD,
-    ALLOW(__NR_read),
-    ALLOW(__NR_write),
-    ALLOW(__NR_ppoll),
-    ALLOW(__NR_fork),
-    ALLOW(__NR_wait4),
-    ALLOW(__NR_getpid),
-    ALLOW(__NR_getppid),
-    ALLOW(__NR_close_range),
-    ALLOW(__NR_prctl),
-    ALLOW(__NR_seccomp),
-    ALLOW(__NR_rt_sigaction),
-    ALLOW(__NR_mmap),
-    ALLOW(__NR_munmap),
-    ALLOW(__NR_mprotect),
-    ALLOW(__NR_kill),
-    ALLOW(__NR_pause),
-    ALLOW(__NR_exit),
-    ALLOW(__NR_exit_group),
-    ALLOW_STUB_CLONE_ELSE_KILL,
+    FACTORY_RULES CLONE_ELSE_KILL(STUB_CLONE_FLAGS, STUB_CLONE_FLAGS),
+};
+
+/*
+ * The same for the systrap factory, whose filter lies under every
+ * application thread of its stubs: what is not allowed traps there, and
+ * kills the factory and syscall threads all the same (no handler, or no
+ * stack to run it on).
+ */
+static const struct sock_filter factory_filter_systrap[] = {
+    FILTER_HEAD_(SECCOMP_RET_TRAP),
+    FACTORY_RULES
+	/* What a systrap stub does beside (systrap.c). */
+	ALLOW(__NR_futex),
+    ALLOW(__NR_sched_yield),
+    ALLOW(__NR_rt_sigreturn),
+    ALLOW(__NR_arch_prctl),
+    ALLOW(__NR_sigaltstack),
+    CLONE_ELSE_(SYSTRAP_CLONE_FLAGS, SYSTRAP_CLONE_FLAGS, SECCOMP_RET_TRAP),
 };
 
 /*
@@ -182,20 +131,7 @@ static const struct sock_filter stub_filter[] = {
     ALLOW(__NR_pause),
     ALLOW(__NR_exit),
     ALLOW(__NR_exit_group),
-    ALLOW_STUB_CLONE_ELSE_KILL,
-};
-
-static long install(const struct sock_filter *f, unsigned short len)
-{
-	struct sock_fprog prog = {.len = len,
-				  .filter = (struct sock_filter *)f};
-
-	return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-
-/* The kernel's struct sigaction, for SIG_DFL and SIG_IGN only. */
-struct ksigaction {
-	unsigned long handler, flags, restorer, mask;
+    CLONE_ELSE_KILL(STUB_CLONE_FLAGS, STUB_CLONE_FLAGS),
 };
 
 static long set_disposition(int sig, unsigned long handler)
@@ -259,14 +195,17 @@ __asm__(".text\n"
 	"	jmp 1b\n");
 
 /* Fork a stub and wait for its self-stop: its pid, or -errno. */
-static int32_t spawn(long factory)
+static int32_t spawn(long factory, bool systrap)
 {
 	long pid, r;
 	int status = 0;
 
 	pid = sys1(__NR_fork, 0);
 	if (pid == 0) {
-		stub_start(factory);
+		if (systrap)
+			systrap_stub_start(factory);
+		else
+			stub_start(factory);
 		die(127);
 	}
 	if (pid < 0)
@@ -300,20 +239,27 @@ static bool request_soon(void)
 	return n != 0; /* ready, or an error the read will see */
 }
 
-void factory_main(void)
+/* sp: the initial stack, argc then argv. */
+void factory_main(long *sp)
 {
 	long factory = sys1(__NR_getpid, 0);
+	const char *mode = sp[0] > 1 ? (const char *)sp[2] : "ptrace";
+	bool systrap = mode[0] == 's';
 	bool eager = false; /* a second stub was asked for: keep a spare */
 	int32_t spare;
 
 	sys2(__NR_prctl, PR_SET_NAME, "moat-factory");
 	/* Dead stubs are reaped by the kernel; stops are still reported. */
 	set_disposition(SIGCHLD_NR, 1 /* SIG_IGN */);
-	if (sys2(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0 ||
-	    install(factory_filter,
-		    sizeof(factory_filter) / sizeof(factory_filter[0])))
+	if (sys2(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0)
 		die(126);
-	spare = spawn(factory);
+	if (systrap ? install(factory_filter_systrap,
+			      sizeof(factory_filter_systrap) /
+				  sizeof(factory_filter_systrap[0]))
+		    : install(factory_filter, sizeof(factory_filter) /
+						  sizeof(factory_filter[0])))
+		die(126);
+	spare = spawn(factory, systrap);
 	for (;;) {
 		char req;
 		long n = sys3(__NR_read, STUB_SOCK_FD, &req, 1);
@@ -323,7 +269,7 @@ void factory_main(void)
 		if (n <= 0)
 			die(0); /* the sentry is gone */
 		if (spare < 0)
-			spare = spawn(factory);
+			spare = spawn(factory, systrap);
 		if (sys3(__NR_write, STUB_SOCK_FD, &spare, sizeof(spare)) !=
 		    sizeof(spare))
 			die(1);
@@ -335,7 +281,7 @@ void factory_main(void)
 		if (!eager && request_soon())
 			eager = true;
 		else
-			spare = spawn(factory);
+			spare = spawn(factory, systrap);
 	}
 }
 
@@ -344,6 +290,7 @@ __asm__(".text\n"
 	".globl factory_start\n"
 	"factory_start:\n"
 	"	xor %ebp, %ebp\n"
+	"	mov %rsp, %rdi\n"
 	"	and $-16, %rsp\n"
 	"	call factory_main\n"
 	"	hlt\n");

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the two parts of the freestanding stub program share: raw
+ * syscalls, seccomp filter pieces, the entry points.
+ */
+#ifndef MOAT_STUB_INTERNAL_H
+#define MOAT_STUB_INTERNAL_H
+
+#include "platform/stub/stub.h"
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+
+#define SIGKILL_NR 9
+#define SIGSTOP_NR 19
+
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+/* A syscall with its unused argument registers zeroed (prctl checks). */
+static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
+				long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define sys1(nr, a)    raw_syscall6(nr, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(nr, a, b) raw_syscall6(nr, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(nr, a, b, c)                                                      \
+	raw_syscall6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(nr, a, b, c, d)                                                   \
+	raw_syscall6(nr, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+static inline __attribute__((noreturn)) void die(int code)
+{
+	for (;;)
+		sys1(__NR_exit_group, code);
+}
+
+#define ALLOW(nr)                                                              \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+/*
+ * x86-64 only (anything else gets action other), then the syscall number
+ * loaded. Under a systrap stub's threads every filter must answer TRAP,
+ * never KILL, for what the application's own filter traps: the strictest
+ * answer of all the stacked filters wins.
+ */
+#define FILTER_HEAD_(other)                                                    \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
+		 offsetof(struct seccomp_data, arch)),                         \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),      \
+	    BPF_STMT(BPF_RET | BPF_K, (other)),                                \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, nr))
+#define FILTER_HEAD FILTER_HEAD_(SECCOMP_RET_KILL_PROCESS)
+
+/*
+ * Last in a filter, with the syscall number loaded: clone with flags f1
+ * or f2 exactly (both halves of the 64-bit argument; both below 2^32) is
+ * allowed, anything else gets action other.
+ */
+#define CLONE_ELSE_KILL(f1, f2) CLONE_ELSE_(f1, f2, SECCOMP_RET_KILL_PROCESS)
+#define CLONE_ELSE_(f1, f2, other)                                             \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 6),                 \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, args[0]) + 4),              \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),                      \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, args[0])),                  \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(f1), 1, 0),         \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(f2), 0, 1),         \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                      \
+	    BPF_STMT(BPF_RET | BPF_K, (other))
+
+static inline long install(const struct sock_filter *f, unsigned short len)
+{
+	struct sock_fprog prog = {.len = len,
+				  .filter = (struct sock_filter *)f};
+
+	return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* The kernel's struct sigaction. */
+struct ksigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+
+/* Entries of a forked stub, with the factory's pid. */
+void stub_start(long factory);
+void systrap_stub_start(long factory);
+
+#endif

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The systrap stub: a stub process whose application threads run under a
+ * seccomp filter that traps every syscall (SECCOMP_RET_TRAP) but the few
+ * this code makes itself, from its own code; the signal handler below
+ * hands the trap, or a fault, to the sentry through the thread's page of
+ * the control file and sleeps on a futex until the sentry answers.
+ *
+ * A stub starts as the factory forks it: it installs its handlers and the
+ * filter of its first thread, drops every mapping but this image, maps
+ * the control file's hand-off page read-only and stops itself. The
+ * sentry writes which control slot it gets there and continues it; it
+ * maps that slot's request page read-only and becomes the **syscall
+ * thread**: it never runs application code, and makes the syscalls the
+ * sentry writes into the request page (address-space changes, new
+ * application threads), with registers only, no stack, nothing read
+ * from memory the application can write. It wakes the sentry on a word
+ * of that page, which the application cannot reach (its futex calls are
+ * confined to the thread slots), so a completion cannot be forged.
+ *
+ * An application thread is cloned by the syscall thread onto a stack in
+ * its slot (CLONE_CHILD_CLEARTID on its state word: the sentry learns of
+ * its end), takes the slot's signal stack, installs the application
+ * filter on top of the inherited one, and traps once to say it is ready.
+ * From then on it only ever leaves application code through the handler.
+ */
+#include "platform/stub/internal.h"
+#include "platform/systrap/sysmsg.h"
+
+#include <stdbool.h>
+#include <sys/prctl.h>
+
+#define SIGILL_NR  4
+#define SIGTRAP_NR 5
+#define SIGBUS_NR  7
+#define SIGFPE_NR  8
+#define SIGSEGV_NR 11
+#define SIGCHLD_NR 17
+#define SIGSYS_NR  31
+
+#define SA_SIGINFO_  0x4
+#define SA_ONSTACK_  0x08000000
+#define SA_RESTORER_ 0x04000000
+#define SYS_SECCOMP_ 1
+#define ENOSYS_	     38
+
+#define FUTEX_WAIT_    0
+#define FUTEX_WAKE_    1
+#define ARCH_SET_GS_   0x1001
+#define ARCH_SET_FS_   0x1002
+#define PROT_READ_     1
+#define MAP_SHARED_FIX 0x11 /* MAP_SHARED | MAP_FIXED */
+
+/* The kernel's signal frame, as x86-64 lays it out. */
+struct ksiginfo {
+	int32_t si_signo, si_errno, si_code, pad;
+	uint64_t addr; /* si_addr; SIGSYS: si_call_addr */
+	int32_t syscall;
+	uint32_t arch;
+};
+
+struct ksigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+
+struct kucontext {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct ksigcontext mc;
+	uint64_t sigmask;
+};
+
+void systrap_stub_main(long factory);
+void systrap_thread_main(void);
+void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc);
+void systrap_restorer(void);
+void systrap_first_trap(void);
+extern const char systrap_first_trap_end[];
+
+/*
+ * The syscall thread's filter, which every application thread inherits
+ * under its own: what starting up and serving the sentry's requests
+ * takes, and what an application thread's own code does (futex,
+ * rt_sigreturn, arch_prctl, exit). Anything else traps: in an application
+ * thread, to the handler; in the syscall thread, which has no signal
+ * stack, it kills the process.
+ */
+static const struct sock_filter systrap_filter[] = {
+    FILTER_HEAD_(SECCOMP_RET_TRAP),
+    ALLOW(__NR_mmap),
+    ALLOW(__NR_munmap),
+    ALLOW(__NR_mprotect),
+    ALLOW(__NR_futex),
+    ALLOW(__NR_sched_yield),
+    ALLOW(__NR_getpid),
+    ALLOW(__NR_kill),
+    ALLOW(__NR_rt_sigreturn),
+    ALLOW(__NR_arch_prctl),
+    ALLOW(__NR_seccomp),
+    ALLOW(__NR_sigaltstack),
+    ALLOW(__NR_exit),
+    ALLOW(__NR_exit_group),
+    CLONE_ELSE_(SYSTRAP_CLONE_FLAGS, SYSTRAP_CLONE_FLAGS, SECCOMP_RET_TRAP),
+};
+
+#define LD_(field)                                                             \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define LD_HI(field)                                                           \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
+		 offsetof(struct seccomp_data, field) + 4)
+#define RET_(what) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_##what)
+
+/*
+ * An application thread's filter: every syscall traps (SIGSYS, to the
+ * handler) unless it comes from this image's code, and is one of the
+ * handler's own: rt_sigreturn, exit, arch_prctl setting fs or gs, futex
+ * wait or wake on a word of a thread slot. The application may jump to
+ * this code; none of these gives it more than it has.
+ */
+static const struct sock_filter app_filter[] = {
+    /* 0 */ LD_(arch),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+    RET_(TRAP),
+    /* 3: from the image */
+    LD_HI(instruction_pointer),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_BASE >> 32, 1, 0),
+    RET_(TRAP),
+    LD_(instruction_pointer),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)STUB_BASE, 1, 0),
+    RET_(TRAP),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(STUB_BASE + STUB_CODE_SIZE),
+	     0, 1),
+    RET_(TRAP),
+    /* 11 */ LD_(nr),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 0, 1),
+    RET_(ALLOW),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 0, 1),
+    RET_(ALLOW),
+    /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_arch_prctl, 0, 5),
+    LD_(args[0]),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_FS_, 2, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_GS_, 1, 0),
+    RET_(TRAP),
+    RET_(ALLOW),
+    /* 22 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 6),
+    LD_(args[1]),
+    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, FUTEX_WAKE_, 4, 0),
+    LD_HI(args[0]),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSTRAP_THREADS_BASE >> 32, 0, 2),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSTRAP_THREADS_END >> 32, 1, 0),
+    RET_(ALLOW),
+    /* 29 */ RET_(TRAP),
+};
+
+static void copy_words(uint64_t *dst, const uint64_t *src, uint64_t n)
+{
+	__asm__ volatile("rep movsq"
+			 : "+D"(dst), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
+}
+
+/* In a freshly forked child, on the factory's stack: become a stub. */
+void systrap_stub_main(long factory)
+{
+	static const int sigs[] = {
+	    SIGSYS_NR,	SIGSEGV_NR,	      SIGBUS_NR, SIGFPE_NR, SIGILL_NR,
+	    SIGTRAP_NR, SYSTRAP_INTERRUPT_SIG};
+	struct ksigaction sa = {
+	    .handler = (unsigned long)systrap_handler,
+	    .flags = SA_SIGINFO_ | SA_ONSTACK_ | SA_RESTORER_,
+	    .restorer = (unsigned long)systrap_restorer,
+	    .mask = ~0UL,
+	};
+	struct ksigaction dfl = {0};
+
+	/* Die with the factory; it may have died before this took effect. */
+	if (sys2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL_NR) < 0 ||
+	    sys1(__NR_getppid, 0) != factory)
+		die(126);
+	sys4(__NR_rt_sigaction, SIGCHLD_NR, &dfl, 0, 8);
+	sys2(__NR_prctl, PR_SET_NAME, "moat-systrap");
+	/* Only the memory file and the control file stay open. */
+	sys3(__NR_close_range, 0, STUB_MEMFD_FD - 1, 0);
+	sys3(__NR_close_range, STUB_MEMFD_FD + 1, STUB_CTL_FD - 1, 0);
+	sys3(__NR_close_range, STUB_CTL_FD + 1, ~0U, 0);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sys4(__NR_rt_sigaction, sigs[i], &sa, 0, 8) < 0)
+			die(126);
+	if (install(systrap_filter,
+		    sizeof(systrap_filter) / sizeof(systrap_filter[0])))
+		die(126);
+}
+
+/*
+ * Entry of a systrap stub, with the factory's pid: set up, drop everything
+ * but this image, wait for a control slot, serve requests. From the
+ * munmaps on there is no stack: registers only.
+ */
+/* clang-format off */
+__asm__(".text\n"
+	".globl systrap_stub_start\n"
+	"systrap_stub_start:\n"
+	"	and $-16, %rsp\n"
+	"	call systrap_stub_main\n"
+	/* munmap(0, STUB_BASE) */
+	"	mov $" STR(__NR_munmap) ", %eax\n"
+	"	xor %edi, %edi\n"
+	"	movabs $" STUB_BASE_STR ", %rsi\n"
+	"	syscall\n"
+	/* munmap(end, TASK_SIZE - end), end rounded up to a page */
+	"	lea __stub_end(%rip), %rdi\n"
+	"	add $4095, %rdi\n"
+	"	and $-4096, %rdi\n"
+	"	movabs $0x7ffffffff000, %rsi\n"
+	"	sub %rdi, %rsi\n"
+	"	mov $" STR(__NR_munmap) ", %eax\n"
+	"	syscall\n"
+	/* mmap(HANDOFF, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, CTL_FD, 0) */
+	"	movabs $" STR(SYSTRAP_HANDOFF_ADDR) ", %rbx\n"
+	"	mov %rbx, %rdi\n"
+	"	mov $4096, %esi\n"
+	"	mov $" STR(PROT_READ_) ", %edx\n"
+	"	mov $" STR(MAP_SHARED_FIX) ", %r10d\n"
+	"	mov $" STR(STUB_CTL_FD) ", %r8d\n"
+	"	xor %r9d, %r9d\n"
+	"	mov $" STR(__NR_mmap) ", %eax\n"
+	"	syscall\n"
+	"	cmp %rax, %rbx\n"
+	"	jne 9f\n"
+	"	mov $" STR(__NR_getpid) ", %eax\n"
+	"	syscall\n"
+	"	mov %rax, %r12\n"
+	/* kill(getpid(), SIGSTOP): the factory waits for this stop; the
+	 * sentry continues it once the hand-off names it */
+	"1:	mov %r12, %rdi\n"
+	"	mov $" STR(SIGSTOP_NR) ", %esi\n"
+	"	mov $" STR(__NR_kill) ", %eax\n"
+	"	syscall\n"
+	"	cmp (%rbx), %r12d\n"
+	"	jne 1b\n"
+	/* mmap(REQ, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, CTL_FD, off) */
+	"	mov 8(%rbx), %r9\n"
+	"	movabs $" STR(SYSTRAP_REQ_ADDR) ", %rdi\n"
+	"	mov $4096, %esi\n"
+	"	mov $" STR(PROT_READ_) ", %edx\n"
+	"	mov $" STR(MAP_SHARED_FIX) ", %r10d\n"
+	"	mov $" STR(STUB_CTL_FD) ", %r8d\n"
+	"	mov $" STR(__NR_mmap) ", %eax\n"
+	"	syscall\n"
+	"	movabs $" STR(SYSTRAP_REQ_ADDR) ", %rdi\n"
+	"	cmp %rax, %rdi\n"
+	"	jne 9f\n"
+	/* munmap(HANDOFF, 4096) */
+	"	mov %rbx, %rdi\n"
+	"	mov $4096, %esi\n"
+	"	mov $" STR(__NR_munmap) ", %eax\n"
+	"	syscall\n"
+	"	xor %r14d, %r14d\n"
+	"	jmp systrap_loop\n"
+	"9:	mov $" STR(__NR_exit_group) ", %eax\n"
+	"	mov $126, %edi\n"
+	"	syscall\n"
+	"	jmp 9b\n"
+	/*
+	 * The syscall thread's loop: %r12 the request page, %r15 the
+	 * reply page, %r14 the last request's seq, %r13 its syscall number.
+	 * The first request maps the reply page.
+	 */
+	"systrap_loop:\n"
+	"	movabs $" STR(SYSTRAP_REQ_ADDR) ", %r12\n"
+	"	movabs $" STR(SYSTRAP_REPLY_ADDR) ", %r15\n"
+	"1:	mov " STR(SYSTRAP_CTL_SEQ) "(%r12), %eax\n"
+	"	cmp %eax, %r14d\n"
+	"	jne 2f\n"
+	/* futex(&req->seq, FUTEX_WAIT, last, NULL) */
+	"	mov %r12, %rdi\n"
+	"	mov $" STR(FUTEX_WAIT_) ", %esi\n"
+	"	mov %r14d, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	mov $" STR(__NR_futex) ", %eax\n"
+	"	syscall\n"
+	"	jmp 1b\n"
+	"2:	mov %eax, %r14d\n"
+	"	mov " STR(SYSTRAP_CTL_NR) "(%r12), %r13\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "(%r12), %rdi\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "+8(%r12), %rsi\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "+16(%r12), %rdx\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "+24(%r12), %r10\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "+32(%r12), %r8\n"
+	"	mov " STR(SYSTRAP_CTL_ARGS) "+40(%r12), %r9\n"
+	"	mov %r13, %rax\n"
+	"	syscall\n"
+	"	cmp $" STR(__NR_clone) ", %r13\n"
+	"	jne 3f\n"
+	"	test %rax, %rax\n"
+	"	jz systrap_thread_entry\n"
+	"3:	mov %rax, (%r15)\n"
+	"	mov %r14d, 8(%r15)\n"
+	/* Wake the sentry until it was woken: it may not wait yet. */
+	"4:	lea " STR(SYSTRAP_CTL_ACK) "(%r12), %rdi\n"
+	"	mov $" STR(FUTEX_WAKE_) ", %esi\n"
+	"	mov $1, %edx\n"
+	"	mov $" STR(__NR_futex) ", %eax\n"
+	"	syscall\n"
+	"	cmp $1, %rax\n"
+	"	je 1b\n"
+	"	mov $" STR(__NR_sched_yield) ", %eax\n"
+	"	syscall\n"
+	"	jmp 4b\n"
+	/* A new application thread, on the stack clone gave it. */
+	"systrap_thread_entry:\n"
+	"	xor %ebp, %ebp\n"
+	"	and $-16, %rsp\n"
+	"	call systrap_thread_main\n"
+	"	ud2\n"
+	/* Its first trap, which says it is ready. */
+	".globl systrap_first_trap\n"
+	"systrap_first_trap:\n"
+	"	mov $" STR(__NR_getpid) ", %eax\n"
+	"	syscall\n"
+	".globl systrap_first_trap_end\n"
+	"systrap_first_trap_end:\n"
+	"	ud2\n"
+	/* Every handler returns here. */
+	".globl systrap_restorer\n"
+	"systrap_restorer:\n"
+	"	mov $" STR(__NR_rt_sigreturn) ", %eax\n"
+	"	syscall\n"
+	"	ud2\n");
+/* clang-format on */
+
+static uintptr_t my_slot(void)
+{
+	return (uintptr_t)__builtin_frame_address(0) & ~(SYSTRAP_SLOT_SIZE - 1);
+}
+
+/* A new application thread, on the top of its slot. */
+void systrap_thread_main(void)
+{
+	uintptr_t slot = my_slot();
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss = {slot + SYSTRAP_STACK_OFF, 0, 0,
+		SYSTRAP_SLOT_SIZE - SYSTRAP_STACK_OFF};
+
+	if (sys2(__NR_sigaltstack, &ss, 0) < 0 ||
+	    install(app_filter, sizeof(app_filter) / sizeof(app_filter[0])))
+		for (;;)
+			sys1(__NR_exit, 1); /* the sentry sees it dead */
+	systrap_first_trap();
+}
+
+static void futex_wake(uint32_t *word)
+{
+	sys3(__NR_futex, word, FUTEX_WAKE_, 1);
+}
+
+/*
+ * SIGSYS, the faults and the interrupt signal, on the slot's signal
+ * stack, every signal blocked: hand the thread's state to the sentry,
+ * wait for its answer, and return to the registers it gives.
+ */
+void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
+{
+	uintptr_t slot = my_slot();
+	struct systrap_thread_page *tp = (struct systrap_thread_page *)slot;
+	const volatile struct systrap_ctl *ctl =
+	    (const volatile struct systrap_ctl *)SYSTRAP_REQ_ADDR;
+	struct ksigcontext *mc = &uc->mc;
+	uint64_t *r = tp->regs;
+	uint32_t fpu_words = ctl->fpu_size / 8, ev, v;
+
+	if (fpu_words > SYSTRAP_FPU_MAX / 8)
+		fpu_words = 0;
+	if (sig == SIGSYS_NR && si->si_code == SYS_SECCOMP_)
+		ev = si->addr == (uint64_t)systrap_first_trap_end
+			 ? SYSTRAP_EV_NEW
+			 : SYSTRAP_EV_SYSCALL;
+	else if (sig == SYSTRAP_INTERRUPT_SIG || sig == SIGSYS_NR)
+		ev = SYSTRAP_EV_INTERRUPT;
+	else
+		ev = SYSTRAP_EV_FAULT;
+
+	r[SR_R15] = mc->r15;
+	r[SR_R14] = mc->r14;
+	r[SR_R13] = mc->r13;
+	r[SR_R12] = mc->r12;
+	r[SR_RBP] = mc->rbp;
+	r[SR_RBX] = mc->rbx;
+	r[SR_R11] = mc->r11;
+	r[SR_R10] = mc->r10;
+	r[SR_R9] = mc->r9;
+	r[SR_R8] = mc->r8;
+	r[SR_RCX] = mc->rcx;
+	r[SR_RDX] = mc->rdx;
+	r[SR_RSI] = mc->rsi;
+	r[SR_RDI] = mc->rdi;
+	r[SR_RIP] = mc->rip;
+	r[SR_EFLAGS] = mc->eflags;
+	r[SR_RSP] = mc->rsp;
+	r[SR_FS_BASE] = tp->cur_fs;
+	r[SR_GS_BASE] = tp->cur_gs;
+	if (ev == SYSTRAP_EV_SYSCALL) {
+		/* As PTRACE_SYSEMU shows it: the number, and -ENOSYS. */
+		r[SR_ORIG_RAX] = mc->rax;
+		r[SR_RAX] = (uint64_t)-ENOSYS_;
+	} else {
+		r[SR_ORIG_RAX] = ~0UL;
+		r[SR_RAX] = mc->rax;
+	}
+	tp->signo = sig;
+	tp->code = si->si_code;
+	tp->addr = si->addr;
+	tp->err = mc->err;
+	if (mc->fpstate)
+		copy_words((uint64_t *)(slot + SYSTRAP_FPU_OFF),
+			   (const uint64_t *)mc->fpstate, fpu_words);
+
+	__atomic_store_n(&tp->state, ev, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&tp->sentry_waits, __ATOMIC_SEQ_CST))
+		futex_wake(&tp->state);
+	for (unsigned spin = 0;; spin++) {
+		v = __atomic_load_n(&tp->state, __ATOMIC_SEQ_CST);
+		if (v == SYSTRAP_RUN)
+			break;
+		if (v == SYSTRAP_EXIT)
+			for (;;)
+				sys1(__NR_exit, 0);
+		if (spin < systrap_spin) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		__atomic_store_n(&tp->stub_waits, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&tp->state, __ATOMIC_SEQ_CST) == v)
+			sys4(__NR_futex, &tp->state, FUTEX_WAIT_, v, 0);
+		__atomic_store_n(&tp->stub_waits, 0, __ATOMIC_RELAXED);
+	}
+
+	mc->r15 = r[SR_R15];
+	mc->r14 = r[SR_R14];
+	mc->r13 = r[SR_R13];
+	mc->r12 = r[SR_R12];
+	mc->rbp = r[SR_RBP];
+	mc->rbx = r[SR_RBX];
+	mc->r11 = r[SR_R11];
+	mc->r10 = r[SR_R10];
+	mc->r9 = r[SR_R9];
+	mc->r8 = r[SR_R8];
+	mc->rax = r[SR_RAX];
+	mc->rcx = r[SR_RCX];
+	mc->rdx = r[SR_RDX];
+	mc->rsi = r[SR_RSI];
+	mc->rdi = r[SR_RDI];
+	mc->rip = r[SR_RIP];
+	mc->eflags = r[SR_EFLAGS];
+	mc->rsp = r[SR_RSP];
+	if (r[SR_FS_BASE] != tp->cur_fs &&
+	    sys2(__NR_arch_prctl, ARCH_SET_FS_, r[SR_FS_BASE]) == 0)
+		tp->cur_fs = r[SR_FS_BASE];
+	if (r[SR_GS_BASE] != tp->cur_gs &&
+	    sys2(__NR_arch_prctl, ARCH_SET_GS_, r[SR_GS_BASE]) == 0)
+		tp->cur_gs = r[SR_GS_BASE];
+	if (tp->fpu_dirty && mc->fpstate) {
+		copy_words((uint64_t *)mc->fpstate,
+			   (const uint64_t *)(slot + SYSTRAP_FPU_OFF),
+			   fpu_words);
+		tp->fpu_dirty = 0;
+	}
+	/* Whatever a forged frame blocked: nothing, from here on. */
+	uc->sigmask = 0;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the systrap platform and its stubs (platform/stub/systrap.c) share:
+ * the layout of a stub's address space above STUB_BASE and the messages
+ * in the control file, a memfd mapped whole into the sentry and, a few
+ * pages each, into the stubs.
+ *
+ * Per address space, one control slot: its first page is the request
+ * page (struct systrap_ctl), read-only in the stub, where the sentry asks
+ * the stub's first thread (the syscall thread, which never runs
+ * application code) for address-space changes and new threads; its
+ * second page the reply page (struct systrap_reply), writable there.
+ * Per application thread, one slot (struct systrap_thread_page, the
+ * FPU area, the signal stack), writable there: the application can write
+ * it too, so the sentry trusts nothing in it.
+ *
+ * Everything here is fixed-width; the freestanding stub includes it.
+ */
+#ifndef MOAT_SYSTRAP_SYSMSG_H
+#define MOAT_SYSTRAP_SYSMSG_H
+
+#include "platform/stub/stub.h"
+
+#include <stdint.h>
+
+#define SYSTRAP_SLOT_SIZE 0x10000UL  /* one slot of the control file */
+#define SYSTRAP_SLOTS	  (1U << 18) /* 16 GiB of control file, sparse */
+
+/* In a stub: the hand-off page while it starts, then its control pages. */
+/* (STUB_BASE + 1 MiB, + 64 KiB, + 128 KiB: plain numbers for the asm) */
+#define SYSTRAP_HANDOFF_ADDR 0x7ffbff100000
+#define SYSTRAP_REQ_ADDR     0x7ffbff110000
+#define SYSTRAP_REPLY_ADDR   0x7ffbff120000
+/* Thread slots: SYSTRAP_THREADS_BASE + index * SYSTRAP_SLOT_SIZE. */
+#define SYSTRAP_THREADS_BASE 0x7ffc00000000UL
+#define SYSTRAP_THREADS_END  0x7fff00000000UL
+#define SYSTRAP_MAX_THREADS                                                    \
+	((SYSTRAP_THREADS_END - SYSTRAP_THREADS_BASE) / SYSTRAP_SLOT_SIZE)
+
+/* A thread slot: the page below, the FPU area, the signal stack. */
+#define SYSTRAP_FPU_OFF	  0x1000UL
+#define SYSTRAP_FPU_MAX	  0x4000UL
+#define SYSTRAP_STACK_OFF (SYSTRAP_FPU_OFF + SYSTRAP_FPU_MAX)
+
+/* The state word of a thread page (its futex). */
+#define SYSTRAP_DEAD	     0	  /* the thread exited (CLONE_CHILD_CLEARTID) */
+#define SYSTRAP_RUN	     1	  /* sentry: run the registers in regs */
+#define SYSTRAP_EXIT	     2	  /* sentry: end the thread */
+#define SYSTRAP_STARTING     3	  /* sentry: cloning it */
+#define SYSTRAP_EV_NEW	     0x10 /* stub: a new thread, ready */
+#define SYSTRAP_EV_SYSCALL   0x11 /* stub: a syscall (SIGSYS) */
+#define SYSTRAP_EV_FAULT     0x12 /* stub: SIGSEGV, SIGBUS, SIGFPE... */
+#define SYSTRAP_EV_INTERRUPT 0x13 /* stub: the sentry's interrupt signal */
+
+/*
+ * How long each side polls the state word before it sleeps on it (pause
+ * instructions): a round trip that comes back within it takes no futex
+ * wake, no sleep, no cross-CPU wake-up.
+ */
+#ifndef SYSTRAP_SPIN
+#define SYSTRAP_SPIN 0
+#endif
+static const unsigned systrap_spin = SYSTRAP_SPIN;
+
+/* The host signal that interrupt() sends to a stub thread. */
+#define SYSTRAP_INTERRUPT_SIG 10 /* SIGUSR1 */
+
+/* struct user_regs_struct's order, as abi_user_regs. */
+enum systrap_reg {
+	SR_R15,
+	SR_R14,
+	SR_R13,
+	SR_R12,
+	SR_RBP,
+	SR_RBX,
+	SR_R11,
+	SR_R10,
+	SR_R9,
+	SR_R8,
+	SR_RAX,
+	SR_RCX,
+	SR_RDX,
+	SR_RSI,
+	SR_RDI,
+	SR_ORIG_RAX,
+	SR_RIP,
+	SR_CS,
+	SR_EFLAGS,
+	SR_RSP,
+	SR_SS,
+	SR_FS_BASE,
+	SR_GS_BASE,
+	SR_DS,
+	SR_ES,
+	SR_FS,
+	SR_GS,
+	SR_NREGS,
+};
+
+/* At the start of a thread slot. */
+struct systrap_thread_page {
+	uint32_t state;	       /* SYSTRAP_*: futex, written by both */
+	uint32_t fpu_dirty;    /* sentry: load the FPU area on return */
+	uint32_t sentry_waits; /* sentry: asleep on state, wake me */
+	uint32_t stub_waits;   /* stub: asleep on state, wake me */
+	int32_t signo;	       /* EV_FAULT: the signal, si_code, si_addr */
+	int32_t code;
+	uint64_t addr;
+	uint64_t err;	 /* EV_FAULT: the page fault's error code */
+	uint64_t cur_fs; /* stub: the fs and gs bases it set last */
+	uint64_t cur_gs;
+	uint64_t regs[SR_NREGS];
+};
+
+/* The request page of an address space: read-only in the stub. */
+struct systrap_ctl {
+	uint32_t seq;	   /* sentry: bumped for each request (futex) */
+	uint32_t ack;	   /* always 0: the stub wakes the sentry here */
+	uint32_t fpu_size; /* bytes of XSAVE state to save and load */
+	uint32_t pad;
+	uint64_t nr; /* the syscall to make, and its arguments */
+	uint64_t args[6];
+};
+
+/* The reply page: written by the stub (and perhaps the application). */
+struct systrap_reply {
+	int64_t ret;
+	uint32_t done; /* the seq of the request answered */
+};
+
+/* The control file's first page: which stub takes which control slot. */
+struct systrap_handoff {
+	int32_t pid;
+	uint32_t pad;
+	uint64_t ctl_off;
+};
+
+#define SYSTRAP_CTL_SEQ	 0
+#define SYSTRAP_CTL_ACK	 4
+#define SYSTRAP_CTL_NR	 16
+#define SYSTRAP_CTL_ARGS 24
+
+#endif
