@@ -14,14 +14,16 @@ echo "moat benchmarks ($(nproc) CPUs, $R repetitions, medians)"
 echo
 
 # getppid: native, moat, and the raw PTRACE_SYSEMU round trip.
-nat="" sbx="" raw=""
+nat="" sbx="" sys="" raw=""
 for _ in $(seq "$R"); do
 	nat="$nat $("$DIR/bench_syscall" $((N * 20)))"
-	sbx="$sbx $("$MOAT" run -- "$DIR/bench_syscall" "$N")"
+	sbx="$sbx $("$MOAT" run --platform=ptrace -- "$DIR/bench_syscall" "$N")"
+	sys="$sys $("$MOAT" run --platform=systrap -- "$DIR/bench_syscall" "$N")"
 	raw="$raw $("$DIR/bench_ptrace" "$N")"
 done
 nat=$(echo "$nat" | tr ' ' '\n' | grep . | median)
 sbx=$(echo "$sbx" | tr ' ' '\n' | grep . | median)
+sys=$(echo "$sys" | tr ' ' '\n' | grep . | median)
 raw=$(echo "$raw" | tr ' ' '\n' | grep . | median)
 printf '%-34s %10s %10s %10s\n' "syscall (getppid)" "ns/call" "x native" "x raw"
 printf '%-34s %10.0f %10.1f %10s\n' native "$nat" 1 -
@@ -30,6 +32,9 @@ printf '%-34s %10.0f %10.1f %10.2f\n' "raw PTRACE_SYSEMU round trip" "$raw" \
 printf '%-34s %10.0f %10.1f %10.2f\n' "moat, ptrace platform" "$sbx" \
 	"$(echo "$sbx $nat" | awk '{print $1/$2}')" \
 	"$(echo "$sbx $raw" | awk '{print $1/$2}')"
+printf '%-34s %10.0f %10.1f %10.2f\n' "moat, systrap platform" "$sys" \
+	"$(echo "$sys $nat" | awk '{print $1/$2}')" \
+	"$(echo "$sys $raw" | awk '{print $1/$2}')"
 echo
 
 # Start-up: a static 'true' natively and in a new sandbox.
