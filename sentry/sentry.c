@@ -10,6 +10,7 @@
 #include "gofer/gofer.h"
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/control.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
@@ -48,17 +49,26 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 	_exit(125);
 }
 
-/* Donate the host's stdio to init as fds 0, 1 and 2. */
-static int donate_stdio(struct fdtable *fds)
+/*
+ * Donate the host's stdio to init as fds 0, 1 and 2, or the OCI runtime's
+ * fds (host[i] as fd i).
+ */
+static int donate_stdio(struct fdtable *fds, const int *host, int n)
 {
-	for (int fd = 0; fd < 3; fd++) {
-		int flags = fcntl(fd, F_GETFL);
+	static const int stdio[3] = {0, 1, 2};
+
+	if (!host) {
+		host = stdio;
+		n = 3;
+	}
+	for (int fd = 0; fd < n; fd++) {
+		int flags = host[fd] < 0 ? -1 : fcntl(host[fd], F_GETFL);
 		struct file *f;
 		int copy;
 
 		if (flags < 0)
 			continue; /* closed on the host: closed inside */
-		copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		copy = fcntl(host[fd], F_DUPFD_CLOEXEC, 3);
 		if (copy < 0)
 			return -errno;
 		f = hostfd_file_create(copy, (uint32_t)flags);
@@ -66,7 +76,7 @@ static int donate_stdio(struct fdtable *fds)
 			close(copy);
 			return -ENOMEM;
 		}
-		if (fd_install_at(fds, f, fd, false, 3) < 0) {
+		if (fd_install_at(fds, f, fd, false, n > 3 ? n : 3) < 0) {
 			file_put(f);
 			return -ENOMEM;
 		}
@@ -103,6 +113,65 @@ static int set_initial_cwd(struct task *init, const char *want,
 	return 0;
 }
 
+/* Where the boot's errors go: stderr, or moat create's pipe. */
+static FILE *boot_err;
+
+/* OCI: init's credentials, limits and flags from config.json. */
+static int oci_creds(struct kernel *k, struct task *init,
+		     const struct sentry_config *cfg)
+{
+	struct creds *c = &init->creds;
+
+	if (cfg->caps_set) {
+		c->cap_bounding = cfg->cap_bounding;
+		c->cap_effective = cfg->cap_effective;
+		c->cap_permitted = cfg->cap_permitted;
+		c->cap_inheritable = cfg->cap_inheritable;
+	}
+	if (cfg->ngroups) {
+		c->groups = calloc((size_t)cfg->ngroups, sizeof(*c->groups));
+		if (!c->groups)
+			return -ENOMEM;
+		memcpy(c->groups, cfg->groups,
+		       (size_t)cfg->ngroups * sizeof(*c->groups));
+		c->ngroups = cfg->ngroups;
+	}
+	init->no_new_privs = cfg->no_new_privs;
+	for (int i = 0; i < cfg->nrlimits; i++) {
+		const struct sentry_rlimit *r = &cfg->rlimits[i];
+
+		if (r->resource >= 0 && r->resource < ABI_RLIM_NLIMITS) {
+			k->default_rlim[r->resource].rlim_cur = r->cur;
+			k->default_rlim[r->resource].rlim_max = r->max;
+		}
+	}
+	return 0;
+}
+
+/*
+ * OCI: init is loaded; tell moat create, which returns, and wait for the
+ * control channel's word (moat start, or a kill).
+ */
+static int oci_wait_start(struct kernel *k, const struct sentry_config *cfg,
+			  struct task_start *st, const char **why)
+{
+	int err = kernel_init_loaded(st, why);
+
+	if (err)
+		return err;
+	err = control_serve(k, cfg->ctl_sock);
+	if (err) {
+		*why = "cannot serve the control channel";
+		return err;
+	}
+	log_debug("boot: init loaded, waiting for start");
+	fputc('\0', boot_err);
+	fclose(boot_err);
+	boot_err = stderr;
+	control_wait_start();
+	return 0;
+}
+
 /* The rest of the boot, run by init's thread while the filter goes in. */
 struct boot {
 	const struct sentry_config *cfg;
@@ -128,6 +197,9 @@ static int boot_fs(struct task *init, void *arg)
 		return err;
 	}
 	vfs_ns_root(&k->ns, &root);
+	/* OCI's root.readonly: mount points were made; no more writes. */
+	if (cfg->oci && cfg->root_readonly)
+		root.mnt->flags |= VFS_MNT_RDONLY;
 	init->fs = fs_struct_create(&root, &root);
 	vfs_path_put(&root);
 	if (!init->fs) {
@@ -161,6 +233,13 @@ int sentry_main(const struct sentry_config *cfg)
 	struct task_start *st;
 	int exe_fd, log_fd = -1, err, status;
 
+	/* moat create hears of the boot's errors through ready_fd. */
+	boot_err = stderr;
+	if (cfg->oci) {
+		boot_err = fdopen(cfg->ready_fd, "w");
+		if (!boot_err)
+			return 125;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * The sandbox keeps its own RLIMIT_FSIZE: a write of a host file past
@@ -180,7 +259,8 @@ int sentry_main(const struct sentry_config *cfg)
 		log_fd = open(cfg->debug_log,
 			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (log_fd < 0) {
-			fprintf(stderr, "moat: cannot open debug log %s: %s\n",
+			fprintf(boot_err,
+				"moat: cannot open debug log %s: %s\n",
 				cfg->debug_log, strerror(errno));
 			return 125;
 		}
@@ -205,14 +285,15 @@ int sentry_main(const struct sentry_config *cfg)
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
 		    0) {
-			perror("moat: socketpair");
+			fprintf(boot_err, "moat: socketpair: %s\n",
+				strerror(errno));
 			return 125;
 		}
 		k.gofer_pid =
 		    gofer_start(sv[1], specs, 1 + (unsigned)cfg->nbinds);
 		close(sv[1]);
 		if (k.gofer_pid < 0) {
-			fprintf(stderr, "moat: cannot start the gofer: %s\n",
+			fprintf(boot_err, "moat: cannot start the gofer: %s\n",
 				strerror(-k.gofer_pid));
 			close(sv[0]);
 			return 125;
@@ -231,7 +312,7 @@ int sentry_main(const struct sentry_config *cfg)
 	if (k.host_network) {
 		err = netdev_read_host();
 		if (err) {
-			fprintf(stderr,
+			fprintf(boot_err,
 				"moat: cannot read the host's network "
 				"interfaces: %s\n",
 				strerror(-err));
@@ -241,7 +322,7 @@ int sentry_main(const struct sentry_config *cfg)
 	/* The platform first: its helper processes start in parallel. */
 	err = kernel_init(&k, cfg->platform);
 	if (err) {
-		fprintf(stderr, "moat: cannot start the %s platform: %s\n",
+		fprintf(boot_err, "moat: cannot start the %s platform: %s\n",
 			cfg->platform, strerror(-err));
 		return 125;
 	}
@@ -249,12 +330,12 @@ int sentry_main(const struct sentry_config *cfg)
 	if (!cfg->exe_in_sandbox) {
 		exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
 		if (exe_fd < 0) {
-			fprintf(stderr, "moat: %s: %s\n", cfg->path,
+			fprintf(boot_err, "moat: %s: %s\n", cfg->path,
 				strerror(errno));
 			return errno == ENOENT ? 127 : 126;
 		}
 		if (access(cfg->path, X_OK) < 0) {
-			fprintf(stderr, "moat: %s: %s\n", cfg->path,
+			fprintf(boot_err, "moat: %s: %s\n", cfg->path,
 				strerror(errno));
 			return 126;
 		}
@@ -263,34 +344,43 @@ int sentry_main(const struct sentry_config *cfg)
 	creds_init_root(&init.creds);
 	if (cfg->uid || cfg->gid)
 		creds_init_user(&init.creds, cfg->uid, cfg->gid);
+	if (cfg->oci && oci_creds(&k, &init, cfg) < 0) {
+		fprintf(boot_err, "moat: out of memory\n");
+		return 125;
+	}
 	boot.cfg = cfg;
 	if (!cfg->cwd && !getcwd(boot.host_cwd, sizeof(boot.host_cwd)))
 		boot.host_cwd[0] = '\0';
 	if (cfg->console && tty_console_start(&k, cfg->console_sock) < 0) {
-		fprintf(stderr, "moat: cannot set up the console\n");
+		fprintf(boot_err, "moat: cannot set up the console\n");
 		return 125;
 	}
 	init.files = fdtable_create();
-	if (!init.files || (!cfg->console && donate_stdio(init.files) < 0)) {
-		fprintf(stderr, "moat: cannot set up stdio\n");
+	if (!init.files ||
+	    (!cfg->console &&
+	     donate_stdio(init.files, cfg->oci ? cfg->init_fds : NULL,
+			  cfg->ninit_fds) < 0)) {
+		fprintf(boot_err, "moat: cannot set up stdio\n");
 		return 125;
 	}
 	log_debug("boot: kernel and platform ready");
 	/* init loads while the filter goes in; it runs only after. */
 	/* The filesystem boots beside the loader; init runs after both. */
 	if (pthread_create(&boot.thread, NULL, boot_thread, &init)) {
-		fprintf(stderr, "moat: cannot start the boot thread\n");
+		fprintf(boot_err, "moat: cannot start the boot thread\n");
 		return 125;
 	}
 	st = kernel_prepare_init(&k, &init, exe_fd, cfg->path, cfg->argv,
 				 cfg->envp, NULL, NULL);
 	if (!st) {
-		fprintf(stderr, "moat: out of memory\n");
+		fprintf(boot_err, "moat: out of memory\n");
 		return 125;
 	}
+	if (cfg->oci && cfg->umask_set)
+		init.tg->umask = cfg->umask;
 	err = sentry_install_filter(k.host_network);
 	if (err) {
-		fprintf(stderr,
+		fprintf(boot_err,
 			"moat: cannot install the sentry's seccomp "
 			"filter: %s\n",
 			strerror(-err));
@@ -300,7 +390,7 @@ int sentry_main(const struct sentry_config *cfg)
 	err = kernel_wait_vfs(&k);
 	log_debug("boot: filesystem ready");
 	if (err) {
-		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
+		fprintf(boot_err, "moat: %s%s%s: %s\n", boot.what,
 			cfg->rootfs && !cfg->cwd ? " over " : "",
 			cfg->rootfs && !cfg->cwd ? cfg->rootfs : "",
 			strerror(-err));
@@ -308,22 +398,30 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	pthread_join(boot.thread, NULL);
 	if (cfg->console && tty_console_attach(&init) < 0) {
-		fprintf(stderr, "moat: cannot attach the console\n");
+		fprintf(boot_err, "moat: cannot attach the console\n");
 		return 125;
 	}
-	err = kernel_start_init(st, &why);
+	/* OCI: init is loaded and waits for moat start. */
+	err = cfg->oci ? oci_wait_start(&k, cfg, st, &why) : 0;
+	if (err) {
+		const char *ignored;
+
+		kernel_start_init(st, &ignored);
+	} else {
+		err = kernel_start_init(st, &why);
+	}
 	log_debug("boot: init loaded");
 	if (exe_fd >= 0)
 		close(exe_fd);
 	if (err && boot.what) {
-		fprintf(stderr, "moat: %s%s%s: %s\n", boot.what,
+		fprintf(boot_err, "moat: %s%s%s: %s\n", boot.what,
 			cfg->rootfs && !cfg->cwd ? " over " : "",
 			cfg->rootfs && !cfg->cwd ? cfg->rootfs : "",
 			strerror(-err));
 		return 125;
 	}
 	if (err) {
-		fprintf(stderr, "moat: cannot run %s: %s%s%s\n", cfg->path,
+		fprintf(boot_err, "moat: cannot run %s: %s%s%s\n", cfg->path,
 			why ? why : "", why ? ": " : "", strerror(-err));
 		return err == -ENOENT ? 127 : 126;
 	}

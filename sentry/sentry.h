@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SENTRY_BINDS_MAX 16
+#define SENTRY_BINDS_MAX   16
+#define SENTRY_RLIMITS_MAX 16
 
 /* --bind SRC:DST[:ro]: a host path mounted in the sandbox. */
 struct sentry_bind {
@@ -14,6 +15,7 @@ struct sentry_bind {
 	const char *dst; /* absolute path in the sandbox */
 	bool ro;
 	bool connect; /* to host unix sockets under src */
+	bool noexec; /* no program runs from it */
 };
 
 struct sentry_config {
@@ -36,6 +38,33 @@ struct sentry_config {
 	 * (sentry/fs/console.c) to moat's relay of the host terminal. */
 	bool console;
 	int console_sock;
+
+	/*
+	 * The OCI runtime's sandbox (tools/oci.c), when oci is set; the
+	 * fields below mean nothing otherwise.
+	 */
+	bool oci;
+	/* init's fds 0..ninit_fds-1 (-1: closed); the sentry's own stdio is
+	 * not the application's. */
+	const int *init_fds;
+	int ninit_fds;
+	int ctl_sock; /* the control channel's socket (kernel/control.h) */
+	/* The boot's outcome for moat create: one NUL byte once init waits
+	 * for CTL_START, or the error's text (then the sentry exits). */
+	int ready_fd;
+	const uint32_t *groups; /* supplementary groups */
+	int ngroups;
+	bool caps_set; /* else the uid's defaults */
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable;
+	bool no_new_privs;
+	bool umask_set;
+	uint32_t umask;
+	struct sentry_rlimit {
+		int resource; /* RLIMIT_* */
+		uint64_t cur, max;
+	} rlimits[SENTRY_RLIMITS_MAX];
+	int nrlimits;
+	bool root_readonly; /* the root mount is read-only (EROFS) */
 };
 
 /*

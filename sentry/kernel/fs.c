@@ -139,7 +139,8 @@ static int mount_bind(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 		err = vfs_lookup(ctx, root, b->dst, LOOKUP_FOLLOW, &at);
 	if (!err) {
 		err = vfs_mount(&k->ns, &at, fs->sb, fs, b->src,
-				b->ro ? VFS_MNT_RDONLY : 0);
+				(b->ro ? VFS_MNT_RDONLY : 0) |
+				    (b->noexec ? VFS_MNT_NOEXEC : 0));
 		vfs_path_put(&at);
 	}
 	vfs_inode_put(fs);

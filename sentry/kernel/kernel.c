@@ -491,6 +491,19 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	return st;
 }
 
+int kernel_init_loaded(struct task_start *st, const char **why)
+{
+	int err;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->done)
+		pthread_cond_wait(&st->cond, &st->lock);
+	err = st->err;
+	*why = st->why;
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
 int kernel_start_init(struct task_start *st, const char **why)
 {
 	int err;

@@ -265,6 +265,9 @@ struct task_start *
 kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 		    const char *path, char *const argv[], char *const envp[],
 		    int (*prepare)(struct task *t, void *arg), void *arg);
+/* Wait for the loading to finish, without letting init run: 0, or -errno
+ * and *why (kernel_start_init must still be called, to clean up). */
+int kernel_init_loaded(struct task_start *st, const char **why);
 /* Wait for the loading to finish and let init run: 0, or -errno and *why. */
 int kernel_start_init(struct task_start *st, const char **why);
 
