@@ -9,6 +9,7 @@
 #include "sentry/sentry.h"
 #include "sentry/syscalls/syscalls.h"
 #include "tools/console.h"
+#include "tools/oci.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,12 @@ static void usage(FILE *out)
 	    "Commands:\n"
 	    "  run [OPTIONS] -- PROGRAM [ARGS...]\n"
 	    "                 run PROGRAM in a new sandbox\n"
+	    "  [GLOBAL] create|start|run|state|kill|delete|list|ps|spec|"
+	    "features\n"
+	    "                 the OCI runtime, with runc's command line (see\n"
+	    "                 README: 'moat as an OCI runtime'); 'run' is\n"
+	    "                 runc's when it has no '--' and no option of\n"
+	    "                 the sandbox's own\n"
 	    "  syscalls [--markdown]\n"
 	    "                 list every x86-64 syscall and how far moat\n"
 	    "                 implements it\n"
@@ -45,7 +52,11 @@ static void usage(FILE *out)
 	    "\n"
 	    "Global options:\n"
 	    "  -h, --help     show this help\n"
-	    "  --version      print moat's version\n");
+	    "  --version      print moat's version\n"
+	    "  --root DIR     the OCI containers' state (default /run/moat)\n"
+	    "  --log FILE, --log-format text|json, --debug, "
+	    "--systemd-cgroup\n"
+	    "                 runc's, for the OCI commands\n");
 }
 
 static void run_usage(FILE *out)
@@ -546,6 +557,10 @@ static int cmd_syscalls(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct oci_globals g = {0};
+	char **args = argv;
+	int nargs = argc;
+
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -560,8 +575,18 @@ int main(int argc, char **argv)
 		printf("moat %s\n", MOAT_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "run") == 0)
+	/* runc's global flags come before its command. */
+	if (oci_parse_globals(&nargs, &args, &g) < 0)
+		return 2;
+	if (nargs < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (args == argv + 1 && strcmp(argv[1], "run") == 0 &&
+	    !oci_run_is_oci(argc - 1, argv + 1))
 		return cmd_run(argc - 1, argv + 1);
+	if (oci_is_command(args[0]))
+		return oci_main(nargs, args, &g);
 	if (strcmp(argv[1], "syscalls") == 0)
 		return cmd_syscalls(argc - 1, argv + 1);
 	fprintf(stderr,

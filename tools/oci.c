@@ -1,0 +1,1135 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat as an OCI runtime: runc's command line, so that container engines
+ * can call moat where they call runc.
+ *
+ * `moat create` forks the container's sentry and returns once the sentry
+ * has booted and loaded init, which then waits; the sentry is detached
+ * (a session of its own, its own stdio /dev/null or the log) and outlives
+ * the command, its host pid being the container's pid. Later commands
+ * reach it over the control channel in the state directory
+ * (sentry/kernel/control.h): start, kill, state. SIGKILL, and delete,
+ * are the host's: they kill the sentry process itself, which takes the
+ * gofer and the stubs with it. The sentry exits with init's status (128+N
+ * for a signal), which is what an engine waiting for the pid sees.
+ *
+ * Errors are reported as runc reports them: the message on stderr, or a
+ * log record (text or json, --log-format) where --log points, exit 1.
+ */
+#include "tools/oci.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct oci_globals *G;
+static FILE *log_file;
+
+/* One log record, as runc's logrus writes it. */
+static void log_record(FILE *out, const char *level, const char *msg)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (G->log_json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "level", level, "msg",
+				      msg, "time", when);
+		char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		fprintf(out, "%s\n", s ? s : "");
+		free(s);
+		json_decref(j);
+		return;
+	}
+	fprintf(out, "time=\"%s\" level=%s msg=\"", when, level);
+	for (const char *p = msg; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		if (*p == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*p, out);
+	}
+	fputs("\"\n", out);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+oci_log(const char *level, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (!strcmp(level, "debug") && !G->debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_file) {
+		log_record(log_file, level, msg);
+		fflush(log_file);
+		if (!strcmp(level, "error"))
+			fprintf(stderr, "%s\n", msg);
+	} else {
+		log_record(stderr, level, msg);
+	}
+}
+
+#define oci_error(...) oci_log("error", __VA_ARGS__)
+
+/* ---- global flags and dispatch ---------------------------------------- */
+
+int oci_parse_globals(int *argc, char ***argv, struct oci_globals *g)
+{
+	enum {
+		OPT_ROOT = 256,
+		OPT_LOG,
+		OPT_LOG_FORMAT,
+		OPT_DEBUG,
+		OPT_IGNORED
+	};
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    /* Accepted: moat uses no cgroup manager, and needs no
+	     * criu or rootless switch yet. */
+	    {"systemd-cgroup", no_argument, NULL, OPT_IGNORED},
+	    {"rootless", required_argument, NULL, OPT_IGNORED},
+	    {"criu", required_argument, NULL, OPT_IGNORED},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	g->root = OCI_DEFAULT_ROOT;
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(*argc, *argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_LOG:
+			g->log = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				fprintf(stderr,
+					"moat: --log-format: unknown format "
+					"'%s' (text or json)\n",
+					optarg);
+				return -1;
+			}
+			g->log_json = !strcmp(optarg, "json");
+			break;
+		case OPT_DEBUG:
+			g->debug = true;
+			break;
+		case OPT_IGNORED:
+			break;
+		default:
+			return -1;
+		}
+	}
+	*argc -= optind;
+	*argv += optind;
+	return 0;
+}
+
+/* The container named by the only argument left: its id, or NULL. */
+static const char *one_id(int argc, char **argv, const char *cmd)
+{
+	if (optind != argc - 1) {
+		oci_error("%s: %s", cmd,
+			  optind >= argc ? "container id cannot be empty"
+					 : "too many arguments");
+		return NULL;
+	}
+	return argv[optind];
+}
+
+static int root_fd(void)
+{
+	int fd = oci_root_open(G->root);
+
+	if (fd < 0)
+		oci_error("cannot open the state directory %s: %s", G->root,
+			  strerror(-fd));
+	return fd;
+}
+
+/* Open container id, or say it does not exist: 0 or 1 (the exit code). */
+static int open_container(int rootfd, const char *id, int lock,
+			  struct oci_container *c)
+{
+	int err = oci_container_open(rootfd, id, lock, c);
+
+	if (err == -ENOENT) {
+		oci_error("container does not exist");
+		return 1;
+	}
+	if (err) {
+		oci_error("%s: %s", id, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+struct create_opts {
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool detach;
+};
+
+static void time_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* The sentry's side of the fork: never returns. */
+static void __attribute__((noreturn))
+sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
+	     int ready, const sigset_t *mask)
+{
+	int fds[3 + 64], n = 3 + o->preserve_fds, null;
+	struct sentry_config *cfg = &oc->cfg;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	setsid();
+	if (oc->oom_score_adj_set) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%d", oc->oom_score_adj);
+		if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+			dprintf(ready, "moat: process.oomScoreAdj: %s\n",
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	/* The application's fds, kept apart from the sentry's own stdio. */
+	for (int i = 0; i < n; i++)
+		fds[i] = fcntl(i, F_DUPFD_CLOEXEC, n);
+	for (int i = 3; i < n; i++)
+		close(i);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		_exit(125);
+	dup2(null, 0);
+	dup2(null, 1);
+	if (G->log && !G->log_json) {
+		int fd = open(G->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			      0644);
+
+		dup2(fd >= 0 ? fd : null, 2);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		dup2(null, 2);
+	}
+	close(null);
+	cfg->oci = true;
+	cfg->init_fds = fds;
+	cfg->ninit_fds = n;
+	cfg->ctl_sock = ctl;
+	cfg->ready_fd = ready;
+	{
+		int code = sentry_main(cfg);
+
+		fflush(NULL);
+		_exit(code);
+	}
+}
+
+/* Bind the control channel's socket in the state directory: fd or -1. */
+static int bind_ctl(int dirfd)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, CTL_SOCK_NAME);
+	if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		oci_error("cannot make the control socket: %s",
+			  strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Read what the booting sentry says until it closes: 0 ready, else -1. */
+static int wait_ready(int fd)
+{
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1 &&
+	       ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	buf[len] = '\0';
+	if (len == 1 && buf[0] == '\0')
+		return 0;
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	oci_error("container init failed: %s",
+		  len ? (strncmp(buf, "moat: ", 6) ? buf : buf + 6)
+		      : "the sentry ended during its boot");
+	return -1;
+}
+
+/*
+ * Create container id: its sentry booted and waiting. On success 0, with
+ * the container open and locked in *c and the sentry's pid in *child.
+ */
+static int do_create(int rootfd, const char *id, const struct create_opts *o,
+		     struct oci_container *c, pid_t *child,
+		     const sigset_t *mask)
+{
+	char err[OCI_ERR_MAX], tmp[64], created[64];
+	struct oci_config oc;
+	int dirfd, ctl, ready[2], status;
+	json_t *st;
+	pid_t pid;
+
+	if (!oci_id_valid(id)) {
+		oci_error("invalid container id format: %s", id);
+		return 1;
+	}
+	if (o->preserve_fds < 0 || o->preserve_fds > 64) {
+		oci_error("--preserve-fds: must be from 0 to 64");
+		return 1;
+	}
+	if (oci_config_load(o->bundle, &oc, err, sizeof(err))) {
+		oci_error("%s", err);
+		oci_config_free(&oc);
+		return 1;
+	}
+	if (oc.terminal) {
+		oci_error("%s", o->console_socket
+				    ? "process.terminal: a terminal for "
+				      "--console-socket is not supported by "
+				      "moat yet"
+				    : "cannot allocate tty if moat will detach "
+				      "without setting console socket");
+		oci_config_free(&oc);
+		return 1;
+	}
+	/* Made under a hidden name, renamed into place if id is free. */
+	snprintf(tmp, sizeof(tmp), ".new-%d", (int)getpid());
+	if (mkdirat(rootfd, tmp, 0700) < 0 ||
+	    (dirfd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+		0) {
+		oci_error("cannot make the state directory: %s",
+			  strerror(errno));
+		oci_config_free(&oc);
+		return 1;
+	}
+	flock(dirfd, LOCK_EX);
+	if (syscall(SYS_renameat2, rootfd, tmp, rootfd, id, RENAME_NOREPLACE) <
+	    0) {
+		int e = errno;
+
+		unlinkat(rootfd, tmp, AT_REMOVEDIR);
+		close(dirfd);
+		oci_config_free(&oc);
+		if (e == EEXIST || e == ENOTEMPTY)
+			oci_error("container with given ID already exists");
+		else
+			oci_error("cannot make the state directory: %s",
+				  strerror(e));
+		return 1;
+	}
+	memset(c, 0, sizeof(*c));
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->dirfd = dirfd;
+	ctl = bind_ctl(dirfd);
+	if (ctl < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		oci_container_remove(rootfd, c);
+		oci_config_free(&oc);
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(dirfd); /* the lock is the parent's */
+		close(rootfd);
+		if (log_file)
+			fclose(log_file);
+		sentry_child(&oc, o, ctl, ready[1], mask);
+	}
+	close(ready[1]);
+	close(ctl);
+	if (pid < 0 || wait_ready(ready[0]) < 0) {
+		if (pid < 0)
+			oci_error("fork: %s", strerror(errno));
+		else
+			waitpid(pid, &status, 0);
+		close(ready[0]);
+		oci_container_remove(rootfd, c);
+		oci_config_free(&oc);
+		return 1;
+	}
+	close(ready[0]);
+	time_rfc3339(created, sizeof(created));
+	st = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I}", "ociVersion",
+		       oc.oci_version, "id", id, "pid", (int)pid, "bundle",
+		       oc.bundle, "rootfs", oc.rootfs, "created", created,
+		       "owner", "", "moatStartTime",
+		       (json_int_t)oci_pid_start_time(pid));
+	if (st && oc.annotations)
+		json_object_set(st, "annotations", oc.annotations);
+	c->state = st;
+	c->pid = pid;
+	c->start_time = oci_pid_start_time(pid);
+	if (!st || oci_container_save(c) < 0) {
+		oci_error("cannot write the container's state");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		oci_container_remove(rootfd, c);
+		oci_config_free(&oc);
+		return 1;
+	}
+	if (o->pid_file) {
+		char buf[16];
+		int e;
+
+		snprintf(buf, sizeof(buf), "%d", (int)pid);
+		e = oci_write_file(AT_FDCWD, o->pid_file, buf);
+		if (e) {
+			oci_error("--pid-file %s: %s", o->pid_file,
+				  strerror(-e));
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			oci_container_remove(rootfd, c);
+			oci_config_free(&oc);
+			return 1;
+		}
+	}
+	oci_log("debug", "container %s created, sentry pid %d", id, (int)pid);
+	oci_config_free(&oc);
+	*child = pid;
+	return 0;
+}
+
+static int parse_create_opts(int argc, char **argv, struct create_opts *o,
+			     bool run)
+{
+	enum {
+		OPT_PID_FILE = 256,
+		OPT_CONSOLE,
+		OPT_PRESERVE,
+		OPT_IGNORED,
+	};
+	static const struct option opts[] = {
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"detach", no_argument, NULL, 'd'},
+	    /* Nothing to pivot or keyring to make: the sandbox has its own
+	     * root and no keyrings. */
+	    {"no-pivot", no_argument, NULL, OPT_IGNORED},
+	    {"no-new-keyring", no_argument, NULL, OPT_IGNORED},
+	    {"no-subreaper", no_argument, NULL, OPT_IGNORED},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*o = (struct create_opts){.bundle = "."};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, run ? "b:d" : "b:", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case OPT_PRESERVE:
+			o->preserve_fds = atoi(optarg);
+			break;
+		case OPT_IGNORED:
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	struct create_opts o;
+	struct oci_container c;
+	sigset_t mask;
+	const char *id;
+	int rootfd, code;
+	pid_t pid;
+
+	if (parse_create_opts(argc, argv, &o, false) < 0 ||
+	    !(id = one_id(argc, argv, "create")))
+		return 1;
+	/* A pid file relative to the caller's directory, not the bundle. */
+	if (o.pid_file && o.pid_file[0] != '/') {
+		char *abs = realpath(".", NULL);
+		char *p = NULL;
+
+		if (abs && asprintf(&p, "%s/%s", abs, o.pid_file) > 0)
+			o.pid_file = p;
+		free(abs);
+	}
+	rootfd = root_fd();
+	if (rootfd < 0)
+		return 1;
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	code = do_create(rootfd, id, &o, &c, &pid, &mask);
+	if (!code)
+		oci_container_close(&c);
+	return code;
+}
+
+/* ---- start, state, kill, delete, ps, list ----------------------------- */
+
+/* Say what a control request's failure means: the exit code, 1. */
+static int ctl_failed(int err, const struct ctl_reply *r)
+{
+	if (err == -ESRCH)
+		oci_error("container not running");
+	else if (err)
+		oci_error("cannot reach the container's sentry: %s",
+			  strerror(-err));
+	else
+		oci_error("%s", r->msg[0] ? r->msg : strerror(-r->err));
+	return 1;
+}
+
+static int start_container(struct oci_container *c)
+{
+	struct ctl_reply r;
+	int err;
+
+	switch (oci_container_status(c)) {
+	case OCI_STOPPED:
+		oci_error("cannot start a container that has stopped");
+		return 1;
+	case OCI_RUNNING:
+		oci_error("cannot start an already running container");
+		return 1;
+	default:
+		break;
+	}
+	err = oci_ctl(c->dirfd, CTL_START, 0, 0, &r, NULL, 0);
+	if (err || r.err)
+		return ctl_failed(err, &r);
+	return 0;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	struct oci_container c;
+	const char *id;
+	int rootfd, code;
+
+	optind = 1;
+	if (getopt(argc, argv, "") != -1 || !(id = one_id(argc, argv, "start")))
+		return 1;
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
+		return 1;
+	code = start_container(&c);
+	oci_container_close(&c);
+	return code;
+}
+
+static void print_json(json_t *j, size_t flags)
+{
+	char *s = json_dumps(j, flags | JSON_PRESERVE_ORDER);
+
+	if (s)
+		fputs(s, stdout);
+	free(s);
+}
+
+static int cmd_state(int argc, char **argv)
+{
+	struct oci_container c;
+	const char *id;
+	json_t *j;
+	int rootfd;
+
+	optind = 1;
+	if (getopt(argc, argv, "") != -1 || !(id = one_id(argc, argv, "state")))
+		return 1;
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_SH, &c))
+		return 1;
+	j = oci_container_state_json(&c, oci_container_status(&c));
+	print_json(j, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+	oci_container_close(&c);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},	      {"QUIT", SIGQUIT},
+    {"ILL", SIGILL},   {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
+    {"IOT", SIGIOT},   {"BUS", SIGBUS},	      {"FPE", SIGFPE},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
+    {"POLL", SIGPOLL}, {"PWR", SIGPWR},	      {"SYS", SIGSYS},
+};
+
+/* runc's signal names: 9, KILL, SIGKILL; RTMIN+N too. Or -1. */
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n >= 1 && n <= 64 ? (int)n : -1;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (!strcmp(s, signals[i].name))
+			return signals[i].sig;
+	if (!strncmp(s, "RTMIN+", 6)) {
+		n = strtol(s + 6, &end, 10);
+		if (s[6] && !*end && n >= 0 && SIGRTMIN + n <= 64)
+			return SIGRTMIN + (int)n;
+	}
+	return -1;
+}
+
+/* Kill the sentry itself (SIGKILL): everything of the sandbox goes. */
+static int kill_sentry(struct oci_container *c)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+
+	if (pidfd < 0)
+		return -errno;
+	/* Still the process we started (not a reused pid)? */
+	if (!oci_pid_alive(c->pid, c->start_time)) {
+		close(pidfd);
+		return -ESRCH;
+	}
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0) {
+		int err = -errno;
+
+		close(pidfd);
+		return err;
+	}
+	/* Until it is gone: the pidfd reads ready then. */
+	for (int i = 0; i < 1000 && oci_pid_alive(c->pid, c->start_time); i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+	close(pidfd);
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct oci_container c;
+	struct ctl_reply r;
+	bool all = false;
+	int rootfd, sig = SIGTERM, c_, code = 0, err;
+	const char *id;
+
+	optind = 1;
+	while ((c_ = getopt_long(argc, argv, "a", opts, NULL)) != -1) {
+		if (c_ != 'a')
+			return 1;
+		all = true;
+	}
+	if (optind >= argc || argc - optind > 2) {
+		oci_error("kill: usage: kill [--all] ID [SIGNAL]");
+		return 1;
+	}
+	id = argv[optind];
+	if (argc - optind == 2) {
+		sig = parse_signal(argv[optind + 1]);
+		if (sig < 0) {
+			oci_error("unknown signal \"%s\"", argv[optind + 1]);
+			return 1;
+		}
+	}
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
+		return 1;
+	if (oci_container_status(&c) == OCI_STOPPED) {
+		if (!all) {
+			oci_error("container not running");
+			code = 1;
+		}
+	} else if (sig == SIGKILL) {
+		err = kill_sentry(&c);
+		if (err && err != -ESRCH) {
+			oci_error("cannot kill the container: %s",
+				  strerror(-err));
+			code = 1;
+		}
+	} else {
+		err = oci_ctl(c.dirfd, CTL_KILL, sig, all ? CTL_KILL_ALL : 0,
+			      &r, NULL, 0);
+		if (err || r.err)
+			code = ctl_failed(err, &r);
+	}
+	oci_container_close(&c);
+	return code;
+}
+
+static int cmd_delete(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"force", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct oci_container c;
+	enum oci_status s;
+	bool force = false;
+	const char *id;
+	int rootfd, ch, err;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (ch != 'f')
+			return 1;
+		force = true;
+	}
+	if (!(id = one_id(argc, argv, "delete")) || (rootfd = root_fd()) < 0)
+		return 1;
+	err = oci_container_open(rootfd, id, LOCK_EX, &c);
+	if (err == -ENOENT && force) {
+		/* Nothing, or a create's leftover without state: gone. */
+		if (oci_id_valid(id))
+			unlinkat(rootfd, id, AT_REMOVEDIR);
+		return 0;
+	}
+	if (err)
+		return open_container(rootfd, id, LOCK_EX, &c);
+	s = oci_container_status(&c);
+	if (s == OCI_RUNNING && !force) {
+		oci_error("cannot delete container %s that is not stopped: %s",
+			  id, oci_status_name(s));
+		oci_container_close(&c);
+		return 1;
+	}
+	/* A created container never ran: delete ends it, as runc's. */
+	if (s != OCI_STOPPED) {
+		err = kill_sentry(&c);
+		if (err && err != -ESRCH) {
+			oci_error("cannot kill the container: %s",
+				  strerror(-err));
+			oci_container_close(&c);
+			return 1;
+		}
+	}
+	err = oci_container_remove(rootfd, &c);
+	if (err) {
+		oci_error("cannot remove the container's state: %s",
+			  strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"format", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	static int32_t pids[CTL_PIDS_MAX];
+	struct oci_container c;
+	struct ctl_reply r;
+	bool json = false;
+	const char *id;
+	int rootfd, ch, err;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		if (ch != 'f')
+			return 1;
+		if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+			oci_error("invalid format option");
+			return 1;
+		}
+		json = !strcmp(optarg, "json");
+	}
+	if (!(id = one_id(argc, argv, "ps")) || (rootfd = root_fd()) < 0 ||
+	    open_container(rootfd, id, LOCK_SH, &c))
+		return 1;
+	err = oci_ctl(c.dirfd, CTL_STATE, 0, 0, &r, pids, CTL_PIDS_MAX);
+	oci_container_close(&c);
+	if (err || r.err)
+		return ctl_failed(err, &r);
+	/* The sandbox's own pids: its processes have no host pids. */
+	if (json) {
+		putchar('[');
+		for (uint32_t i = 0; i < r.npids; i++)
+			printf("%s%d", i ? "," : "", pids[i]);
+		puts("]");
+	} else {
+		puts("PID");
+		for (uint32_t i = 0; i < r.npids; i++)
+			printf("%d\n", pids[i]);
+	}
+	return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"format", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool json = false, quiet = false;
+	json_t *all = json_array(), *v;
+	int rootfd, ch;
+	size_t i;
+	DIR *d;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {
+		if (ch == 'q') {
+			quiet = true;
+		} else if (ch == 'f' && (!strcmp(optarg, "json") ||
+					 !strcmp(optarg, "table"))) {
+			json = !strcmp(optarg, "json");
+		} else {
+			if (ch == 'f')
+				oci_error("invalid format option");
+			return 1;
+		}
+	}
+	if ((rootfd = root_fd()) < 0)
+		return 1;
+	d = fdopendir(dup(rootfd));
+	for (struct dirent *e; d && (e = readdir(d));) {
+		struct oci_container c;
+
+		if (e->d_name[0] == '.' ||
+		    oci_container_open(rootfd, e->d_name, LOCK_SH, &c))
+			continue;
+		json_array_append_new(all, oci_container_state_json(
+					       &c, oci_container_status(&c)));
+		oci_container_close(&c);
+	}
+	if (d)
+		closedir(d);
+	if (json) {
+		print_json(all, JSON_COMPACT);
+		putchar('\n');
+	} else if (quiet) {
+		json_array_foreach(all, i, v)
+		    puts(json_string_value(json_object_get(v, "id")));
+	} else {
+		printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS",
+		       "BUNDLE", "CREATED", "OWNER");
+		json_array_foreach(all, i, v)
+		{
+			printf("%-12s%-12lld%-12s%-40s%-32s%s\n",
+			       json_string_value(json_object_get(v, "id")),
+			       json_integer_value(json_object_get(v, "pid")),
+			       json_string_value(json_object_get(v, "status")),
+			       json_string_value(json_object_get(v, "bundle")),
+			       json_string_value(json_object_get(v, "created")),
+			       "root");
+		}
+	}
+	json_decref(all);
+	return 0;
+}
+
+/* ---- run: create, start, wait, delete -------------------------------- */
+
+static int cmd_run(int argc, char **argv)
+{
+	static const int forward[] = {SIGHUP,  SIGINT,	SIGQUIT, SIGTERM,
+				      SIGUSR1, SIGUSR2, SIGWINCH};
+	struct create_opts o;
+	struct oci_container c;
+	sigset_t old, set;
+	const char *id;
+	int rootfd, code, status = 0;
+	pid_t pid;
+
+	if (parse_create_opts(argc, argv, &o, true) < 0 ||
+	    !(id = one_id(argc, argv, "run")))
+		return 1;
+	if ((rootfd = root_fd()) < 0)
+		return 1;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forward) / sizeof(forward[0]); i++)
+		sigaddset(&set, forward[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	code = do_create(rootfd, id, &o, &c, &pid, &old);
+	if (code)
+		return code;
+	code = start_container(&c);
+	if (code || o.detach) {
+		if (code) {
+			kill_sentry(&c);
+			oci_container_remove(rootfd, &c);
+		} else {
+			oci_container_close(&c);
+		}
+		return code;
+	}
+	/* In the foreground: signals go to init, its status is ours. */
+	flock(c.dirfd, LOCK_UN);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		struct ctl_reply r;
+
+		if (sig == SIGCHLD) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			continue;
+		}
+		if (sig > 0)
+			oci_ctl(c.dirfd, CTL_KILL, sig, 0, &r, NULL, 0);
+	}
+	flock(c.dirfd, LOCK_EX);
+	oci_container_remove(rootfd, &c);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* ---- spec, features, and what is not there yet ------------------------ */
+
+static int cmd_spec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"rootless", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *bundle = ".";
+	char path[4096], *s;
+	json_t *j;
+	int ch, fd;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
+		if (ch == 'b')
+			bundle = optarg;
+		else if (ch != 'r')
+			return 1;
+	}
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	j = oci_config_default();
+	s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	if (!s)
+		return 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		oci_error(errno == EEXIST ? "File %s exists. Remove it first"
+					  : "cannot write %s",
+			  path);
+		free(s);
+		return 1;
+	}
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s)) {
+		oci_error("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		free(s);
+		return 1;
+	}
+	close(fd);
+	free(s);
+	return 0;
+}
+
+static int cmd_features(int argc, char **argv)
+{
+	json_t *j, *caps = json_array();
+	const char *name;
+
+	(void)argc;
+	(void)argv;
+	for (int i = 0; (name = oci_cap_name(i)); i++)
+		json_array_append_new(caps, json_string(name));
+	j = json_pack(
+	    "{s:s, s:s, s:[], s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],"
+	    " s:{s:[s,s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b},"
+	    " s:{s:b}, s:{s:b}, s:{s:b}},"
+	    " s:{s:s, s:s}}",
+	    "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks",
+	    "mountOptions", "bind", "rbind", "ro", "rw", "noexec", "nosuid",
+	    "nodev", "dev", "suid", "exec", "private", "rprivate", "slave",
+	    "rslave", "shared", "rshared", "unbindable", "runbindable",
+	    "relatime", "norelatime", "noatime", "strictatime", "linux",
+	    "namespaces", "pid", "network", "mount", "ipc", "uts", "user",
+	    "cgroup", "time", "capabilities", caps, "cgroup", "v1", 0, "v2", 0,
+	    "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0, "apparmor",
+	    "enabled", 0, "selinux", "enabled", 0, "annotations",
+	    OCI_ANNOT_PLATFORM, "ptrace", OCI_ANNOT_NETWORK, "none,host");
+	if (!j)
+		return 1;
+	print_json(j, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+	return 0;
+}
+
+static int cmd_unsupported(int argc, char **argv)
+{
+	(void)argc;
+	oci_error("%s is not supported by moat yet", argv[0]);
+	return 1;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"create", cmd_create},
+    {"start", cmd_start},
+    {"state", cmd_state},
+    {"kill", cmd_kill},
+    {"delete", cmd_delete},
+    {"run", cmd_run},
+    {"ps", cmd_ps},
+    {"list", cmd_list},
+    {"spec", cmd_spec},
+    {"features", cmd_features},
+    {"exec", cmd_unsupported},
+    {"pause", cmd_unsupported},
+    {"resume", cmd_unsupported},
+    {"events", cmd_unsupported},
+    {"update", cmd_unsupported},
+    {"checkpoint", cmd_unsupported},
+    {"restore", cmd_unsupported},
+};
+
+bool oci_run_is_oci(int argc, char **argv)
+{
+	static const char *const with_arg[] = {"-b", "--bundle", "--pid-file",
+					       "--console-socket",
+					       "--preserve-fds"};
+	static const char *const flags[] = {"-d",
+					    "--detach",
+					    "--no-pivot",
+					    "--no-new-keyring",
+					    "--no-subreaper",
+					    "--keep"};
+
+	if (argc < 2)
+		return false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool known = false;
+
+		if (a[0] != '-')
+			continue;
+		for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]);
+		     k++) {
+			size_t n = strlen(with_arg[k]);
+
+			if (!strncmp(a, with_arg[k], n) &&
+			    (!a[n] || a[n] == '=')) {
+				known = true;
+				if (!a[n])
+					i++; /* its value */
+			}
+		}
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			known |= !strcmp(a, flags[k]);
+		if (!known)
+			return false; /* "--", or the sandbox's own option */
+	}
+	return true;
+}
+
+bool oci_is_command(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return true;
+	return false;
+}
+
+int oci_main(int argc, char **argv, const struct oci_globals *g)
+{
+	G = g;
+	if (g->log) {
+		log_file = fopen(g->log, "ae");
+		if (!log_file) {
+			fprintf(stderr, "moat: --log %s: %s\n", g->log,
+				strerror(errno));
+			return 1;
+		}
+	}
+	if (g->root[0] != '/') {
+		oci_error("--root: must be an absolute path, got '%s'",
+			  g->root);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[0], commands[i].name)) {
+			int code = commands[i].fn(argc, argv);
+
+			fflush(NULL);
+			return code;
+		}
+	oci_error("unknown command %s", argv[0]);
+	return 1;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * moat as an OCI runtime: runc's command line (oci.c), config.json
+ * (oci_config.c) and the containers' state under --root (oci_state.c).
+ */
+#ifndef MOAT_TOOLS_OCI_H
+#define MOAT_TOOLS_OCI_H
+
+#include "sentry/kernel/control.h"
+#include "sentry/sentry.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define OCI_VERSION	 "1.0.2"
+#define OCI_DEFAULT_ROOT "/run/moat"
+#define OCI_ERR_MAX	 512
+
+/* ---- oci.c ---- */
+
+/* runc's global flags, before the command. */
+struct oci_globals {
+	const char *root; /* --root: the containers' state directories */
+	const char *log;  /* --log FILE, or NULL: stderr */
+	bool log_json;	  /* --log-format json */
+	bool debug;	  /* --debug */
+};
+
+/*
+ * Take runc's global flags from the front of argv (*argc and *argv then
+ * start at the command): 0, or -1 after saying what was wrong.
+ */
+int oci_parse_globals(int *argc, char ***argv, struct oci_globals *g);
+/*
+ * Is `moat run ARGS` runc's run (run [--bundle DIR] [-d] ... ID) rather
+ * than the standalone sandbox (run [OPTIONS] -- PROGRAM)? It is unless
+ * an argument is "--" or an option runc's run does not have, or there is
+ * none. argv[0] is "run".
+ */
+bool oci_run_is_oci(int argc, char **argv);
+/* Is cmd one of runc's commands that moat answers? */
+bool oci_is_command(const char *cmd);
+/* Run runc's command argv[0]: the exit code. */
+int oci_main(int argc, char **argv, const struct oci_globals *g);
+
+/* ---- oci_config.c ---- */
+
+/* A bundle's config.json, as the sentry will run it. */
+struct oci_config {
+	struct sentry_config cfg;
+	json_t *json;		       /* the whole document */
+	char *bundle;		       /* absolute */
+	char *rootfs;		       /* absolute host path of root.path */
+	const char *oci_version;       /* ociVersion */
+	json_t *annotations;	       /* borrowed from json; NULL: none */
+	bool terminal;		       /* process.terminal */
+	bool oom_score_adj_set;	       /* process.oomScoreAdj */
+	int oom_score_adj;	       /* its value */
+	char **argv, **envp;	       /* NULL-terminated, owned */
+	uint32_t groups[64];	       /* process.user.additionalGids */
+	char *paths[SENTRY_BINDS_MAX]; /* strings cfg points at, owned */
+};
+
+/*
+ * Read bundle/config.json into oc: 0, or -1 with err saying what is wrong
+ * and naming the field (or the line and column of a syntax error).
+ */
+int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
+		    size_t errlen);
+void oci_config_free(struct oci_config *oc);
+/* The config.json `moat spec` writes (a new reference). */
+json_t *oci_config_default(void);
+/* The capability named name ("CAP_KILL"), or -1. */
+int oci_cap_number(const char *name);
+/* The capability numbered cap's name, or NULL. */
+const char *oci_cap_name(int cap);
+/* Annotations that moat acts on. */
+#define OCI_ANNOT_PLATFORM "dev.moat.platform"
+#define OCI_ANNOT_NETWORK  "dev.moat.network"
+
+/* ---- oci_state.c ---- */
+
+enum oci_status {
+	OCI_CREATING,
+	OCI_CREATED,
+	OCI_RUNNING,
+	OCI_STOPPED,
+};
+
+/* One container's state directory, open and locked. */
+struct oci_container {
+	char id[1024];
+	int dirfd;     /* the directory, flock'ed; -1: not open */
+	json_t *state; /* state.json */
+	pid_t pid;     /* the sentry's host pid */
+	unsigned long long start_time; /* its start, /proc/PID/stat's */
+};
+
+/* Is id a valid container id (runc's: [A-Za-z0-9_+.-]+, not . or ..)? */
+bool oci_id_valid(const char *id);
+/* The --root directory, made if missing (0700): an fd, or -errno. */
+int oci_root_open(const char *root);
+/*
+ * Open and lock (LOCK_SH or LOCK_EX) container id under rootfd and read
+ * its state: 0, -ENOENT (no such container) or -errno.
+ */
+int oci_container_open(int rootfd, const char *id, int lock,
+		       struct oci_container *c);
+void oci_container_close(struct oci_container *c);
+/* Where the container is now: asks its sentry when it still runs. */
+enum oci_status oci_container_status(struct oci_container *c);
+const char *oci_status_name(enum oci_status s);
+/* The OCI state document for it (a new reference). */
+json_t *oci_container_state_json(struct oci_container *c, enum oci_status s);
+/* Write c->state to state.json (atomically): 0 or -errno. */
+int oci_container_save(struct oci_container *c);
+/* Remove its directory (the lock goes with c->dirfd, closed). */
+int oci_container_remove(int rootfd, struct oci_container *c);
+/* Is host process pid, started at start_time, alive (not a zombie)? */
+bool oci_pid_alive(pid_t pid, unsigned long long start_time);
+/* /proc/PID/stat's start time of pid, or 0. */
+unsigned long long oci_pid_start_time(pid_t pid);
+/*
+ * One request on the control channel of the sentry whose state
+ * directory is dirfd: 0 with *r (and up to maxpids pids), -ESRCH when no
+ * sentry answers, or -errno.
+ */
+int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
+	    struct ctl_reply *r, int32_t *pids, uint32_t maxpids);
+/* Write the string s to path atomically (a file beside it, renamed). */
+int oci_write_file(int dirfd, const char *path, const char *s);
+
+#endif
