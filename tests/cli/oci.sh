@@ -1,0 +1,259 @@
+#!/bin/sh
+# moat as an OCI runtime, with runc's command line, on a bundle whose root
+# is Debian's static busybox. Usage: oci.sh MOAT
+set -u
+. "$(dirname "$0")/lib.sh"
+MOAT=$1
+BUSYBOX=/bin/busybox
+tmp=$(mktemp -d)
+root=$tmp/state
+trap 'for c in $("$MOAT" --root "$root" list -q 2>/dev/null); do
+	"$MOAT" --root "$root" delete -f "$c"; done; rm -rf "$tmp"' EXIT
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: the OCI runtime's tests run as root (as engines call it)"
+	exit 77
+fi
+if [ ! -x "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q static; then
+	echo "SKIP: needs Debian's busybox-static at $BUSYBOX"
+	exit 77
+fi
+if ! command -v python3 >/dev/null; then
+	echo "SKIP: needs python3 to edit config.json"
+	exit 77
+fi
+
+M() { "$MOAT" --root "$root" "$@"; }
+
+# The bundle: busybox and its applets as relative links.
+bundle=$tmp/bundle
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc"
+cp "$BUSYBOX" "$bundle/rootfs/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$bundle/rootfs/bin/$a"
+done
+echo "root:x:0:0:root:/:/bin/sh" >"$bundle/rootfs/etc/passwd"
+
+expect "spec" 0 "" -- "$MOAT" spec --bundle "$bundle"
+expect "spec again" 1 "config.json exists" -- "$MOAT" spec --bundle "$bundle"
+cp "$bundle/config.json" "$tmp/default.json"
+
+# config KEY=JSON...: the default config.json with these changes
+# (process.args=["sh"]: dotted paths; a null value deletes).
+config() {
+	python3 - "$tmp/default.json" "$bundle/config.json" "$@" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for kv in sys.argv[3:]:
+    k, v = kv.split("=", 1)
+    *path, last = k.split(".")
+    o = c
+    for p in path:
+        o = o[int(p)] if isinstance(o, list) else o.setdefault(p, {})
+    if v == "null":
+        o.pop(last, None)
+    elif isinstance(o, list):
+        o[int(last)] = json.loads(v)
+    else:
+        o[last] = json.loads(v)
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+EOF
+}
+
+expect "features" 0 '"ociVersionMin"' -- "$MOAT" features
+
+# gone PID: the process has ended (a zombie has: nobody may reap it here).
+gone() {
+	! [ -e "/proc/$1/stat" ] ||
+		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# state_is ID STATUS: state says STATUS within 5 s.
+state_is() {
+	i=0
+	while [ $i -lt 50 ]; do
+		M state "$1" 2>/dev/null | grep -q "\"status\": \"$2\"" &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# The lifecycle: create, state, start, state, kill, state, delete.
+config 'process.args=["sh","-c","echo hi from $(hostname); exec sleep 100"]'
+if M create --bundle "$bundle" --pid-file "$tmp/pid" c1 \
+	>"$tmp/c1.out" 2>"$tmp/c1.err"; then
+	ok "create"
+else
+	bad "create"
+	cat "$tmp/c1.err"
+fi
+if state_is c1 created; then ok "state: created"; else bad "state: created"; fi
+pid=$(cat "$tmp/pid" 2>/dev/null)
+if [ -n "$pid" ] && kill -0 "$pid" &&
+	M state c1 | grep -q "\"pid\": $pid,"; then
+	ok "pid file names the sentry, as state does"
+else
+	bad "pid file: '$pid'"
+	M state c1
+fi
+if [ ! -s "$tmp/c1.out" ]; then
+	ok "nothing runs before start"
+else
+	bad "output before start: $(cat "$tmp/c1.out")"
+fi
+expect "create of an existing id" 1 "container with given ID already exists" \
+	-- M create --bundle "$bundle" c1
+expect "start" 0 "" -- M start c1
+if state_is c1 running; then ok "state: running"; else bad "state: running"; fi
+expect "start again" 1 "cannot start an already running container" \
+	-- M start c1
+i=0
+while [ $i -lt 50 ] && ! grep -q . "$tmp/c1.out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q "^hi from moat$" "$tmp/c1.out"; then
+	ok "init's output reaches create's stdout"
+else
+	bad "init's output: $(cat "$tmp/c1.out")"
+fi
+expect "ps" 0 "^\[1\]$" -- M ps --format json c1
+expect "list" 0 '"id":"c1"' -- M list --format json
+expect "delete of a running container" 1 \
+	"cannot delete container c1 that is not stopped: running" -- M delete c1
+expect "kill" 0 "" -- M kill c1 TERM
+if state_is c1 stopped; then ok "state: stopped"; else bad "state: stopped"; fi
+if gone "$pid"; then
+	ok "the sentry is gone"
+else
+	bad "the sentry $pid still runs"
+fi
+expect "kill a stopped container" 1 "container not running" -- M kill c1
+expect "delete" 0 "" -- M delete c1
+expect "state after delete" 1 "container does not exist" -- M state c1
+expect "delete again" 1 "container does not exist" -- M delete c1
+expect "delete --force of nothing" 0 "" -- M delete --force c1
+expect "json log" 1 '^{"level":"error","msg":"container does not exist"' -- \
+	M --log-format json state c1
+expect "unknown signal" 1 'unknown signal' -- M kill c1 BOGUS
+
+# run: the output reaches the caller, the exit status is init's, and the
+# container is gone after.
+config 'process.args=["sh","-c","echo out; echo err >&2; exit 3"]'
+expect "run: exit status" 3 "^out$" -- M run --bundle "$bundle" r1
+expect "run: stderr" 3 "^err$" -- M run --bundle "$bundle" r1
+expect "run: gone after" 0 "" -- sh -c "[ -z \"\$(\"$MOAT\" --root \"$root\" list -q)\" ]"
+config 'process.args=["sh","-c","kill -9 $$"]'
+expect "run: killed by a signal" 137 "" -- M run --bundle "$bundle" r1
+
+# What config.json asks, in the sandbox.
+config 'process.args=["sh","-c","id; pwd; echo $FOO; hostname; grep CapEff /proc/self/status"]' \
+	'process.user={"uid":1000,"gid":100,"additionalGids":[5,6]}' \
+	'process.cwd="/etc"' 'process.env=["FOO=bar","PATH=/bin"]' \
+	'hostname="box"'
+M run --bundle "$bundle" p1 >"$tmp/out" 2>&1
+for want in "uid=1000 gid=100 groups=5,6" "^/etc$" "^bar$" "^box$" \
+	"CapEff:	0000000020000420"; do
+	if grep -q "$want" "$tmp/out"; then
+		ok "config: $want"
+	else
+		bad "config: $want"
+		sed 's/^/    /' "$tmp/out"
+	fi
+done
+config 'process.args=["touch","/x"]'
+expect "root.readonly" 1 "Read-only file system" -- M run --bundle "$bundle" p2
+config 'process.args=["touch","/written"]' 'root.readonly=false'
+M run --bundle "$bundle" p3 >/dev/null 2>&1
+if [ -f "$bundle/rootfs/written" ]; then
+	ok "a writable root is the rootfs itself"
+else
+	bad "a writable root is the rootfs itself"
+fi
+mkdir -p "$tmp/data"
+echo shared >"$tmp/data/f"
+config 'process.args=["sh","-c","cat /data/f; echo x >/data/g"]' \
+	"mounts=[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$tmp/data\",\"options\":[\"rbind\",\"ro\"]}]"
+expect "bind mount, ro" 1 "^shared$" -- M run --bundle "$bundle" p4
+
+# A malformed config.json: the error names the field.
+for case in 'process.args="sh"|process.args' \
+	'process.cwd="rel"|process.cwd' \
+	'process.user={"uid":-1}|process.user.uid' \
+	'process.capabilities={"bounding":["CAP_NOPE"]}|process.capabilities.bounding\[0\]' \
+	'process.rlimits=[{"type":"RLIMIT_NOPE","hard":1,"soft":1}]|process.rlimits\[0\].type' \
+	'process.terminal=true|console socket' \
+	'mounts=[{"destination":"/x","type":"nfs","source":"a"}]|mounts\[0\]' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ERRNO"}|linux.seccomp' \
+	'linux.namespaces=[{"type":"network","path":"/run/netns/x"}]|linux.namespaces\[0\].path' \
+	'linux.resources={"memory":{"limit":1000000}}|linux.resources.memory' \
+	'root=null|root.path' \
+	'ociVersion=null|ociVersion' \
+	'annotations={"dev.moat.platform":"kvm"}|annotations.dev.moat.platform' \
+	'process.args=["nope"]|executable file not found'; do
+	config "${case%%|*}"
+	expect "config error: ${case%%|*}" 1 "${case#*|}" -- \
+		M create --bundle "$bundle" bad
+done
+printf '{\n  "ociVersion": "1.0.2",\n  "process": {,\n}\n' >"$bundle/config.json"
+expect "config.json syntax error: line and column" 1 "config.json:3:" -- \
+	M create --bundle "$bundle" bad
+expect "no state left by failed creates" 0 "" -- \
+	sh -c "[ -z \"\$(ls -A \"$root\")\" ]"
+
+# Two creates of one id at once: exactly one wins.
+config 'process.args=["sleep","100"]'
+M create --bundle "$bundle" same >/dev/null 2>"$tmp/e1" &
+p1=$!
+M create --bundle "$bundle" same >/dev/null 2>"$tmp/e2" &
+p2=$!
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+if [ $((r1 + r2)) -eq 1 ] &&
+	grep -q "already exists" "$tmp/e1" "$tmp/e2"; then
+	ok "concurrent create: one wins"
+else
+	bad "concurrent create: exits $r1 and $r2"
+	cat "$tmp/e1" "$tmp/e2"
+fi
+expect "kill --all of a created container" 0 "" -- M kill --all same KILL
+if state_is same stopped; then ok "killed before start"; else bad "killed before start"; fi
+expect "delete it" 0 "" -- M delete same
+
+# A sentry killed from outside: stopped, and delete cleans up.
+M run -d --bundle "$bundle" --pid-file "$tmp/pid" k1 >/dev/null 2>&1
+pid=$(cat "$tmp/pid")
+helpers=$(pgrep -P "$pid")
+kill -9 "$pid"
+if state_is k1 stopped; then ok "SIGKILL'ed sentry: stopped"; else bad "SIGKILL'ed sentry: stopped"; fi
+expect "delete after SIGKILL" 0 "" -- M delete k1
+if [ ! -e "$root/k1" ]; then ok "state directory removed"; else bad "state directory left"; fi
+left=""
+for h in $helpers; do
+	i=0
+	while [ $i -lt 50 ] && ! gone "$h"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	gone "$h" || left="$left $h"
+done
+if [ -n "$helpers" ] && [ -z "$left" ]; then
+	ok "the gofer and the stubs went with the sentry"
+else
+	bad "helpers of the sentry: '$helpers', left:$left"
+fi
+
+# delete --force of a running container.
+M run -d --bundle "$bundle" f1 >/dev/null 2>&1
+expect "delete --force" 0 "" -- M delete --force f1
+expect "gone" 1 "container does not exist" -- M state f1
+
+expect "checkpoint" 1 "checkpoint is not supported by moat yet" -- \
+	M checkpoint f1
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
