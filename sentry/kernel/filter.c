@@ -37,8 +37,8 @@ struct allowed {
 /* Allowed with any arguments. */
 static const struct allowed allow_list[] = {
     {"read", "stdio, factory replies"},
-    {"sendmsg", "requests to the gofer"},
-    {"recvmsg", "the gofer's replies and donated fds"},
+    {"sendmsg", "requests to the gofer, answers on the control channel"},
+    {"recvmsg", "the gofer's replies and donated fds, control requests"},
     {"shutdown", "host sockets: --bind ...:connect, --network=host"},
     {"write", "stdio, log, strace"},
     {"readv", "application reads from host fds"},
