@@ -119,6 +119,45 @@ if grep -q "^hi from moat$" "$tmp/c1.out"; then
 else
 	bad "init's output: $(cat "$tmp/c1.out")"
 fi
+# Hostile requests on the control channel: refused, and the sentry lives.
+python3 - "$root/c1/ctl" >"$tmp/hostile" 2>&1 <<'EOF2'
+import socket, struct, sys, array
+path = sys.argv[1]
+def ask(data, nfds=1, extra=0):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    fds = [b.fileno()] * nfds + [a.fileno()] * extra
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+    s.sendmsg([data], anc, 0, path)
+    b.close()
+    a.settimeout(5)
+    try:
+        r = a.recv(200)
+    except socket.timeout:
+        return None
+    return struct.unpack_from("<IHHi", r)[3] if len(r) >= 12 else "short"
+hdr = lambda op, sig=0, flags=0, ln=0, nfds=1: struct.pack("<IHHiIII", 0x54414f4d, 1, op, sig, flags, ln, nfds)
+print("tiny", ask(b"abc"))
+print("nofd", ask(hdr(1), nfds=0))  # nowhere to answer: EOF
+print("magic", ask(b"X" * 24))
+print("version", ask(struct.pack("<IHHiIII", 0x54414f4d, 9, 1, 0, 0, 0, 1)))
+print("len", ask(hdr(1, ln=5) + b"12345" + b"x"))
+print("sig", ask(hdr(3, sig=999)))
+print("flags", ask(hdr(3, sig=15, flags=0x80)))
+print("op", ask(hdr(77)))
+print("fds", ask(hdr(1, nfds=6), nfds=1, extra=5))
+print("big", ask(b"\0" * 70000))
+print("state", ask(hdr(1)))
+EOF2
+for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
+	"sig -22" "flags -22" "op -95" "fds -22" "big -22" "state 0"; do
+	if grep -q "^$want$" "$tmp/hostile"; then
+		ok "control channel: ${want% *}"
+	else
+		bad "control channel: want '$want'"
+		sed 's/^/    /' "$tmp/hostile"
+	fi
+done
 expect "ps" 0 "^\[1\]$" -- M ps --format json c1
 expect "list" 0 '"id":"c1"' -- M list --format json
 expect "delete of a running container" 1 \
