@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,19 @@ static void show(const char *label, const char *path)
 
 /* ---- paths -------------------------------------------------------------- */
 
+/* snprintf into a PATH_MAX buffer; a path cut short fails to open. */
+static void pathf(char *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void pathf(char *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, PATH_MAX, fmt, ap);
+	va_end(ap);
+}
+
 static void try_create(const char *label, const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -99,24 +113,24 @@ static int paths(const char *host)
 	/* .. above the root stays at the root. */
 	for (int i = 0; i < 40; i++)
 		strcat(up, "../");
-	snprintf(p, sizeof(p), "/%s%s/secret", up, host);
+	pathf(p, "/%s%s/secret", up, host);
 	show("dotdot", p);
 	if (chdir("/tmp") == 0) {
-		snprintf(p, sizeof(p), "%s%s/secret", up, host);
+		pathf(p, "%s%s/secret", up, host);
 		show("dotdot from /tmp", p);
 	}
 	/* Symlinks, absolute and relative, out of the root. */
-	snprintf(p, sizeof(p), "%s", host);
+	pathf(p, "%s", host);
 	unlink("/abs");
 	if (symlink(p, "/abs") == 0)
 		show("absolute symlink", "/abs/secret");
-	snprintf(p, sizeof(p), "%s%s", up, host);
+	pathf(p, "%s%s", up, host);
 	unlink("/tmp/rel");
 	if (symlink(p, "/tmp/rel") == 0)
 		show("relative symlink", "/tmp/rel/secret");
-	snprintf(p, sizeof(p), "/proc/self/root/%s%s/secret", up, host);
+	pathf(p, "/proc/self/root/%s%s/secret", up, host);
 	show("/proc/self/root", p);
-	snprintf(p, sizeof(p), "/proc/self/cwd/%s%s/secret", up, host);
+	pathf(p, "/proc/self/cwd/%s%s/secret", up, host);
 	show("/proc/self/cwd", p);
 	/* The classic chroot escape: a directory fd kept from outside. */
 	mkdir("/jail", 0755);
@@ -127,10 +141,10 @@ static int paths(const char *host)
 			for (int i = 0; i < 40; i++)
 				if (chdir("..") < 0)
 					break;
-			snprintf(p, sizeof(p), ".%s/secret", host);
+			pathf(p, ".%s/secret", host);
 			show("chroot escape", p);
 			if (chroot(".") == 0) {
-				snprintf(p, sizeof(p), "%s/secret", host);
+				pathf(p, "%s/secret", host);
 				show("chroot escape, chroot .", p);
 			}
 		}
@@ -138,12 +152,12 @@ static int paths(const char *host)
 		printf("chroot /jail: %s\n", strerror(errno));
 	}
 	/* Writes: nothing appears in the host's directory. */
-	snprintf(p, sizeof(p), "/%s%s/pwned", up, host);
+	pathf(p, "/%s%s/pwned", up, host);
 	try_create("dotdot", p);
 	try_create("absolute symlink", "/abs/pwned");
 	try_create("relative symlink", "/tmp/rel/pwned");
 	/* A hard link to the host's file cannot even be named. */
-	snprintf(p, sizeof(p), "%s/secret", host);
+	pathf(p, "%s/secret", host);
 	printf("link: %s\n",
 	       link(p, "/tmp/hard") ? strerror(errno) : "made (inside)");
 	show("link", "/tmp/hard");
