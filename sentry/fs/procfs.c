@@ -1337,7 +1337,18 @@ static int show_zero(struct proc_target *pt, struct sbuf *b)
 	return 0;
 }
 
+/* Core files are "core" in the working directory (coredump.c). */
+static int show_core_pattern(struct proc_target *pt, struct sbuf *b)
+{
+	(void)pt;
+	sb_printf(b, "core\n");
+	return 0;
+}
+
 static const struct proc_node kernel_nodes[] = {
+    {"core_pattern", ABI_S_IFREG | 0444, show_core_pattern, NULL, NULL,
+     K_STATIC},
+    {"core_uses_pid", ABI_S_IFREG | 0444, show_zero, NULL, NULL, K_STATIC},
     {"hostname", ABI_S_IFREG | 0444, show_hostname, NULL, NULL, K_STATIC},
     {"osrelease", ABI_S_IFREG | 0444, show_osrelease, NULL, NULL, K_STATIC},
     {"ostype", ABI_S_IFREG | 0444, show_ostype, NULL, NULL, K_STATIC},

@@ -13,9 +13,8 @@
  *
  * A stop signal's default action stops the whole process until SIGCONT
  * (task.c's job control); SIGTSTP, SIGTTIN and SIGTTOU are discarded in
- * an orphaned process group. Deviations: no core file is written for the
- * core-dumping signals (the wait status has no 0x80, as on Linux with
- * RLIMIT_CORE 0).
+ * an orphaned process group. The core-dumping signals write a core file
+ * (coredump.c) where RLIMIT_CORE allows.
  */
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
@@ -34,6 +33,13 @@
 #define DEFAULT_IGNORE                                                         \
 	(ABI_SIG_BIT(ABI_SIGCHLD) | ABI_SIG_BIT(ABI_SIGURG) |                  \
 	 ABI_SIG_BIT(ABI_SIGWINCH) | ABI_SIG_BIT(ABI_SIGCONT))
+/* Default action: dump core (SIG_KERNEL_COREDUMP_MASK). */
+#define DEFAULT_CORE                                                           \
+	(ABI_SIG_BIT(ABI_SIGQUIT) | ABI_SIG_BIT(ABI_SIGILL) |                  \
+	 ABI_SIG_BIT(ABI_SIGTRAP) | ABI_SIG_BIT(ABI_SIGABRT) |                 \
+	 ABI_SIG_BIT(ABI_SIGBUS) | ABI_SIG_BIT(ABI_SIGFPE) |                   \
+	 ABI_SIG_BIT(ABI_SIGSEGV) | ABI_SIG_BIT(ABI_SIGXCPU) |                 \
+	 ABI_SIG_BIT(ABI_SIGXFSZ) | ABI_SIG_BIT(ABI_SIGSYS))
 #define DEFAULT_STOP                                                           \
 	(ABI_SIG_BIT(ABI_SIGSTOP) | ABI_SIG_BIT(ABI_SIGTSTP) |                 \
 	 ABI_SIG_BIT(ABI_SIGTTIN) | ABI_SIG_BIT(ABI_SIGTTOU))
@@ -524,7 +530,8 @@ static int setup_frame(struct task *t, const struct abi_sigaction *act,
 }
 
 /* The default action of sig: false when it ends the thread group. */
-static bool default_action(struct task *t, int sig)
+static bool default_action(struct task *t, int sig,
+			   const struct abi_siginfo *info)
 {
 	abi_sigset_t bit = ABI_SIG_BIT(sig);
 
@@ -548,6 +555,14 @@ static bool default_action(struct task *t, int sig)
 	log_info("task %d: killed by signal %d at rip %#llx", t->tid, sig,
 		 (unsigned long long)t->regs.rip);
 	task_exit_group(t, sig);
+	/* The group is going (the other threads told first, as Linux's
+	 * coredump_wait); a core written makes the status say so. */
+	if ((bit & DEFAULT_CORE) && task_coredump(t, sig, info)) {
+		pthread_mutex_lock(&t->tg->lock);
+		if (t->tg->exit_status == sig)
+			t->tg->exit_status |= 0x80;
+		pthread_mutex_unlock(&t->tg->lock);
+	}
 	return false;
 }
 
@@ -619,7 +634,7 @@ void signal_deliver(struct task *t)
 		if (act.handler == ABI_SIG_IGN)
 			continue;
 		if (act.handler == ABI_SIG_DFL) {
-			if (!default_action(t, sig))
+			if (!default_action(t, sig, &info))
 				break;
 			continue;
 		}
@@ -627,7 +642,7 @@ void signal_deliver(struct task *t)
 		if (setup_frame(t, &act, &info, oldmask)) {
 			/* No frame fits: SIGSEGV, fatal if that was it. */
 			if (sig == ABI_SIGSEGV) {
-				default_action(t, sig);
+				default_action(t, sig, &info);
 				break;
 			}
 			signal_force_fault(t, ABI_SIGSEGV, ABI_SI_KERNEL, 0);

@@ -403,6 +403,11 @@ void *task_run(void *arg);
 
 /* End the whole thread group with wait status status. */
 void task_exit_group(struct task *t, int status);
+/*
+ * sig's default action dumps core: write "core" in t's working directory
+ * (coredump.c) if RLIMIT_CORE and dumpability allow. true when written.
+ */
+bool task_coredump(struct task *t, int sig, const struct abi_siginfo *info);
 /* Another thread of t's group execs: t must end (de_thread). */
 static inline bool task_exec_zapped(struct task *t)
 {
