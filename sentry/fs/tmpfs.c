@@ -850,7 +850,9 @@ static int tmpfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 			pthread_mutex_unlock(&inode->lock);
 			return -EPERM;
 		}
-		if (sa->size < inode->size)
+		bool shrunk = sa->size < inode->size;
+
+		if (shrunk)
 			tmpfs_truncate_pages(ti, sa->size);
 		else if (inode->size % PAGE_SIZE) {
 			/* Growing: bytes past the old end read as zero. */
@@ -862,6 +864,9 @@ static int tmpfs_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 			if (ti->reg.pages[i])
 				inode->blocks += PAGE_SIZE / 512;
 		pthread_mutex_unlock(&inode->lock);
+		/* Mappings of the pages let go: SIGBUS on access, as Linux. */
+		if (shrunk && ABI_S_ISREG(inode->mode))
+			mm_file_truncated(inode, sa->size);
 	}
 	vfs_setattr_cache(inode, sa);
 	return 0;

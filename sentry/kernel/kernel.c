@@ -281,6 +281,8 @@ static void task_loop(struct task *t)
 				t->exiting = true;
 			continue;
 		}
+		/* Pages a truncation took from the files it maps go first. */
+		mm_sync_truncations(t->mm);
 		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
 
 		if (err) {

@@ -60,8 +60,25 @@ static int plat_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 
 /* ---- shared file mappings, mm->lock held -------------------------------- */
 
+/*
+ * Every address space's files, so that a truncation finds who maps the
+ * file. A leaf lock: taken under an address space's lock and a file's.
+ */
+static pthread_mutex_t all_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mm_file *all_files;
+/* Truncations of mapped files so far (atomic): a fault that looked the
+ * page up before one maps nothing, and looks again. */
+static uint64_t trunc_gen;
+
+#define TRUNC_NONE UINT64_MAX
+
 static void mm_file_free(struct mm_file *f)
 {
+	pthread_mutex_lock(&all_files_lock);
+	*f->pprev_all = f->next_all;
+	if (f->next_all)
+		f->next_all->pprev_all = f->pprev_all;
+	pthread_mutex_unlock(&all_files_lock);
 	f->inode->ops->map_put(f->inode);
 	vfs_inode_put(f->inode);
 	free(f->pages);
@@ -101,9 +118,71 @@ static struct mm_file *mm_file_get(struct mm *mm, struct vfs_inode *inode)
 	if (!f)
 		return NULL;
 	f->inode = vfs_inode_get(inode);
+	f->mm = mm;
+	f->trunc = TRUNC_NONE;
 	inode->ops->map_get(inode);
+	pthread_mutex_lock(&all_files_lock);
+	f->next_all = all_files;
+	if (all_files)
+		all_files->pprev_all = &f->next_all;
+	f->pprev_all = &all_files;
+	all_files = f;
+	pthread_mutex_unlock(&all_files_lock);
 	mm->files[mm->nfiles++] = f;
 	return f;
+}
+
+void mm_file_truncated(struct vfs_inode *inode, uint64_t size)
+{
+	uint64_t keep = size / PAGE_SIZE + !!(size % PAGE_SIZE);
+
+	__atomic_add_fetch(&trunc_gen, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&all_files_lock);
+	for (struct mm_file *f = all_files; f; f = f->next_all) {
+		if (f->inode != inode)
+			continue;
+		f->trunc = min_t(uint64_t, f->trunc, keep);
+		__atomic_store_n(&f->mm->trunc_pending, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&all_files_lock);
+}
+
+/* Forget and unmap f's pages from file page keep on. */
+static void file_truncate(struct mm *mm, struct mm_file *f, uint64_t keep)
+{
+	for (uint64_t idx = max_t(uint64_t, keep, f->lo); idx < f->lo + f->n;
+	     idx++)
+		f->pages[idx - f->lo] = 0;
+	for (size_t i = 0; mm->as && i < mm->vmas.n; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t first = v->off / PAGE_SIZE, s;
+
+		if (v->file != f ||
+		    keep >= first + (v->end - v->start) / PAGE_SIZE)
+			continue;
+		s = v->start + (keep > first ? (keep - first) * PAGE_SIZE : 0);
+		plat_unmap(mm, s, v->end - s);
+	}
+}
+
+void mm_sync_truncations(struct mm *mm)
+{
+	if (!__atomic_load_n(&mm->trunc_pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&mm->lock);
+	__atomic_store_n(&mm->trunc_pending, 0, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < mm->nfiles; i++) {
+		struct mm_file *f = mm->files[i];
+		uint64_t keep;
+
+		pthread_mutex_lock(&all_files_lock);
+		keep = f->trunc;
+		f->trunc = TRUNC_NONE;
+		pthread_mutex_unlock(&all_files_lock);
+		if (keep != TRUNC_NONE)
+			file_truncate(mm, f, keep);
+	}
+	pthread_mutex_unlock(&mm->lock);
 }
 
 /* Make f's page table cover file pages [idx, idx+n). */
@@ -1911,7 +1990,7 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 {
 	struct vfs_inode *inode;
-	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, moff;
+	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, moff, tgen;
 	struct vma *v;
 	long i;
 	int err;
@@ -1947,6 +2026,7 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	pthread_mutex_unlock(&mm->lock);
 
 	/* The file's lock, then the address space's: never both at once. */
+	tgen = __atomic_load_n(&trunc_gen, __ATOMIC_SEQ_CST);
 	err = inode->ops->map_pages(inode, idx, 1, &moff, false);
 	vfs_inode_put(inode);
 	if (err)
@@ -1957,6 +2037,12 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	pthread_mutex_lock(&mm->lock);
 	i = vma_find(&mm->vmas, addr);
 	err = -EFAULT;
+	if (__atomic_load_n(&trunc_gen, __ATOMIC_SEQ_CST) != tgen) {
+		/* The page may be gone already: look again. */
+		*gen = __atomic_load_n(&mm->gen, __ATOMIC_ACQUIRE);
+		pthread_mutex_unlock(&mm->lock);
+		return MM_FAULT_NONE;
+	}
 	if (i >= 0 && mm->vmas.v[i].file &&
 	    mm->vmas.v[i].file->inode == inode &&
 	    file_page(&mm->vmas.v[i], addr) == idx) {
@@ -2026,8 +2112,16 @@ int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
 	}
 }
 
+/* A range of a file that msync writes back, once mm->lock is let go. */
+struct sync_item {
+	struct vfs_inode *inode; /* a reference */
+	uint64_t idx, n;
+};
+
 long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 {
+	struct sync_item *items = NULL;
+	size_t nitems = 0;
 	uint64_t end;
 	long ret = 0;
 
@@ -2059,9 +2153,35 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 			ret = -EBUSY;
 			break;
 		}
+		if (v->file && v->file->inode->ops->map_sync) {
+			struct sync_item *it =
+			    realloc(items, (nitems + 1) * sizeof(*it));
+			uint64_t s = max_t(uint64_t, v->start, addr);
+			uint64_t e = min_t(uint64_t, v->end, end);
+
+			if (!it) {
+				ret = -ENOMEM;
+				break;
+			}
+			items = it;
+			items[nitems++] = (struct sync_item){
+			    .inode = vfs_inode_get(v->file->inode),
+			    .idx = file_page(v, s),
+			    .n = (e - s) / PAGE_SIZE};
+		}
 		addr = v->end;
 	}
 	pthread_mutex_unlock(&mm->lock);
+	/* The file's lock, then the address space's: never both at once. */
+	for (size_t i = 0; i < nitems; i++) {
+		struct vfs_inode *inode = items[i].inode;
+		int err = inode->ops->map_sync(inode, items[i].idx, items[i].n);
+
+		if (err && (!ret || ret == -ENOMEM))
+			ret = err == -ENOSPC ? err : -EIO;
+		vfs_inode_put(inode);
+	}
+	free(items);
 	return ret;
 }
 

@@ -24,15 +24,21 @@ struct platform_as;
 struct vfs_inode;
 
 /*
- * A tmpfs file this address space maps shared: the memory-file offset of
- * each of its pages seen so far, shared by every VMA of the file. A page
- * the file lets go of while mapped stays allocated (tmpfs's zombies).
+ * A file this address space maps shared (a tmpfs file, or a host file
+ * through its page cache): the memory-file offset of each of its pages
+ * seen so far, shared by every VMA of the file. A page the file lets go
+ * of while mapped stays allocated (the file's zombies) until every
+ * address space has unmapped it (mm_file_truncated).
  */
 struct mm_file {
-	struct vfs_inode *inode; /* a reference, counted in tmpfs_map_get */
+	struct vfs_inode *inode; /* a reference, counted in map_get */
 	uint64_t lo;		 /* the file page of pages[0] */
 	uint64_t *pages;	 /* memory-file offset + 1; 0: not seen */
 	size_t n;
+	struct mm *mm; /* the address space (no reference) */
+	/* Under the list lock of mm.c: every address space's files. */
+	struct mm_file *next_all, **pprev_all;
+	uint64_t trunc; /* file pages from here on are gone; ~0: none */
 };
 
 /*
@@ -79,6 +85,8 @@ struct mm {
 	/* Changes to the platform's mappings so far (atomic; made with
 	 * lock held): a fault tells by it whether anything changed. */
 	uint64_t gen;
+	/* A file it maps was truncated: mm_sync_truncations has work. */
+	int trunc_pending;
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
@@ -104,16 +112,32 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 long mm_brk(struct mm *mm, uint64_t addr);
 /*
- * msync: the arguments and the range checked as Linux does. Shared file
- * mappings are the file's own pages, so there is nothing to write back.
+ * msync: the arguments and the range checked as Linux does. A shared
+ * mapping of a host file writes its stores back to the host file (its
+ * map_sync), with MS_ASYNC too, since nothing else would later; tmpfs's
+ * pages are the file's own, with nothing to write back.
  */
 long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
 
 /*
- * mmap(MAP_SHARED) of a tmpfs regular file (inode, a reference the caller
- * keeps), at file offset off; the arguments as mm_mmap's. The pages within
- * the file's size are mapped now; the rest come on faults (mm_fault).
- * maywrite: the file is open for writing, so mprotect may add PROT_WRITE.
+ * inode (mapped shared, maybe) was truncated to size: every address space
+ * that maps its pages from size on unmaps them, so that an access is
+ * SIGBUS as on Linux. Called after the file's size changed, with no
+ * address space's lock held. Each address space does it itself, in
+ * mm_sync_truncations, before its threads next run application code (a
+ * thread already running in it may see the old page until it next enters
+ * the sentry).
+ */
+void mm_file_truncated(struct vfs_inode *inode, uint64_t size);
+/* Unmap what truncations took from mm's files; cheap when nothing did. */
+void mm_sync_truncations(struct mm *mm);
+
+/*
+ * mmap(MAP_SHARED) of a regular file with map_pages (inode, a reference
+ * the caller keeps), at file offset off; the arguments as mm_mmap's. The
+ * pages within the file's size are mapped now where the file's lock is
+ * free; the rest come on faults (mm_fault). maywrite: the file is open
+ * for writing, so mprotect may add PROT_WRITE.
  */
 long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		  uint64_t flags, struct vfs_inode *inode, uint64_t off,

@@ -167,18 +167,27 @@ struct vfs_inode_ops {
 			const void *value, size_t size, int flags);
 	ssize_t (*listxattr)(struct vfs_inode *inode, char *buf, size_t size);
 	/*
-	 * Shared mappings of a regular file whose pages are the memory
-	 * file's (tmpfs; NULL elsewhere). map_get and map_put count the
-	 * address spaces mapping it: while any does, pages the file lets go
-	 * of stay allocated. map_pages gives the memory-file offset + 1 of
-	 * pages [idx, idx+n) within the file's size, allocating holes, and 0
-	 * past its end. It takes the inode's lock: under an address space's
-	 * lock only with try, which gives -EAGAIN rather than wait.
+	 * Shared mappings of a regular file through pages of the memory
+	 * file: the file's own (tmpfs), or a page cache of a host file's
+	 * (goferfs) kept while it is mapped; NULL elsewhere. map_get and
+	 * map_put count the address spaces mapping it: while any does, pages
+	 * the file lets go of stay allocated. map_pages gives the
+	 * memory-file offset + 1 of pages [idx, idx+n) within the file's
+	 * size, allocating (or filling) holes, and 0 past its end. It may
+	 * take the inode's locks: under an address space's lock only with
+	 * try, which gives -EAGAIN rather than wait. map_get and map_put are
+	 * called under an address space's lock.
 	 */
 	void (*map_get)(struct vfs_inode *inode);
 	void (*map_put)(struct vfs_inode *inode);
 	int (*map_pages)(struct vfs_inode *inode, uint64_t idx, size_t n,
 			 uint64_t *moff, bool try);
+	/*
+	 * msync of pages [idx, idx+n): write what mappings stored there
+	 * back to where the file's data lives (the host file). 0 or -errno.
+	 * NULL: the mapped pages are the file's data (tmpfs).
+	 */
+	int (*map_sync)(struct vfs_inode *inode, uint64_t idx, uint64_t n);
 	/*
 	 * A socket file of the host that the mount lets the sandbox reach:
 	 * a host socket of type (SOCK_STREAM...) connected to it,
