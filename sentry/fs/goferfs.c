@@ -30,6 +30,7 @@
 struct goferfs_super {
 	struct vfs_super sb;
 	struct gofer_client *c;
+	struct memfile *mf; /* where shared mappings' page caches live */
 	uint32_t mount;
 	bool ro;
 	/* fids of evicted inodes, clunked in batches */
@@ -45,10 +46,29 @@ struct goferfs_super {
 	struct timespec ahead_at;
 };
 
+/*
+ * The page cache of a regular file mapped MAP_SHARED (see "shared
+ * mappings" below), under the inode's map_lock.
+ */
+struct gofer_cache {
+	bool active;	   /* from the first mmap on, until the last map_put */
+	unsigned maps;	   /* address spaces mapping the file */
+	uint64_t size;	   /* the file's size, as the cache knows it */
+	uint64_t *pages;   /* memory-file offset + 1 per file page; 0: none */
+	size_t npages;	   /* entries in pages */
+	uint64_t *zombies; /* pages truncated away while mapped */
+	size_t nzombies;
+	int fd;	 /* host fd to fill from and write back to, -1 */
+	bool rw; /* fd is writable: a writable open file was mapped */
+};
+
 struct gofer_inode {
 	struct vfs_inode i;
 	uint32_t fid;
-	int ro_fd;    /* shared O_RDONLY host fd, -1 until needed */
+	int ro_fd; /* shared O_RDONLY host fd, -1 until needed */
+	/* A leaf lock: taken under an address space's and the inode's. */
+	pthread_mutex_t map_lock;
+	struct gofer_cache mc;
 	char *target; /* a symlink's, once read: targets never change */
 	size_t target_len;
 	uint32_t xattr_len; /* its xattr names' length at the last stat */
@@ -116,6 +136,8 @@ static struct vfs_inode *inode_from(struct vfs_super *sb,
 	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
 	gi->fid = n->fid;
 	gi->ro_fd = -1;
+	pthread_mutex_init(&gi->map_lock, NULL);
+	gi->mc.fd = -1;
 	attrs_from(&gi->i, &n->st);
 	return &gi->i;
 }
@@ -468,10 +490,354 @@ static ssize_t goferfs_readlink(struct vfs_inode *inode, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * Shared mappings. A host file mapped MAP_SHARED gets a page cache in the
+ * memory file for as long as some address space maps it: every mapping,
+ * in every process, maps the same cache pages, filled from the host file
+ * on first use. The host file stays where read() and write() go, and the
+ * two are kept coherent, under the inode's map_lock while the cache is
+ * active, as follows:
+ * - write() writes the host file, then the same bytes into the pages that
+ *   are cached, so that mappings see them at once;
+ * - read() reads the host file, then takes the bytes of cached pages from
+ *   the cache, which may hold stores not yet written back;
+ * - truncation drops the cached pages past the new end (they stay
+ *   allocated while mapped, and every address space unmaps them, so an
+ *   access there is SIGBUS, as on Linux) and zeroes the rest of the last
+ *   page;
+ * - stores reach the host file (write-back) on msync (MS_SYNC and
+ *   MS_ASYNC alike), fsync, when an address space stops mapping the file
+ *   (munmap, exit, exec), when a writable open file of it is closed, and
+ *   before its host fd is used for copies (MAP_PRIVATE, exec, sendfile).
+ *   Pages are not tracked dirty: once a writable open file was mapped,
+ *   every cached page is written, up to the file's size. Nothing is
+ *   written back on a timer, so a host process sees the sandbox's stores
+ *   only after one of those.
+ * The cache goes with the last address space that maps the file.
+ */
+
+static struct memfile *mf_of(struct vfs_inode *inode)
+{
+	return to_gs(inode->sb)->mf;
+}
+
+static uint64_t pages_for(uint64_t size)
+{
+	return size / PAGE_SIZE + !!(size % PAGE_SIZE);
+}
+
+/* Lock the cache if it is active (true), else leave it alone (false). */
+static bool cache_lock(struct gofer_inode *gi)
+{
+	if (!__atomic_load_n(&gi->mc.active, __ATOMIC_ACQUIRE))
+		return false;
+	pthread_mutex_lock(&gi->map_lock);
+	if (gi->mc.active)
+		return true;
+	pthread_mutex_unlock(&gi->map_lock);
+	return false;
+}
+
+/* The sentry's view of cached file page idx; NULL: not cached. */
+static uint8_t *cached(struct gofer_inode *gi, uint64_t idx)
+{
+	struct gofer_cache *c = &gi->mc;
+
+	if (idx >= c->npages || !c->pages[idx])
+		return NULL;
+	return memfile_ptr(mf_of(&gi->i), c->pages[idx] - 1);
+}
+
+/*
+ * The memory-file offset + 1 of file page idx, read from the host file if
+ * not cached yet; 0 past the end of the file, or on an error (*err).
+ */
+static uint64_t cache_page(struct gofer_inode *gi, uint64_t idx, int *err)
+{
+	struct gofer_cache *c = &gi->mc;
+	struct memfile *mf = mf_of(&gi->i);
+	uint64_t want, got = 0;
+	int64_t moff;
+
+	if (idx >= pages_for(c->size))
+		return 0;
+	if (idx < c->npages && c->pages[idx])
+		return c->pages[idx];
+	if (c->fd < 0) {
+		*err = -EIO;
+		return 0;
+	}
+	if (idx >= c->npages) {
+		size_t n = c->npages ? c->npages : 16;
+		uint64_t *p;
+
+		while (n <= idx)
+			n *= 2;
+		n = (size_t)min_t(uint64_t, n, pages_for(c->size));
+		p = realloc(c->pages, n * sizeof(*p));
+		if (!p) {
+			*err = -ENOMEM;
+			return 0;
+		}
+		memset(p + c->npages, 0, (n - c->npages) * sizeof(*p));
+		c->pages = p;
+		c->npages = n;
+	}
+	moff = memfile_alloc(mf, PAGE_SIZE);
+	if (moff < 0) {
+		*err = -ENOMEM;
+		return 0;
+	}
+	/* A short read (the host file shrank) leaves zeros. */
+	want = min_t(uint64_t, PAGE_SIZE, c->size - idx * PAGE_SIZE);
+	while (got < want) {
+		ssize_t r = pread(c->fd, memfile_ptr(mf, (uint64_t)moff) + got,
+				  want - got, (off_t)(idx * PAGE_SIZE + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*err = -errno;
+			memfile_free(mf, (uint64_t)moff, PAGE_SIZE);
+			return 0;
+		}
+		if (r == 0)
+			break;
+		got += (uint64_t)r;
+	}
+	c->pages[idx] = (uint64_t)moff + 1;
+	return c->pages[idx];
+}
+
+/* Write cached pages [lo, hi) back to the host file: 0 or -errno. */
+static int cache_writeback(struct gofer_inode *gi, uint64_t lo, uint64_t hi)
+{
+	struct gofer_cache *c = &gi->mc;
+	struct iovec iov[64];
+
+	if (!c->rw || c->fd < 0)
+		return 0;
+	hi =
+	    min_t(uint64_t, hi, min_t(uint64_t, c->npages, pages_for(c->size)));
+	for (uint64_t idx = lo; idx < hi;) {
+		uint64_t first = idx, bytes = 0;
+		int n = 0;
+
+		if (!c->pages[idx]) {
+			idx++;
+			continue;
+		}
+		/* A run of cached pages: one pwritev. */
+		while (idx < hi && c->pages[idx] && n < 64) {
+			uint64_t len = min_t(uint64_t, PAGE_SIZE,
+					     c->size - idx * PAGE_SIZE);
+
+			iov[n].iov_base = cached(gi, idx);
+			iov[n++].iov_len = len;
+			bytes += len;
+			idx++;
+		}
+		while (bytes) {
+			ssize_t r =
+			    pwritev(c->fd, iov, n, (off_t)(first * PAGE_SIZE));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -errno;
+			if ((uint64_t)r == bytes)
+				break;
+			return -EIO; /* the host's disk is full */
+		}
+	}
+	return 0;
+}
+
+/* Let go of cached pages from file page keep on (truncation). */
+static void cache_drop_from(struct gofer_inode *gi, uint64_t keep)
+{
+	struct gofer_cache *c = &gi->mc;
+	struct memfile *mf = mf_of(&gi->i);
+
+	for (uint64_t idx = keep; idx < c->npages; idx++) {
+		uint64_t *z;
+
+		if (!c->pages[idx])
+			continue;
+		/* Mapped still until every address space has unmapped it. */
+		z = c->maps
+			? realloc(c->zombies, (c->nzombies + 1) * sizeof(*z))
+			: NULL;
+		if (z) {
+			z[c->nzombies++] = c->pages[idx] - 1;
+			c->zombies = z;
+		} else if (!c->maps) {
+			memfile_free(mf, c->pages[idx] - 1, PAGE_SIZE);
+		} /* else without memory to remember it, the page leaks */
+		c->pages[idx] = 0;
+	}
+}
+
+/* Zero the cached bytes from off to the end of its page. */
+static void cache_zero_tail(struct gofer_inode *gi, uint64_t off)
+{
+	uint8_t *p = off % PAGE_SIZE ? cached(gi, off / PAGE_SIZE) : NULL;
+
+	if (p)
+		memset(p + off % PAGE_SIZE, 0, PAGE_SIZE - off % PAGE_SIZE);
+}
+
+/* The last address space let go: the cache goes. */
+static void cache_release(struct gofer_inode *gi)
+{
+	struct gofer_cache *c = &gi->mc;
+	struct memfile *mf = mf_of(&gi->i);
+
+	for (size_t i = 0; i < c->npages; i++)
+		if (c->pages[i])
+			memfile_free(mf, c->pages[i] - 1, PAGE_SIZE);
+	for (size_t i = 0; i < c->nzombies; i++)
+		memfile_free(mf, c->zombies[i], PAGE_SIZE);
+	free(c->pages);
+	free(c->zombies);
+	if (c->fd >= 0)
+		close(c->fd);
+	*c = (struct gofer_cache){.fd = -1};
+}
+
+/*
+ * Copy between the cached pages of [pos, pos+len) and the buffers iov
+ * (n of them) that hold those bytes: into the cache for a write, out of
+ * it for a read. Pages not cached are left alone.
+ */
+static void cache_copy(struct gofer_inode *gi, const struct iovec *iov, int n,
+		       uint64_t pos, uint64_t len, bool write)
+{
+	uint64_t end = pos + len;
+	int v = 0;
+	uint64_t vskip = 0, at = pos; /* iov[v] + vskip holds byte at */
+
+	for (uint64_t idx = pos / PAGE_SIZE; idx * PAGE_SIZE < end; idx++) {
+		uint64_t s = max_t(uint64_t, pos, idx * PAGE_SIZE);
+		uint64_t e = min_t(uint64_t, end, (idx + 1) * PAGE_SIZE);
+		uint8_t *p = cached(gi, idx);
+
+		if (!p)
+			continue;
+		/* Move through the iovecs to s, then copy up to e. */
+		for (; at < e && v < n;) {
+			uint64_t room = iov[v].iov_len - vskip;
+			uint64_t step;
+
+			if (room == 0) {
+				v++;
+				vskip = 0;
+				continue;
+			}
+			if (at < s) {
+				step = min_t(uint64_t, room, s - at);
+			} else {
+				uint8_t *b = (uint8_t *)iov[v].iov_base + vskip;
+
+				step = min_t(uint64_t, room, e - at);
+				if (write)
+					memcpy(p + at % PAGE_SIZE, b, step);
+				else
+					memcpy(b, p + at % PAGE_SIZE, step);
+			}
+			vskip += step;
+			at += step;
+		}
+	}
+	if (write && end > gi->mc.size)
+		gi->mc.size = end;
+}
+
+static void goferfs_map_get(struct vfs_inode *inode)
+{
+	struct gofer_inode *gi = to_gi(inode);
+
+	pthread_mutex_lock(&gi->map_lock);
+	gi->mc.maps++;
+	pthread_mutex_unlock(&gi->map_lock);
+}
+
+static void goferfs_map_put(struct vfs_inode *inode)
+{
+	struct gofer_inode *gi = to_gi(inode);
+	int err;
+
+	pthread_mutex_lock(&gi->map_lock);
+	/* An address space let go (munmap, exit): its stores reach the host. */
+	err = cache_writeback(gi, 0, UINT64_MAX);
+	if (err)
+		log_warn_once("goferfs: writing back a shared mapping failed: "
+			      "%s",
+			      strerror(-err));
+	if (--gi->mc.maps == 0)
+		cache_release(gi);
+	pthread_mutex_unlock(&gi->map_lock);
+}
+
+/* The most pages map_pages reads from the host under a try. */
+#define MAP_FILL_MAX 512
+
+static int goferfs_map_pages(struct vfs_inode *inode, uint64_t idx, size_t n,
+			     uint64_t *moff, bool try)
+{
+	struct gofer_inode *gi = to_gi(inode);
+	int err = 0;
+
+	if (try ? pthread_mutex_trylock(&gi->map_lock)
+		: pthread_mutex_lock(&gi->map_lock))
+		return -EAGAIN;
+	/*
+	 * Under an address space's lock (try), a large range (a new mapping)
+	 * gets only what is cached: the rest is read on faults, not all now.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t at = idx + i;
+
+		moff[i] = 0;
+		if (err || !gi->mc.active)
+			continue;
+		if (try && n > MAP_FILL_MAX)
+			moff[i] =
+			    at < gi->mc.npages && at < pages_for(gi->mc.size)
+				? gi->mc.pages[at]
+				: 0;
+		else
+			moff[i] = cache_page(gi, at, &err);
+	}
+	pthread_mutex_unlock(&gi->map_lock);
+	return err;
+}
+
+static int goferfs_map_sync(struct vfs_inode *inode, uint64_t idx, uint64_t n)
+{
+	struct gofer_inode *gi = to_gi(inode);
+	int err = 0;
+
+	if (cache_lock(gi)) {
+		err = cache_writeback(gi, idx,
+				      idx + n < idx ? UINT64_MAX : idx + n);
+		pthread_mutex_unlock(&gi->map_lock);
+	}
+	return err;
+}
+
+/* Write the whole cache back, if there is one: before host-fd use. */
+static int cache_sync_all(struct vfs_inode *inode)
+{
+	return goferfs_map_sync(inode, 0, UINT64_MAX);
+}
+
 static int goferfs_setattr(struct vfs_inode *inode,
 			   const struct vfs_setattr *sa)
 {
 	struct gofer_setattr_req q = {.fid = to_gi(inode)->fid};
+	struct gofer_inode *gi = to_gi(inode);
+	bool locked = false, shrunk = false;
 	struct gofer_stat st;
 	int err;
 
@@ -505,10 +871,31 @@ static int goferfs_setattr(struct vfs_inode *inode,
 				   ? GOFER_UTIME_NOW
 				   : (uint32_t)sa->mtime.tv_nsec;
 	}
+	/* A new size: the cache's pages follow the host file's. */
+	if (q.mask & GOFER_SETATTR_SIZE)
+		locked = cache_lock(gi);
 	err = gofer_setattr(client(inode), &q, &st);
+	if (!err && locked) {
+		struct gofer_cache *c = &gi->mc;
+
+		if (sa->size < c->size) {
+			cache_drop_from(gi, pages_for(sa->size));
+			cache_zero_tail(gi, sa->size);
+			shrunk = true;
+		} else {
+			/* Stores past the old end never reached the file. */
+			cache_zero_tail(gi, c->size);
+		}
+		c->size = sa->size;
+	}
+	if (locked)
+		pthread_mutex_unlock(&gi->map_lock);
 	if (err)
 		return err;
 	attrs_from(inode, &st);
+	/* Mappings of the pages dropped go: SIGBUS on access, as Linux. */
+	if (shrunk)
+		mm_file_truncated(inode, sa->size);
 	return 0;
 }
 
@@ -614,17 +1001,25 @@ static ssize_t goferfs_read(struct file *f, struct task *t,
 			    int64_t *pos)
 {
 	struct iovec hiov[GOFER_IOV_MAX];
+	struct gofer_inode *gi = to_gi(f->inode);
 	ssize_t r;
 	int n = build_iov(t, iov, iovcnt, ABI_PROT_WRITE, hiov);
+	bool locked;
 
 	if (n <= 0)
 		return n;
+	locked = cache_lock(gi);
 	do
 		r = preadv(to_gf(f)->fd, hiov, n, *pos);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return -errno;
-	*pos += r;
+		r = -errno;
+	else if (locked)
+		cache_copy(gi, hiov, n, (uint64_t)*pos, (uint64_t)r, false);
+	if (locked)
+		pthread_mutex_unlock(&gi->map_lock);
+	if (r > 0)
+		*pos += r;
 	return r;
 }
 
@@ -636,15 +1031,22 @@ static ssize_t goferfs_write(struct file *f, struct task *t,
 	struct vfs_inode *inode = f->inode;
 	ssize_t r;
 	int n = build_iov(t, iov, iovcnt, ABI_PROT_READ, hiov);
+	bool locked;
 
 	if (n <= 0)
 		return n;
 	pthread_mutex_lock(&inode->lock);
+	locked = cache_lock(to_gi(inode));
 	if (f->flags & ABI_O_APPEND)
 		*pos = (int64_t)inode->size;
 	do
 		r = pwritev(to_gf(f)->fd, hiov, n, *pos);
 	while (r < 0 && errno == EINTR);
+	if (r > 0 && locked)
+		cache_copy(to_gi(inode), hiov, n, (uint64_t)*pos, (uint64_t)r,
+			   true);
+	if (locked)
+		pthread_mutex_unlock(&to_gi(inode)->map_lock);
 	if (r > 0) {
 		struct abi_timespec now;
 
@@ -660,26 +1062,43 @@ static ssize_t goferfs_write(struct file *f, struct task *t,
 
 static ssize_t goferfs_kread(struct file *f, void *buf, size_t len, int64_t off)
 {
+	struct gofer_inode *gi = to_gi(f->inode);
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	bool locked = cache_lock(gi);
 	ssize_t r;
 
 	do
 		r = pread(to_gf(f)->fd, buf, len, off);
 	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
+	if (r < 0)
+		r = -errno;
+	else if (locked)
+		cache_copy(gi, &iov, 1, (uint64_t)off, (uint64_t)r, false);
+	if (locked)
+		pthread_mutex_unlock(&gi->map_lock);
+	return r;
 }
 
 static ssize_t goferfs_kwrite(struct file *f, const void *buf, size_t len,
 			      int64_t *pos)
 {
 	struct vfs_inode *inode = f->inode;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	bool locked;
 	ssize_t r;
 
 	pthread_mutex_lock(&inode->lock);
+	locked = cache_lock(to_gi(inode));
 	if (f->flags & ABI_O_APPEND)
 		*pos = (int64_t)inode->size;
 	do
 		r = pwrite(to_gf(f)->fd, buf, len, *pos);
 	while (r < 0 && errno == EINTR);
+	if (r > 0 && locked)
+		cache_copy(to_gi(inode), &iov, 1, (uint64_t)*pos, (uint64_t)r,
+			   true);
+	if (locked)
+		pthread_mutex_unlock(&to_gi(inode)->map_lock);
 	if (r > 0) {
 		struct abi_timespec now;
 
@@ -695,18 +1114,83 @@ static ssize_t goferfs_kwrite(struct file *f, const void *buf, size_t len,
 
 static int goferfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 {
+	struct gofer_inode *gi = to_gi(f->inode);
+	bool locked = cache_lock(gi);
 	struct gofer_stat st;
+	int err = 0;
 
 	if (fallocate(to_gf(f)->fd, mode, off, len) < 0)
-		return -errno;
+		err = -errno;
+	if (!err && locked) {
+		/* A hole reads as zeros through the mappings too. */
+		for (uint64_t at = (uint64_t)off; at < (uint64_t)(off + len);) {
+			uint64_t e = min_t(uint64_t, (uint64_t)(off + len),
+					   (at / PAGE_SIZE + 1) * PAGE_SIZE);
+			uint8_t *p = cached(gi, at / PAGE_SIZE);
+
+			if (p && (mode & FALLOC_FL_PUNCH_HOLE))
+				memset(p + at % PAGE_SIZE, 0, e - at);
+			at = e;
+		}
+		if (!(mode & FALLOC_FL_KEEP_SIZE) &&
+		    (uint64_t)(off + len) > gi->mc.size)
+			gi->mc.size = (uint64_t)(off + len);
+	}
+	if (locked)
+		pthread_mutex_unlock(&gi->map_lock);
+	if (err)
+		return err;
 	if (gofer_stat(client(f->inode), to_gi(f->inode)->fid, &st) == 0)
 		attrs_from(f->inode, &st);
 	return 0;
 }
 
+/* For copies straight from the host file: the mappings' stores first. */
 static int goferfs_host_fd(struct file *f)
 {
+	cache_sync_all(f->inode);
 	return to_gf(f)->fd;
+}
+
+/*
+ * MAP_SHARED: the inode itself, its cache active from now on, with a host
+ * fd of the cache's own, writable when f is (so that stores can go back).
+ */
+static struct vfs_inode *goferfs_mmap_inode(struct file *f)
+{
+	struct vfs_inode *inode = f->inode;
+	struct gofer_inode *gi = to_gi(inode);
+	struct gofer_cache *c = &gi->mc;
+	bool rw = file_writable(f), need;
+	int fd = -1, err = 0;
+
+	pthread_mutex_lock(&gi->map_lock);
+	need = c->fd < 0 || (rw && !c->rw);
+	pthread_mutex_unlock(&gi->map_lock);
+	if (need)
+		err = gofer_open(client(inode), gi->fid, rw ? O_RDWR : O_RDONLY,
+				 &fd);
+	if (err)
+		return ERR_PTR(err);
+	/* The inode's lock first, as writes take them: its size is current. */
+	pthread_mutex_lock(&inode->lock);
+	pthread_mutex_lock(&gi->map_lock);
+	if (fd >= 0 && (c->fd < 0 || (rw && !c->rw))) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = fd;
+		c->rw = rw;
+		fd = -1;
+	}
+	if (!c->active) {
+		c->size = inode->size;
+		__atomic_store_n(&c->active, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&gi->map_lock);
+	pthread_mutex_unlock(&inode->lock);
+	if (fd >= 0)
+		close(fd);
+	return vfs_inode_get(inode);
 }
 
 static int goferfs_file_stat(struct file *f, struct abi_stat *st)
@@ -720,19 +1204,27 @@ static bool goferfs_seekable(struct file *f)
 	return true;
 }
 
+/*
+ * fsync and fdatasync: the mappings' stores first, then the gofer syncs
+ * the host file (the sentry's seccomp filter has no fsync).
+ */
 static int goferfs_fsync(struct file *f, bool datasync)
 {
-	int fd = to_gf(f)->fd;
+	int err = cache_sync_all(f->inode);
 
-	if (fd < 0)
-		return gofer_fsync(client(f->inode), to_gi(f->inode)->fid);
-	return (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+	(void)datasync;
+	if (err)
+		return err;
+	return gofer_fsync(client(f->inode), to_gi(f->inode)->fid);
 }
 
 static void goferfs_release(struct file *f)
 {
 	struct gofer_file *gf = to_gf(f);
 
+	/* The close of a writable file writes its mappings' stores back. */
+	if (f->inode && ABI_S_ISREG(f->inode->mode) && file_writable(f))
+		cache_sync_all(f->inode);
 	if (gf->fd >= 0 && !gf->shared)
 		close(gf->fd);
 	free(gf->dents);
@@ -883,6 +1375,7 @@ static const struct file_ops goferfs_reg_ops = {
     .kwrite = goferfs_kwrite,
     .fallocate = goferfs_fallocate,
     .host_fd = goferfs_host_fd,
+    .mmap_inode = goferfs_mmap_inode,
     .stat = goferfs_file_stat,
     .seekable = goferfs_seekable,
     .fsync = goferfs_fsync,
@@ -965,6 +1458,8 @@ static void goferfs_evict(struct vfs_inode *inode)
 
 	ahead_evict(to_gs(sb), gi);
 	queue_clunk(to_gs(sb), gi->fid);
+	cache_release(
+	    gi); /* mmap'ed once, but never mapped: nothing to write */
 	if (gi->ro_fd >= 0)
 		close(gi->ro_fd);
 	free(gi->target);
@@ -996,6 +1491,10 @@ static const struct vfs_inode_ops goferfs_inode_ops = {
     .readlink = goferfs_readlink,
     .setattr = goferfs_setattr,
     .open = goferfs_open,
+    .map_get = goferfs_map_get,
+    .map_put = goferfs_map_put,
+    .map_pages = goferfs_map_pages,
+    .map_sync = goferfs_map_sync,
     .connect = goferfs_connect,
     .evict = goferfs_evict,
 };
@@ -1042,8 +1541,8 @@ static const struct vfs_super_ops goferfs_super_ops = {
     .destroy = goferfs_destroy,
 };
 
-struct vfs_inode *goferfs_create(struct gofer_client *c, uint32_t mount,
-				 bool ro, int *errp)
+struct vfs_inode *goferfs_create(struct gofer_client *c, struct memfile *mf,
+				 uint32_t mount, bool ro, int *errp)
 {
 	struct goferfs_super *gs = calloc(1, sizeof(*gs));
 	struct gofer_node node;
@@ -1056,6 +1555,7 @@ struct vfs_inode *goferfs_create(struct gofer_client *c, uint32_t mount,
 	}
 	vfs_super_init(&gs->sb, &goferfs_super_ops, "9p");
 	gs->c = c;
+	gs->mf = mf;
 	gs->ro = ro;
 	pthread_mutex_init(&gs->clunk_lock, NULL);
 	pthread_mutex_init(&gs->ahead_lock, NULL);

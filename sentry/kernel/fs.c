@@ -115,7 +115,7 @@ static int mount_bind(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 	struct vfs_path at;
 	int err;
 
-	fs = goferfs_create(&k->gofer, n, b->ro, &err);
+	fs = goferfs_create(&k->gofer, &k->mf, n, b->ro, &err);
 	if (!fs)
 		return err;
 	if (ABI_S_ISDIR(fs->mode)) {
@@ -174,7 +174,7 @@ int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
 		k->gofer_sock = -1;
 		if (err)
 			return err;
-		lower = goferfs_create(&k->gofer, 0, !rw, &err);
+		lower = goferfs_create(&k->gofer, &k->mf, 0, !rw, &err);
 		if (!lower)
 			return err;
 		if (rw) {

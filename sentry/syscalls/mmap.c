@@ -3,6 +3,7 @@
 #include "sentry/fs/tmpfs.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
@@ -11,15 +12,18 @@
 
 /*
  * A file mapping. MAP_SHARED of a file whose pages are the memory file's
- * (tmpfs, memfds, the overlay's copies) maps those very pages: writes
- * through it are the file's, and the file's show through it. Otherwise a
- * private copy: fresh anonymous memory filled with the file's bytes.
+ * (tmpfs, memfds, the overlay's copies) maps those very pages, and of a
+ * host file (goferfs, the overlay's lower files) the pages of its page
+ * cache, shared by every process that maps it and written back to the
+ * host file on msync, fsync, munmap and close (goferfs.c): writes through
+ * it are the file's, and the file's show through it; a page the file is
+ * truncated below goes (SIGBUS). MAP_PRIVATE is a private copy: fresh
+ * anonymous memory filled with the file's bytes.
  *
- * Deviations: a shared mapping of a host file (goferfs) is allowed only
- * read-only and is then a private copy; in private copies, pages wholly
- * past the end of the file read as zero instead of SIGBUS; a page of a
- * shared mapping stays mapped when the file is truncated below it (Linux:
- * SIGBUS), keeping what it held.
+ * Deviations: in private copies, pages wholly past the end of the file
+ * read as zero instead of SIGBUS, and the file's later changes never show;
+ * a truncation reaches another thread's view of the mapping when that
+ * thread next enters the sentry.
  */
 /* MAP_SHARED of a file with memory-file pages; takes f's reference. */
 static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
@@ -41,6 +45,10 @@ static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
 		return -EPERM;
 	}
 	inode = f->ops->mmap_inode(f);
+	if (IS_ERR(inode)) {
+		file_put(f);
+		return PTR_ERR(inode);
+	}
 	ret = mm_mmap_file(t->mm, a[0], a[1], prot, a[3], inode, a[5],
 			   file_writable(f));
 	vfs_inode_put(inode);
@@ -83,8 +91,6 @@ static long mmap_file(struct task *t, const uint64_t *a)
 		if (f->ops->mmap_inode)
 			return mmap_shared(t, f, a);
 		if (prot & ABI_PROT_WRITE) {
-			log_warn_once("mmap: writable MAP_SHARED file mappings "
-				      "are not supported yet");
 			err = -ENODEV;
 			goto out;
 		}
