@@ -6,13 +6,16 @@
  * after mapping fills the mapping's tail, a read-only file stays so
  * (EACCES for PROT_WRITE, in mmap and in mprotect), a write-sealed memfd
  * refuses writable shared mappings, and private mappings stay private.
- * (Touching a page past the end of the file would be SIGBUS: not tested,
- * since a signal cannot be caught in the sandbox yet.)
+ * A page the file is truncated below is SIGBUS, in the process that
+ * truncated it and in another that maps it.
  */
 #include "scratch.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define PG 4096L
 
@@ -139,11 +142,72 @@ static void test_tmp_file(void)
 	SYS1(SYS_close, rw);
 }
 
+static volatile int bus_hits;
+
+/* A store of `movl $1, (%rax)` (6 bytes) faulted: skip it. */
+static void on_bus(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	bus_hits++;
+	uc->uc_mcontext.gregs[REG_RIP] += 6;
+}
+
+static void store_at(char *p)
+{
+	__asm__ volatile("movl $1, (%0)" ::"a"(p) : "memory");
+}
+
+static void test_truncate(void)
+{
+	long fd = SYS3(SYS_open, "t", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	struct sigaction sa = {0};
+	long pid, status;
+	char buf[1], *a;
+	int go[2];
+
+	CHECK_OK(fd);
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, 2 * PG), 0);
+	a = (char *)map(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			0);
+	CHECK((long)a > 0);
+	a[PG] = 'x';
+	CHECK_EQ(SYS1(SYS_pipe, go), 0);
+	pid = SYS0(SYS_fork);
+	if (pid == 0) {
+		SYS3(SYS_read, go[0], buf, 1);
+		store_at(a + PG + 8);
+		SYS1(SYS_exit, 4);
+	}
+	CHECK_OK(pid);
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, 10), 0);
+	sa.sa_sigaction = on_bus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	CHECK_EQ(sigaction(SIGBUS, &sa, NULL), 0);
+	store_at(a + PG);
+	CHECK_EQ(bus_hits, 1);
+	CHECK_EQ(SYS3(SYS_write, go[1], "x", 1), 1);
+	CHECK_EQ(SYS4(SYS_wait4, pid, &status, 0, NULL), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS);
+	signal(SIGBUS, SIG_DFL);
+	/* Grown again: a fresh zero page. */
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, 2 * PG), 0);
+	CHECK_EQ(a[PG], 0);
+	CHECK_EQ(SYS2(SYS_munmap, a, 2 * PG), 0);
+	SYS1(SYS_close, go[0]);
+	SYS1(SYS_close, go[1]);
+	SYS1(SYS_close, fd);
+}
+
 int main(void)
 {
 	scratch_enter("mmap_shared");
 	test_memfd();
 	test_tmp_file();
+	test_truncate();
 	scratch_leave();
 	return guest_done();
 }
