@@ -23,9 +23,7 @@
  * CLONE_CHILD_CLEARTID names.
  *
  * Deviations: a PI futex inherits no priority (priorities are bookkeeping
- * here), and its waiters are handed the lock in queue order; a read-only
- * MAP_SHARED mapping of a host file is a private copy, keyed as private
- * memory.
+ * here), and its waiters are handed the lock in queue order.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"

@@ -197,19 +197,18 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(ppoll, "a wait re-checks its files every millisecond"),
     PARTIAL(select, "a wait re-checks its files every millisecond"),
     PARTIAL(pselect6, "a wait re-checks its files every millisecond"),
-    PARTIAL(futex, "PI futexes inherit no priority; a MAP_SHARED host "
-		   "file (a private copy) is keyed as private memory"),
-    PARTIAL(futex_waitv, "a MAP_SHARED host file (a private copy) is keyed "
-			 "as private memory"),
+    PARTIAL(futex, "PI futexes inherit no priority"),
+    FULL(futex_waitv),
     FULL(pipe),
     PARTIAL(pipe2, "O_DIRECT (packet mode) is EINVAL"),
     FULL(utimensat),
     FULL(futimesat),
     FULL(utimes),
     FULL(utime),
-    PARTIAL(mmap, "MAP_SHARED of host files (goferfs) is a private copy, "
-		  "and ENODEV writable; tmpfs, memfd and overlay-copied files "
-		  "map shared; truncation leaves mapped pages in place"),
+    PARTIAL(mmap, "MAP_SHARED of host files goes through a page cache "
+		  "written back on msync, fsync, munmap and close, so host "
+		  "processes see stores only then; a truncation reaches other "
+		  "threads' view when they next enter the sentry"),
     FULL(munmap),
     FULL(mprotect),
     PARTIAL(mremap, "old_size 0 (duplicating a shared mapping) is EINVAL"),
