@@ -687,11 +687,16 @@ static void cache_zero_tail(struct gofer_inode *gi, uint64_t off)
 		memset(p + off % PAGE_SIZE, 0, PAGE_SIZE - off % PAGE_SIZE);
 }
 
-/* The last address space let go: the cache goes. */
-static void cache_release(struct gofer_inode *gi)
+/*
+ * The last address space let go: the cache's pages go. Its host fd stays
+ * until the inode goes (close_fd), for a mapping made meanwhile.
+ */
+static void cache_release(struct gofer_inode *gi, bool close_fd)
 {
 	struct gofer_cache *c = &gi->mc;
 	struct memfile *mf = mf_of(&gi->i);
+	int fd = c->fd;
+	bool rw = c->rw;
 
 	for (size_t i = 0; i < c->npages; i++)
 		if (c->pages[i])
@@ -700,9 +705,10 @@ static void cache_release(struct gofer_inode *gi)
 		memfile_free(mf, c->zombies[i], PAGE_SIZE);
 	free(c->pages);
 	free(c->zombies);
-	if (c->fd >= 0)
-		close(c->fd);
-	*c = (struct gofer_cache){.fd = -1};
+	if (close_fd && fd >= 0)
+		close(fd);
+	*c = (struct gofer_cache){.fd = close_fd ? -1 : fd,
+				  .rw = !close_fd && rw};
 }
 
 /*
@@ -758,6 +764,11 @@ static void goferfs_map_get(struct vfs_inode *inode)
 	struct gofer_inode *gi = to_gi(inode);
 
 	pthread_mutex_lock(&gi->map_lock);
+	/* The last mapping went since mmap_inode: active again. */
+	if (!gi->mc.active) {
+		gi->mc.size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
+		__atomic_store_n(&gi->mc.active, true, __ATOMIC_RELEASE);
+	}
 	gi->mc.maps++;
 	pthread_mutex_unlock(&gi->map_lock);
 }
@@ -775,7 +786,7 @@ static void goferfs_map_put(struct vfs_inode *inode)
 			      "%s",
 			      strerror(-err));
 	if (--gi->mc.maps == 0)
-		cache_release(gi);
+		cache_release(gi, false);
 	pthread_mutex_unlock(&gi->map_lock);
 }
 
@@ -1458,8 +1469,8 @@ static void goferfs_evict(struct vfs_inode *inode)
 
 	ahead_evict(to_gs(sb), gi);
 	queue_clunk(to_gs(sb), gi->fid);
-	cache_release(
-	    gi); /* mmap'ed once, but never mapped: nothing to write */
+	/* No mappings are left (they hold references): nothing to write. */
+	cache_release(gi, true);
 	if (gi->ro_fd >= 0)
 		close(gi->ro_fd);
 	free(gi->target);
