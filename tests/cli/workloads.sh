@@ -35,13 +35,15 @@ if [ -x "$BASH" ]; then
 		'for i in $(seq 100); do echo $i; done | sort -n | tail -1'
 	cat >"$tmp/script.sh" <<'EOF'
 trap 'echo got USR1' USR1
-( sleep 0.1; echo from the subshell ) &
+out=$(mktemp)
+( sleep 0.1; echo from the subshell ) >"$out" &
 x=$(echo captured)
 echo "$x"
 cat <<END
 here-document: $x
 END
 wait
+cat "$out"; rm -f "$out"
 kill -USR1 $$
 echo "after the trap: $?"
 f() { return 3; }; f; echo "f returned $?"
