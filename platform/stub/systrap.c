@@ -378,6 +378,8 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
 	struct ksigcontext *mc = &uc->mc;
 	uint64_t *r = tp->regs;
 	uint32_t fpu_words = ctl->fpu_size / 8, ev, v;
+	uint64_t spin_max, budget, start;
+	bool slept = false;
 
 	if (fpu_words > SYSTRAP_FPU_MAX / 8)
 		fpu_words = 0;
@@ -425,25 +427,31 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
 		copy_words((uint64_t *)(slot + SYSTRAP_FPU_OFF),
 			   (const uint64_t *)mc->fpstate, fpu_words);
 
+	spin_max = ctl->spin_max;
+	budget = systrap_spin_budget(&tp->spin, spin_max);
 	__atomic_store_n(&tp->state, ev, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&tp->sentry_waits, __ATOMIC_SEQ_CST))
 		futex_wake(&tp->state);
-	for (unsigned spin = 0;; spin++) {
+	start = __builtin_ia32_rdtsc();
+	for (;;) {
 		v = __atomic_load_n(&tp->state, __ATOMIC_SEQ_CST);
 		if (v == SYSTRAP_RUN)
 			break;
 		if (v == SYSTRAP_EXIT)
 			for (;;)
 				sys1(__NR_exit, 0);
-		if (spin < systrap_spin) {
+		if (!slept && __builtin_ia32_rdtsc() - start < budget) {
 			__builtin_ia32_pause();
 			continue;
 		}
+		slept = true;
 		__atomic_store_n(&tp->stub_waits, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&tp->state, __ATOMIC_SEQ_CST) == v)
 			sys4(__NR_futex, &tp->state, FUTEX_WAIT_, v, 0);
 		__atomic_store_n(&tp->stub_waits, 0, __ATOMIC_RELAXED);
 	}
+	if (budget)
+		systrap_spin_update(&tp->spin, spin_max, !slept);
 
 	mc->r15 = r[SR_R15];
 	mc->r14 = r[SR_R14];

@@ -53,14 +53,49 @@
 #define SYSTRAP_EV_INTERRUPT 0x13 /* stub: the sentry's interrupt signal */
 
 /*
- * How long each side polls the state word before it sleeps on it (pause
- * instructions): a round trip that comes back within it takes no futex
- * wake, no sleep, no cross-CPU wake-up.
+ * Adaptive polling. After posting its side of a round trip, each side
+ * polls the state word for up to its budget (TSC cycles) before it sleeps
+ * on the futex: an answer that comes within it costs no futex wake, no
+ * sleep and no cross-CPU wake-up. A poll that succeeds restores the full
+ * budget (systrap_ctl.spin_max); one that fails halves it, down to none,
+ * and from then on only one wait in SYSTRAP_SPIN_PROBE polls again, with
+ * the full budget, to find out whether a CPU has become free. So on an
+ * idle machine the two sides meet on two CPUs without sleeping, and on a
+ * busy one (or with both on one CPU, where the other side cannot run
+ * while this one polls) they go back to sleeping at once.
  */
-#ifndef SYSTRAP_SPIN
-#define SYSTRAP_SPIN 0
-#endif
-static const unsigned systrap_spin = SYSTRAP_SPIN;
+#define SYSTRAP_SPIN_US	   20 /* the full budget */
+#define SYSTRAP_SPIN_PROBE 64
+
+struct systrap_spin {
+	uint64_t budget; /* cycles: poll this long next time */
+	uint32_t misses; /* waits since the budget ran out */
+	uint32_t pad;
+};
+
+/* After a wait: whether polling got the answer (hit), and the new budget. */
+static inline void systrap_spin_update(struct systrap_spin *s, uint64_t max,
+				       int hit)
+{
+	if (hit)
+		s->budget = max;
+	else
+		s->budget /= 2;
+	if (s->budget < max / 64)
+		s->budget = 0;
+}
+
+/* The budget to poll with now. */
+static inline uint64_t systrap_spin_budget(struct systrap_spin *s, uint64_t max)
+{
+	if (s->budget > max)
+		s->budget = max;
+	if (s->budget)
+		return s->budget;
+	if (++s->misses % SYSTRAP_SPIN_PROBE == 0)
+		return max;
+	return 0;
+}
 
 /* The host signal that interrupt() sends to a stub thread. */
 #define SYSTRAP_INTERRUPT_SIG 10 /* SIGUSR1 */
@@ -109,6 +144,7 @@ struct systrap_thread_page {
 	uint64_t err;	 /* EV_FAULT: the page fault's error code */
 	uint64_t cur_fs; /* stub: the fs and gs bases it set last */
 	uint64_t cur_gs;
+	struct systrap_spin spin; /* stub: its polling budget */
 	uint64_t regs[SR_NREGS];
 };
 
@@ -118,7 +154,8 @@ struct systrap_ctl {
 	uint32_t ack;	   /* always 0: the stub wakes the sentry here */
 	uint32_t fpu_size; /* bytes of XSAVE state to save and load */
 	uint32_t pad;
-	uint64_t nr; /* the syscall to make, and its arguments */
+	uint64_t spin_max; /* the full polling budget, TSC cycles */
+	uint64_t nr;	   /* the syscall to make, and its arguments */
 	uint64_t args[6];
 };
 
@@ -137,7 +174,7 @@ struct systrap_handoff {
 
 #define SYSTRAP_CTL_SEQ	 0
 #define SYSTRAP_CTL_ACK	 4
-#define SYSTRAP_CTL_NR	 16
-#define SYSTRAP_CTL_ARGS 24
+#define SYSTRAP_CTL_NR	 24
+#define SYSTRAP_CTL_ARGS 32
 
 #endif

@@ -8,8 +8,9 @@
  * those of the stub's own code, and the stub's handler of SIGSYS and of
  * the faults saves the thread's registers and FPU state into the
  * thread's page of the control file, wakes the sentry thread on a futex
- * there and sleeps until it answers. A syscall round trip is two futex
- * wakes and a signal, no ptrace stop.
+ * there and sleeps until it answers. A syscall round trip is a signal and
+ * at most two futex wakes, none when both sides find the other's answer
+ * while they poll (sysmsg.h), and no ptrace stop.
  *
  * The control file is a memfd made at create(), mapped whole here and
  * inherited by every stub (STUB_CTL_FD). It is cut into slots: one per
@@ -59,6 +60,7 @@ struct systrap_platform {
 	pthread_mutex_t slots_lock;
 	uint64_t *slot_map; /* a bit per slot; slot 0 is the hand-off */
 	unsigned slot_hint;
+	uint64_t spin_max; /* the full polling budget, TSC cycles */
 };
 
 enum systrap_thread_state {
@@ -77,6 +79,7 @@ struct systrap_thread {
 	pid_t owner;	  /* the sentry thread running it */
 	bool dead;	  /* found gone: PLATFORM_DEAD from now on */
 	int64_t cpu_word; /* as the ptrace platform's: ns, or running */
+	struct systrap_spin spin; /* our polling budget for its answers */
 	struct systrap_thread_page *page; /* our view of the slot */
 };
 
@@ -191,6 +194,31 @@ static void slot_free(struct systrap_platform *sp, uint64_t off)
 
 /* ---- the platform ------------------------------------------------------- */
 
+/*
+ * The full polling budget in TSC cycles: SYSTRAP_SPIN_US, or
+ * MOAT_SYSTRAP_SPIN_US from the environment (0: never poll), with the
+ * TSC's rate measured against the monotonic clock over 200 us.
+ */
+static uint64_t spin_cycles(void)
+{
+	const char *env = getenv("MOAT_SYSTRAP_SPIN_US");
+	long us = env ? strtol(env, NULL, 10) : SYSTRAP_SPIN_US;
+	int64_t t0, t;
+	uint64_t c0, c;
+
+	if (us <= 0)
+		return 0;
+	if (us > 1000)
+		us = 1000;
+	t0 = mono_ns();
+	c0 = __builtin_ia32_rdtsc();
+	do {
+		t = mono_ns();
+		c = __builtin_ia32_rdtsc();
+	} while (t - t0 < 200000);
+	return (c - c0) * (uint64_t)us * 1000 / (uint64_t)(t - t0);
+}
+
 static int systrap_create(int memfd, struct platform **out)
 {
 	uint64_t size = (uint64_t)SYSTRAP_SLOTS * SYSTRAP_SLOT_SIZE;
@@ -229,6 +257,7 @@ static int systrap_create(int memfd, struct platform **out)
 	pthread_mutex_init(&sp->handoff_lock, NULL);
 	pthread_mutex_init(&sp->slots_lock, NULL);
 	sp->slot_hint = 1;
+	sp->spin_max = spin_cycles();
 	*out = &sp->base;
 	return 0;
 
@@ -311,14 +340,22 @@ static uint32_t wait_state(struct systrap_as *as, struct systrap_thread *thr,
 			   uint32_t val)
 {
 	struct systrap_thread_page *tp = thr->page;
+	uint64_t max = as->p->spin_max;
+	uint64_t budget = systrap_spin_budget(&thr->spin, max);
+	uint64_t start = __builtin_ia32_rdtsc();
 	uint32_t v;
 
-	for (unsigned spin = 0; spin < systrap_spin; spin++) {
+	do {
 		v = __atomic_load_n(&tp->state, __ATOMIC_ACQUIRE);
-		if (v != val)
+		if (v != val) {
+			if (budget)
+				systrap_spin_update(&thr->spin, max, 1);
 			return v;
+		}
 		__builtin_ia32_pause();
-	}
+	} while (__builtin_ia32_rdtsc() - start < budget);
+	if (budget)
+		systrap_spin_update(&thr->spin, max, 0);
 	for (;;) {
 		long r = 0;
 
@@ -494,6 +531,7 @@ static int systrap_as_create(struct platform *p, struct platform_as **out)
 	as->req = (struct systrap_ctl *)(sp->ctl + as->ctl_off);
 	as->reply = (struct systrap_reply *)(sp->ctl + as->ctl_off + 4096);
 	as->req->fpu_size = p->fpu_size;
+	as->req->spin_max = sp->spin_max;
 
 	as->pid = stub_factory_get(&sp->factory);
 	if (as->pid < 0) {
