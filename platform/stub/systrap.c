@@ -378,7 +378,7 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
 	struct ksigcontext *mc = &uc->mc;
 	uint64_t *r = tp->regs;
 	uint32_t fpu_words = ctl->fpu_size / 8, ev, v;
-	uint64_t spin_max, budget, start;
+	uint64_t budget, start;
 	bool slept = false;
 
 	if (fpu_words > SYSTRAP_FPU_MAX / 8)
@@ -427,11 +427,16 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
 		copy_words((uint64_t *)(slot + SYSTRAP_FPU_OFF),
 			   (const uint64_t *)mc->fpstate, fpu_words);
 
-	spin_max = ctl->spin_max;
-	budget = systrap_spin_budget(&tp->spin, spin_max);
+	/*
+	 * Poll for the answer only while the sentry thread is awake (it
+	 * polls too, or runs): asleep, it takes a wake-up to answer.
+	 */
 	__atomic_store_n(&tp->state, ev, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&tp->sentry_waits, __ATOMIC_SEQ_CST))
+	budget = ctl->spin_max;
+	if (__atomic_load_n(&tp->sentry_waits, __ATOMIC_SEQ_CST)) {
 		futex_wake(&tp->state);
+		budget = 0;
+	}
 	start = __builtin_ia32_rdtsc();
 	for (;;) {
 		v = __atomic_load_n(&tp->state, __ATOMIC_SEQ_CST);
@@ -450,8 +455,6 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc)
 			sys4(__NR_futex, &tp->state, FUTEX_WAIT_, v, 0);
 		__atomic_store_n(&tp->stub_waits, 0, __ATOMIC_RELAXED);
 	}
-	if (budget)
-		systrap_spin_update(&tp->spin, spin_max, !slept);
 
 	mc->r15 = r[SR_R15];
 	mc->r14 = r[SR_R14];

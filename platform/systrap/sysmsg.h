@@ -54,15 +54,18 @@
 
 /*
  * Adaptive polling. After posting its side of a round trip, each side
- * polls the state word for up to its budget (TSC cycles) before it sleeps
- * on the futex: an answer that comes within it costs no futex wake, no
- * sleep and no cross-CPU wake-up. A poll that succeeds restores the full
- * budget (systrap_ctl.spin_max); one that fails halves it, down to none,
- * and from then on only one wait in SYSTRAP_SPIN_PROBE polls again, with
- * the full budget, to find out whether a CPU has become free. So on an
- * idle machine the two sides meet on two CPUs without sleeping, and on a
- * busy one (or with both on one CPU, where the other side cannot run
- * while this one polls) they go back to sleeping at once.
+ * may poll the state word for a while before it sleeps on the futex: an
+ * answer that comes meanwhile costs no futex wake, no sleep and no
+ * cross-CPU wake-up. The sentry thread polls for up to its budget (TSC
+ * cycles): a poll that gets the answer restores the full budget
+ * (systrap_ctl.spin_max), one that fails halves it, down to none, and
+ * from then on only one wait in SYSTRAP_SPIN_PROBE polls, with the full
+ * budget, to find out whether a CPU has become free. The stub polls, for
+ * up to the full budget, only when it finds the sentry thread awake as it
+ * posts (sentry_waits clear): a sleeping one takes a wake-up to answer.
+ * So on an idle machine the two sides meet on two CPUs without sleeping,
+ * and on a busy one (or with both on one CPU, where the other side
+ * cannot run while this one polls) they go back to sleeping at once.
  */
 #define SYSTRAP_SPIN_US	   20 /* the full budget */
 #define SYSTRAP_SPIN_PROBE 64
@@ -144,7 +147,6 @@ struct systrap_thread_page {
 	uint64_t err;	 /* EV_FAULT: the page fault's error code */
 	uint64_t cur_fs; /* stub: the fs and gs bases it set last */
 	uint64_t cur_gs;
-	struct systrap_spin spin; /* stub: its polling budget */
 	uint64_t regs[SR_NREGS];
 };
 
