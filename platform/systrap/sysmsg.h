@@ -68,6 +68,7 @@
  * cannot run while this one polls) they go back to sleeping at once.
  */
 #define SYSTRAP_SPIN_US	   20 /* the full budget */
+#define SYSTRAP_SPIN_CPUS  4  /* polling by default from this many CPUs */
 #define SYSTRAP_SPIN_PROBE 64
 
 struct systrap_spin {

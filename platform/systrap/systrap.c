@@ -195,17 +195,23 @@ static void slot_free(struct systrap_platform *sp, uint64_t off)
 /* ---- the platform ------------------------------------------------------- */
 
 /*
- * The full polling budget in TSC cycles: SYSTRAP_SPIN_US, or
- * MOAT_SYSTRAP_SPIN_US from the environment (0: never poll), with the
- * TSC's rate measured against the monotonic clock over 200 us.
+ * The full polling budget in TSC cycles: SYSTRAP_SPIN_US with at least
+ * SYSTRAP_SPIN_CPUS CPUs online, none with fewer (two polling sides leave
+ * nothing to the rest of a 2-CPU machine), or MOAT_SYSTRAP_SPIN_US from
+ * the environment (0: never poll); the TSC's rate is measured against
+ * the monotonic clock over 200 us.
  */
 static uint64_t spin_cycles(void)
 {
 	const char *env = getenv("MOAT_SYSTRAP_SPIN_US");
-	long us = env ? strtol(env, NULL, 10) : SYSTRAP_SPIN_US;
+	long us = sysconf(_SC_NPROCESSORS_ONLN) >= SYSTRAP_SPIN_CPUS
+		      ? SYSTRAP_SPIN_US
+		      : 0;
 	int64_t t0, t;
 	uint64_t c0, c;
 
+	if (env)
+		us = strtol(env, NULL, 10);
 	if (us <= 0)
 		return 0;
 	if (us > 1000)
