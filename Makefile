@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench readme clean
+.PHONY: all deps build run test bench bench-platforms readme clean
 
 all: build
 
@@ -28,6 +28,9 @@ test: build
 
 bench: build
 	cmake --build $(BUILD) --target bench
+
+bench-platforms: build
+	cmake --build $(BUILD) --target bench-platforms
 
 # Regenerate README.md's supported-syscall list from the syscall table.
 readme: build
