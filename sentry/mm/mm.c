@@ -248,14 +248,26 @@ static int file_learn(struct mm *mm, const struct vma *v, uint64_t s,
  * address space, in runs of contiguous memory-file pages; clear first
  * unmaps the range (a new mapping: the rest must fault).
  */
+static int file_populate_known(struct mm *mm, const struct vma *v, uint64_t s,
+			       uint64_t e);
+
 static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 			 uint64_t e, bool clear)
 {
-	struct mm_file *f = v->file;
 	int err = file_learn(mm, v, s, e);
 
 	if (!err && clear)
 		err = plat_unmap(mm, s, e - s);
+	return err ? err : file_populate_known(mm, v, s, e);
+}
+
+/* Map the pages of [s, e) of v already known, in contiguous runs. */
+static int file_populate_known(struct mm *mm, const struct vma *v, uint64_t s,
+			       uint64_t e)
+{
+	struct mm_file *f = v->file;
+	int err = 0;
+
 	for (uint64_t at = s; !err && at < e;) {
 		uint64_t first = f->pages[file_page(v, at) - f->lo], len;
 
@@ -1987,10 +1999,23 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 
 /* ---- faults -------------------------------------------------------------- */
 
+/*
+ * A fault in a shared file mapping maps the pages around it too, as
+ * Linux's do_fault_around: the aligned window of FAULT_AROUND pages that
+ * holds the faulting page, within its VMA and the file's size. 256 KiB,
+ * where Linux takes 64 KiB: each fault costs a platform round trip (a
+ * page at a time, a 64 MiB file took 6.7 s to touch; 64 KiB windows
+ * 2.0 s, 256 KiB 1.5 s; natively 0.7 s).
+ */
+#define FAULT_AROUND 64
+
 int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 {
+	const uint64_t window = FAULT_AROUND * PAGE_SIZE;
+	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, tgen, start, end;
+	uint64_t moffs[FAULT_AROUND];
 	struct vfs_inode *inode;
-	uint64_t pg = addr & ~(PAGE_SIZE - 1), idx, moff, tgen;
+	size_t n, at;
 	struct vma *v;
 	long i;
 	int err;
@@ -2022,16 +2047,20 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	}
 	v = &mm->vmas.v[i];
 	inode = vfs_inode_get(v->file->inode);
-	idx = file_page(v, addr);
+	start = max_t(uint64_t, v->start, pg & ~(window - 1));
+	end = min_t(uint64_t, v->end, (pg & ~(window - 1)) + window);
+	idx = file_page(v, start);
+	n = (size_t)((end - start) / PAGE_SIZE);
+	at = (size_t)((pg - start) / PAGE_SIZE);
 	pthread_mutex_unlock(&mm->lock);
 
 	/* The file's lock, then the address space's: never both at once. */
 	tgen = __atomic_load_n(&trunc_gen, __ATOMIC_SEQ_CST);
-	err = inode->ops->map_pages(inode, idx, 1, &moff, false);
+	err = inode->ops->map_pages(inode, idx, n, moffs, false);
 	vfs_inode_put(inode);
 	if (err)
 		return err == -ENOSPC || err == -ENOMEM ? -EIO : -EFAULT;
-	if (!moff)
+	if (!moffs[at])
 		return -EIO; /* past the end of the file: SIGBUS */
 
 	pthread_mutex_lock(&mm->lock);
@@ -2045,18 +2074,24 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	}
 	if (i >= 0 && mm->vmas.v[i].file &&
 	    mm->vmas.v[i].file->inode == inode &&
-	    file_page(&mm->vmas.v[i], addr) == idx) {
+	    file_page(&mm->vmas.v[i], pg) == idx + at) {
 		struct mm_file *f = mm->vmas.v[i].file;
+		/* The window, within the VMA as it is now. */
+		size_t lo = 0, hi = n;
 
 		v = &mm->vmas.v[i];
-		err = file_cover(f, idx, 1);
-		if (!err) {
-			/* A page seen before stays the one mapped. */
-			if (!f->pages[idx - f->lo])
-				f->pages[idx - f->lo] = moff;
-			err = plat_map(mm, pg, PAGE_SIZE, (int)v->prot,
-				       f->pages[idx - f->lo] - 1);
-		}
+		while (start + lo * PAGE_SIZE < v->start)
+			lo++;
+		while (hi > lo && start + hi * PAGE_SIZE > v->end)
+			hi--;
+		err = file_cover(f, idx + lo, hi - lo);
+		/* A page seen before stays the one mapped. */
+		for (size_t k = lo; !err && k < hi; k++)
+			if (moffs[k] && !f->pages[idx + k - f->lo])
+				f->pages[idx + k - f->lo] = moffs[k];
+		if (!err)
+			err = file_populate_known(mm, v, start + lo * PAGE_SIZE,
+						  start + hi * PAGE_SIZE);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return err ? err : MM_FAULT_FILE;
