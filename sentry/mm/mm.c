@@ -2002,7 +2002,8 @@ int mm_iovecs(struct mm *mm, uint64_t addr, size_t len, int access,
 /*
  * A fault in a shared file mapping maps the pages around it too, as
  * Linux's do_fault_around: the aligned window of FAULT_AROUND pages that
- * holds the faulting page, within its VMA and the file's size. 256 KiB,
+ * holds the faulting page, within its VMA and the file's size, for a
+ * page cache of a host file (tmpfs pages one at a time). 256 KiB,
  * where Linux takes 64 KiB: each fault costs a platform round trip (a
  * page at a time, a 64 MiB file took 6.7 s to touch; 64 KiB windows
  * 2.0 s, 256 KiB 1.5 s; natively 0.7 s).
@@ -2049,6 +2050,12 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 	inode = vfs_inode_get(v->file->inode);
 	start = max_t(uint64_t, v->start, pg & ~(window - 1));
 	end = min_t(uint64_t, v->end, (pg & ~(window - 1)) + window);
+	/* Only a cache of data kept elsewhere (map_sync) fills around:
+	 * tmpfs would allocate the holes, which Linux's leaves alone. */
+	if (!inode->ops->map_sync) {
+		start = pg;
+		end = pg + PAGE_SIZE;
+	}
 	idx = file_page(v, start);
 	n = (size_t)((end - start) / PAGE_SIZE);
 	at = (size_t)((pg - start) / PAGE_SIZE);
