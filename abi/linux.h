@@ -798,6 +798,7 @@ struct abi_rlimit {
 #define ABI_AT_HWCAP2	    26
 #define ABI_AT_EXECFN	    31
 #define ABI_AT_SYSINFO_EHDR 33
+#define ABI_AT_SYSINFO_EHDR 33
 #define ABI_AT_MINSIGSTKSZ  51
 
 /* ---- extended attributes ------------------------------------------ */

@@ -125,6 +125,33 @@ factory_fork(int memfd, int sock, int ctlfd, int img, const char *mode)
 	return pid < 0 ? -errno : pid;
 }
 
+/*
+ * The factory's first message: the vDSO its stubs keep, checked to lie
+ * above the stubs' image and below the top of the address space.
+ */
+static int factory_hello(struct stub_factory *f)
+{
+	uint64_t v[3];
+	ssize_t n;
+
+	do
+		n = read(f->sock, v, sizeof(v));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(v)) {
+		stub_factory_stop(f);
+		return n < 0 ? -errno : -EIO;
+	}
+	f->vdso = f->vdso_lo = f->vdso_hi = 0;
+	if (v[2] && v[0] >= STUB_BASE + STUB_CODE_SIZE && v[0] <= v[2] &&
+	    v[2] < v[1] && v[1] <= 0x7ffffffff000ULL && !(v[0] & 4095) &&
+	    !(v[1] & 4095)) {
+		f->vdso_lo = v[0];
+		f->vdso_hi = v[1];
+		f->vdso = v[2];
+	}
+	return 0;
+}
+
 int stub_factory_start(struct stub_factory *f, int memfd, int ctlfd,
 		       const char *mode)
 {
@@ -156,7 +183,7 @@ int stub_factory_start(struct stub_factory *f, int memfd, int ctlfd,
 	f->sock = sv[0];
 	f->pid = pid;
 	pthread_mutex_init(&f->lock, NULL);
-	return 0;
+	return factory_hello(f);
 }
 
 pid_t stub_factory_get(struct stub_factory *f)

@@ -10,12 +10,16 @@
 #define MOAT_PLATFORM_FACTORY_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct stub_factory {
 	int sock;
 	pid_t pid;
 	pthread_mutex_t lock;
+	/* The host's vDSO that every stub keeps (vdso 0: none): its ELF
+	 * at vdso, with its data pages in [vdso_lo, vdso_hi). */
+	uint64_t vdso, vdso_lo, vdso_hi;
 };
 
 /*

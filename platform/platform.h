@@ -160,6 +160,14 @@ struct platform {
 	const struct platform_ops *ops;
 	uint64_t addr_limit; /* application addresses are below this */
 	uint32_t fpu_size;   /* the XSAVE area's size (CPUID 0xd) */
+	/*
+	 * A vDSO that every address space has, above addr_limit (0: none):
+	 * its ELF image at vdso (AT_SYSINFO_EHDR), its data pages below it from
+	 * vdso_lo, the image up to vdso_hi. The ptrace and
+	 * systrap stubs keep the host's, so that the application's clock
+	 * calls run without a trap.
+	 */
+	uint64_t vdso, vdso_lo, vdso_hi;
 };
 
 extern const struct platform_ops ptrace_platform_ops;

@@ -158,6 +158,9 @@ static int ptrace_create(int memfd, struct platform **out)
 	pp->base.ops = &ptrace_platform_ops;
 	pp->base.addr_limit = STUB_BASE;
 	pp->base.fpu_size = platform_xstate_size();
+	pp->base.vdso = pp->factory.vdso;
+	pp->base.vdso_lo = pp->factory.vdso_lo;
+	pp->base.vdso_hi = pp->factory.vdso_hi;
 	pp->memfd = memfd;
 	*out = &pp->base;
 	return 0;

@@ -102,7 +102,38 @@ struct ksigaction {
 };
 
 /* Entries of a forked stub, with the factory's pid. */
-void stub_start(long factory);
-void systrap_stub_start(long factory);
+/*
+ * The host's vDSO and its data pages, [lo, hi): the stubs keep them (the
+ * application calls the vDSO's clock functions without a trap); 0, 0:
+ * none. Found by the factory (vdso_find), passed to each stub at its start
+ * and returned by its setup, for the munmaps around it.
+ */
+struct stub_keep {
+	uint64_t lo, hi;
+};
+
+/*
+ * Assembly of a stub's start, registers only: unmap everything above the
+ * image (end rounded up to a page) but [%r12, %r13), the kept vDSO (none
+ * when %r12 is 0). nr: munmap's number as a string.
+ */
+#define STUB_UNMAP_ABOVE(nr)                                                   \
+	"	lea __stub_end(%rip), %rdi\n"                                        \
+	"	add $4095, %rdi\n"                                                   \
+	"	and $-4096, %rdi\n"                                                  \
+	"	test %r12, %r12\n"                                                   \
+	"	jz 2f\n"                                                             \
+	"	mov %r12, %rsi\n"                                                    \
+	"	sub %rdi, %rsi\n"                                                    \
+	"	mov $" nr ", %eax\n"                                           \
+	"	syscall\n"                                                           \
+	"	mov %r13, %rdi\n"                                                    \
+	"2:	movabs $0x7ffffffff000, %rsi\n"                                    \
+	"	sub %rdi, %rsi\n"                                                    \
+	"	mov $" nr ", %eax\n"                                           \
+	"	syscall\n"
+
+void stub_start(long factory, uint64_t lo, uint64_t hi);
+void systrap_stub_start(long factory, uint64_t lo, uint64_t hi);
 
 #endif

@@ -16,8 +16,12 @@
  *
  * A stub installs a seccomp filter that admits only the calls the sentry
  * injects to change the address space and to make and end its threads,
- * unmaps every mapping but this image (stack, vDSO, vvar: the application's
- * layout is the sentry's to decide), and stops itself. From then on it runs
+ * unmaps every mapping but this image and the host's vDSO with its data
+ * pages, which the factory moved above the application's range (stack and
+ * the rest: the application's layout is the sentry's to decide), and
+ * stops itself. The vDSO runs in the application as on Linux: its clock
+ * functions read the host's time data, and what it cannot answer it asks
+ * with a syscall that traps like any other. From then on it runs
  * application code under PTRACE_SYSEMU: the application's syscalls stop before
  * seccomp and never reach the host kernel.
  */
@@ -48,7 +52,7 @@
 
 void factory_start(void);
 void factory_main(long *sp);
-void stub_main(long factory);
+struct stub_keep stub_main(long factory, uint64_t lo, uint64_t hi);
 
 /*
  * The injection sites first, at STUB_BASE + STUB_OFF_*: the sentry sets the
@@ -142,7 +146,7 @@ static long set_disposition(int sig, unsigned long handler)
 }
 
 /* In a freshly forked child: become a stub. */
-void stub_main(long factory)
+struct stub_keep stub_main(long factory, uint64_t lo, uint64_t hi)
 {
 	/* Die with the factory; it may have died before this took effect. */
 	if (sys2(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL_NR) < 0 ||
@@ -155,6 +159,7 @@ void stub_main(long factory)
 	sys3(__NR_close_range, STUB_MEMFD_FD + 1, ~0U, 0);
 	if (install(stub_filter, sizeof(stub_filter) / sizeof(stub_filter[0])))
 		die(126);
+	return (struct stub_keep){lo, hi};
 }
 
 /*
@@ -168,19 +173,13 @@ __asm__(".text\n"
 	"stub_start:\n"
 	"	and $-16, %rsp\n"
 	"	call stub_main\n"
+	"	mov %rax, %r12\n" /* the vDSO's range kept: [r12, r13) */
+	"	mov %rdx, %r13\n"
 	/* munmap(0, STUB_BASE) */
 	"	mov $11, %eax\n"
 	"	xor %edi, %edi\n"
 	"	movabs $" STUB_BASE_STR ", %rsi\n"
-	"	syscall\n"
-	/* munmap(end, TASK_SIZE - end), end rounded up to a page */
-	"	lea __stub_end(%rip), %rdi\n"
-	"	add $4095, %rdi\n"
-	"	and $-4096, %rdi\n"
-	"	movabs $0x7ffffffff000, %rsi\n"
-	"	sub %rdi, %rsi\n"
-	"	mov $11, %eax\n"
-	"	syscall\n"
+	"	syscall\n" STUB_UNMAP_ABOVE("11")
 	/* kill(getpid(), SIGSTOP): the factory waits for this stop */
 	"	mov $39, %eax\n"
 	"	syscall\n"
@@ -195,7 +194,7 @@ __asm__(".text\n"
 	"	jmp 1b\n");
 
 /* Fork a stub and wait for its self-stop: its pid, or -errno. */
-static int32_t spawn(long factory, bool systrap)
+static int32_t spawn(long factory, bool systrap, struct stub_keep keep)
 {
 	long pid, r;
 	int status = 0;
@@ -203,9 +202,9 @@ static int32_t spawn(long factory, bool systrap)
 	pid = sys1(__NR_fork, 0);
 	if (pid == 0) {
 		if (systrap)
-			systrap_stub_start(factory);
+			systrap_stub_start(factory, keep.lo, keep.hi);
 		else
-			stub_start(factory);
+			stub_start(factory, keep.lo, keep.hi);
 		die(127);
 	}
 	if (pid < 0)
@@ -239,6 +238,84 @@ static bool request_soon(void)
 	return n != 0; /* ready, or an error the read will see */
 }
 
+/*
+ * The host's vDSO (AT_SYSINFO_EHDR in the auxiliary vector after argv and
+ * envp at sp): its ELF's extent, and the data pages mapped right below it
+ * ([vvar], [vvar_vclock]: their number differs between kernels), found
+ * with mincore, which fails only where nothing is mapped; moved to
+ * STUB_VDSO_ADDR. *base: where its ELF is then (0: none).
+ */
+static struct stub_keep vdso_find(long *sp, uint64_t *base)
+{
+	struct stub_keep keep = {0, 0};
+
+	*base = 0;
+	const uint8_t *elf = 0;
+	long *p = sp + 1 + sp[0] + 1;
+	uint64_t end = 0;
+	uint16_t phnum;
+	uint64_t phoff;
+	uint8_t vec;
+
+	while (*p)
+		p++; /* envp */
+	for (p++; p[0]; p += 2)
+		if (p[0] == 33 /* AT_SYSINFO_EHDR */)
+			elf = (const uint8_t *)p[1];
+	if (!elf || ((uint64_t)elf & 4095) || elf[0] != 0x7f || elf[1] != 'E' ||
+	    elf[2] != 'L' || elf[3] != 'F')
+		return keep;
+	__builtin_memcpy(&phoff, elf + 32, 8);
+	__builtin_memcpy(&phnum, elf + 56, 2);
+	for (unsigned i = 0; i < phnum && i < 16; i++) {
+		const uint8_t *ph = elf + phoff + i * 56;
+		uint64_t vaddr, memsz;
+		uint32_t type;
+
+		__builtin_memcpy(&type, ph, 4);
+		__builtin_memcpy(&vaddr, ph + 16, 8);
+		__builtin_memcpy(&memsz, ph + 40, 8);
+		if (type == 1 /* PT_LOAD */ && vaddr + memsz > end)
+			end = vaddr + memsz;
+	}
+	if (!end || end > (64 << 10))
+		return keep;
+	keep.lo = (uint64_t)elf;
+	keep.hi = ((uint64_t)elf + end + 4095) & ~4095ULL;
+	for (int i = 0; i < 16; i++) {
+		if (sys3(__NR_mincore, keep.lo - 4096, 4096, &vec) < 0)
+			break;
+		keep.lo -= 4096;
+	}
+	if (keep.hi - keep.lo > STUB_VDSO_SIZE)
+		return (struct stub_keep){0, 0};
+	/*
+	 * The kernel put them in the middle of what is the application's
+	 * range: move them above it, each mapping whole ([vvar],
+	 * [vvar_vclock], [vdso]: from the top down, the longest move that
+	 * works is one mapping), their distances kept.
+	 */
+	for (uint64_t top = keep.hi; top > keep.lo;) {
+		uint64_t len;
+
+		for (len = top - keep.lo; len; len -= 4096) {
+			uint64_t to = STUB_VDSO_ADDR + (top - len - keep.lo);
+
+			if (raw_syscall6(__NR_mremap, (long)(top - len),
+					 (long)len, (long)len,
+					 3 /* MREMAP_MAYMOVE | MREMAP_FIXED */,
+					 (long)to, 0) == (long)to)
+				break;
+		}
+		if (!len)
+			return (struct stub_keep){0, 0}; /* unmapped later */
+		top -= len;
+	}
+	*base = STUB_VDSO_ADDR + ((uint64_t)elf - keep.lo);
+	return (struct stub_keep){STUB_VDSO_ADDR,
+				  STUB_VDSO_ADDR + (keep.hi - keep.lo)};
+}
+
 /* sp: the initial stack, argc then argv. */
 void factory_main(long *sp)
 {
@@ -246,6 +323,8 @@ void factory_main(long *sp)
 	const char *mode = sp[0] > 1 ? (const char *)sp[2] : "ptrace";
 	bool systrap = mode[0] == 's';
 	bool eager = false; /* a second stub was asked for: keep a spare */
+	uint64_t vdso[3];
+	struct stub_keep keep = vdso_find(sp, &vdso[2]);
 	int32_t spare;
 
 	sys2(__NR_prctl, PR_SET_NAME, "moat-factory");
@@ -259,7 +338,12 @@ void factory_main(long *sp)
 		    : install(factory_filter, sizeof(factory_filter) /
 						  sizeof(factory_filter[0])))
 		die(126);
-	spare = spawn(factory, systrap);
+	/* First word to the sentry: the vDSO the stubs keep. */
+	vdso[0] = keep.lo;
+	vdso[1] = keep.hi;
+	if (sys3(__NR_write, STUB_SOCK_FD, vdso, sizeof(vdso)) != sizeof(vdso))
+		die(1);
+	spare = spawn(factory, systrap, keep);
 	for (;;) {
 		char req;
 		long n = sys3(__NR_read, STUB_SOCK_FD, &req, 1);
@@ -269,7 +353,7 @@ void factory_main(long *sp)
 		if (n <= 0)
 			die(0); /* the sentry is gone */
 		if (spare < 0)
-			spare = spawn(factory, systrap);
+			spare = spawn(factory, systrap, keep);
 		if (sys3(__NR_write, STUB_SOCK_FD, &spare, sizeof(spare)) !=
 		    sizeof(spare))
 			die(1);
@@ -281,7 +365,7 @@ void factory_main(long *sp)
 		if (!eager && request_soon())
 			eager = true;
 		else
-			spare = spawn(factory, systrap);
+			spare = spawn(factory, systrap, keep);
 	}
 }
 

@@ -16,10 +16,16 @@
 #define STUB_BASE      0x7ffbff000000UL
 #define STUB_BASE_STR  "0x7ffbff000000"
 #define STUB_CODE_SIZE 0x10000UL /* the image: [STUB_BASE, +64 KiB) */
-#define STUB_MEMFD_FD  3	 /* the memory file, in every stub */
-#define STUB_SOCK_FD   4	 /* the factory's socket to the sentry */
-#define STUB_CTL_FD    5	 /* systrap's control file, in its stubs */
-#define STUB_IMAGE_FD  6	 /* the image, while the factory starts */
+/*
+ * Where the factory moves the host's vDSO and its data pages (at most
+ * STUB_VDSO_SIZE), above the application's range, for every stub to keep.
+ */
+#define STUB_VDSO_ADDR 0x7ffbff800000UL
+#define STUB_VDSO_SIZE 0x100000UL
+#define STUB_MEMFD_FD  3 /* the memory file, in every stub */
+#define STUB_SOCK_FD   4 /* the factory's socket to the sentry */
+#define STUB_CTL_FD    5 /* systrap's control file, in its stubs */
+#define STUB_IMAGE_FD  6 /* the image, while the factory starts */
 
 /* Offsets from STUB_BASE of the code the ptrace platform points %rip at. */
 #define STUB_OFF_INJECT 0x0  /* syscall; int3 */

@@ -76,7 +76,7 @@ struct kucontext {
 	uint64_t sigmask;
 };
 
-void systrap_stub_main(long factory);
+struct stub_keep systrap_stub_main(long factory, uint64_t lo, uint64_t hi);
 void systrap_thread_main(void);
 void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc);
 void systrap_restorer(void);
@@ -167,7 +167,7 @@ static void copy_words(uint64_t *dst, const uint64_t *src, uint64_t n)
 }
 
 /* In a freshly forked child, on the factory's stack: become a stub. */
-void systrap_stub_main(long factory)
+struct stub_keep systrap_stub_main(long factory, uint64_t lo, uint64_t hi)
 {
 	static const int sigs[] = {
 	    SIGSYS_NR,	SIGSEGV_NR,	      SIGBUS_NR, SIGFPE_NR, SIGILL_NR,
@@ -196,6 +196,7 @@ void systrap_stub_main(long factory)
 	if (install(systrap_filter,
 		    sizeof(systrap_filter) / sizeof(systrap_filter[0])))
 		die(126);
+	return (struct stub_keep){lo, hi};
 }
 
 /*
@@ -209,19 +210,14 @@ __asm__(".text\n"
 	"systrap_stub_start:\n"
 	"	and $-16, %rsp\n"
 	"	call systrap_stub_main\n"
+	"	mov %rax, %r12\n" /* the vDSO's range kept: [r12, r13) */
+	"	mov %rdx, %r13\n"
 	/* munmap(0, STUB_BASE) */
 	"	mov $" STR(__NR_munmap) ", %eax\n"
 	"	xor %edi, %edi\n"
 	"	movabs $" STUB_BASE_STR ", %rsi\n"
 	"	syscall\n"
-	/* munmap(end, TASK_SIZE - end), end rounded up to a page */
-	"	lea __stub_end(%rip), %rdi\n"
-	"	add $4095, %rdi\n"
-	"	and $-4096, %rdi\n"
-	"	movabs $0x7ffffffff000, %rsi\n"
-	"	sub %rdi, %rsi\n"
-	"	mov $" STR(__NR_munmap) ", %eax\n"
-	"	syscall\n"
+	STUB_UNMAP_ABOVE(STR(__NR_munmap))
 	/* mmap(HANDOFF, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, CTL_FD, 0) */
 	"	movabs $" STR(SYSTRAP_HANDOFF_ADDR) ", %rbx\n"
 	"	mov %rbx, %rdi\n"

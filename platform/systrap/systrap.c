@@ -260,6 +260,9 @@ static int systrap_create(int memfd, struct platform **out)
 		munmap(sp->ctl, size);
 		goto out_free;
 	}
+	sp->base.vdso = sp->factory.vdso;
+	sp->base.vdso_lo = sp->factory.vdso_lo;
+	sp->base.vdso_hi = sp->factory.vdso_hi;
 	pthread_mutex_init(&sp->handoff_lock, NULL);
 	pthread_mutex_init(&sp->slots_lock, NULL);
 	sp->slot_hint = 1;

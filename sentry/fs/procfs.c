@@ -782,9 +782,42 @@ static int show_statm(struct proc_target *pt, struct sbuf *b)
  * as show_map_vma pads it. Shared file mappings have their file's device,
  * inode and offset, but no path (the address space keeps only the inode).
  */
+static void show_vma_named(struct sbuf *b, struct mm *mm, const struct vma *v,
+			   const char *name);
+
 static void show_vma_header(struct sbuf *b, struct mm *mm, const struct vma *v)
 {
-	const char *name = "";
+	show_vma_named(b, mm, v, NULL);
+}
+
+/*
+ * The platform's vDSO, above every mapping of the application, as two
+ * mappings of its own: its data pages as one [vvar] (Linux may show
+ * [vvar_vclock] apart), then [vdso]. Their count.
+ */
+static int vdso_vmas(const struct platform *p, struct vma v[2],
+		     const char *names[2])
+{
+	int n = 0;
+
+	if (!p->vdso)
+		return 0;
+	if (p->vdso_lo < p->vdso) {
+		v[n] = (struct vma){
+		    .start = p->vdso_lo, .end = p->vdso, .prot = ABI_PROT_READ};
+		names[n++] = "[vvar]";
+	}
+	v[n] = (struct vma){.start = p->vdso,
+			    .end = p->vdso_hi,
+			    .prot = ABI_PROT_READ | ABI_PROT_EXEC};
+	names[n++] = "[vdso]";
+	return n;
+}
+
+/* A maps line; name NULL: the VMA's own ([stack], [heap] or none). */
+static void show_vma_named(struct sbuf *b, struct mm *mm, const struct vma *v,
+			   const char *name)
+{
 	size_t start = b->len;
 	unsigned long long off = 0, ino = 0, dev = 0;
 
@@ -793,11 +826,13 @@ static void show_vma_header(struct sbuf *b, struct mm *mm, const struct vma *v)
 		ino = v->file->inode->ino;
 		dev = v->file->inode->sb->dev;
 	}
-	if (v->flags & VMA_STACK)
+	if (!name && (v->flags & VMA_STACK))
 		name = "[stack]";
-	else if ((v->flags & VMA_HEAP) ||
-		 (v->start >= mm->start_brk && v->end <= mm->brk))
+	else if (!name && ((v->flags & VMA_HEAP) ||
+			   (v->start >= mm->start_brk && v->end <= mm->brk)))
 		name = "[heap]";
+	else if (!name)
+		name = "";
 	sb_printf(b, "%08llx-%08llx %c%c%c%c %08llx 00:%02llx %llu ",
 		  (unsigned long long)v->start, (unsigned long long)v->end,
 		  v->prot & ABI_PROT_READ ? 'r' : '-',
@@ -825,9 +860,15 @@ static int show_maps(struct proc_target *pt, struct sbuf *b)
 		return 0;
 	if (!pt->may_read)
 		return -EACCES;
+	struct vma vd[2];
+	const char *names[2];
+	int nvd = vdso_vmas(pt->k->plat, vd, names);
+
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->vmas.n; i++)
 		show_vma_header(b, mm, &mm->vmas.v[i]);
+	for (int i = 0; i < nvd; i++)
+		show_vma_named(b, mm, &vd[i], names[i]);
 	pthread_mutex_unlock(&mm->lock);
 	return 0;
 }
@@ -944,13 +985,21 @@ static int show_smaps(struct proc_target *pt, struct sbuf *b)
 		return 0;
 	if (!pt->may_read)
 		return -EACCES;
+	struct vma vd[2];
+	const char *names[2];
+	int nvd = vdso_vmas(pt->k->plat, vd, names);
+
 	pthread_mutex_lock(&mm->lock);
-	for (size_t i = 0; i < mm->vmas.n; i++) {
-		const struct vma *v = &mm->vmas.v[i];
+	for (size_t i = 0; i < mm->vmas.n + (size_t)nvd; i++) {
+		bool own = i < mm->vmas.n;
+		const struct vma *v =
+		    own ? &mm->vmas.v[i] : &vd[i - mm->vmas.n];
 		struct smap_stats s = {0};
 
-		smap_account(mm, v, &s);
-		show_vma_header(b, mm, v);
+		/* The vDSO's pages are the host's: none counted. */
+		if (own)
+			smap_account(mm, v, &s);
+		show_vma_named(b, mm, v, own ? NULL : names[i - mm->vmas.n]);
 		smap_kb(b, "Size", v->end - v->start);
 		smap_kb(b, "KernelPageSize", PAGE_SIZE);
 		smap_kb(b, "MMUPageSize", PAGE_SIZE);

@@ -9,8 +9,9 @@
  * A PT_INTERP executable gets its interpreter (ld.so) loaded beside it,
  * opened through the sandbox's VFS, and starts there with AT_BASE set.
  *
- * Deviations for now: no vDSO is mapped (AT_SYSINFO_EHDR is absent), and
- * init's executable is read from a host fd moat opened.
+ * AT_SYSINFO_EHDR names the platform's vDSO where it has one (the host's,
+ * kept by the ptrace and systrap stubs). Deviation: init's executable is
+ * read from a host fd moat opened.
  */
 #include "abi/linux.h"
 #include "platform/platform.h"
@@ -251,6 +252,9 @@ static int build_stack(struct task *t, const struct elf_info *info,
 		auxv[na++] = (type);                                           \
 		auxv[na++] = (val);                                            \
 	} while (0)
+	/* The platform's vDSO, first as Linux's ARCH_DLINFO puts it. */
+	if (t->k->plat->vdso)
+		AUX(ABI_AT_SYSINFO_EHDR, t->k->plat->vdso);
 	AUX(ABI_AT_HWCAP, getauxval(AT_HWCAP));
 	AUX(ABI_AT_PAGESZ, PAGE_SIZE);
 	AUX(ABI_AT_CLKTCK, 100);
