@@ -153,13 +153,14 @@ static int oci_creds(struct kernel *k, struct task *init,
  * control channel's word (moat start, or a kill).
  */
 static int oci_wait_start(struct kernel *k, const struct sentry_config *cfg,
-			  struct task_start *st, const char **why)
+			  struct task_start *st, const struct task *init,
+			  const char **why)
 {
 	int err = kernel_init_loaded(st, why);
 
 	if (err)
 		return err;
-	err = control_serve(k, cfg->ctl_sock);
+	err = control_serve(k, cfg->ctl_sock, init);
 	if (err) {
 		*why = "cannot serve the control channel";
 		return err;
@@ -402,7 +403,7 @@ int sentry_main(const struct sentry_config *cfg)
 		return 125;
 	}
 	/* OCI: init is loaded and waits for moat start. */
-	err = cfg->oci ? oci_wait_start(&k, cfg, st, &why) : 0;
+	err = cfg->oci ? oci_wait_start(&k, cfg, st, &init, &why) : 0;
 	if (err) {
 		const char *ignored;
 

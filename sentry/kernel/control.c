@@ -10,8 +10,10 @@
 
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
 
 #include <errno.h>
+#include <fcntl.h> /* O_ flags only: no fcntl in the filter */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +30,10 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool go; /* init may run */
+	/* What init lends CTL_EXEC's processes. */
+	struct creds creds;
+	bool no_new_privs;
+	uint32_t umask;
 } ctl = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void let_init_run(void)
@@ -113,13 +119,30 @@ static void reply(int fd, const struct ctl_request *req, int err,
 		log_debug("control: cannot answer: %s", strerror(errno));
 }
 
-static void do_kill(const struct ctl_request *req, int fd)
+static void do_kill(const struct ctl_request *req, const void *payload, int fd)
 {
 	static int32_t pids[CTL_PIDS_MAX];
 	int sig = req->signo;
+	int32_t pid = 0;
 
-	if (sig < 1 || sig > ABI_NSIG || (req->flags & ~CTL_KILL_ALL)) {
+	if (sig < 1 || sig > ABI_NSIG ||
+	    (req->flags & ~(CTL_KILL_ALL | CTL_KILL_PID)) ||
+	    req->flags == (CTL_KILL_ALL | CTL_KILL_PID)) {
 		reply(fd, req, -EINVAL, "invalid signal or flags", NULL, 0);
+		return;
+	}
+	if (req->len != (req->flags & CTL_KILL_PID ? sizeof(pid) : 0)) {
+		reply(fd, req, -EINVAL, "unexpected payload", NULL, 0);
+		return;
+	}
+	if (req->flags & CTL_KILL_PID) {
+		memcpy(&pid, payload, sizeof(pid));
+		if (pid < 1) {
+			reply(fd, req, -EINVAL, "invalid pid", NULL, 0);
+			return;
+		}
+		signal_pid(ctl.k, pid, sig);
+		reply(fd, req, 0, NULL, NULL, 0);
 		return;
 	}
 	if (req->flags & CTL_KILL_ALL) {
@@ -140,10 +163,317 @@ static void do_kill(const struct ctl_request *req, int fd)
 	reply(fd, req, 0, NULL, NULL, 0);
 }
 
+/* ---- exec --------------------------------------------------------------- */
+
+/* One CTL_EXEC: its request checked and copied, for its own thread. */
+struct exec_job {
+	struct ctl_request req;
+	int reply;    /* the client's socket: the pid, then the status */
+	int stdio[3]; /* host fds, for fds 0-2 */
+	struct ctl_exec e;
+	uint32_t groups[CTL_EXEC_GROUPS_MAX];
+	char **argv, **envp; /* into strings */
+	char *cwd;
+	char *strings;
+	char path[ABI_PATH_MAX];
+};
+
+static void exec_job_free(struct exec_job *j)
+{
+	if (j->reply >= 0)
+		close(j->reply);
+	for (int i = 0; i < 3; i++)
+		if (j->stdio[i] >= 0)
+			close(j->stdio[i]);
+	free(j->argv);
+	free(j->strings);
+	free(j);
+}
+
+/*
+ * Check CTL_EXEC's payload and copy it into j: NULL, or what is wrong.
+ * Every count is checked against the bytes that came before it is used.
+ */
+static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
+{
+	size_t off = sizeof(j->e), nstr, left;
+	char *s;
+
+	if (len < sizeof(j->e))
+		return "exec: short payload";
+	memcpy(&j->e, p, sizeof(j->e));
+	if (j->e.flags || j->e.reserved)
+		return "exec: unknown flags";
+	for (int i = 0; i < 3; i++)
+		if (j->e.fd_flags[i] &
+		    ~(uint32_t)(O_ACCMODE | O_APPEND | O_NONBLOCK))
+			return "exec: unknown fd flags";
+	if (j->e.ngroups > CTL_EXEC_GROUPS_MAX)
+		return "exec: too many groups";
+	if (j->e.argc < 1)
+		return "exec: no arguments";
+	if (len - off < j->e.ngroups * sizeof(uint32_t))
+		return "exec: truncated groups";
+	memcpy(j->groups, p + off, j->e.ngroups * sizeof(uint32_t));
+	off += j->e.ngroups * sizeof(uint32_t);
+	left = len - off;
+	/* Each string is one byte at least: counts beyond that lie. */
+	nstr = (size_t)j->e.argc + j->e.envc + 1;
+	if (j->e.argc > left || j->e.envc > left || nstr > left)
+		return "exec: more strings than bytes";
+	j->strings = malloc(left);
+	j->argv = calloc(nstr + 1, sizeof(char *)); /* argv NULL envp NULL */
+	if (!j->strings || !j->argv)
+		return "exec: out of memory";
+	memcpy(j->strings, p + off, left);
+	s = j->strings;
+	for (size_t i = 0, slot = 0; i < nstr; i++) {
+		char *nul = memchr(s, '\0', left);
+		size_t n;
+
+		if (!nul)
+			return "exec: a string without its NUL";
+		n = (size_t)(nul - s) + 1;
+		if (i == j->e.argc)
+			slot++; /* argv's NULL */
+		if (i == nstr - 1)
+			j->cwd = s;
+		else
+			j->argv[slot++] = s;
+		s += n;
+		left -= n;
+	}
+	if (left)
+		return "exec: bytes after the strings";
+	j->envp = j->argv + j->e.argc + 1;
+	if (!j->argv[0][0])
+		return "exec: an empty argv[0]";
+	if (j->cwd[0] != '/')
+		return "exec: the working directory must be absolute";
+	return NULL;
+}
+
+/* The host fds as the new process's 0-2 (what the kernel's are). */
+static struct fdtable *exec_stdio(struct exec_job *j)
+{
+	struct fdtable *fds = fdtable_create();
+
+	for (int i = 0; fds && i < 3; i++) {
+		struct file *f;
+
+		f = hostfd_file_create(j->stdio[i], j->e.fd_flags[i]);
+		if (!f)
+			goto fail;
+		j->stdio[i] = -1; /* f's now */
+		if (fd_install_at(fds, f, i, false, 3) < 0) {
+			file_put(f);
+			goto fail;
+		}
+		file_put(f);
+	}
+	return fds;
+fail:
+	fdtable_put(fds);
+	return NULL;
+}
+
+/*
+ * The executable: name itself when it has a '/', else the first regular
+ * file on the env's PATH (or the default one) that creds may execute, as
+ * runc finds it. 0, or -errno (-ENOENT: not found).
+ */
+static int exec_find(struct vfs_lookup_ctx *ctx, const struct vfs_path *cwd,
+		     const char *name, char *const envp[], char *out,
+		     size_t outlen)
+{
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			   "/usr/bin:/sbin:/bin";
+	int err = -ENOENT;
+
+	if (strchr(name, '/')) {
+		if (strlen(name) >= outlen)
+			return -ENAMETOOLONG;
+		strcpy(out, name);
+		return 0;
+	}
+	for (char *const *e = envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	while (path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		struct vfs_path p;
+		struct vfs_attr a;
+
+		if ((size_t)snprintf(out, outlen, "%.*s%s%s", (int)n, path,
+				     n ? "/" : "", name) < outlen &&
+		    vfs_lookup(ctx, cwd, out, LOOKUP_FOLLOW, &p) == 0) {
+			bool ok = vfs_getattr(&p, &a) == 0 &&
+				  ABI_S_ISREG(a.mode) &&
+				  vfs_permission(p.dentry->inode, ABI_X_OK,
+						 ctx->creds) == 0;
+
+			vfs_path_put(&p);
+			if (ok)
+				return 0;
+			err = -EACCES;
+		}
+		path = end ? end + 1 : NULL;
+	}
+	return err;
+}
+
+/* Answer j's client with one value (the pid, or the status). */
+static void exec_reply(struct exec_job *j, int err, const char *msg,
+		       int32_t value)
+{
+	reply(j->reply, &j->req, err, msg, err ? NULL : &value, err ? 0 : 1);
+}
+
+static void *exec_thread(void *arg)
+{
+	struct exec_job *j = arg;
+	struct kernel *k = ctl.k;
+	struct thread_group *tg;
+	struct vfs_lookup_ctx ctx = {.ns = &k->ns};
+	struct vfs_path root, cwd;
+	struct task *t = calloc(1, sizeof(*t));
+	char msg[sizeof(((struct ctl_reply *)0)->msg)];
+	const char *why;
+	int err;
+
+	if (!t) {
+		exec_reply(j, -ENOMEM, "exec: out of memory", 0);
+		goto out;
+	}
+	t->creds = ctl.creds;
+	t->creds.groups = NULL;
+	t->creds.ngroups = 0;
+	t->creds.ruid = t->creds.euid = t->creds.suid = t->creds.fsuid =
+	    j->e.uid;
+	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid =
+	    j->e.gid;
+	if (j->e.ngroups) {
+		t->creds.groups = malloc(j->e.ngroups * sizeof(uint32_t));
+		if (t->creds.groups) {
+			memcpy(t->creds.groups, j->groups,
+			       j->e.ngroups * sizeof(uint32_t));
+			t->creds.ngroups = (int)j->e.ngroups;
+		}
+	}
+	t->no_new_privs = ctl.no_new_privs;
+	t->files = exec_stdio(j);
+	vfs_ns_root(&k->ns, &root);
+	ctx.root = root;
+	ctx.creds = &t->creds;
+	err = vfs_lookup(&ctx, &root, j->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			 &cwd);
+	if (err) {
+		snprintf(msg, sizeof(msg), "exec: chdir to cwd (\"%s\"): %s",
+			 j->cwd, strerror(-err));
+		goto fail;
+	}
+	t->fs = fs_struct_create(&root, &cwd);
+	vfs_path_put(&cwd);
+	err = exec_find(&ctx, &root, j->argv[0], j->envp, j->path,
+			sizeof(j->path));
+	if (err) {
+		snprintf(msg, sizeof(msg),
+			 err == -ENOENT ? "exec: \"%s\": executable file not "
+					  "found in $PATH"
+					: "exec: \"%s\": %s",
+			 j->argv[0], strerror(-err));
+		goto fail;
+	}
+	if ((j->e.ngroups && !t->creds.groups) || !t->files || !t->fs) {
+		err = -ENOMEM;
+		snprintf(msg, sizeof(msg), "exec: out of memory");
+		goto fail;
+	}
+	vfs_path_put(&root);
+	err =
+	    kernel_spawn(k, t, j->path, j->argv, j->envp, ctl.umask, &tg, &why);
+	if (err) {
+		snprintf(msg, sizeof(msg), "exec: %s: %s%s%s", j->argv[0],
+			 why ? why : "", why ? ": " : "", strerror(-err));
+		if (err == -ESRCH)
+			snprintf(msg, sizeof(msg), "container not running");
+		exec_reply(j, err, msg, 0);
+		goto out;
+	}
+	exec_reply(j, 0, NULL, tg->tgid);
+	exec_reply(j, 0, NULL, kernel_spawn_wait(k, tg));
+	goto out;
+fail:
+	vfs_path_put(&root);
+	fdtable_put(t->files);
+	fs_struct_put(t->fs);
+	creds_destroy(&t->creds);
+	free(t);
+	exec_reply(j, err, msg, 0);
+out:
+	exec_job_free(j);
+	return NULL;
+}
+
+/* CTL_EXEC: checked here, run by a thread of its own (loading takes a
+ * while, and the thread waits for the process's end). */
+static void do_exec(const struct ctl_request *req, const void *payload,
+		    int *fds)
+{
+	struct exec_job *j = calloc(1, sizeof(*j));
+	pthread_attr_t attr;
+	const char *bad;
+	int err;
+
+	if (!j) {
+		reply(fds[0], req, -ENOMEM, "exec: out of memory", NULL, 0);
+		return;
+	}
+	j->req = *req;
+	j->reply = -1;
+	for (int i = 0; i < 3; i++)
+		j->stdio[i] = -1;
+	if (req->signo || req->nfds != 4) {
+		reply(fds[0], req, -EINVAL, "exec: unexpected arguments or fds",
+		      NULL, 0);
+		exec_job_free(j);
+		return;
+	}
+	bad = exec_parse(j, payload, req->len);
+	if (bad) {
+		reply(fds[0], req, -EINVAL, bad, NULL, 0);
+		exec_job_free(j);
+		return;
+	}
+	/* The job takes the fds (-1 left: the channel closes the rest). */
+	j->reply = fds[0];
+	fds[0] = -1;
+	for (int i = 0; i < 3; i++) {
+		j->stdio[i] = fds[1 + i];
+		fds[1 + i] = -1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	{
+		pthread_t th;
+
+		err = pthread_create(&th, &attr, exec_thread, j);
+	}
+	pthread_attr_destroy(&attr);
+	if (err) {
+		reply(fds[0], req, -EAGAIN, "exec: cannot start a thread", NULL,
+		      0);
+		exec_job_free(j);
+	}
+}
+
 static void handle(const struct ctl_request *req, size_t len, int *fds,
 		   int nfds)
 {
 	static int32_t pids[CTL_PIDS_MAX];
+	const void *payload = req + 1;
 	struct stat st;
 	int fd;
 
@@ -158,7 +488,9 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		reply(fd, NULL, -EINVAL, "malformed request", NULL, 0);
 		return;
 	}
-	if (nfds != 1 || req->len != 0) {
+	/* Only exec has stdio; only exec and a kill of a pid a payload. */
+	if ((req->op == CTL_EXEC) != (nfds == 4) || (nfds != 1 && nfds != 4) ||
+	    (req->len && req->op != CTL_EXEC && req->op != CTL_KILL)) {
 		reply(fd, req, -EINVAL, "unexpected payload or fds", NULL, 0);
 		return;
 	}
@@ -188,7 +520,10 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		reply(fd, req, 0, NULL, NULL, 0);
 		return;
 	case CTL_KILL:
-		do_kill(req, fd);
+		do_kill(req, payload, fd);
+		return;
+	case CTL_EXEC:
+		do_exec(req, payload, fds);
 		return;
 	default:
 		reply(fd, req, -EOPNOTSUPP, "unknown request", NULL, 0);
@@ -251,17 +586,23 @@ static void *control_thread(void *arg)
 			reply(fds[0], NULL, -EINVAL, "request too long", NULL,
 			      0);
 		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
+			if (fds[i] >= 0)
+				close(fds[i]);
 	}
 }
 
-int control_serve(struct kernel *k, int sock)
+int control_serve(struct kernel *k, int sock, const struct task *init)
 {
 	pthread_attr_t attr;
 	int err;
 
 	ctl.k = k;
 	ctl.sock = sock;
+	ctl.creds = init->creds;
+	ctl.creds.groups = NULL; /* each exec brings its own */
+	ctl.creds.ngroups = 0;
+	ctl.no_new_privs = init->no_new_privs;
+	ctl.umask = init->tg->umask;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 128 * 1024);
 	err = pthread_create(&ctl.thread, &attr, control_thread, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sandbox's control channel: how later moat commands (start, kill,
- * state, ps, and exec next) reach a sentry that `moat create` left running.
+ * state, ps, exec) reach a sentry that `moat create` left running.
  *
  * moat binds a SOCK_DGRAM unix socket in the container's state directory
  * (CTL_SOCK_NAME) before the sentry boots; the sentry only receives on it.
@@ -33,21 +33,43 @@
 enum ctl_op {
 	CTL_STATE = 1, /* status and the sandbox's pids */
 	CTL_START = 2, /* let init run (it is loaded and waiting) */
-	CTL_KILL = 3,  /* signo to init, or to every process (CTL_KILL_ALL) */
-	/* 4 is kept for CTL_EXEC: a new process, its stdio passed as fds
-	 * 2-4, its argv, env, cwd and ids in the payload; answered once
-	 * with its pid and again, on the same socket, with its status. */
+	CTL_KILL = 3,  /* signo to init, to every process (CTL_KILL_ALL), or
+			  to the pid in the payload (CTL_KILL_PID) */
+	CTL_EXEC = 4,  /* a new process: struct ctl_exec and its strings in
+			  the payload, its stdin, stdout and stderr as fds
+			  2-4; answered once with its pid and again, on the
+			  same socket, with its wait status */
 };
 
 #define CTL_KILL_ALL 0x1
+#define CTL_KILL_PID 0x2 /* the payload is the int32_t pid */
+
+/*
+ * CTL_EXEC's payload: this, then ngroups uint32_t supplementary groups,
+ * then argc + envc + 1 NUL-terminated strings (argv, env, the working
+ * directory), nothing after. Its credentials' capabilities, no_new_privs
+ * and umask are init's as config.json set them.
+ */
+struct ctl_exec {
+	uint32_t uid, gid;
+	uint32_t ngroups; /* up to CTL_EXEC_GROUPS_MAX */
+	uint32_t argc;	  /* at least 1 */
+	uint32_t envc;
+	uint32_t flags;	      /* 0 */
+	uint32_t fd_flags[3]; /* the stdio fds' O_ACCMODE, O_APPEND and
+				 O_NONBLOCK (the sentry may not F_GETFL) */
+	uint32_t reserved;    /* 0 */
+};
+static_assert(sizeof(struct ctl_exec) == 40, "ctl_exec wire size");
+#define CTL_EXEC_GROUPS_MAX 64
 
 struct ctl_request {
 	uint32_t magic;	  /* CTL_MAGIC */
 	uint16_t version; /* CTL_VERSION */
 	uint16_t op;	  /* enum ctl_op */
 	int32_t signo;	  /* CTL_KILL: 1..64 */
-	uint32_t flags;	  /* CTL_KILL: CTL_KILL_ALL; else 0 */
-	uint32_t len;	  /* payload bytes after the header; 0 for now */
+	uint32_t flags;	  /* CTL_KILL: CTL_KILL_ALL or _PID; else 0 */
+	uint32_t len;	  /* payload bytes after the header */
 	uint32_t nfds;	  /* fds sent with it: the reply socket is first */
 };
 static_assert(sizeof(struct ctl_request) == 24, "ctl_request wire size");
@@ -63,18 +85,23 @@ struct ctl_reply {
 	uint16_t op;	  /* the request's */
 	int32_t err;	  /* 0, or -errno with msg saying why */
 	uint32_t status;  /* enum ctl_status */
-	uint32_t npids;	  /* CTL_STATE: int32_t pids that follow */
+	uint32_t npids;	  /* CTL_STATE: int32_t pids that follow;
+			     CTL_EXEC: 1, the pid, then the wait status */
 	char msg[108];	  /* NUL-terminated; for err */
 };
 static_assert(sizeof(struct ctl_reply) == 128, "ctl_reply wire size");
 
 struct kernel;
 
+struct task;
+
 /*
  * Serve the channel on sock (the bound datagram socket) in a thread of
- * its own until the sentry ends: 0 or -errno.
+ * its own until the sentry ends: 0 or -errno. init, loaded and not yet
+ * run, lends CTL_EXEC's processes its capabilities, no_new_privs and
+ * umask.
  */
-int control_serve(struct kernel *k, int sock);
+int control_serve(struct kernel *k, int sock, const struct task *init);
 /* Block until the channel says init may run (CTL_START, or a CTL_KILL
  * with a signal that ends it before it runs any code). */
 void control_wait_start(void);

@@ -529,6 +529,148 @@ int kernel_start_init(struct task_start *st, const char **why)
 	return 0;
 }
 
+/* A spawned process's loading, reported to kernel_spawn. */
+struct spawn_start {
+	struct task *t;
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int err;
+	const char *why;
+};
+
+static void *spawn_main(void *arg)
+{
+	struct spawn_start *st = arg;
+	struct task *t = st->t;
+	struct kernel *k = t->k;
+	const char *why = NULL;
+	int err;
+
+	current_task = t;
+	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
+	if (!err) {
+		err = mm_create(&k->mf, k->plat, &t->mm);
+		if (err)
+			why = "cannot create the address space";
+		t->in_as = !err;
+	} else {
+		why = "cannot create the platform context";
+	}
+	if (!err)
+		err = loader_exec(t, -1, st->path, st->argv, st->envp, &why);
+	if (!err)
+		init_exe_path(t, st->path);
+	pthread_mutex_lock(&st->lock);
+	st->err = err;
+	st->why = why;
+	st->done = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	/* st is the spawner's, gone from here on. */
+	if (!err)
+		task_loop(t);
+	task_exit(t);
+	task_put(t);
+	return NULL;
+}
+
+int kernel_spawn(struct kernel *k, struct task *t, const char *path,
+		 char *const argv[], char *const envp[], uint32_t umask,
+		 struct thread_group **tgp, const char **why)
+{
+	struct thread_group *tg = tg_alloc();
+	struct spawn_start st = {
+	    .t = t, .path = path, .argv = argv, .envp = envp};
+	pthread_attr_t attr;
+	const char *base;
+	int err, tid;
+
+	*why = NULL;
+	if (!tg)
+		return -ENOMEM;
+	memcpy(tg->rlim, k->default_rlim, sizeof(tg->rlim));
+	tg->umask = umask;
+	tg->live_threads = 1;
+	tg->exit_signal = 0; /* no parent to tell */
+	tg->exe = strdup(path);
+	t->k = k;
+	t->tg = tg;
+	t->on_heap = true;
+	t->refs = 2; /* its thread's and its group's (leader) */
+	base = strrchr(path, '/');
+	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
+
+	pthread_mutex_lock(&k->lock);
+	tid = k->init_exited || !k->init_tg ? -ESRCH : pid_alloc_locked(k);
+	if (tid < 0) {
+		pthread_mutex_unlock(&k->lock);
+		tg_put(tg);
+		fdtable_put(t->files);
+		fs_struct_put(t->fs);
+		creds_destroy(&t->creds);
+		free(t);
+		return tid;
+	}
+	t->tid = tid;
+	tg->tgid = tid;
+	tg->pgid = tid;
+	tg->sid = tid;
+	tg->leader = t;
+	tg->threads = t;
+	tg_link_locked(k, tg, NULL);
+	k->live_tasks++;
+	pthread_mutex_unlock(&k->lock);
+	tg_get(tg); /* the caller's */
+
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_cond_init(&st.cond, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = -pthread_create(&t->thread, &attr, spawn_main, &st);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		*why = "cannot start the task thread";
+		tg->exit_status = ABI_SIGKILL;
+		task_exit(t);
+		task_put(t);
+	} else {
+		pthread_mutex_lock(&st.lock);
+		while (!st.done)
+			pthread_cond_wait(&st.cond, &st.lock);
+		err = st.err;
+		*why = st.why;
+		pthread_mutex_unlock(&st.lock);
+	}
+	pthread_mutex_destroy(&st.lock);
+	pthread_cond_destroy(&st.cond);
+	if (err) {
+		kernel_spawn_wait(k, tg);
+		return err;
+	}
+	*tgp = tg;
+	return 0;
+}
+
+int kernel_spawn_wait(struct kernel *k, struct thread_group *tg)
+{
+	int status;
+
+	pthread_mutex_lock(&k->lock);
+	while (tg->state == TG_ALIVE)
+		pthread_cond_wait(&k->cond, &k->lock);
+	status = tg->exit_status;
+	if (tg->state == TG_ZOMBIE)
+		tg_release_locked(k, tg);
+	pthread_mutex_unlock(&k->lock);
+	tg_put(tg);
+	return status;
+}
+
 int kernel_wait(struct kernel *k)
 {
 	struct timespec deadline;

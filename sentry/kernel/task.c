@@ -283,7 +283,7 @@ static void tg_usage(struct thread_group *tg, struct timespec *cpu,
 }
 
 /* A zombie is gone for good: off the tree, its pid free. */
-static void release_tg_locked(struct kernel *k, struct thread_group *tg)
+void tg_release_locked(struct kernel *k, struct thread_group *tg)
 {
 	struct thread_group **pp;
 
@@ -461,7 +461,7 @@ static bool notify_parent_exit(struct kernel *k, struct thread_group *tg,
 	pthread_cond_broadcast(&parent->child_cond);
 	poll_notify();
 	if (ignore || nocldwait) {
-		release_tg_locked(k, tg);
+		tg_release_locked(k, tg);
 		return true;
 	}
 	return false;
@@ -689,7 +689,7 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg,
 		pdeath_signal_locked(c, ds, nds);
 		if (!reaper) {
 			if (c->state == TG_ZOMBIE)
-				release_tg_locked(k, c);
+				tg_release_locked(k, c);
 			continue;
 		}
 		c->sibling = reaper->children;
@@ -1154,7 +1154,7 @@ long task_do_wait(struct task *t, int idtype, int id,
 					tg->cmaxrss = max_t(
 					    uint64_t, tg->cmaxrss, res->maxrss);
 					pthread_mutex_unlock(&tg->lock);
-					release_tg_locked(k, c);
+					tg_release_locked(k, c);
 				}
 				ret = res->pid;
 				goto out;

@@ -271,6 +271,21 @@ int kernel_init_loaded(struct task_start *st, const char **why);
 /* Wait for the loading to finish and let init run: 0, or -errno and *why. */
 int kernel_start_init(struct task_start *st, const char **why);
 
+/*
+ * A new process in the running sandbox, beside init rather than under it
+ * (the OCI runtime's exec; its getppid is 0, as a process runc execs into
+ * a container sees): t, zeroed but for its creds, files and fs, leads a
+ * new thread group in a session of its own and loads the sandbox's file
+ * path. Returns 0 once it runs, with its group in *tgp (a reference for
+ * kernel_spawn_wait; its pid is ->tgid), or -errno and *why. -ESRCH once
+ * init has exited.
+ */
+int kernel_spawn(struct kernel *k, struct task *t, const char *path,
+		 char *const argv[], char *const envp[], uint32_t umask,
+		 struct thread_group **tgp, const char **why);
+/* Wait for a spawned process to end, reap it: its wait status. */
+int kernel_spawn_wait(struct kernel *k, struct thread_group *tg);
+
 /* ---- the process tree (task.c) ---- */
 void task_get(struct task *t);
 void task_put(struct task *t);
@@ -278,6 +293,8 @@ void tg_get(struct thread_group *tg);
 void tg_put(struct thread_group *tg);
 /* A new thread group with one reference, its locks ready; NULL: ENOMEM. */
 struct thread_group *tg_alloc(void);
+/* k->lock held: a zombie is gone for good, off the list, its pid free. */
+void tg_release_locked(struct kernel *k, struct thread_group *tg);
 /* k->lock held: a free pid (or -EAGAIN). */
 int pid_alloc_locked(struct kernel *k);
 /*
