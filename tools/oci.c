@@ -22,12 +22,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -952,6 +954,502 @@ static int cmd_run(int argc, char **argv)
 	return WEXITSTATUS(status);
 }
 
+/* ---- exec: a new process in the running container --------------------- */
+
+/* What the new process is to be: config.json's process, then the flags. */
+struct exec_spec {
+	json_t *args, *env; /* arrays of strings (references) */
+	char *cwd;
+	uint32_t uid, gid;
+	uint32_t groups[CTL_EXEC_GROUPS_MAX];
+	uint32_t ngroups;
+	bool terminal;
+};
+
+/* A JSON array of strings without NULs named what: 0, or -1 said. */
+static int exec_strings(json_t *a, const char *what, bool need_one)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(a) || (need_one && !json_array_size(a))) {
+		oci_error("exec failed: %s: must be a%s array of strings", what,
+			  need_one ? " non-empty" : "n");
+		return -1;
+	}
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			oci_error("exec failed: %s[%zu]: must be a string "
+				  "without NUL",
+				  what, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Take a process object's fields into x: 0, or -1 said. */
+static int exec_from_process(json_t *p, struct exec_spec *x, const char *src)
+{
+	json_t *v, *u;
+	char what[64];
+
+	if (!json_is_object(p)) {
+		oci_error("exec failed: %s: not a process object", src);
+		return -1;
+	}
+	if ((v = json_object_get(p, "args"))) {
+		snprintf(what, sizeof(what), "%s args", src);
+		if (exec_strings(v, what, true))
+			return -1;
+		json_decref(x->args);
+		x->args = json_incref(v);
+	}
+	if ((v = json_object_get(p, "env"))) {
+		snprintf(what, sizeof(what), "%s env", src);
+		if (exec_strings(v, what, false))
+			return -1;
+		json_decref(x->env);
+		x->env = json_incref(v);
+	}
+	if ((v = json_object_get(p, "cwd"))) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/') {
+			oci_error("exec failed: %s cwd: must be an absolute "
+				  "path",
+				  src);
+			return -1;
+		}
+		free(x->cwd);
+		x->cwd = strdup(json_string_value(v));
+	}
+	x->terminal = json_is_true(json_object_get(p, "terminal"));
+	u = json_object_get(p, "user");
+	if (u) {
+		json_t *g = json_object_get(u, "additionalGids");
+		size_t i;
+
+		x->uid =
+		    (uint32_t)json_integer_value(json_object_get(u, "uid"));
+		x->gid =
+		    (uint32_t)json_integer_value(json_object_get(u, "gid"));
+		x->ngroups = 0;
+		if (json_array_size(g) > CTL_EXEC_GROUPS_MAX) {
+			oci_error("exec failed: %s user.additionalGids: more "
+				  "than %d",
+				  src, CTL_EXEC_GROUPS_MAX);
+			return -1;
+		}
+		json_array_foreach(g, i, v) x->groups[x->ngroups++] =
+		    (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+/* A uid or gid: 0, or -1. */
+static int parse_id(const char *s, uint32_t *id)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || v > 0xfffffffeULL)
+		return -1;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+/* The request's payload for x (struct ctl_exec, groups, strings). */
+static char *exec_payload(const struct exec_spec *x, size_t *lenp)
+{
+	struct ctl_exec e = {.uid = x->uid,
+			     .gid = x->gid,
+			     .ngroups = x->ngroups,
+			     .argc = (uint32_t)json_array_size(x->args),
+			     .envc = (uint32_t)json_array_size(x->env)};
+	for (int i = 0; i < 3; i++) {
+		int fl = fcntl(i, F_GETFL);
+
+		e.fd_flags[i] =
+		    fl < 0 ? O_RDWR
+			   : (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+	}
+	size_t len = sizeof(e) + x->ngroups * sizeof(uint32_t) +
+		     strlen(x->cwd) + 1,
+	       off, i;
+	json_t *v;
+	char *buf;
+
+	json_array_foreach(x->args, i, v) len += json_string_length(v) + 1;
+	json_array_foreach(x->env, i, v) len += json_string_length(v) + 1;
+	if (len > CTL_PAYLOAD_MAX)
+		return NULL;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	memcpy(buf, &e, sizeof(e));
+	off = sizeof(e);
+	memcpy(buf + off, x->groups, x->ngroups * sizeof(uint32_t));
+	off += x->ngroups * sizeof(uint32_t);
+	json_array_foreach(x->args, i, v)
+	{
+		memcpy(buf + off, json_string_value(v),
+		       json_string_length(v) + 1);
+		off += json_string_length(v) + 1;
+	}
+	json_array_foreach(x->env, i, v)
+	{
+		memcpy(buf + off, json_string_value(v),
+		       json_string_length(v) + 1);
+		off += json_string_length(v) + 1;
+	}
+	memcpy(buf + off, x->cwd, strlen(x->cwd) + 1);
+	*lenp = len;
+	return buf;
+}
+
+static const int exec_forward[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+				   SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+/*
+ * Wait for the exec'd process's status on sock, passing on the signals
+ * this process gets (blocked, in set) to it: the exit code, as a shell
+ * has it (128+N for a signal).
+ */
+static int exec_wait(int dirfd, int sock, int32_t pid, const sigset_t *set)
+{
+	int sfd = signalfd(-1, set, SFD_CLOEXEC);
+
+	for (;;) {
+		struct pollfd p[2] = {{.fd = sock, .events = POLLIN},
+				      {.fd = sfd, .events = POLLIN}};
+		struct signalfd_siginfo si;
+		struct ctl_reply r;
+		int32_t status;
+
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 255;
+		}
+		if (sfd >= 0 && (p[1].revents & POLLIN) &&
+		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			int k = oci_ctl_send(dirfd, CTL_KILL, (int)si.ssi_signo,
+					     CTL_KILL_PID, &pid, sizeof(pid),
+					     NULL, 0);
+
+			if (k >= 0) {
+				oci_ctl_recv(k, &r, NULL, 0, 10000);
+				close(k);
+			}
+		}
+		if (!p[0].revents)
+			continue;
+		if (oci_ctl_recv(sock, &r, &status, 1, 0) || r.err ||
+		    r.npids != 1) {
+			/* The sandbox ended, and the process with it. */
+			oci_log("debug", "exec: no status from the sentry");
+			return 128 + SIGKILL;
+		}
+		if (status & 0x7f)
+			return 128 + (status & 0x7f);
+		return (status >> 8) & 0xff;
+	}
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	enum {
+		OPT_PID_FILE = 256,
+		OPT_CONSOLE,
+		OPT_PRESERVE,
+		OPT_CAP,
+		OPT_IGNORED,
+		OPT_IGNORED_ARG,
+	};
+	static const struct option opts[] = {
+	    {"process", required_argument, NULL, 'p'},
+	    {"cwd", required_argument, NULL, 'w'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"additional-gids", required_argument, NULL, 'g'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"cap", required_argument, NULL, OPT_CAP},
+	    {"ignore-paused", no_argument, NULL, OPT_IGNORED},
+	    {"no-new-privs", no_argument, NULL, OPT_IGNORED},
+	    {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
+	    {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
+	    {"cgroup", required_argument, NULL, OPT_IGNORED_ARG},
+	    {NULL, 0, NULL, 0},
+	};
+	struct exec_spec x = {0};
+	struct oci_container c;
+	struct ctl_reply r;
+	const char *process = NULL, *pid_file = NULL, *console = NULL;
+	const char *cwd = NULL, *user = NULL, *id;
+	json_t *extra_env = json_array(), *cfg = NULL;
+	bool detach = false, tty = false;
+	int ch, rootfd, sock = -1, code = 255, err;
+	int32_t pid;
+	int stdio[3];
+	sigset_t set, old;
+	char *payload = NULL, path[4096];
+	size_t len = 0;
+	uint32_t extra_groups[CTL_EXEC_GROUPS_MAX];
+	int nextra_groups = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+p:w:e:u:g:td", opts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 'p':
+			process = optarg;
+			break;
+		case 'w':
+			cwd = optarg;
+			break;
+		case 'e':
+			json_array_append_new(extra_env, json_string(optarg));
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'g':
+			if (nextra_groups == CTL_EXEC_GROUPS_MAX ||
+			    parse_id(optarg, &extra_groups[nextra_groups++])) {
+				oci_error("exec: --additional-gids %s: not a "
+					  "gid",
+					  optarg);
+				goto out;
+			}
+			break;
+		case 't':
+			tty = true;
+			break;
+		case 'd':
+			detach = true;
+			break;
+		case OPT_PID_FILE:
+			pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			console = optarg;
+			break;
+		case OPT_PRESERVE:
+			if (strcmp(optarg, "0")) {
+				oci_error("exec: --preserve-fds is not "
+					  "supported by moat yet");
+				goto out;
+			}
+			break;
+		case OPT_CAP:
+			oci_error("exec: --cap is not supported by moat yet");
+			goto out;
+		case OPT_IGNORED:
+		case OPT_IGNORED_ARG:
+			break;
+		default:
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		oci_error("exec: container id cannot be empty");
+		goto out;
+	}
+	id = argv[optind++];
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_SH, &c))
+		goto out;
+	if (oci_container_status(&c) == OCI_STOPPED) {
+		oci_error("exec failed: cannot exec in a stopped container");
+		goto out_close;
+	}
+	/* config.json's process first, as runc takes it. */
+	snprintf(path, sizeof(path), "%s/config.json",
+		 json_string_value(json_object_get(c.state, "bundle")));
+	cfg = json_load_file(path, 0, NULL);
+	if (!cfg || exec_from_process(json_object_get(cfg, "process"), &x,
+				      "config.json process")) {
+		if (!cfg)
+			oci_error("exec failed: cannot read %s", path);
+		goto out_close;
+	}
+	if (process) {
+		json_error_t je;
+		json_t *p = json_load_file(process, 0, &je);
+
+		if (!p) {
+			oci_error("exec failed: %s:%d:%d: %s", process, je.line,
+				  je.column, je.text);
+			goto out_close;
+		}
+		err = exec_from_process(p, &x, "--process");
+		if (!err && !json_object_get(p, "args")) {
+			oci_error("exec failed: --process args: missing");
+			err = -1;
+		}
+		json_decref(p);
+		if (err)
+			goto out_close;
+	} else {
+		json_t *args = json_array();
+
+		if (optind >= argc) {
+			json_decref(args);
+			oci_error("exec: exec args cannot be empty");
+			goto out_close;
+		}
+		for (int i = optind; i < argc; i++)
+			json_array_append_new(args, json_string(argv[i]));
+		json_decref(x.args);
+		x.args = args;
+		x.terminal = tty;
+	}
+	if (!x.env)
+		x.env = json_array();
+	json_array_extend(x.env, extra_env);
+	if (cwd) {
+		if (cwd[0] != '/') {
+			oci_error("exec failed: --cwd %s: must be an absolute "
+				  "path",
+				  cwd);
+			goto out_close;
+		}
+		free(x.cwd);
+		x.cwd = strdup(cwd);
+	}
+	if (!x.cwd)
+		x.cwd = strdup("/");
+	if (user) {
+		char *colon = strchr(user, ':');
+
+		if (colon)
+			*colon = '\0';
+		if (parse_id(user, &x.uid) ||
+		    (colon && parse_id(colon + 1, &x.gid))) {
+			oci_error("exec failed: --user: want UID[:GID]");
+			goto out_close;
+		}
+		if (!colon)
+			x.gid = 0;
+	}
+	for (int i = 0; i < nextra_groups; i++) {
+		if (x.ngroups == CTL_EXEC_GROUPS_MAX) {
+			oci_error("exec failed: more than %d groups",
+				  CTL_EXEC_GROUPS_MAX);
+			goto out_close;
+		}
+		x.groups[x.ngroups++] = extra_groups[i];
+	}
+	if (x.terminal || console) {
+		oci_error("exec failed: a terminal (--tty, --console-socket) "
+			  "is not supported by moat yet");
+		goto out_close;
+	}
+	payload = x.cwd ? exec_payload(&x, &len) : NULL;
+	if (!payload) {
+		oci_error("exec failed: the arguments and environment are too "
+			  "long (%d bytes at most)",
+			  CTL_PAYLOAD_MAX);
+		goto out_close;
+	}
+	/* Signals are for the process from here on: held until waited. */
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(exec_forward) / sizeof(exec_forward[0]);
+	     i++)
+		sigaddset(&set, exec_forward[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	/* A closed stdio fd is /dev/null for the process. */
+	for (int i = 0; i < 3; i++)
+		stdio[i] = fcntl(i, F_GETFD) < 0
+			       ? open("/dev/null", O_RDWR | O_CLOEXEC)
+			       : i;
+	sock = oci_ctl_send(c.dirfd, CTL_EXEC, 0, 0, payload, (uint32_t)len,
+			    stdio, 3);
+	/* The lock is not held while the process runs. */
+	flock(c.dirfd, LOCK_UN);
+	err = sock < 0 ? sock : oci_ctl_recv(sock, &r, &pid, 1, 60000);
+	if (err == -ESRCH)
+		oci_error("exec failed: container not running");
+	else if (err)
+		oci_error("exec failed: cannot reach the container's sentry: "
+			  "%s",
+			  strerror(-err));
+	else if (r.err)
+		oci_error("exec failed: unable to start container process: %s",
+			  r.msg[0] ? r.msg : strerror(-r.err));
+	else if (r.npids != 1)
+		oci_error("exec failed: a malformed answer");
+	if (err || r.err || r.npids != 1)
+		goto out_close;
+	oci_log("debug", "exec: pid %d in container %s", (int)pid, id);
+	if (detach) {
+		/* A host process stands for it, as the container's
+		 * pid is the sentry's: it ends with the process's
+		 * status, for an engine that reaps it. */
+		pid_t waiter;
+
+		fflush(NULL);
+		waiter = fork();
+		if (waiter == 0) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+			_exit(exec_wait(c.dirfd, sock, pid, &set));
+		}
+		if (waiter < 0) {
+			oci_error("exec failed: fork: %s", strerror(errno));
+			goto out_close;
+		}
+		code = 0;
+		if (pid_file) {
+			char buf[16];
+
+			snprintf(buf, sizeof(buf), "%d", (int)waiter);
+			err = oci_write_file(AT_FDCWD, pid_file, buf);
+			if (err) {
+				oci_error("--pid-file %s: %s", pid_file,
+					  strerror(-err));
+				code = 255;
+			}
+		}
+		goto out_close;
+	}
+	if (pid_file) {
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%d", (int)getpid());
+		err = oci_write_file(AT_FDCWD, pid_file, buf);
+		if (err) {
+			oci_error("--pid-file %s: %s", pid_file,
+				  strerror(-err));
+			goto out_close;
+		}
+	}
+	code = exec_wait(c.dirfd, sock, pid, &set);
+out_close:
+	if (sock >= 0)
+		close(sock);
+	oci_container_close(&c);
+out:
+	free(payload);
+	free(x.cwd);
+	json_decref(x.args);
+	json_decref(x.env);
+	json_decref(extra_env);
+	json_decref(cfg);
+	return code;
+}
+
 /* ---- spec, features, and what is not there yet ------------------------ */
 
 static int cmd_spec(int argc, char **argv)
@@ -1051,7 +1549,7 @@ static const struct {
     {"list", cmd_list},
     {"spec", cmd_spec},
     {"features", cmd_features},
-    {"exec", cmd_unsupported},
+    {"exec", cmd_exec},
     {"pause", cmd_unsupported},
     {"resume", cmd_unsupported},
     {"events", cmd_unsupported},

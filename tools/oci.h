@@ -130,6 +130,17 @@ unsigned long long oci_pid_start_time(pid_t pid);
  */
 int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 	    struct ctl_reply *r, int32_t *pids, uint32_t maxpids);
+/*
+ * The same in two steps, for requests with a payload and fds (sent after
+ * the reply socket) and more than one answer: send returns the socket the
+ * answers come on, or -errno; recv reads one within timeout_ms (-1: no
+ * limit): 0, -ESRCH (the sentry ended first), -ETIMEDOUT or -EPROTO.
+ */
+int oci_ctl_send(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
+		 const void *payload, uint32_t len, const int *fds,
+		 uint32_t nfds);
+int oci_ctl_recv(int sock, struct ctl_reply *r, int32_t *pids, uint32_t maxpids,
+		 int timeout_ms);
 /* Write the string s to path atomically (a file beside it, renamed). */
 int oci_write_file(int dirfd, const char *path, const char *s);
 

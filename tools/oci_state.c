@@ -260,34 +260,37 @@ int oci_container_remove(int rootfd, struct oci_container *c)
 	return err;
 }
 
-int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
-	    struct ctl_reply *r, int32_t *pids, uint32_t maxpids)
+int oci_ctl_send(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
+		 const void *payload, uint32_t len, const int *fds,
+		 uint32_t nfds)
 {
-	static char
-	    buf[sizeof(struct ctl_reply) + CTL_PIDS_MAX * sizeof(int32_t)];
 	struct ctl_request req = {.magic = CTL_MAGIC,
 				  .version = CTL_VERSION,
 				  .op = op,
 				  .signo = signo,
 				  .flags = flags,
-				  .nfds = 1};
+				  .len = len,
+				  .nfds = 1 + nfds};
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
+	struct iovec iov[2] = {{.iov_base = &req, .iov_len = sizeof(req)},
+			       {.iov_base = (void *)payload, .iov_len = len}};
 	union {
 		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
+		char space[CMSG_SPACE(CTL_FDS_MAX * sizeof(int))];
 	} cbuf;
 	struct msghdr mh = {.msg_name = &addr,
 			    .msg_namelen = sizeof(addr),
-			    .msg_iov = &iov,
-			    .msg_iovlen = 1,
+			    .msg_iov = iov,
+			    .msg_iovlen = len ? 2 : 1,
 			    .msg_control = cbuf.space,
-			    .msg_controllen = sizeof(cbuf.space)};
-	struct pollfd p;
+			    .msg_controllen =
+				CMSG_SPACE((1 + nfds) * sizeof(int))};
 	struct cmsghdr *cm;
 	int sock, sv[2], err = 0;
 	ssize_t n;
 
+	if (1 + nfds > CTL_FDS_MAX || len > CTL_PAYLOAD_MAX)
+		return -E2BIG;
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
 		 dirfd, CTL_SOCK_NAME);
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -301,8 +304,10 @@ int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_len = CMSG_LEN((1 + nfds) * sizeof(int));
 	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	if (nfds)
+		memcpy(CMSG_DATA(cm) + sizeof(int), fds, nfds * sizeof(int));
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -314,14 +319,24 @@ int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 		/* Nobody receives: the sentry is gone. */
 		return err == -ECONNREFUSED || err == -ENOENT ? -ESRCH : err;
 	}
-	p = (struct pollfd){.fd = sv[0], .events = POLLIN};
+	return sv[0];
+}
+
+int oci_ctl_recv(int sock, struct ctl_reply *r, int32_t *pids, uint32_t maxpids,
+		 int timeout_ms)
+{
+	static char
+	    buf[sizeof(struct ctl_reply) + CTL_PIDS_MAX * sizeof(int32_t)];
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	int err;
+	ssize_t n;
+
 	do
-		err = poll(&p, 1, 10000);
+		err = poll(&p, 1, timeout_ms);
 	while (err < 0 && errno == EINTR);
-	n = err > 0 ? recv(sv[0], buf, sizeof(buf), 0) : -1;
-	close(sv[0]);
 	if (err == 0)
 		return -ETIMEDOUT;
+	n = err > 0 ? recv(sock, buf, sizeof(buf), 0) : -1;
 	/* The sentry ended before it answered. */
 	if (n <= 0)
 		return -ESRCH;
@@ -336,4 +351,17 @@ int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 		       (r->npids < maxpids ? r->npids : maxpids) *
 			   sizeof(int32_t));
 	return 0;
+}
+
+int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
+	    struct ctl_reply *r, int32_t *pids, uint32_t maxpids)
+{
+	int sock = oci_ctl_send(dirfd, op, signo, flags, NULL, 0, NULL, 0);
+	int err;
+
+	if (sock < 0)
+		return sock;
+	err = oci_ctl_recv(sock, r, pids, maxpids, 10000);
+	close(sock);
+	return err;
 }
