@@ -119,6 +119,82 @@ if grep -q "^hi from moat$" "$tmp/c1.out"; then
 else
 	bad "init's output: $(cat "$tmp/c1.out")"
 fi
+# exec: a new process in the running container.
+expect "exec: output and status" 7 "^in moat$" -- \
+	M exec c1 sh -c 'echo in $(hostname); exit 7'
+expect "exec: no parent in the container (as runc's)" 0 "^ppid=0 pid=[0-9]" -- \
+	M exec c1 sh -c 'echo ppid=$PPID pid=$$'
+expect "exec: config.json's env" 0 "^/usr/local/sbin:" -- \
+	M exec c1 sh -c 'echo $PATH'
+expect "exec: --cwd --env --user --additional-gids" 0 \
+	"^/etc bar uid=1000 gid=100 groups=5$" -- \
+	M exec --cwd /etc -e FOO=bar -u 1000:100 -g 5 c1 \
+	sh -c 'echo $(pwd) $FOO $(id)'
+printf '{"args":["sh","-c","echo $X $(pwd)"],"env":["X=y"],"cwd":"/bin"}' \
+	>"$tmp/process.json"
+expect "exec --process" 0 "^y /bin$" -- M exec --process "$tmp/process.json" c1
+expect "exec: not found" 255 'exec: \\"nope\\": executable file not found in \$PATH' \
+	-- M exec c1 nope
+expect "exec: a missing cwd" 255 'chdir to cwd' -- M exec --cwd /nope c1 true
+expect "exec: killed by a signal" 137 "" -- M exec c1 sh -c 'kill -9 $$'
+if [ "$(echo piped | M exec c1 cat 2>&1)" = piped ]; then
+	ok "exec: stdin reaches the process"
+else
+	bad "exec: stdin reaches the process"
+fi
+"$MOAT" --root "$root" exec c1 sh -c \
+	'sleep 100 & s=$!; trap "kill $s; echo got TERM; exit 5" TERM; echo ready; wait' \
+	>"$tmp/trap" 2>&1 &
+epid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q ready "$tmp/trap"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $epid
+wait $epid
+rc=$?
+if [ $rc -eq 5 ] && grep -q "got TERM" "$tmp/trap"; then
+	ok "exec: a signal to moat exec reaches the process"
+else
+	bad "exec: signal forwarding: exit $rc, $(cat "$tmp/trap")"
+fi
+M exec -d --pid-file "$tmp/epid" c1 sh -c 'sleep 1; exit 9' >/dev/null 2>&1
+rc=$?
+wpid=$(cat "$tmp/epid" 2>/dev/null)
+if [ $rc -eq 0 ] && [ -n "$wpid" ] && kill -0 "$wpid" 2>/dev/null &&
+	[ "$(M ps --format json c1 | tr , '\n' | wc -l)" -ge 2 ]; then
+	ok "exec -d: returns, the pid file names a host process standing for it"
+else
+	bad "exec -d: exit $rc, pid file '$wpid', ps $(M ps --format json c1)"
+fi
+i=0
+while [ $i -lt 50 ] && ! gone "$wpid"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if gone "$wpid"; then
+	ok "exec -d: the standing process ends with it"
+else
+	bad "exec -d: $wpid still runs"
+fi
+# The exec'd process's status is its standing process's (a subreaper
+# reaps it, as conmon does).
+python3 - "$MOAT" "$root" >"$tmp/sub" 2>&1 <<'EOF2'
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+pidf = sys.argv[2] + "/../epid2"
+r = os.spawnv(os.P_WAIT, sys.argv[1], [sys.argv[1], "--root", sys.argv[2],
+    "exec", "-d", "--pid-file", pidf, "c1", "sh", "-c", "exit 9"])
+w = int(open(pidf).read())
+_, st = os.waitpid(w, 0)
+print("detach", r, "status", os.waitstatus_to_exitcode(st))
+EOF2
+if grep -q "^detach 0 status 9$" "$tmp/sub"; then
+	ok "exec -d: a subreaper reaps the status"
+else
+	bad "exec -d: subreaper: $(cat "$tmp/sub")"
+fi
 # Hostile requests on the control channel: refused, and the sentry lives.
 python3 - "$root/c1/ctl" >"$tmp/hostile" 2>&1 <<'EOF2'
 import socket, struct, sys, array
@@ -147,10 +223,46 @@ print("flags", ask(hdr(3, sig=15, flags=0x80)))
 print("op", ask(hdr(77)))
 print("fds", ask(hdr(1, nfds=6), nfds=1, extra=5))
 print("big", ask(b"\0" * 70000))
+def askx(payload, nfds=4, flags=0, sig=0):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    null = open("/dev/null", "r+b")
+    fds = [b.fileno()] + [null.fileno()] * (nfds - 1)
+    h = struct.pack("<IHHiIII", 0x54414f4d, 1, 4, sig, flags, len(payload), nfds)
+    s.sendmsg([h + payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))], 0, path)
+    b.close()
+    null.close()
+    a.settimeout(5)
+    try:
+        r = a.recv(200)
+    except socket.timeout:
+        return None
+    return struct.unpack_from("<IHHi", r)[3] if len(r) >= 12 else "short"
+ex = lambda ng=0, argc=1, envc=0, fl=0, fdf=(0, 1, 1), res=0: struct.pack("<9I", 0, 0, ng, argc, envc, fl, *fdf) + struct.pack("<I", res)
+print("x-ok", askx(ex() + b"true\0/\0"))
+print("x-short", askx(ex()[:20]))
+print("x-nofds", askx(ex() + b"true\0/\0", nfds=1))
+print("x-flags", askx(ex(fl=1) + b"true\0/\0"))
+print("x-fdflags", askx(ex(fdf=(0o4000000, 1, 1)) + b"true\0/\0"))
+print("x-reserved", askx(ex(res=3) + b"true\0/\0"))
+print("x-argc0", askx(ex(argc=0) + b"/\0"))
+print("x-groups", askx(ex(ng=100000) + b"true\0/\0"))
+print("x-groupslen", askx(ex(ng=40) + b"true\0/\0"))
+print("x-argc", askx(ex(argc=0xffffffff) + b"true\0/\0"))
+print("x-envc", askx(ex(envc=0xfffffffe) + b"true\0/\0"))
+print("x-nonul", askx(ex() + b"true\0/"))
+print("x-trailing", askx(ex() + b"true\0/\0junk"))
+print("x-relcwd", askx(ex() + b"true\0etc\0"))
+print("x-empty", askx(ex() + b"\0/\0"))
+print("x-signo", askx(ex() + b"true\0/\0", sig=9))
 print("state", ask(hdr(1)))
 EOF2
 for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
-	"sig -22" "flags -22" "op -95" "fds -22" "big -22" "state 0"; do
+	"sig -22" "flags -22" "op -95" "fds -22" "big -22" "x-ok 0" \
+	"x-short -22" "x-nofds -22" "x-flags -22" "x-fdflags -22" \
+	"x-reserved -22" "x-argc0 -22" "x-groups -22" "x-groupslen -22" \
+	"x-argc -22" "x-envc -22" "x-nonul -22" "x-trailing -22" \
+	"x-relcwd -22" "x-empty -22" "x-signo -22" "state 0"; do
 	if grep -q "^$want$" "$tmp/hostile"; then
 		ok "control channel: ${want% *}"
 	else
@@ -170,6 +282,8 @@ else
 	bad "the sentry $pid still runs"
 fi
 expect "kill a stopped container" 1 "container not running" -- M kill c1
+expect "exec in a stopped container" 255 \
+	"cannot exec in a stopped container" -- M exec c1 true
 expect "delete" 0 "" -- M delete c1
 expect "state after delete" 1 "container does not exist" -- M state c1
 expect "delete again" 1 "container does not exist" -- M delete c1
