@@ -16,6 +16,7 @@
 #include "sentry/sentry.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -23,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -56,11 +59,11 @@ static int send_msg(int sock, char type, const void *data, size_t len)
 	return w < 0 ? -1 : 0;
 }
 
-static void send_winsize(int sock)
+static void send_winsize(int sock, int term)
 {
 	struct winsize ws;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (ioctl(term, TIOCGWINSZ, &ws) == 0)
 		send_msg(sock, 'w', &ws, sizeof(ws));
 }
 
@@ -85,23 +88,27 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Relay until the sentry closes its end; signals for us go to it. */
-static void relay(int sock, pid_t pid)
+/*
+ * Relay between the sentry's console socket and the terminal (read from
+ * in, written to out) until the sentry closes its end; signals for us go
+ * to pid (0: none).
+ */
+static void relay(int sock, int in, int out, pid_t pid)
 {
 	bool in_open = true;
 	char buf[MSG_MAX];
 
-	send_winsize(sock);
+	send_winsize(sock, in);
 	for (;;) {
 		struct pollfd p[2] = {{.fd = sock, .events = POLLIN},
-				      {.fd = STDIN_FILENO, .events = POLLIN}};
+				      {.fd = in, .events = POLLIN}};
 		ssize_t n;
 
 		if (winch) {
 			winch = 0;
-			send_winsize(sock);
+			send_winsize(sock, in);
 		}
-		if (fatal) {
+		if (fatal && pid) {
 			kill(pid, fatal);
 			fatal = 0;
 		}
@@ -114,11 +121,11 @@ static void relay(int sock, pid_t pid)
 			n = read(sock, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || write_all(STDOUT_FILENO, buf, (size_t)n))
+			if (n <= 0 || write_all(out, buf, (size_t)n))
 				break;
 		}
 		if (in_open && p[1].revents) {
-			n = read(STDIN_FILENO, buf, sizeof(buf));
+			n = read(in, buf, sizeof(buf));
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0) {
@@ -170,7 +177,7 @@ int console_run(struct sentry_config *cfg)
 	raw = saved;
 	cfmakeraw(&raw);
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
-	relay(sv[0], pid);
+	relay(sv[0], STDIN_FILENO, STDOUT_FILENO, pid);
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
 	close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -178,4 +185,92 @@ int console_run(struct sentry_config *cfg)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int console_oci_pty(const char *socket_path, const struct winsize *ws,
+		    char *err, size_t errlen)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char name[] = "/dev/ptmx";
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name) - 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.space,
+			    .msg_controllen = sizeof(cbuf.space)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct termios t;
+	int master, slave = -1, sock = -1;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC)) <
+		0) {
+		snprintf(err, errlen, "cannot allocate a pty: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	/* The sandbox's own terminal does the line discipline: raw here. */
+	if (tcgetattr(slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(slave, TCSANOW, &t);
+	}
+	if (ws && (ws->ws_row || ws->ws_col))
+		ioctl(master, TIOCSWINSZ, ws);
+	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "--console-socket %s: path too long",
+			 socket_path);
+		goto fail;
+	}
+	strcpy(addr.sun_path, socket_path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 ||
+	    connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		snprintf(err, errlen, "--console-socket %s: %s", socket_path,
+			 strerror(errno));
+		goto fail;
+	}
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+		snprintf(err, errlen, "--console-socket %s: %s", socket_path,
+			 strerror(errno));
+		goto fail;
+	}
+	close(sock);
+	close(master);
+	return slave;
+fail:
+	if (sock >= 0)
+		close(sock);
+	if (slave >= 0)
+		close(slave);
+	if (master >= 0)
+		close(master);
+	return -1;
+}
+
+pid_t console_oci_relay(int sock, int slave)
+{
+	struct sigaction sa = {.sa_handler = on_winch}; /* no SA_RESTART */
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Only the socket and the terminal: the rest is the sentry's. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != sock && fd != slave)
+			close(fd);
+	/* The terminal's session: SIGWINCH when the engine resizes it. */
+	setsid();
+	ioctl(slave, TIOCSCTTY, 0);
+	sigaction(SIGWINCH, &sa, NULL);
+	relay(sock, slave, slave, 0);
+	_exit(0);
 }

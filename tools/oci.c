@@ -18,6 +18,8 @@
  */
 #include "tools/oci.h"
 
+#include "tools/console.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -219,13 +222,29 @@ static void time_rfc3339(char *buf, size_t len)
 /* The sentry's side of the fork: never returns. */
 static void __attribute__((noreturn))
 sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
-	     int ready, const sigset_t *mask)
+	     int ready, int tty, const sigset_t *mask)
 {
 	int fds[3 + 64], n = 3 + o->preserve_fds, null;
 	struct sentry_config *cfg = &oc->cfg;
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	setsid();
+	/* process.terminal: the pty's slave is the console, relayed. */
+	if (tty >= 0) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
+			0 ||
+		    console_oci_relay(sv[0], tty) < 0) {
+			dprintf(ready, "moat: cannot relay the terminal: %s\n",
+				strerror(errno));
+			_exit(125);
+		}
+		close(sv[0]);
+		close(tty);
+		cfg->console = true;
+		cfg->console_sock = sv[1];
+	}
 	if (oc->oom_score_adj_set) {
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		char buf[16];
@@ -322,7 +341,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 {
 	char err[OCI_ERR_MAX], tmp[64], created[64];
 	struct oci_config oc;
-	int dirfd, ctl, ready[2], status;
+	int dirfd, ctl, ready[2], status, tty = -1;
 	json_t *st;
 	pid_t pid;
 
@@ -339,13 +358,15 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		oci_config_free(&oc);
 		return 1;
 	}
-	if (oc.terminal) {
-		oci_error("%s", o->console_socket
-				    ? "process.terminal: a terminal for "
-				      "--console-socket is not supported by "
-				      "moat yet"
-				    : "cannot allocate tty if moat will detach "
-				      "without setting console socket");
+	if (oc.terminal && !o->console_socket) {
+		oci_error("cannot allocate tty if moat will detach without "
+			  "setting console socket");
+		oci_config_free(&oc);
+		return 1;
+	}
+	if (!oc.terminal && o->console_socket) {
+		oci_error("cannot use console socket if moat will not detach "
+			  "or allocate tty");
 		oci_config_free(&oc);
 		return 1;
 	}
@@ -383,6 +404,26 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		oci_config_free(&oc);
 		return 1;
 	}
+	if (oc.terminal) {
+		json_t *size = json_object_get(
+		    json_object_get(oc.json, "process"), "consoleSize");
+		struct winsize ws = {
+		    .ws_row = (unsigned short)json_integer_value(
+			json_object_get(size, "height")),
+		    .ws_col = (unsigned short)json_integer_value(
+			json_object_get(size, "width"))};
+
+		tty = console_oci_pty(o->console_socket, &ws, err, sizeof(err));
+		if (tty < 0) {
+			oci_error("%s", err);
+			close(ctl);
+			close(ready[0]);
+			close(ready[1]);
+			oci_container_remove(rootfd, c);
+			oci_config_free(&oc);
+			return 1;
+		}
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -391,8 +432,10 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		close(rootfd);
 		if (log_file)
 			fclose(log_file);
-		sentry_child(&oc, o, ctl, ready[1], mask);
+		sentry_child(&oc, o, ctl, ready[1], tty, mask);
 	}
+	if (tty >= 0)
+		close(tty);
 	close(ready[1]);
 	close(ctl);
 	if (pid < 0 || wait_ready(ready[0]) < 0) {

@@ -405,6 +405,78 @@ M run -d --bundle "$bundle" f1 >/dev/null 2>&1
 expect "delete --force" 0 "" -- M delete --force f1
 expect "gone" 1 "container does not exist" -- M state f1
 
+# process.terminal: the pty's master comes over --console-socket, as
+# runc sends it; the sandbox's terminal is its slave, resized from outside.
+cat >"$tmp/tty.py" <<'EOF2'
+import socket, array, os, sys, time, subprocess, fcntl, termios, struct, select
+moat, root, bundle, cid, path, mode = sys.argv[1:7]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+if mode == "create":
+    cmd = ["create", "--bundle", bundle, "--console-socket", path, cid]
+else:
+    cmd = ["exec", "-t", "--console-socket", path, cid, "sh"]
+p = subprocess.Popen([moat, "--root", root] + cmd)
+s.settimeout(10)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(100, socket.CMSG_LEN(4))
+fd = array.array("i", anc[0][2])[0]
+print("name", msg.decode())
+if mode == "create":
+    print("create", p.wait())
+    print("start", subprocess.call([moat, "--root", root, "start", cid]))
+out = b""
+def read_until(want, t=10):
+    global out
+    end = time.time() + t
+    while want not in out and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not d:
+                return False
+            out += d
+    return want in out
+os.write(fd, b"stty size; tty; echo $((6*7))\n")
+print("first", read_until(b"42\r\n"))
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+time.sleep(0.3)
+os.write(fd, b"stty size; echo $((7*8))\n")
+print("second", read_until(b"56\r\n"))
+os.write(fd, b"exit 3\n")
+read_until(b"never", 3)
+if mode != "create":
+    print("exec", p.wait())
+sys.stdout.flush()
+sys.stdout.buffer.write(out.replace(b"\r", b""))
+EOF2
+config 'process.args=["sh"]' 'process.terminal=true' \
+	'process.consoleSize={"height":24,"width":80}'
+timeout 60 python3 "$tmp/tty.py" "$MOAT" "$root" "$bundle" t1 "$tmp/cs" create \
+	>"$tmp/tty" 2>&1
+for want in "^name /dev/ptmx$" "^create 0$" "^start 0$" "^first True$" \
+	"^24 80$" "^/dev/pts/0$" "^second True$" "^30 100$"; do
+	if grep -q "$want" "$tmp/tty"; then
+		ok "terminal: $want"
+	else
+		bad "terminal: $want"
+		sed 's/^/    /' "$tmp/tty"
+	fi
+done
+if state_is t1 stopped; then ok "terminal: exit"; else bad "terminal: exit"; fi
+expect "terminal: delete" 0 "" -- M delete t1
+config 'process.args=["sh"]'
+expect "console socket without a terminal" 1 "cannot use console socket" -- \
+	M create --bundle "$bundle" --console-socket "$tmp/cs" t2
+config 'process.args=["sh"]' 'process.terminal=true'
+expect "console socket not there" 1 "console-socket $tmp/nope" -- \
+	M create --bundle "$bundle" --console-socket "$tmp/nope" t2
+expect "no state left" 1 "container does not exist" -- M state t2
+
 expect "checkpoint" 1 "checkpoint is not supported by moat yet" -- \
 	M checkpoint f1
 
