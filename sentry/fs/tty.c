@@ -1403,13 +1403,13 @@ void tty_input(struct tty *tty, const void *buf, size_t len)
 }
 
 size_t tty_output(struct tty *tty, void *buf, size_t len,
-		  int (*stop)(struct tty *tty))
+		  int (*stop)(void *arg), void *arg)
 {
 	uint8_t *p = buf;
 	size_t done = 0;
 
 	pthread_mutex_lock(&tty->lock);
-	while (!tty->out.len && !stop(tty))
+	while (!tty->out.len && !stop(arg))
 		tty_wait(NULL, tty, NULL);
 	while (done < len && tty->out.len)
 		p[done++] = ring_get(&tty->out);

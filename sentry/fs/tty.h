@@ -60,13 +60,24 @@ void tty_clear_ctty_locked(struct thread_group *tg);
  */
 void tty_exit_group(struct task *t);
 
-/* ---- the console of `moat run -t` (console.c) ---- */
+/* ---- consoles (console.c) ---- */
 
 /*
- * A pair for the console, whose master the sentry pumps to and from the
- * host's relay over sock (a SOCK_SEQPACKET socket: from the relay, 'd'
- * and input bytes or 'w' and a struct abi_winsize; to it, output bytes).
+ * A pair whose master the sentry pumps to and from the host's relay over
+ * sock (a SOCK_SEQPACKET socket, taken: from the relay, 'd' and input
+ * bytes or 'w' and a struct abi_winsize; to it, output bytes); an ERR_PTR.
  */
+struct console;
+struct console *tty_console_open(struct kernel *k, int sock);
+/* t's stdio (t->files, looked up from t->fs): the console's slave. */
+int tty_console_attach_task(struct console *c, struct task *t);
+/* t's group (a session leader) takes it as its controlling terminal. */
+void tty_console_set_ctty(struct console *c, struct task *t);
+/* Its process is over: the output left goes to the relay, then EOF and
+ * a hang-up; c is gone. */
+void tty_console_close(struct console *c);
+
+/* init's console (moat run -t, OCI's process.terminal), by the boot. */
 int tty_console_start(struct kernel *k, int sock);
 /* init's stdio: the console's slave, its controlling terminal. */
 int tty_console_attach(struct task *init);
@@ -83,7 +94,7 @@ struct tty *tty_create(struct kernel *k, bool locked);
 void tty_input(struct tty *tty, const void *buf, size_t len);
 /* Output for the terminal: bytes, or 0 when stop() says so. */
 size_t tty_output(struct tty *tty, void *buf, size_t len,
-		  int (*stop)(struct tty *tty));
+		  int (*stop)(void *arg), void *arg);
 /* Is output pending for the master? */
 size_t tty_output_pending(struct tty *tty);
 /* Wake tty_output's waits (its stop condition may have changed). */
