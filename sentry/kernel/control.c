@@ -8,8 +8,10 @@
  */
 #include "sentry/kernel/control.h"
 
+#include "sentry/fs/tty.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/util.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
@@ -330,6 +332,13 @@ static void exec_reply(struct exec_job *j, int err, const char *msg,
 	reply(j->reply, &j->req, err, msg, err ? NULL : &value, err ? 0 : 1);
 }
 
+/* The exec'd process's group, a session leader, takes its terminal. */
+static int exec_set_ctty(struct task *t, void *arg)
+{
+	tty_console_set_ctty(arg, t);
+	return 0;
+}
+
 static void *exec_thread(void *arg)
 {
 	struct exec_job *j = arg;
@@ -339,8 +348,10 @@ static void *exec_thread(void *arg)
 	struct vfs_path root, cwd;
 	struct task *t = calloc(1, sizeof(*t));
 	char msg[sizeof(((struct ctl_reply *)0)->msg)];
+	bool tty = j->req.flags & CTL_EXEC_TTY;
+	struct console *con = NULL;
 	const char *why;
-	int err;
+	int err, status;
 
 	if (!t) {
 		exec_reply(j, -ENOMEM, "exec: out of memory", 0);
@@ -362,7 +373,8 @@ static void *exec_thread(void *arg)
 		}
 	}
 	t->no_new_privs = ctl.no_new_privs;
-	t->files = exec_stdio(j);
+	t->k = k;
+	t->files = tty ? fdtable_create() : exec_stdio(j);
 	vfs_ns_root(&k->ns, &root);
 	ctx.root = root;
 	ctx.creds = &t->creds;
@@ -390,9 +402,26 @@ static void *exec_thread(void *arg)
 		snprintf(msg, sizeof(msg), "exec: out of memory");
 		goto fail;
 	}
+	if (tty) {
+		con = tty_console_open(k, j->stdio[0]);
+		if (IS_ERR(con)) {
+			err = (int)PTR_ERR(con);
+			con = NULL;
+			snprintf(msg, sizeof(msg), "exec: no terminal: %s",
+				 strerror(-err));
+			goto fail;
+		}
+		j->stdio[0] = -1; /* the console's */
+		err = tty_console_attach_task(con, t);
+		if (err) {
+			snprintf(msg, sizeof(msg), "exec: no terminal: %s",
+				 strerror(-err));
+			goto fail;
+		}
+	}
 	vfs_path_put(&root);
-	err =
-	    kernel_spawn(k, t, j->path, j->argv, j->envp, ctl.umask, &tg, &why);
+	err = kernel_spawn(k, t, j->path, j->argv, j->envp, ctl.umask,
+			   con ? exec_set_ctty : NULL, con, &tg, &why);
 	if (err) {
 		snprintf(msg, sizeof(msg), "exec: %s: %s%s%s", j->argv[0],
 			 why ? why : "", why ? ": " : "", strerror(-err));
@@ -402,7 +431,12 @@ static void *exec_thread(void *arg)
 		goto out;
 	}
 	exec_reply(j, 0, NULL, tg->tgid);
-	exec_reply(j, 0, NULL, kernel_spawn_wait(k, tg));
+	status = kernel_spawn_wait(k, tg);
+	/* Its output reaches the terminal before its status does. */
+	if (con)
+		tty_console_close(con);
+	con = NULL;
+	exec_reply(j, 0, NULL, status);
 	goto out;
 fail:
 	vfs_path_put(&root);
@@ -412,6 +446,8 @@ fail:
 	free(t);
 	exec_reply(j, err, msg, 0);
 out:
+	if (con)
+		tty_console_close(con);
 	exec_job_free(j);
 	return NULL;
 }
@@ -419,7 +455,7 @@ out:
 /* CTL_EXEC: checked here, run by a thread of its own (loading takes a
  * while, and the thread waits for the process's end). */
 static void do_exec(const struct ctl_request *req, const void *payload,
-		    int *fds)
+		    int *fds, int nfds)
 {
 	struct exec_job *j = calloc(1, sizeof(*j));
 	pthread_attr_t attr;
@@ -434,7 +470,7 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 	j->reply = -1;
 	for (int i = 0; i < 3; i++)
 		j->stdio[i] = -1;
-	if (req->signo || req->nfds != 4) {
+	if (req->signo || (req->flags & ~CTL_EXEC_TTY)) {
 		reply(fds[0], req, -EINVAL, "exec: unexpected arguments or fds",
 		      NULL, 0);
 		exec_job_free(j);
@@ -449,7 +485,7 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 	/* The job takes the fds (-1 left: the channel closes the rest). */
 	j->reply = fds[0];
 	fds[0] = -1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < nfds - 1; i++) {
 		j->stdio[i] = fds[1 + i];
 		fds[1 + i] = -1;
 	}
@@ -489,7 +525,9 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		return;
 	}
 	/* Only exec has stdio; only exec and a kill of a pid a payload. */
-	if ((req->op == CTL_EXEC) != (nfds == 4) || (nfds != 1 && nfds != 4) ||
+	if ((req->op != CTL_EXEC && nfds != 1) ||
+	    (req->op == CTL_EXEC &&
+	     nfds != (req->flags == CTL_EXEC_TTY ? 2 : 4)) ||
 	    (req->len && req->op != CTL_EXEC && req->op != CTL_KILL)) {
 		reply(fd, req, -EINVAL, "unexpected payload or fds", NULL, 0);
 		return;
@@ -523,7 +561,7 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		do_kill(req, payload, fd);
 		return;
 	case CTL_EXEC:
-		do_exec(req, payload, fds);
+		do_exec(req, payload, fds, nfds);
 		return;
 	default:
 		reply(fd, req, -EOPNOTSUPP, "unknown request", NULL, 0);

@@ -37,9 +37,14 @@ enum ctl_op {
 			  to the pid in the payload (CTL_KILL_PID) */
 	CTL_EXEC = 4,  /* a new process: struct ctl_exec and its strings in
 			  the payload, its stdin, stdout and stderr as fds
-			  2-4; answered once with its pid and again, on the
-			  same socket, with its wait status */
+			  2-4 (or, CTL_EXEC_TTY, a console's socket as fd 2);
+			  answered once with its pid and again, on the same
+			  socket, with its wait status */
 };
+
+/* CTL_EXEC: its stdio is a terminal of the sandbox's, whose master the
+ * sentry pumps over the socket that comes as fd 2 (sentry/fs/console.c). */
+#define CTL_EXEC_TTY 0x1
 
 #define CTL_KILL_ALL 0x1
 #define CTL_KILL_PID 0x2 /* the payload is the int32_t pid */
@@ -68,7 +73,7 @@ struct ctl_request {
 	uint16_t version; /* CTL_VERSION */
 	uint16_t op;	  /* enum ctl_op */
 	int32_t signo;	  /* CTL_KILL: 1..64 */
-	uint32_t flags;	  /* CTL_KILL: CTL_KILL_ALL or _PID; else 0 */
+	uint32_t flags;	  /* CTL_KILL_*, CTL_EXEC_TTY; else 0 */
 	uint32_t len;	  /* payload bytes after the header */
 	uint32_t nfds;	  /* fds sent with it: the reply socket is first */
 };

@@ -580,6 +580,7 @@ static void *spawn_main(void *arg)
 
 int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 		 char *const argv[], char *const envp[], uint32_t umask,
+		 int (*prepare)(struct task *t, void *arg), void *arg,
 		 struct thread_group **tgp, const char **why)
 {
 	struct thread_group *tg = tg_alloc();
@@ -628,13 +629,17 @@ int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 
 	pthread_mutex_init(&st.lock, NULL);
 	pthread_cond_init(&st.cond, NULL);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	err = -pthread_create(&t->thread, &attr, spawn_main, &st);
-	pthread_attr_destroy(&attr);
+	err = prepare ? prepare(t, arg) : 0;
+	if (!err) {
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		err = -pthread_create(&t->thread, &attr, spawn_main, &st);
+		pthread_attr_destroy(&attr);
+		if (err)
+			*why = "cannot start the task thread";
+	}
 	if (err) {
-		*why = "cannot start the task thread";
 		tg->exit_status = ABI_SIGKILL;
 		task_exit(t);
 		task_put(t);

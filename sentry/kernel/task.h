@@ -276,12 +276,14 @@ int kernel_start_init(struct task_start *st, const char **why);
  * (the OCI runtime's exec; its getppid is 0, as a process runc execs into
  * a container sees): t, zeroed but for its creds, files and fs, leads a
  * new thread group in a session of its own and loads the sandbox's file
- * path. Returns 0 once it runs, with its group in *tgp (a reference for
+ * path; prepare (if any) runs first, once its group is in the process
+ * tree. Returns 0 once it runs, with its group in *tgp (a reference for
  * kernel_spawn_wait; its pid is ->tgid), or -errno and *why. -ESRCH once
- * init has exited.
+ * init has exited. t is taken either way.
  */
 int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 		 char *const argv[], char *const envp[], uint32_t umask,
+		 int (*prepare)(struct task *t, void *arg), void *arg,
 		 struct thread_group **tgp, const char **why);
 /* Wait for a spawned process to end, reap it: its wait status. */
 int kernel_spawn_wait(struct kernel *k, struct thread_group *tg);
