@@ -258,6 +258,7 @@ fail:
 pid_t console_oci_relay(int sock, int slave)
 {
 	struct sigaction sa = {.sa_handler = on_winch}; /* no SA_RESTART */
+	sigset_t set;
 	pid_t pid = fork();
 
 	if (pid != 0)
@@ -271,6 +272,9 @@ pid_t console_oci_relay(int sock, int slave)
 	setsid();
 	ioctl(slave, TIOCSCTTY, 0);
 	sigaction(SIGWINCH, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_UNBLOCK, &set, NULL); /* moat exec blocks it */
 	relay(sock, slave, slave, 0);
 	_exit(0);
 }

@@ -1007,6 +1007,7 @@ struct exec_spec {
 	uint32_t groups[CTL_EXEC_GROUPS_MAX];
 	uint32_t ngroups;
 	bool terminal;
+	struct winsize ws; /* consoleSize */
 };
 
 /* A JSON array of strings without NULs named what: 0, or -1 said. */
@@ -1068,6 +1069,12 @@ static int exec_from_process(json_t *p, struct exec_spec *x, const char *src)
 		x->cwd = strdup(json_string_value(v));
 	}
 	x->terminal = json_is_true(json_object_get(p, "terminal"));
+	if ((v = json_object_get(p, "consoleSize"))) {
+		x->ws.ws_row = (unsigned short)json_integer_value(
+		    json_object_get(v, "height"));
+		x->ws.ws_col = (unsigned short)json_integer_value(
+		    json_object_get(v, "width"));
+	}
 	u = json_object_get(p, "user");
 	if (u) {
 		json_t *g = json_object_get(u, "additionalGids");
@@ -1240,7 +1247,7 @@ static int cmd_exec(int argc, char **argv)
 	bool detach = false, tty = false;
 	int ch, rootfd, sock = -1, code = 255, err;
 	int32_t pid;
-	int stdio[3];
+	int stdio[3], tty_slave = -1, relay_sock = -1;
 	sigset_t set, old;
 	char *payload = NULL, path[4096];
 	size_t len = 0;
@@ -1389,10 +1396,36 @@ static int cmd_exec(int argc, char **argv)
 		}
 		x.groups[x.ngroups++] = extra_groups[i];
 	}
-	if (x.terminal || console) {
-		oci_error("exec failed: a terminal (--tty, --console-socket) "
-			  "is not supported by moat yet");
+	if (x.terminal && !console) {
+		oci_error(
+		    "exec failed: cannot allocate tty if moat will detach "
+		    "without setting console socket");
 		goto out_close;
+	}
+	if (!x.terminal && console) {
+		oci_error("exec failed: cannot use console socket if moat will "
+			  "not detach or allocate tty");
+		goto out_close;
+	}
+	/* A terminal: a pty for the engine, its slave relayed to the
+	 * sandbox's terminal for the process through a socket. */
+	if (x.terminal) {
+		char e[OCI_ERR_MAX];
+		int sv[2];
+
+		tty_slave = console_oci_pty(console, &x.ws, e, sizeof(e));
+		if (tty_slave < 0) {
+			oci_error("exec failed: %s", e);
+			goto out_close;
+		}
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
+		    0) {
+			oci_error("exec failed: socketpair: %s",
+				  strerror(errno));
+			goto out_close;
+		}
+		relay_sock = sv[0];
+		stdio[0] = sv[1];
 	}
 	payload = x.cwd ? exec_payload(&x, &len) : NULL;
 	if (!payload) {
@@ -1408,14 +1441,16 @@ static int cmd_exec(int argc, char **argv)
 		sigaddset(&set, exec_forward[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	/* A closed stdio fd is /dev/null for the process. */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3 && !x.terminal; i++)
 		stdio[i] = fcntl(i, F_GETFD) < 0
 			       ? open("/dev/null", O_RDWR | O_CLOEXEC)
 			       : i;
-	sock = oci_ctl_send(c.dirfd, CTL_EXEC, 0, 0, payload, (uint32_t)len,
-			    stdio, 3);
+	sock = oci_ctl_send(c.dirfd, CTL_EXEC, 0, x.terminal ? CTL_EXEC_TTY : 0,
+			    payload, (uint32_t)len, stdio, x.terminal ? 1 : 3);
 	/* The lock is not held while the process runs. */
 	flock(c.dirfd, LOCK_UN);
+	if (x.terminal)
+		close(stdio[0]); /* the sentry's now */
 	err = sock < 0 ? sock : oci_ctl_recv(sock, &r, &pid, 1, 60000);
 	if (err == -ESRCH)
 		oci_error("exec failed: container not running");
@@ -1446,6 +1481,13 @@ static int cmd_exec(int argc, char **argv)
 				dup2(null, 0);
 				dup2(null, 1);
 				dup2(null, 2);
+			}
+			if (relay_sock >= 0) {
+				if (console_oci_relay(relay_sock, tty_slave) <
+				    0)
+					_exit(255);
+				close(relay_sock);
+				close(tty_slave);
 			}
 			_exit(exec_wait(c.dirfd, sock, pid, &set));
 		}
@@ -1478,8 +1520,17 @@ static int cmd_exec(int argc, char **argv)
 			goto out_close;
 		}
 	}
+	if (relay_sock >= 0 && console_oci_relay(relay_sock, tty_slave) < 0) {
+		oci_error("exec failed: cannot relay the terminal: %s",
+			  strerror(errno));
+		goto out_close;
+	}
 	code = exec_wait(c.dirfd, sock, pid, &set);
 out_close:
+	if (relay_sock >= 0)
+		close(relay_sock);
+	if (tty_slave >= 0)
+		close(tty_slave);
 	if (sock >= 0)
 		close(sock);
 	oci_container_close(&c);

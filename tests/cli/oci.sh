@@ -416,7 +416,9 @@ s.listen(1)
 if mode == "create":
     cmd = ["create", "--bundle", bundle, "--console-socket", path, cid]
 else:
-    cmd = ["exec", "-t", "--console-socket", path, cid, "sh"]
+    open(path + ".json", "w").write('{"args":["sh"],"terminal":true,'
+        '"consoleSize":{"height":24,"width":80},"cwd":"/"}')
+    cmd = ["exec", "--process", path + ".json", "--console-socket", path, cid]
 p = subprocess.Popen([moat, "--root", root] + cmd)
 s.settimeout(10)
 c, _ = s.accept()
@@ -469,6 +471,23 @@ for want in "^name /dev/ptmx$" "^create 0$" "^start 0$" "^first True$" \
 done
 if state_is t1 stopped; then ok "terminal: exit"; else bad "terminal: exit"; fi
 expect "terminal: delete" 0 "" -- M delete t1
+# exec -t: the process's own terminal, its master over the socket.
+config 'process.args=["sleep","100"]'
+M run -d --bundle "$bundle" t3 >/dev/null 2>&1
+timeout 60 python3 "$tmp/tty.py" "$MOAT" "$root" "$bundle" t3 "$tmp/cs2" exec \
+	>"$tmp/tty" 2>&1
+for want in "^name /dev/ptmx$" "^first True$" "^24 80$" "^/dev/pts/[0-9]*$" \
+	"^second True$" "^30 100$" "^exec 3$"; do
+	if grep -q "$want" "$tmp/tty"; then
+		ok "exec -t: $want"
+	else
+		bad "exec -t: $want"
+		sed 's/^/    /' "$tmp/tty"
+	fi
+done
+expect "exec -t without a console socket" 255 "without setting console socket" \
+	-- M exec -t t3 sh
+M delete -f t3
 config 'process.args=["sh"]'
 expect "console socket without a terminal" 1 "cannot use console socket" -- \
 	M create --bundle "$bundle" --console-socket "$tmp/cs" t2
