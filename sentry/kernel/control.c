@@ -176,6 +176,7 @@ struct exec_job {
 	uint32_t groups[CTL_EXEC_GROUPS_MAX];
 	char **argv, **envp; /* into strings */
 	char *cwd;
+	char *exe; /* "": argv[0], on PATH */
 	char *strings;
 	char path[ABI_PATH_MAX];
 };
@@ -220,7 +221,7 @@ static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
 	off += j->e.ngroups * sizeof(uint32_t);
 	left = len - off;
 	/* Each string is one byte at least: counts beyond that lie. */
-	nstr = (size_t)j->e.argc + j->e.envc + 1;
+	nstr = (size_t)j->e.argc + j->e.envc + 2;
 	if (j->e.argc > left || j->e.envc > left || nstr > left)
 		return "exec: more strings than bytes";
 	j->strings = malloc(left);
@@ -238,8 +239,10 @@ static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
 		n = (size_t)(nul - s) + 1;
 		if (i == j->e.argc)
 			slot++; /* argv's NULL */
-		if (i == nstr - 1)
+		if (i == nstr - 2)
 			j->cwd = s;
+		else if (i == nstr - 1)
+			j->exe = s;
 		else
 			j->argv[slot++] = s;
 		s += n;
@@ -252,6 +255,8 @@ static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
 		return "exec: an empty argv[0]";
 	if (j->cwd[0] != '/')
 		return "exec: the working directory must be absolute";
+	if (j->exe[0] && j->exe[0] != '/')
+		return "exec: the executable's path must be absolute";
 	return NULL;
 }
 
@@ -387,14 +392,14 @@ static void *exec_thread(void *arg)
 	}
 	t->fs = fs_struct_create(&root, &cwd);
 	vfs_path_put(&cwd);
-	err = exec_find(&ctx, &root, j->argv[0], j->envp, j->path,
-			sizeof(j->path));
+	err = exec_find(&ctx, &root, j->exe[0] ? j->exe : j->argv[0], j->envp,
+			j->path, sizeof(j->path));
 	if (err) {
 		snprintf(msg, sizeof(msg),
 			 err == -ENOENT ? "exec: \"%s\": executable file not "
 					  "found in $PATH"
 					: "exec: \"%s\": %s",
-			 j->argv[0], strerror(-err));
+			 j->exe[0] ? j->exe : j->argv[0], strerror(-err));
 		goto fail;
 	}
 	if ((j->e.ngroups && !t->creds.groups) || !t->files || !t->fs) {

@@ -51,8 +51,9 @@ enum ctl_op {
 
 /*
  * CTL_EXEC's payload: this, then ngroups uint32_t supplementary groups,
- * then argc + envc + 1 NUL-terminated strings (argv, env, the working
- * directory), nothing after. Its credentials' capabilities, no_new_privs
+ * then argc + envc + 2 NUL-terminated strings (argv, env, the working
+ * directory, the executable's absolute path or "" for argv[0] as found on
+ * the env's PATH), nothing after. Its credentials' capabilities, no_new_privs
  * and umask are init's as config.json set them.
  */
 struct ctl_exec {
