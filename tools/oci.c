@@ -98,6 +98,12 @@ oci_log(const char *level, const char *fmt, ...)
 
 #define oci_error(...) oci_log("error", __VA_ARGS__)
 
+static int kill_sentry(struct oci_container *c);
+static int container_hooks(struct oci_container *c, const char *kind,
+			   enum oci_status s, char *err, size_t errlen);
+static int run_hooks_in_sandbox(struct oci_container *c, json_t *hooks,
+				json_t *state, char *err, size_t errlen);
+
 /* ---- global flags and dispatch ---------------------------------------- */
 
 int oci_parse_globals(int *argc, char ***argv, struct oci_globals *g)
@@ -457,9 +463,27 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		       (json_int_t)oci_pid_start_time(pid));
 	if (st && oc.annotations)
 		json_object_set(st, "annotations", oc.annotations);
+	if (st && json_object_get(oc.json, "hooks"))
+		json_object_set(st, "moatHooks",
+				json_object_get(oc.json, "hooks"));
 	c->state = st;
 	c->pid = pid;
 	c->start_time = oci_pid_start_time(pid);
+	/* The runtime's hooks, then the container's: the sandbox is made,
+	 * its process not run. prestart (deprecated) with createRuntime. */
+	if (st &&
+	    (container_hooks(c, "prestart", OCI_CREATING, err, sizeof(err)) ||
+	     container_hooks(c, "createRuntime", OCI_CREATING, err,
+			     sizeof(err)) ||
+	     container_hooks(c, "createContainer", OCI_CREATING, err,
+			     sizeof(err)))) {
+		oci_error("%s", err);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		oci_container_remove(rootfd, c);
+		oci_config_free(&oc);
+		return 1;
+	}
 	if (!st || oci_container_save(c) < 0) {
 		oci_error("cannot write the container's state");
 		kill(pid, SIGKILL);
@@ -589,8 +613,38 @@ static int ctl_failed(int err, const struct ctl_reply *r)
 	return 1;
 }
 
+/* Run the container's hooks of kind (see oci_hooks.c) with its state as
+ * status s: 0, or -1 with err. */
+static int container_hooks(struct oci_container *c, const char *kind,
+			   enum oci_status s, char *err, size_t errlen)
+{
+	json_t *hooks = json_object_get(c->state, "moatHooks"), *st;
+	int ret;
+
+	if (!json_array_size(json_object_get(hooks, kind)))
+		return 0;
+	st = oci_container_state_json(c, s);
+	if (!strcmp(kind, "startContainer"))
+		ret = run_hooks_in_sandbox(c, json_object_get(hooks, kind), st,
+					   err, errlen);
+	else
+		ret = oci_hooks_run(hooks, kind, st, err, errlen);
+	json_decref(st);
+	return ret;
+}
+
+/* The container is gone: poststop hooks, whose failures are warnings. */
+static void poststop(struct oci_container *c)
+{
+	char e[OCI_ERR_MAX];
+
+	if (container_hooks(c, "poststop", OCI_STOPPED, e, sizeof(e)))
+		oci_log("warning", "%s", e);
+}
+
 static int start_container(struct oci_container *c)
 {
+	char e[OCI_ERR_MAX];
 	struct ctl_reply r;
 	int err;
 
@@ -604,9 +658,21 @@ static int start_container(struct oci_container *c)
 	default:
 		break;
 	}
+	/* In the container, before its process, as runc's init runs them;
+	 * a failure ends the container. */
+	if (container_hooks(c, "startContainer", OCI_CREATED, e, sizeof(e))) {
+		oci_error("%s", e);
+		kill_sentry(c);
+		return 1;
+	}
 	err = oci_ctl(c->dirfd, CTL_START, 0, 0, &r, NULL, 0);
 	if (err || r.err)
 		return ctl_failed(err, &r);
+	if (container_hooks(c, "poststart", OCI_RUNNING, e, sizeof(e))) {
+		oci_error("%s", e);
+		kill_sentry(c);
+		return 1;
+	}
 	return 0;
 }
 
@@ -821,6 +887,7 @@ static int cmd_delete(int argc, char **argv)
 			return 1;
 		}
 	}
+	poststop(&c);
 	err = oci_container_remove(rootfd, &c);
 	if (err) {
 		oci_error("cannot remove the container's state: %s",
@@ -969,6 +1036,7 @@ static int cmd_run(int argc, char **argv)
 	if (code || o.detach) {
 		if (code) {
 			kill_sentry(&c);
+			poststop(&c);
 			oci_container_remove(rootfd, &c);
 		} else {
 			oci_container_close(&c);
@@ -991,6 +1059,7 @@ static int cmd_run(int argc, char **argv)
 			oci_ctl(c.dirfd, CTL_KILL, sig, 0, &r, NULL, 0);
 	}
 	flock(c.dirfd, LOCK_EX);
+	poststop(&c);
 	oci_container_remove(rootfd, &c);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
@@ -1003,6 +1072,7 @@ static int cmd_run(int argc, char **argv)
 struct exec_spec {
 	json_t *args, *env; /* arrays of strings (references) */
 	char *cwd;
+	const char *path; /* the executable; "": args[0] on PATH */
 	uint32_t uid, gid;
 	uint32_t groups[CTL_EXEC_GROUPS_MAX];
 	uint32_t ngroups;
@@ -1112,7 +1182,8 @@ static int parse_id(const char *s, uint32_t *id)
 }
 
 /* The request's payload for x (struct ctl_exec, groups, strings). */
-static char *exec_payload(const struct exec_spec *x, size_t *lenp)
+static char *exec_payload(const struct exec_spec *x, const int fds[3],
+			  size_t *lenp)
 {
 	struct ctl_exec e = {.uid = x->uid,
 			     .gid = x->gid,
@@ -1120,14 +1191,14 @@ static char *exec_payload(const struct exec_spec *x, size_t *lenp)
 			     .argc = (uint32_t)json_array_size(x->args),
 			     .envc = (uint32_t)json_array_size(x->env)};
 	for (int i = 0; i < 3; i++) {
-		int fl = fcntl(i, F_GETFL);
+		int fl = fcntl(fds[i], F_GETFL);
 
 		e.fd_flags[i] =
 		    fl < 0 ? O_RDWR
 			   : (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK);
 	}
 	size_t len = sizeof(e) + x->ngroups * sizeof(uint32_t) +
-		     strlen(x->cwd) + 1,
+		     strlen(x->cwd) + 1 + strlen(x->path) + 1,
 	       off, i;
 	json_t *v;
 	char *buf;
@@ -1156,6 +1227,8 @@ static char *exec_payload(const struct exec_spec *x, size_t *lenp)
 		off += json_string_length(v) + 1;
 	}
 	memcpy(buf + off, x->cwd, strlen(x->cwd) + 1);
+	off += strlen(x->cwd) + 1;
+	memcpy(buf + off, x->path, strlen(x->path) + 1);
 	*lenp = len;
 	return buf;
 }
@@ -1209,6 +1282,125 @@ static int exec_wait(int dirfd, int sock, int32_t pid, const sigset_t *set)
 	}
 }
 
+/* Kill the exec'd process pid; its status is to come on sock. */
+static void exec_kill(int dirfd, int32_t pid)
+{
+	int k = oci_ctl_send(dirfd, CTL_KILL, SIGKILL, CTL_KILL_PID, &pid,
+			     sizeof(pid), NULL, 0);
+	struct ctl_reply r;
+
+	if (k >= 0) {
+		oci_ctl_recv(k, &r, NULL, 0, 10000);
+		close(k);
+	}
+}
+
+/* One startContainer hook, in the sandbox: 0, or -1 with err. */
+static int hook_in_sandbox(struct oci_container *c, json_t *h, size_t idx,
+			   const char *state, char *err, size_t errlen)
+{
+	struct exec_spec x = {.path =
+				  json_string_value(json_object_get(h, "path")),
+			      .cwd = strdup("/")};
+	json_t *t = json_object_get(h, "timeout");
+	int in[2] = {-1, -1}, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int sock = -1, ret = -1, e;
+	struct ctl_reply r;
+	int32_t pid, status;
+	char *payload;
+	size_t len;
+
+	x.args = json_incref(json_object_get(h, "args"));
+	if (!json_array_size(x.args)) {
+		json_decref(x.args);
+		x.args = json_pack("[s]", x.path);
+	}
+	x.env = json_incref(json_object_get(h, "env"));
+	if (!x.env)
+		x.env = json_array();
+	if (null < 0 || pipe2(in, O_CLOEXEC) < 0 || !x.cwd) {
+		snprintf(err, errlen, "error running hook #%zu: %s", idx,
+			 strerror(errno));
+		goto out;
+	}
+	payload = exec_payload(&x, (const int[]){in[0], null, 2}, &len);
+	if (!payload) {
+		snprintf(err, errlen, "error running hook #%zu: too long", idx);
+		goto out;
+	}
+	sock = oci_ctl_send(c->dirfd, CTL_EXEC, 0, 0, payload, (uint32_t)len,
+			    (const int[]){in[0], null, 2}, 3);
+	free(payload);
+	close(in[0]);
+	in[0] = -1;
+	/* The state; a hook that does not read it is no matter. */
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	if (write(in[1], state, strlen(state)) < 0)
+		(void)0;
+	close(in[1]);
+	in[1] = -1;
+	e = sock < 0 ? sock : oci_ctl_recv(sock, &r, &pid, 1, 60000);
+	if (e || r.err || r.npids != 1) {
+		snprintf(err, errlen, "error running hook #%zu: %s", idx,
+			 e ? strerror(-e) : r.msg);
+		goto out;
+	}
+	e = oci_ctl_recv(sock, &r, &status, 1,
+			 t ? (int)json_integer_value(t) * 1000 : -1);
+	if (e == -ETIMEDOUT) {
+		exec_kill(c->dirfd, pid);
+		oci_ctl_recv(sock, &r, &status, 1, 10000);
+		snprintf(err, errlen,
+			 "error running hook #%zu: timeout after %lld seconds",
+			 idx, json_integer_value(t));
+	} else if (e || r.err || r.npids != 1) {
+		snprintf(err, errlen, "error running hook #%zu: %s", idx,
+			 e ? strerror(-e) : r.msg);
+	} else if (status & 0x7f) {
+		snprintf(err, errlen, "error running hook #%zu: signal: %s",
+			 idx, strsignal(status & 0x7f));
+	} else if (status) {
+		snprintf(err, errlen, "error running hook #%zu: exit status %d",
+			 idx, (status >> 8) & 0xff);
+	} else {
+		ret = 0;
+	}
+out:
+	if (sock >= 0)
+		close(sock);
+	for (int i = 0; i < 2; i++)
+		if (in[i] >= 0)
+			close(in[i]);
+	if (null >= 0)
+		close(null);
+	free(x.cwd);
+	json_decref(x.args);
+	json_decref(x.env);
+	return ret;
+}
+
+static int run_hooks_in_sandbox(struct oci_container *c, json_t *hooks,
+				json_t *state, char *err, size_t errlen)
+{
+	char *s = json_dumps(state, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t i;
+	json_t *h;
+	int ret = 0;
+
+	if (!s) {
+		snprintf(err, errlen, "error running hooks: out of memory");
+		return -1;
+	}
+	json_array_foreach(hooks, i, h)
+	{
+		ret = hook_in_sandbox(c, h, i, s, err, errlen);
+		if (ret)
+			break;
+	}
+	free(s);
+	return ret;
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	enum {
@@ -1238,7 +1430,7 @@ static int cmd_exec(int argc, char **argv)
 	    {"cgroup", required_argument, NULL, OPT_IGNORED_ARG},
 	    {NULL, 0, NULL, 0},
 	};
-	struct exec_spec x = {0};
+	struct exec_spec x = {.path = ""};
 	struct oci_container c;
 	struct ctl_reply r;
 	const char *process = NULL, *pid_file = NULL, *console = NULL;
@@ -1427,7 +1619,7 @@ static int cmd_exec(int argc, char **argv)
 		relay_sock = sv[0];
 		stdio[0] = sv[1];
 	}
-	payload = x.cwd ? exec_payload(&x, &len) : NULL;
+	payload = x.cwd ? exec_payload(&x, (const int[]){0, 1, 2}, &len) : NULL;
 	if (!payload) {
 		oci_error("exec failed: the arguments and environment are too "
 			  "long (%d bytes at most)",
@@ -1600,19 +1792,21 @@ static int cmd_features(int argc, char **argv)
 	for (int i = 0; (name = oci_cap_name(i)); i++)
 		json_array_append_new(caps, json_string(name));
 	j = json_pack(
-	    "{s:s, s:s, s:[], s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],"
+	    "{s:s, s:s, s:[s,s,s,s,s,s],"
+	    " s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],"
 	    " s:{s:[s,s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b},"
 	    " s:{s:b}, s:{s:b}, s:{s:b}},"
 	    " s:{s:s, s:s}}",
 	    "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks",
-	    "mountOptions", "bind", "rbind", "ro", "rw", "noexec", "nosuid",
-	    "nodev", "dev", "suid", "exec", "private", "rprivate", "slave",
-	    "rslave", "shared", "rshared", "unbindable", "runbindable",
-	    "relatime", "norelatime", "noatime", "strictatime", "linux",
-	    "namespaces", "pid", "network", "mount", "ipc", "uts", "user",
-	    "cgroup", "time", "capabilities", caps, "cgroup", "v1", 0, "v2", 0,
-	    "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0, "apparmor",
-	    "enabled", 0, "selinux", "enabled", 0, "annotations",
+	    "prestart", "createRuntime", "createContainer", "startContainer",
+	    "poststart", "poststop", "mountOptions", "bind", "rbind", "ro",
+	    "rw", "noexec", "nosuid", "nodev", "dev", "suid", "exec", "private",
+	    "rprivate", "slave", "rslave", "shared", "rshared", "unbindable",
+	    "runbindable", "relatime", "norelatime", "noatime", "strictatime",
+	    "linux", "namespaces", "pid", "network", "mount", "ipc", "uts",
+	    "user", "cgroup", "time", "capabilities", caps, "cgroup", "v1", 0,
+	    "v2", 0, "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0,
+	    "apparmor", "enabled", 0, "selinux", "enabled", 0, "annotations",
 	    OCI_ANNOT_PLATFORM, "ptrace", OCI_ANNOT_NETWORK, "none,host");
 	if (!j)
 		return 1;

@@ -81,6 +81,17 @@ const char *oci_cap_name(int cap);
 #define OCI_ANNOT_PLATFORM "dev.moat.platform"
 #define OCI_ANNOT_NETWORK  "dev.moat.network"
 
+/* ---- oci_hooks.c ---- */
+
+/* Check config.json's hooks: 0, or -1 with err naming the field. */
+int oci_hooks_check(json_t *hooks, char *err, size_t errlen);
+/*
+ * Run hooks.kind on the host, in order, with state on their stdin: 0, or
+ * -1 with err saying which failed and why (runc's words).
+ */
+int oci_hooks_run(json_t *hooks, const char *kind, json_t *state, char *err,
+		  size_t errlen);
+
 /* ---- oci_state.c ---- */
 
 enum oci_status {

@@ -715,17 +715,8 @@ static int parse(struct oci_config *oc, char *err, size_t errlen)
 	if (v && parse_linux(v, err, errlen))
 		return -1;
 	v = json_object_get(j, "hooks");
-	if (v) {
-		const char *key;
-		json_t *h;
-
-		if (!json_is_object(v))
-			return FAIL("hooks: must be an object");
-		json_object_foreach(v, key, h) if (
-		    json_array_size(h)) return FAIL("hooks.%s: hooks are not "
-						    "supported by moat yet",
-						    key);
-	}
+	if (v && oci_hooks_check(v, err, errlen))
+		return -1;
 	v = json_object_get(j, "annotations");
 	if (v && parse_annotations(v, oc, err, errlen))
 		return -1;

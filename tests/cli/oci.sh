@@ -61,6 +61,7 @@ EOF
 }
 
 expect "features" 0 '"ociVersionMin"' -- "$MOAT" features
+expect "features: hooks" 0 '"startContainer"' -- "$MOAT" features
 
 # gone PID: the process has ended (a zombie has: nobody may reap it here).
 gone() {
@@ -239,22 +240,23 @@ def askx(payload, nfds=4, flags=0, sig=0):
         return None
     return struct.unpack_from("<IHHi", r)[3] if len(r) >= 12 else "short"
 ex = lambda ng=0, argc=1, envc=0, fl=0, fdf=(0, 1, 1), res=0: struct.pack("<9I", 0, 0, ng, argc, envc, fl, *fdf) + struct.pack("<I", res)
-print("x-ok", askx(ex() + b"true\0/\0"))
+print("x-ok", askx(ex() + b"true\0/\0\0"))
 print("x-short", askx(ex()[:20]))
-print("x-nofds", askx(ex() + b"true\0/\0", nfds=1))
-print("x-flags", askx(ex(fl=1) + b"true\0/\0"))
-print("x-fdflags", askx(ex(fdf=(0o4000000, 1, 1)) + b"true\0/\0"))
-print("x-reserved", askx(ex(res=3) + b"true\0/\0"))
-print("x-argc0", askx(ex(argc=0) + b"/\0"))
-print("x-groups", askx(ex(ng=100000) + b"true\0/\0"))
-print("x-groupslen", askx(ex(ng=40) + b"true\0/\0"))
-print("x-argc", askx(ex(argc=0xffffffff) + b"true\0/\0"))
-print("x-envc", askx(ex(envc=0xfffffffe) + b"true\0/\0"))
-print("x-nonul", askx(ex() + b"true\0/"))
-print("x-trailing", askx(ex() + b"true\0/\0junk"))
-print("x-relcwd", askx(ex() + b"true\0etc\0"))
-print("x-empty", askx(ex() + b"\0/\0"))
-print("x-signo", askx(ex() + b"true\0/\0", sig=9))
+print("x-nofds", askx(ex() + b"true\0/\0\0", nfds=1))
+print("x-flags", askx(ex(fl=1) + b"true\0/\0\0"))
+print("x-fdflags", askx(ex(fdf=(0o4000000, 1, 1)) + b"true\0/\0\0"))
+print("x-reserved", askx(ex(res=3) + b"true\0/\0\0"))
+print("x-argc0", askx(ex(argc=0) + b"/\0\0"))
+print("x-groups", askx(ex(ng=100000) + b"true\0/\0\0"))
+print("x-groupslen", askx(ex(ng=40) + b"true\0/\0\0"))
+print("x-argc", askx(ex(argc=0xffffffff) + b"true\0/\0\0"))
+print("x-envc", askx(ex(envc=0xfffffffe) + b"true\0/\0\0"))
+print("x-nonul", askx(ex() + b"true\0/\0"))
+print("x-trailing", askx(ex() + b"true\0/\0\0junk"))
+print("x-relcwd", askx(ex() + b"true\0etc\0\0"))
+print("x-relexe", askx(ex() + b"true\0/\0bin/true\0"))
+print("x-empty", askx(ex() + b"\0/\0\0"))
+print("x-signo", askx(ex() + b"true\0/\0\0", sig=9))
 print("state", ask(hdr(1)))
 EOF2
 for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
@@ -262,7 +264,7 @@ for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
 	"x-short -22" "x-nofds -22" "x-flags -22" "x-fdflags -22" \
 	"x-reserved -22" "x-argc0 -22" "x-groups -22" "x-groupslen -22" \
 	"x-argc -22" "x-envc -22" "x-nonul -22" "x-trailing -22" \
-	"x-relcwd -22" "x-empty -22" "x-signo -22" "state 0"; do
+	"x-relcwd -22" "x-relexe -22" "x-empty -22" "x-signo -22" "state 0"; do
 	if grep -q "^$want$" "$tmp/hostile"; then
 		ok "control channel: ${want% *}"
 	else
@@ -345,7 +347,10 @@ for case in 'process.args="sh"|process.args' \
 	'root=null|root.path' \
 	'ociVersion=null|ociVersion' \
 	'annotations={"dev.moat.platform":"kvm"}|annotations.dev.moat.platform' \
-	'process.args=["nope"]|executable file not found'; do
+	'process.args=["nope"]|executable file not found' \
+	'hooks={"poststart":[{"path":"rel"}]}|hooks.poststart\[0\].path' \
+	'hooks={"poststop":[{"path":"/bin/true","timeout":0}]}|hooks.poststop\[0\].timeout' \
+	'hooks={"onstart":[]}|hooks.onstart'; do
 	config "${case%%|*}"
 	expect "config error: ${case%%|*}" 1 "${case#*|}" -- \
 		M create --bundle "$bundle" bad
@@ -404,6 +409,64 @@ fi
 M run -d --bundle "$bundle" f1 >/dev/null 2>&1
 expect "delete --force" 0 "" -- M delete --force f1
 expect "gone" 1 "container does not exist" -- M state f1
+
+# Hooks: in order, the state on their stdin; startContainer's in the
+# sandbox (where runc runs it: in the container, before its process).
+cat >"$tmp/hook.sh" <<EOF2
+#!/bin/sh
+read -r s
+echo "\$1 \$FOO \$s" >>"$tmp/hooks.log"
+exit \${2:-0}
+EOF2
+chmod +x "$tmp/hook.sh"
+h() { echo "{\"path\":\"$tmp/hook.sh\",\"args\":[\"hook\",\"$1\"${2:-}],\"env\":[\"FOO=foo\"]}"; }
+config 'process.args=["sh","-c","echo main"]' \
+	"hooks={\"createRuntime\":[$(h createRuntime)],\"createContainer\":[$(h createContainer)],\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"read -r s; echo startContainer \$s >&2\"]}],\"poststart\":[$(h poststart)],\"poststop\":[$(h poststop)]}"
+rm -f "$tmp/hooks.log"
+M run --bundle "$bundle" h1 >"$tmp/h.out" 2>"$tmp/h.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(cut -d' ' -f1,2 "$tmp/hooks.log" | tr '\n' ' ')" = \
+	"createRuntime foo createContainer foo poststart foo poststop foo " ]; then
+	ok "hooks: run in order, with their env"
+else
+	bad "hooks: exit $rc, log: $(cat "$tmp/hooks.log" "$tmp/h.err")"
+fi
+for want in '^createRuntime .*"status":"creating"' \
+	'^createContainer .*"id":"h1"' '^poststart .*"status":"running"' \
+	'^poststop .*"status":"stopped"' "\"bundle\":\"$bundle\""; do
+	if grep -q "$want" "$tmp/hooks.log"; then
+		ok "hooks: state $want"
+	else
+		bad "hooks: state $want: $(cat "$tmp/hooks.log")"
+	fi
+done
+if grep -q '^startContainer .*"status":"created"' "$tmp/h.err" &&
+	grep -q '^main$' "$tmp/h.out"; then
+	ok "hooks: startContainer in the sandbox, before the process"
+else
+	bad "hooks: startContainer: $(cat "$tmp/h.err" "$tmp/h.out")"
+fi
+config 'process.args=["true"]' \
+	"hooks={\"createRuntime\":[$(h createRuntime), $(h fails ',"3"')]}"
+expect "hooks: a failing createRuntime hook" 1 \
+	'error running hook #1: exit status 3' -- M create --bundle "$bundle" h2
+expect "hooks: no container left" 1 "container does not exist" -- M state h2
+config 'process.args=["true"]' \
+	'hooks={"createContainer":[{"path":"/bin/sleep","args":["sleep","10"],"timeout":1}]}'
+expect "hooks: a timeout" 1 'error running hook #0: timeout after 1 seconds' \
+	-- M create --bundle "$bundle" h3
+config 'process.args=["sleep","100"]' \
+	'hooks={"startContainer":[{"path":"/bin/sh","args":["sh","-c","exit 4"]}]}'
+M create --bundle "$bundle" h4 >/dev/null 2>&1
+expect "hooks: a failing startContainer hook" 1 \
+	'error running hook #0: exit status 4' -- M start h4
+if state_is h4 stopped; then ok "hooks: its container stopped"; else bad "hooks: its container stopped"; fi
+M delete h4 >/dev/null 2>&1
+config 'process.args=["true"]' \
+	"hooks={\"poststop\":[$(h poststop ',"5"')]}"
+expect "hooks: a failing poststop hook is a warning" 0 \
+	'level=warning msg="error running hook #0: exit status 5' -- \
+	M run --bundle "$bundle" h5
 
 # process.terminal: the pty's master comes over --console-socket, as
 # runc sends it; the sandbox's terminal is its slave, resized from outside.
