@@ -110,7 +110,10 @@ static void reply(int fd, const struct ctl_request *req, int err,
 	r->version = CTL_VERSION;
 	r->op = req ? req->op : 0;
 	r->err = err;
-	r->status = init_may_run() ? CTL_RUNNING : CTL_CREATED;
+	r->status = !init_may_run() ? CTL_CREATED
+		    : __atomic_load_n(&ctl.k->frozen, __ATOMIC_SEQ_CST)
+			? CTL_PAUSED
+			: CTL_RUNNING;
 	r->npids = npids;
 	if (msg)
 		snprintf(r->msg, sizeof(r->msg), "%s", msg);
@@ -564,6 +567,28 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		return;
 	case CTL_KILL:
 		do_kill(req, payload, fd);
+		return;
+	case CTL_PAUSE:
+	case CTL_RESUME:
+		if (req->signo || req->flags) {
+			reply(fd, req, -EINVAL, "unexpected arguments", NULL,
+			      0);
+			return;
+		}
+		if (!init_may_run() ||
+		    __atomic_load_n(&ctl.k->frozen, __ATOMIC_SEQ_CST) !=
+			(req->op == CTL_RESUME)) {
+			reply(fd, req, -EINVAL,
+			      req->op == CTL_PAUSE ? "container not running"
+						   : "container not paused",
+			      NULL, 0);
+			return;
+		}
+		if (req->op == CTL_PAUSE)
+			kernel_freeze(ctl.k);
+		else
+			kernel_thaw(ctl.k);
+		reply(fd, req, 0, NULL, NULL, 0);
 		return;
 	case CTL_EXEC:
 		do_exec(req, payload, fds, nfds);

@@ -31,15 +31,17 @@
 #define CTL_PIDS_MAX	4096  /* pids one CTL_STATE answer lists */
 
 enum ctl_op {
-	CTL_STATE = 1, /* status and the sandbox's pids */
-	CTL_START = 2, /* let init run (it is loaded and waiting) */
-	CTL_KILL = 3,  /* signo to init, to every process (CTL_KILL_ALL), or
-			  to the pid in the payload (CTL_KILL_PID) */
-	CTL_EXEC = 4,  /* a new process: struct ctl_exec and its strings in
-			  the payload, its stdin, stdout and stderr as fds
-			  2-4 (or, CTL_EXEC_TTY, a console's socket as fd 2);
-			  answered once with its pid and again, on the same
-			  socket, with its wait status */
+	CTL_STATE = 1,	/* status and the sandbox's pids */
+	CTL_START = 2,	/* let init run (it is loaded and waiting) */
+	CTL_KILL = 3,	/* signo to init, to every process (CTL_KILL_ALL), or
+			   to the pid in the payload (CTL_KILL_PID) */
+	CTL_EXEC = 4,	/* a new process: struct ctl_exec and its strings in
+			   the payload, its stdin, stdout and stderr as fds
+			   2-4 (or, CTL_EXEC_TTY, a console's socket as fd 2);
+			   answered once with its pid and again, on the same
+			   socket, with its wait status */
+	CTL_PAUSE = 5,	/* freeze every task (kernel_freeze) */
+	CTL_RESUME = 6, /* and thaw them */
 };
 
 /* CTL_EXEC: its stdio is a terminal of the sandbox's, whose master the
@@ -83,6 +85,7 @@ static_assert(sizeof(struct ctl_request) == 24, "ctl_request wire size");
 enum ctl_status {
 	CTL_CREATED = 1, /* init loaded, waiting for CTL_START */
 	CTL_RUNNING = 2,
+	CTL_PAUSED = 3,
 };
 
 struct ctl_reply {

@@ -254,6 +254,62 @@ static void task_fault(struct task *t, const struct platform_event *ev,
 		signal_force_fault(t, ev->signo, ev->code, ev->addr);
 }
 
+/* Frozen: wait until thawed, or until the process must end. */
+static void task_frozen(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	pthread_mutex_lock(&tg->lock);
+	while (__atomic_load_n(&t->k->frozen, __ATOMIC_SEQ_CST) &&
+	       !tg->exiting && !task_exec_zapped(t) &&
+	       !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)))
+		pthread_cond_wait(&tg->sigcond, &tg->lock);
+	pthread_mutex_unlock(&tg->lock);
+}
+
+/* Interrupt every task that may be in application code. */
+static void interrupt_all(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		pthread_mutex_lock(&tg->lock);
+		for (struct task *t = tg->threads; t; t = t->next_thread)
+			if (t->ctx)
+				k->plat->ops->interrupt(t->ctx);
+		pthread_mutex_unlock(&tg->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+void kernel_freeze(struct kernel *k)
+{
+	__atomic_store_n(&k->frozen, true, __ATOMIC_SEQ_CST);
+	/* Again until none is left: one may have gone in as it began. */
+	for (int i = 0; __atomic_load_n(&k->in_app, __ATOMIC_SEQ_CST) > 0;
+	     i++) {
+		struct timespec ts = {0, 1000 * 1000};
+
+		if (i == 10000) {
+			log_warn("freeze: a task does not leave its code");
+			break;
+		}
+		interrupt_all(k);
+		nanosleep(&ts, NULL);
+	}
+}
+
+void kernel_thaw(struct kernel *k)
+{
+	__atomic_store_n(&k->frozen, false, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		pthread_mutex_lock(&tg->lock);
+		pthread_cond_broadcast(&tg->sigcond);
+		pthread_mutex_unlock(&tg->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
 static void task_loop(struct task *t)
 {
 	const struct platform_ops *ops = t->k->plat->ops;
@@ -283,7 +339,16 @@ static void task_loop(struct task *t)
 		}
 		/* Pages a truncation took from the files it maps go first. */
 		mm_sync_truncations(t->mm);
+		/* Counted in before it looks, so that a freeze either sees
+		 * it go in or is seen (kernel_freeze). */
+		__atomic_add_fetch(&t->k->in_app, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&t->k->frozen, __ATOMIC_SEQ_CST)) {
+			__atomic_sub_fetch(&t->k->in_app, 1, __ATOMIC_SEQ_CST);
+			task_frozen(t);
+			continue;
+		}
 		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);
+		__atomic_sub_fetch(&t->k->in_app, 1, __ATOMIC_SEQ_CST);
 
 		if (err) {
 			log_error("task %d: platform failed: %s", t->tid,

@@ -77,6 +77,13 @@ struct kernel {
 	struct thread_group *init_tg;
 	bool init_exited;
 	int init_status; /* wait status of init: exit code << 8 | signal */
+	/*
+	 * The OCI runtime's pause (kernel_freeze): no task runs application
+	 * code while frozen; in_app counts the tasks in the platform's
+	 * switch_to (both atomic).
+	 */
+	bool frozen;
+	int in_app;
 };
 
 /* Signals pending, with their siginfo (signal.c); tg->lock. */
@@ -287,6 +294,15 @@ int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 		 struct thread_group **tgp, const char **why);
 /* Wait for a spawned process to end, reap it: its wait status. */
 int kernel_spawn_wait(struct kernel *k, struct thread_group *tg);
+/*
+ * Freeze the sandbox (the OCI runtime's pause, as runsc's): every task
+ * leaves application code and waits in the sentry before going back to
+ * it, unseen by the application (no stop, no signal, no wait status).
+ * Blocked calls stay blocked; a SIGKILL still ends a process. Returns
+ * once no task runs application code. kernel_thaw lets them go on.
+ */
+void kernel_freeze(struct kernel *k);
+void kernel_thaw(struct kernel *k);
 
 /* ---- the process tree (task.c) ---- */
 void task_get(struct task *t);
