@@ -653,6 +653,7 @@ static int start_container(struct oci_container *c)
 		oci_error("cannot start a container that has stopped");
 		return 1;
 	case OCI_RUNNING:
+	case OCI_PAUSED:
 		oci_error("cannot start an already running container");
 		return 1;
 	default:
@@ -871,7 +872,7 @@ static int cmd_delete(int argc, char **argv)
 	if (err)
 		return open_container(rootfd, id, LOCK_EX, &c);
 	s = oci_container_status(&c);
-	if (s == OCI_RUNNING && !force) {
+	if ((s == OCI_RUNNING || s == OCI_PAUSED) && !force) {
 		oci_error("cannot delete container %s that is not stopped: %s",
 			  id, oci_status_name(s));
 		oci_container_close(&c);
@@ -1408,6 +1409,7 @@ static int cmd_exec(int argc, char **argv)
 		OPT_CONSOLE,
 		OPT_PRESERVE,
 		OPT_CAP,
+		OPT_IGNORE_PAUSED,
 		OPT_IGNORED,
 		OPT_IGNORED_ARG,
 	};
@@ -1423,7 +1425,7 @@ static int cmd_exec(int argc, char **argv)
 	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
 	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
 	    {"cap", required_argument, NULL, OPT_CAP},
-	    {"ignore-paused", no_argument, NULL, OPT_IGNORED},
+	    {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
 	    {"no-new-privs", no_argument, NULL, OPT_IGNORED},
 	    {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
 	    {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
@@ -1436,7 +1438,7 @@ static int cmd_exec(int argc, char **argv)
 	const char *process = NULL, *pid_file = NULL, *console = NULL;
 	const char *cwd = NULL, *user = NULL, *id;
 	json_t *extra_env = json_array(), *cfg = NULL;
-	bool detach = false, tty = false;
+	bool detach = false, tty = false, ignore_paused = false;
 	int ch, rootfd, sock = -1, code = 255, err;
 	int32_t pid;
 	int stdio[3], tty_slave = -1, relay_sock = -1;
@@ -1493,6 +1495,9 @@ static int cmd_exec(int argc, char **argv)
 		case OPT_CAP:
 			oci_error("exec: --cap is not supported by moat yet");
 			goto out;
+		case OPT_IGNORE_PAUSED:
+			ignore_paused = true;
+			break;
 		case OPT_IGNORED:
 		case OPT_IGNORED_ARG:
 			break;
@@ -1507,9 +1512,18 @@ static int cmd_exec(int argc, char **argv)
 	id = argv[optind++];
 	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_SH, &c))
 		goto out;
-	if (oci_container_status(&c) == OCI_STOPPED) {
+	switch (oci_container_status(&c)) {
+	case OCI_STOPPED:
 		oci_error("exec failed: cannot exec in a stopped container");
 		goto out_close;
+	case OCI_PAUSED:
+		if (ignore_paused)
+			break;
+		oci_error("exec failed: cannot exec in a paused container "
+			  "(use --ignore-paused to override)");
+		goto out_close;
+	default:
+		break;
 	}
 	/* config.json's process first, as runc takes it. */
 	snprintf(path, sizeof(path), "%s/config.json",
@@ -1816,6 +1830,44 @@ static int cmd_features(int argc, char **argv)
 	return 0;
 }
 
+/* pause and resume: every task frozen inside the sentry, as runsc's. */
+static int pause_resume(int argc, char **argv, bool pause)
+{
+	struct oci_container c;
+	struct ctl_reply r;
+	enum oci_status s;
+	const char *id;
+	int rootfd, err, code = 0;
+
+	optind = 1;
+	if (getopt(argc, argv, "") != -1 || !(id = one_id(argc, argv, argv[0])))
+		return 1;
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
+		return 1;
+	s = oci_container_status(&c);
+	if (s != (pause ? OCI_RUNNING : OCI_PAUSED)) {
+		oci_error("container not %s", pause ? "running" : "paused");
+		code = 1;
+	} else {
+		err = oci_ctl(c.dirfd, pause ? CTL_PAUSE : CTL_RESUME, 0, 0, &r,
+			      NULL, 0);
+		if (err || r.err)
+			code = ctl_failed(err, &r);
+	}
+	oci_container_close(&c);
+	return code;
+}
+
+static int cmd_pause(int argc, char **argv)
+{
+	return pause_resume(argc, argv, true);
+}
+
+static int cmd_resume(int argc, char **argv)
+{
+	return pause_resume(argc, argv, false);
+}
+
 static int cmd_unsupported(int argc, char **argv)
 {
 	(void)argc;
@@ -1838,8 +1890,8 @@ static const struct {
     {"spec", cmd_spec},
     {"features", cmd_features},
     {"exec", cmd_exec},
-    {"pause", cmd_unsupported},
-    {"resume", cmd_unsupported},
+    {"pause", cmd_pause},
+    {"resume", cmd_resume},
     {"events", cmd_unsupported},
     {"update", cmd_unsupported},
     {"checkpoint", cmd_unsupported},

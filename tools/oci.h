@@ -99,6 +99,7 @@ enum oci_status {
 	OCI_CREATED,
 	OCI_RUNNING,
 	OCI_STOPPED,
+	OCI_PAUSED,
 };
 
 /* One container's state directory, open and locked. */

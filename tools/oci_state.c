@@ -168,7 +168,9 @@ enum oci_status oci_container_status(struct oci_container *c)
 		return OCI_STOPPED;
 	if (oci_ctl(c->dirfd, CTL_STATE, 0, 0, &r, NULL, 0) < 0)
 		return OCI_STOPPED; /* alive, but ending */
-	return r.status == CTL_CREATED ? OCI_CREATED : OCI_RUNNING;
+	return r.status == CTL_CREATED	? OCI_CREATED
+	       : r.status == CTL_PAUSED ? OCI_PAUSED
+					: OCI_RUNNING;
 }
 
 const char *oci_status_name(enum oci_status s)
@@ -180,6 +182,8 @@ const char *oci_status_name(enum oci_status s)
 		return "created";
 	case OCI_RUNNING:
 		return "running";
+	case OCI_PAUSED:
+		return "paused";
 	default:
 		return "stopped";
 	}

@@ -410,6 +410,59 @@ M run -d --bundle "$bundle" f1 >/dev/null 2>&1
 expect "delete --force" 0 "" -- M delete --force f1
 expect "gone" 1 "container does not exist" -- M state f1
 
+# pause and resume: every task frozen in the sentry, unseen inside.
+config 'process.args=["sh","-c","trap \"echo TERM; exit 6\" TERM; i=0; while :; do i=$((i+1)); echo $i; usleep 20000; done"]'
+M create --bundle "$bundle" p1 >"$tmp/p.out" 2>&1
+expect "pause a created container" 1 "container not running" -- M pause p1
+M start p1
+sleep 0.3
+expect "pause" 0 "" -- M pause p1
+if state_is p1 paused; then ok "state: paused"; else bad "state: paused"; fi
+a=$(wc -l <"$tmp/p.out")
+sleep 0.5
+b=$(wc -l <"$tmp/p.out")
+if [ "$a" -eq "$b" ] && [ "$a" -gt 0 ]; then
+	ok "paused: nothing runs"
+else
+	bad "paused: output went from $a to $b lines"
+fi
+expect "pause a paused container" 1 "container not running" -- M pause p1
+expect "ps of a paused container" 0 "^\[.*1\]$" -- M ps --format json p1
+expect "exec in a paused container" 255 "cannot exec in a paused container" \
+	-- M exec p1 true
+expect "exec --ignore-paused" 0 "" -- M exec -d --ignore-paused p1 true
+expect "delete a paused container" 1 "not stopped: paused" -- M delete p1
+expect "kill a paused container" 0 "" -- M kill p1 TERM
+sleep 0.3
+if state_is p1 paused && ! grep -q TERM "$tmp/p.out"; then
+	ok "paused: a signal waits for resume"
+else
+	bad "paused: a signal waits for resume: $(tail -2 "$tmp/p.out")"
+fi
+expect "resume" 0 "" -- M resume p1
+if state_is p1 stopped && grep -q '^TERM$' "$tmp/p.out"; then
+	ok "resumed: the signal is taken"
+else
+	bad "resumed: $(tail -2 "$tmp/p.out")"
+fi
+expect "resume a stopped container" 1 "container not paused" -- M resume p1
+M delete p1
+config 'process.args=["sh","-c","i=0; while :; do i=$((i+1)); echo $i; usleep 20000; done"]'
+M run -d --bundle "$bundle" p2 >"$tmp/p.out" 2>&1
+sleep 0.3
+M pause p2
+M resume p2
+a=$(wc -l <"$tmp/p.out")
+sleep 0.5
+b=$(wc -l <"$tmp/p.out")
+if [ "$b" -gt "$a" ] && state_is p2 running; then
+	ok "resumed: it runs again"
+else
+	bad "resumed: output went from $a to $b lines"
+fi
+expect "delete --force of a paused container" 0 "" -- sh -c \
+	"\"$MOAT\" --root \"$root\" pause p2 && \"$MOAT\" --root \"$root\" delete --force p2"
+
 # Hooks: in order, the state on their stdin; startContainer's in the
 # sandbox (where runc runs it: in the container, before its process).
 cat >"$tmp/hook.sh" <<EOF2
