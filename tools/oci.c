@@ -228,13 +228,22 @@ static void time_rfc3339(char *buf, size_t len)
 /* The sentry's side of the fork: never returns. */
 static void __attribute__((noreturn))
 sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
-	     int ready, int tty, const sigset_t *mask)
+	     int ready, int tty, json_t *cgdirs, const sigset_t *mask)
 {
-	int fds[3 + 64], n = 3 + o->preserve_fds, null;
+	int fds[3 + 64], n = 3 + o->preserve_fds, null, e;
 	struct sentry_config *cfg = &oc->cfg;
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	setsid();
+	/* Into the container's cgroups first: all it makes follows. */
+	e = oci_cgroup_join(cgdirs, getpid());
+	if (e) {
+		dprintf(ready,
+			"moat: linux.resources: cannot join the host's "
+			"cgroup: %s\n",
+			strerror(-e));
+		_exit(125);
+	}
 	/* process.terminal: the pty's slave is the console, relayed. */
 	if (tty >= 0) {
 		int sv[2];
@@ -348,6 +357,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	char err[OCI_ERR_MAX], tmp[64], created[64];
 	struct oci_config oc;
 	int dirfd, ctl, ready[2], status, tty = -1;
+	json_t *cgdirs = NULL;
 	json_t *st;
 	pid_t pid;
 
@@ -410,6 +420,15 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		oci_config_free(&oc);
 		return 1;
 	}
+	if (oci_cgroup_setup(&oc, id, &cgdirs, err, sizeof(err))) {
+		oci_error("%s", err);
+		close(ctl);
+		close(ready[0]);
+		close(ready[1]);
+		oci_container_remove(rootfd, c);
+		oci_config_free(&oc);
+		return 1;
+	}
 	if (oc.terminal) {
 		json_t *size = json_object_get(
 		    json_object_get(oc.json, "process"), "consoleSize");
@@ -425,6 +444,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 			close(ctl);
 			close(ready[0]);
 			close(ready[1]);
+			oci_cgroup_remove(cgdirs);
 			oci_container_remove(rootfd, c);
 			oci_config_free(&oc);
 			return 1;
@@ -438,7 +458,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		close(rootfd);
 		if (log_file)
 			fclose(log_file);
-		sentry_child(&oc, o, ctl, ready[1], tty, mask);
+		sentry_child(&oc, o, ctl, ready[1], tty, cgdirs, mask);
 	}
 	if (tty >= 0)
 		close(tty);
@@ -450,6 +470,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		else
 			waitpid(pid, &status, 0);
 		close(ready[0]);
+		oci_cgroup_remove(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -463,6 +484,8 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		       (json_int_t)oci_pid_start_time(pid));
 	if (st && oc.annotations)
 		json_object_set(st, "annotations", oc.annotations);
+	if (st && json_array_size(cgdirs))
+		json_object_set(st, "moatCgroups", cgdirs);
 	if (st && json_object_get(oc.json, "hooks"))
 		json_object_set(st, "moatHooks",
 				json_object_get(oc.json, "hooks"));
@@ -480,6 +503,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		oci_error("%s", err);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
+		oci_cgroup_remove(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -488,6 +512,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		oci_error("cannot write the container's state");
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
+		oci_cgroup_remove(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -503,6 +528,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 				  strerror(-e));
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			oci_cgroup_remove(cgdirs);
 			oci_container_remove(rootfd, c);
 			oci_config_free(&oc);
 			return 1;
@@ -889,6 +915,7 @@ static int cmd_delete(int argc, char **argv)
 		}
 	}
 	poststop(&c);
+	oci_cgroup_remove(json_object_get(c.state, "moatCgroups"));
 	err = oci_container_remove(rootfd, &c);
 	if (err) {
 		oci_error("cannot remove the container's state: %s",
@@ -1038,6 +1065,8 @@ static int cmd_run(int argc, char **argv)
 		if (code) {
 			kill_sentry(&c);
 			poststop(&c);
+			oci_cgroup_remove(
+			    json_object_get(c.state, "moatCgroups"));
 			oci_container_remove(rootfd, &c);
 		} else {
 			oci_container_close(&c);
@@ -1061,6 +1090,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	flock(c.dirfd, LOCK_EX);
 	poststop(&c);
+	oci_cgroup_remove(json_object_get(c.state, "moatCgroups"));
 	oci_container_remove(rootfd, &c);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

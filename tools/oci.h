@@ -51,16 +51,19 @@ int oci_main(int argc, char **argv, const struct oci_globals *g);
 /* A bundle's config.json, as the sentry will run it. */
 struct oci_config {
 	struct sentry_config cfg;
-	json_t *json;		       /* the whole document */
-	char *bundle;		       /* absolute */
-	char *rootfs;		       /* absolute host path of root.path */
-	const char *oci_version;       /* ociVersion */
-	json_t *annotations;	       /* borrowed from json; NULL: none */
-	bool terminal;		       /* process.terminal */
-	bool oom_score_adj_set;	       /* process.oomScoreAdj */
-	int oom_score_adj;	       /* its value */
-	char **argv, **envp;	       /* NULL-terminated, owned */
-	uint32_t groups[64];	       /* process.user.additionalGids */
+	json_t *json;		 /* the whole document */
+	char *bundle;		 /* absolute */
+	char *rootfs;		 /* absolute host path of root.path */
+	const char *oci_version; /* ociVersion */
+	json_t *annotations;	 /* borrowed from json; NULL: none */
+	bool terminal;		 /* process.terminal */
+	bool oom_score_adj_set;	 /* process.oomScoreAdj */
+	int oom_score_adj;	 /* its value */
+	char **argv, **envp;	 /* NULL-terminated, owned */
+	uint32_t groups[64];	 /* process.user.additionalGids */
+	/* linux.resources for the host cgroups (-1: none) */
+	long long mem_limit, mem_swap, pids_limit;
+	const char *cgroups_path;      /* linux.cgroupsPath, or NULL */
 	char *paths[SENTRY_BINDS_MAX]; /* strings cfg points at, owned */
 };
 
@@ -91,6 +94,20 @@ int oci_hooks_check(json_t *hooks, char *err, size_t errlen);
  */
 int oci_hooks_run(json_t *hooks, const char *kind, json_t *state, char *err,
 		  size_t errlen);
+
+/* ---- oci_cgroup.c ---- */
+
+/*
+ * The host cgroups for oc's linux.resources (none when it sets no limit):
+ * made, their limits written, their directories in *dirs (a new array).
+ * 0, or -1 with err naming the field and why.
+ */
+int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
+		     char *err, size_t errlen);
+/* Put host process pid into each of dirs: 0 or -errno. */
+int oci_cgroup_join(json_t *dirs, pid_t pid);
+/* Remove dirs (once the sandbox has gone). */
+void oci_cgroup_remove(json_t *dirs);
 
 /* ---- oci_state.c ---- */
 

@@ -522,7 +522,66 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 	return 0;
 }
 
-static int parse_linux(json_t *l, char *err, size_t errlen)
+/*
+ * linux.resources: memory (limit, swap) and pids (limit), for the host
+ * cgroups of the whole sandbox (oci_cgroup.c); device rules are moot (the
+ * sandbox has no host device); anything else is refused by name.
+ */
+static int parse_resources(json_t *res, struct oci_config *oc, char *err,
+			   size_t errlen)
+{
+	const char *key, *k2;
+	json_t *v, *v2;
+	long long x;
+
+	if (!json_is_object(res))
+		return FAIL("linux.resources: must be an object");
+	json_object_foreach(res, key, v)
+	{
+		if (!strcmp(key, "devices") || json_is_null(v) ||
+		    (json_is_object(v) && !json_object_size(v)) ||
+		    (json_is_array(v) && !json_array_size(v)))
+			continue;
+		if (strcmp(key, "memory") && strcmp(key, "pids"))
+			return FAIL("linux.resources.%s: resource limits "
+				    "are not supported by moat yet",
+				    key);
+		if (!json_is_object(v))
+			return FAIL("linux.resources.%s: must be an object",
+				    key);
+		json_object_foreach(v, k2, v2)
+		{
+			bool mem = !strcmp(key, "memory");
+
+			if (json_is_null(v2))
+				continue;
+			if (mem ? strcmp(k2, "limit") && strcmp(k2, "swap")
+				: strcmp(k2, "limit"))
+				return FAIL("linux.resources.%s.%s: not "
+					    "supported by moat yet",
+					    key, k2);
+			if (get_int(v, k2,
+				    mem ? "linux.resources.memory."
+					: "linux.resources.pids.",
+				    -1, INT64_MAX, &x, err, errlen))
+				return -1;
+			if (!mem)
+				oc->pids_limit = x;
+			else if (!strcmp(k2, "limit"))
+				oc->mem_limit = x;
+			else
+				oc->mem_swap = x;
+		}
+	}
+	if (oc->mem_swap > 0 &&
+	    (oc->mem_limit < 0 || oc->mem_swap < oc->mem_limit))
+		return FAIL("linux.resources.memory.swap: must be at least "
+			    "the limit");
+	return 0;
+}
+
+static int parse_linux(json_t *l, struct oci_config *oc, char *err,
+		       size_t errlen)
 {
 	static const char *const ns_types[] = {
 	    "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
@@ -569,24 +628,19 @@ static int parse_linux(json_t *l, char *err, size_t errlen)
 				    unsupported[i]);
 	}
 	res = json_object_get(l, "resources");
-	if (res && !json_is_object(res))
-		return FAIL("linux.resources: must be an object");
-	{
-		const char *key;
+	if (res && parse_resources(res, oc, err, errlen))
+		return -1;
+	v = json_object_get(l, "cgroupsPath");
+	if (v) {
+		const char *p = json_string_value(v);
+		size_t n = p ? strlen(p) : 0;
 
-		json_object_foreach(res, key, v)
-		{
-			/* Device rules: the sandbox has no host device. */
-			if (!strcmp(key, "devices"))
-				continue;
-			if (json_is_null(v) ||
-			    (json_is_object(v) && !json_object_size(v)) ||
-			    (json_is_array(v) && !json_array_size(v)))
-				continue;
-			return FAIL("linux.resources.%s: resource limits "
-				    "are not supported by moat yet",
-				    key);
-		}
+		if (!p || n != json_string_length(v) || strstr(p, "/../") ||
+		    !strncmp(p, "../", 3) || !strcmp(p, "..") ||
+		    (n >= 3 && !strcmp(p + n - 3, "/..")))
+			return FAIL("linux.cgroupsPath: must be a cgroup "
+				    "path without \"..\"");
+		oc->cgroups_path = p;
 	}
 	/* The sandbox's /proc and /sys are the sentry's, none of the host's
 	 * files; masking them would hide nothing of the host's. */
@@ -712,7 +766,7 @@ static int parse(struct oci_config *oc, char *err, size_t errlen)
 		if (parse_mount(json_array_get(v, i), i, oc, err, errlen))
 			return -1;
 	v = json_object_get(j, "linux");
-	if (v && parse_linux(v, err, errlen))
+	if (v && parse_linux(v, oc, err, errlen))
 		return -1;
 	v = json_object_get(j, "hooks");
 	if (v && oci_hooks_check(v, err, errlen))
@@ -731,6 +785,7 @@ int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 
 	memset(oc, 0, sizeof(*oc));
 	oc->cfg.platform = "ptrace";
+	oc->mem_limit = oc->mem_swap = oc->pids_limit = -1;
 	oc->bundle = realpath(bundle, NULL);
 	if (!oc->bundle || chdir(oc->bundle) < 0)
 		return FAIL("chdir %s: %s", bundle, strerror(errno));

@@ -343,7 +343,11 @@ for case in 'process.args="sh"|process.args' \
 	'mounts=[{"destination":"/x","type":"nfs","source":"a"}]|mounts\[0\]' \
 	'linux.seccomp={"defaultAction":"SCMP_ACT_ERRNO"}|linux.seccomp' \
 	'linux.namespaces=[{"type":"network","path":"/run/netns/x"}]|linux.namespaces\[0\].path' \
-	'linux.resources={"memory":{"limit":1000000}}|linux.resources.memory' \
+	'linux.resources={"memory":{"kernel":1000000}}|linux.resources.memory.kernel' \
+	'linux.resources={"cpu":{"shares":1024}}|linux.resources.cpu' \
+	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
+	'linux.resources={"memory":{"limit":1000,"swap":10}}|linux.resources.memory.swap' \
+	'linux.cgroupsPath="/a/../b"|linux.cgroupsPath' \
 	'root=null|root.path' \
 	'ociVersion=null|ociVersion' \
 	'annotations={"dev.moat.platform":"kvm"}|annotations.dev.moat.platform' \
@@ -462,6 +466,73 @@ else
 fi
 expect "delete --force of a paused container" 0 "" -- sh -c \
 	"\"$MOAT\" --root \"$root\" pause p2 && \"$MOAT\" --root \"$root\" delete --force p2"
+
+# linux.resources: the whole sandbox in a host cgroup with the limits.
+if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+	cgpids=/sys/fs/cgroup cgmem=/sys/fs/cgroup memfile=memory.max
+else
+	cgpids=/sys/fs/cgroup/pids cgmem=/sys/fs/cgroup/memory
+	memfile=memory.limit_in_bytes
+fi
+if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
+	[ -e "$cgmem/$memfile" ] || [ -e "$cgmem/cgroup.controllers" ]; then
+	config 'process.args=["sh","-c","for i in $(seq 30); do sleep 3 & done; echo started; wait"]' \
+		'linux.resources={"pids":{"limit":40},"memory":{"limit":268435456}}'
+	M run -d --bundle "$bundle" --pid-file "$tmp/pid" g1 >"$tmp/g.out" 2>&1
+	pid=$(cat "$tmp/pid")
+	if grep -q "pids:/moat/g1$" "/proc/$pid/cgroup" ||
+		grep -q "^0::/moat/g1$" "/proc/$pid/cgroup"; then
+		ok "resources: the sentry is in the container's cgroup"
+	else
+		bad "resources: cgroup of the sentry: $(cat "/proc/$pid/cgroup")"
+	fi
+	if [ "$(cat "$cgpids/moat/g1/pids.max")" = 40 ] &&
+		[ "$(cat "$cgmem/moat/g1/$memfile")" = 268435456 ]; then
+		ok "resources: pids and memory limits written"
+	else
+		bad "resources: limits: $(cat "$cgpids/moat/g1/pids.max" "$cgmem/moat/g1/$memfile")"
+	fi
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "started\|can't fork" "$tmp/g.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if grep -q "can't fork" "$tmp/g.out" &&
+		[ "$(cat "$cgpids/moat/g1/pids.current" 2>/dev/null || echo 0)" -le 40 ]; then
+		ok "resources: the pids limit holds (a fork fails inside)"
+	else
+		bad "resources: pids limit: $(cat "$tmp/g.out" "$cgpids/moat/g1/pids.current")"
+	fi
+	M delete -f g1
+	if [ ! -e "$cgpids/moat/g1" ] && [ ! -e "$cgmem/moat/g1" ]; then
+		ok "resources: delete removes the cgroups"
+	else
+		bad "resources: cgroups left after delete"
+	fi
+	config 'process.args=["sleep","100"]' \
+		'linux.resources={"pids":{"limit":100}}' \
+		'linux.cgroupsPath="moat-test.slice:moat:g2"'
+	M run -d --bundle "$bundle" --pid-file "$tmp/pid" g2 >/dev/null 2>&1
+	if grep -q "moat-test.slice/moat-g2.scope" "/proc/$(cat "$tmp/pid")/cgroup"; then
+		ok "resources: a systemd cgroupsPath (slice:prefix:name)"
+	else
+		bad "resources: systemd cgroupsPath: $(cat "/proc/$(cat "$tmp/pid")/cgroup")"
+	fi
+	M delete -f g2
+	rmdir "$cgpids/moat-test.slice" 2>/dev/null
+	config 'process.args=["true"]' 'linux.resources={"pids":{"limit":100}}'
+	if unshare -m true 2>/dev/null; then
+		expect "resources: no writable cgroups, an error naming the field" 1 \
+			"linux.resources.pids: cannot use the host's cgroups" -- \
+			unshare -m sh -c "mount --bind \"$tmp\" \"$cgpids\" &&
+				mount -o remount,bind,ro \"$cgpids\" &&
+				\"$MOAT\" --root \"$root\" run --bundle \"$bundle\" g3"
+	else
+		skip "resources: cgroups not writable (needs unshare -m)"
+	fi
+else
+	skip "resources: the host's cgroups are not writable here"
+fi
 
 # Hooks: in order, the state on their stdin; startContainer's in the
 # sandbox (where runc runs it: in the container, before its process).

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * linux.resources with host cgroups: the whole sandbox (sentry, gofer,
+ * stubs, the terminal's relay) goes into one cgroup per container with
+ * the memory and pids limits, as runsc puts its sandbox in the
+ * container's cgroup. cgroup v2 where /sys/fs/cgroup is one (memory.max,
+ * memory.swap.max, pids.max), else v1's memory and pids hierarchies
+ * (memory.limit_in_bytes, memory.memsw.limit_in_bytes, pids.max). The
+ * limits count host resources: the pids limit counts the sentry's threads
+ * and the stubs, not the sandbox's processes.
+ */
+#include "tools/oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+static int write_at(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* mkdir -p of dir, below CG_ROOT: 0 or -errno. */
+static int make_dirs(char *dir)
+{
+	for (char *p = dir + strlen(CG_ROOT) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			*p = '/';
+			return -errno;
+		}
+		*p = '/';
+	}
+	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * The container's cgroup below a hierarchy: linux.cgroupsPath (systemd's
+ * "slice:prefix:name" as runc reads it), else /moat/ID. -1 when hostile.
+ */
+static int rel_path(const struct oci_config *oc, const char *id, char *buf,
+		    size_t len)
+{
+	const char *p = oc->cgroups_path;
+	const char *c1 = p ? strchr(p, ':') : NULL;
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (!p || !*p)
+		snprintf(buf, len, "/moat/%s", id);
+	else if (c2)
+		snprintf(buf, len, "/%.*s/%.*s-%s.scope", (int)(c1 - p), p,
+			 (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	else
+		snprintf(buf, len, "%s%s", p[0] == '/' ? "" : "/", p);
+	return strstr(buf, "/../") || !strcmp(buf + strlen(buf) - 3, "/..") ||
+		       strstr(buf, "//")
+		   ? -1
+		   : 0;
+}
+
+static void num(char *buf, size_t len, long long v, const char *unlimited)
+{
+	if (v < 0)
+		snprintf(buf, len, "%s", unlimited);
+	else
+		snprintf(buf, len, "%lld", v);
+}
+
+int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
+		     char *err, size_t errlen)
+{
+	bool v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+	bool mem = oc->mem_limit > 0, pids = oc->pids_limit > 0;
+	char rel[PATH_MAX / 2], dir[PATH_MAX], val[32];
+	const char *what = "linux.resources";
+	int e = 0;
+
+	*dirs = json_array();
+	if (!mem && !pids)
+		return 0;
+	if (rel_path(oc, id, rel, sizeof(rel))) {
+		snprintf(err, errlen,
+			 "linux.cgroupsPath: %s: not a cgroup path",
+			 oc->cgroups_path);
+		return -1;
+	}
+	if (v2) {
+		char *p;
+
+		snprintf(dir, sizeof(dir), CG_ROOT "%s", rel);
+		e = make_dirs(dir);
+		/* The controllers, handed down to it from the root. */
+		{
+			const char *want = mem && pids ? "+memory +pids"
+					   : mem       ? "+memory"
+						       : "+pids";
+			char tmp[PATH_MAX];
+
+			snprintf(tmp, sizeof(tmp), "%s", dir);
+			write_at(CG_ROOT, "cgroup.subtree_control", want);
+			for (p = tmp + strlen(CG_ROOT) + 1;
+			     (p = strchr(p, '/')); p++) {
+				*p = '\0';
+				write_at(tmp, "cgroup.subtree_control", want);
+				*p = '/';
+			}
+		}
+		if (!e && mem) {
+			what = "linux.resources.memory";
+			num(val, sizeof(val), oc->mem_limit, "max");
+			e = write_at(dir, "memory.max", val);
+			if (!e && oc->mem_swap > 0) {
+				num(val, sizeof(val),
+				    oc->mem_swap - oc->mem_limit, "max");
+				e = write_at(dir, "memory.swap.max", val);
+			}
+		}
+		if (!e && pids) {
+			what = "linux.resources.pids";
+			num(val, sizeof(val), oc->pids_limit, "max");
+			e = write_at(dir, "pids.max", val);
+		}
+		if (!e)
+			json_array_append_new(*dirs, json_string(dir));
+	} else {
+		if (mem) {
+			what = "linux.resources.memory";
+			snprintf(dir, sizeof(dir), CG_ROOT "/memory%s", rel);
+			e = make_dirs(dir);
+			if (!e)
+				json_array_append_new(*dirs, json_string(dir));
+			num(val, sizeof(val), oc->mem_limit, "-1");
+			if (!e)
+				e = write_at(dir, "memory.limit_in_bytes", val);
+			num(val, sizeof(val), oc->mem_swap, "-1");
+			if (!e && oc->mem_swap > 0)
+				e = write_at(dir, "memory.memsw.limit_in_bytes",
+					     val);
+		}
+		if (!e && pids) {
+			what = "linux.resources.pids";
+			snprintf(dir, sizeof(dir), CG_ROOT "/pids%s", rel);
+			e = make_dirs(dir);
+			if (!e)
+				json_array_append_new(*dirs, json_string(dir));
+			num(val, sizeof(val), oc->pids_limit, "max");
+			if (!e)
+				e = write_at(dir, "pids.max", val);
+		}
+	}
+	if (e) {
+		snprintf(err, errlen,
+			 "%s: cannot use the host's cgroups (%s): %s", what,
+			 dir, strerror(-e));
+		oci_cgroup_remove(*dirs);
+		json_decref(*dirs);
+		*dirs = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int oci_cgroup_join(json_t *dirs, pid_t pid)
+{
+	char val[16];
+	size_t i;
+	json_t *d;
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	json_array_foreach(dirs, i, d)
+	{
+		int e = write_at(json_string_value(d), "cgroup.procs", val);
+
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+void oci_cgroup_remove(json_t *dirs)
+{
+	size_t i;
+	json_t *d;
+
+	/* The sandbox's last processes may take a moment to be gone. */
+	json_array_foreach(dirs, i, d)
+	{
+		for (int tries = 0; tries < 100; tries++) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+
+			if (rmdir(json_string_value(d)) == 0 || errno != EBUSY)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+}
