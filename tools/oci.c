@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,6 +236,17 @@ sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	setsid();
+	/* Into the container's network namespace, for its host sockets. */
+	if (oc->netns_path) {
+		int fd = open(oc->netns_path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+			dprintf(ready, "moat: linux.namespaces: %s: %s\n",
+				oc->netns_path, strerror(errno));
+			_exit(125);
+		}
+		close(fd);
+	}
 	/* Into the container's cgroups first: all it makes follows. */
 	e = oci_cgroup_join(cgdirs, getpid());
 	if (e) {

@@ -63,7 +63,8 @@ struct oci_config {
 	uint32_t groups[64];	 /* process.user.additionalGids */
 	/* linux.resources for the host cgroups (-1: none) */
 	long long mem_limit, mem_swap, pids_limit;
-	const char *cgroups_path;      /* linux.cgroupsPath, or NULL */
+	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
+	const char *netns_path;	  /* the network namespace to join, or NULL */
 	char *paths[SENTRY_BINDS_MAX]; /* strings cfg points at, owned */
 };
 

@@ -586,8 +586,8 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 	static const char *const ns_types[] = {
 	    "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
 	static const char *const unsupported[] = {
-	    "uidMappings", "gidMappings", "sysctl",	 "seccomp",
-	    "intelRdt",	   "personality", "timeOffsets", "memoryPolicy"};
+	    "uidMappings", "gidMappings", "seccomp",	 "intelRdt",
+	    "personality", "timeOffsets", "memoryPolicy"};
 	static const char *const own_devices[] = {
 	    "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
 	    "/dev/urandom", "/dev/tty",	 "/dev/ptmx"};
@@ -612,13 +612,50 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 			return FAIL("linux.namespaces[%zu].type: unknown "
 				    "namespace type",
 				    i);
-		/* The sandbox has each of its own; joining a host one
-		 * would mean another network, say, not a namespace. */
-		if (json_object_get(v, "path"))
+		/*
+		 * The sandbox has each of its own. A network namespace's
+		 * path is the host network the sentry joins (what
+		 * --network=host's sockets reach; engines make it, with
+		 * the container's interfaces); other host namespaces are
+		 * no place for the sandbox.
+		 */
+		if (json_object_get(v, "path") &&
+		    strcmp(json_string_value(t), "network"))
 			return FAIL("linux.namespaces[%zu].path: joining an "
-				    "existing namespace is not supported by "
+				    "existing %s namespace is not supported by "
 				    "moat yet",
-				    i);
+				    i, json_string_value(t));
+		if (json_object_get(v, "path")) {
+			json_t *p = json_object_get(v, "path");
+
+			if (!json_is_string(p) ||
+			    json_string_value(p)[0] != '/')
+				return FAIL("linux.namespaces[%zu].path: must "
+					    "be an absolute path",
+					    i);
+			oc->netns_path = json_string_value(p);
+		}
+	}
+	/*
+	 * Sysctls: the sandbox's kernel is the sentry, none of them reach
+	 * the host. ping_group_range (which podman sets) only widens who may
+	 * make ICMP sockets, which the sandbox does not have: accepted
+	 * without effect. The rest are refused by name.
+	 */
+	{
+		const char *key;
+
+		v = json_object_get(l, "sysctl");
+		if (v && !json_is_object(v))
+			return FAIL("linux.sysctl: must be an object");
+		json_object_foreach(v, key, a)
+		{
+			if (strcmp(key, "net.ipv4.ping_group_range"))
+				return FAIL("linux.sysctl.%s: not supported by "
+					    "moat yet",
+					    key);
+		}
+		a = NULL;
 	}
 	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		v = json_object_get(l, unsupported[i]);

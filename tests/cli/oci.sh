@@ -342,7 +342,9 @@ for case in 'process.args="sh"|process.args' \
 	'process.terminal=true|console socket' \
 	'mounts=[{"destination":"/x","type":"nfs","source":"a"}]|mounts\[0\]' \
 	'linux.seccomp={"defaultAction":"SCMP_ACT_ERRNO"}|linux.seccomp' \
-	'linux.namespaces=[{"type":"network","path":"/run/netns/x"}]|linux.namespaces\[0\].path' \
+	'linux.namespaces=[{"type":"ipc","path":"/proc/1/ns/ipc"}]|linux.namespaces\[0\].path' \
+	'linux.namespaces=[{"type":"network","path":"rel"}]|linux.namespaces\[0\].path' \
+	'linux.sysctl={"kernel.shmmax":"1"}|linux.sysctl.kernel.shmmax' \
 	'linux.resources={"memory":{"kernel":1000000}}|linux.resources.memory.kernel' \
 	'linux.resources={"cpu":{"shares":1024}}|linux.resources.cpu' \
 	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
@@ -532,6 +534,30 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 	fi
 else
 	skip "resources: the host's cgroups are not writable here"
+fi
+
+# A network namespace's path: the sentry joins it (what --network=host's
+# sockets reach, as engines set it up); podman's ping_group_range sysctl.
+if ip netns add "moat-oci-$$" 2>/dev/null; then
+	config 'process.args=["sh","-c","ip -o link | wc -l; ip -o link"]' \
+		"linux.namespaces=[{\"type\":\"network\",\"path\":\"/run/netns/moat-oci-$$\"}]" \
+		'linux.sysctl={"net.ipv4.ping_group_range":"0 0"}' \
+		'annotations={"dev.moat.network":"host"}'
+	M run --bundle "$bundle" n1 >"$tmp/n.out" 2>&1
+	rc=$?
+	ip netns del "moat-oci-$$"
+	if [ $rc -eq 0 ] && [ "$(head -1 "$tmp/n.out")" = 1 ] &&
+		grep -q "^1: lo:" "$tmp/n.out"; then
+		ok "network namespace path: joined (only its lo inside)"
+	else
+		bad "network namespace path: exit $rc, $(cat "$tmp/n.out")"
+	fi
+	config 'process.args=["true"]' \
+		'linux.namespaces=[{"type":"network","path":"/run/netns/moat-none"}]'
+	expect "network namespace path: missing" 1 \
+		"linux.namespaces: /run/netns/moat-none" -- M run --bundle "$bundle" n2
+else
+	skip "network namespace path: needs ip netns add"
 fi
 
 # Hooks: in order, the state on their stdin; startContainer's in the
