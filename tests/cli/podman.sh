@@ -114,6 +114,35 @@ for rt in $runtimes; do
 			sed 's/^/    /' "$tmp/pane"
 		fi
 	done
+	# podman exec -it: the exec'd process's own terminal.
+	# shellcheck disable=SC2086
+	cid=$(P run -d $OPTS --rootfs "$rootfs" /bin/sleep 1000 2>"$tmp/err")
+	$tm new-session -d -x 90 -y 30 \
+		"timeout --foreground 120 podman --runtime=$rt exec -it $cid /bin/sh; echo exec-exit=\$?; sleep 30"
+	i=0
+	while [ $i -lt 100 ] && ! $tm capture-pane -p | grep -q '# $'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	$tm send-keys 'echo $((6*7)); tty; stty size' Enter
+	sleep 1
+	$tm send-keys 'exit 5' Enter
+	i=0
+	while [ $i -lt 100 ] && ! $tm capture-pane -p | grep -q exec-exit; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	$tm capture-pane -p >"$tmp/pane"
+	$tm kill-server 2>/dev/null
+	P rm -f "$cid" >/dev/null 2>&1
+	for want in "^42$" "^/dev/pts/[0-9]*$" "^30 90$" "^exec-exit=5$"; do
+		if grep -q "$want" "$tmp/pane"; then
+			ok "$n: podman exec -it: $want"
+		else
+			bad "$n: podman exec -it: $want"
+			sed 's/^/    /' "$tmp/pane"
+		fi
+	done
 done
 
 echo "$passes passed, $fails failed, $skips skipped"
