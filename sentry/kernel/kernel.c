@@ -87,10 +87,16 @@ static void rlimits_init(struct abi_rlimit *rl)
 int kernel_init(struct kernel *k, const char *platform_name)
 {
 	const struct platform_ops *ops = platform_lookup(platform_name);
-	int err;
 
 	if (!ops)
 		return -ENOENT;
+	return kernel_init_platform(k, ops);
+}
+
+int kernel_init_platform(struct kernel *k, const struct platform_ops *ops)
+{
+	int err;
+
 	clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
 	pthread_mutex_init(&k->lock, NULL);
 	{

@@ -258,6 +258,9 @@ extern __thread struct task *current_task;
 
 /* Boot: the memory file and platform are ready in k. */
 int kernel_init(struct kernel *k, const char *platform_name);
+/* The same with a platform moat's platform_lookup does not name (tests). */
+struct platform_ops;
+int kernel_init_platform(struct kernel *k, const struct platform_ops *ops);
 
 struct task_start;
 
