@@ -1,10 +1,13 @@
 # The two entry points the README documents; everything else is CMake.
 #   make run    install missing packages, build, run a sandboxed command
 #   make test   install missing packages, build, run the whole test suite
+#   make fuzz   build the fuzz harnesses with libFuzzer (clang) and run
+#               each for FUZZ_SECONDS (default 60)
 BUILD ?= build
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test bench bench-platforms readme clean
+.PHONY: all deps build run test bench bench-platforms fuzz readme clean
 
 all: build
 
@@ -32,9 +35,15 @@ bench: build
 bench-platforms: build
 	cmake --build $(BUILD) --target bench-platforms
 
+# libFuzzer builds need clang; the harnesses are in tests/fuzz/.
+fuzz: deps
+	CC=clang cmake -S . -B $(BUILD)-fuzz -G Ninja -DMOAT_FUZZ=ON >/dev/null
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_harnesses
+	tests/fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 # Regenerate README.md's supported-syscall list from the syscall table.
 readme: build
 	tools/update-readme.sh $(BUILD)/moat README.md
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-clang
+	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-fuzz
