@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 struct gofer_allowed {
@@ -88,4 +89,20 @@ int gofer_filter_build(scmp_filter_ctx ctx)
 		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0));
 	return err;
+}
+
+void gofer_print_filter(FILE *out)
+{
+	size_t n = sizeof(gofer_allow_list) / sizeof(gofer_allow_list[0]);
+
+	fprintf(out,
+		"gofer seccomp allow-list (%zu entries + socket, fcntl with "
+		"arguments checked; anything else kills the gofer):\n",
+		n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-20s %s\n", gofer_allow_list[i].name,
+			gofer_allow_list[i].why);
+	fprintf(out, "  %-20s %s\n", "socket", "AF_UNIX only (CONNECT, BIND)");
+	fprintf(out, "  %-20s %s\n", "fcntl",
+		"F_DUPFD_CLOEXEC only (ATTACH's copy of a mount's root)");
 }

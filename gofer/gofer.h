@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* A host directory (or file) the gofer serves, as moat configures it. */
@@ -92,5 +93,7 @@ pid_t gofer_start(int sock, const struct gofer_mount_spec *specs, unsigned n);
 
 /* The gofer's seccomp filter (gofer/filter.c). */
 int gofer_install_filter(void);
+/* Its allow-list, one syscall per line, for --print-seccomp=gofer. */
+void gofer_print_filter_text(FILE *out);
 
 #endif

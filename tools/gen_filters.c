@@ -2,7 +2,7 @@
 /*
  * Build-time generator: compiles the sentry's and the gofer's seccomp
  * rules (sentry/kernel/filter.c, gofer/filter.c) to BPF with libseccomp,
- * and writes them as C arrays, with the sentry's allow-lists as text for
+ * and writes them as C arrays, with the allow-lists as text for
  * --print-seccomp. The sentry has two: the default, and --network=host's,
  * which adds the host socket calls. moat installs the arrays at start-up: rule
  * compiling cost a millisecond or more of every sandbox's start.
@@ -20,6 +20,7 @@ int sentry_filter_build(scmp_filter_ctx ctx);
 int sentry_filter_build_hostnet(scmp_filter_ctx ctx);
 int gofer_filter_build(scmp_filter_ctx ctx);
 void sentry_print_filter(FILE *out, bool host_network);
+void gofer_print_filter(FILE *out);
 
 static int emit(const char *name, uint32_t def_action,
 		int (*build)(scmp_filter_ctx ctx))
@@ -49,8 +50,8 @@ static int emit(const char *name, uint32_t def_action,
 	return 0;
 }
 
-/* The sentry's allow-list as the C string name. */
-static int emit_text(const char *name, bool host_network)
+/* An allow-list as the C string name: the sentry's, or the gofer's. */
+static int emit_text(const char *name, bool gofer, bool host_network)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -58,7 +59,10 @@ static int emit_text(const char *name, bool host_network)
 
 	if (!mem)
 		return -ENOMEM;
-	sentry_print_filter(mem, host_network);
+	if (gofer)
+		gofer_print_filter(mem);
+	else
+		sentry_print_filter(mem, host_network);
 	fclose(mem);
 	printf("const char %s[] =", name);
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
@@ -78,8 +82,9 @@ int main(void)
 		fprintf(stderr, "gen_filters: cannot compile the filters\n");
 		return 1;
 	}
-	if (emit_text("sentry_filter_text", false) ||
-	    emit_text("sentry_hostnet_filter_text", true))
+	if (emit_text("sentry_filter_text", false, false) ||
+	    emit_text("sentry_hostnet_filter_text", false, true) ||
+	    emit_text("gofer_filter_text", true, false))
 		return 1;
 	return 0;
 }

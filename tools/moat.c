@@ -4,6 +4,7 @@
  * this process becomes its sentry and exits with the application's status.
  */
 #include "abi/syscall_table.h"
+#include "gofer/gofer.h"
 #include "platform/platform.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/sentry.h"
@@ -81,9 +82,11 @@ static void run_usage(FILE *out)
 	    "  --stats             print the sentry's peak memory and run "
 	    "time\n"
 	    "                      to stderr at exit\n"
-	    "  --print-seccomp     print the sentry's host-syscall allow-list\n"
-	    "                      (for the --network given before it) and "
-	    "exit\n"
+	    "  --print-seccomp[=sentry|gofer]\n"
+	    "                      print the sentry's host-syscall allow-list\n"
+	    "                      (for the --network given before it), or "
+	    "the\n"
+	    "                      gofer's, and exit\n"
 	    "  --network=MODE      the sandbox's network: none (default: "
 	    "only a\n"
 	    "                      loopback inside the sandbox) or host (IPv4\n"
@@ -310,7 +313,7 @@ static int cmd_run(int argc, char **argv)
 	    {"strace", no_argument, NULL, OPT_STRACE},
 	    {"debug-log", required_argument, NULL, OPT_DEBUG_LOG},
 	    {"stats", no_argument, NULL, OPT_STATS},
-	    {"print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP},
+	    {"print-seccomp", optional_argument, NULL, OPT_PRINT_SECCOMP},
 	    {"cwd", required_argument, NULL, OPT_CWD},
 	    {"env", required_argument, NULL, OPT_ENV},
 	    {"user", required_argument, NULL, OPT_USER},
@@ -328,6 +331,7 @@ static int cmd_run(int argc, char **argv)
 	struct timespec t0, t1;
 	struct rusage ru;
 	bool stats = false, rootfs_given = false, print_seccomp = false;
+	bool print_gofer = false;
 	bool tty = false;
 	int c, code;
 	char *path;
@@ -349,6 +353,15 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_PRINT_SECCOMP:
 			print_seccomp = true;
+			if (optarg && !strcmp(optarg, "gofer")) {
+				print_gofer = true;
+			} else if (optarg && strcmp(optarg, "sentry")) {
+				fprintf(stderr,
+					"moat run: --print-seccomp=%s: not "
+					"sentry or gofer\n",
+					optarg);
+				return 125;
+			}
 			break;
 		case OPT_NETWORK:
 			if (!strcmp(optarg, "none")) {
@@ -431,7 +444,10 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (print_seccomp) {
-		sentry_print_filter_text(stdout, cfg.host_network);
+		if (print_gofer)
+			gofer_print_filter_text(stdout);
+		else
+			sentry_print_filter_text(stdout, cfg.host_network);
 		return 0;
 	}
 	if (cfg.rootfs_rw && !rootfs_given) {

@@ -18,7 +18,8 @@
 extern const unsigned char sentry_bpf[], sentry_hostnet_bpf[], gofer_bpf[];
 extern const unsigned long sentry_bpf_len, sentry_hostnet_bpf_len,
     gofer_bpf_len;
-extern const char sentry_filter_text[], sentry_hostnet_filter_text[];
+extern const char sentry_filter_text[], sentry_hostnet_filter_text[],
+    gofer_filter_text[];
 
 static int install(const unsigned char *bpf, unsigned long len,
 		   unsigned int flags)
@@ -53,4 +54,9 @@ void sentry_print_filter_text(FILE *out, bool host_network)
 {
 	fputs(host_network ? sentry_hostnet_filter_text : sentry_filter_text,
 	      out);
+}
+
+void gofer_print_filter_text(FILE *out)
+{
+	fputs(gofer_filter_text, out);
 }
