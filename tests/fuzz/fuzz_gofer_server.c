@@ -145,8 +145,10 @@ static void exchange(struct gofer_server *s, int sock, const void *p,
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &devnull, sizeof(int));
 	}
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		return; /* an empty or oversized packet: nothing to serve */
+	/* An empty packet reads as the sentry's end closing: the gofer
+	 * would stop serving, which is all a sentry sending one gets. */
+	if (len == 0 || sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		return;
 	ret = gofer_serve_one(s);
 	if (ret != 1) {
 		errno = ret < 0 ? -ret : 0;

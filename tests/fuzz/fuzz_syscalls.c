@@ -46,6 +46,7 @@
 #define BUF_SIZE   0x10000ULL
 #define MAX_CALLS  64
 #define TIMEOUT_MS 20
+#define KILL_MS	   5000	      /* a SIGKILL'ed child is gone by then */
 #define WALL	   0x40000000 /* __WALL */
 #define WNOHANG_   1
 
@@ -422,9 +423,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void after_ms(struct timespec *ts, const struct timespec *from, long ms)
+{
+	*ts = *from;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static long ms_since(const struct timespec *from)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - from->tv_sec) * 1000 +
+	       (now.tv_nsec - from->tv_nsec) / 1000000;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct timespec deadline;
+	struct timespec start, killed_at, deadline;
 	bool killed = false;
 
 	pthread_mutex_lock(&job.lock);
@@ -435,24 +456,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	job.done = false;
 	job.posted = true;
 	pthread_cond_broadcast(&job.cond);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_nsec += TIMEOUT_MS * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	clock_gettime(CLOCK_REALTIME, &start);
+	after_ms(&deadline, &start, TIMEOUT_MS);
 	while (!job.done) {
-		if (pthread_cond_timedwait(&job.cond, &job.lock, &deadline) ==
-			ETIMEDOUT &&
-		    !job.done) {
-			CHECK(!killed); /* SIGKILL'ed 10 s ago, still there */
-			if (job.child)
-				signal_pid(&k, job.child, ABI_SIGKILL);
-			killed = job.child != 0;
-			deadline.tv_sec += 10;
+		if (pthread_cond_timedwait(&job.cond, &job.lock, &deadline) !=
+			ETIMEDOUT ||
+		    job.done)
+			continue;
+		if (killed) {
+			/* A SIGKILL'ed process must die: a call ignores it. */
+			fprintf(stderr,
+				"fuzz_syscalls: pid %d still there %ld ms "
+				"after SIGKILL\n",
+				job.child, ms_since(&killed_at));
+			abort();
 		}
+		if (!job.child) {
+			/* init has not forked yet: it must, soon. */
+			CHECK(ms_since(&start) < KILL_MS);
+			after_ms(&deadline, &deadline, TIMEOUT_MS);
+			continue;
+		}
+		signal_pid(&k, job.child, ABI_SIGKILL);
+		killed = true;
+		clock_gettime(CLOCK_REALTIME, &killed_at);
+		after_ms(&deadline, &killed_at, KILL_MS);
 	}
 	pthread_mutex_unlock(&job.lock);
+	if (killed && ms_since(&killed_at) > 1000)
+		fprintf(stderr, "fuzz_syscalls: pid %d took %ld ms to die\n",
+			job.child, ms_since(&killed_at));
 	CHECK(!k.init_exited);
 	return 0;
 }
