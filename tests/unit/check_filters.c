@@ -48,7 +48,7 @@ static int run(enum which w, long allowed_nr, long forbidden_nr,
 				 : sentry_install_filter(w == SENTRY_HOSTNET);
 		if (err)
 			_exit(2);
-		if (syscall(allowed_nr) < 0 && errno == ENOSYS)
+		if (syscall(allowed_nr, 0L, 0L, 0L) < 0 && errno == ENOSYS)
 			_exit(3);
 		syscall(forbidden_nr, fargs[0], fargs[1], fargs[2]);
 		_exit(0);
