@@ -6,16 +6,18 @@
 #include <string.h>
 
 static const char *const op_names[GOFER_OP_COUNT] = {
-    [GOFER_VERSION_OP] = "version", [GOFER_ATTACH] = "attach",
-    [GOFER_WALK] = "walk",	    [GOFER_OPEN] = "open",
-    [GOFER_CREATE] = "create",	    [GOFER_MKDIR] = "mkdir",
-    [GOFER_MKNOD] = "mknod",	    [GOFER_SYMLINK] = "symlink",
-    [GOFER_LINK] = "link",	    [GOFER_UNLINK] = "unlink",
-    [GOFER_RENAME] = "rename",	    [GOFER_READLINK] = "readlink",
-    [GOFER_GETDENTS] = "getdents",  [GOFER_STAT] = "stat",
-    [GOFER_SETATTR] = "setattr",    [GOFER_STATFS] = "statfs",
-    [GOFER_FSYNC] = "fsync",	    [GOFER_CLUNK] = "clunk",
-    [GOFER_CONNECT] = "connect",    [GOFER_BIND] = "bind",
+    [GOFER_VERSION_OP] = "version",  [GOFER_ATTACH] = "attach",
+    [GOFER_WALK] = "walk",	     [GOFER_OPEN] = "open",
+    [GOFER_CREATE] = "create",	     [GOFER_MKDIR] = "mkdir",
+    [GOFER_MKNOD] = "mknod",	     [GOFER_SYMLINK] = "symlink",
+    [GOFER_LINK] = "link",	     [GOFER_UNLINK] = "unlink",
+    [GOFER_RENAME] = "rename",	     [GOFER_READLINK] = "readlink",
+    [GOFER_GETDENTS] = "getdents",   [GOFER_STAT] = "stat",
+    [GOFER_SETATTR] = "setattr",     [GOFER_STATFS] = "statfs",
+    [GOFER_FSYNC] = "fsync",	     [GOFER_CLUNK] = "clunk",
+    [GOFER_CONNECT] = "connect",     [GOFER_BIND] = "bind",
+    [GOFER_LOOKUP] = "lookup",	     [GOFER_GETXATTR] = "getxattr",
+    [GOFER_LISTXATTR] = "listxattr", [GOFER_SETXATTR] = "setxattr",
 };
 
 const char *gofer_op_name(uint16_t op)

@@ -187,6 +187,19 @@ static int name_check(const char *name, size_t len)
 	return gofer_get_name(&r, &s, &got);
 }
 
+/* Every operation has its name, for the logs. */
+START_TEST(test_codec_op_names)
+{
+	ck_assert_str_eq(gofer_op_name(GOFER_WALK), "walk");
+	ck_assert_str_eq(gofer_op_name(GOFER_LOOKUP), "lookup");
+	ck_assert_str_eq(gofer_op_name(GOFER_SETXATTR), "setxattr");
+	for (uint16_t op = 1; op < GOFER_OP_COUNT; op++)
+		ck_assert_str_ne(gofer_op_name(op), "unknown");
+	ck_assert_str_eq(gofer_op_name(0), "unknown");
+	ck_assert_str_eq(gofer_op_name(GOFER_OP_COUNT), "unknown");
+}
+END_TEST
+
 START_TEST(test_codec_names)
 {
 	ck_assert_int_eq(name_check("file", 4), 0);
@@ -1604,6 +1617,7 @@ static Suite *gofer_suite(void)
 	tcase_add_test(tc, test_codec_parse_rejects);
 	tcase_add_test(tc, test_codec_strings);
 	tcase_add_test(tc, test_codec_names);
+	tcase_add_test(tc, test_codec_op_names);
 	suite_add_tcase(s, tc);
 
 	/* The same tests in-process, then against the gofer process. */
