@@ -123,8 +123,27 @@ SYSCALL(sendfile)
 		}
 		offp = &off;
 	}
-	ret = copy_between(in, offp, out, NULL,
-			   min_t(uint64_t, a[3], MAX_RW_COUNT));
+	if (in == out && !offp && !in->stream && in->ops->seekable &&
+	    in->ops->seekable(in)) {
+		/*
+		 * One open file both ways, its own position: both sides start
+		 * there and copy the bytes onto themselves (Linux takes the
+		 * two positions apart and stores the written one last). The
+		 * position's lock is taken once, not once per side.
+		 */
+		int64_t ipos, opos;
+
+		pthread_mutex_lock(&in->pos_lock);
+		ipos = opos = in->pos;
+		ret = copy_between(in, &ipos, out, &opos,
+				   min_t(uint64_t, a[3], MAX_RW_COUNT));
+		if (ret > 0)
+			in->pos = opos;
+		pthread_mutex_unlock(&in->pos_lock);
+	} else {
+		ret = copy_between(in, offp, out, NULL,
+				   min_t(uint64_t, a[3], MAX_RW_COUNT));
+	}
 	if (offp && ret >= 0) {
 		long err = mm_copy_out(t->mm, a[2], &off, sizeof(off));
 
@@ -190,7 +209,16 @@ SYSCALL(copy_file_range)
 	/* generic_copy_file_checks: the limit, even for nothing to copy. */
 	count = min_t(uint64_t, a[4], MAX_RW_COUNT);
 	ret = vfs_write_check_limits(t, out, *op, &count);
-	if (!ret)
+	if (!ret && in->inode == out->inode) {
+		/* ...and no overlapping copy within one file. With one open
+		 * file and no offsets both sides are at its position (whose
+		 * lock is held here). */
+		int64_t ipos = ip ? *ip : in == out ? *op : in->pos;
+
+		if (*op + (int64_t)count > ipos && *op < ipos + (int64_t)count)
+			ret = -EINVAL;
+	}
+	if (!ret && count)
 		ret = copy_between(in, ip, out, op, count);
 	if (own) {
 		out->pos = ooff;
