@@ -394,6 +394,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	null_platform_set_hook(hook);
 	k.gofer_sock = -1;
 	k.opts.strace_fd = -1;
+	/* MOAT_FUZZ_STRACE=1: every call on stderr, as moat run --strace. */
+	if (getenv("MOAT_FUZZ_STRACE")) {
+		k.opts.strace = true;
+		k.opts.strace_fd = STDERR_FILENO;
+	}
 	CHECK(kernel_init_platform(&k, &null_platform_ops) == 0);
 	/* Limits the child cannot raise (no CAP_SYS_RESOURCE). */
 	k.default_rlim[ABI_RLIMIT_FSIZE] =
