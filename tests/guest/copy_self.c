@@ -56,15 +56,12 @@ int main(void)
 	CHECK_EQ(SYS6(SYS_copy_file_range, fd, NULL, fd, NULL, 0, 0), 0);
 	off = 0;
 	ooff = 2;
-	CHECK_ERR(SYS6(SYS_copy_file_range, fd, &off, fd, &ooff, 5, 0),
-		  EINVAL);
-	CHECK_ERR(SYS6(SYS_copy_file_range, fd, NULL, fd, &ooff, 5, 0),
-		  EINVAL);
+	CHECK_ERR(SYS6(SYS_copy_file_range, fd, &off, fd, &ooff, 5, 0), EINVAL);
+	CHECK_ERR(SYS6(SYS_copy_file_range, fd, NULL, fd, &ooff, 5, 0), EINVAL);
 	/* ...also through another open file of it... */
 	fd2 = open(path, O_RDWR);
 	CHECK(fd2 >= 0);
-	CHECK_ERR(SYS6(SYS_copy_file_range, fd, NULL, fd2, NULL, 5, 0),
-		  EINVAL);
+	CHECK_ERR(SYS6(SYS_copy_file_range, fd, NULL, fd2, NULL, 5, 0), EINVAL);
 	/* ...and ranges that do not overlap are copied. */
 	off = 0;
 	ooff = 20;
