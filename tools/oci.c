@@ -434,6 +434,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	}
 	if (oci_cgroup_setup(&oc, id, &cgdirs, err, sizeof(err))) {
 		oci_error("%s", err);
+		json_decref(cgdirs);
 		close(ctl);
 		close(ready[0]);
 		close(ready[1]);
@@ -457,6 +458,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 			close(ready[0]);
 			close(ready[1]);
 			oci_cgroup_remove(cgdirs);
+			json_decref(cgdirs);
 			oci_container_remove(rootfd, c);
 			oci_config_free(&oc);
 			return 1;
@@ -483,6 +485,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 			waitpid(pid, &status, 0);
 		close(ready[0]);
 		oci_cgroup_remove(cgdirs);
+		json_decref(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -516,6 +519,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		oci_cgroup_remove(cgdirs);
+		json_decref(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -525,6 +529,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		oci_cgroup_remove(cgdirs);
+		json_decref(cgdirs);
 		oci_container_remove(rootfd, c);
 		oci_config_free(&oc);
 		return 1;
@@ -541,6 +546,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			oci_cgroup_remove(cgdirs);
+			json_decref(cgdirs);
 			oci_container_remove(rootfd, c);
 			oci_config_free(&oc);
 			return 1;
@@ -548,6 +554,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	}
 	oci_log("debug", "container %s created, sentry pid %d", id, (int)pid);
 	oci_config_free(&oc);
+	json_decref(cgdirs); /* the state holds its own reference */
 	*child = pid;
 	return 0;
 }

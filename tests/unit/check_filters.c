@@ -67,8 +67,16 @@ START_TEST(test_filter_sentry_forbids_open)
 {
 	long args[3] = {AT_FDCWD, (long)"/etc/passwd", O_RDONLY};
 
-	/* The sentry never opens a host file after boot. */
+	/* The sentry never opens a host file after boot (the sanitizers'
+	 * reports may: their build allows openat, not openat2). */
+#ifdef MOAT_SANITIZE
+	long how[3] = {0, O_RDONLY, 0};
+
+	args[2] = (long)how;
+	assert_sigsys(run(SENTRY, SYS_getpid, SYS_openat2, args));
+#else
 	assert_sigsys(run(SENTRY, SYS_getpid, SYS_openat, args));
+#endif
 }
 END_TEST
 
