@@ -302,6 +302,7 @@ int sentry_main(const struct sentry_config *cfg)
 		k.gofer_sock = sv[0];
 	}
 	k.opts.strace = cfg->strace;
+	k.opts.init_unkillable = cfg->init_unkillable;
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);

@@ -15,7 +15,7 @@ struct sentry_bind {
 	const char *dst; /* absolute path in the sandbox */
 	bool ro;
 	bool connect; /* to host unix sockets under src */
-	bool noexec; /* no program runs from it */
+	bool noexec;  /* no program runs from it */
 };
 
 struct sentry_config {
@@ -36,6 +36,9 @@ struct sentry_config {
 	bool host_network;    /* --network=host; else none */
 	/* -t: stdio is a terminal whose master console_sock carries
 	 * (sentry/fs/console.c) to moat's relay of the host terminal. */
+	/* init as a pid namespace's: signals it does not handle are ignored
+	 * but SIGKILL and SIGSTOP from outside (OCI containers, as runc's). */
+	bool init_unkillable;
 	bool console;
 	int console_sock;
 

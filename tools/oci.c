@@ -234,6 +234,7 @@ sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
 	int fds[3 + 64], n = 3 + o->preserve_fds, null, e;
 	struct sentry_config *cfg = &oc->cfg;
 
+	cfg->init_unkillable = true;
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	setsid();
 	/* Into the container's network namespace, for its host sockets. */

@@ -546,6 +546,8 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	tg->threads = t;
 	tg_link_locked(k, tg, NULL);
 	k->init_tg = tg;
+	__atomic_store_n(&tg->unkillable, k->opts.init_unkillable,
+			 __ATOMIC_RELAXED);
 	k->live_tasks++;
 	pthread_mutex_unlock(&k->lock);
 

@@ -156,6 +156,25 @@ static void signal_prepare(struct task *t, int sig)
 		task_group_continue(t, tg);
 }
 
+/*
+ * A pid namespace's init ignores a signal it has no handler for
+ * (sig_task_ignored's SIGNAL_UNKILLABLE), unless it is SIGKILL or SIGSTOP
+ * sent by the kernel or from outside the sandbox (SI_KERNEL: the OCI
+ * runtime's kill). A blocked one is queued, and dropped when delivered
+ * (signal_deliver). tg->lock held.
+ */
+static bool init_ignores_locked(struct task *t, const struct abi_siginfo *info)
+{
+	int sig = info->si_signo;
+
+	if (!__atomic_load_n(&t->tg->unkillable, __ATOMIC_RELAXED) ||
+	    t->tg->sigactions[sig - 1].handler != ABI_SIG_DFL ||
+	    (t->sigmask & ABI_SIG_BIT(sig)))
+		return false;
+	return !(info->si_code == ABI_SI_KERNEL &&
+		 (ABI_SIG_BIT(sig) & UNBLOCKABLE));
+}
+
 int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 {
 	struct thread_group *tg = t->tg;
@@ -163,6 +182,12 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group)
 
 	bool wake = false;
 
+	pthread_mutex_lock(&tg->lock);
+	if (init_ignores_locked(t, info)) {
+		pthread_mutex_unlock(&tg->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&tg->lock);
 	if (sig == ABI_SIGCONT || (ABI_SIG_BIT(sig) & DEFAULT_STOP))
 		signal_prepare(t, sig);
 	pthread_mutex_lock(&tg->lock);
@@ -302,6 +327,9 @@ void signal_force(struct task *t, const struct abi_siginfo *info)
 		tg->sigactions[sig - 1].handler = ABI_SIG_DFL;
 		t->sigmask &= ~ABI_SIG_BIT(sig);
 	}
+	/* A fault that kills ends even a namespace's init. */
+	if (tg->sigactions[sig - 1].handler == ABI_SIG_DFL)
+		__atomic_store_n(&tg->unkillable, false, __ATOMIC_RELAXED);
 	if (enqueue(&t->pending, info) < 0)
 		task_exit_group(t, sig); /* no memory to queue it: fatal */
 	pthread_mutex_unlock(&tg->lock);
@@ -634,6 +662,11 @@ void signal_deliver(struct task *t)
 		if (act.handler == ABI_SIG_IGN)
 			continue;
 		if (act.handler == ABI_SIG_DFL) {
+			/* init takes only what the kernel forced on it. */
+			if (__atomic_load_n(&tg->unkillable,
+					    __ATOMIC_RELAXED) &&
+			    !(ABI_SIG_BIT(sig) & UNBLOCKABLE))
+				continue;
 			if (!default_action(t, sig, &info))
 				break;
 			continue;

@@ -36,7 +36,8 @@ struct creds {
 
 struct kernel_options {
 	bool strace;
-	int strace_fd; /* where --strace writes */
+	int strace_fd;	      /* where --strace writes */
+	bool init_unkillable; /* init as a pid namespace's (OCI containers) */
 };
 
 struct kernel {
@@ -160,6 +161,13 @@ struct thread_group {
 	uint64_t cmaxrss;
 	bool not_dumpable;    /* PR_SET_DUMPABLE 0 */
 	bool child_subreaper; /* PR_SET_CHILD_SUBREAPER */
+	/*
+	 * The sandbox's init in an OCI container, as a pid namespace's init
+	 * (SIGNAL_UNKILLABLE): signals it has no handler for are ignored but
+	 * SIGKILL and SIGSTOP from the kernel or outside (signal.c). Under
+	 * tg->lock; a fatal fault clears it.
+	 */
+	bool unkillable;
 	bool exiting;	 /* exit_group or a fatal signal: every thread ends */
 	int exit_status; /* wait status */
 	struct task *exec_task; /* execve's caller: the other threads end */
