@@ -429,19 +429,13 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	c->dirfd = dirfd;
 	ctl = bind_ctl(dirfd);
 	if (ctl < 0 || pipe2(ready, O_CLOEXEC) < 0) {
-		oci_container_remove(rootfd, c);
-		oci_config_free(&oc);
-		return 1;
+		if (ctl >= 0)
+			close(ctl);
+		goto fail_dir;
 	}
 	if (oci_cgroup_setup(&oc, id, &cgdirs, err, sizeof(err))) {
 		oci_error("%s", err);
-		json_decref(cgdirs);
-		close(ctl);
-		close(ready[0]);
-		close(ready[1]);
-		oci_container_remove(rootfd, c);
-		oci_config_free(&oc);
-		return 1;
+		goto fail_fds;
 	}
 	if (oc.terminal) {
 		json_t *size = json_object_get(
@@ -455,14 +449,8 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		tty = console_oci_pty(o->console_socket, &ws, err, sizeof(err));
 		if (tty < 0) {
 			oci_error("%s", err);
-			close(ctl);
-			close(ready[0]);
-			close(ready[1]);
 			oci_cgroup_remove(cgdirs);
-			json_decref(cgdirs);
-			oci_container_remove(rootfd, c);
-			oci_config_free(&oc);
-			return 1;
+			goto fail_fds;
 		}
 	}
 	fflush(NULL);
@@ -485,11 +473,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		else
 			waitpid(pid, &status, 0);
 		close(ready[0]);
-		oci_cgroup_remove(cgdirs);
-		json_decref(cgdirs);
-		oci_container_remove(rootfd, c);
-		oci_config_free(&oc);
-		return 1;
+		goto fail_cgroup;
 	}
 	close(ready[0]);
 	time_rfc3339(created, sizeof(created));
@@ -517,23 +501,11 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	     container_hooks(c, "createContainer", OCI_CREATING, err,
 			     sizeof(err)))) {
 		oci_error("%s", err);
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		oci_cgroup_remove(cgdirs);
-		json_decref(cgdirs);
-		oci_container_remove(rootfd, c);
-		oci_config_free(&oc);
-		return 1;
+		goto fail_sentry;
 	}
 	if (!st || oci_container_save(c) < 0) {
 		oci_error("cannot write the container's state");
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		oci_cgroup_remove(cgdirs);
-		json_decref(cgdirs);
-		oci_container_remove(rootfd, c);
-		oci_config_free(&oc);
-		return 1;
+		goto fail_sentry;
 	}
 	if (o->pid_file) {
 		char buf[16];
@@ -544,13 +516,7 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 		if (e) {
 			oci_error("--pid-file %s: %s", o->pid_file,
 				  strerror(-e));
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			oci_cgroup_remove(cgdirs);
-			json_decref(cgdirs);
-			oci_container_remove(rootfd, c);
-			oci_config_free(&oc);
-			return 1;
+			goto fail_sentry;
 		}
 	}
 	oci_log("debug", "container %s created, sentry pid %d", id, (int)pid);
@@ -558,6 +524,23 @@ static int do_create(int rootfd, const char *id, const struct create_opts *o,
 	json_decref(cgdirs); /* the state holds its own reference */
 	*child = pid;
 	return 0;
+
+fail_fds:
+	close(ctl);
+	close(ready[0]);
+	close(ready[1]);
+	json_decref(cgdirs);
+	goto fail_dir;
+fail_sentry:
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+fail_cgroup:
+	oci_cgroup_remove(cgdirs);
+	json_decref(cgdirs);
+fail_dir:
+	oci_container_remove(rootfd, c);
+	oci_config_free(&oc);
+	return 1;
 }
 
 static int parse_create_opts(int argc, char **argv, struct create_opts *o,
