@@ -422,24 +422,32 @@ static void init_exe_path(struct task *t, const char *path)
 	task_path_end(&ctx, &start);
 }
 
+/* A new process's first task: its platform context and address space. */
+static int task_make_as(struct task *t, const char **why)
+{
+	struct kernel *k = t->k;
+	int err = k->plat->ops->ctx_create(k->plat, &t->ctx);
+
+	if (err) {
+		*why = "cannot create the platform context";
+		return err;
+	}
+	err = mm_create(&k->mf, k->plat, &t->mm);
+	if (err)
+		*why = "cannot create the address space";
+	t->in_as = !err;
+	return err;
+}
+
 static void *task_boot(void *arg)
 {
 	struct task_start *st = arg;
 	struct task *t = st->t;
-	struct kernel *k = t->k;
 	const char *why = NULL;
 	int err;
 
 	current_task = t;
-	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
-	if (!err) {
-		err = mm_create(&k->mf, k->plat, &t->mm);
-		if (err)
-			why = "cannot create the address space";
-		t->in_as = !err;
-	} else {
-		why = "cannot create the platform context";
-	}
+	err = task_make_as(t, &why);
 	log_debug("task %d: address space ready", t->tid);
 	if (!err && st->prepare) {
 		err = st->prepare(t, st->prepare_arg);
@@ -619,20 +627,11 @@ static void *spawn_main(void *arg)
 {
 	struct spawn_start *st = arg;
 	struct task *t = st->t;
-	struct kernel *k = t->k;
 	const char *why = NULL;
 	int err;
 
 	current_task = t;
-	err = k->plat->ops->ctx_create(k->plat, &t->ctx);
-	if (!err) {
-		err = mm_create(&k->mf, k->plat, &t->mm);
-		if (err)
-			why = "cannot create the address space";
-		t->in_as = !err;
-	} else {
-		why = "cannot create the platform context";
-	}
+	err = task_make_as(t, &why);
 	if (!err)
 		err = loader_exec(t, -1, st->path, st->argv, st->envp, &why);
 	if (!err)
