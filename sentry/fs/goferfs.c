@@ -794,9 +794,10 @@ static void goferfs_map_put(struct vfs_inode *inode)
 #define MAP_FILL_MAX 512
 
 static int goferfs_map_pages(struct vfs_inode *inode, uint64_t idx, size_t n,
-			     uint64_t *moff, bool try)
+			     uint64_t *moff, unsigned int flags)
 {
 	struct gofer_inode *gi = to_gi(inode);
+	bool try = flags & VFS_MAP_TRY;
 	int err = 0;
 
 	if (try ? pthread_mutex_trylock(&gi->map_lock)

@@ -513,15 +513,16 @@ static uint8_t *page_at(struct tmpfs_inode *ti, uint64_t off, bool alloc,
 }
 
 static int tmpfs_map_pages(struct vfs_inode *inode, uint64_t idx, size_t n,
-			   uint64_t *moff, bool try)
+			   uint64_t *moff, unsigned int flags)
 {
 	struct tmpfs_inode *ti = to_ti(inode);
+	bool alloc = !(flags & VFS_MAP_NOALLOC);
 	int err = 0;
 
 	if (!ABI_S_ISREG(inode->mode))
 		return -ENODEV;
-	if (try ? pthread_mutex_trylock(&inode->lock)
-		: pthread_mutex_lock(&inode->lock))
+	if (flags & VFS_MAP_TRY ? pthread_mutex_trylock(&inode->lock)
+				: pthread_mutex_lock(&inode->lock))
 		return -EAGAIN;
 	for (size_t i = 0; i < n && !err; i++) {
 		uint64_t at = idx + i;
@@ -529,7 +530,7 @@ static int tmpfs_map_pages(struct vfs_inode *inode, uint64_t idx, size_t n,
 		moff[i] = 0;
 		if (at >= inode->size / PAGE_SIZE + !!(inode->size % PAGE_SIZE))
 			continue; /* past the end */
-		if (page_at(ti, at * PAGE_SIZE, true, &err))
+		if (page_at(ti, at * PAGE_SIZE, alloc, &err))
 			moff[i] = ti->reg.pages[at];
 	}
 	pthread_mutex_unlock(&inode->lock);

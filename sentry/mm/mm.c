@@ -217,10 +217,12 @@ static uint64_t file_page(const struct vma *v, uint64_t addr)
 /*
  * Learn the memory-file pages behind [s, e) of the file VMA v that are not
  * known yet, if the file's lock is free (else they come on faults). A page
- * once known stays: the file keeps it allocated while mapped.
+ * once known stays: the file keeps it allocated while mapped. alloc: fill
+ * the file's holes too (an access now); else they wait for faults, as a
+ * new mapping of a sparse tmpfs file allocates nothing on Linux.
  */
 static int file_learn(struct mm *mm, const struct vma *v, uint64_t s,
-		      uint64_t e)
+		      uint64_t e, bool alloc)
 {
 	struct mm_file *f = v->file;
 	uint64_t idx = file_page(v, s);
@@ -235,7 +237,9 @@ static int file_learn(struct mm *mm, const struct vma *v, uint64_t s,
 	fresh = malloc(n * sizeof(*fresh));
 	if (!fresh)
 		return -ENOMEM;
-	err = f->inode->ops->map_pages(f->inode, idx, n, fresh, true);
+	err = f->inode->ops->map_pages(f->inode, idx, n, fresh,
+				       VFS_MAP_TRY |
+					   (alloc ? 0 : VFS_MAP_NOALLOC));
 	for (size_t i = 0; !err && i < n; i++)
 		if (!f->pages[idx - f->lo + i])
 			f->pages[idx - f->lo + i] = fresh[i];
@@ -254,7 +258,7 @@ static int file_populate_known(struct mm *mm, const struct vma *v, uint64_t s,
 static int file_populate(struct mm *mm, const struct vma *v, uint64_t s,
 			 uint64_t e, bool clear)
 {
-	int err = file_learn(mm, v, s, e);
+	int err = file_learn(mm, v, s, e, false);
 
 	if (!err && clear)
 		err = plat_unmap(mm, s, e - s);
@@ -453,7 +457,7 @@ static int vma_bytes(struct mm *mm, const struct vma *v, uint64_t addr,
 	if (idx < f->lo || idx >= f->lo + f->n || !f->pages[idx - f->lo]) {
 		uint64_t pg = addr & ~(PAGE_SIZE - 1);
 
-		if (file_learn(mm, v, pg, pg + PAGE_SIZE) ||
+		if (file_learn(mm, v, pg, pg + PAGE_SIZE, true) ||
 		    !f->pages[idx - f->lo])
 			return -EFAULT;
 	}
@@ -949,6 +953,9 @@ static uint32_t vma_flags_from_map(uint64_t flags)
 	return f;
 }
 
+static void populate(struct mm *mm, uint64_t start, uint64_t end, bool locked,
+		     bool anon);
+
 static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		    uint64_t flags, uint64_t off, struct vfs_inode *inode,
 		    uint32_t vflags)
@@ -956,6 +963,7 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	uint32_t vprot =
 	    prot & (ABI_PROT_READ | ABI_PROT_WRITE | ABI_PROT_EXEC);
 	bool fixed = flags & (ABI_MAP_FIXED | ABI_MAP_FIXED_NOREPLACE);
+	uint32_t lockf = 0;
 	int64_t at;
 	int err;
 
@@ -1040,8 +1048,16 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		err = map_anon(mm, (uint64_t)at, len, vprot,
 			       vma_flags_from_map(flags) | mm->def_flags);
 	files_gc(mm);
+	lockf = (vma_flags_from_map(flags) | mm->def_flags) &
+		(VMA_LOCKED | VMA_LOCKONFAULT);
 out:
 	pthread_mutex_unlock(&mm->lock);
+	/* MAP_POPULATE and mlock'ed memory fault in at once, as Linux's. */
+	if (!err && ((flags & (ABI_MAP_POPULATE | ABI_MAP_NONBLOCK)) ==
+			 ABI_MAP_POPULATE ||
+		     lockf == VMA_LOCKED))
+		populate(mm, (uint64_t)at, (uint64_t)at + len, false,
+			 prot & ABI_PROT_WRITE);
 	return err ? err : at;
 }
 
@@ -1513,7 +1529,7 @@ static int dontneed_piece(struct mm *mm, struct vma *p, uint64_t s, uint64_t e,
 
 long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 {
-	uint64_t end;
+	uint64_t start = addr, end;
 	long ret = 0;
 
 	if (!page_aligned(addr))
@@ -1648,6 +1664,10 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	}
 out:
 	pthread_mutex_unlock(&mm->lock);
+	if (!ret && (advice == ABI_MADV_POPULATE_READ ||
+		     advice == ABI_MADV_POPULATE_WRITE))
+		populate(mm, start, end, false,
+			 advice == ABI_MADV_POPULATE_WRITE);
 	return ret;
 }
 
@@ -2063,7 +2083,7 @@ int mm_fault(struct mm *mm, uint64_t addr, uint64_t *gen)
 
 	/* The file's lock, then the address space's: never both at once. */
 	tgen = __atomic_load_n(&trunc_gen, __ATOMIC_SEQ_CST);
-	err = inode->ops->map_pages(inode, idx, n, moffs, false);
+	err = inode->ops->map_pages(inode, idx, n, moffs, 0);
 	vfs_inode_put(inode);
 	if (err)
 		return err == -ENOSPC || err == -ENOMEM ? -EIO : -EFAULT;
@@ -2141,7 +2161,7 @@ int mm_futex_key(struct mm *mm, uint64_t addr, uint64_t *moff)
 		}
 		idx = file_page(v, addr);
 		if (!file_known(f, idx))
-			file_learn(mm, v, pg, pg + PAGE_SIZE);
+			file_learn(mm, v, pg, pg + PAGE_SIZE, true);
 		if (file_known(f, idx)) {
 			*moff = f->pages[idx - f->lo] - 1 + addr % PAGE_SIZE;
 			pthread_mutex_unlock(&mm->lock);
@@ -2244,11 +2264,15 @@ static uint64_t locked_in(struct mm *mm, uint64_t start, uint64_t end)
 }
 
 /*
- * Give the locked anonymous pages of [start, end) memory, as Linux's
- * populate does: a write of nothing to each makes the memory file
- * allocate it. Shared file pages come on faults.
+ * Give the pages of [start, end) memory, as Linux's populate does: a
+ * write of nothing to each anonymous page makes the memory file allocate
+ * it; a shared file's pages are learned with their holes filled, and
+ * mapped. locked: only what mlock populates (locked, not on fault);
+ * anon: anonymous pages too (a read populates them with the zero page on
+ * Linux, which is what an untouched page of the memory file reads as).
  */
-static void populate(struct mm *mm, uint64_t start, uint64_t end)
+static void populate(struct mm *mm, uint64_t start, uint64_t end, bool locked,
+		     bool anon)
 {
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = vma_lower_bound(&mm->vmas, start);
@@ -2257,8 +2281,16 @@ static void populate(struct mm *mm, uint64_t start, uint64_t end)
 		uint64_t a = max_t(uint64_t, v->start, start);
 		uint64_t e = min_t(uint64_t, v->end, end);
 
-		if (v->file || !(v->flags & VMA_LOCKED) ||
-		    (v->flags & VMA_LOCKONFAULT) || v->prot == ABI_PROT_NONE)
+		if ((locked && (!(v->flags & VMA_LOCKED) ||
+				(v->flags & VMA_LOCKONFAULT))) ||
+		    v->prot == ABI_PROT_NONE)
+			continue;
+		if (v->file) {
+			if (!file_learn(mm, v, a, e, true))
+				file_populate_known(mm, v, a, e);
+			continue;
+		}
+		if (!anon)
 			continue;
 		for (; a < e; a += PAGE_SIZE) {
 			uint8_t *p =
@@ -2317,7 +2349,7 @@ long mm_mlock(struct mm *mm, uint64_t start, uint64_t len, uint32_t flags,
 out:
 	pthread_mutex_unlock(&mm->lock);
 	if (!err && (flags & VMA_LOCKED))
-		populate(mm, start, end);
+		populate(mm, start, end, true, true);
 	return err;
 }
 
@@ -2354,7 +2386,7 @@ long mm_mlockall(struct mm *mm, int flags, uint64_t limit)
 out:
 	pthread_mutex_unlock(&mm->lock);
 	if (!err && add)
-		populate(mm, 0, mm->limit);
+		populate(mm, 0, mm->limit, true, true);
 	return err;
 }
 

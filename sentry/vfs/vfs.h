@@ -58,6 +58,10 @@ struct vfs_attr {
 #define VFS_SETATTR_ATIME_NOW 0x80
 #define VFS_SETATTR_MTIME_NOW 0x100
 
+/* map_pages' flags (struct vfs_inode_ops) */
+#define VFS_MAP_TRY	0x1
+#define VFS_MAP_NOALLOC 0x2
+
 struct vfs_setattr {
 	uint32_t mask;
 	uint32_t mode, uid, gid;
@@ -173,15 +177,18 @@ struct vfs_inode_ops {
 	 * map_put count the address spaces mapping it: while any does, pages
 	 * the file lets go of stay allocated. map_pages gives the
 	 * memory-file offset + 1 of pages [idx, idx+n) within the file's
-	 * size, allocating (or filling) holes, and 0 past its end. It may
-	 * take the inode's locks: under an address space's lock only with
-	 * try, which gives -EAGAIN rather than wait. map_get and map_put are
-	 * called under an address space's lock.
+	 * size, allocating (or filling) holes, and 0 past its end. flags:
+	 * VFS_MAP_TRY, under an address space's lock: -EAGAIN rather than
+	 * wait for the inode's locks (without it, never call it under one);
+	 * VFS_MAP_NOALLOC: a hole of a file whose data the pages are (tmpfs)
+	 * stays one and gives 0, as a new mapping leaves it to the first
+	 * fault (a cache of a host file's data may still fill). map_get and
+	 * map_put are called under an address space's lock.
 	 */
 	void (*map_get)(struct vfs_inode *inode);
 	void (*map_put)(struct vfs_inode *inode);
 	int (*map_pages)(struct vfs_inode *inode, uint64_t idx, size_t n,
-			 uint64_t *moff, bool try);
+			 uint64_t *moff, unsigned int flags);
 	/*
 	 * msync of pages [idx, idx+n): write what mappings stored there
 	 * back to where the file's data lives (the host file). 0 or -errno.

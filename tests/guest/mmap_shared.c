@@ -7,7 +7,9 @@
  * (EACCES for PROT_WRITE, in mmap and in mprotect), a write-sealed memfd
  * refuses writable shared mappings, and private mappings stay private.
  * A page the file is truncated below is SIGBUS, in the process that
- * truncated it and in another that maps it.
+ * truncated it and in another that maps it. A mapping of a sparse file
+ * allocates nothing until a page is touched (read or written), or
+ * populated (MAP_POPULATE, MADV_POPULATE_*, mlock).
  */
 #include "scratch.h"
 
@@ -15,6 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define PG 4096L
@@ -202,9 +205,64 @@ static void test_truncate(void)
 	SYS1(SYS_close, fd);
 }
 
+/* The file's allocated pages, by st_blocks. */
+static long pages_of(long fd)
+{
+	struct stat st;
+
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	return (long)st.st_blocks / (PG / 512);
+}
+
+static void test_sparse(void)
+{
+	const long len = 64L << 20;
+	long fd = SYS2(SYS_memfd_create, "sparse", 0);
+	volatile char *a, *p;
+
+	CHECK_OK(fd);
+	CHECK_EQ(SYS2(SYS_ftruncate, fd, len), 0);
+	a = (volatile char *)map(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, 0);
+	CHECK((long)a > 0);
+	/* Mapping the whole file allocated none of it. */
+	CHECK_EQ(pages_of(fd), 0);
+	/* A read of a hole allocates that page (shmem's fault), a write
+	 * another; a second access to either costs nothing. */
+	CHECK_EQ(a[5 * PG + 7], 0);
+	CHECK_EQ(pages_of(fd), 1);
+	a[10 * PG] = 'w';
+	CHECK_EQ(pages_of(fd), 2);
+	a[10 * PG + 1] = a[5 * PG];
+	CHECK_EQ(pages_of(fd), 2);
+	/* MADV_POPULATE_WRITE and _READ fill the range's holes. */
+	CHECK_EQ(SYS3(SYS_madvise, a + 20 * PG, 4 * PG, MADV_POPULATE_WRITE),
+		 0);
+	CHECK_EQ(pages_of(fd), 6);
+	CHECK_EQ(SYS3(SYS_madvise, a + 24 * PG, 2 * PG, MADV_POPULATE_READ), 0);
+	CHECK_EQ(pages_of(fd), 8);
+	/* mlock populates too. */
+	CHECK_EQ(SYS2(SYS_mlock, a + 30 * PG, 3 * PG), 0);
+	CHECK_EQ(pages_of(fd), 11);
+	CHECK_EQ(SYS2(SYS_munlock, a + 30 * PG, 3 * PG), 0);
+	/* As does MAP_POPULATE, in a second mapping. */
+	p = (volatile char *)map(NULL, 5 * PG, PROT_READ,
+				 MAP_SHARED | MAP_POPULATE, fd, 40 * PG);
+	CHECK((long)p > 0);
+	CHECK_EQ(pages_of(fd), 16);
+	/* The populated pages are the file's, seen in both mappings. */
+	a[41 * PG] = 'x';
+	CHECK_EQ(p[PG], 'x');
+	CHECK_EQ(pages_of(fd), 16);
+	CHECK_EQ(SYS2(SYS_munmap, p, 5 * PG), 0);
+	CHECK_EQ(SYS2(SYS_munmap, a, len), 0);
+	SYS1(SYS_close, fd);
+}
+
 int main(void)
 {
 	scratch_enter("mmap_shared");
+	test_sparse();
 	test_memfd();
 	test_tmp_file();
 	test_truncate();
