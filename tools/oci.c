@@ -20,6 +20,7 @@
 
 #include "tools/console.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1901,6 +1902,319 @@ static int cmd_resume(int argc, char **argv)
 	return pause_resume(argc, argv, false);
 }
 
+/* ---- events, update ---------------------------------------------------- */
+
+/*
+ * runc's stats event for container c: usage from its sentry (the
+ * sandbox's own accounting), limits from its host cgroups. NULL, after
+ * saying why, when the sentry cannot answer.
+ */
+static json_t *stats_event(struct oci_container *c)
+{
+	union {
+		struct ctl_stats st;
+		int32_t words[CTL_STATS_WORDS];
+	} u;
+	long long mem_limit, pids_limit;
+	struct ctl_reply r;
+	int err;
+
+	err = oci_ctl(c->dirfd, CTL_STATS, 0, 0, &r, u.words, CTL_STATS_WORDS);
+	if (err || r.err || r.npids != CTL_STATS_WORDS) {
+		if (!err && !r.err)
+			r.err = -EPROTO;
+		ctl_failed(err, &r);
+		return NULL;
+	}
+	oci_cgroup_limits(json_object_get(c->state, "moatCgroups"), &mem_limit,
+			  &pids_limit);
+	/* All CPU time is user time: the platforms tell only the total. */
+	return json_pack("{s:s, s:s, s:{s:{s:{s:I, s:I, s:I, s:[]}, s:{}}, "
+			 "s:{s:{s:I, s:I, s:I, s:I}}, s:{s:I, s:I}}}",
+			 "type", "stats", "id", c->id, "data", "cpu", "usage",
+			 "total", (json_int_t)u.st.cpu_ns, "user",
+			 (json_int_t)u.st.cpu_ns, "kernel", (json_int_t)0,
+			 "percpu", "throttling", "memory", "usage", "usage",
+			 (json_int_t)u.st.memory, "limit",
+			 (json_int_t)(mem_limit < 0 ? INT64_MAX : mem_limit),
+			 "max", (json_int_t)0, "failcnt", (json_int_t)0, "pids",
+			 "current", (json_int_t)u.st.threads, "limit",
+			 (json_int_t)(pids_limit < 0 ? 0 : pids_limit));
+}
+
+/* A duration of runc's flags ("5s", "100ms", "1m30s"): ms, or -1. */
+static long long parse_duration(const char *s)
+{
+	long long total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		long long unit;
+
+		if (end == s || v < 0)
+			return -1;
+		if (!strncmp(end, "ms", 2))
+			unit = 1, end += 2;
+		else if (*end == 's')
+			unit = 1000, end++;
+		else if (*end == 'm')
+			unit = 60000, end++;
+		else if (*end == 'h')
+			unit = 3600000, end++;
+		else
+			return -1;
+		total += (long long)(v * (double)unit);
+		s = end;
+	}
+	return total;
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"stats", no_argument, NULL, 's'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {NULL, 0, NULL, 0},
+	};
+	long long interval = 5000;
+	bool once = false;
+	struct oci_container c;
+	const char *id;
+	int rootfd, ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 's') {
+			once = true;
+		} else if (ch == 'i') {
+			interval = parse_duration(optarg);
+			if (interval <= 0) {
+				oci_error("invalid value \"%s\" for flag "
+					  "--interval: a duration such as 5s "
+					  "or 500ms",
+					  optarg);
+				return 1;
+			}
+		} else {
+			return 1;
+		}
+	}
+	if (!(id = one_id(argc, argv, "events")) || (rootfd = root_fd()) < 0)
+		return 1;
+	for (;;) {
+		struct timespec ts = {interval / 1000,
+				      (interval % 1000) * 1000000L};
+		enum oci_status s;
+		json_t *ev;
+
+		if (open_container(rootfd, id, LOCK_SH, &c))
+			return 1;
+		s = oci_container_status(&c);
+		if (s == OCI_STOPPED) {
+			oci_container_close(&c);
+			if (!once)
+				return 0; /* the stream ends with it */
+			oci_error("container with id %s is not running", id);
+			return 1;
+		}
+		ev = stats_event(&c);
+		oci_container_close(&c);
+		if (!ev)
+			return 1;
+		json_dumpf(ev, stdout, JSON_COMPACT);
+		putchar('\n');
+		fflush(stdout);
+		json_decref(ev);
+		if (once)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * A size of runc's update flags: bytes with an optional b, k, m, g, t or p
+ * (powers of 1024, any case, "kb" too), or -1 for no limit. 0 on success.
+ */
+static int parse_bytes(const char *s, long long *out)
+{
+	static const char units[] = "bkmgtp";
+	char *end;
+	long long v;
+	const char *u;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < -1)
+		return -1;
+	if (v == -1 && !*end) {
+		*out = -1;
+		return 0;
+	}
+	if (*end) {
+		u = strchr(units, tolower((unsigned char)*end));
+		if (!u || (end[1] && (tolower((unsigned char)end[1]) != 'b' ||
+				      end[2] || u == units)))
+			return -1;
+		for (long i = 0; i < u - units; i++) {
+			if (v > INT64_MAX / 1024)
+				return -1;
+			v *= 1024;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/* A --pids-limit: a count, or -1 or 0 for no limit (runc's). 0 on success. */
+static int parse_count(const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno || *out < -1)
+		return -1;
+	if (*out == 0)
+		*out = -1;
+	return 0;
+}
+
+static int cmd_update(int argc, char **argv)
+{
+	enum {
+		O_MEM = 256,
+		O_SWAP,
+		O_PIDS,
+		O_RES,
+		O_OTHER
+	};
+	static const struct option opts[] = {
+	    {"memory", required_argument, NULL, O_MEM},
+	    {"memory-swap", required_argument, NULL, O_SWAP},
+	    {"pids-limit", required_argument, NULL, O_PIDS},
+	    {"resources", required_argument, NULL, O_RES},
+	    {"blkio-weight", required_argument, NULL, O_OTHER},
+	    {"cpu-period", required_argument, NULL, O_OTHER},
+	    {"cpu-quota", required_argument, NULL, O_OTHER},
+	    {"cpu-rt-period", required_argument, NULL, O_OTHER},
+	    {"cpu-rt-runtime", required_argument, NULL, O_OTHER},
+	    {"cpu-share", required_argument, NULL, O_OTHER},
+	    {"cpu-idle", required_argument, NULL, O_OTHER},
+	    {"cpuset-cpus", required_argument, NULL, O_OTHER},
+	    {"cpuset-mems", required_argument, NULL, O_OTHER},
+	    {"kernel-memory", required_argument, NULL, O_OTHER},
+	    {"kernel-memory-tcp", required_argument, NULL, O_OTHER},
+	    {"memory-reservation", required_argument, NULL, O_OTHER},
+	    {"l3-cache-schema", required_argument, NULL, O_OTHER},
+	    {"mem-bw-schema", required_argument, NULL, O_OTHER},
+	    {NULL, 0, NULL, 0},
+	};
+	long long mem = OCI_CG_KEEP, swap = OCI_CG_KEEP, pids = OCI_CG_KEEP;
+	const char *resources = NULL, *id;
+	char err[OCI_ERR_MAX];
+	struct oci_container c;
+	int rootfd, ch, idx, code = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "r:", opts, &idx)) != -1) {
+		long long *to = ch == O_MEM    ? &mem
+				: ch == O_SWAP ? &swap
+					       : &pids;
+
+		switch (ch) {
+		case O_MEM:
+		case O_SWAP:
+		case O_PIDS:
+			if (ch == O_PIDS ? parse_count(optarg, to)
+					 : parse_bytes(optarg, to)) {
+				oci_error("invalid value \"%s\" for flag --%s",
+					  optarg, opts[idx].name);
+				return 1;
+			}
+			break;
+		case 'r':
+		case O_RES:
+			resources = optarg;
+			break;
+		case O_OTHER:
+			oci_error(
+			    "--%s: only the memory and pids limits can be "
+			    "updated in moat",
+			    opts[idx].name);
+			return 1;
+		default:
+			return 1;
+		}
+	}
+	if (!(id = one_id(argc, argv, "update")))
+		return 1;
+	if (resources) {
+		json_error_t je;
+		json_t *res = !strcmp(resources, "-")
+				  ? json_loadf(stdin, 0, &je)
+				  : json_load_file(resources, 0, &je);
+		const char *key;
+		json_t *v, *l;
+
+		if (!json_is_object(res)) {
+			oci_error("%s: not a resources object: %s", resources,
+				  res ? "wrong type" : je.text);
+			json_decref(res);
+			return 1;
+		}
+		json_object_foreach(res, key, v)
+		{
+			bool is_mem = !strcmp(key, "memory");
+
+			if (json_is_null(v) ||
+			    (json_is_object(v) && !json_object_size(v)) ||
+			    (json_is_array(v) && !json_array_size(v)))
+				continue;
+			if ((!is_mem && strcmp(key, "pids")) ||
+			    !json_is_object(v)) {
+				oci_error("%s: %s: only the memory and pids "
+					  "limits can be updated in moat",
+					  resources, key);
+				code = 1;
+				break;
+			}
+			if ((l = json_object_get(v, "limit")) &&
+			    json_is_integer(l))
+				*(is_mem ? &mem : &pids) =
+				    json_integer_value(l);
+			if (!is_mem && pids == 0)
+				pids = -1; /* the spec's "no limit" too */
+			if (is_mem && (l = json_object_get(v, "swap")) &&
+			    json_is_integer(l))
+				swap = json_integer_value(l);
+		}
+		json_decref(res);
+		if (code)
+			return code;
+	}
+	if (mem != OCI_CG_KEEP && swap != OCI_CG_KEEP && swap > 0 &&
+	    (mem < 0 || swap < mem)) {
+		oci_error("memory+swap limit should be larger than memory "
+			  "limit");
+		return 1;
+	}
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
+		return 1;
+	if (oci_container_status(&c) == OCI_STOPPED) {
+		oci_error("container not running");
+		code = 1;
+	} else if (oci_cgroup_update(json_object_get(c.state, "moatCgroups"),
+				     mem, swap, pids, err, sizeof(err))) {
+		oci_error("%s", err);
+		code = 1;
+	}
+	oci_container_close(&c);
+	return code;
+}
+
 static int cmd_unsupported(int argc, char **argv)
 {
 	(void)argc;
@@ -1925,8 +2239,8 @@ static const struct {
     {"exec", cmd_exec},
     {"pause", cmd_pause},
     {"resume", cmd_resume},
-    {"events", cmd_unsupported},
-    {"update", cmd_unsupported},
+    {"events", cmd_events},
+    {"update", cmd_update},
     {"checkpoint", cmd_unsupported},
     {"restore", cmd_unsupported},
 };

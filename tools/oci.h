@@ -109,6 +109,17 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 int oci_cgroup_join(json_t *dirs, pid_t pid);
 /* Remove dirs (once the sandbox has gone). */
 void oci_cgroup_remove(json_t *dirs);
+/* oci_cgroup_update's "leave this limit as it is". */
+#define OCI_CG_KEEP (-2LL)
+/*
+ * Set the limits in dirs (bytes, bytes of memory and swap together, and
+ * tasks; -1: none; OCI_CG_KEEP: unchanged): 0, or -1 with err saying
+ * which and why.
+ */
+int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
+		      long long pids, char *err, size_t errlen);
+/* The memory and pids limits in force in dirs (-1: none). */
+void oci_cgroup_limits(json_t *dirs, long long *mem, long long *pids);
 
 /* ---- oci_state.c ---- */
 

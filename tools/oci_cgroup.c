@@ -3,10 +3,11 @@
  * linux.resources with host cgroups: the whole sandbox (sentry, gofer,
  * stubs, the terminal's relay) goes into one cgroup per container with
  * the memory and pids limits, as runsc puts its sandbox in the
- * container's cgroup. cgroup v2 where /sys/fs/cgroup is one (memory.max,
- * memory.swap.max, pids.max), else v1's memory and pids hierarchies
- * (memory.limit_in_bytes, memory.memsw.limit_in_bytes, pids.max). The
- * limits count host resources: the pids limit counts the sentry's threads
+ * container's cgroup; made for every container where the host lets moat,
+ * so that update can set limits later. cgroup v2 where /sys/fs/cgroup is one
+ * (memory.max, memory.swap.max, pids.max), else v1's memory and pids
+ * hierarchies (memory.limit_in_bytes, memory.memsw.limit_in_bytes, pids.max).
+ * The limits count host resources: the pids limit counts the sentry's threads
  * and the stubs, not the sandbox's processes.
  */
 #include "tools/oci.h"
@@ -94,8 +95,6 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 	int e = 0;
 
 	*dirs = json_array();
-	if (!mem && !pids)
-		return 0;
 	if (rel_path(oc, id, rel, sizeof(rel))) {
 		snprintf(err, errlen,
 			 "linux.cgroupsPath: %s: not a cgroup path",
@@ -107,11 +106,10 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 
 		snprintf(dir, sizeof(dir), CG_ROOT "%s", rel);
 		e = make_dirs(dir);
-		/* The controllers, handed down to it from the root. */
+		/* The controllers, handed down to it from the root (both, so
+		 * that update can set limits that create did not). */
 		{
-			const char *want = mem && pids ? "+memory +pids"
-					   : mem       ? "+memory"
-						       : "+pids";
+			const char *want = "+memory +pids";
 			char tmp[PATH_MAX];
 
 			snprintf(tmp, sizeof(tmp), "%s", dir);
@@ -141,30 +139,34 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		if (!e)
 			json_array_append_new(*dirs, json_string(dir));
 	} else {
-		if (mem) {
-			what = "linux.resources.memory";
-			snprintf(dir, sizeof(dir), CG_ROOT "/memory%s", rel);
-			e = make_dirs(dir);
-			if (!e)
-				json_array_append_new(*dirs, json_string(dir));
-			num(val, sizeof(val), oc->mem_limit, "-1");
-			if (!e)
-				e = write_at(dir, "memory.limit_in_bytes", val);
-			num(val, sizeof(val), oc->mem_swap, "-1");
-			if (!e && oc->mem_swap > 0)
-				e = write_at(dir, "memory.memsw.limit_in_bytes",
-					     val);
-		}
-		if (!e && pids) {
+		what = "linux.resources.memory";
+		snprintf(dir, sizeof(dir), CG_ROOT "/memory%s", rel);
+		e = make_dirs(dir);
+		if (!e)
+			json_array_append_new(*dirs, json_string(dir));
+		num(val, sizeof(val), oc->mem_limit, "-1");
+		if (!e && mem)
+			e = write_at(dir, "memory.limit_in_bytes", val);
+		num(val, sizeof(val), oc->mem_swap, "-1");
+		if (!e && oc->mem_swap > 0)
+			e = write_at(dir, "memory.memsw.limit_in_bytes", val);
+		if (!e) {
 			what = "linux.resources.pids";
 			snprintf(dir, sizeof(dir), CG_ROOT "/pids%s", rel);
 			e = make_dirs(dir);
 			if (!e)
 				json_array_append_new(*dirs, json_string(dir));
 			num(val, sizeof(val), oc->pids_limit, "max");
-			if (!e)
+			if (!e && pids)
 				e = write_at(dir, "pids.max", val);
 		}
+	}
+	/* Without limits, a host whose cgroups moat cannot use is no error:
+	 * the sandbox then has none (and update says so). */
+	if (e && !mem && !pids) {
+		oci_cgroup_remove(*dirs);
+		json_array_clear(*dirs);
+		return 0;
 	}
 	if (e) {
 		snprintf(err, errlen,
@@ -211,4 +213,145 @@ void oci_cgroup_remove(json_t *dirs)
 			nanosleep(&ts, NULL);
 		}
 	}
+}
+
+/* Which of moat's cgroup directories dir is. */
+enum cg_kind {
+	CG_V2,
+	CG_V1_MEMORY,
+	CG_V1_PIDS,
+	CG_OTHER
+};
+
+static enum cg_kind kind_of(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (access(path, F_OK) == 0)
+		return CG_V2;
+	snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", dir);
+	if (access(path, F_OK) == 0)
+		return CG_V1_MEMORY;
+	snprintf(path, sizeof(path), "%s/pids.max", dir);
+	return access(path, F_OK) == 0 ? CG_V1_PIDS : CG_OTHER;
+}
+
+static long long read_at(const char *dir, const char *file)
+{
+	char path[PATH_MAX], buf[32] = "";
+	long long v = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0 && buf[0] >= '0' && buf[0] <= '9')
+		v = strtoll(buf, NULL, 10);
+	/* v1's "unlimited" is the largest page-aligned value. */
+	return v >= (1LL << 62) ? -1 : v;
+}
+
+void oci_cgroup_limits(json_t *dirs, long long *mem, long long *pids)
+{
+	size_t i;
+	json_t *d;
+
+	*mem = *pids = -1;
+	json_array_foreach(dirs, i, d)
+	{
+		const char *dir = json_string_value(d);
+
+		switch (kind_of(dir)) {
+		case CG_V2:
+			*mem = read_at(dir, "memory.max");
+			*pids = read_at(dir, "pids.max");
+			break;
+		case CG_V1_MEMORY:
+			*mem = read_at(dir, "memory.limit_in_bytes");
+			break;
+		case CG_V1_PIDS:
+			*pids = read_at(dir, "pids.max");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
+		      long long pids, char *err, size_t errlen)
+{
+	bool did_mem = mem == OCI_CG_KEEP && swap == OCI_CG_KEEP;
+	bool did_pids = pids == OCI_CG_KEEP;
+	char val[32], sw[32];
+	const char *what = "";
+	size_t i;
+	json_t *d;
+	int e = 0;
+
+	json_array_foreach(dirs, i, d)
+	{
+		const char *dir = json_string_value(d);
+		enum cg_kind k = kind_of(dir);
+
+		if (!e && (k == CG_V2 || k == CG_V1_MEMORY) && !did_mem) {
+			bool v2 = k == CG_V2;
+			long long cur = read_at(
+			    dir, v2 ? "memory.max" : "memory.limit_in_bytes");
+			long long m = mem == OCI_CG_KEEP ? cur : mem;
+
+			what = "memory";
+			num(val, sizeof(val), m, v2 ? "max" : "-1");
+			/* v2's swap.max is swap alone; v1's memsw the sum. */
+			if (swap != OCI_CG_KEEP)
+				num(sw, sizeof(sw),
+				    v2 && swap > 0 && m > 0 ? swap - m : swap,
+				    v2 ? "max" : "-1");
+			if (mem != OCI_CG_KEEP)
+				e = write_at(dir,
+					     v2 ? "memory.max"
+						: "memory.limit_in_bytes",
+					     val);
+			/* v1 wants memsw >= limit at every step: raising both,
+			 * memsw goes first. */
+			if (swap != OCI_CG_KEEP &&
+			    (!e || (!v2 && e == -EINVAL))) {
+				int e2 =
+				    write_at(dir,
+					     v2 ? "memory.swap.max"
+						: "memory.memsw.limit_in_bytes",
+					     sw);
+
+				if (e && !e2 && mem != OCI_CG_KEEP)
+					e2 = write_at(
+					    dir, "memory.limit_in_bytes", val);
+				e = e2;
+			}
+			did_mem = true;
+		}
+		if (!e && (k == CG_V2 || k == CG_V1_PIDS) && !did_pids) {
+			what = "pids";
+			num(val, sizeof(val), pids, "max");
+			e = write_at(dir, "pids.max", val);
+			did_pids = true;
+		}
+	}
+	if (e) {
+		snprintf(err, errlen, "cannot set the %s limit: %s", what,
+			 strerror(-e));
+		return -1;
+	}
+	if (!did_mem || !did_pids) {
+		snprintf(err, errlen,
+			 "cannot set the %s limit: the container has no host "
+			 "cgroup for it (moat could not make one at create)",
+			 did_mem ? "pids" : "memory");
+		return -1;
+	}
+	return 0;
 }

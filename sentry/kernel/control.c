@@ -124,6 +124,23 @@ static void reply(int fd, const struct ctl_request *req, int err,
 		log_debug("control: cannot answer: %s", strerror(errno));
 }
 
+static void do_stats(const struct ctl_request *req, int fd)
+{
+	union {
+		struct ctl_stats st;
+		int32_t words[CTL_STATS_WORDS];
+	} u = {{0}};
+	struct timespec cpu;
+	struct stat mst;
+
+	kernel_usage(ctl.k, &cpu, &u.st.threads, &u.st.procs);
+	u.st.cpu_ns = (uint64_t)cpu.tv_sec * 1000000000ULL + cpu.tv_nsec;
+	/* The memory file is sparse: what it holds is what is in use. */
+	if (fstat(ctl.k->mf.fd, &mst) == 0)
+		u.st.memory = (uint64_t)mst.st_blocks * 512;
+	reply(fd, req, 0, NULL, u.words, CTL_STATS_WORDS);
+}
+
 static void do_kill(const struct ctl_request *req, const void *payload, int fd)
 {
 	static int32_t pids[CTL_PIDS_MAX];
@@ -567,6 +584,14 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		return;
 	case CTL_KILL:
 		do_kill(req, payload, fd);
+		return;
+	case CTL_STATS:
+		if (req->signo || req->flags) {
+			reply(fd, req, -EINVAL, "unexpected arguments", NULL,
+			      0);
+			return;
+		}
+		do_stats(req, fd);
 		return;
 	case CTL_PAUSE:
 	case CTL_RESUME:

@@ -42,7 +42,23 @@ enum ctl_op {
 			   socket, with its wait status */
 	CTL_PAUSE = 5,	/* freeze every task (kernel_freeze) */
 	CTL_RESUME = 6, /* and thaw them */
+	CTL_STATS = 7,	/* the sandbox's usage: a struct ctl_stats */
 };
+
+/*
+ * CTL_STATS' answer, after the struct ctl_reply, whose npids counts its
+ * 32-bit words (CTL_STATS_WORDS).
+ */
+struct ctl_stats {
+	uint64_t cpu_ns;  /* CPU time of every process (kernel_usage) */
+	uint64_t memory;  /* bytes of the memory file in use: the
+			     application's memory and tmpfs files */
+	uint32_t threads; /* live threads */
+	uint32_t procs;	  /* live processes */
+	uint64_t reserved;
+};
+static_assert(sizeof(struct ctl_stats) == 32, "ctl_stats wire size");
+#define CTL_STATS_WORDS (sizeof(struct ctl_stats) / sizeof(int32_t))
 
 /* CTL_EXEC: its stdio is a terminal of the sandbox's, whose master the
  * sentry pumps over the socket that comes as fd 2 (sentry/fs/console.c). */
@@ -95,7 +111,8 @@ struct ctl_reply {
 	int32_t err;	  /* 0, or -errno with msg saying why */
 	uint32_t status;  /* enum ctl_status */
 	uint32_t npids;	  /* CTL_STATE: int32_t pids that follow;
-			     CTL_EXEC: 1, the pid, then the wait status */
+			     CTL_EXEC: 1, the pid, then the wait status;
+			     CTL_STATS: CTL_STATS_WORDS */
 	char msg[108];	  /* NUL-terminated; for err */
 };
 static_assert(sizeof(struct ctl_reply) == 128, "ctl_reply wire size");

@@ -271,6 +271,29 @@ bool tg_cpu_time(struct kernel *k, struct thread_group *tg, struct timespec *ts)
 	return alive;
 }
 
+void kernel_usage(struct kernel *k, struct timespec *ts, uint32_t *threads,
+		  uint32_t *procs)
+{
+	struct timespec c;
+
+	*ts = (struct timespec){0};
+	*threads = *procs = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next) {
+		pthread_mutex_lock(&tg->lock);
+		ts_add(ts, &tg->cpu);
+		ts_add(ts, &tg->cchild_cpu);
+		for (struct task *o = tg->threads; o; o = o->next_thread) {
+			if (!task_cpu_time_locked(o, &c))
+				ts_add(ts, &c);
+			(*threads)++;
+		}
+		*procs += tg->state == TG_ALIVE;
+		pthread_mutex_unlock(&tg->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
 /* A zombie's usage, its reaped children's included (RUSAGE_BOTH). */
 static void tg_usage(struct thread_group *tg, struct timespec *cpu,
 		     uint64_t *maxrss)

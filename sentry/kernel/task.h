@@ -383,6 +383,14 @@ int task_cpu_time_locked(struct task *o, struct timespec *ts);
  */
 bool tg_cpu_time(struct kernel *k, struct thread_group *tg,
 		 struct timespec *ts);
+/*
+ * CPU time of the whole sandbox: every process's not yet reaped, its
+ * threads' and the children it reaped (wait's accounting: a process that
+ * no one waits for, with SIGCHLD ignored, takes its time with it), and
+ * the number of live threads and processes. k->lock not held.
+ */
+void kernel_usage(struct kernel *k, struct timespec *ts, uint32_t *threads,
+		  uint32_t *procs);
 /* A live thread of tg to take signal sig (0: any), with a reference. */
 struct task *tg_target_locked(struct thread_group *tg, int sig);
 /* A process-directed signal to tg (dropped if it has no live thread). */

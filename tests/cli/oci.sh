@@ -533,6 +533,58 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 	fi
 	M delete -f g2
 	rmdir "$cgpids/moat-test.slice" 2>/dev/null
+	# update and events: limits set after create, usage from the sentry.
+	config 'process.args=["sh","-c","i=0; while :; do i=$((i+1)); done"]'
+	M run -d --bundle "$bundle" u1 >/dev/null 2>&1
+	expect "update --memory --pids-limit" 0 "" -- \
+		M update --memory 300m --pids-limit 77 u1
+	if [ "$(cat "$cgpids/moat/u1/pids.max")" = 77 ] &&
+		[ "$(cat "$cgmem/moat/u1/$memfile")" = 314572800 ]; then
+		ok "update: the limits reach the host cgroups"
+	else
+		bad "update: $(cat "$cgpids/moat/u1/pids.max" "$cgmem/moat/u1/$memfile")"
+	fi
+	expect "events --stats: the limits" 0 \
+		'"memory":{"usage":{"usage":[1-9][0-9]*,"limit":314572800.*"pids":{"current":1,"limit":77}' \
+		-- M events --stats u1
+	a=$(M events --stats u1 | sed 's/.*"total":\([0-9]*\).*/\1/')
+	sleep 0.5
+	b=$(M events --stats u1 | sed 's/.*"total":\([0-9]*\).*/\1/')
+	if [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
+		ok "events --stats: the CPU time grows ($a, $b ns)"
+	else
+		bad "events --stats: CPU time '$a' then '$b'"
+	fi
+	expect "events: a stream every --interval" 0 "" -- sh -c \
+		"timeout 2.6 \"$MOAT\" --root \"$root\" events --interval 1s u1 |
+		 [ \$(grep -c '\"type\":\"stats\"') -ge 2 ]"
+	echo '{"memory":{"limit":-1},"pids":{"limit":0}}' >"$tmp/res.json"
+	expect "update -r FILE: no limits" 0 "" -- M update -r "$tmp/res.json" u1
+	if [ "$(cat "$cgpids/moat/u1/pids.max")" = max ]; then
+		ok "update -r: the limits lifted"
+	else
+		bad "update -r: pids.max $(cat "$cgpids/moat/u1/pids.max")"
+	fi
+	expect "update: a flag moat cannot honour" 1 \
+		"cpu-share: only the memory and pids limits" -- \
+		M update --cpu-share 512 u1
+	expect "update: a bad size" 1 'invalid value .*12x.* for flag --memory' \
+		-- M update --memory 12x u1
+	expect "update: swap below memory" 1 \
+		"memory+swap limit should be larger" -- \
+		M update --memory 1g --memory-swap 512m u1
+	expect "events: --interval must be a duration" 1 \
+		'invalid value .*x.* for flag --interval' -- \
+		M events --interval x u1
+	M kill u1 KILL
+	state_is u1 stopped
+	expect "events --stats of a stopped container" 1 "is not running" -- \
+		M events --stats u1
+	expect "events of a stopped container: the stream ends" 0 "" -- \
+		M events u1
+	expect "update of a stopped container" 1 "container not running" -- \
+		M update --pids-limit 5 u1
+	M delete u1
 	config 'process.args=["true"]' 'linux.resources={"pids":{"limit":100}}'
 	if unshare -m true 2>/dev/null; then
 		expect "resources: no writable cgroups, an error naming the field" 1 \
@@ -540,6 +592,11 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 			unshare -m sh -c "mount --bind \"$tmp\" \"$cgpids\" &&
 				mount -o remount,bind,ro \"$cgpids\" &&
 				\"$MOAT\" --root \"$root\" run --bundle \"$bundle\" g3"
+		config 'process.args=["true"]'
+		expect "no writable cgroups, no limits: it runs" 0 "" -- \
+			unshare -m sh -c "mount --bind \"$tmp\" \"$cgpids\" &&
+				mount -o remount,bind,ro \"$cgpids\" &&
+				\"$MOAT\" --root \"$root\" run --bundle \"$bundle\" g4"
 	else
 		skip "resources: cgroups not writable (needs unshare -m)"
 	fi
