@@ -320,6 +320,7 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		return tid;
 	}
 	c->tid = tid;
+	tg_get(tg); /* its thread's reference to c pins the group too */
 	if (flags & ABI_CLONE_THREAD) {
 		c->next_thread = tg->threads;
 		tg->threads = c;
@@ -336,8 +337,7 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		tg->tty = t->tg->tty;
 		if (tg->tty)
 			tty_get(tg->tty);
-		task_get(c);
-		tg->leader = c;
+		task_make_leader(tg, c);
 		tg->threads = c;
 		parent = (flags & ABI_CLONE_PARENT) ? t->tg->parent : t->tg;
 		tg_link_locked(k, tg, parent);

@@ -538,7 +538,8 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	tg->live_threads = 1;
 	t->k = k;
 	t->tg = tg;
-	t->refs = 2; /* its thread's and its group's (leader) */
+	t->refs = 1; /* its thread's, which pins tg as task_get does */
+	tg_get(tg);
 	if (!t->creds.cap_bounding)
 		creds_init_root(&t->creds); /* the caller set none */
 	tg->exe = strdup(path);
@@ -550,7 +551,7 @@ kernel_prepare_init(struct kernel *k, struct task *t, int exe_fd,
 	tg->tgid = t->tid;
 	tg->pgid = t->tid;
 	tg->sid = t->tid;
-	tg->leader = t;
+	task_make_leader(tg, t);
 	tg->threads = t;
 	tg_link_locked(k, tg, NULL);
 	k->init_tg = tg;
@@ -673,7 +674,7 @@ int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 	t->k = k;
 	t->tg = tg;
 	t->on_heap = true;
-	t->refs = 2; /* its thread's and its group's (leader) */
+	t->refs = 1; /* its thread's, which pins tg as task_get does */
 	base = strrchr(path, '/');
 	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
 
@@ -689,10 +690,11 @@ int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 		return tid;
 	}
 	t->tid = tid;
+	tg_get(tg); /* the thread's reference's pin (above) */
 	tg->tgid = tid;
 	tg->pgid = tid;
 	tg->sid = tid;
-	tg->leader = t;
+	task_make_leader(tg, t);
 	tg->threads = t;
 	tg_link_locked(k, tg, NULL);
 	k->live_tasks++;

@@ -31,12 +31,18 @@
 
 /* ---- references --------------------------------------------------------- */
 
-void task_get(struct task *t)
+/*
+ * A task's references pin its thread group too (t->tg stays valid for
+ * whoever holds one, after the task and its group have exited and been
+ * reaped), all but the group's own reference on its leader: that one is
+ * raw (leader_get/leader_put), or neither could ever be freed.
+ */
+static void leader_get(struct task *t)
 {
 	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
 }
 
-void task_put(struct task *t)
+static void leader_put(struct task *t)
 {
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
@@ -45,6 +51,26 @@ void task_put(struct task *t)
 	creds_destroy(&t->creds);
 	sigqueue_flush(&t->pending);
 	free(t);
+}
+
+void task_get(struct task *t)
+{
+	leader_get(t);
+	tg_get(t->tg);
+}
+
+void task_put(struct task *t)
+{
+	struct thread_group *tg = t ? t->tg : NULL;
+
+	leader_put(t);
+	tg_put(tg);
+}
+
+void task_make_leader(struct thread_group *tg, struct task *t)
+{
+	leader_get(t);
+	tg->leader = t;
 }
 
 void tg_get(struct thread_group *tg)
@@ -56,7 +82,7 @@ void tg_put(struct thread_group *tg)
 {
 	if (!tg || __atomic_sub_fetch(&tg->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	task_put(tg->leader);
+	leader_put(tg->leader);
 	sigqueue_flush(&tg->shared_pending);
 	pthread_mutex_destroy(&tg->lock);
 	pthread_cond_destroy(&tg->sigcond);
@@ -1099,8 +1125,7 @@ int task_exec_dethread(struct task *t)
 		int old_tid = t->tid;
 
 		old_leader = tg->leader;
-		task_get(t);
-		tg->leader = t;
+		task_make_leader(tg, t);
 		t->tid = tg->tgid;
 		/* Its children (and the others', handed to it) follow. */
 		for (struct thread_group *c = tg->children; c; c = c->sibling)
@@ -1108,7 +1133,7 @@ int task_exec_dethread(struct task *t)
 				c->parent_tid = t->tid;
 	}
 	pthread_mutex_unlock(&k->lock);
-	task_put(old_leader);
+	leader_put(old_leader);
 	__atomic_store_n(&tg->exec_task, NULL, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -316,8 +316,11 @@ void kernel_freeze(struct kernel *k);
 void kernel_thaw(struct kernel *k);
 
 /* ---- the process tree (task.c) ---- */
+/* A reference to t, which keeps t->tg too (t->tg set, never changed). */
 void task_get(struct task *t);
 void task_put(struct task *t);
+/* t becomes tg's leader, which holds it (a reference that keeps only t). */
+void task_make_leader(struct thread_group *tg, struct task *t);
 void tg_get(struct thread_group *tg);
 void tg_put(struct thread_group *tg);
 /* A new thread group with one reference, its locks ready; NULL: ENOMEM. */
