@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The sentry's boot: memory file and platform first (the platform forks
- * its helpers while that is still allowed), then the sentry's own seccomp
- * filter, then init's task thread.
+ * The sentry's boot: the gofer and whatever else needs a host path or a
+ * privilege, then the sentry leaves the host (namespaces of its own, no
+ * capabilities), memory file and platform (the platform forks its helpers
+ * while that is still allowed), then the sentry's own seccomp filter, then
+ * init's task thread.
  */
 #include "sentry/sentry.h"
 
@@ -12,6 +14,7 @@
 #include "sentry/fs/tty.h"
 #include "sentry/kernel/control.h"
 #include "sentry/kernel/filter.h"
+#include "sentry/kernel/isolate.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/net/netdev.h"
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -231,6 +235,7 @@ int sentry_main(const struct sentry_config *cfg)
 	static struct kernel k;
 	static struct task init;
 	const char *why = NULL;
+	struct rlimit app_core, app_nofile;
 	struct task_start *st;
 	int exe_fd, log_fd = -1, err, status;
 
@@ -321,13 +326,6 @@ int sentry_main(const struct sentry_config *cfg)
 			return 125;
 		}
 	}
-	/* The platform first: its helper processes start in parallel. */
-	err = kernel_init(&k, cfg->platform);
-	if (err) {
-		fprintf(boot_err, "moat: cannot start the %s platform: %s\n",
-			cfg->platform, strerror(-err));
-		return 125;
-	}
 	exe_fd = -1;
 	if (!cfg->exe_in_sandbox) {
 		exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
@@ -342,6 +340,33 @@ int sentry_main(const struct sentry_config *cfg)
 			return 126;
 		}
 	}
+	if (!cfg->cwd && !getcwd(boot.host_cwd, sizeof(boot.host_cwd)))
+		boot.host_cwd[0] = '\0';
+	/*
+	 * The last host path is behind us: the sentry leaves the host before
+	 * it starts a thread or a helper (kernel/isolate.h). The application's
+	 * limits stay the host's, as moat found them.
+	 */
+	getrlimit(RLIMIT_CORE, &app_core);
+	getrlimit(RLIMIT_NOFILE, &app_nofile);
+	err = sentry_isolate(cfg->host_network, &why);
+	if (err) {
+		fprintf(boot_err, "moat: cannot isolate the sentry: %s: %s\n",
+			why, strerror(-err));
+		return 125;
+	}
+	why = NULL;
+	/* The platform first: its helper processes start in parallel. */
+	err = kernel_init(&k, cfg->platform);
+	if (err) {
+		fprintf(boot_err, "moat: cannot start the %s platform: %s\n",
+			cfg->platform, strerror(-err));
+		return 125;
+	}
+	k.default_rlim[RLIMIT_CORE] =
+	    (struct abi_rlimit){app_core.rlim_cur, app_core.rlim_max};
+	k.default_rlim[RLIMIT_NOFILE] =
+	    (struct abi_rlimit){app_nofile.rlim_cur, app_nofile.rlim_max};
 	init.k = &k;
 	creds_init_root(&init.creds);
 	if (cfg->uid || cfg->gid)
@@ -351,8 +376,6 @@ int sentry_main(const struct sentry_config *cfg)
 		return 125;
 	}
 	boot.cfg = cfg;
-	if (!cfg->cwd && !getcwd(boot.host_cwd, sizeof(boot.host_cwd)))
-		boot.host_cwd[0] = '\0';
 	if (cfg->console && tty_console_start(&k, cfg->console_sock) < 0) {
 		fprintf(boot_err, "moat: cannot set up the console\n");
 		return 125;
