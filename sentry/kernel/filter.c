@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,9 +53,7 @@ static const struct allowed allow_list[] = {
     {"newfstatat", "glibc's fstat (empty path)"},
     {"lseek", "host fd seekability"},
     {"poll", "O_NONBLOCK emulation on host fds"},
-    {"mmap", "sentry allocations"},
     {"munmap", "sentry allocations"},
-    {"mprotect", "thread stacks' guard pages"},
     {"madvise", "malloc trimming"},
     {"mremap", "realloc of large blocks"},
     {"brk", "malloc"},
@@ -139,6 +138,19 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 		err = seccomp_rule_add(
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 2,
 		    SCMP_A0(SCMP_CMP_LE, 1, 0), SCMP_A1(SCMP_CMP_EQ, 0, 0));
+	/*
+	 * mmap and mprotect: never executable. The sentry runs no code it did
+	 * not start with; the application's code is mapped into the stubs,
+	 * by the stubs.
+	 */
+	if (!err)
+		err =
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!err)
+		err =
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	/* clone: new threads of the sentry only, never new processes. */
 	if (!err)
 		err = seccomp_rule_add(
@@ -210,7 +222,8 @@ void sentry_print_filter(FILE *out, bool host_network)
 {
 	fprintf(out,
 		"sentry seccomp allow-list, --network=%s (%zu entries + "
-		"ioctl, membarrier, clone%s with arguments checked):\n",
+		"ioctl, mmap, mprotect, membarrier, clone%s with arguments "
+		"checked):\n",
 		host_network ? "host" : "none",
 		ARRAY_SIZE(allow_list) +
 		    (host_network ? ARRAY_SIZE(hostnet_list) : 0),
@@ -244,6 +257,10 @@ void sentry_print_filter(FILE *out, bool host_network)
 		host_network
 		    ? "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ, SIOCATMARK"
 		    : "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ");
+	fprintf(out, "  %-20s %s\n", "mmap",
+		"without PROT_EXEC (sentry allocations)");
+	fprintf(out, "  %-20s %s\n", "mprotect",
+		"without PROT_EXEC (thread stacks' guard pages)");
 	fprintf(out, "  %-20s %s\n", "membarrier",
 		"QUERY and GLOBAL (application barriers)");
 	fprintf(out, "  %-20s %s\n", "clone", "CLONE_THREAD set (threads)");

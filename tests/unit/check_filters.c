@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -100,6 +101,18 @@ START_TEST(test_filter_sentry_forbids_exec)
 }
 END_TEST
 
+START_TEST(test_filter_sentry_forbids_exec_memory)
+{
+	long args[3] = {0, 4096, PROT_READ | PROT_EXEC};
+
+	/* mmap and mprotect work (the allowed calls, PROT_NONE), but make
+	 * no executable memory. */
+	assert_sigsys(run(SENTRY, SYS_mmap, SYS_mmap, args));
+	args[0] = (long)&args;
+	assert_sigsys(run(SENTRY, SYS_mprotect, SYS_mprotect, args));
+}
+END_TEST
+
 START_TEST(test_filter_hostnet_checks_socket)
 {
 	long args[3] = {AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0};
@@ -145,6 +158,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_filter_sentry_forbids_open);
 	tcase_add_test(tc, test_filter_sentry_forbids_socket);
 	tcase_add_test(tc, test_filter_sentry_forbids_exec);
+	tcase_add_test(tc, test_filter_sentry_forbids_exec_memory);
 	tcase_add_test(tc, test_filter_hostnet_checks_socket);
 	tcase_add_test(tc, test_filter_gofer_forbids);
 	suite_add_tcase(s, tc);
