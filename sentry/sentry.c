@@ -308,6 +308,7 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	k.opts.strace = cfg->strace;
 	k.opts.init_unkillable = cfg->init_unkillable;
+	k.opts.max_tasks = cfg->max_tasks;
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);

@@ -39,6 +39,9 @@ struct sentry_config {
 	/* init as a pid namespace's: signals it does not handle are ignored
 	 * but SIGKILL and SIGSTOP from outside (OCI containers, as runc's). */
 	bool init_unkillable;
+	/* --pids: the most tasks (threads) alive at once in the whole
+	 * sandbox, as a pids cgroup's pids.max (0: no limit). */
+	int max_tasks;
 	bool console;
 	int console_sock;
 

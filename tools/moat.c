@@ -114,6 +114,9 @@ static void run_usage(FILE *out)
 	    "                      under SRC)\n"
 	    "  --hostname=NAME     the sandbox's host name (default: moat;\n"
 	    "                      1 to 64 bytes)\n"
+	    "  --pids=N            at most N tasks (threads) alive in the "
+	    "sandbox:\n"
+	    "                      fork and clone fail with EAGAIN past it\n"
 	    "  -t, --tty           give the program a terminal of the "
 	    "sandbox's\n"
 	    "                      own, relayed to this one (stdin must be "
@@ -307,6 +310,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_BIND,
 		OPT_HOSTNAME,
 		OPT_NETWORK,
+		OPT_PIDS,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -322,6 +326,7 @@ static int cmd_run(int argc, char **argv)
 	    {"bind", required_argument, NULL, OPT_BIND},
 	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 	    {"network", required_argument, NULL, OPT_NETWORK},
+	    {"pids", required_argument, NULL, OPT_PIDS},
 	    {"tty", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -411,6 +416,20 @@ static int cmd_run(int argc, char **argv)
 			if (parse_bind(optarg, &cfg) < 0)
 				return 125;
 			break;
+		case OPT_PIDS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || n < 1 || n > 1 << 22) {
+				fprintf(stderr,
+					"moat run: --pids needs a number of "
+					"tasks from 1 to 4194304, got '%s'\n",
+					optarg);
+				return 125;
+			}
+			cfg.max_tasks = (int)n;
+			break;
+		}
 		case OPT_HOSTNAME:
 			/* As sethostname: 1 to 64 bytes, anything but NUL. */
 			if (!optarg[0] || strlen(optarg) > 64) {

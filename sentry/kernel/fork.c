@@ -188,6 +188,13 @@ static bool nproc_over_locked(struct task *t)
 	return n >= lim;
 }
 
+/* Would one more task pass the sandbox's --pids (a pids cgroup's
+ * pids.max: fork and clone fail with EAGAIN)? k->lock held. */
+static bool tasks_over_locked(struct kernel *k)
+{
+	return k->opts.max_tasks > 0 && k->live_tasks >= k->opts.max_tasks;
+}
+
 static void free_unstarted(struct task *c, struct thread_group *tg)
 {
 	fdtable_put(c->files);
@@ -310,8 +317,9 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 	pthread_mutex_lock(&k->lock);
 	tid = __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)
 		  ? -ERESTARTNOINTR /* a fatal signal is on its way */
-	      : nproc_over_locked(t) ? -EAGAIN
-				     : pid_alloc_locked(k);
+	      : nproc_over_locked(t) || tasks_over_locked(k)
+		  ? -EAGAIN
+		  : pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
 		if (pidfd >= 0)

@@ -38,6 +38,7 @@ struct kernel_options {
 	bool strace;
 	int strace_fd;	      /* where --strace writes */
 	bool init_unkillable; /* init as a pid namespace's (OCI containers) */
+	int max_tasks;	      /* live tasks the sandbox may have (0: any) */
 };
 
 struct kernel {

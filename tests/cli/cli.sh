@@ -303,6 +303,13 @@ expect "default host name" 0 "^moat renamed example.org renamed$" -- \
 	"$MOAT" run -- "$BIN/cli-uts" renamed example.org
 expect "--hostname mistake" 125 "1 to 64 bytes" -- \
 	"$MOAT" run --hostname= -- $BUSYBOX true
+# --pids: the sandbox's tasks, as a pids cgroup's pids.max.
+expect "--pids: fork fails at the limit" 2 "fork: Resource temporarily unavailable" -- \
+	"$MOAT" run --pids 3 -- $BUSYBOX sh -c 'sleep 1 & sleep 1 & sleep 1 & wait'
+expect "--pids: within the limit" 0 "" -- \
+	"$MOAT" run --pids 4 -- $BUSYBOX sh -c 'sleep 1 & sleep 1 & sleep 1 & wait'
+expect "--pids mistake" 125 "pids needs a number" -- \
+	"$MOAT" run --pids 0 -- $BUSYBOX true
 expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
 expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls
