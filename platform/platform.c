@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+struct platform_options platform_options;
+
 static const struct platform_ops *const platforms[] = {
     &ptrace_platform_ops,
     &systrap_platform_ops,

@@ -22,6 +22,7 @@
 #include "abi/linux.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -49,6 +50,34 @@ struct platform_event {
 	int access;    /* PLATFORM_ACCESS_* where known */
 };
 
+/*
+ * What a platform may ask of the memory manager that owns an address
+ * space (given with as_bind); mm is the manager's own pointer. Both take
+ * the manager's lock: never called with a platform lock held that as_map,
+ * as_unmap or as_protect take.
+ */
+struct platform_mm_ops {
+	/*
+	 * Replace the len (at most 16) bytes of application code at addr
+	 * with new, if they are still old and lie in one page of a private
+	 * anonymous mapping that is executable and not writable; a page
+	 * another address space shares since a fork is copied first, so
+	 * that only this one changes. The bytes that differ must lie in one
+	 * aligned 16-byte block, which is written with one atomic
+	 * instruction. 0; -EAGAIN when the bytes are not old; -EPERM when
+	 * the mapping does not qualify; -EINVAL, -EFAULT.
+	 */
+	int (*patch_code)(void *mm, uint64_t addr, const uint8_t *old,
+			  const uint8_t *new, size_t len);
+	/*
+	 * Withhold [start, end) from the application from now on, if it has
+	 * nothing mapped there: mmap places nothing there and MAP_FIXED,
+	 * brk and mremap into it fail with -ENOMEM (a fork's child inherits
+	 * it; exec ends it). 0, or -EEXIST when something is mapped there.
+	 */
+	int (*reserve)(void *mm, uint64_t start, uint64_t end);
+};
+
 struct platform_ops {
 	const char *name;
 
@@ -65,6 +94,16 @@ struct platform_ops {
 	 * for the calling sentry thread.
 	 */
 	int (*as_create)(struct platform *p, struct platform_as **out);
+	/*
+	 * Optional: as belongs to the memory manager mm, which answers ops.
+	 * from: when as is a fork's child, the parent's address space (its
+	 * copy-on-write pages came from there; alive until this returns),
+	 * else NULL. Called once, by the sentry thread that created as,
+	 * before anything is mapped in it.
+	 */
+	void (*as_bind)(struct platform_as *as,
+			const struct platform_mm_ops *ops, void *mm,
+			struct platform_as *from);
 	/*
 	 * End as and every thread in it. Any sentry thread may call it,
 	 * whether it entered as or not, once no switch_to runs in as.
@@ -169,6 +208,12 @@ struct platform {
 	 */
 	uint64_t vdso, vdso_lo, vdso_hi;
 };
+
+/* How the platforms run, set before create (moat run's flags). */
+struct platform_options {
+	bool no_rewrite; /* systrap: never rewrite syscall sites */
+};
+extern struct platform_options platform_options;
 
 extern const struct platform_ops ptrace_platform_ops;
 extern const struct platform_ops systrap_platform_ops;

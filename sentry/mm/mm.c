@@ -28,6 +28,8 @@
 
 #define MMAP_MIN_ADDR 0x10000UL /* vm.mmap_min_addr on Debian */
 
+static const struct platform_mm_ops mm_platform_ops;
+
 /*
  * The platform's mappings change only through these: each change counts in
  * mm->gen, so that a fault can tell whether the mappings changed since the
@@ -622,6 +624,8 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->mmap_base = mm->limit;
 	mm->data_limit = ABI_RLIM_INFINITY;
 	mm->as_limit = ABI_RLIM_INFINITY;
+	if (plat->ops->as_bind)
+		plat->ops->as_bind(mm->as, &mm_platform_ops, mm, NULL);
 	*out = mm;
 	return 0;
 }
@@ -720,6 +724,8 @@ int mm_fork(struct mm *mm, struct mm **out)
 	c->start_data = mm->start_data;
 	c->end_data = mm->end_data;
 	c->membarrier = mm->membarrier;
+	c->resv_lo = mm->resv_lo;
+	c->resv_hi = mm->resv_hi;
 	/* Memory locks are not inherited (mlockall's future ones neither). */
 	for (size_t i = 0; !err && i < mm->vmas.n; i++) {
 		struct vma *v = &mm->vmas.v[i];
@@ -742,12 +748,18 @@ int mm_fork(struct mm *mm, struct mm **out)
 		mm_put(c);
 		return err;
 	}
+	/* The platform may keep state for the code the child shares. */
+	if (mm->plat->ops->as_bind) {
+		mm_get(mm);
+		c->fork_src = mm;
+	}
 	*out = c;
 	return 0;
 }
 
 int mm_attach(struct mm *mm)
 {
+	struct mm *src = mm->fork_src;
 	int err;
 
 	if (mm->as)
@@ -755,6 +767,11 @@ int mm_attach(struct mm *mm)
 	err = mm->plat->ops->as_create(mm->plat, &mm->as);
 	if (err)
 		return err;
+	if (mm->plat->ops->as_bind)
+		mm->plat->ops->as_bind(mm->as, &mm_platform_ops, mm,
+				       src ? src->as : NULL);
+	mm->fork_src = NULL;
+	mm_put(src);
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; !err && i < mm->vmas.n; i++) {
 		const struct vma *v = &mm->vmas.v[i];
@@ -777,6 +794,7 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	mm_put(mm->fork_src);
 	for (size_t i = 0; i < mm->pmas.n; i++)
 		free_pma(mm, &mm->pmas.v[i]);
 	if (mm->as)
@@ -811,6 +829,40 @@ static bool may_expand(struct mm *mm, uint64_t addr, uint64_t len)
 }
 
 /* ---- internal helpers, mm->lock held ------------------------------------ */
+
+/* Does [start, end) meet what the platform withholds (resv_lo/hi)? */
+static bool hits_reserved(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	return start < mm->resv_hi && mm->resv_lo < end;
+}
+
+/* Nothing mapped in [start, end), and the application may have it. */
+static bool range_free(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	return !hits_reserved(mm, start, end) &&
+	       vma_range_free(&mm->vmas, start, end);
+}
+
+/* vma_find_gap, around what the platform withholds. */
+static int64_t find_gap(const struct mm *mm, uint64_t len, uint64_t lo,
+			uint64_t hi, bool topdown)
+{
+	int64_t at = vma_find_gap(&mm->vmas, len, lo, hi, topdown);
+	int64_t below = -ENOMEM, above = -ENOMEM;
+
+	if (at < 0 || !hits_reserved(mm, (uint64_t)at, (uint64_t)at + len))
+		return at;
+	if (mm->resv_lo > lo)
+		below = vma_find_gap(&mm->vmas, len, lo,
+				     min_t(uint64_t, hi, mm->resv_lo), topdown);
+	if (mm->resv_hi < hi)
+		above =
+		    vma_find_gap(&mm->vmas, len,
+				 max_t(uint64_t, lo, mm->resv_hi), hi, topdown);
+	if (topdown)
+		return above >= 0 ? above : below;
+	return below >= 0 ? below : above;
+}
 
 /*
  * Remove [start, end) from VMAs and pmas, dropping the memory file's
@@ -931,7 +983,9 @@ int mm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot,
 	    addr >= mm->limit || len > mm->limit - addr)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->lock);
-	err = map_anon(mm, addr, len, prot, flags);
+	err = hits_reserved(mm, addr, addr + len)
+		  ? -ENOMEM
+		  : map_anon(mm, addr, len, prot, flags);
 	files_gc(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -1004,6 +1058,10 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 			err = -EPERM;
 			goto out;
 		}
+		if (hits_reserved(mm, addr, addr + len)) {
+			err = -ENOMEM;
+			goto out;
+		}
 		if ((flags & ABI_MAP_FIXED_NOREPLACE) &&
 		    !vma_range_free(&mm->vmas, addr, addr + len)) {
 			err = -EEXIST;
@@ -1014,18 +1072,16 @@ static long do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		at = -ENOMEM;
 		addr = page_down(addr);
 		if (addr >= MMAP_MIN_ADDR && addr < mm->limit &&
-		    len <= mm->limit - addr &&
-		    vma_range_free(&mm->vmas, addr, addr + len))
+		    len <= mm->limit - addr && range_free(mm, addr, addr + len))
 			at = (int64_t)addr;
 		else if (flags & ABI_MAP_32BIT)
-			at = vma_find_gap(&mm->vmas, len, 0x40000000UL,
-					  0x80000000UL, false);
+			at = find_gap(mm, len, 0x40000000UL, 0x80000000UL,
+				      false);
 		else
-			at = vma_find_gap(&mm->vmas, len, MMAP_MIN_ADDR,
-					  mm->mmap_base, true);
+			at = find_gap(mm, len, MMAP_MIN_ADDR, mm->mmap_base,
+				      true);
 		if (at < 0 && !(flags & ABI_MAP_32BIT))
-			at = vma_find_gap(&mm->vmas, len, MMAP_MIN_ADDR,
-					  mm->limit, true);
+			at = find_gap(mm, len, MMAP_MIN_ADDR, mm->limit, true);
 		if (at < 0) {
 			err = -ENOMEM;
 			goto out;
@@ -1395,6 +1451,10 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 			ret = -EINVAL;
 			goto out;
 		}
+		if (hits_reserved(mm, new_addr, new_addr + new_len)) {
+			ret = -ENOMEM;
+			goto out;
+		}
 		if (old_len > new_len) {
 			ret = munmap_locked(mm, addr + new_len,
 					    old_len - new_len);
@@ -1431,7 +1491,7 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	/* Grow in place if the VMA ends here and the space after is free. */
 	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
 	    new_len - old_len <= mm->limit - v->end &&
-	    vma_range_free(&mm->vmas, v->end, addr + new_len) && v->file) {
+	    range_free(mm, v->end, addr + new_len) && v->file) {
 		uint64_t old_end = v->end;
 
 		v->end = addr + new_len;
@@ -1443,7 +1503,7 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	}
 	if (!(flags & ABI_MREMAP_DONTUNMAP) && addr + old_len == v->end &&
 	    new_len - old_len <= mm->limit - v->end &&
-	    vma_range_free(&mm->vmas, v->end, addr + new_len)) {
+	    range_free(mm, v->end, addr + new_len)) {
 		uint64_t grow = new_len - old_len;
 		struct vma tail = {.start = v->end, .end = v->end + grow};
 		int64_t off;
@@ -1472,12 +1532,12 @@ long mm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		goto out;
 	}
 	{
-		int64_t at = vma_find_gap(&mm->vmas, new_len, MMAP_MIN_ADDR,
-					  mm->mmap_base, true);
+		int64_t at =
+		    find_gap(mm, new_len, MMAP_MIN_ADDR, mm->mmap_base, true);
 
 		if (at < 0)
-			at = vma_find_gap(&mm->vmas, new_len, MMAP_MIN_ADDR,
-					  mm->limit, true);
+			at = find_gap(mm, new_len, MMAP_MIN_ADDR, mm->limit,
+				      true);
 		if (at < 0) {
 			ret = -ENOMEM;
 			goto out;
@@ -1700,7 +1760,7 @@ long mm_brk(struct mm *mm, uint64_t addr)
 	}
 	/* Growing needs the range free, with a guard page above it. */
 	if (newbrk + PAGE_SIZE > mm->limit ||
-	    !vma_range_free(&mm->vmas, oldbrk, newbrk + PAGE_SIZE) ||
+	    !range_free(mm, oldbrk, newbrk + PAGE_SIZE) ||
 	    !may_expand(mm, oldbrk, newbrk - oldbrk))
 		goto out;
 	if (map_anon(mm, oldbrk, newbrk - oldbrk,
@@ -1814,6 +1874,120 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }
+
+/* ---- the platform's requests (struct platform_mm_ops) ------------------- */
+
+struct patch_arg {
+	uint64_t off;	    /* of the changed bytes in the 16-byte block */
+	const uint8_t *new; /* the changed bytes */
+	size_t n;
+	bool done;
+};
+
+/* Replace the 16-byte block at p (aligned) as one locked cmpxchg16b. */
+static int patch_fn(void *arg, uint8_t *p, size_t n, size_t done)
+{
+	struct patch_arg *pa = arg;
+	uint64_t old[2], new[2];
+	bool ok;
+
+	(void)done;
+	if (n != 16)
+		return -EFAULT;
+	memcpy(old, p, 16);
+	memcpy(new, old, 16);
+	memcpy((uint8_t *)new + pa->off, pa->new, pa->n);
+	__asm__ volatile("lock cmpxchg16b %1"
+			 : "=@ccz"(ok), "+m"(*(volatile uint64_t(*)[2])p),
+			   "+a"(old[0]), "+d"(old[1])
+			 : "b"(new[0]), "c"(new[1])
+			 : "memory");
+	pa->done = ok;
+	return 0;
+}
+
+/*
+ * patch_code (platform.h). The page cannot change under mm->lock: the
+ * application cannot write it without an mprotect, which takes the lock.
+ */
+static int mm_patch_code(void *arg, uint64_t addr, const uint8_t *old,
+			 const uint8_t *new, size_t len)
+{
+	struct mm *mm = arg;
+	struct patch_arg pa = {0};
+	uint8_t cur[16];
+	size_t first = len, last = 0;
+	uint64_t block;
+	const struct vma *v;
+	long i;
+	int err;
+
+	if (len == 0 || len > 16 || addr + len < addr || addr >= mm->limit ||
+	    page_down(addr) != page_down(addr + len - 1))
+		return -EINVAL;
+	for (size_t k = 0; k < len; k++)
+		if (old[k] != new[k]) {
+			first = k < first ? k : first;
+			last = k;
+		}
+	if (first == len)
+		return 0;
+	block = (addr + first) & ~15UL;
+	if (((addr + last) & ~15UL) != block)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	i = vma_find(&mm->vmas, addr);
+	v = i < 0 ? NULL : &mm->vmas.v[i];
+	if (!v) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (v->file || (v->flags & VMA_SHARED) || !(v->prot & ABI_PROT_EXEC) ||
+	    (v->prot & ABI_PROT_WRITE) || v->end < addr + len) {
+		err = -EPERM;
+		goto out;
+	}
+	err = walk(mm, addr, len, ABI_PROT_READ, true, copy_in_fn, cur);
+	if (!err && memcmp(cur, old, len) != 0)
+		err = -EAGAIN;
+	if (err)
+		goto out;
+	pa.off = addr + first - block;
+	pa.new = new + first;
+	pa.n = last - first + 1;
+	/* Written as the sentry writes: a shared page is copied first. */
+	err = walk(mm, block, 16, ABI_PROT_WRITE, true, patch_fn, &pa);
+	if (!err && !pa.done)
+		err = -EAGAIN;
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* reserve (platform.h). */
+static int mm_reserve(void *arg, uint64_t start, uint64_t end)
+{
+	struct mm *mm = arg;
+	int err = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	if (mm->resv_lo == start && mm->resv_hi == end)
+		err = 0;
+	else if (mm->resv_lo != mm->resv_hi || start >= end ||
+		 end > mm->limit || !vma_range_free(&mm->vmas, start, end))
+		err = -EEXIST;
+	else {
+		mm->resv_lo = start;
+		mm->resv_hi = end;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+static const struct platform_mm_ops mm_platform_ops = {
+    .patch_code = mm_patch_code,
+    .reserve = mm_reserve,
+};
 
 #define FILL_BUF_SIZE (64 * 1024)
 

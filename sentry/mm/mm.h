@@ -87,6 +87,12 @@ struct mm {
 	uint64_t gen;
 	/* A file it maps was truncated: mm_sync_truncations has work. */
 	int trunc_pending;
+	/* What the platform withholds from the application (reserve of
+	 * struct platform_mm_ops): none while equal. */
+	uint64_t resv_lo, resv_hi;
+	/* fork's parent, referenced until mm_attach binds the platform's
+	 * address space to it. */
+	struct mm *fork_src;
 };
 
 int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
