@@ -75,6 +75,8 @@ static void run_usage(FILE *out)
 	    "Options:\n"
 	    "  --platform=NAME     how application code runs: ptrace, systrap\n"
 	    "                      (default: ptrace)\n"
+	    "  --no-rewrite        systrap: never rewrite the application's\n"
+	    "                      syscall sites into calls of a trampoline\n"
 	    "  --strace            print each syscall the application makes,\n"
 	    "                      with decoded arguments and result, to "
 	    "stderr\n"
@@ -311,6 +313,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_HOSTNAME,
 		OPT_NETWORK,
 		OPT_PIDS,
+		OPT_NO_REWRITE,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -327,6 +330,7 @@ static int cmd_run(int argc, char **argv)
 	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"pids", required_argument, NULL, OPT_PIDS},
+	    {"no-rewrite", no_argument, NULL, OPT_NO_REWRITE},
 	    {"tty", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -349,6 +353,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_STRACE:
 			cfg.strace = true;
+			break;
+		case OPT_NO_REWRITE:
+			platform_options.no_rewrite = true;
 			break;
 		case OPT_DEBUG_LOG:
 			cfg.debug_log = optarg;

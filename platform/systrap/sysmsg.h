@@ -21,6 +21,7 @@
 
 #include "platform/stub/stub.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SYSTRAP_SLOT_SIZE 0x10000UL  /* one slot of the control file */
@@ -51,6 +52,7 @@
 #define SYSTRAP_EV_SYSCALL   0x11 /* stub: a syscall (SIGSYS) */
 #define SYSTRAP_EV_FAULT     0x12 /* stub: SIGSEGV, SIGBUS, SIGFPE... */
 #define SYSTRAP_EV_INTERRUPT 0x13 /* stub: the sentry's interrupt signal */
+#define SYSTRAP_EV_TRAMP     0x14 /* stub: a syscall through a trap (below) */
 
 /*
  * Adaptive polling. After posting its side of a round trip, each side
@@ -136,7 +138,11 @@ enum systrap_reg {
 	SR_NREGS,
 };
 
-/* At the start of a thread slot. */
+/*
+ * At the start of a thread slot. The trampoline (below) reaches it
+ * through %gs, whose base is the slot while the application has not set
+ * one of its own: the offsets of what it uses are SYSTRAP_TP_*.
+ */
 struct systrap_thread_page {
 	uint32_t state;	       /* SYSTRAP_*: futex, written by both */
 	uint32_t fpu_dirty;    /* sentry: load the FPU area on return */
@@ -149,7 +155,57 @@ struct systrap_thread_page {
 	uint64_t cur_fs; /* stub: the fs and gs bases it set last */
 	uint64_t cur_gs;
 	uint64_t regs[SR_NREGS];
+	uint64_t magic;	   /* sentry: SYSTRAP_MAGIC, what %gs must show */
+	uint64_t stack;	   /* sentry: the slot's end, the trampoline's stack */
+	uint64_t app_gs;   /* stub: the application's gs base (0: the slot) */
+	uint32_t deferred; /* stub: an interrupt came inside the trampoline */
+	uint32_t pad;
 };
+
+#define SYSTRAP_TP_STATE    0
+#define SYSTRAP_TP_REGS	    56
+#define SYSTRAP_TP_MAGIC    272
+#define SYSTRAP_TP_STACK    280
+#define SYSTRAP_TP_DEFERRED 296
+#define SYSTRAP_TP_REG(r)   (SYSTRAP_TP_REGS + 8 * (r))
+_Static_assert(
+    offsetof(struct systrap_thread_page, state) == SYSTRAP_TP_STATE &&
+	offsetof(struct systrap_thread_page, regs) == SYSTRAP_TP_REGS &&
+	offsetof(struct systrap_thread_page, magic) == SYSTRAP_TP_MAGIC &&
+	offsetof(struct systrap_thread_page, stack) == SYSTRAP_TP_STACK &&
+	offsetof(struct systrap_thread_page, deferred) == SYSTRAP_TP_DEFERRED,
+    "thread page");
+
+/*
+ * Syscall-site rewriting. A site `mov $nr,%eax; syscall` (b8 imm32 0f 05)
+ * that trapped becomes `jmp *T` (ff 24 25 imm32 0f 05: only the first
+ * five bytes change), T the pointer of one trap of its address space's
+ * table, mapped read-only at SYSTRAP_TABLE_ADDR in the stub from a
+ * control slot and written only by the sentry. Every T lies in
+ * [0x050f0000, 0x05100000), so its high bytes, the last two of the
+ * jmp, are 0f 05 still: a thread that ran the old mov before the rewrite
+ * runs a real syscall next (trapped as before), and so does a restart,
+ * which backs up two bytes. A trap: its pointer, then code that checks
+ * %gs is the slot (else ud2: the handler makes the syscall of the trap),
+ * saves %rsp and the return address (the site's end), loads the number
+ * and jumps to the stub's common entry (SYSTRAP_TRAMP_ADDR), which
+ * saves the rest, hands the syscall to the sentry without a signal and
+ * returns to the registers it answers with.
+ */
+#define SYSTRAP_TABLE_ADDR 0x050f0000UL
+#define SYSTRAP_TABLE_SIZE SYSTRAP_SLOT_SIZE
+#define SYSTRAP_TRAP_SIZE  128
+#define SYSTRAP_TRAPS	   (SYSTRAP_TABLE_SIZE / SYSTRAP_TRAP_SIZE)
+/* Within a trap: its code, and in that what the handler reads. */
+#define SYSTRAP_TRAP_CODE   8
+#define SYSTRAP_TRAP_GSREAD 0  /* mov %gs:magic, %rcx: faults, bad %gs */
+#define SYSTRAP_TRAP_UD2    25 /* %gs is not the slot */
+#define SYSTRAP_TRAP_RET    38 /* the return address (imm64) */
+#define SYSTRAP_TRAP_NR	    56 /* the syscall number (imm32) */
+#define SYSTRAP_TRAP_LEN    67
+#define SYSTRAP_MAGIC	    0x7072742d74616f6dUL /* "moat-trp" */
+/* The stub's common entry, placed by stub.ld. */
+#define SYSTRAP_TRAMP_ADDR (STUB_BASE + 0x40)
 
 /* The request page of an address space: read-only in the stub. */
 struct systrap_ctl {

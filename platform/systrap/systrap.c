@@ -49,6 +49,8 @@
 
 /* How long a wait goes before it checks that the stub still lives. */
 #define LIVENESS_NS (200 * 1000 * 1000L)
+/* Sites remembered as not to be rewritten, per address space. */
+#define SITE_CACHE 64
 
 struct systrap_platform {
 	struct platform base;
@@ -61,6 +63,7 @@ struct systrap_platform {
 	uint64_t *slot_map; /* a bit per slot; slot 0 is the hand-off */
 	unsigned slot_hint;
 	uint64_t spin_max; /* the full polling budget, TSC cycles */
+	bool rewrite;	   /* rewrite syscall sites (not --no-rewrite) */
 };
 
 enum systrap_thread_state {
@@ -96,6 +99,15 @@ struct systrap_as {
 	struct systrap_thread *threads;
 	unsigned nidx; /* thread slots made so far */
 	bool dead;     /* atomic */
+	/* Syscall-site rewriting (sysmsg.h), under trap_lock. */
+	const struct platform_mm_ops *mm_ops; /* as_bind's */
+	void *mm;
+	pthread_mutex_t trap_lock;
+	bool no_table;		      /* the table's range was not to be had */
+	uint64_t table;		      /* its control slot (0: none yet) */
+	unsigned ntraps;	      /* traps made (the first is the header) */
+	uint64_t no_site[SITE_CACHE]; /* sites found not to qualify */
+	uint64_t tramp_calls;	      /* syscalls through traps (stats) */
 };
 
 struct systrap_ctx {
@@ -113,6 +125,10 @@ _Static_assert(offsetof(struct systrap_ctl, seq) == SYSTRAP_CTL_SEQ &&
 		   offsetof(struct systrap_ctl, nr) == SYSTRAP_CTL_NR &&
 		   offsetof(struct systrap_ctl, args) == SYSTRAP_CTL_ARGS,
 	       "request page");
+_Static_assert((SYSTRAP_TABLE_ADDR >> 16) == 0x050f &&
+		   SYSTRAP_TABLE_SIZE <= 0x10000 &&
+		   SYSTRAP_TRAP_CODE + SYSTRAP_TRAP_LEN <= SYSTRAP_TRAP_SIZE,
+	       "trap table");
 _Static_assert(SYSTRAP_HANDOFF_ADDR == STUB_BASE + 0x100000UL &&
 		   SYSTRAP_REQ_ADDR == STUB_BASE + 0x110000UL &&
 		   SYSTRAP_REPLY_ADDR == STUB_BASE + 0x120000UL,
@@ -267,6 +283,7 @@ static int systrap_create(int memfd, struct platform **out)
 	pthread_mutex_init(&sp->slots_lock, NULL);
 	sp->slot_hint = 1;
 	sp->spin_max = spin_cycles();
+	sp->rewrite = !platform_options.no_rewrite;
 	*out = &sp->base;
 	return 0;
 
@@ -477,6 +494,8 @@ static int thread_start(struct systrap_as *as, struct systrap_thread *thr,
 	long tid;
 
 	memset(tp, 0, sizeof(*tp));
+	tp->magic = SYSTRAP_MAGIC;
+	tp->stack = slot + SYSTRAP_SLOT_SIZE;
 	thr->dead = false;
 	thr->cpu_word = 0;
 	if (fpu) {
@@ -532,6 +551,7 @@ static int systrap_as_create(struct platform *p, struct platform_as **out)
 	as->pidfd = -1;
 	pthread_mutex_init(&as->req_lock, NULL);
 	pthread_mutex_init(&as->lock, NULL);
+	pthread_mutex_init(&as->trap_lock, NULL);
 	err = slot_alloc(sp, &as->ctl_off);
 	if (err) {
 		free(as);
@@ -614,11 +634,18 @@ static void systrap_as_destroy(struct platform_as *pas)
 		free(thr);
 	}
 	slot_free(as->p, as->ctl_off);
+	if (as->table)
+		slot_free(as->p, as->table);
 	close(as->pidfd);
 	if (mine.as == as)
 		mine.as = NULL;
+	if (as->ntraps)
+		log_debug("systrap: %u syscall sites rewritten, %lu calls "
+			  "through them",
+			  as->ntraps - 1, (unsigned long)as->tramp_calls);
 	pthread_mutex_destroy(&as->req_lock);
 	pthread_mutex_destroy(&as->lock);
+	pthread_mutex_destroy(&as->trap_lock);
 	free(as);
 }
 
@@ -740,6 +767,25 @@ static int systrap_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
 	return ret == (long)addr ? 0 : -EFAULT;
 }
 
+static int do_unmap(struct systrap_as *as, uint64_t addr, uint64_t len,
+		    int prot)
+{
+	(void)prot;
+	return (int)ctl_call(as, __NR_munmap, addr, len, 0, 0, 0, 0);
+}
+
+static int do_protect(struct systrap_as *as, uint64_t addr, uint64_t len,
+		      int prot)
+{
+	return (int)ctl_call(as, __NR_mprotect, addr, len, (uint64_t)prot, 0, 0,
+			     0);
+}
+
+static int outside_table(struct systrap_as *as, uint64_t addr, uint64_t len,
+			 int (*fn)(struct systrap_as *as, uint64_t addr,
+				   uint64_t len, int prot),
+			 int prot);
+
 static int systrap_as_unmap(struct platform_as *pas, uint64_t addr,
 			    uint64_t len)
 {
@@ -747,7 +793,7 @@ static int systrap_as_unmap(struct platform_as *pas, uint64_t addr,
 
 	if (!find_mine(as))
 		return -EPERM;
-	return (int)ctl_call(as, __NR_munmap, addr, len, 0, 0, 0, 0);
+	return outside_table(as, addr, len, do_unmap, 0);
 }
 
 static int systrap_as_protect(struct platform_as *pas, uint64_t addr,
@@ -757,8 +803,200 @@ static int systrap_as_protect(struct platform_as *pas, uint64_t addr,
 
 	if (!find_mine(as))
 		return -EPERM;
-	return (int)ctl_call(as, __NR_mprotect, addr, len, (uint64_t)prot, 0, 0,
-			     0);
+	return outside_table(as, addr, len, do_protect, prot);
+}
+
+/* ---- syscall-site rewriting (sysmsg.h) ---------------------------------- */
+
+static uint8_t *table_of(struct systrap_as *as)
+{
+	return as->p->ctl + as->table;
+}
+
+/*
+ * Map the table, a control slot whose contents are src's (NULL: only
+ * the header, the common entry's address), read-only at
+ * SYSTRAP_TABLE_ADDR in the stub, once the memory manager withholds the
+ * range from the application. trap_lock held (or as not shared yet).
+ */
+static int table_make(struct systrap_as *as, const uint8_t *src, unsigned n)
+{
+	uint64_t off;
+	long r;
+	int err;
+
+	err = as->mm_ops->reserve(as->mm, SYSTRAP_TABLE_ADDR,
+				  SYSTRAP_TABLE_ADDR + SYSTRAP_TABLE_SIZE);
+	if (!err)
+		err = slot_alloc(as->p, &off);
+	if (err)
+		return err;
+	if (src) {
+		memcpy(as->p->ctl + off, src, (size_t)n * SYSTRAP_TRAP_SIZE);
+	} else {
+		uint64_t entry = SYSTRAP_TRAMP_ADDR;
+
+		memcpy(as->p->ctl + off, &entry, 8);
+		n = 1;
+	}
+	r = ctl_call(as, __NR_mmap, SYSTRAP_TABLE_ADDR, SYSTRAP_TABLE_SIZE,
+		     PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, STUB_CTL_FD,
+		     off);
+	if (r != (long)SYSTRAP_TABLE_ADDR) {
+		slot_free(as->p, off);
+		return IS_ERR_VALUE(r) ? (int)r : -EFAULT;
+	}
+	as->table = off;
+	as->ntraps = n;
+	return 0;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/*
+ * Write trap i of the table: for the site that ends at ret, syscall nr.
+ * Its pointer goes last, so that nothing jumps to a half-written trap.
+ */
+static void trap_write(struct systrap_as *as, unsigned i, uint64_t ret,
+		       uint32_t nr)
+{
+	static const uint8_t code[SYSTRAP_TRAP_LEN] = {
+	    /* 0: mov %gs:SYSTRAP_TP_MAGIC, %rcx */
+	    0x65, 0x48, 0x8b, 0x0c, 0x25, 0, 0, 0, 0,
+	    /* 9: movabs $-SYSTRAP_MAGIC, %r11 */
+	    0x49, 0xbb, 0, 0, 0, 0, 0, 0, 0, 0,
+	    /* 19: lea (%rcx,%r11), %rcx; jrcxz 27; 25: ud2 */
+	    0x4a, 0x8d, 0x0c, 0x19, 0xe3, 0x02, 0x0f, 0x0b,
+	    /* 27: mov %rsp, %gs:regs[SR_RSP] */
+	    0x65, 0x48, 0x89, 0x24, 0x25, 0, 0, 0, 0,
+	    /* 36: movabs $ret, %rax */
+	    0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+	    /* 46: mov %rax, %gs:regs[SR_RIP] */
+	    0x65, 0x48, 0x89, 0x04, 0x25, 0, 0, 0, 0,
+	    /* 55: mov $nr, %eax */
+	    0xb8, 0, 0, 0, 0,
+	    /* 60: jmp *SYSTRAP_TABLE_ADDR (the header: the common entry) */
+	    0xff, 0x24, 0x25, 0, 0, 0, 0};
+	uint8_t *t = table_of(as) + (size_t)i * SYSTRAP_TRAP_SIZE;
+	uint8_t *c = t + SYSTRAP_TRAP_CODE;
+
+	memcpy(c, code, sizeof(code));
+	put_u32(c + 5, SYSTRAP_TP_MAGIC);
+	put_u64(c + 11, -SYSTRAP_MAGIC);
+	put_u32(c + 32, SYSTRAP_TP_REGS + 8 * SR_RSP);
+	put_u64(c + SYSTRAP_TRAP_RET, ret);
+	put_u32(c + 51, SYSTRAP_TP_REGS + 8 * SR_RIP);
+	put_u32(c + SYSTRAP_TRAP_NR, nr);
+	put_u32(c + 63, (uint32_t)SYSTRAP_TABLE_ADDR);
+	__atomic_store_n((uint64_t *)t,
+			 SYSTRAP_TABLE_ADDR + (uint64_t)i * SYSTRAP_TRAP_SIZE +
+			     SYSTRAP_TRAP_CODE,
+			 __ATOMIC_RELEASE);
+}
+
+static bool site_known_bad(struct systrap_as *as, uint64_t site)
+{
+	return as->no_site[(site >> 2) % SITE_CACHE] == site;
+}
+
+/*
+ * The syscall nr that trapped at rip (the end of its syscall
+ * instruction): if the site is `mov $nr,%eax; syscall` in code only this
+ * address space has and cannot write (the memory manager checks), rewrite
+ * it into a jump to a new trap. Only the first five bytes change, as one
+ * atomic write of the aligned 16 bytes that hold them: a thread that
+ * fetches the site sees the old mov or the new jmp, and one that ran the
+ * old mov finds the syscall instruction still after it (sysmsg.h).
+ * rt_sigreturn is left alone: its way back changes the FPU state, which
+ * only the signal handler's return loads, so a trap would gain nothing.
+ */
+static void maybe_rewrite(struct systrap_as *as, uint64_t rip, uint64_t nr)
+{
+	uint64_t site = rip - 7;
+	uint8_t old[7] = {0xb8, 0, 0, 0, 0, 0x0f, 0x05}, new[7];
+	unsigned i;
+	int err;
+
+	if (!as->mm_ops || as->no_table || nr > 0x7fffffff ||
+	    nr == __NR_rt_sigreturn || rip < 0x10000 + 7 ||
+	    rip > as->p->base.addr_limit || (site & 15) > 11 ||
+	    site_known_bad(as, site))
+		return;
+	put_u32(old + 1, (uint32_t)nr);
+	pthread_mutex_lock(&as->trap_lock);
+	if (!as->table && table_make(as, NULL, 0)) {
+		as->no_table = true;
+		goto out;
+	}
+	i = as->ntraps;
+	if (i >= SYSTRAP_TRAPS)
+		goto out;
+	trap_write(as, i, rip, (uint32_t)nr);
+	new[0] = 0xff;
+	new[1] = 0x24;
+	new[2] = 0x25;
+	put_u32(new + 3, (uint32_t)(SYSTRAP_TABLE_ADDR +
+				    (uint64_t)i * SYSTRAP_TRAP_SIZE));
+	err = as->mm_ops->patch_code(as->mm, site, old, new, sizeof(old));
+	if (!err)
+		as->ntraps++;
+	else
+		as->no_site[(site >> 2) % SITE_CACHE] = site;
+out:
+	pthread_mutex_unlock(&as->trap_lock);
+}
+
+static void systrap_as_bind(struct platform_as *pas,
+			    const struct platform_mm_ops *ops, void *mm,
+			    struct platform_as *pfrom)
+{
+	struct systrap_as *as = (struct systrap_as *)pas;
+	struct systrap_as *from = (struct systrap_as *)pfrom;
+
+	as->mm_ops = ops;
+	as->mm = mm;
+	if (!as->p->rewrite) {
+		as->no_table = true;
+		return;
+	}
+	/* A fork's child runs its parent's rewritten code: the same traps. */
+	if (from && from->table) {
+		pthread_mutex_lock(&from->trap_lock);
+		if (table_make(as, table_of(from), from->ntraps))
+			log_warn("systrap: a fork's child lost its traps");
+		pthread_mutex_unlock(&from->trap_lock);
+	}
+}
+
+/*
+ * The part of [addr, addr+len) the application has: all of it but the
+ * table's range, which the memory manager withholds once the table is
+ * made. Calls fn on each piece; the first error.
+ */
+static int outside_table(struct systrap_as *as, uint64_t addr, uint64_t len,
+			 int (*fn)(struct systrap_as *as, uint64_t addr,
+				   uint64_t len, int prot),
+			 int prot)
+{
+	uint64_t end = addr + len, lo = SYSTRAP_TABLE_ADDR,
+		 hi = SYSTRAP_TABLE_ADDR + SYSTRAP_TABLE_SIZE;
+	int err = 0;
+
+	if (!as->table || end <= lo || addr >= hi)
+		return fn(as, addr, len, prot);
+	if (addr < lo)
+		err = fn(as, addr, lo - addr, prot);
+	if (!err && end > hi)
+		err = fn(as, hi, end - hi, prot);
+	return err;
 }
 
 /* ---- contexts and running ----------------------------------------------- */
@@ -860,6 +1098,12 @@ static int systrap_switch_to(struct platform_ctx *pctx, struct platform_as *pas,
 	switch (v) {
 	case SYSTRAP_EV_SYSCALL:
 		ev->why = PLATFORM_SYSCALL;
+		if (ev->signo == SIGSYS && ev->addr == regs->rip)
+			maybe_rewrite(as, regs->rip, regs->orig_rax);
+		return 0;
+	case SYSTRAP_EV_TRAMP:
+		ev->why = PLATFORM_SYSCALL;
+		__atomic_add_fetch(&as->tramp_calls, 1, __ATOMIC_RELAXED);
 		return 0;
 	case SYSTRAP_EV_FAULT:
 		break;
@@ -961,6 +1205,7 @@ const struct platform_ops systrap_platform_ops = {
     .create = systrap_create,
     .destroy = systrap_destroy,
     .as_create = systrap_as_create,
+    .as_bind = systrap_as_bind,
     .as_destroy = systrap_as_destroy,
     .as_new_thread = systrap_as_new_thread,
     .as_enter = systrap_as_enter,
