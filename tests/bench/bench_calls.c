@@ -4,7 +4,8 @@
  * nanoseconds per call. Run natively and under each platform by
  * platforms.sh.
  * Usage: bench_calls getppid|clock|zero|open|read4k N [FILE]
- *   getppid  raw getppid syscalls
+ *   getppid  getppid() through libc: one syscall each, from a
+ *            `mov $nr,%eax; syscall` site that systrap rewrites
  *   clock    clock_gettime(CLOCK_MONOTONIC) through libc (the vDSO
  *            natively, where the process has one)
  *   zero     1-byte reads of /dev/zero
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (long i = 0; i < n; i++) {
 		if (!strcmp(argv[1], "getppid")) {
-			syscall(SYS_getppid);
+			getppid();
 		} else if (!strcmp(argv[1], "clock")) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 		} else if (!strcmp(argv[1], "zero")) {
