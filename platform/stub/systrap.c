@@ -510,6 +510,7 @@ __asm__(".section .text.systrap_tramp,\"ax\",@progbits\n"
 	"	mov " GS_(SYSTRAP_TP_STACK) ", %rsp\n"
 	"	pushfq\n"
 	"	popq " GSR_(EFLAGS) "\n"
+	"	cld\n" /* as the C part expects */
 	"	mov %rax, " GSR_(ORIG) "\n"
 	"	mov %r15, " GSR_(R15) "\n"
 	"	mov %r14, " GSR_(R14) "\n"
@@ -598,7 +599,9 @@ __attribute__((section(".text.systrap_tramp_c"))) long systrap_tramp_wait(void)
 	tp->err = 0;
 	hand_off(tp, SYSTRAP_EV_TRAMP);
 	set_bases(tp, slot);
-	return tp->fpu_dirty || (r[SR_EFLAGS] & 0x100); /* TF */
+	/* The signal return's checks and loads, which these need. */
+	return tp->fpu_dirty || (r[SR_EFLAGS] & 0x100) /* TF */ ||
+	       r[SR_RIP] >= 1UL << 47 || r[SR_RSP] >= 1UL << 47;
 }
 
 static bool in_range(uint64_t a, const char *lo, const char *hi)
