@@ -1,7 +1,8 @@
 #!/bin/sh
-# The platforms side by side: each benchmark natively, under ptrace and
-# under systrap, alternating in one run, R rounds; prints medians, the
-# ratio of each platform to native and systrap's to ptrace's.
+# The platforms side by side: each benchmark natively, under ptrace, under
+# systrap and under systrap without syscall-site rewriting (--no-rewrite),
+# alternating in one run, R rounds; prints medians, the ratio of each
+# platform to native and systrap's to ptrace's.
 # Usage: platforms.sh MOAT BENCHDIR
 set -eu
 MOAT=$1
@@ -20,24 +21,29 @@ B="--bind $T:$T"
 
 echo "moat platforms ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)," \
 	"$R rounds, medians)"
-printf '%-30s %11s %11s %11s %8s %8s %8s\n' benchmark native ptrace \
-	systrap "pt/nat" "st/nat" "st/pt"
+printf '%-30s %11s %11s %11s %11s %7s %7s %7s %7s\n' benchmark native \
+	ptrace systrap st-norw "pt/nat" "st/nat" "nrw/nat" "st/pt"
 
 # row LABEL NATIVE-COMMAND SANDBOX-COMMAND: each prints one number.
 row() {
 	label=$1 ncmd=$2 scmd=$3
-	nat="" pt="" st=""
+	nat="" pt="" st="" nr=""
 	for _ in $(seq "$R"); do
 		nat="$nat $(sh -c "$ncmd")"
 		pt="$pt $(sh -c "$MOAT run --platform=ptrace $B -- $scmd")"
 		st="$st $(sh -c "$MOAT run --platform=systrap $B -- $scmd")"
+		nr="$nr $(sh -c \
+		    "$MOAT run --platform=systrap --no-rewrite $B -- $scmd")"
 	done
 	nat=$(echo "$nat" | median)
 	pt=$(echo "$pt" | median)
 	st=$(echo "$st" | median)
-	printf '%-30s %11s %11s %11s %8.1f %8.1f %8.2f\n' "$label" "$nat" \
-		"$pt" "$st" "$(echo "$pt $nat" | awk '{print $1/$2}')" \
+	nr=$(echo "$nr" | median)
+	printf '%-30s %11s %11s %11s %11s %7.1f %7.1f %7.1f %7.2f\n' \
+		"$label" "$nat" "$pt" "$st" "$nr" \
+		"$(echo "$pt $nat" | awk '{print $1/$2}')" \
 		"$(echo "$st $nat" | awk '{print $1/$2}')" \
+		"$(echo "$nr $nat" | awk '{print $1/$2}')" \
 		"$(echo "$st $pt" | awk '{print $1/$2}')"
 }
 
