@@ -839,14 +839,16 @@ static int table_make(struct systrap_as *as, const uint8_t *src, unsigned n)
 		memcpy(as->p->ctl + off, &entry, 8);
 		n = 1;
 	}
+	/* Set first: from now on no unmap or protect touches the range. */
+	__atomic_store_n(&as->table, off, __ATOMIC_SEQ_CST);
 	r = ctl_call(as, __NR_mmap, SYSTRAP_TABLE_ADDR, SYSTRAP_TABLE_SIZE,
 		     PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, STUB_CTL_FD,
 		     off);
 	if (r != (long)SYSTRAP_TABLE_ADDR) {
+		__atomic_store_n(&as->table, 0, __ATOMIC_SEQ_CST);
 		slot_free(as->p, off);
 		return IS_ERR_VALUE(r) ? (int)r : -EFAULT;
 	}
-	as->table = off;
 	as->ntraps = n;
 	return 0;
 }
@@ -990,7 +992,8 @@ static int outside_table(struct systrap_as *as, uint64_t addr, uint64_t len,
 		 hi = SYSTRAP_TABLE_ADDR + SYSTRAP_TABLE_SIZE;
 	int err = 0;
 
-	if (!as->table || end <= lo || addr >= hi)
+	if (!__atomic_load_n(&as->table, __ATOMIC_SEQ_CST) || end <= lo ||
+	    addr >= hi)
 		return fn(as, addr, len, prot);
 	if (addr < lo)
 		err = fn(as, addr, lo - addr, prot);
