@@ -223,6 +223,30 @@ static void check_flock(void)
 	SYS1(SYS_close, b);
 }
 
+/* Zero bytes: done at once, empty or full, with or without the other
+ * end (pipe_read's and pipe_write's first check). SIGALRM ends a hang. */
+static void check_pipe_zero(void)
+{
+	struct iovec iov[2] = {{NULL, 0}, {NULL, 0}};
+	char buf[4096];
+	int p[2];
+
+	CHECK_EQ(SYS1(SYS_pipe, p), 0);
+	SYS1(SYS_alarm, 5);
+	CHECK_EQ(SYS3(SYS_read, p[0], buf, 0), 0);
+	CHECK_EQ(SYS3(SYS_readv, p[0], iov, 2), 0);
+	memset(buf, 'f', sizeof(buf));
+	for (int i = 0; i < 16; i++)
+		CHECK_EQ(SYS3(SYS_write, p[1], buf, sizeof(buf)), 4096);
+	CHECK_EQ(SYS3(SYS_write, p[1], buf, 0), 0);
+	CHECK_EQ(SYS3(SYS_writev, p[1], iov, 2), 0);
+	CHECK_EQ(SYS1(SYS_close, p[0]), 0);
+	CHECK_EQ(SYS3(SYS_write, p[1], buf, 0), 0); /* no reader: no EPIPE */
+	CHECK_ERR(SYS3(SYS_write, p[1], buf, 1), EPIPE);
+	SYS1(SYS_alarm, 0);
+	CHECK_EQ(SYS1(SYS_close, p[1]), 0);
+}
+
 static void check_pipe_size(void)
 {
 	int p[2];
@@ -379,6 +403,7 @@ int main(void)
 	check_locks();
 	check_flock();
 	check_pipe_size();
+	check_pipe_zero();
 	check_memfd();
 	check_fallocate();
 	check_futex();
