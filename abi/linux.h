@@ -631,6 +631,11 @@ struct abi_siginfo {
 			int32_t overrun;
 			uint64_t value; /* sigev_value */
 		} timer;
+		struct {
+			uint64_t call_addr; /* SIGSYS: after the syscall insn */
+			int32_t syscall;
+			uint32_t arch; /* AUDIT_ARCH_* */
+		} sys;
 		uint8_t pad[112];
 	};
 };
@@ -653,6 +658,7 @@ _Static_assert(sizeof(struct abi_siginfo) == 128, "siginfo is 128 bytes");
 #define ABI_ILL_ILLOPN	  2
 #define ABI_FPE_INTDIV	  1
 #define ABI_TRAP_BRKPT	  1
+#define ABI_SYS_SECCOMP	  1
 
 /* stack_t, for sigaltstack and the signal frame. */
 struct abi_stack {
@@ -807,6 +813,40 @@ struct abi_rlimit {
 #define ABI_XATTR_NAME_MAX 255
 #define ABI_XATTR_SIZE_MAX 65536
 #define ABI_XATTR_LIST_MAX 65536
+
+/* ---- seccomp -------------------------------------------------------- */
+#define ABI_SECCOMP_MODE_DISABLED	      0
+#define ABI_SECCOMP_MODE_STRICT		      1
+#define ABI_SECCOMP_MODE_FILTER		      2
+#define ABI_SECCOMP_SET_MODE_STRICT	      0
+#define ABI_SECCOMP_SET_MODE_FILTER	      1
+#define ABI_SECCOMP_GET_ACTION_AVAIL	      2
+#define ABI_SECCOMP_GET_NOTIF_SIZES	      3
+#define ABI_SECCOMP_FILTER_FLAG_TSYNC	      (1U << 0)
+#define ABI_SECCOMP_FILTER_FLAG_LOG	      (1U << 1)
+#define ABI_SECCOMP_FILTER_FLAG_SPEC_ALLOW    (1U << 2)
+#define ABI_SECCOMP_FILTER_FLAG_NEW_LISTENER  (1U << 3)
+#define ABI_SECCOMP_FILTER_FLAG_TSYNC_ESRCH   (1U << 4)
+#define ABI_SECCOMP_FILTER_FLAG_WAIT_KILLABLE (1U << 5)
+#define ABI_SECCOMP_RET_KILL_PROCESS	      0x80000000U
+#define ABI_SECCOMP_RET_KILL_THREAD	      0x00000000U
+#define ABI_SECCOMP_RET_TRAP		      0x00030000U
+#define ABI_SECCOMP_RET_ERRNO		      0x00050000U
+#define ABI_SECCOMP_RET_USER_NOTIF	      0x7fc00000U
+#define ABI_SECCOMP_RET_TRACE		      0x7ff00000U
+#define ABI_SECCOMP_RET_LOG		      0x7ffc0000U
+#define ABI_SECCOMP_RET_ALLOW		      0x7fff0000U
+#define ABI_SECCOMP_RET_ACTION_FULL	      0xffff0000U
+#define ABI_SECCOMP_RET_DATA		      0x0000ffffU
+#define ABI_AUDIT_ARCH_X86_64		      0xc000003eU
+#define ABI_AUDIT_ARCH_I386		      0x40000003U
+
+/* struct sock_fprog as seccomp(2) reads it. */
+struct abi_sock_fprog {
+	uint16_t len;
+	uint16_t pad[3];
+	uint64_t filter; /* struct sock_filter[len] */
+};
 
 /* ---- prctl ---------------------------------------------------------- */
 #define ABI_PR_SET_PDEATHSIG	    1

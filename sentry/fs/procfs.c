@@ -27,6 +27,7 @@
 
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -571,7 +572,7 @@ static int show_status(struct proc_target *pt, struct sbuf *b)
 	struct kernel *k = pt->k;
 	abi_sigset_t ign, cgt;
 	struct creds c;
-	int fdsize = 0;
+	int fdsize = 0, seccomp, nfilters;
 
 	copy_creds(pt, &c);
 	sig_dispositions(tg, &ign, &cgt);
@@ -620,11 +621,12 @@ static int show_status(struct proc_target *pt, struct sbuf *b)
 		  (unsigned long long)c.cap_effective,
 		  (unsigned long long)c.cap_bounding);
 	/* The host CPU's speculation mitigations are not the sandbox's. */
+	seccomp = app_seccomp_mode(t, &nfilters);
 	sb_printf(b,
-		  "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		  "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n"
 		  "Speculation_Store_Bypass:\tunknown\n"
 		  "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t",
-		  t->no_new_privs);
+		  t->no_new_privs, seccomp, nfilters);
 	show_bitmap(b, k->ncpus, 0, k->ncpus - 1);
 	if (k->ncpus > 1)
 		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", k->ncpus - 1);

@@ -18,6 +18,7 @@
 
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -128,6 +129,7 @@ static struct task *copy_task(struct task *t, uint64_t flags)
 	/* Others may change t's attributes (sched.c): under its lock. */
 	pthread_mutex_lock(&t->tg->lock);
 	c->sched = t->sched;
+	app_seccomp_fork(c, t); /* TSYNC changes t's under the lock */
 	pthread_mutex_unlock(&t->tg->lock);
 	if (c->sched.reset_on_fork) {
 		c->sched.reset_on_fork = false;
@@ -205,6 +207,7 @@ static void free_unstarted(struct task *c, struct thread_group *tg)
 	if (tg)
 		tg_put(tg);
 	creds_destroy(&c->creds);
+	app_seccomp_release(c);
 	free(c);
 }
 

@@ -8,6 +8,7 @@
 #include "sentry/kernel/task.h"
 
 #include "platform/platform.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/loader/loader.h"
@@ -192,9 +193,17 @@ static void task_handle_syscall(struct task *t)
 	uint64_t a[6] = {t->regs.rdi, t->regs.rsi, t->regs.rdx,
 			 t->regs.r10, t->regs.r8,  t->regs.r9};
 	long nr = (long)t->regs.orig_rax;
+	bool compat = task_syscall_is_int80(t);
 	long ret;
 
-	if (task_syscall_is_int80(t)) {
+	/* The application's seccomp filters see the call first. */
+	if (__atomic_load_n(&t->seccomp_mode, __ATOMIC_ACQUIRE) &&
+	    app_seccomp_skip(t, compat)) {
+		if (t->k->opts.strace && !t->exiting)
+			strace_syscall(t, nr, a, (long)t->regs.rax);
+		return;
+	}
+	if (compat) {
 		log_warn_once("32-bit syscall (int $0x80) %ld: ENOSYS", nr);
 		t->regs.rax = (uint64_t)-ENOSYS;
 		return;

@@ -580,18 +580,23 @@ static bool default_action(struct task *t, int sig,
 	}
 	if (bit & DEFAULT_IGNORE)
 		return true;
+	signal_fatal(t, sig, info);
+	return false;
+}
+
+void signal_fatal(struct task *t, int sig, const struct abi_siginfo *info)
+{
 	log_info("task %d: killed by signal %d at rip %#llx", t->tid, sig,
 		 (unsigned long long)t->regs.rip);
 	task_exit_group(t, sig);
 	/* The group is going (the other threads told first, as Linux's
 	 * coredump_wait); a core written makes the status say so. */
-	if ((bit & DEFAULT_CORE) && task_coredump(t, sig, info)) {
+	if ((ABI_SIG_BIT(sig) & DEFAULT_CORE) && task_coredump(t, sig, info)) {
 		pthread_mutex_lock(&t->tg->lock);
 		if (t->tg->exit_status == sig)
 			t->tg->exit_status |= 0x80;
 		pthread_mutex_unlock(&t->tg->lock);
 	}
-	return false;
 }
 
 /* Run the interrupted syscall again: the same number, the same insn. */

@@ -19,6 +19,7 @@
 
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
@@ -50,6 +51,7 @@ static void leader_put(struct task *t)
 		return; /* init's, owned by the boot */
 	creds_destroy(&t->creds);
 	sigqueue_flush(&t->pending);
+	app_seccomp_release(t);
 	free(t);
 }
 

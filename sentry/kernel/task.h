@@ -240,6 +240,10 @@ struct task {
 	/* prctl's state of the thread (prctl.c); zero is Linux's default. */
 	int pdeath_signal;
 	bool no_new_privs;
+	/* seccomp (app_seccomp.c): SECCOMP_MODE_*, and the newest filter
+	 * (a reference); set by the task, or by TSYNC under tg->lock. */
+	int seccomp_mode;
+	struct app_seccomp_filter *seccomp_filter;
 	uint8_t mce_kill; /* PR_MCE_KILL_GET's answer plus 1; 0: default */
 	uint64_t timer_slack_ns; /* 0: the default, 50 us */
 	uint32_t personality;	 /* kept, without effect (sys.c) */
@@ -490,6 +494,11 @@ int signal_send(struct task *t, const struct abi_siginfo *info, bool group);
 /* A signal the CPU raised: blocked or ignored, it takes the default. */
 void signal_force(struct task *t, const struct abi_siginfo *info);
 void signal_force_fault(struct task *t, int sig, int code, uint64_t addr);
+/*
+ * sig's default action ends t's process now, whatever its handler: a core
+ * dump first if sig dumps core and the limits allow (seccomp's kills).
+ */
+void signal_fatal(struct task *t, int sig, const struct abi_siginfo *info);
 /* A write found no reader (a pipe, a socket): SIGPIPE for t. */
 void signal_sigpipe(struct task *t);
 /* Signals pending for t, blocked or not. */

@@ -2,13 +2,14 @@
 /*
  * prctl (kernel/sys.c, security/commoncap.c's cap_task_prctl): the
  * options below, each checked as Linux checks it; any other option is
- * EINVAL. Deviations: PR_SET_SECCOMP is EINVAL (no seccomp filters inside
- * the sandbox yet); PR_SET_MM is EPERM without CAP_SYS_RESOURCE and EINVAL
- * with it, apart from PR_SET_MM_MAP_SIZE; the parent-death signal, the
- * dumpable flag, the child-subreaper flag, the timer slack and the
- * machine-check policy are kept and reported but change nothing (one
- * process, no core dumps); no_new_privs has no exec to act on yet.
+ * EINVAL. PR_SET_SECCOMP and PR_GET_SECCOMP are the application's own
+ * seccomp (kernel/app_seccomp.c). Deviations: PR_SET_MM is EPERM without
+ * CAP_SYS_RESOURCE and EINVAL with it, apart from PR_SET_MM_MAP_SIZE; the
+ * parent-death signal, the dumpable flag, the child-subreaper flag, the timer
+ * slack and the machine-check policy are kept and reported but change nothing
+ * (one process, no core dumps); no_new_privs has no exec to act on yet.
  */
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -63,6 +64,16 @@ static long set_mm(struct task *t, uint64_t opt, uint64_t addr, uint64_t arg4,
 		return -EINVAL;
 	if (!creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE))
 		return -EPERM;
+	return -EINVAL;
+}
+
+/* PR_SET_SECCOMP (prctl_set_seccomp): seccomp(2) by another name. */
+static long set_seccomp(struct task *t, uint64_t mode, uint64_t filter)
+{
+	if (mode == ABI_SECCOMP_MODE_STRICT)
+		return app_seccomp(t, ABI_SECCOMP_SET_MODE_STRICT, 0, 0);
+	if (mode == ABI_SECCOMP_MODE_FILTER)
+		return app_seccomp(t, ABI_SECCOMP_SET_MODE_FILTER, 0, filter);
 	return -EINVAL;
 }
 
@@ -175,9 +186,9 @@ SYSCALL(prctl)
 		return mm_copy_out(t->mm, arg2, &t->clear_child_tid,
 				   sizeof(t->clear_child_tid));
 	case ABI_PR_GET_SECCOMP:
-		return 0;
+		return __atomic_load_n(&t->seccomp_mode, __ATOMIC_ACQUIRE);
 	case ABI_PR_SET_SECCOMP:
-		return -EINVAL;
+		return set_seccomp(t, arg2, a[2]);
 	case ABI_PR_GET_TIMING:
 		return ABI_PR_TIMING_STATISTICAL;
 	case ABI_PR_SET_TIMING:
@@ -195,4 +206,10 @@ SYSCALL(prctl)
 		return cap_prctl(t, a);
 	}
 	return -EINVAL;
+}
+
+/* seccomp(2): the application's own filters (kernel/app_seccomp.c). */
+SYSCALL(seccomp)
+{
+	return app_seccomp(t, (uint32_t)a[0], (uint32_t)a[1], a[2]);
 }

@@ -303,6 +303,7 @@ SYSCALL(timer_getoverrun);
 SYSCALL(timer_delete);
 /* prctl.c */
 SYSCALL(prctl);
+SYSCALL(seccomp);
 
 /* socket.c */
 SYSCALL(socket);

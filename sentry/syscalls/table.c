@@ -45,6 +45,14 @@
 	"a wall-clock timer does not follow a change of the clock; CPU-clock " \
 	"timers are looked at every 4 ms"
 
+/* The application's seccomp filters, enforced by the sentry. */
+#define SECCOMP_NOTE                                                           \
+	"strict and filter modes, TSYNC, LOG, SPEC_ALLOW (no effect), "        \
+	"TSYNC_ESRCH, GET_ACTION_AVAIL; no user notification: "                \
+	"NEW_LISTENER and GET_NOTIF_SIZES are EINVAL, RET_USER_NOTIF is "      \
+	"ENOSYS; RET_TRACE is ENOSYS (no tracer); RET_LOG goes to the "        \
+	"sentry's log"
+
 /* Scheduling attributes are bookkeeping. */
 #define SCHED_NOTE                                                             \
 	"values are kept and reported, not applied to the host's scheduling"
@@ -229,11 +237,12 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(prctl, "PR_SET/GET_NAME, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, "
 		   "CHILD_SUBREAPER, KEEPCAPS, TIMERSLACK, TIMING, "
 		   "PR_CAPBSET_READ/DROP, PR_GET_SECUREBITS, "
-		   "PR_GET_TID_ADDRESS, PR_MCE_KILL(_GET), PR_GET_SECCOMP; "
-		   "PR_SET_SECCOMP is EINVAL; PR_SET_MM only tells "
+		   "PR_GET_TID_ADDRESS, PR_MCE_KILL(_GET), PR_GET/SET_SECCOMP; "
+		   "PR_SET_MM only tells "
 		   "PR_SET_MM_MAP_SIZE (else EPERM, or EINVAL when "
 		   "privileged); other options EINVAL; the timer slack is "
 		   "kept without effect"),
+    PARTIAL(seccomp, SECCOMP_NOTE),
     FULL(set_tid_address),
     FULL(set_robust_list),
     FULL(get_robust_list),
