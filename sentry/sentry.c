@@ -12,6 +12,7 @@
 #include "gofer/gofer.h"
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/control.h"
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/isolate.h"
@@ -141,6 +142,20 @@ static int oci_creds(struct kernel *k, struct task *init,
 		c->ngroups = cfg->ngroups;
 	}
 	init->no_new_privs = cfg->no_new_privs;
+	/* linux.seccomp: as runc attaches it right before execve. */
+	if (cfg->seccomp_prog) {
+		int err =
+		    app_seccomp_install(init, cfg->seccomp_prog,
+					cfg->seccomp_len, cfg->seccomp_flags);
+
+		if (err) {
+			fprintf(boot_err,
+				"moat: linux.seccomp: the program is "
+				"refused: %s\n",
+				strerror(-err));
+			return err;
+		}
+	}
 	for (int i = 0; i < cfg->nrlimits; i++) {
 		const struct sentry_rlimit *r = &cfg->rlimits[i];
 
@@ -372,8 +387,10 @@ int sentry_main(const struct sentry_config *cfg)
 	creds_init_root(&init.creds);
 	if (cfg->uid || cfg->gid)
 		creds_init_user(&init.creds, cfg->uid, cfg->gid);
-	if (cfg->oci && oci_creds(&k, &init, cfg) < 0) {
-		fprintf(boot_err, "moat: out of memory\n");
+	err = cfg->oci ? oci_creds(&k, &init, cfg) : 0;
+	if (err) {
+		if (err == -ENOMEM)
+			fprintf(boot_err, "moat: out of memory\n");
 		return 125;
 	}
 	boot.cfg = cfg;

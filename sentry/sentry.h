@@ -71,6 +71,14 @@ struct sentry_config {
 	} rlimits[SENTRY_RLIMITS_MAX];
 	int nrlimits;
 	bool root_readonly; /* the root mount is read-only (EROFS) */
+	/*
+	 * linux.seccomp compiled (tools/oci_seccomp.c): struct
+	 * sock_filter[seccomp_len] that init (and every exec'd process)
+	 * runs under, with SECCOMP_FILTER_FLAG_* seccomp_flags; NULL: none.
+	 */
+	const void *seccomp_prog;
+	uint32_t seccomp_len;
+	uint32_t seccomp_flags;
 };
 
 /*

@@ -1843,7 +1843,7 @@ static int cmd_features(int argc, char **argv)
 	    "{s:s, s:s, s:[s,s,s,s,s,s],"
 	    " s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],"
 	    " s:{s:[s,s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b},"
-	    " s:{s:b}, s:{s:b}, s:{s:b}},"
+	    " s:o, s:{s:b}, s:{s:b}},"
 	    " s:{s:s, s:s}}",
 	    "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks",
 	    "prestart", "createRuntime", "createContainer", "startContainer",
@@ -1853,9 +1853,10 @@ static int cmd_features(int argc, char **argv)
 	    "runbindable", "relatime", "norelatime", "noatime", "strictatime",
 	    "linux", "namespaces", "pid", "network", "mount", "ipc", "uts",
 	    "user", "cgroup", "time", "capabilities", caps, "cgroup", "v1", 0,
-	    "v2", 0, "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0,
-	    "apparmor", "enabled", 0, "selinux", "enabled", 0, "annotations",
-	    OCI_ANNOT_PLATFORM, "ptrace", OCI_ANNOT_NETWORK, "none,host");
+	    "v2", 0, "systemd", 0, "systemdUser", 0, "seccomp",
+	    oci_seccomp_features(), "apparmor", "enabled", 0, "selinux",
+	    "enabled", 0, "annotations", OCI_ANNOT_PLATFORM, "ptrace",
+	    OCI_ANNOT_NETWORK, "none,host");
 	if (!j)
 		return 1;
 	print_json(j, JSON_INDENT(2));

@@ -46,7 +46,22 @@ bool oci_is_command(const char *cmd);
 /* Run runc's command argv[0]: the exit code. */
 int oci_main(int argc, char **argv, const struct oci_globals *g);
 
+/* ---- oci_seccomp.c ---- */
+
+/*
+ * linux.seccomp (profile) compiled with libseccomp into cfg's program
+ * (malloc'ed): 0, or -1 with err naming the field.
+ */
+int oci_seccomp_load(json_t *profile, struct sentry_config *cfg, char *err,
+		     size_t errlen);
+/* What `features` says of seccomp (a new reference). */
+json_t *oci_seccomp_features(void);
+
 /* ---- oci_config.c ---- */
+
+/* Write the error (naming the field) into err; always -1. */
+int oci_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A bundle's config.json, as the sentry will run it. */
 struct oci_config {

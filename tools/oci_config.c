@@ -86,9 +86,7 @@ const char *oci_cap_name(int cap)
 	return cap >= 0 && cap < NCAPS ? cap_names[cap] : NULL;
 }
 
-/* The error, naming the field; always -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
+int oci_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,7 +96,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-#define FAIL(...) fail(err, errlen, __VA_ARGS__)
+#define FAIL(...) oci_fail(err, errlen, __VA_ARGS__)
 
 /* An optional boolean field: 0 (absent: *out untouched) or -1. */
 static int get_bool(json_t *o, const char *key, const char *where, bool *out,
@@ -586,7 +584,7 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 	static const char *const ns_types[] = {
 	    "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
 	static const char *const unsupported[] = {
-	    "uidMappings", "gidMappings", "seccomp",	 "intelRdt",
+	    "uidMappings", "gidMappings", "intelRdt",
 	    "personality", "timeOffsets", "memoryPolicy"};
 	static const char *const own_devices[] = {
 	    "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
@@ -666,6 +664,9 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 	}
 	res = json_object_get(l, "resources");
 	if (res && parse_resources(res, oc, err, errlen))
+		return -1;
+	v = json_object_get(l, "seccomp");
+	if (v && oci_seccomp_load(v, &oc->cfg, err, errlen))
 		return -1;
 	v = json_object_get(l, "cgroupsPath");
 	if (v) {
@@ -849,6 +850,7 @@ void oci_config_free(struct oci_config *oc)
 	for (int i = 0; i < SENTRY_BINDS_MAX; i++)
 		free(oc->paths[i]);
 	free((char *)oc->cfg.path);
+	free((void *)oc->cfg.seccomp_prog);
 	free(oc->bundle);
 	free(oc->rootfs);
 	json_decref(oc->json);

@@ -164,11 +164,36 @@ static void sync_locked(struct task *t)
 	}
 }
 
-/* seccomp_attach_filter, and the mode: 0 or -errno (a tid for TSYNC). */
+/*
+ * seccomp_attach_filter: f becomes the head of t's chain, which takes the
+ * task's reference, in filter mode; 0, or -EINVAL (strict mode), -ENOMEM
+ * (the chain would be too long). Locked, unless t does not run yet.
+ */
+static int link_filter(struct task *t, struct app_seccomp_filter *f)
+{
+	int mode = __atomic_load_n(&t->seccomp_mode, __ATOMIC_RELAXED);
+	int total = (int)f->cost;
+
+	if (mode != ABI_SECCOMP_MODE_DISABLED &&
+	    mode != ABI_SECCOMP_MODE_FILTER)
+		return -EINVAL;
+	for (const struct app_seccomp_filter *w = task_filter(t); w;
+	     w = w->prev)
+		total += (int)w->cost + 4;
+	if (total > SECCOMP_MAX_INSNS_PER_PATH)
+		return -ENOMEM;
+	/* The task's reference to its old head becomes f's. */
+	f->prev = task_filter(t);
+	__atomic_store_n(&t->seccomp_filter, f, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->seccomp_mode, ABI_SECCOMP_MODE_FILTER,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Attach f for a running task: 0 or -errno (a tid for TSYNC); f taken. */
 static long attach(struct task *t, struct app_seccomp_filter *f, uint32_t flags)
 {
 	struct kernel *k = t->k;
-	int mode, total = (int)f->cost;
 	long ret = 0;
 
 	pthread_mutex_lock(&k->lock);
@@ -177,34 +202,15 @@ static long attach(struct task *t, struct app_seccomp_filter *f, uint32_t flags)
 		ret = can_sync_locked(t);
 		if (ret && (flags & ABI_SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
 			ret = -ESRCH;
-		if (ret)
-			goto out;
 	}
-	mode = __atomic_load_n(&t->seccomp_mode, __ATOMIC_RELAXED);
-	if (mode != ABI_SECCOMP_MODE_DISABLED &&
-	    mode != ABI_SECCOMP_MODE_FILTER) {
-		ret = -EINVAL;
-		goto out;
-	}
-	for (const struct app_seccomp_filter *w = task_filter(t); w;
-	     w = w->prev)
-		total += (int)w->cost + 4;
-	if (total > SECCOMP_MAX_INSNS_PER_PATH) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/* The task's reference to its old head becomes f's. */
-	f->prev = task_filter(t);
-	__atomic_store_n(&t->seccomp_filter, f, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->seccomp_mode, ABI_SECCOMP_MODE_FILTER,
-			 __ATOMIC_RELEASE);
-	f = NULL;
-	if (flags & ABI_SECCOMP_FILTER_FLAG_TSYNC)
+	if (!ret)
+		ret = link_filter(t, f);
+	if (!ret && (flags & ABI_SECCOMP_FILTER_FLAG_TSYNC))
 		sync_locked(t);
-out:
 	pthread_mutex_unlock(&t->tg->lock);
 	pthread_mutex_unlock(&k->lock);
-	filter_put(f);
+	if (ret)
+		filter_put(f);
 	return ret;
 }
 
@@ -277,12 +283,37 @@ int app_seccomp_install(struct task *t, const struct seccomp_insn *insns,
 	struct app_seccomp_filter *f;
 	int err;
 
-	if (len == 0 || len > SECCOMP_BPF_MAXINSNS || (flags & ~FILTER_FLAGS))
+	if (len == 0 || len > SECCOMP_BPF_MAXINSNS ||
+	    (flags & ~(ABI_SECCOMP_FILTER_FLAG_LOG |
+		       ABI_SECCOMP_FILTER_FLAG_SPEC_ALLOW)))
 		return -EINVAL;
 	f = filter_new(insns, len, flags, &err);
 	if (!f)
 		return err;
-	return (int)attach(t, f, flags);
+	err = link_filter(t, f);
+	if (err)
+		filter_put(f);
+	return err;
+}
+
+struct app_seccomp_filter *app_seccomp_get(const struct task *t)
+{
+	struct app_seccomp_filter *f = task_filter(t);
+
+	filter_get(f);
+	return f;
+}
+
+void app_seccomp_put(struct app_seccomp_filter *f)
+{
+	filter_put(f);
+}
+
+void app_seccomp_set(struct task *t, struct app_seccomp_filter *f)
+{
+	filter_get(f);
+	t->seccomp_filter = f;
+	t->seccomp_mode = f ? ABI_SECCOMP_MODE_FILTER : 0;
 }
 
 /* The SIGSYS a seccomp action raises (force_sig_seccomp's). */
@@ -420,10 +451,7 @@ bool app_seccomp_skip(struct task *t, bool compat)
 
 void app_seccomp_fork(struct task *child, struct task *parent)
 {
-	struct app_seccomp_filter *f = task_filter(parent);
-
-	filter_get(f);
-	child->seccomp_filter = f;
+	app_seccomp_set(child, task_filter(parent));
 	child->seccomp_mode =
 	    __atomic_load_n(&parent->seccomp_mode, __ATOMIC_ACQUIRE);
 }

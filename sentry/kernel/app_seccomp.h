@@ -29,11 +29,17 @@ long app_seccomp(struct task *t, uint32_t op, uint32_t flags, uint64_t uargs);
 
 /*
  * Attach a program on the runtime's behalf (the OCI config's
- * linux.seccomp), as seccomp(SECCOMP_SET_MODE_FILTER) by a privileged
- * caller: checked and copied; 0 or -errno.
+ * linux.seccomp) to t, which does not run yet, as a privileged
+ * seccomp(SECCOMP_SET_MODE_FILTER) would (flags: LOG, SPEC_ALLOW):
+ * checked and copied; 0 or -errno.
  */
 int app_seccomp_install(struct task *t, const struct seccomp_insn *insns,
 			uint32_t len, uint32_t flags);
+/* t's filters, with a reference (NULL: none); app_seccomp_put drops it. */
+struct app_seccomp_filter *app_seccomp_get(const struct task *t);
+void app_seccomp_put(struct app_seccomp_filter *f);
+/* t, which does not run yet, runs under f's chain (NULL: none). */
+void app_seccomp_set(struct task *t, struct app_seccomp_filter *f);
 
 /*
  * On syscall entry, for a task in a seccomp mode (t->seccomp_mode != 0):

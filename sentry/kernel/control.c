@@ -9,6 +9,7 @@
 #include "sentry/kernel/control.h"
 
 #include "sentry/fs/tty.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -35,6 +36,7 @@ static struct {
 	/* What init lends CTL_EXEC's processes. */
 	struct creds creds;
 	bool no_new_privs;
+	struct app_seccomp_filter *seccomp; /* linux.seccomp's, a reference */
 	uint32_t umask;
 } ctl = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -398,6 +400,7 @@ static void *exec_thread(void *arg)
 		}
 	}
 	t->no_new_privs = ctl.no_new_privs;
+	app_seccomp_set(t, ctl.seccomp);
 	t->k = k;
 	t->files = tty ? fdtable_create() : exec_stdio(j);
 	vfs_ns_root(&k->ns, &root);
@@ -695,6 +698,7 @@ int control_serve(struct kernel *k, int sock, const struct task *init)
 	ctl.creds.groups = NULL; /* each exec brings its own */
 	ctl.creds.ngroups = 0;
 	ctl.no_new_privs = init->no_new_privs;
+	ctl.seccomp = app_seccomp_get(init);
 	ctl.umask = init->tg->umask;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 128 * 1024);

@@ -344,6 +344,37 @@ config 'process.args=["sh","-c","cat /data/f; echo x >/data/g"]' \
 	"mounts=[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$tmp/data\",\"options\":[\"rbind\",\"ro\"]}]"
 expect "bind mount, ro" 1 "^shared$" -- M run --bundle "$bundle" p4
 
+# linux.seccomp: compiled with libseccomp, enforced by the sentry on init,
+# its children and exec'd processes; an unknown name is skipped (as runc).
+prof='{"defaultAction":"SCMP_ACT_ALLOW",
+ "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+ "syscalls":[
+  {"names":["mkdir","mkdirat","no_such_call"],"action":"SCMP_ACT_ERRNO",
+   "errnoRet":28},
+  {"names":["sync"],"action":"SCMP_ACT_KILL_PROCESS"},
+  {"names":["kill"],"action":"SCMP_ACT_ERRNO",
+   "args":[{"index":1,"value":10,"op":"SCMP_CMP_EQ"}]}]}'
+config 'process.args=["sh","-c","mkdir /tmp/d; grep ^Seccomp /proc/self/status"]' \
+	"linux.seccomp=$prof"
+expect "seccomp: mkdir denied with errnoRet" 0 "No space left on device" -- \
+	M run --bundle "$bundle" s1
+expect "seccomp: /proc's Seccomp line" 0 "^Seccomp:.2$" -- \
+	M run --bundle "$bundle" s1
+config 'process.args=["sh","-c","kill -USR1 $$ || echo refused; kill -0 $$ && echo allowed"]' \
+	"linux.seccomp=$prof"
+expect "seccomp: an argument's condition" 0 "^refused$" -- \
+	M run --bundle "$bundle" s2
+expect "seccomp: other arguments allowed" 0 "^allowed$" -- \
+	M run --bundle "$bundle" s2
+config 'process.args=["sync"]' "linux.seccomp=$prof"
+expect "seccomp: SCMP_ACT_KILL_PROCESS is SIGSYS" 159 "" -- \
+	M run --bundle "$bundle" s3
+config 'process.args=["sleep","100"]' "linux.seccomp=$prof"
+M run -d --bundle "$bundle" s4 >/dev/null 2>&1
+expect "seccomp: exec'd processes too" 1 "No space left on device" -- \
+	M exec s4 mkdir /tmp/e
+M delete -f s4 >/dev/null 2>&1
+
 # A malformed config.json: the error names the field.
 for case in 'process.args="sh"|process.args' \
 	'process.cwd="rel"|process.cwd' \
@@ -352,7 +383,13 @@ for case in 'process.args="sh"|process.args' \
 	'process.rlimits=[{"type":"RLIMIT_NOPE","hard":1,"soft":1}]|process.rlimits\[0\].type' \
 	'process.terminal=true|console socket' \
 	'mounts=[{"destination":"/x","type":"nfs","source":"a"}]|mounts\[0\]' \
-	'linux.seccomp={"defaultAction":"SCMP_ACT_ERRNO"}|linux.seccomp' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_NOPE"}|linux.seccomp.defaultAction' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_NOTIFY"}|linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not supported' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/x"}|linux.seccomp.listenerPath' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_NOPE"]}|linux.seccomp.flags\[0\]' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_NOPE"]}|linux.seccomp.architectures\[0\]' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOPE"}]}|linux.seccomp.syscalls\[0\].action' \
+	'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":1,"op":"SCMP_CMP_NOPE"}]}]}|linux.seccomp.syscalls\[0\].args\[0\].op' \
 	'linux.namespaces=[{"type":"ipc","path":"/proc/1/ns/ipc"}]|linux.namespaces\[0\].path' \
 	'linux.namespaces=[{"type":"network","path":"rel"}]|linux.namespaces\[0\].path' \
 	'linux.sysctl={"kernel.shmmax":"1"}|linux.sysctl.kernel.shmmax' \
