@@ -11,6 +11,7 @@
 #include "sentry/syscalls/syscalls.h"
 #include "tools/console.h"
 #include "tools/oci.h"
+#include "tools/stub_filters.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -84,11 +85,11 @@ static void run_usage(FILE *out)
 	    "  --stats             print the sentry's peak memory and run "
 	    "time\n"
 	    "                      to stderr at exit\n"
-	    "  --print-seccomp[=sentry|gofer]\n"
+	    "  --print-seccomp[=sentry|gofer|stub]\n"
 	    "                      print the sentry's host-syscall allow-list\n"
 	    "                      (for the --network given before it), or "
 	    "the\n"
-	    "                      gofer's, and exit\n"
+	    "                      gofer's, or the stubs' filters, and exit\n"
 	    "  --network=MODE      the sandbox's network: none (default: "
 	    "only a\n"
 	    "                      loopback inside the sandbox) or host (IPv4\n"
@@ -340,7 +341,7 @@ static int cmd_run(int argc, char **argv)
 	struct timespec t0, t1;
 	struct rusage ru;
 	bool stats = false, rootfs_given = false, print_seccomp = false;
-	bool print_gofer = false;
+	bool print_gofer = false, print_stub = false;
 	bool tty = false;
 	int c, code;
 	char *path;
@@ -367,10 +368,12 @@ static int cmd_run(int argc, char **argv)
 			print_seccomp = true;
 			if (optarg && !strcmp(optarg, "gofer")) {
 				print_gofer = true;
+			} else if (optarg && !strcmp(optarg, "stub")) {
+				print_stub = true;
 			} else if (optarg && strcmp(optarg, "sentry")) {
 				fprintf(stderr,
 					"moat run: --print-seccomp=%s: not "
-					"sentry or gofer\n",
+					"sentry, gofer or stub\n",
 					optarg);
 				return 125;
 			}
@@ -470,7 +473,9 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (print_seccomp) {
-		if (print_gofer)
+		if (print_stub)
+			stub_print_filters(stdout);
+		else if (print_gofer)
 			gofer_print_filter_text(stdout);
 		else
 			sentry_print_filter_text(stdout, cfg.host_network);

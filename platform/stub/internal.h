@@ -6,6 +6,7 @@
 #ifndef MOAT_STUB_INTERNAL_H
 #define MOAT_STUB_INTERNAL_H
 
+#include "platform/stub/filters.h"
 #include "platform/stub/stub.h"
 
 #include <linux/audit.h>
@@ -50,43 +51,6 @@ static inline __attribute__((noreturn)) void die(int code)
 	for (;;)
 		sys1(__NR_exit_group, code);
 }
-
-#define ALLOW(nr)                                                              \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-
-/*
- * x86-64 only (anything else gets action other), then the syscall number
- * loaded. Under a systrap stub's threads every filter must answer TRAP,
- * never KILL, for what the application's own filter traps: the strictest
- * answer of all the stacked filters wins.
- */
-#define FILTER_HEAD_(other)                                                    \
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
-		 offsetof(struct seccomp_data, arch)),                         \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),      \
-	    BPF_STMT(BPF_RET | BPF_K, (other)),                                \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, nr))
-#define FILTER_HEAD FILTER_HEAD_(SECCOMP_RET_KILL_PROCESS)
-
-/*
- * Last in a filter, with the syscall number loaded: clone with flags f1
- * or f2 exactly (both halves of the 64-bit argument; both below 2^32) is
- * allowed, anything else gets action other.
- */
-#define CLONE_ELSE_KILL(f1, f2) CLONE_ELSE_(f1, f2, SECCOMP_RET_KILL_PROCESS)
-#define CLONE_ELSE_(f1, f2, other)                                             \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 6),                 \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, args[0]) + 4),              \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),                      \
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
-		     offsetof(struct seccomp_data, args[0])),                  \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(f1), 1, 0),         \
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(f2), 0, 1),         \
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                      \
-	    BPF_STMT(BPF_RET | BPF_K, (other))
 
 static inline long install(const struct sock_filter *f, unsigned short len)
 {

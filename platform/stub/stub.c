@@ -82,62 +82,6 @@ __asm__(".section .text.stub_inject,\"ax\",@progbits\n"
 	"	jmp stub_park\n");
 /* clang-format on */
 
-/*
- * What the factory may do: serve requests, fork stubs, and what a stub does
- * before its own filter goes in. A stub inherits this filter under its own,
- * so what the stub's admits to make and end its threads is here too (the
- * factory itself never calls them). Anything else kills it.
- */
-#define FACTORY_RULES                                                          \
-	ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_ppoll),                \
-	    ALLOW(__NR_fork), ALLOW(__NR_wait4), ALLOW(__NR_getpid),           \
-	    ALLOW(__NR_getppid), ALLOW(__NR_close_range), ALLOW(__NR_prctl),   \
-	    ALLOW(__NR_seccomp), ALLOW(__NR_rt_sigaction), ALLOW(__NR_mmap),   \
-	    ALLOW(__NR_munmap), ALLOW(__NR_mprotect), ALLOW(__NR_kill),        \
-	    ALLOW(__NR_pause), ALLOW(__NR_exit), ALLOW(__NR_exit_group),
-
-static const struct sock_filter factory_filter[] = {
-    FILTER_HEAD,
-    FACTORY_RULES CLONE_ELSE_KILL(STUB_CLONE_FLAGS, STUB_CLONE_FLAGS),
-};
-
-/*
- * The same for the systrap factory, whose filter lies under every
- * application thread of its stubs: what is not allowed traps there, and
- * kills the factory and syscall threads all the same (no handler, or no
- * stack to run it on).
- */
-static const struct sock_filter factory_filter_systrap[] = {
-    FILTER_HEAD_(SECCOMP_RET_TRAP),
-    FACTORY_RULES
-	/* What a systrap stub does beside (systrap.c). */
-	ALLOW(__NR_futex),
-    ALLOW(__NR_sched_yield),
-    ALLOW(__NR_rt_sigreturn),
-    ALLOW(__NR_arch_prctl),
-    ALLOW(__NR_sigaltstack),
-    CLONE_ELSE_(SYSTRAP_CLONE_FLAGS, SYSTRAP_CLONE_FLAGS, SECCOMP_RET_TRAP),
-};
-
-/*
- * What a stub may do: the address-space calls the sentry injects, what it
- * needs to finish starting (munmap, getpid, kill), and what makes and ends
- * its threads: clone with STUB_CLONE_FLAGS exactly, pause to park, exit.
- * Anything else (including every vsyscall-page emulation) kills it.
- */
-static const struct sock_filter stub_filter[] = {
-    FILTER_HEAD,
-    ALLOW(__NR_mmap),
-    ALLOW(__NR_munmap),
-    ALLOW(__NR_mprotect),
-    ALLOW(__NR_getpid),
-    ALLOW(__NR_kill),
-    ALLOW(__NR_pause),
-    ALLOW(__NR_exit),
-    ALLOW(__NR_exit_group),
-    CLONE_ELSE_KILL(STUB_CLONE_FLAGS, STUB_CLONE_FLAGS),
-};
-
 static long set_disposition(int sig, unsigned long handler)
 {
 	struct ksigaction sa = {.handler = handler};

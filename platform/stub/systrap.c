@@ -45,9 +45,6 @@
 #define ENOSYS_	     38
 
 #define FUTEX_WAIT_    0
-#define FUTEX_WAKE_    1
-#define ARCH_SET_GS_   0x1001
-#define ARCH_SET_FS_   0x1002
 #define PROT_READ_     1
 #define MAP_SHARED_FIX 0x11 /* MAP_SHARED | MAP_FIXED */
 
@@ -82,81 +79,6 @@ void systrap_handler(int sig, struct ksiginfo *si, struct kucontext *uc);
 void systrap_restorer(void);
 void systrap_first_trap(void);
 extern const char systrap_first_trap_end[];
-
-/*
- * The syscall thread's filter, which every application thread inherits
- * under its own: what starting up and serving the sentry's requests
- * takes, and what an application thread's own code does (futex,
- * rt_sigreturn, arch_prctl, exit). Anything else traps: in an application
- * thread, to the handler; in the syscall thread, which has no signal
- * stack, it kills the process.
- */
-static const struct sock_filter systrap_filter[] = {
-    FILTER_HEAD_(SECCOMP_RET_TRAP),
-    ALLOW(__NR_mmap),
-    ALLOW(__NR_munmap),
-    ALLOW(__NR_mprotect),
-    ALLOW(__NR_futex),
-    ALLOW(__NR_sched_yield),
-    ALLOW(__NR_getpid),
-    ALLOW(__NR_kill),
-    ALLOW(__NR_rt_sigreturn),
-    ALLOW(__NR_arch_prctl),
-    ALLOW(__NR_seccomp),
-    ALLOW(__NR_sigaltstack),
-    ALLOW(__NR_exit),
-    ALLOW(__NR_exit_group),
-    CLONE_ELSE_(SYSTRAP_CLONE_FLAGS, SYSTRAP_CLONE_FLAGS, SECCOMP_RET_TRAP),
-};
-
-#define LD_(field)                                                             \
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
-#define LD_HI(field)                                                           \
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
-		 offsetof(struct seccomp_data, field) + 4)
-#define RET_(what) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_##what)
-
-/*
- * An application thread's filter: every syscall traps (SIGSYS, to the
- * handler) unless it comes from this image's code, and is one of the
- * handler's own: rt_sigreturn, exit, arch_prctl setting fs or gs, futex
- * wait or wake on a word of a thread slot. The application may jump to
- * this code; none of these gives it more than it has.
- */
-static const struct sock_filter app_filter[] = {
-    /* 0 */ LD_(arch),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-    RET_(TRAP),
-    /* 3: from the image */
-    LD_HI(instruction_pointer),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUB_BASE >> 32, 1, 0),
-    RET_(TRAP),
-    LD_(instruction_pointer),
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)STUB_BASE, 1, 0),
-    RET_(TRAP),
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)(STUB_BASE + STUB_CODE_SIZE),
-	     0, 1),
-    RET_(TRAP),
-    /* 11 */ LD_(nr),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigreturn, 0, 1),
-    RET_(ALLOW),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 0, 1),
-    RET_(ALLOW),
-    /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_arch_prctl, 0, 5),
-    LD_(args[0]),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_FS_, 2, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_GS_, 1, 0),
-    RET_(TRAP),
-    RET_(ALLOW),
-    /* 22 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 6),
-    LD_(args[1]),
-    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, FUTEX_WAKE_, 4, 0),
-    LD_HI(args[0]),
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSTRAP_THREADS_BASE >> 32, 0, 2),
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSTRAP_THREADS_END >> 32, 1, 0),
-    RET_(ALLOW),
-    /* 29 */ RET_(TRAP),
-};
 
 static void copy_words(uint64_t *dst, const uint64_t *src, uint64_t n)
 {

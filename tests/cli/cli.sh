@@ -314,12 +314,18 @@ expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
 expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls
 expect "print-seccomp" 0 "ptrace" -- "$MOAT" run --print-seccomp
+expect "print-seccomp=stub" 0 \
+	"^  allows: mmap munmap mprotect getpid kill pause exit exit_group$" -- \
+	"$MOAT" run --print-seccomp=stub
+expect "print-seccomp=stub: systrap's application filter" 0 \
+	"^  with arguments checked: arch_prctl futex$" -- \
+	"$MOAT" run --print-seccomp=stub
 expect "print-seccomp=sentry" 0 "^sentry seccomp" -- \
 	"$MOAT" run --print-seccomp=sentry
 expect "print-seccomp=gofer" 0 "^  renameat2 *RENAME" -- \
 	"$MOAT" run --print-seccomp=gofer
-expect "print-seccomp mistake" 125 "not sentry or gofer" -- \
-	"$MOAT" run --print-seccomp=stub
+expect "print-seccomp mistake" 125 "not sentry, gofer or stub" -- \
+	"$MOAT" run --print-seccomp=factory
 expect "--stats" 0 "peak RSS [0-9]* KiB" -- "$MOAT" run --stats -- $BUSYBOX true
 
 # Killing moat leaves nothing behind: sentry, factory and stubs all go.
