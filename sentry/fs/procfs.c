@@ -1388,6 +1388,14 @@ static int show_zero(struct proc_target *pt, struct sbuf *b)
 	return 0;
 }
 
+/* The highest capability the sandbox's kernel knows (capget, prctl). */
+static int show_cap_last_cap(struct proc_target *pt, struct sbuf *b)
+{
+	(void)pt;
+	sb_printf(b, "%d\n", ABI_CAP_LAST_CAP);
+	return 0;
+}
+
 /* Core files are "core" in the working directory (coredump.c). */
 static int show_core_pattern(struct proc_target *pt, struct sbuf *b)
 {
@@ -1397,6 +1405,8 @@ static int show_core_pattern(struct proc_target *pt, struct sbuf *b)
 }
 
 static const struct proc_node kernel_nodes[] = {
+    {"cap_last_cap", ABI_S_IFREG | 0444, show_cap_last_cap, NULL, NULL,
+     K_STATIC},
     {"core_pattern", ABI_S_IFREG | 0444, show_core_pattern, NULL, NULL,
      K_STATIC},
     {"core_uses_pid", ABI_S_IFREG | 0444, show_zero, NULL, NULL, K_STATIC},

@@ -132,6 +132,10 @@ static void test_caps(void)
 	CHECK_EQ(prctl5(PR_GET_SECUREBITS, 0, 0, 0, 0), 0);
 
 	CHECK_EQ(prctl5(PR_CAPBSET_READ, 0, 0, 0, 0), 1);
+	/* cap_last_cap names the highest capability the bounding set has
+	 * (runtimes read it to know which capabilities exist). */
+	read_proc("../sys/kernel/cap_last_cap", buf, sizeof(buf));
+	CHECK_EQ(strtol(buf, NULL, 10), 40);
 	CHECK_ERR(prctl5(PR_CAPBSET_READ, 41, 0, 0, 0), EINVAL);
 	CHECK_ERR(prctl5(PR_CAPBSET_READ, -1, 0, 0, 0), EINVAL);
 	CHECK_ERR(prctl5(PR_CAPBSET_READ, 0x100000000L, 0, 0, 0), EINVAL);
