@@ -211,7 +211,8 @@ static int boot_fs(struct task *init, void *arg)
 	struct vfs_path root;
 	int err;
 
-	err = kernel_boot_vfs(k, cfg->rootfs_rw, cfg->binds, cfg->nbinds);
+	err = kernel_boot_vfs(k, cfg->rootfs_rw, cfg->binds, cfg->nbinds,
+			      cfg->oci ? cfg->mounts : NULL, cfg->nmounts);
 	if (err) {
 		b->what = "cannot build the filesystem";
 		return err;

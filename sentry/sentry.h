@@ -8,6 +8,7 @@
 
 #define SENTRY_BINDS_MAX   16
 #define SENTRY_RLIMITS_MAX 16
+#define SENTRY_MOUNTS_MAX  64
 
 /* --bind SRC:DST[:ro]: a host path mounted in the sandbox. */
 struct sentry_bind {
@@ -17,6 +18,24 @@ struct sentry_bind {
 	bool connect; /* to host unix sockets under src */
 	bool noexec;  /* no program runs from it */
 };
+
+/*
+ * An OCI container's mount, made by the sentry in config.json's order: a
+ * filesystem of its own, or binds[bind].
+ */
+struct sentry_mount {
+	const char *type;   /* proc, sysfs, tmpfs, devpts or bind */
+	const char *source; /* as /proc/PID/mountinfo shows it */
+	const char *dst;    /* absolute path in the sandbox */
+	int bind;	    /* type bind: its index in binds */
+	uint32_t flags;	    /* SENTRY_MNT_* */
+	uint32_t mode;	    /* tmpfs: its root's mode */
+};
+
+#define SENTRY_MNT_RDONLY 0x01
+#define SENTRY_MNT_NOSUID 0x02
+#define SENTRY_MNT_NODEV  0x04
+#define SENTRY_MNT_NOEXEC 0x08
 
 struct sentry_config {
 	const char *platform;  /* "ptrace" */
@@ -79,6 +98,10 @@ struct sentry_config {
 	const void *seccomp_prog;
 	uint32_t seccomp_len;
 	uint32_t seccomp_flags;
+	/* The container's mounts in order; /dev is a tmpfs with the
+	 * sandbox's devices whether listed or not (first if not). */
+	struct sentry_mount mounts[SENTRY_MOUNTS_MAX];
+	int nmounts;
 };
 
 /*

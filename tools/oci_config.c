@@ -438,19 +438,61 @@ static bool has_option(json_t *opts, const char *name)
 	return false;
 }
 
+/*
+ * A filesystem's own options: the mount flags, a tmpfs' mode; the rest
+ * (size=, gid=, ptmxmode=, atime and propagation flags) is accepted as
+ * the sandbox's filesystems already are, or without effect inside it.
+ */
+static int fs_options(json_t *opts, size_t i, struct sentry_mount *sm,
+		      char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint32_t set, clear;
+	} flags[] = {
+	    {"ro", SENTRY_MNT_RDONLY, 0},     {"rw", 0, SENTRY_MNT_RDONLY},
+	    {"nosuid", SENTRY_MNT_NOSUID, 0}, {"suid", 0, SENTRY_MNT_NOSUID},
+	    {"nodev", SENTRY_MNT_NODEV, 0},   {"dev", 0, SENTRY_MNT_NODEV},
+	    {"noexec", SENTRY_MNT_NOEXEC, 0}, {"exec", 0, SENTRY_MNT_NOEXEC},
+	};
+	size_t k;
+	json_t *v;
+
+	json_array_foreach(opts, k, v)
+	{
+		const char *o = json_string_value(v);
+		char *end;
+
+		if (!o)
+			return FAIL("mounts[%zu].options[%zu]: must be a "
+				    "string",
+				    i, k);
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+			if (!strcmp(o, flags[f].name))
+				sm->flags = (sm->flags | flags[f].set) &
+					    ~flags[f].clear;
+		if (strncmp(o, "mode=", 5) || strcmp(sm->type, "tmpfs"))
+			continue;
+		errno = 0;
+		sm->mode = (uint32_t)strtoul(o + 5, &end, 8);
+		if (errno || end == o + 5 || *end || sm->mode > 07777)
+			return FAIL("mounts[%zu].options[%zu]: %s is not an "
+				    "octal mode",
+				    i, k, o);
+	}
+	return 0;
+}
+
 static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 		       size_t errlen)
 {
-	/* Filesystems the sandbox mounts itself, at their usual places. */
+	/* Filesystems the sentry makes itself, anywhere. */
+	static const char *const own[] = {"proc", "sysfs", "tmpfs", "devpts"};
+	/* Filesystems moat has none of, accepted at their usual places and
+	 * left out (README: Known gaps). */
 	static const struct {
 		const char *type, *dst;
-	} own[] = {
-	    {"proc", "/proc"},
-	    {"sysfs", "/sys"},
-	    {"devpts", "/dev/pts"},
-	    {"tmpfs", "/dev"},
-	    {"tmpfs", "/dev/shm"},
-	    {"tmpfs", "/tmp"},
+	} absent[] = {
 	    {"mqueue", "/dev/mqueue"},
 	    {"cgroup", "/sys/fs/cgroup"},
 	    {"cgroup2", "/sys/fs/cgroup"},
@@ -460,6 +502,7 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 	json_t *type = json_object_get(m, "type");
 	json_t *src = json_object_get(m, "source");
 	json_t *opts = json_object_get(m, "options"), *v;
+	struct sentry_mount *sm;
 	const char *t, *d;
 	struct sentry_bind *b;
 	char *host;
@@ -473,25 +516,44 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 			    i);
 	if (type && !json_is_string(type))
 		return FAIL("mounts[%zu].type: must be a string", i);
+	if (src && !json_is_string(src))
+		return FAIL("mounts[%zu].source: must be a string", i);
 	if (opts && !json_is_array(opts))
 		return FAIL("mounts[%zu].options: must be an array of "
 			    "strings",
 			    i);
 	d = json_string_value(dst);
 	t = type ? json_string_value(type) : "";
+	if (cfg->nmounts == SENTRY_MOUNTS_MAX)
+		return FAIL("mounts[%zu]: more than %d mounts", i,
+			    SENTRY_MOUNTS_MAX);
+	sm = &cfg->mounts[cfg->nmounts];
+	*sm = (struct sentry_mount){.dst = d, .bind = -1};
 	if (strcmp(t, "bind") && strcmp(t, "none") && t[0]) {
-		for (k = 0; k < sizeof(own) / sizeof(own[0]); k++)
-			if (!strcmp(t, own[k].type) && !strcmp(d, own[k].dst))
+		for (k = 0; k < sizeof(absent) / sizeof(absent[0]); k++)
+			if (!strcmp(t, absent[k].type) &&
+			    !strcmp(d, absent[k].dst))
 				return 0;
-		return FAIL("mounts[%zu]: a %s mount at %s is not supported "
-			    "by moat",
-			    i, t, d);
+		for (k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			if (!strcmp(t, own[k]))
+				break;
+		if (k == sizeof(own) / sizeof(own[0]))
+			return FAIL("mounts[%zu]: a %s mount at %s is not "
+				    "supported by moat",
+				    i, t, d);
+		sm->type = own[k];
+		sm->source = src ? json_string_value(src) : t;
+		sm->mode = strcmp(d, "/dev") ? 01777 : 0755;
+		if (fs_options(opts, i, sm, err, errlen))
+			return -1;
+		cfg->nmounts++;
+		return 0;
 	}
 	if (!has_option(opts, "bind") && !has_option(opts, "rbind"))
 		return FAIL("mounts[%zu].type: missing (a bind mount needs "
 			    "the bind or rbind option)",
 			    i);
-	if (!json_is_string(src))
+	if (!src)
 		return FAIL("mounts[%zu].source: must be a path", i);
 	if (cfg->nbinds == SENTRY_BINDS_MAX)
 		return FAIL("mounts[%zu]: more than %d bind mounts", i,
@@ -516,7 +578,10 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 	oc->paths[cfg->nbinds] = host;
 	b->src = host;
 	b->dst = d;
-	cfg->nbinds++;
+	sm->type = "bind";
+	sm->source = host;
+	sm->bind = cfg->nbinds++;
+	cfg->nmounts++;
 	return 0;
 }
 

@@ -13,63 +13,62 @@
 #include "sentry/sentry.h"
 #include "sentry/vfs/file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Mount a new tmpfs of mode at path (created if missing). */
+static_assert(SENTRY_MNT_RDONLY == VFS_MNT_RDONLY &&
+		  SENTRY_MNT_NOSUID == VFS_MNT_NOSUID &&
+		  SENTRY_MNT_NODEV == VFS_MNT_NODEV &&
+		  SENTRY_MNT_NOEXEC == VFS_MNT_NOEXEC,
+	      "sentry_mount's flags are the vfs's");
+
+static int mkdir_p(const struct vfs_lookup_ctx *ctx,
+		   const struct vfs_path *root, const char *path);
+
+/*
+ * Mount a filesystem whose root is fs at path (a directory made, with its
+ * parents, if missing), with source as /proc/mounts shows it.
+ */
+static int mount_at(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+		    const struct vfs_path *root, const char *path,
+		    struct vfs_inode *fs, const char *source, uint32_t flags)
+{
+	struct vfs_path at;
+	int err;
+
+	if (!fs)
+		return -ENOMEM;
+	err = mkdir_p(ctx, root, path);
+	if (!err)
+		err = vfs_lookup(ctx, root, path, LOOKUP_FOLLOW, &at);
+	if (!err) {
+		err = vfs_mount(&k->ns, &at, fs->sb, fs, source, flags);
+		vfs_path_put(&at);
+	}
+	vfs_inode_put(fs);
+	return err;
+}
+
+/* Mount a new tmpfs of mode at path. */
 static int mount_tmpfs(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 		       const struct vfs_path *root, const char *path,
 		       uint32_t mode)
 {
-	struct vfs_inode *fs;
-	struct vfs_path at;
-	int err;
-
-	err = vfs_mkdir(ctx, root, path, mode);
-	if (err && err != -EEXIST)
-		return err;
-	err = vfs_lookup(ctx, root, path, LOOKUP_FOLLOW, &at);
-	if (err)
-		return err;
-	fs = tmpfs_create(&k->mf, mode, 0, 0);
-	if (!fs) {
-		vfs_path_put(&at);
-		return -ENOMEM;
-	}
-	err = vfs_mount(&k->ns, &at, fs->sb, fs, "tmpfs", 0);
-	vfs_inode_put(fs);
-	vfs_path_put(&at);
-	return err;
+	return mount_at(k, ctx, root, path, tmpfs_create(&k->mf, mode, 0, 0),
+			"tmpfs", 0);
 }
 
-/* Mount a synthetic filesystem (procfs, sysfs) at path. */
+/* Mount a synthetic filesystem (procfs, sysfs, devpts) at path. */
 static int mount_pseudo(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 			const struct vfs_path *root, const char *path,
 			struct vfs_inode *(*create)(struct kernel *k),
 			const char *source)
 {
-	struct vfs_inode *proc;
-	struct vfs_path at;
-	int err;
-
-	err = vfs_mkdir(ctx, root, path, 0555);
-	if (err && err != -EEXIST)
-		return err;
-	err = vfs_lookup(ctx, root, path, LOOKUP_FOLLOW, &at);
-	if (err)
-		return err;
-	proc = create(k);
-	if (!proc) {
-		vfs_path_put(&at);
-		return -ENOMEM;
-	}
-	err = vfs_mount(&k->ns, &at, proc->sb, proc, source,
+	return mount_at(k, ctx, root, path, create(k), source,
 			VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC);
-	vfs_inode_put(proc);
-	vfs_path_put(&at);
-	return err;
 }
 
 static const struct {
@@ -154,8 +153,117 @@ static const char *const dev_links[][2] = {
     {"/dev/stderr", "/proc/self/fd/2"},
 };
 
+/*
+ * The sandbox's devices in /dev: the memory devices, the terminals and
+ * the standard links into /proc. /dev/ptmx is the device, or (OCI, as
+ * runc makes it) a link to devpts' own.
+ */
+static int make_devices(const struct vfs_lookup_ctx *ctx,
+			const struct vfs_path *root, bool ptmx_link)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < ARRAY_SIZE(mem_devices); i++)
+		err = vfs_mknod(ctx, root, mem_devices[i].path,
+				ABI_S_IFCHR | 0666,
+				device_makedev(1, mem_devices[i].minor));
+	if (!err)
+		err =
+		    vfs_mknod(ctx, root, "/dev/tty", ABI_S_IFCHR | 0666,
+			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_TTY));
+	if (!err && ptmx_link)
+		err = vfs_symlink(ctx, root, "/dev/ptmx", "pts/ptmx");
+	else if (!err)
+		err =
+		    vfs_mknod(ctx, root, "/dev/ptmx", ABI_S_IFCHR | 0666,
+			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_PTMX));
+	for (size_t i = 0; !err && i < ARRAY_SIZE(dev_links); i++)
+		err = vfs_symlink(ctx, root, dev_links[i][0], dev_links[i][1]);
+	return err;
+}
+
+/* moat run's tree: /tmp, /dev, /proc, /sys, /dev/pts, then the binds. */
+static int boot_standalone(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+			   const struct vfs_path *root,
+			   const struct sentry_bind *binds, int nbinds)
+{
+	int err;
+
+	err = mount_tmpfs(k, ctx, root, "/tmp", 01777);
+	if (!err)
+		err = mount_tmpfs(k, ctx, root, "/dev", 0755);
+	if (!err) {
+		err = vfs_mkdir(ctx, root, "/dev/shm", 01777);
+		if (err == -EEXIST)
+			err = 0;
+	}
+	if (!err)
+		err =
+		    mount_pseudo(k, ctx, root, "/proc", procfs_create, "proc");
+	if (!err)
+		err = mount_pseudo(k, ctx, root, "/sys", sysfs_create, "sysfs");
+	if (!err)
+		err = make_devices(ctx, root, false);
+	if (!err)
+		err = mount_pseudo(k, ctx, root, "/dev/pts", devpts_create,
+				   "devpts");
+	for (int i = 0; !err && i < nbinds; i++)
+		err = mount_bind(k, ctx, root, (unsigned)i + 1, &binds[i]);
+	return err;
+}
+
+/*
+ * An OCI container's tree: its mounts in config.json's order, as runc
+ * makes them. /dev is a tmpfs with the sandbox's devices, mounted first
+ * when the config has none.
+ */
+static int boot_oci(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+		    const struct vfs_path *root,
+		    const struct sentry_bind *binds, int nbinds,
+		    const struct sentry_mount *mounts, int nmounts)
+{
+	bool have_dev = false;
+	int err = 0;
+
+	for (int i = 0; i < nmounts; i++)
+		have_dev |= !strcmp(mounts[i].type, "tmpfs") &&
+			    !strcmp(mounts[i].dst, "/dev");
+	if (!have_dev) {
+		err = mount_tmpfs(k, ctx, root, "/dev", 0755);
+		if (!err)
+			err = make_devices(ctx, root, true);
+	}
+	for (int i = 0; !err && i < nmounts; i++) {
+		const struct sentry_mount *m = &mounts[i];
+		struct vfs_inode *fs;
+
+		if (!strcmp(m->type, "bind")) {
+			if (m->bind < 0 || m->bind >= nbinds)
+				return -EINVAL;
+			err = mount_bind(k, ctx, root, (unsigned)m->bind + 1,
+					 &binds[m->bind]);
+			continue;
+		}
+		if (!strcmp(m->type, "tmpfs"))
+			fs = tmpfs_create(&k->mf, m->mode & 07777, 0, 0);
+		else if (!strcmp(m->type, "proc"))
+			fs = procfs_create(k);
+		else if (!strcmp(m->type, "sysfs"))
+			fs = sysfs_create(k);
+		else if (!strcmp(m->type, "devpts"))
+			fs = devpts_create(k);
+		else
+			return -EINVAL;
+		err = mount_at(k, ctx, root, m->dst, fs, m->source, m->flags);
+		if (!err && !strcmp(m->type, "tmpfs") &&
+		    !strcmp(m->dst, "/dev"))
+			err = make_devices(ctx, root, true);
+	}
+	return err;
+}
+
 int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
-		    int nbinds)
+		    int nbinds, const struct sentry_mount *mounts, int nmounts)
 {
 	struct creds root_creds;
 	struct vfs_lookup_ctx ctx;
@@ -210,43 +318,10 @@ have_root:
 	vfs_ns_root(&k->ns, &rootp);
 	ctx = (struct vfs_lookup_ctx){
 	    .ns = &k->ns, .root = rootp, .creds = &root_creds};
-	err = mount_tmpfs(k, &ctx, &rootp, "/tmp", 01777);
-	if (!err)
-		err = mount_tmpfs(k, &ctx, &rootp, "/dev", 0755);
-	if (!err) {
-		err = vfs_mkdir(&ctx, &rootp, "/dev/shm", 01777);
-		if (err == -EEXIST)
-			err = 0;
-	}
-	if (!err)
-		err = mount_pseudo(k, &ctx, &rootp, "/proc", procfs_create,
-				   "proc");
-	if (!err)
-		err = mount_pseudo(k, &ctx, &rootp, "/sys", sysfs_create,
-				   "sysfs");
-	/* The memory devices; the rest of a devfs comes later. */
-	for (size_t i = 0; !err && i < ARRAY_SIZE(mem_devices); i++)
-		err = vfs_mknod(&ctx, &rootp, mem_devices[i].path,
-				ABI_S_IFCHR | 0666,
-				device_makedev(1, mem_devices[i].minor));
-	/* The terminals: /dev/tty, /dev/ptmx and devpts at /dev/pts. */
-	if (!err)
-		err =
-		    vfs_mknod(&ctx, &rootp, "/dev/tty", ABI_S_IFCHR | 0666,
-			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_TTY));
-	if (!err)
-		err =
-		    vfs_mknod(&ctx, &rootp, "/dev/ptmx", ABI_S_IFCHR | 0666,
-			      device_makedev(TTY_MAJOR_TTYAUX, TTY_MINOR_PTMX));
-	if (!err)
-		err = mount_pseudo(k, &ctx, &rootp, "/dev/pts", devpts_create,
-				   "devpts");
-	/* The standard links into /proc, as udev makes them. */
-	for (size_t i = 0; !err && i < ARRAY_SIZE(dev_links); i++)
-		err =
-		    vfs_symlink(&ctx, &rootp, dev_links[i][0], dev_links[i][1]);
-	for (int i = 0; !err && i < nbinds; i++)
-		err = mount_bind(k, &ctx, &rootp, (unsigned)i + 1, &binds[i]);
+	if (mounts)
+		err = boot_oci(k, &ctx, &rootp, binds, nbinds, mounts, nmounts);
+	else
+		err = boot_standalone(k, &ctx, &rootp, binds, nbinds);
 	vfs_path_put(&rootp);
 	return err;
 }

@@ -597,13 +597,16 @@ void kernel_vfs_done(struct kernel *k, int err);
 int kernel_wait_vfs(struct kernel *k);
 
 struct sentry_bind;
+struct sentry_mount;
 /*
  * The sandbox's mounts: the gofer's mount 0 as / (under an overlay unless
  * rw), then /tmp, /dev, /proc, /sys, then the gofer's mount i+1 at
  * binds[i].dst.
  */
+/* The sandbox's tree: moat run's, or with mounts (not NULL) an OCI
+ * container's in that order. */
 int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
-		    int nbinds);
+		    int nbinds, const struct sentry_mount *mounts, int nmounts);
 struct fs_struct *fs_struct_create(const struct vfs_path *root,
 				   const struct vfs_path *cwd);
 void fs_struct_put(struct fs_struct *fs);

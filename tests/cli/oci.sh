@@ -371,6 +371,25 @@ M run -d --bundle "$bundle" s4 >/dev/null 2>&1
 expect "seccomp: exec'd processes too" 1 "No space left on device" -- \
 	M exec s4 mkdir /tmp/e
 M delete -f s4 >/dev/null 2>&1
+# The container's mounts, in config.json's order and no others, with their
+# sources and flags; /dev/ptmx is devpts' (as runc makes both).
+config 'process.args=["sh","-c","cut -d\" \" -f5,6,8,9 /proc/self/mountinfo | tr \"\\n\" \";\"; echo; readlink /dev/ptmx; stat -c %a /mnt/t"]' \
+	'mounts=[{"destination":"/mnt/t","type":"tmpfs","source":"t1","options":["mode=700"]},
+	{"destination":"/proc","type":"proc","source":"proc"},
+	{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]},
+	{"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec"]},
+	{"destination":"/dev/shm","type":"tmpfs","source":"shm","options":["nodev"]},
+	{"destination":"/sys","type":"sysfs","source":"sysfs","options":["ro"]}]'
+M run --bundle "$bundle" p5 >"$tmp/out" 2>&1
+for want in '^/ ro overlay rootfs;/mnt/t rw tmpfs t1;/proc rw proc proc;/dev rw,nosuid tmpfs tmpfs;/dev/pts rw,nosuid,noexec devpts devpts;/dev/shm rw,nodev tmpfs shm;/sys ro sysfs sysfs;$' \
+	'^pts/ptmx$' '^700$'; do
+	if grep -q "$want" "$tmp/out"; then
+		ok "mounts: $want"
+	else
+		bad "mounts: $want"
+		sed 's/^/    /' "$tmp/out"
+	fi
+done
 
 # A malformed config.json: the error names the field.
 for case in 'process.args="sh"|process.args' \

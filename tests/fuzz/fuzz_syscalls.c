@@ -367,7 +367,7 @@ static int init_image(void)
 static int boot_fs(struct task *t, void *arg)
 {
 	struct vfs_path root;
-	int err = kernel_boot_vfs(t->k, false, NULL, 0);
+	int err = kernel_boot_vfs(t->k, false, NULL, 0, NULL, 0);
 
 	(void)arg;
 	kernel_vfs_done(t->k, err);
