@@ -889,6 +889,14 @@ struct abi_sock_fprog {
 #define ABI_SECURE_KEEP_CAPS_LOCKED 5
 #define ABI_TASK_COMM_LEN	    16
 
+/* PR_CAP_AMBIENT and its operations; the securebit that forbids raising. */
+#define ABI_PR_CAP_AMBIENT		47
+#define ABI_PR_CAP_AMBIENT_IS_SET	1
+#define ABI_PR_CAP_AMBIENT_RAISE	2
+#define ABI_PR_CAP_AMBIENT_LOWER	3
+#define ABI_PR_CAP_AMBIENT_CLEAR_ALL	4
+#define ABI_SECURE_NO_CAP_AMBIENT_RAISE 6
+
 /* ---- capabilities (the sandbox's credentials) --------------------- */
 #define ABI_CAP_CHOWN		0
 #define ABI_CAP_DAC_OVERRIDE	1

@@ -132,6 +132,10 @@ static int oci_creds(struct kernel *k, struct task *init,
 		c->cap_effective = cfg->cap_effective;
 		c->cap_permitted = cfg->cap_permitted;
 		c->cap_inheritable = cfg->cap_inheritable;
+		/* As runc raises them: those also permitted and
+		 * inheritable. */
+		c->cap_ambient = cfg->cap_ambient & cfg->cap_permitted &
+				 cfg->cap_inheritable;
 	}
 	if (cfg->ngroups) {
 		c->groups = calloc((size_t)cfg->ngroups, sizeof(*c->groups));

@@ -81,6 +81,7 @@ struct sentry_config {
 	int ngroups;
 	bool caps_set; /* else the uid's defaults */
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable;
+	uint64_t cap_ambient;
 	bool no_new_privs;
 	bool umask_set;
 	uint32_t umask;

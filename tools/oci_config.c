@@ -6,8 +6,8 @@
  * asks. What is accepted without effect is so because the sandbox already
  * gives it (a namespace: every sandbox has all of its own; masked paths
  * under /proc and /sys: those are the sentry's, never the host's) or
- * because ignoring it cannot widen what the application reaches (ambient
- * capabilities, mount propagation).
+ * because ignoring it cannot widen what the application reaches (mount
+ * propagation).
  */
 #include "tools/oci.h"
 
@@ -165,7 +165,8 @@ static int parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
 	static const char *const sets[] = {"bounding", "effective", "permitted",
 					   "inheritable", "ambient"};
 	uint64_t *dst[] = {&cfg->cap_bounding, &cfg->cap_effective,
-			   &cfg->cap_permitted, &cfg->cap_inheritable, NULL};
+			   &cfg->cap_permitted, &cfg->cap_inheritable,
+			   &cfg->cap_ambient};
 
 	if (!json_is_object(caps))
 		return FAIL("process.capabilities: must be an object");
@@ -193,10 +194,7 @@ static int parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
 					    json_is_string(v)
 						? json_string_value(v)
 						: "(not a string)");
-			/* Ambient: moat keeps none; fewer capabilities
-			 * never widen what the application reaches. */
-			if (dst[s])
-				*dst[s] |= 1ULL << cap;
+			*dst[s] |= 1ULL << cap;
 		}
 	}
 	return 0;

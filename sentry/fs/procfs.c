@@ -615,11 +615,12 @@ static int show_status(struct proc_target *pt, struct sbuf *b)
 	    (unsigned long long)ign, (unsigned long long)cgt);
 	sb_printf(b,
 		  "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
-		  "CapBnd:\t%016llx\nCapAmb:\t0000000000000000\n",
+		  "CapBnd:\t%016llx\nCapAmb:\t%016llx\n",
 		  (unsigned long long)c.cap_inheritable,
 		  (unsigned long long)c.cap_permitted,
 		  (unsigned long long)c.cap_effective,
-		  (unsigned long long)c.cap_bounding);
+		  (unsigned long long)c.cap_bounding,
+		  (unsigned long long)c.cap_ambient);
 	/* The host CPU's speculation mitigations are not the sandbox's. */
 	seccomp = app_seccomp_mode(t, &nfilters);
 	sb_printf(b,

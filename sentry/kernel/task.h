@@ -29,6 +29,7 @@ struct creds {
 	uint32_t ruid, euid, suid, fsuid;
 	uint32_t rgid, egid, sgid, fsgid;
 	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding;
+	uint64_t cap_ambient; /* within permitted and inheritable */
 	uint32_t securebits;
 	int ngroups;
 	uint32_t *groups; /* owned */

@@ -54,6 +54,7 @@ static void fixup_caps(struct creds *c, const struct creds *old)
 	    !(c->securebits & SECBIT_KEEP_CAPS)) {
 		c->cap_permitted = 0;
 		c->cap_effective = 0;
+		c->cap_ambient = 0;
 	}
 	if (old->euid == 0 && c->euid != 0)
 		c->cap_effective = 0;
@@ -433,6 +434,8 @@ SYSCALL(capset)
 	c->cap_effective = e;
 	c->cap_permitted = p;
 	c->cap_inheritable = i;
+	/* An ambient capability stays only while permitted and inheritable. */
+	c->cap_ambient &= p & i;
 	pthread_mutex_unlock(&t->tg->lock);
 	return 0;
 }

@@ -103,6 +103,36 @@ static long mce_kill(struct task *t, const uint64_t *a)
 }
 
 /* The capability options (cap_task_prctl). */
+/* PR_CAP_AMBIENT: a capability raised stays across execve. */
+static long ambient_prctl(struct task *t, const uint64_t *a)
+{
+	struct creds *c = &t->creds;
+	uint64_t bit = 1ULL << (a[2] & 63);
+
+	if (a[1] == ABI_PR_CAP_AMBIENT_CLEAR_ALL) {
+		if (a[2] || a[3] || a[4])
+			return -EINVAL;
+		c->cap_ambient = 0;
+		return 0;
+	}
+	if (!cap_valid(a[2]) || a[3] || a[4])
+		return -EINVAL;
+	switch (a[1]) {
+	case ABI_PR_CAP_AMBIENT_IS_SET:
+		return !!(c->cap_ambient & bit);
+	case ABI_PR_CAP_AMBIENT_RAISE:
+		if (!(c->cap_permitted & bit) || !(c->cap_inheritable & bit) ||
+		    (c->securebits & (1U << ABI_SECURE_NO_CAP_AMBIENT_RAISE)))
+			return -EPERM;
+		c->cap_ambient |= bit;
+		return 0;
+	case ABI_PR_CAP_AMBIENT_LOWER:
+		c->cap_ambient &= ~bit;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static long cap_prctl(struct task *t, const uint64_t *a)
 {
 	struct creds *c = &t->creds;
@@ -124,6 +154,8 @@ static long cap_prctl(struct task *t, const uint64_t *a)
 		return c->securebits;
 	case ABI_PR_GET_KEEPCAPS:
 		return !!(c->securebits & keep);
+	case ABI_PR_CAP_AMBIENT:
+		return ambient_prctl(t, a);
 	case ABI_PR_SET_KEEPCAPS:
 		if (a[1] > 1)
 			return -EINVAL;
@@ -203,6 +235,7 @@ SYSCALL(prctl)
 	case ABI_PR_GET_SECUREBITS:
 	case ABI_PR_GET_KEEPCAPS:
 	case ABI_PR_SET_KEEPCAPS:
+	case ABI_PR_CAP_AMBIENT:
 		return cap_prctl(t, a);
 	}
 	return -EINVAL;

@@ -236,7 +236,7 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(arch_prctl, "ARCH_SET_CPUID is refused"),
     PARTIAL(prctl, "PR_SET/GET_NAME, PDEATHSIG, DUMPABLE, NO_NEW_PRIVS, "
 		   "CHILD_SUBREAPER, KEEPCAPS, TIMERSLACK, TIMING, "
-		   "PR_CAPBSET_READ/DROP, PR_GET_SECUREBITS, "
+		   "PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET_SECUREBITS, "
 		   "PR_GET_TID_ADDRESS, PR_MCE_KILL(_GET), PR_GET/SET_SECCOMP; "
 		   "PR_SET_MM only tells "
 		   "PR_SET_MM_MAP_SIZE (else EPERM, or EINVAL when "
@@ -318,8 +318,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     FULL(setfsgid),
     FULL(getgroups),
     FULL(setgroups),
-    PARTIAL(capget, "no ambient set"),
-    PARTIAL(capset, "no ambient set"),
+    PARTIAL(capget, "capabilities are not recomputed at execve"),
+    PARTIAL(capset, "capabilities are not recomputed at execve"),
     PARTIAL(clock_gettime, "a thread's CPU clock reads 0 after it exited; "
 			   "user and system time are not told apart"),
     FULL(clock_getres),

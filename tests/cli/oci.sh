@@ -329,6 +329,12 @@ for want in "uid=1000 gid=100 groups=5,6" "^/etc$" "^bar$" "^box$" \
 		sed 's/^/    /' "$tmp/out"
 	fi
 done
+# Ambient capabilities: those also permitted and inheritable, as runc
+# raises them.
+config 'process.args=["grep","CapAmb","/proc/self/status"]' \
+	'process.capabilities={"bounding":["CAP_KILL","CAP_CHOWN"],"permitted":["CAP_KILL","CAP_CHOWN"],"effective":["CAP_KILL"],"inheritable":["CAP_KILL"],"ambient":["CAP_KILL","CAP_CHOWN"]}'
+expect "capabilities: ambient" 0 "^CapAmb:	0000000000000020$" -- \
+	M run --bundle "$bundle" p6
 config 'process.args=["touch","/x"]'
 expect "root.readonly" 1 "Read-only file system" -- M run --bundle "$bundle" p2
 config 'process.args=["touch","/written"]' 'root.readonly=false'

@@ -152,6 +152,65 @@ static void test_caps(void)
 		CHECK_EQ(strtoull(p + 8, NULL, 16) & (1ULL << 27), 0);
 }
 
+/* capset's inheritable set changed by set (bits added) and clear. */
+static long set_inheritable(uint64_t set, uint64_t clear)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} h = {0x20080522, 0};
+	struct {
+		uint32_t e, p, i;
+	} d[2];
+	uint64_t i;
+
+	if (SYS2(SYS_capget, &h, d))
+		return -1;
+	i = ((d[0].i | (uint64_t)d[1].i << 32) | set) & ~clear;
+	d[0].i = (uint32_t)i;
+	d[1].i = (uint32_t)(i >> 32);
+	return SYS2(SYS_capset, &h, d);
+}
+
+/* PR_CAP_AMBIENT: only what is permitted and inheritable is raised, and
+ * it goes when either set loses it. */
+static void test_ambient(void)
+{
+	const long kill = 5, net_raw = 13;
+	char buf[4096], *p;
+
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 0);
+	CHECK_ERR(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 1, 0, 0),
+		  EINVAL);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, kill, 0, 0), 0);
+	CHECK_ERR(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 41, 0, 0),
+		  EINVAL);
+	CHECK_ERR(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, kill, 1, 0),
+		  EINVAL);
+	CHECK_ERR(prctl5(PR_CAP_AMBIENT, 9, kill, 0, 0), EINVAL);
+	CHECK_EQ(set_inheritable(0, 1UL << kill), 0);
+	CHECK_ERR(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, kill, 0, 0),
+		  EPERM);
+	CHECK_EQ(set_inheritable(1UL << kill | 1UL << net_raw, 0), 0);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, kill, 0, 0), 0);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, net_raw, 0, 0),
+		 0);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, kill, 0, 0), 1);
+	read_proc("status", buf, sizeof(buf));
+	p = strstr(buf, "CapAmb:\t");
+	CHECK(p != NULL);
+	if (p)
+		CHECK_EQ(strtoull(p + 8, NULL, 16),
+			 1ULL << kill | 1ULL << net_raw);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, kill, 0, 0), 0);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, kill, 0, 0), 0);
+	/* Dropping it from the inheritable set drops it from ambient. */
+	CHECK_EQ(set_inheritable(0, 1UL << net_raw), 0);
+	CHECK_EQ(prctl5(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, net_raw, 0, 0),
+		 0);
+	CHECK_EQ(set_inheritable(0, 1UL << kill), 0);
+}
+
 static void test_seccomp_mm(void)
 {
 	uint32_t size = 0;
@@ -196,6 +255,7 @@ int main(void)
 	test_name();
 	test_flags();
 	test_caps();
+	test_ambient();
 	test_seccomp_mm();
 	test_no_new_privs();
 	return guest_done();
