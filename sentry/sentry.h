@@ -24,7 +24,7 @@ struct sentry_bind {
  * filesystem of its own, or binds[bind].
  */
 struct sentry_mount {
-	const char *type;   /* proc, sysfs, tmpfs, devpts or bind */
+	const char *type;   /* proc, sysfs, tmpfs, devpts, mqueue or bind */
 	const char *source; /* as /proc/PID/mountinfo shows it */
 	const char *dst;    /* absolute path in the sandbox */
 	int bind;	    /* type bind: its index in binds */

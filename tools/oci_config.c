@@ -485,13 +485,13 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
 		       size_t errlen)
 {
 	/* Filesystems the sentry makes itself, anywhere. */
-	static const char *const own[] = {"proc", "sysfs", "tmpfs", "devpts"};
+	static const char *const own[] = {"proc", "sysfs", "tmpfs", "devpts",
+					  "mqueue"};
 	/* Filesystems moat has none of, accepted at their usual places and
 	 * left out (README: Known gaps). */
 	static const struct {
 		const char *type, *dst;
 	} absent[] = {
-	    {"mqueue", "/dev/mqueue"},
 	    {"cgroup", "/sys/fs/cgroup"},
 	    {"cgroup2", "/sys/fs/cgroup"},
 	};

@@ -182,6 +182,20 @@ static int make_devices(const struct vfs_lookup_ctx *ctx,
 	return err;
 }
 
+/*
+ * An mqueue filesystem: the sandbox has no POSIX message queues (mq_open
+ * is ENOSYS), so it is empty, and mounted read-only so that nothing else
+ * is made in it (README: Known gaps).
+ */
+static struct vfs_inode *mqueue_create(struct kernel *k)
+{
+	struct vfs_inode *fs = tmpfs_create(&k->mf, 01777, 0, 0);
+
+	if (fs)
+		fs->sb->type = "mqueue";
+	return fs;
+}
+
 /* moat run's tree: /tmp, /dev, /proc, /sys, /dev/pts, then the binds. */
 static int boot_standalone(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 			   const struct vfs_path *root,
@@ -252,9 +266,14 @@ static int boot_oci(struct kernel *k, const struct vfs_lookup_ctx *ctx,
 			fs = sysfs_create(k);
 		else if (!strcmp(m->type, "devpts"))
 			fs = devpts_create(k);
+		else if (!strcmp(m->type, "mqueue"))
+			fs = mqueue_create(k);
 		else
 			return -EINVAL;
-		err = mount_at(k, ctx, root, m->dst, fs, m->source, m->flags);
+		err = mount_at(
+		    k, ctx, root, m->dst, fs, m->source,
+		    m->flags |
+			(!strcmp(m->type, "mqueue") ? VFS_MNT_RDONLY : 0));
 		if (!err && !strcmp(m->type, "tmpfs") &&
 		    !strcmp(m->dst, "/dev"))
 			err = make_devices(ctx, root, true);

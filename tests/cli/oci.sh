@@ -385,9 +385,10 @@ config 'process.args=["sh","-c","cut -d\" \" -f5,6,8,9 /proc/self/mountinfo | tr
 	{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]},
 	{"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec"]},
 	{"destination":"/dev/shm","type":"tmpfs","source":"shm","options":["nodev"]},
+	{"destination":"/dev/mqueue","type":"mqueue","source":"mqueue","options":["nosuid"]},
 	{"destination":"/sys","type":"sysfs","source":"sysfs","options":["ro"]}]'
 M run --bundle "$bundle" p5 >"$tmp/out" 2>&1
-for want in '^/ ro overlay rootfs;/mnt/t rw tmpfs t1;/proc rw proc proc;/dev rw,nosuid tmpfs tmpfs;/dev/pts rw,nosuid,noexec devpts devpts;/dev/shm rw,nodev tmpfs shm;/sys ro sysfs sysfs;$' \
+for want in '^/ ro overlay rootfs;/mnt/t rw tmpfs t1;/proc rw proc proc;/dev rw,nosuid tmpfs tmpfs;/dev/pts rw,nosuid,noexec devpts devpts;/dev/shm rw,nodev tmpfs shm;/dev/mqueue ro,nosuid mqueue mqueue;/sys ro sysfs sysfs;$' \
 	'^pts/ptmx$' '^700$'; do
 	if grep -q "$want" "$tmp/out"; then
 		ok "mounts: $want"
