@@ -417,6 +417,9 @@ static int bind_option(const char *o, struct sentry_bind *b)
 		b->noexec = true;
 		return 0;
 	}
+	/* A filesystem's data (mode=, size=): Linux ignores it in a bind. */
+	if (strchr(o, '='))
+		return 0;
 	/* nosuid, nodev: the sandbox has neither set-id execution across a
 	 * bind nor host devices. */
 	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)

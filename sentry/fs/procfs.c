@@ -1074,11 +1074,19 @@ static int show_mount_table(struct proc_target *pt, struct sbuf *b, bool info)
 				  m->sb->type, rw, nosuid, nodev, noexec);
 			continue;
 		}
-		sb_printf(b, "%llu %llu 0:%llu / %s %s%s%s%s - %s %s %s\n",
+		/* A bind's root is the directory it binds, named by the host
+		 * path that is its source (Linux: the path in the host's
+		 * filesystem that holds it). */
+		sb_printf(b, "%llu %llu 0:%llu %s %s %s%s%s%s - %s %s %s\n",
 			  (unsigned long long)m->id,
 			  (unsigned long long)(m->parent ? m->parent->id : 1),
-			  (unsigned long long)m->sb->dev, path, rw, nosuid,
-			  nodev, noexec, m->sb->type, m->source, rw);
+			  (unsigned long long)m->sb->dev,
+			  m->parent && !strcmp(m->sb->type, "9p") &&
+				  m->source[0] == '/'
+			      ? m->source
+			      : "/",
+			  path, rw, nosuid, nodev, noexec, m->sb->type,
+			  m->source, rw);
 	}
 	vfs_path_put(&root);
 	return 0;

@@ -349,6 +349,12 @@ echo shared >"$tmp/data/f"
 config 'process.args=["sh","-c","cat /data/f; echo x >/data/g"]' \
 	"mounts=[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$tmp/data\",\"options\":[\"rbind\",\"ro\"]}]"
 expect "bind mount, ro" 1 "^shared$" -- M run --bundle "$bundle" p4
+# A bind's filesystem data is ignored, as Linux ignores it; mountinfo's
+# root names the directory bound.
+config 'process.args=["sh","-c","cut -d\" \" -f4,5 /proc/self/mountinfo"]' \
+	"mounts=[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},{\"destination\":\"/data\",\"source\":\"$tmp/data\",\"options\":[\"bind\",\"mode=755\",\"size=1k\"]}]"
+expect "bind mount: its root in mountinfo" 0 "^$tmp/data /data$" -- \
+	M run --bundle "$bundle" p4
 
 # linux.seccomp: compiled with libseccomp, enforced by the sentry on init,
 # its children and exec'd processes; an unknown name is skipped (as runc).
