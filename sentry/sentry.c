@@ -426,6 +426,9 @@ int sentry_main(const struct sentry_config *cfg)
 	}
 	if (cfg->oci && cfg->umask_set)
 		init.tg->umask = cfg->umask;
+	if (cfg->oci) /* as runc writes it, with CAP_SYS_RESOURCE */
+		init.tg->oom_score_adj = init.tg->oom_score_adj_min =
+		    cfg->oom_score_adj;
 	err = sentry_install_filter(k.host_network);
 	if (err) {
 		fprintf(boot_err,

@@ -85,6 +85,7 @@ struct sentry_config {
 	bool no_new_privs;
 	bool umask_set;
 	uint32_t umask;
+	int oom_score_adj; /* init's /proc/PID/oom_score_adj */
 	struct sentry_rlimit {
 		int resource; /* RLIMIT_* */
 		uint64_t cur, max;

@@ -381,6 +381,7 @@ static int parse_process(json_t *p, struct oci_config *oc, char *err,
 	case 0:
 		oc->oom_score_adj_set = true;
 		oc->oom_score_adj = (int)x;
+		cfg->oom_score_adj = (int)x;
 		break;
 	}
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]);

@@ -125,6 +125,7 @@ struct proc_target {
 	int nthreads;
 	/* As the thread group had them (tg->lock): */
 	char comm[ABI_TASK_COMM_LEN];
+	int oom_score_adj;
 	bool may_read; /* ptrace_may_access(PTRACE_MODE_READ_FSCREDS) */
 };
 
@@ -310,6 +311,7 @@ static int proc_target_get(const struct proc_inode *pi, struct proc_target *pt)
 	pt->nthreads = tg->live_threads + leader_gone;
 	if (pt->nthreads == 0)
 		pt->nthreads = 1; /* its last thread is on its way out */
+	pt->oom_score_adj = t->tg->oom_score_adj;
 	memcpy(pt->comm, t->comm, sizeof(pt->comm));
 	pt->comm[sizeof(pt->comm) - 1] = '\0';
 	pt->may_read = may_access_locked(&caller->creds, caller->tg, t);
@@ -399,6 +401,12 @@ static int show_environ(struct proc_target *pt, struct sbuf *b)
 	if (!pt->may_read)
 		return -EACCES;
 	show_area(pt->mm, b, true);
+	return 0;
+}
+
+static int show_oom_score_adj(struct proc_target *pt, struct sbuf *b)
+{
+	sb_printf(b, "%d\n", pt->oom_score_adj);
 	return 0;
 }
 
@@ -1241,6 +1249,8 @@ static const struct proc_node pid_nodes[] = {
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
     {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
+    {"oom_score_adj", ABI_S_IFREG | 0644, show_oom_score_adj, NULL, NULL,
+     K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
     {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
     {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
@@ -1265,6 +1275,8 @@ static const struct proc_node tid_nodes[] = {
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
     {"mounts", ABI_S_IFREG | 0444, show_mounts_of, NULL, NULL, K_STATIC},
+    {"oom_score_adj", ABI_S_IFREG | 0644, show_oom_score_adj, NULL, NULL,
+     K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
     {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
     {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
@@ -2215,6 +2227,67 @@ static ssize_t proc_comm_write(struct file *f, struct task *t,
 	return done;
 }
 
+/*
+ * A write to /proc/PID/oom_score_adj: a number in -1000..1000 (EINVAL),
+ * kept for the process (the sandbox has no OOM killer of its own; the
+ * host's acts on the whole sandbox). Below the lowest value set with
+ * CAP_SYS_RESOURCE (0 at first) it goes only with that capability
+ * (EACCES); another process's: EACCES.
+ */
+static ssize_t proc_oom_write(struct file *f, struct task *t,
+			      const struct abi_iovec *iov, int iovcnt,
+			      int64_t *pos)
+{
+	struct proc_target pt;
+	char buf[24] = {0}, *end;
+	size_t n = 0;
+	long v;
+	int err;
+
+	(void)pos;
+	for (int i = 0; i < iovcnt && n < sizeof(buf) - 1; i++) {
+		size_t k = (size_t)min_t(uint64_t, iov[i].iov_len,
+					 sizeof(buf) - 1 - n);
+
+		if (mm_copy_in(t->mm, buf + n, iov[i].iov_base, k))
+			return -EFAULT;
+		n += k;
+	}
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || end == buf || *end || v < -1000 || v > 1000)
+		return -EINVAL;
+	err = proc_target_get(to_pi(f->inode), &pt);
+	if (!err && pt.tg != t->tg)
+		err = -EACCES;
+	if (!err) {
+		pthread_mutex_lock(&pt.tg->lock);
+		bool cap = creds_capable(&t->creds, ABI_CAP_SYS_RESOURCE);
+
+		if (v < pt.tg->oom_score_adj_min && !cap) {
+			err = -EACCES;
+		} else {
+			pt.tg->oom_score_adj = (int)v;
+			if (cap)
+				pt.tg->oom_score_adj_min = (int)v;
+		}
+		pthread_mutex_unlock(&pt.tg->lock);
+	}
+	proc_target_put(&pt);
+	return err ? err : (ssize_t)iov_total(iov, iovcnt);
+}
+
+static const struct file_ops proc_oom_ops = {
+    .read = proc_read,
+    .write = proc_oom_write,
+    .kread = proc_kread,
+    .stat = proc_stat,
+    .seekable = proc_seekable,
+    .release = proc_release,
+};
+
 static const struct file_ops proc_comm_ops = {
     .read = proc_read,
     .write = proc_comm_write,
@@ -2236,7 +2309,7 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	struct proc_inode *pi = to_pi(inode);
 	struct proc_target pt;
 	struct proc_file *pf;
-	bool comm;
+	bool comm, oom;
 	int err;
 
 	if (pi->kind == K_ANON) {
@@ -2251,9 +2324,10 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		file_get(f);
 		return f;
 	}
-	/* comm alone takes writes. */
+	/* comm and oom_score_adj alone take writes. */
 	comm = pi->node && pi->node->show == show_comm;
-	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !comm)
+	oom = pi->node && pi->node->show == show_oom_score_adj;
+	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !comm && !oom)
 		return ERR_PTR(-EACCES);
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
@@ -2267,7 +2341,11 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		file_init(&pf->f, &proc_dir_ops, flags);
 		return &pf->f;
 	}
-	file_init(&pf->f, comm ? &proc_comm_ops : &proc_reg_ops, flags);
+	file_init(&pf->f,
+		  comm	? &proc_comm_ops
+		  : oom ? &proc_oom_ops
+			: &proc_reg_ops,
+		  flags);
 	err = proc_target_get(pi, &pt);
 	if (err) {
 		free(pf);

@@ -88,6 +88,8 @@ static struct thread_group *copy_tg(struct task *t, uint64_t flags,
 	memcpy(tg->rlim, p->rlim, sizeof(tg->rlim));
 	memcpy(tg->sigactions, p->sigactions, sizeof(tg->sigactions));
 	tg->umask = p->umask;
+	tg->oom_score_adj = p->oom_score_adj;
+	tg->oom_score_adj_min = p->oom_score_adj_min;
 	tg->exe = p->exe ? strdup(p->exe) : NULL;
 	tg->exe_path = p->exe_path;
 	if (tg->exe_path.mnt)

@@ -153,6 +153,9 @@ struct thread_group {
 	struct ptimer **ptimers; /* POSIX timers by id; NULL: a free id */
 	int nptimers;
 	uint32_t umask;
+	/* -1000..1000, kept: the sandbox has no OOM killer of its own; min:
+	 * the lowest one may go without CAP_SYS_RESOURCE. */
+	int oom_score_adj, oom_score_adj_min;
 	int live_threads;
 	char *exe;		  /* the executable's path, for /proc/PID/exe */
 	struct vfs_path exe_path; /* the executable; mnt NULL: unknown (lock) */

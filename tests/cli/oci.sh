@@ -335,6 +335,9 @@ config 'process.args=["grep","CapAmb","/proc/self/status"]' \
 	'process.capabilities={"bounding":["CAP_KILL","CAP_CHOWN"],"permitted":["CAP_KILL","CAP_CHOWN"],"effective":["CAP_KILL"],"inheritable":["CAP_KILL"],"ambient":["CAP_KILL","CAP_CHOWN"]}'
 expect "capabilities: ambient" 0 "^CapAmb:	0000000000000020$" -- \
 	M run --bundle "$bundle" p6
+config 'process.args=["cat","/proc/self/oom_score_adj"]' 'process.oomScoreAdj=500'
+expect "process.oomScoreAdj: the container's view" 0 "^500$" -- \
+	M run --bundle "$bundle" p6
 config 'process.args=["touch","/x"]'
 expect "root.readonly" 1 "Read-only file system" -- M run --bundle "$bundle" p2
 config 'process.args=["touch","/written"]' 'root.readonly=false'
