@@ -90,6 +90,11 @@ struct oci_config {
 int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 		    size_t errlen);
 void oci_config_free(struct oci_config *oc);
+/*
+ * The JSON document in the file fd, read whole: as json_loadfd (je, when
+ * not NULL, says what was wrong), but with a few reads, not one a byte.
+ */
+json_t *oci_json_read(int fd, size_t flags, json_error_t *je);
 /* The config.json `moat spec` writes (a new reference). */
 json_t *oci_config_default(void);
 /* The capability named name ("CAP_KILL"), or -1. */

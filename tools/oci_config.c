@@ -882,6 +882,40 @@ static int parse(struct oci_config *oc, char *err, size_t errlen)
 	return 0;
 }
 
+json_t *oci_json_read(int fd, size_t flags, json_error_t *je)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	json_t *j = NULL;
+	int err = buf ? 0 : ENOMEM;
+	ssize_t n;
+
+	/* Whole, then parsed: json_loadfd reads a byte per syscall. */
+	while (!err && (n = read(fd, buf + len, cap - len)) != 0) {
+		if (n < 0) {
+			err = errno == EINTR ? 0 : errno;
+			continue;
+		}
+		len += (size_t)n;
+		if (len == cap) {
+			char *more =
+			    cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+
+			if (!more)
+				err = ENOMEM;
+			else
+				buf = more, cap *= 2;
+		}
+	}
+	if (!err)
+		j = json_loadb(buf, len, flags, je);
+	else if (je)
+		snprintf(je->text, sizeof(je->text), "cannot read: %s",
+			 strerror(err));
+	free(buf);
+	return j;
+}
+
 int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 		    size_t errlen)
 {
@@ -898,7 +932,8 @@ int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 	if (fd < 0)
 		return FAIL("open %s/config.json: %s", oc->bundle,
 			    strerror(errno));
-	oc->json = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+	memset(&je, 0, sizeof(je));
+	oc->json = oci_json_read(fd, JSON_REJECT_DUPLICATES, &je);
 	close(fd);
 	if (!oc->json)
 		return FAIL("config.json:%d:%d: %s", je.line, je.column,

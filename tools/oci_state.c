@@ -71,7 +71,7 @@ static json_t *read_state(int dirfd)
 
 	if (fd < 0)
 		return NULL;
-	j = json_loadfd(fd, 0, NULL);
+	j = oci_json_read(fd, 0, NULL);
 	close(fd);
 	return j;
 }
