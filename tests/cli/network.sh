@@ -52,18 +52,30 @@ else
 		"$MOAT" run -- "$IP" addr add 10.9.9.9/24 dev lo
 	expect "ip link set without CAP_NET_ADMIN" 2 "Operation not permitted" -- \
 		"$MOAT" run --user 1000 -- "$IP" link set lo mtu 1500
-	# --network=host: the host's interfaces and addresses, as on the host.
-	"$IP" -br addr >"$tmp/host-addr" 2>&1
-	"$MOAT" run --network=host -- "$IP" -br addr >"$tmp/moat-addr" 2>&1
+	# --network=host: the host's interfaces, addresses and routes, as on
+	# the host. Other tests beside this one add and remove host network
+	# namespaces and links: when the host's view changed while the
+	# sandbox looked, both look again.
+	# host_and_moat NAME ARGS...: $tmp/host-NAME and $tmp/moat-NAME.
+	host_and_moat() {
+		name=$1
+		shift
+		for _ in 1 2 3 4 5; do
+			"$IP" "$@" >"$tmp/host-$name" 2>&1
+			"$MOAT" run --network=host -- "$IP" "$@" \
+				>"$tmp/moat-$name" 2>&1
+			"$IP" "$@" >"$tmp/host2-$name" 2>&1
+			cmp -s "$tmp/host-$name" "$tmp/host2-$name" && break
+		done
+	}
+	host_and_moat addr -br addr
 	if cmp -s "$tmp/host-addr" "$tmp/moat-addr"; then
 		ok "--network=host: ip -br addr as on the host ($(wc -l <"$tmp/host-addr") interfaces)"
 	else
 		bad "--network=host: ip -br addr differs from the host's"
 		diff "$tmp/host-addr" "$tmp/moat-addr" | sed 's/^/    /'
 	fi
-	"$IP" route show table all >"$tmp/host-route" 2>&1
-	"$MOAT" run --network=host -- "$IP" route show table all \
-		>"$tmp/moat-route" 2>&1
+	host_and_moat route route show table all
 	if cmp -s "$tmp/host-route" "$tmp/moat-route"; then
 		ok "--network=host: ip route show table all as on the host"
 	else
