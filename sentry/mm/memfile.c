@@ -285,20 +285,27 @@ void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
 	pthread_mutex_unlock(&mf->seek_lock);
 }
 
-/* Index of the first free extent that ends after off. */
-static size_t free_find(const struct memfile *mf, uint64_t off)
+/* The first of n sorted, disjoint extents that ends after off. */
+static size_t extent_find(const struct memfile_extent *e, size_t n,
+			  uint64_t off)
 {
-	size_t lo = 0, hi = mf->nfree;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (mf->free[mid].off + mf->free[mid].len <= off)
+		if (e[mid].off + e[mid].len <= off)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Index of the first free extent that ends after off. */
+static size_t free_find(const struct memfile *mf, uint64_t off)
+{
+	return extent_find(mf->free, mf->nfree, off);
 }
 
 /* Put [off, off+len), already punched, back into the free set; lock held. */
@@ -341,6 +348,9 @@ static void release_range(struct memfile *mf, uint64_t off, uint64_t len)
  * drop (see shared_adjust).
  */
 #define SHARED_SLACK 2
+
+/* The most references an imported page may have (so adding never wraps). */
+#define MEMFILE_MAX_REFS (1ULL << 32)
 
 /*
  * nshared, read without the lock by the fast paths. That is sound: if no
@@ -649,4 +659,135 @@ void memfile_free(struct memfile *mf, uint64_t off, uint64_t len)
 	pthread_mutex_lock(&mf->lock);
 	release_range(mf, off, len);
 	pthread_mutex_unlock(&mf->lock);
+}
+
+int memfile_export_meta(struct memfile *mf, struct memfile_extent **free_out,
+			size_t *nfree, struct memfile_shared_extent **shared,
+			size_t *nshared)
+{
+	struct memfile_extent *f;
+	struct memfile_shared_extent *s;
+
+	pthread_mutex_lock(&mf->lock);
+	f = malloc((mf->nfree + 1) * sizeof(*f));
+	s = malloc((mf->nshared + 1) * sizeof(*s));
+	if (!f || !s) {
+		pthread_mutex_unlock(&mf->lock);
+		free(f);
+		free(s);
+		return -ENOMEM;
+	}
+	memcpy(f, mf->free, mf->nfree * sizeof(*f));
+	memcpy(s, mf->shared, mf->nshared * sizeof(*s));
+	*nfree = mf->nfree;
+	*nshared = mf->nshared;
+	pthread_mutex_unlock(&mf->lock);
+	*free_out = f;
+	*shared = s;
+	return 0;
+}
+
+/* Is [off, off+len) a non-empty page-aligned range inside the file? */
+static bool range_ok(const struct memfile *mf, uint64_t off, uint64_t len)
+{
+	return len && page_aligned(off) && page_aligned(len) &&
+	       off < mf->size && len <= mf->size - off;
+}
+
+static const char *check_meta(const struct memfile *mf,
+			      const struct memfile_extent *f, size_t nfree,
+			      const struct memfile_shared_extent *s,
+			      size_t nshared)
+{
+	for (size_t i = 0; i < nfree; i++) {
+		if (!range_ok(mf, f[i].off, f[i].len))
+			return "a free extent empty, unaligned or outside "
+			       "the file";
+		if (i && f[i].off <= f[i - 1].off + f[i - 1].len)
+			return "free extents not sorted, disjoint and "
+			       "coalesced";
+	}
+	for (size_t i = 0; i < nshared; i++) {
+		size_t j;
+
+		if (!range_ok(mf, s[i].off, s[i].len))
+			return "a shared extent empty, unaligned or outside "
+			       "the file";
+		if (s[i].refs < 2 || s[i].refs > MEMFILE_MAX_REFS)
+			return "a shared extent with fewer than two "
+			       "references, or too many";
+		if (i && s[i].off < s[i - 1].off + s[i - 1].len)
+			return "shared extents not sorted and disjoint";
+		if (i && s[i].off == s[i - 1].off + s[i - 1].len &&
+		    s[i].refs == s[i - 1].refs)
+			return "touching shared extents with equal counts";
+		j = extent_find(f, nfree, s[i].off);
+		if (j < nfree && f[j].off < s[i].off + s[i].len)
+			return "a shared extent overlaps a free one";
+	}
+	return NULL;
+}
+
+int memfile_import_meta(struct memfile *mf, const struct memfile_extent *f,
+			size_t nfree, const struct memfile_shared_extent *s,
+			size_t nshared, const char **why)
+{
+	struct memfile_extent *nf;
+	struct memfile_shared_extent *ns = NULL;
+	size_t capfree = max_t(size_t, nfree, 16);
+	int ret = 0;
+
+	*why = check_meta(mf, f, nfree, s, nshared);
+	if (*why)
+		return -EINVAL;
+	if (nfree > SIZE_MAX / sizeof(*nf) - 16 ||
+	    nshared > SIZE_MAX / sizeof(*ns) - SHARED_SLACK) {
+		*why = "too many extents";
+		return -EINVAL;
+	}
+	nf = malloc(capfree * sizeof(*nf));
+	if (nshared)
+		ns = malloc((nshared + SHARED_SLACK) * sizeof(*ns));
+	if (!nf || (nshared && !ns)) {
+		free(nf);
+		free(ns);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	memcpy(nf, f, nfree * sizeof(*nf));
+	if (nshared)
+		memcpy(ns, s, nshared * sizeof(*ns));
+	pthread_mutex_lock(&mf->lock);
+	if (mf->nfree != 1 || mf->free[0].off != 0 ||
+	    mf->free[0].len != mf->size || mf->nshared != 0) {
+		*why = "the memory file is in use";
+		ret = -EBUSY;
+	} else {
+		free(mf->free);
+		mf->free = take_ptr(nf);
+		mf->nfree = nfree;
+		mf->capfree = capfree;
+		free(mf->shared);
+		mf->shared = take_ptr(ns);
+		mf->capshared = nshared ? nshared + SHARED_SLACK : 0;
+		__atomic_store_n(&mf->nshared, nshared, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&mf->lock);
+	free(nf);
+	free(ns);
+	return ret;
+}
+
+bool memfile_allocated(struct memfile *mf, uint64_t off, uint64_t len)
+{
+	size_t i;
+	bool ret;
+
+	if (!range_ok(mf, off, len))
+		return false;
+	pthread_mutex_lock(&mf->lock);
+	i = free_find(mf, off);
+	ret = i >= mf->nfree || mf->free[i].off >= off + len;
+	pthread_mutex_unlock(&mf->lock);
+	return ret;
 }

@@ -126,6 +126,26 @@ uint64_t memfile_resident(struct memfile *mf, uint64_t off, uint64_t len);
 void memfile_resident_vec(struct memfile *mf, uint64_t off, size_t npages,
 			  uint8_t *vec);
 
+/*
+ * Snapshots. memfile_export_meta copies the allocator's state, the free
+ * and the shared extents, into malloc'd arrays (the caller frees them):
+ * 0 or -ENOMEM. memfile_import_meta gives a fresh file (nothing allocated)
+ * such a state, after checking it as hostile input: sorted, disjoint,
+ * page-aligned, inside the file, canonical (free extents coalesced,
+ * touching shared extents with different counts of at least two, no
+ * shared page free). 0; -EINVAL with *why saying what is wrong; -EBUSY
+ * if mf is not fresh; -ENOMEM. Nothing changed on failure.
+ */
+int memfile_export_meta(struct memfile *mf, struct memfile_extent **free,
+			size_t *nfree, struct memfile_shared_extent **shared,
+			size_t *nshared);
+int memfile_import_meta(struct memfile *mf, const struct memfile_extent *free,
+			size_t nfree,
+			const struct memfile_shared_extent *shared,
+			size_t nshared, const char **why);
+/* Is every page of [off, off+len) allocated (in no free extent)? */
+bool memfile_allocated(struct memfile *mf, uint64_t off, uint64_t len);
+
 static inline void *memfile_ptr(struct memfile *mf, uint64_t off)
 {
 	return mf->base + off;
