@@ -290,3 +290,65 @@ seeds = {
 }
 for k, v in seeds.items():
     out('syscalls', k, v)
+
+# ---- snapshot images: [mode] then an image file (even) or sections (odd) ----
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+
+
+NOTE, MEMFILE_META, MEMORY = 1, 2, 3
+
+
+def image(sections, major=1, minor=0):
+    """An image file as sentry/state/image.h lays it out."""
+    body, table, pos = b'', b'', 64
+    for typ, data in sections:
+        table += struct.pack('<IIQQII', typ, 0, pos, len(data), crc32c(data), 0)
+        pad = b'\0' * (-len(data) % 8)
+        body += data + pad
+        pos += len(data) + len(pad)
+    size = pos + len(table) + 16
+    head = b'MOATIMG\0' + struct.pack('<HHIIIQQI', major, minor, 0, 64,
+                                      len(sections), pos, size, crc32c(table))
+    head += b'\0' * 16
+    head += struct.pack('<I', crc32c(head))
+    return head + body + table + b'MOATEND\0' + struct.pack('<Q', size)
+
+
+def meta(size, free=(), shared=()):
+    return (struct.pack('<4Q', size, 4096, len(free), len(shared)) +
+            b''.join(struct.pack('<2Q', *e) for e in free) +
+            b''.join(struct.pack('<3Q', *e) for e in shared))
+
+
+def pages(*recs):
+    return b''.join(struct.pack('<2Q', off, n) + bytes([off >> 12 & 0xff | 1]) * (4096 * n)
+                    for off, n in recs)
+
+
+def sec(typ, data):
+    return bytes([typ]) + struct.pack('<H', len(data)) + data
+
+
+MiB = 1 << 20
+mem_meta = meta(16 * MiB, [(MiB, 15 * MiB)], [(8192, 4096, 2)])
+images = {
+    'notes': b'\0' + image([(NOTE, b'first'), (NOTE, b'a second note')]),
+    'empty': b'\0' + image([]),
+    'memory': b'\0' + image([(MEMFILE_META, mem_meta),
+                             (MEMORY, pages((0, 1), (8192, 1)))]),
+    'newer': b'\0' + image([(NOTE, b'x')], major=2),
+    'sections-memory': b'\1' + sec(MEMFILE_META, mem_meta) +
+                       sec(MEMORY, struct.pack('<2Q', 4096, 1) + b'\x07' * 4096),
+    'sections-bad-records': b'\1' + sec(MEMFILE_META, mem_meta) +
+                            sec(MEMORY, struct.pack('<2Q', 8192, 1) + b'\x05' * 4096 +
+                                struct.pack('<2Q', 0, 1)),
+    'sections-notes': b'\1' + sec(NOTE, b'n1') + sec(NOTE, b'n2') + sec(4, b'?'),
+}
+for k, v in images.items():
+    out('image', k, v)

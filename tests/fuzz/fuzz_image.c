@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The snapshot image reader (sentry/state/image.c) and the memory file's
+ * restore (sentry/state/memimage.c) on hostile images. The first byte
+ * picks how the rest is used:
+ *   even: the rest is the image file, as it is;
+ *   odd:  the rest describes sections, [u8 type][u16 len][len bytes] each,
+ *         which the harness writes into an image with valid checksums, so
+ *         that the sections' contents are reached past the checksums.
+ * Whatever image_open accepts must be consistent (sections inside the
+ * file, aligned, in order, checksums matching); a restore either gives a
+ * whole memory file or an error with nothing left behind.
+ */
+#include "sentry/state/image.h"
+#include "sentry/state/memimage.h"
+#include "tests/fuzz/fuzz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_image: %s\n", #cond);            \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+static int image_fd = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	image_fd = memfd_create("fuzz-image", MFD_CLOEXEC);
+	CHECK(image_fd >= 0);
+	return 0;
+}
+
+static void write_raw(const uint8_t *data, size_t size)
+{
+	CHECK(ftruncate(image_fd, 0) == 0);
+	if (size)
+		CHECK(pwrite(image_fd, data, size, 0) == (ssize_t)size);
+}
+
+static void write_sections(struct fuzz_in *in)
+{
+	struct image_writer w;
+
+	CHECK(ftruncate(image_fd, 0) == 0);
+	image_writer_init(&w, image_fd);
+	while (in->left) {
+		uint32_t type = fuzz_u8(in) % 5;
+		size_t want = fuzz_u16(in), len;
+		const uint8_t *p = fuzz_bytes(in, want, &len);
+
+		if (image_section_begin(&w, type))
+			break;
+		CHECK(image_section_write(&w, p, len) == 0);
+		CHECK(image_section_end(&w) == 0);
+	}
+	CHECK(image_writer_finish(&w) == 0);
+	image_writer_release(&w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = {data, size};
+	struct image_reader r;
+	struct memfile mf;
+	uint64_t end = IMAGE_HEADER_SIZE;
+
+	if (image_fd < 0)
+		LLVMFuzzerInitialize(NULL, NULL);
+	if (fuzz_u8(&in) & 1)
+		write_sections(&in);
+	else
+		write_raw(in.p, in.left);
+
+	if (image_open(&r, image_fd)) {
+		CHECK(r.err[0] != 0);
+		CHECK(r.sec == NULL && r.nsec == 0);
+		return 0;
+	}
+	for (uint32_t i = 0; i < r.nsec; i++) {
+		const struct image_section *s = &r.sec[i];
+		size_t len;
+		void *p;
+
+		CHECK(s->offset == end);
+		CHECK(s->length <= r.size - s->offset);
+		end = (s->offset + s->length + IMAGE_ALIGN - 1) &
+		      ~(uint64_t)(IMAGE_ALIGN - 1);
+		p = image_section_load(&r, i, &len);
+		CHECK(p != NULL && len == s->length);
+		CHECK(image_crc32c(0, p, len) == s->crc);
+		free(p);
+	}
+	CHECK(end + (uint64_t)r.nsec * IMAGE_ENTRY_SIZE + IMAGE_END_SIZE ==
+	      r.size);
+	if (memimage_restore(&r, &mf, NULL) == 0) {
+		CHECK(mf.base != NULL && mf.size > 0);
+		memfile_destroy(&mf);
+	} else {
+		CHECK(mf.base == NULL);
+		CHECK(r.err[0] != 0);
+	}
+	image_close(&r);
+	return 0;
+}
