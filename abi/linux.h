@@ -913,6 +913,7 @@ struct abi_sock_fprog {
 #define ABI_CAP_KILL		5
 #define ABI_CAP_SYS_PTRACE	19
 #define ABI_CAP_LEASE		28
+#define ABI_CAP_NET_ADMIN	12
 #define ABI_CAP_LAST_CAP	40
 #define ABI_CAP_FULL_SET	((1ULL << (ABI_CAP_LAST_CAP + 1)) - 1)
 #define ABI_NGROUPS_MAX		65536

@@ -332,6 +332,7 @@ int sentry_main(const struct sentry_config *cfg)
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);
+	k.ip_forward = cfg->ip_forward;
 	/*
 	 * --network=host: the host's interfaces are read now, while a host
 	 * netlink socket may still be made; the filter admits none later.

@@ -52,6 +52,7 @@ struct sentry_config {
 	int nbinds;
 	uint32_t uid, gid;    /* --user; 0:0 is the sandbox's root */
 	const char *hostname; /* --hostname, or NULL: "moat" */
+	int ip_forward;	      /* linux.sysctl's net.ipv4.ip_forward (0) */
 	bool host_network;    /* --network=host; else none */
 	/* -t: stdio is a terminal whose master console_sock carries
 	 * (sentry/fs/console.c) to moat's relay of the host terminal. */

@@ -705,7 +705,9 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 	 * Sysctls: the sandbox's kernel is the sentry, none of them reach
 	 * the host. ping_group_range (which podman sets) only widens who may
 	 * make ICMP sockets, which the sandbox does not have: accepted
-	 * without effect. The rest are refused by name.
+	 * without effect. net.ipv4.ip_forward is the sandbox's (kept and
+	 * shown in /proc/sys; one network stack has nothing to forward).
+	 * The rest are refused by name.
 	 */
 	{
 		const char *key;
@@ -715,6 +717,21 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 			return FAIL("linux.sysctl: must be an object");
 		json_object_foreach(v, key, a)
 		{
+			if (!strcmp(key, "net.ipv4.ip_forward")) {
+				const char *s = json_string_value(a);
+				char *end;
+				long x;
+
+				errno = 0;
+				x = s ? strtol(s, &end, 10) : 0;
+				if (!s || end == s || *end || errno ||
+				    x < INT32_MIN || x > INT32_MAX)
+					return FAIL("linux.sysctl.%s: not a "
+						    "number",
+						    key);
+				oc->cfg.ip_forward = (int)x;
+				continue;
+			}
 			if (strcmp(key, "net.ipv4.ping_group_range"))
 				return FAIL("linux.sysctl.%s: not supported by "
 					    "moat yet",

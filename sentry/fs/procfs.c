@@ -1438,6 +1438,23 @@ static const struct proc_node kernel_nodes[] = {
     {NULL, 0, NULL, NULL, NULL, 0},
 };
 
+static int show_ip_forward(struct proc_target *pt, struct sbuf *b)
+{
+	sb_printf(b, "%d\n",
+		  __atomic_load_n(&pt->k->ip_forward, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static const struct proc_node ipv4_nodes[] = {
+    {"ip_forward", ABI_S_IFREG | 0644, show_ip_forward, NULL, NULL, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct proc_node net_nodes[] = {
+    {"ipv4", ABI_S_IFDIR | 0555, NULL, NULL, ipv4_nodes, K_STATIC},
+    {NULL, 0, NULL, NULL, NULL, 0},
+};
+
 static const struct proc_node vm_nodes[] = {
     {"overcommit_memory", ABI_S_IFREG | 0444, show_zero, NULL, NULL, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
@@ -1445,6 +1462,7 @@ static const struct proc_node vm_nodes[] = {
 
 static const struct proc_node sys_nodes[] = {
     {"kernel", ABI_S_IFDIR | 0555, NULL, NULL, kernel_nodes, K_STATIC},
+    {"net", ABI_S_IFDIR | 0555, NULL, NULL, net_nodes, K_STATIC},
     {"vm", ABI_S_IFDIR | 0555, NULL, NULL, vm_nodes, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
 };
@@ -2234,17 +2252,13 @@ static ssize_t proc_comm_write(struct file *f, struct task *t,
  * CAP_SYS_RESOURCE (0 at first) it goes only with that capability
  * (EACCES); another process's: EACCES.
  */
-static ssize_t proc_oom_write(struct file *f, struct task *t,
-			      const struct abi_iovec *iov, int iovcnt,
-			      int64_t *pos)
+/* A decimal number written to a proc file (blanks after it): 0 or -errno. */
+static int proc_write_long(struct task *t, const struct abi_iovec *iov,
+			   int iovcnt, long *v)
 {
-	struct proc_target pt;
 	char buf[24] = {0}, *end;
 	size_t n = 0;
-	long v;
-	int err;
 
-	(void)pos;
 	for (int i = 0; i < iovcnt && n < sizeof(buf) - 1; i++) {
 		size_t k = (size_t)min_t(uint64_t, iov[i].iov_len,
 					 sizeof(buf) - 1 - n);
@@ -2254,10 +2268,49 @@ static ssize_t proc_oom_write(struct file *f, struct task *t,
 		n += k;
 	}
 	errno = 0;
-	v = strtol(buf, &end, 10);
+	*v = strtol(buf, &end, 10);
 	while (*end == '\n' || *end == ' ')
 		end++;
-	if (errno || end == buf || *end || v < -1000 || v > 1000)
+	return errno || end == buf || *end ? -EINVAL : 0;
+}
+
+/*
+ * A write to /proc/sys/net/ipv4/ip_forward: an int (proc_dointvec), by
+ * root or a holder of CAP_NET_ADMIN (net_ctl_permissions), EPERM else.
+ */
+static ssize_t proc_ipfwd_write(struct file *f, struct task *t,
+				const struct abi_iovec *iov, int iovcnt,
+				int64_t *pos)
+{
+	long v;
+	int err;
+
+	(void)f;
+	(void)pos;
+	if (t->creds.euid != 0 && !creds_capable(&t->creds, ABI_CAP_NET_ADMIN))
+		return -EPERM;
+	err = proc_write_long(t, iov, iovcnt, &v);
+	if (err)
+		return err;
+	if (v < INT32_MIN || v > INT32_MAX)
+		return -EINVAL;
+	__atomic_store_n(&t->k->ip_forward, (int)v, __ATOMIC_RELAXED);
+	return (ssize_t)iov_total(iov, iovcnt);
+}
+
+static ssize_t proc_oom_write(struct file *f, struct task *t,
+			      const struct abi_iovec *iov, int iovcnt,
+			      int64_t *pos)
+{
+	struct proc_target pt;
+	long v;
+	int err;
+
+	(void)pos;
+	err = proc_write_long(t, iov, iovcnt, &v);
+	if (err)
+		return err;
+	if (v < -1000 || v > 1000)
 		return -EINVAL;
 	err = proc_target_get(to_pi(f->inode), &pt);
 	if (!err && pt.tg != t->tg)
@@ -2288,6 +2341,15 @@ static const struct file_ops proc_oom_ops = {
     .release = proc_release,
 };
 
+static const struct file_ops proc_ipfwd_ops = {
+    .read = proc_read,
+    .write = proc_ipfwd_write,
+    .kread = proc_kread,
+    .stat = proc_stat,
+    .seekable = proc_seekable,
+    .release = proc_release,
+};
+
 static const struct file_ops proc_comm_ops = {
     .read = proc_read,
     .write = proc_comm_write,
@@ -2309,7 +2371,7 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	struct proc_inode *pi = to_pi(inode);
 	struct proc_target pt;
 	struct proc_file *pf;
-	bool comm, oom;
+	bool comm, oom, ipfwd;
 	int err;
 
 	if (pi->kind == K_ANON) {
@@ -2327,7 +2389,8 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	/* comm and oom_score_adj alone take writes. */
 	comm = pi->node && pi->node->show == show_comm;
 	oom = pi->node && pi->node->show == show_oom_score_adj;
-	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !comm && !oom)
+	ipfwd = pi->node && pi->node->show == show_ip_forward;
+	if ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !comm && !oom && !ipfwd)
 		return ERR_PTR(-EACCES);
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
@@ -2342,9 +2405,10 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 		return &pf->f;
 	}
 	file_init(&pf->f,
-		  comm	? &proc_comm_ops
-		  : oom ? &proc_oom_ops
-			: &proc_reg_ops,
+		  comm	  ? &proc_comm_ops
+		  : oom	  ? &proc_oom_ops
+		  : ipfwd ? &proc_ipfwd_ops
+			  : &proc_reg_ops,
 		  flags);
 	err = proc_target_get(pi, &pt);
 	if (err) {
@@ -2385,13 +2449,17 @@ static void proc_evict(struct vfs_inode *inode)
 
 static int proc_setattr(struct vfs_inode *inode, const struct vfs_setattr *sa)
 {
+	(void)inode;
 	/*
-	 * O_TRUNC through /proc/self/fd/N of a donated host file: the host
-	 * file stays as it is (deviation: Linux would truncate it).
+	 * As Linux's proc_setattr: a size or times change (O_TRUNC of a
+	 * writable file: `echo 1 > /proc/...`) succeeds and changes nothing;
+	 * a mode or owner change is EPERM. Through /proc/self/fd/N of a
+	 * donated host file too: the host file stays as it is (deviation:
+	 * Linux would truncate it).
 	 */
-	if (to_pi(inode)->kind == K_ANON && sa->mask == VFS_SETATTR_SIZE)
-		return 0;
-	return -EPERM;
+	if (sa->mask & (VFS_SETATTR_MODE | VFS_SETATTR_UID | VFS_SETATTR_GID))
+		return -EPERM;
+	return 0;
 }
 
 static const struct vfs_inode_ops proc_inode_ops = {

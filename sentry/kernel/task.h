@@ -59,6 +59,9 @@ struct kernel {
 	int ncpus; /* CPUs the sandbox may use (the sentry's affinity) */
 	char hostname[65];
 	char domainname[65];
+	/* net.ipv4.ip_forward: kept and shown; the sandbox's one network
+	 * stack has nothing to forward between. */
+	int ip_forward;
 	/*
 	 * --network=host: AF_INET and AF_INET6 sockets are host sockets the
 	 * sentry makes (net/hostinet.c); else the sandbox's own loopback

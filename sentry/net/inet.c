@@ -33,7 +33,6 @@
 #include <time.h>
 
 #define ABI_CAP_NET_BIND_SERVICE 10
-#define ABI_CAP_NET_ADMIN	 12
 #define ABI_CAP_NET_RAW		 13
 
 /* net.ipv4.ip_local_port_range's default. */

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ABI_CAP_NET_ADMIN 12
 
 /* ---- the loopback-only table -------------------------------------------- */
 

@@ -55,7 +55,6 @@
 #define NL_DGRAM_COST 768
 
 #define ABI_CAP_NET_BROADCAST 11
-#define ABI_CAP_NET_ADMIN     12
 
 enum {
 	NLF_PKTINFO = 1 << 0,

@@ -425,6 +425,7 @@ for case in 'process.args="sh"|process.args' \
 	'linux.namespaces=[{"type":"ipc","path":"/proc/1/ns/ipc"}]|linux.namespaces\[0\].path' \
 	'linux.namespaces=[{"type":"network","path":"rel"}]|linux.namespaces\[0\].path' \
 	'linux.sysctl={"kernel.shmmax":"1"}|linux.sysctl.kernel.shmmax' \
+	'linux.sysctl={"net.ipv4.ip_forward":"on"}|linux.sysctl.net.ipv4.ip_forward' \
 	'linux.resources={"memory":{"kernel":1000000}}|linux.resources.memory.kernel' \
 	'linux.resources={"cpu":{"shares":1024}}|linux.resources.cpu' \
 	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
@@ -672,6 +673,13 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 else
 	skip "resources: the host's cgroups are not writable here"
 fi
+
+# net.ipv4.ip_forward: the sandbox's own, set from config.json, and by root
+# inside through /proc/sys as a shell does it.
+config 'process.args=["sh","-c","cat /proc/sys/net/ipv4/ip_forward; echo 0 >/proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward"]' \
+	'linux.sysctl={"net.ipv4.ip_forward":"1"}'
+expect "linux.sysctl: net.ipv4.ip_forward" 0 "" -- \
+	sh -c "[ \"\$(\"$MOAT\" --root \"$root\" run --bundle \"$bundle\" s1 | tr '\n' ' ')\" = '1 0 ' ]"
 
 # A network namespace's path: the sentry joins it (what --network=host's
 # sockets reach, as engines set it up); podman's ping_group_range sysctl.

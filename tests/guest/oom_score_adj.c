@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* /proc/PID/oom_score_adj: read, written within -1000..1000, inherited by
  * a fork; without CAP_SYS_RESOURCE not lowered below the lowest value set
- * with it (0 at first). */
+ * with it (0 at first). Opened with O_TRUNC as a shell's redirection does;
+ * no chmod. */
 #include "proc.h"
 
 #include <fcntl.h>
@@ -43,6 +44,18 @@ int main(void)
 	CHECK_ERR(put("-1001"), EINVAL);
 	CHECK_ERR(put("x"), EINVAL);
 	CHECK_EQ(get(), v0 + 1);
+	{
+		/* The shell's `echo N > /proc/...`: O_TRUNC (and O_CREAT) of
+		 * a proc file succeed and truncate nothing; chmod is EPERM. */
+		long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/self/oom_score_adj",
+			       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		CHECK_OK(fd);
+		SYS1(SYS_close, fd);
+		CHECK_EQ(get(), v0 + 1);
+		CHECK_ERR(SYS2(SYS_chmod, "/proc/self/oom_score_adj", 0600),
+			  EPERM);
+	}
 	pid = spawn();
 	if (pid == 0) {
 		CHECK_EQ(get(), v0 + 1);
