@@ -437,7 +437,7 @@ static void mem_stats(struct mm *mm, struct mem_stats *ms)
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->vmas.n; i++) {
 		const struct vma *v = &mm->vmas.v[i];
-		uint64_t len = v->end - v->start, rss;
+		uint64_t len = mm_vma_size(mm, v), rss;
 		bool write = v->prot & ABI_PROT_WRITE;
 
 		ms->total += len;

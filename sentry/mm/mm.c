@@ -6,10 +6,11 @@
  * space when the VMA is made, so touching it never needs the sentry; its
  * pages exist once the application writes them.
  *
- * Deviations from Linux: the whole stack VMA (RLIMIT_STACK) is mapped at
- * exec rather than grown on faults (and RLIMIT_AS does not count it
- * against a new image); mremap cannot duplicate a shared mapping (old
- * length 0).
+ * Deviations from Linux: the whole stack VMA (RLIMIT_STACK, at most
+ * 1 GiB) is mapped at exec rather than grown on faults, and RLIMIT_AS
+ * counts of it what Linux's initial stack VMA holds (the arguments' pages
+ * and 128 KiB), never its growth; mremap cannot duplicate a shared
+ * mapping (old length 0).
  */
 #include "sentry/mm/mm.h"
 
@@ -810,6 +811,19 @@ void mm_put(struct mm *mm)
  * may_expand_vm for RLIMIT_AS (mm->lock held): may [addr, addr+len) be
  * mapped, what it replaces not counted twice?
  */
+uint64_t mm_vma_size(const struct mm *mm, const struct vma *v)
+{
+	/* The stack, mapped whole at exec, counts as Linux's would before
+	 * it grows (setup_arg_pages: the arguments' pages and 128 KiB). */
+	if ((v->flags & VMA_STACK) && mm->start_stack &&
+	    v->end == mm->stack_top)
+		return min_t(uint64_t, v->end - v->start,
+			     mm->stack_top -
+				 (mm->start_stack & ~(PAGE_SIZE - 1)) +
+				 (128 << 10));
+	return v->end - v->start;
+}
+
 static bool may_expand(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	uint64_t total = 0, overlap = 0;
@@ -821,7 +835,7 @@ static bool may_expand(struct mm *mm, uint64_t addr, uint64_t len)
 		uint64_t s = max_t(uint64_t, v->start, addr);
 		uint64_t e = min_t(uint64_t, v->end, addr + len);
 
-		total += v->end - v->start;
+		total += mm_vma_size(mm, v);
 		if (s < e)
 			overlap += e - s;
 	}

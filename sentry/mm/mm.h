@@ -220,6 +220,12 @@ uint64_t mm_vma_resident(struct mm *mm, const struct vma *v);
  */
 void mm_vma_usage(struct mm *mm, const struct vma *v, struct memfile_usage *u);
 
+/*
+ * A VMA's size as Linux counts it (VmSize, RLIMIT_AS): the stack, which
+ * exec maps whole, as Linux's initial stack VMA. mm->lock held.
+ */
+uint64_t mm_vma_size(const struct mm *mm, const struct vma *v);
+
 /* Bytes resident in the whole address space (mm_vma_resident's sum). */
 uint64_t mm_rss(struct mm *mm);
 

@@ -2,7 +2,9 @@
 /*
  * RLIMIT_AS (may_expand_vm): mmap, brk and mremap fail with ENOMEM (brk
  * keeps the old break) once the address space would outgrow the limit;
- * replacing a mapping with MAP_FIXED counts only what it adds.
+ * replacing a mapping with MAP_FIXED counts only what it adds. A huge
+ * RLIMIT_STACK counts for nothing until the stack grows: a program
+ * exec'd with a 9 GiB stack limit under a 1 GiB RLIMIT_AS maps 256 MiB.
  */
 #include "guest.h"
 
@@ -12,6 +14,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MIB (1UL << 20)
 
@@ -33,11 +37,48 @@ static unsigned long vm_size(void)
 	return p ? strtoul(p + 7, NULL, 10) * 1024 : 0;
 }
 
-int main(void)
+/* Exec'd by main with RLIMIT_STACK 9 GiB and RLIMIT_AS 1 GiB. */
+static int big_stack(void)
+{
+	long a = SYS6(SYS_mmap, 0, 256 * MIB, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(a > 0);
+	CHECK(vm_size() < 512 * MIB);
+	return guest_done();
+}
+
+static void check_big_stack(const char *self)
+{
+	long pid = SYS0(SYS_fork);
+	int status;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rlimit st = {9UL << 30, RLIM_INFINITY};
+		struct rlimit as = {1UL << 30, RLIM_INFINITY};
+		char *const argv[] = {(char *)self, "big-stack", NULL};
+
+		if (setrlimit(RLIMIT_STACK, &st) || setrlimit(RLIMIT_AS, &as))
+			SYS1(SYS_exit_group, 90);
+		SYS3(SYS_execve, self, argv, environ);
+		SYS1(SYS_exit_group, 91);
+	}
+	CHECK_EQ(SYS4(SYS_wait4, pid, &status, 0, NULL), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
 {
 	struct rlimit rl;
-	unsigned long size = vm_size(), brk0;
+	unsigned long size, brk0;
 	char *a, *b;
+
+	if (argc > 1 && !strcmp(argv[1], "big-stack"))
+		return big_stack();
+	check_big_stack(argv[0]);
+	size = vm_size();
 
 	CHECK(size > 0);
 	rl.rlim_cur = size + 16 * MIB;
