@@ -60,7 +60,8 @@ struct sentry_config {
 	 * but SIGKILL and SIGSTOP from outside (OCI containers, as runc's). */
 	bool init_unkillable;
 	/* --pids: the most tasks (threads) alive at once in the whole
-	 * sandbox, as a pids cgroup's pids.max (0: no limit). */
+	 * sandbox, as a pids cgroup's pids.max: fork and clone fail with
+	 * EAGAIN past it (0: no limit). */
 	int max_tasks;
 	bool console;
 	int console_sock;

@@ -688,10 +688,7 @@ int kernel_spawn(struct kernel *k, struct task *t, const char *path,
 	strncpy(t->comm, base ? base + 1 : path, sizeof(t->comm) - 1);
 
 	pthread_mutex_lock(&k->lock);
-	tid = k->init_exited || !k->init_tg ? -ESRCH
-	      : k->opts.max_tasks > 0 && k->live_tasks >= k->opts.max_tasks
-		  ? -EAGAIN /* --pids, as a pids cgroup refuses exec */
-		  : pid_alloc_locked(k);
+	tid = k->init_exited || !k->init_tg ? -ESRCH : pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
 		tg_put(tg);

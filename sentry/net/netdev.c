@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- the loopback-only table -------------------------------------------- */
 
 static const struct netdev_link lo_links[] = {{

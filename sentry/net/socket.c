@@ -25,7 +25,7 @@
 #define NSEC_PER_SEC  1000000000LL
 #define NSEC_PER_USEC 1000LL
 
-#define ABI_CAP_NET_RAW	  13
+#define ABI_CAP_NET_RAW 13
 
 static uint64_t next_sock_ino = 200000;
 

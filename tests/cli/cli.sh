@@ -310,6 +310,12 @@ expect "--pids: within the limit" 0 "" -- \
 	"$MOAT" run --pids 4 -- $BUSYBOX sh -c 'sleep 1 & sleep 1 & sleep 1 & wait'
 expect "--pids mistake" 125 "pids needs a number" -- \
 	"$MOAT" run --pids 0 -- $BUSYBOX true
+# net.ipv4.ip_forward: the sandbox's own, 0 at first; root sets it, others
+# may not open it for writing.
+expect "ip_forward: root sets it" 0 "^0 1$" -- "$MOAT" run -- $BUSYBOX sh -c \
+	'a=$(cat /proc/sys/net/ipv4/ip_forward); echo 1 >/proc/sys/net/ipv4/ip_forward; echo $a $(cat /proc/sys/net/ipv4/ip_forward)'
+expect "ip_forward: not for a user" 1 "Permission denied" -- \
+	"$MOAT" run --user 1000 -- $BUSYBOX sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
 expect "run --help" 0 "--strace" -- "$MOAT" run --help
 expect "--help" 0 "Commands:" -- "$MOAT" --help
 expect "syscalls list" 0 "exit_group *full" -- "$MOAT" syscalls

@@ -258,13 +258,17 @@ print("x-relexe", askx(ex() + b"true\0/\0bin/true\0"))
 print("x-empty", askx(ex() + b"\0/\0\0"))
 print("x-signo", askx(ex() + b"true\0/\0\0", sig=9))
 print("state", ask(hdr(1)))
+print("stats", ask(hdr(7)))
+print("stats-sig", ask(hdr(7, sig=9)))
+print("stats-payload", ask(hdr(7, ln=4) + b"1234"))
 EOF2
 for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
 	"sig -22" "flags -22" "op -95" "fds -22" "big -22" "x-ok 0" \
 	"x-short -22" "x-nofds -22" "x-flags -22" "x-fdflags -22" \
 	"x-reserved -22" "x-argc0 -22" "x-groups -22" "x-groupslen -22" \
 	"x-argc -22" "x-envc -22" "x-nonul -22" "x-trailing -22" \
-	"x-relcwd -22" "x-relexe -22" "x-empty -22" "x-signo -22" "state 0"; do
+	"x-relcwd -22" "x-relexe -22" "x-empty -22" "x-signo -22" "state 0" \
+	"stats 0" "stats-sig -22" "stats-payload -22"; do
 	if grep -q "^$want$" "$tmp/hostile"; then
 		ok "control channel: ${want% *}"
 	else
