@@ -19,6 +19,8 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/net/netdev.h"
+#include "sentry/state/image.h"
+#include "sentry/state/snapshot.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
@@ -81,6 +83,8 @@ static int donate_stdio(struct fdtable *fds, const int *host, int n)
 			close(copy);
 			return -ENOMEM;
 		}
+		if (host == stdio)
+			hostfd_file_set_donor(f, fd);
 		if (fd_install_at(fds, f, fd, false, n > 3 ? n : 3) < 0) {
 			file_put(f);
 			return -ENOMEM;
@@ -248,6 +252,94 @@ static void *boot_thread(void *arg)
 	return NULL;
 }
 
+/* moat run --id: the control channel, for moat checkpoint. */
+static int serve_standalone(struct kernel *k, const struct sentry_config *cfg,
+			    const struct task *init)
+{
+	static char *config;
+
+	config = snapshot_config_format(cfg);
+	if (!config || control_serve(k, cfg->ctl_sock, init)) {
+		fprintf(stderr, "moat: cannot serve the control channel\n");
+		return -1;
+	}
+	control_running();
+	control_allow_checkpoint(config);
+	return 0;
+}
+
+/*
+ * moat run --restore: the memory file from the image, the filesystem from
+ * the same configuration, then the kernel's state; every task runs once
+ * the filter is in.
+ */
+static int restore_main(struct kernel *k, const struct sentry_config *cfg)
+{
+	static const int stdio[3] = {0, 1, 2};
+	char why[SNAPSHOT_WHY_LEN];
+	struct image_reader r;
+	struct task *init;
+	int err, status;
+
+	err = image_open(&r, cfg->restore_fd);
+	if (err) {
+		fprintf(stderr, "moat: restore: %s\n",
+			r.err[0] ? r.err : strerror(-err));
+		return 125;
+	}
+	err = kernel_init_restore(k, cfg->platform, &r);
+	if (err) {
+		fprintf(stderr, "moat: restore: %s\n",
+			r.err[0] ? r.err : strerror(-err));
+		return 125;
+	}
+	err = kernel_boot_vfs(k, cfg->rootfs_rw, cfg->binds, cfg->nbinds, NULL,
+			      0);
+	kernel_vfs_done(k, err);
+	if (err) {
+		fprintf(stderr,
+			"moat: restore: cannot build the filesystem: "
+			"%s\n",
+			strerror(-err));
+		return 125;
+	}
+	err = snapshot_restore(k, &r, stdio, why, sizeof(why));
+	image_close(&r);
+	close(cfg->restore_fd);
+	if (err) {
+		fprintf(stderr, "moat: restore: %s\n", why);
+		return 125;
+	}
+	err = sentry_install_filter(k->host_network);
+	if (err) {
+		fprintf(stderr,
+			"moat: cannot install the sentry's seccomp filter: "
+			"%s\n",
+			strerror(-err));
+		return 125;
+	}
+	pthread_mutex_lock(&k->lock);
+	init = k->init_tg->leader;
+	task_get(init);
+	pthread_mutex_unlock(&k->lock);
+	if (cfg->ctl_standalone && serve_standalone(k, cfg, init)) {
+		task_put(init);
+		return 125;
+	}
+	task_put(init);
+	log_debug("restore: every task made; running");
+	kernel_thaw(k);
+	status = kernel_wait(k);
+	if (control_checkpointed()) {
+		fprintf(stderr, "moat: the sandbox was checkpointed and "
+				"stopped\n");
+		return 0;
+	}
+	if (status & 0x7f)
+		return 128 + (status & 0x7f);
+	return (status >> 8) & 0xff;
+}
+
 int sentry_main(const struct sentry_config *cfg)
 {
 	struct sigaction sa = {.sa_sigaction = sigsys_handler,
@@ -349,7 +441,7 @@ int sentry_main(const struct sentry_config *cfg)
 		}
 	}
 	exe_fd = -1;
-	if (!cfg->exe_in_sandbox) {
+	if (!cfg->exe_in_sandbox && !cfg->restore) {
 		exe_fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
 		if (exe_fd < 0) {
 			fprintf(boot_err, "moat: %s: %s\n", cfg->path,
@@ -378,6 +470,8 @@ int sentry_main(const struct sentry_config *cfg)
 		return 125;
 	}
 	why = NULL;
+	if (cfg->restore)
+		return restore_main(&k, cfg);
 	/* The platform first: its helper processes start in parallel. */
 	err = kernel_init(&k, cfg->platform);
 	if (err) {
@@ -478,7 +572,14 @@ int sentry_main(const struct sentry_config *cfg)
 		return err == -ENOENT ? 127 : 126;
 	}
 	log_debug("boot: init running");
+	if (cfg->ctl_standalone && serve_standalone(&k, cfg, &init))
+		return 125;
 	status = kernel_wait(&k);
+	if (control_checkpointed()) {
+		fprintf(stderr, "moat: the sandbox was checkpointed and "
+				"stopped\n");
+		return 0;
+	}
 	log_debug("init exited with status %#x", status);
 	tty_console_finish();
 	if (status & 0x7f)

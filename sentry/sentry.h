@@ -76,6 +76,12 @@ struct sentry_config {
 	const int *init_fds;
 	int ninit_fds;
 	int ctl_sock; /* the control channel's socket (kernel/control.h) */
+	/* moat run --id: ctl_sock serves a standalone sandbox (checkpoint). */
+	bool ctl_standalone;
+	/* moat run --restore: the sandbox comes from the image open at
+	 * restore_fd (sentry/state/snapshot.h), not from path and argv. */
+	bool restore;
+	int restore_fd;
 	/* The boot's outcome for moat create: one NUL byte once init waits
 	 * for CTL_START, or the error's text (then the sentry exits). */
 	int ready_fd;

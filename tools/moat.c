@@ -11,6 +11,7 @@
 #include "sentry/syscalls/syscalls.h"
 #include "tools/console.h"
 #include "tools/oci.h"
+#include "tools/standalone.h"
 #include "tools/stub_filters.h"
 
 #include <errno.h>
@@ -297,6 +298,14 @@ static char *find_program(const char *prog, const char *root)
 	return NULL;
 }
 
+/* --id: the sandbox's control channel, for moat checkpoint. */
+static int serve_id(struct sentry_config *cfg, const char *id)
+{
+	cfg->ctl_sock = standalone_bind(id);
+	cfg->ctl_standalone = cfg->ctl_sock >= 0;
+	return cfg->ctl_sock < 0 ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum {
@@ -315,6 +324,8 @@ static int cmd_run(int argc, char **argv)
 		OPT_NETWORK,
 		OPT_PIDS,
 		OPT_NO_REWRITE,
+		OPT_ID,
+		OPT_RESTORE,
 	};
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -332,6 +343,8 @@ static int cmd_run(int argc, char **argv)
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"pids", required_argument, NULL, OPT_PIDS},
 	    {"no-rewrite", no_argument, NULL, OPT_NO_REWRITE},
+	    {"id", required_argument, NULL, OPT_ID},
+	    {"restore", required_argument, NULL, OPT_RESTORE},
 	    {"tty", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -343,6 +356,7 @@ static int cmd_run(int argc, char **argv)
 	bool stats = false, rootfs_given = false, print_seccomp = false;
 	bool print_gofer = false, print_stub = false;
 	bool tty = false;
+	const char *id = NULL, *restore = NULL;
 	int c, code;
 	char *path;
 
@@ -354,6 +368,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_STRACE:
 			cfg.strace = true;
+			break;
+		case OPT_ID:
+			id = optarg;
+			break;
+		case OPT_RESTORE:
+			restore = optarg;
 			break;
 		case OPT_NO_REWRITE:
 			platform_options.no_rewrite = true;
@@ -486,11 +506,36 @@ static int cmd_run(int argc, char **argv)
 				"own / is never writable)\n");
 		return 125;
 	}
+	if (restore) {
+		if (optind < argc || tty) {
+			fprintf(stderr,
+				"moat run: --restore DIR brings back the saved "
+				"program: give no PROGRAM%s\n",
+				tty ? " and no -t" : "");
+			return 125;
+		}
+		/* The platform, root, binds and network are the image's. */
+		cfg.nbinds = 0;
+		if (standalone_load_config(restore, &cfg) < 0)
+			return 125;
+		if (id && serve_id(&cfg, id) < 0)
+			return 125;
+		code = sentry_main(&cfg);
+		fflush(NULL);
+		_exit(code);
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "moat run: no program given; usage: moat run "
 				"[OPTIONS] -- PROGRAM [ARGS...]\n");
 		return 125;
 	}
+	if (id && tty) {
+		fprintf(stderr, "moat run: --id cannot be checkpointed with -t "
+				"(a terminal); drop one\n");
+		return 125;
+	}
+	if (id && serve_id(&cfg, id) < 0)
+		return 125;
 	if (tty && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "moat run: -t needs a terminal on stdin\n");
 		return 125;
@@ -602,6 +647,44 @@ static int cmd_syscalls(int argc, char **argv)
 	return 0;
 }
 
+/* moat restore --image-path DIR [ID]: moat run [--id ID] --restore DIR. */
+static int cmd_restore(int argc, char **argv)
+{
+	const char *dir = NULL, *id = NULL;
+	char *run[6];
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--image-path") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!strncmp(argv[i], "--image-path=", 13))
+			dir = argv[i] + 13;
+		else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else {
+			fprintf(stderr,
+				"moat restore: unexpected '%s'; usage: moat "
+				"restore --image-path DIR [ID]\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!dir) {
+		fprintf(stderr, "moat restore: --image-path DIR is required; "
+				"usage: moat restore --image-path DIR [ID]\n");
+		return 2;
+	}
+	run[n++] = "run";
+	if (id) {
+		run[n++] = "--id";
+		run[n++] = (char *)id;
+	}
+	run[n++] = "--restore";
+	run[n++] = (char *)dir;
+	run[n] = NULL;
+	return cmd_run(n, run);
+}
+
 int main(int argc, char **argv)
 {
 	struct oci_globals g = {0};
@@ -632,6 +715,14 @@ int main(int argc, char **argv)
 	if (args == argv + 1 && strcmp(argv[1], "run") == 0 &&
 	    !oci_run_is_oci(argc - 1, argv + 1))
 		return cmd_run(argc - 1, argv + 1);
+	/* checkpoint and restore of a sandbox moat run named. */
+	if (args == argv + 1 &&
+	    (!strcmp(argv[1], "checkpoint") || !strcmp(argv[1], "restore")) &&
+	    standalone_wants(argc - 1, argv + 1)) {
+		if (!strcmp(argv[1], "checkpoint"))
+			return standalone_checkpoint(argc - 1, argv + 1);
+		return cmd_restore(argc - 1, argv + 1);
+	}
 	if (oci_is_command(args[0]))
 		return oci_main(nargs, args, &g);
 	if (strcmp(argv[1], "syscalls") == 0)

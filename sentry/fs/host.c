@@ -29,6 +29,7 @@
 struct hostfd_file {
 	struct file f;
 	int fd;
+	int donor; /* the sandbox's stdio it was donated as (0-2), or -1 */
 };
 
 static inline int host_fd(struct file *f)
@@ -288,5 +289,19 @@ struct file *hostfd_file_create(int hostfd, uint32_t flags)
 	file_init(&hf->f, &hostfd_ops, flags);
 	hf->f.stream = true; /* the host fd keeps its own offset */
 	hf->fd = hostfd;
+	hf->donor = -1;
 	return &hf->f;
+}
+
+int hostfd_file_donor(struct file *f)
+{
+	if (f->ops != &hostfd_ops)
+		return -2;
+	return container_of(f, struct hostfd_file, f)->donor;
+}
+
+void hostfd_file_set_donor(struct file *f, int donor)
+{
+	if (f->ops == &hostfd_ops)
+		container_of(f, struct hostfd_file, f)->donor = donor;
 }

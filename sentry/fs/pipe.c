@@ -740,3 +740,84 @@ struct file *fifo_open(struct vfs_inode *inode, uint32_t flags)
 	pipe_put(p);
 	return ERR_PTR(err);
 }
+
+int pipe_save(struct file *f, const void **key, bool *write_end, uint8_t **data,
+	      size_t *len, size_t *cap)
+{
+	struct pipe_file *pf;
+	struct pipe *p;
+
+	if (f->ops != &pipe_read_ops && f->ops != &pipe_write_ops)
+		return -EINVAL;
+	pf = container_of(f, struct pipe_file, f);
+	p = pf->p;
+	*key = p;
+	*write_end = pf->write_end;
+	pthread_mutex_lock(&p->lock);
+	*data = malloc(p->len ? p->len : 1);
+	if (!*data) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->len; i++)
+		(*data)[i] = p->buf[(p->head + i) % p->cap];
+	*len = p->len;
+	*cap = p->cap;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+struct file *pipe_restore(void **pipe, bool write_end, uint32_t flags,
+			  const uint8_t *data, size_t len, size_t cap)
+{
+	struct pipe *p = *pipe;
+	struct pipe_file *pf;
+
+	if (!p) {
+		uint8_t *buf;
+
+		/* A ring F_SETPIPE_SZ could have made: a power of two. */
+		if (cap < 4096 || cap > (1U << 31) || (cap & (cap - 1)) ||
+		    len > cap)
+			return NULL;
+		p = pipe_alloc();
+		buf = p ? malloc(cap) : NULL;
+		if (!buf) {
+			if (p)
+				free(p->buf);
+			free(p);
+			return NULL;
+		}
+		free(p->buf);
+		p->buf = buf;
+		p->cap = cap;
+		memcpy(p->buf, data, len);
+		p->len = len;
+		p->refs = 1; /* the caller's, until pipe_restore_done */
+		*pipe = p;
+	}
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return NULL;
+	file_init(&pf->f, write_end ? &pipe_write_ops : &pipe_read_ops,
+		  (write_end ? ABI_O_WRONLY : ABI_O_RDONLY) |
+		      (flags & ~(uint32_t)ABI_O_ACCMODE));
+	pf->f.poll_notifies = true;
+	pf->f.stream = true;
+	pf->p = p;
+	pf->write_end = write_end;
+	pthread_mutex_lock(&p->lock);
+	if (write_end)
+		p->writers++;
+	else
+		p->readers++;
+	pthread_mutex_unlock(&p->lock);
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return &pf->f;
+}
+
+void pipe_restore_done(void *pipe)
+{
+	if (pipe)
+		pipe_put(pipe);
+}

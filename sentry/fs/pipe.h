@@ -57,4 +57,23 @@ ssize_t pipe_drain(struct file *f, size_t len, bool nonblock,
 ssize_t pipe_splice(struct file *in, struct file *out, size_t len,
 		    bool nonblock, bool tee);
 
+/*
+ * Snapshots. pipe_save: an anonymous pipe's end (not a FIFO's): the pipe
+ * it shares with the other end (a key), which end, and a copy of the
+ * buffered bytes (malloc'd, *len of them; *cap the ring's size). 0, or
+ * -EINVAL for a file that is no anonymous pipe, -ENOMEM.
+ */
+int pipe_save(struct file *f, const void **key, bool *write_end, uint8_t **data,
+	      size_t *len, size_t *cap);
+/*
+ * The end of a pipe made again: the first call for a pipe (*pipe NULL)
+ * makes it with cap bytes of ring holding data, the next ones share it.
+ * flags: the file's status flags. A new file, or NULL (ENOMEM, or -EINVAL
+ * for a cap or len no pipe has). pipe_restore_done drops the caller's
+ * hold on *pipe once every end is made.
+ */
+struct file *pipe_restore(void **pipe, bool write_end, uint32_t flags,
+			  const uint8_t *data, size_t len, size_t cap);
+void pipe_restore_done(void *pipe);
+
 #endif

@@ -13,6 +13,7 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
+#include "sentry/state/snapshot.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
@@ -38,6 +39,8 @@ static struct {
 	bool no_new_privs;
 	struct app_seccomp_filter *seccomp; /* linux.seccomp's, a reference */
 	uint32_t umask;
+	const char *config; /* CTL_CHECKPOINT's; NULL: not served */
+	bool checkpointed;  /* a checkpoint ended the sandbox */
 } ctl = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void let_init_run(void)
@@ -533,6 +536,68 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 	}
 }
 
+void control_running(void)
+{
+	let_init_run();
+}
+
+void control_allow_checkpoint(const char *config)
+{
+	ctl.config = config;
+}
+
+bool control_checkpointed(void)
+{
+	return __atomic_load_n(&ctl.checkpointed, __ATOMIC_SEQ_CST);
+}
+
+/* CTL_CHECKPOINT: into the file fds[1]; the sandbox ends after, unless
+ * the client asked it to keep running. */
+static void do_checkpoint(const struct ctl_request *req, int *fds)
+{
+	static int32_t pids[CTL_PIDS_MAX];
+	char why[SNAPSHOT_WHY_LEN];
+	struct stat st;
+	int err;
+
+	if (req->signo || (req->flags & ~CTL_CHECKPOINT_LEAVE)) {
+		reply(fds[0], req, -EINVAL, "unexpected arguments", NULL, 0);
+		return;
+	}
+	if (!ctl.config) {
+		reply(fds[0], req, -EOPNOTSUPP,
+		      "this sandbox cannot be checkpointed", NULL, 0);
+		return;
+	}
+	if (fstat(fds[1], &st) < 0 || !S_ISREG(st.st_mode)) {
+		reply(fds[0], req, -EINVAL, "the image is not a regular file",
+		      NULL, 0);
+		return;
+	}
+	if (!init_may_run() ||
+	    __atomic_load_n(&ctl.k->frozen, __ATOMIC_SEQ_CST)) {
+		reply(fds[0], req, -EBUSY,
+		      "the sandbox is not running (created or paused)", NULL,
+		      0);
+		return;
+	}
+	err =
+	    snapshot_save(ctl.k, fds[1], ctl.config,
+			  req->flags & CTL_CHECKPOINT_LEAVE, why, sizeof(why));
+	if (err) {
+		reply(fds[0], req, err, why, NULL, 0);
+		return;
+	}
+	if (!(req->flags & CTL_CHECKPOINT_LEAVE)) {
+		uint32_t n = collect_pids(ctl.k, pids, CTL_PIDS_MAX);
+
+		__atomic_store_n(&ctl.checkpointed, true, __ATOMIC_SEQ_CST);
+		for (uint32_t i = 0; i < n; i++)
+			signal_pid(ctl.k, pids[i], ABI_SIGKILL);
+	}
+	reply(fds[0], req, 0, NULL, NULL, 0);
+}
+
 static void handle(const struct ctl_request *req, size_t len, int *fds,
 		   int nfds)
 {
@@ -552,8 +617,10 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		reply(fd, NULL, -EINVAL, "malformed request", NULL, 0);
 		return;
 	}
-	/* Only exec has stdio; only exec and a kill of a pid a payload. */
-	if ((req->op != CTL_EXEC && nfds != 1) ||
+	/* Only exec has stdio, checkpoint an image; only exec and a kill
+	 * of a pid a payload. */
+	if ((req->op != CTL_EXEC && req->op != CTL_CHECKPOINT && nfds != 1) ||
+	    (req->op == CTL_CHECKPOINT && nfds != 2) ||
 	    (req->op == CTL_EXEC &&
 	     nfds != (req->flags == CTL_EXEC_TTY ? 2 : 4)) ||
 	    (req->len && req->op != CTL_EXEC && req->op != CTL_KILL)) {
@@ -620,6 +687,9 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 		return;
 	case CTL_EXEC:
 		do_exec(req, payload, fds, nfds);
+		return;
+	case CTL_CHECKPOINT:
+		do_checkpoint(req, fds);
 		return;
 	default:
 		reply(fd, req, -EOPNOTSUPP, "unknown request", NULL, 0);

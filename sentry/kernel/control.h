@@ -21,6 +21,7 @@
 #define MOAT_KERNEL_CONTROL_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CTL_SOCK_NAME	"ctl"
@@ -43,7 +44,12 @@ enum ctl_op {
 	CTL_PAUSE = 5,	/* freeze every task (kernel_freeze) */
 	CTL_RESUME = 6, /* and thaw them */
 	CTL_STATS = 7,	/* the sandbox's usage: a struct ctl_stats */
+	CTL_CHECKPOINT = 8, /* a snapshot into the regular file that comes
+			       as fd 2 (sentry/state/snapshot.h); then the
+			       sandbox ends, unless CTL_CHECKPOINT_LEAVE */
 };
+
+#define CTL_CHECKPOINT_LEAVE 0x1 /* --leave-running */
 
 /*
  * CTL_STATS' answer, after the struct ctl_reply, whose npids counts its
@@ -128,6 +134,12 @@ struct task;
  * umask.
  */
 int control_serve(struct kernel *k, int sock, const struct task *init);
+/* A standalone sandbox (moat run --id): init runs already, no start. */
+void control_running(void);
+/* CTL_CHECKPOINT is served, with this configuration text (snapshot.h). */
+void control_allow_checkpoint(const char *config);
+/* Did a checkpoint end the sandbox? */
+bool control_checkpointed(void);
 /* Block until the channel says init may run (CTL_START, or a CTL_KILL
  * with a signal that ends it before it runs any code). */
 void control_wait_start(void);

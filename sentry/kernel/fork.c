@@ -158,7 +158,7 @@ static void *child_main(void *arg)
 	return NULL;
 }
 
-static int start_thread(struct task *c)
+int task_start_thread(struct task *c)
 {
 	pthread_attr_t attr;
 	int err;
@@ -369,7 +369,7 @@ long task_clone(struct task *t, const struct abi_clone_args *args, bool clone3)
 		mm_copy_out(t->mm, args->parent_tid, &v, sizeof(v));
 	}
 	task_get(c); /* until the parent is done with it below */
-	err = start_thread(c);
+	err = task_start_thread(c);
 	if (err) {
 		/* As if it had run and been killed at once. */
 		log_error("clone: cannot start a sentry thread: %s",

@@ -13,12 +13,14 @@
 #include "sentry/kernel/util.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
+#include "sentry/state/memimage.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -94,7 +96,26 @@ int kernel_init(struct kernel *k, const char *platform_name)
 	return kernel_init_platform(k, ops);
 }
 
+static int kernel_setup(struct kernel *k, const struct platform_ops *ops,
+			struct image_reader *image);
+
 int kernel_init_platform(struct kernel *k, const struct platform_ops *ops)
+{
+	return kernel_setup(k, ops, NULL);
+}
+
+int kernel_init_restore(struct kernel *k, const char *platform_name,
+			struct image_reader *image)
+{
+	const struct platform_ops *ops = platform_lookup(platform_name);
+
+	if (!ops)
+		return -ENOENT;
+	return kernel_setup(k, ops, image);
+}
+
+static int kernel_setup(struct kernel *k, const struct platform_ops *ops,
+			struct image_reader *image)
 {
 	int err;
 
@@ -122,7 +143,8 @@ int kernel_init_platform(struct kernel *k, const struct platform_ops *ops)
 		strcpy(k->hostname, "moat");
 	strcpy(k->domainname, "(none)");
 	rlimits_init(k->default_rlim);
-	err = memfile_create(&k->mf, MEMFILE_DEFAULT_SIZE);
+	err = image ? memimage_restore(image, &k->mf, NULL)
+		    : memfile_create(&k->mf, MEMFILE_DEFAULT_SIZE);
 	if (err)
 		return err;
 	return ops->create(k->mf.fd, &k->plat);
@@ -269,17 +291,48 @@ static void task_fault(struct task *t, const struct platform_event *ev,
 		signal_force_fault(t, ev->signo, ev->code, ev->addr);
 }
 
+/*
+ * A checkpoint's task parks: its FPU state goes to the sentry (the
+ * platform's context is its thread's to read), and it is counted.
+ */
+static bool task_park(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct platform *p = k->plat;
+
+	if (!t->fpu_image) {
+		t->fpu_image = malloc(p->fpu_size);
+		if (t->fpu_image &&
+		    p->ops->get_fpu(t->ctx, t->mm->as, t->fpu_image)) {
+			free(t->fpu_image);
+			t->fpu_image = NULL;
+		}
+	}
+	if (!t->fpu_image)
+		return false; /* the checkpoint times out, naming it */
+	__atomic_add_fetch(&k->parked, 1, __ATOMIC_SEQ_CST);
+	return true;
+}
+
 /* Frozen: wait until thawed, or until the process must end. */
 static void task_frozen(struct task *t)
 {
 	struct thread_group *tg = t->tg;
+	bool parked = false;
 
+	if (__atomic_load_n(&t->k->quiesce, __ATOMIC_SEQ_CST))
+		parked = task_park(t);
 	pthread_mutex_lock(&tg->lock);
 	while (__atomic_load_n(&t->k->frozen, __ATOMIC_SEQ_CST) &&
 	       !tg->exiting && !task_exec_zapped(t) &&
 	       !(signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)))
 		pthread_cond_wait(&tg->sigcond, &tg->lock);
 	pthread_mutex_unlock(&tg->lock);
+	if (parked) {
+		__atomic_sub_fetch(&t->k->parked, 1, __ATOMIC_SEQ_CST);
+		free(t->fpu_image);
+		t->fpu_image = NULL;
+	}
 }
 
 /* Interrupt every task that may be in application code. */
@@ -323,6 +376,84 @@ void kernel_thaw(struct kernel *k)
 		pthread_mutex_unlock(&tg->lock);
 	}
 	pthread_mutex_unlock(&k->lock);
+}
+
+/* Every live task, with a reference each (*n of them), or NULL. */
+static struct task **all_tasks(struct kernel *k, size_t *n)
+{
+	struct task **v = NULL;
+
+	*n = 0;
+	pthread_mutex_lock(&k->lock);
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
+		for (struct task *t = tg->threads; t; t = t->next_thread) {
+			struct task **more = realloc(v, (*n + 1) * sizeof(*v));
+
+			if (!more)
+				break;
+			v = more;
+			task_get(t);
+			v[(*n)++] = t;
+		}
+	pthread_mutex_unlock(&k->lock);
+	return v;
+}
+
+int kernel_quiesce(struct kernel *k, int timeout_ms, char *why, size_t len)
+{
+	struct task **v;
+	size_t n;
+	int live = 0;
+
+	__atomic_store_n(&k->quiesce, true, __ATOMIC_SEQ_CST);
+	kernel_freeze(k);
+	for (int i = 0; i <= timeout_ms; i++) {
+		struct timespec ts = {0, 1000 * 1000};
+
+		pthread_mutex_lock(&k->lock);
+		live = k->live_tasks;
+		pthread_mutex_unlock(&k->lock);
+		if (__atomic_load_n(&k->parked, __ATOMIC_SEQ_CST) == live)
+			return 0;
+		/* Out of the calls they block in (task_interrupted). */
+		if (i % 50 == 0) {
+			v = all_tasks(k, &n);
+			for (size_t j = 0; j < n; j++) {
+				task_wake(v[j]);
+				task_put(v[j]);
+			}
+			free(v);
+		}
+		nanosleep(&ts, NULL);
+	}
+	/* Name one that did not come. */
+	snprintf(why, len, "a task did not stop in time");
+	v = all_tasks(k, &n);
+	for (size_t j = 0; j < n; j++) {
+		struct task *t = v[j];
+
+		if (!__atomic_load_n(&t->tg->stopped, __ATOMIC_SEQ_CST) &&
+		    !t->fpu_image)
+			snprintf(why, len,
+				 "task %d (%s) did not leave system call %lld "
+				 "in time",
+				 t->tid, t->comm, (long long)t->regs.orig_rax);
+		else if (__atomic_load_n(&t->tg->stopped, __ATOMIC_SEQ_CST))
+			snprintf(why, len,
+				 "process %d is stopped (job control); "
+				 "continue it first",
+				 t->tg->tgid);
+		task_put(t);
+	}
+	free(v);
+	kernel_unquiesce(k);
+	return -EBUSY;
+}
+
+void kernel_unquiesce(struct kernel *k)
+{
+	__atomic_store_n(&k->quiesce, false, __ATOMIC_SEQ_CST);
+	kernel_thaw(k);
 }
 
 static void task_loop(struct task *t)
@@ -501,6 +632,14 @@ void task_run_child(struct task *t)
 	else if (!err)
 		err = mm_attach(t->mm);
 	t->in_as = !err;
+	/* A restored task: its FPU state, its address space's threads. */
+	if (!err && t->fpu_image) {
+		err = k->plat->ops->set_fpu(t->ctx, t->mm->as, t->fpu_image);
+		free(t->fpu_image);
+		t->fpu_image = NULL;
+	}
+	if (!err && t->on_start)
+		err = t->on_start(t);
 	if (err) {
 		log_error("task %d: cannot set up its address space: %s",
 			  t->tid, strerror(-err));

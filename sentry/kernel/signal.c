@@ -290,6 +290,7 @@ bool task_interrupted(struct task *t)
 {
 	return (signal_pending(t) & ~t->sigmask) ||
 	       __atomic_load_n(&t->stop_pending, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&t->k->quiesce, __ATOMIC_ACQUIRE) ||
 	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) ||
 	       task_exec_zapped(t);
 }
@@ -787,5 +788,34 @@ int signal_altstack(struct task *t, const struct abi_stack *ss,
 		return -ENOMEM;
 	t->altstack = *ss;
 	t->altstack.pad = 0;
+	return 0;
+}
+
+int sigqueue_export(struct sigqueue *q, struct abi_siginfo **v, size_t *n)
+{
+	size_t count = 0;
+
+	for (struct sigq_entry *e = q->head; e; e = e->next)
+		count++;
+	*n = count;
+	*v = malloc((count ? count : 1) * sizeof(**v));
+	if (!*v)
+		return -ENOMEM;
+	count = 0;
+	for (struct sigq_entry *e = q->head; e; e = e->next)
+		(*v)[count++] = e->info;
+	return 0;
+}
+
+int sigqueue_import(struct sigqueue *q, const struct abi_siginfo *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int sig = v[i].si_signo;
+
+		if (sig < 1 || sig > ABI_NSIG)
+			return -EINVAL;
+		if (enqueue(q, &v[i]) < 0)
+			return -ENOMEM;
+	}
 	return 0;
 }

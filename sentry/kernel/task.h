@@ -90,6 +90,14 @@ struct kernel {
 	 */
 	bool frozen;
 	int in_app;
+	/*
+	 * A checkpoint (kernel_quiesce): every task also leaves the call it
+	 * is blocked in, to restart it later as after a stop, and parks
+	 * with all its state in the sentry; parked counts those that have
+	 * (both atomic).
+	 */
+	bool quiesce;
+	int parked;
 };
 
 /* Signals pending, with their siginfo (signal.c); tg->lock. */
@@ -271,6 +279,15 @@ struct task {
 	} sched;
 	pthread_t thread;
 	bool exiting; /* leave the run loop */
+	/*
+	 * Snapshots: the FPU state its thread saved as it parked for a
+	 * checkpoint (platform fpu_size bytes), or the one a restore gives
+	 * it to load before it first runs. NULL: none.
+	 */
+	uint8_t *fpu_image;
+	/* A restored task's last step on its own thread, in its address
+	 * space, before it runs (snapshot.c): 0 or -errno. */
+	int (*on_start)(struct task *t);
 };
 
 /* The task this sentry thread serves (NULL on other threads). */
@@ -281,6 +298,14 @@ int kernel_init(struct kernel *k, const char *platform_name);
 /* The same with a platform moat's platform_lookup does not name (tests). */
 struct platform_ops;
 int kernel_init_platform(struct kernel *k, const struct platform_ops *ops);
+/*
+ * The same for a restore: the memory file is made from image's memory
+ * sections (r->err says what is wrong with them: -EINVAL), at the
+ * offsets and with the allocator state it had.
+ */
+struct image_reader;
+int kernel_init_restore(struct kernel *k, const char *platform_name,
+			struct image_reader *image);
 
 struct task_start;
 
@@ -326,6 +351,23 @@ int kernel_spawn_wait(struct kernel *k, struct thread_group *tg);
  */
 void kernel_freeze(struct kernel *k);
 void kernel_thaw(struct kernel *k);
+/*
+ * A checkpoint's freeze: as kernel_freeze, and every task blocked in a
+ * call leaves it too (it restarts after, as after a stop and SIGCONT;
+ * those Linux makes fail with EINTR then do so here too) and parks with
+ * its registers and FPU state in the sentry. 0 once every live task is
+ * parked; -EBUSY (why says which task) if one does not within timeout_ms,
+ * then nothing stays frozen. kernel_unquiesce lets them all go on.
+ */
+int kernel_quiesce(struct kernel *k, int timeout_ms, char *why, size_t len);
+void kernel_unquiesce(struct kernel *k);
+
+/*
+ * A task made elsewhere (fork, a restore) runs on a sentry thread of its
+ * own: its platform context, its address space (a new one's, or as_token's
+ * thread in a shared one), then the run loop until it exits. 0 or -errno.
+ */
+int task_start_thread(struct task *c);
 
 /* ---- the process tree (task.c) ---- */
 /* A reference to t, which keeps t->tg too (t->tg set, never changed). */
@@ -520,6 +562,13 @@ long signal_sigreturn(struct task *t);
 int signal_altstack(struct task *t, const struct abi_stack *ss,
 		    struct abi_stack *old);
 void sigqueue_flush(struct sigqueue *q);
+/*
+ * Snapshots: the queued signals in order (malloc'd, *n of them), tg->lock
+ * held; and queued again, as enqueue does (a standard signal once): 0,
+ * -EINVAL for a signal number out of range, -ENOMEM.
+ */
+int sigqueue_export(struct sigqueue *q, struct abi_siginfo **v, size_t *n);
+int sigqueue_import(struct sigqueue *q, const struct abi_siginfo *v, size_t n);
 /* Take the first pending signal of set, as delivery would: 0 if none. */
 int signal_dequeue(struct task *t, abi_sigset_t set, struct abi_siginfo *info);
 /*

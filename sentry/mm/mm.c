@@ -84,6 +84,8 @@ static void mm_file_free(struct mm_file *f)
 	pthread_mutex_unlock(&all_files_lock);
 	f->inode->ops->map_put(f->inode);
 	vfs_inode_put(f->inode);
+	if (f->path.mnt)
+		vfs_path_put(&f->path);
 	free(f->pages);
 	free(f);
 }
@@ -603,18 +605,12 @@ static int cow_fault(struct mm *mm, const struct vma *v, uint64_t pg)
 	return cow_copy(mm, v, pg, e);
 }
 
-int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
+struct mm *mm_alloc_detached(struct memfile *mf, struct platform *plat)
 {
 	struct mm *mm = calloc(1, sizeof(*mm));
-	int err;
 
 	if (!mm)
-		return -ENOMEM;
-	err = plat->ops->as_create(plat, &mm->as);
-	if (err) {
-		free(mm);
-		return err;
-	}
+		return NULL;
 	pthread_mutex_init(&mm->lock, NULL);
 	vma_set_init(&mm->vmas);
 	vma_set_init(&mm->pmas);
@@ -625,6 +621,23 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->mmap_base = mm->limit;
 	mm->data_limit = ABI_RLIM_INFINITY;
 	mm->as_limit = ABI_RLIM_INFINITY;
+	return mm;
+}
+
+int mm_create(struct memfile *mf, struct platform *plat, struct mm **out)
+{
+	struct mm *mm = mm_alloc_detached(mf, plat);
+	int err;
+
+	if (!mm)
+		return -ENOMEM;
+	err = plat->ops->as_create(plat, &mm->as);
+	if (err) {
+		vma_set_destroy(&mm->vmas);
+		vma_set_destroy(&mm->pmas);
+		free(mm);
+		return err;
+	}
 	if (plat->ops->as_bind)
 		plat->ops->as_bind(mm->as, &mm_platform_ops, mm, NULL);
 	*out = mm;
@@ -738,6 +751,11 @@ int mm_fork(struct mm *mm, struct mm **out)
 		if (v->file) {
 			cv.file = mm_file_get(c, v->file->inode);
 			err = cv.file ? 0 : -ENOMEM;
+			if (cv.file && !cv.file->path.mnt &&
+			    v->file->path.mnt) {
+				cv.file->path = v->file->path;
+				vfs_path_get(&cv.file->path);
+			}
 		} else {
 			err = fork_anon(mm, c, v);
 		}
@@ -1147,6 +1165,37 @@ long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	flags &= ~(uint64_t)(ABI_MAP_ANONYMOUS | ABI_MAP_TYPE);
 	return do_mmap(mm, addr, len, prot, flags | ABI_MAP_SHARED, off, inode,
 		       maywrite ? VMA_MAYWRITE : 0);
+}
+
+void mm_file_set_path(struct mm *mm, struct vfs_inode *inode,
+		      const struct vfs_path *path)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nfiles; i++)
+		if (mm->files[i]->inode == inode && !mm->files[i]->path.mnt &&
+		    path->mnt) {
+			mm->files[i]->path = *path;
+			vfs_path_get(path);
+		}
+	pthread_mutex_unlock(&mm->lock);
+}
+
+int mm_restore_file_vma(struct mm *mm, struct vma *v, struct vfs_inode *inode,
+			const struct vfs_path *path)
+{
+	struct mm_file *f = mm_file_get(mm, inode);
+
+	if (!f)
+		return -ENOMEM;
+	if (!f->path.mnt) {
+		f->path = *path;
+		vfs_path_get(path);
+	}
+	v->file = f;
+	if (vma_set_reserve(&mm->vmas, 1))
+		return -ENOMEM;
+	mm->vmas.v[mm->vmas.n++] = *v;
+	return 0;
 }
 
 /* munmap with mm->lock held: do_vmi_munmap's checks, then the unmapping. */

@@ -13,6 +13,7 @@
 
 #include "sentry/mm/memfile.h"
 #include "sentry/mm/vma.h"
+#include "sentry/vfs/vfs.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -39,6 +40,9 @@ struct mm_file {
 	/* Under the list lock of mm.c: every address space's files. */
 	struct mm_file *next_all, **pprev_all;
 	uint64_t trunc; /* file pages from here on are gone; ~0: none */
+	/* Where mmap found it (a reference; mnt NULL: not known), for a
+	 * snapshot to map it again. */
+	struct vfs_path path;
 };
 
 /*
@@ -103,6 +107,12 @@ int mm_create(struct memfile *mf, struct platform *plat, struct mm **out);
  * mm_attach, which the child's own sentry thread calls.
  */
 int mm_fork(struct mm *mm, struct mm **out);
+/*
+ * An empty address space without the platform's (a snapshot's restore
+ * fills its VMAs and pmas, whose memory-file references it then holds;
+ * mm_attach gives it the platform's). NULL: ENOMEM.
+ */
+struct mm *mm_alloc_detached(struct memfile *mf, struct platform *plat);
 /* Give mm its platform address space and map everything in it. */
 int mm_attach(struct mm *mm);
 void mm_get(struct mm *mm);
@@ -148,6 +158,20 @@ void mm_sync_truncations(struct mm *mm);
 long mm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		  uint64_t flags, struct vfs_inode *inode, uint64_t off,
 		  bool maywrite);
+
+/*
+ * The mapping of inode that mm_mmap_file just made came from the file at
+ * path (the file's own, mmap's caller knows it): kept for snapshots.
+ */
+void mm_file_set_path(struct mm *mm, struct vfs_inode *inode,
+		      const struct vfs_path *path);
+/*
+ * A snapshot's restore: v (file NULL) becomes a shared mapping of inode
+ * (opened again from path) in the detached mm, appended after its last
+ * VMA. 0 or -ENOMEM.
+ */
+int mm_restore_file_vma(struct mm *mm, struct vma *v, struct vfs_inode *inode,
+			const struct vfs_path *path);
 
 /*
  * The application faulted at addr; the access runs again when the answer is

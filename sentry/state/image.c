@@ -125,6 +125,8 @@ static const struct {
     {IMAGE_SEC_NOTE, "note", true},
     {IMAGE_SEC_MEMFILE_META, "memfile-meta", false},
     {IMAGE_SEC_MEMORY, "memory", false},
+    {IMAGE_SEC_CONFIG, "config", false},
+    {IMAGE_SEC_KERNEL, "kernel", false},
 };
 
 const char *image_section_name(uint32_t type)

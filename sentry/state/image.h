@@ -72,6 +72,8 @@ enum image_section_type {
 	IMAGE_SEC_NOTE = 1,	    /* free text about the image; repeatable */
 	IMAGE_SEC_MEMFILE_META = 2, /* the memory file's allocator state */
 	IMAGE_SEC_MEMORY = 3,	    /* the memory file's used pages */
+	IMAGE_SEC_CONFIG = 4,	    /* the sandbox's configuration, text */
+	IMAGE_SEC_KERNEL = 5,	    /* the kernel's state (snapshot.h) */
 };
 
 /* CRC32C (Castagnoli) of len bytes, continuing from crc (0 to start). */

@@ -290,7 +290,7 @@ static long futex_wait_until(struct task *t, uint64_t addr, uint32_t val,
 }
 
 /* A timed wait interrupted, no handler run: on to the same deadline. */
-static long futex_wait_restart(struct task *t)
+long futex_wait_restart(struct task *t)
 {
 	struct timespec deadline = t->restart_deadline;
 	uint64_t addr = t->restart_args[0];

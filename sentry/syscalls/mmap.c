@@ -51,6 +51,8 @@ static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
 	}
 	ret = mm_mmap_file(t->mm, a[0], a[1], prot, a[3], inode, a[5],
 			   file_writable(f));
+	if (ret >= 0 || ret < -4095)
+		mm_file_set_path(t->mm, inode, &f->path);
 	vfs_inode_put(inode);
 	file_put(f);
 	return ret;

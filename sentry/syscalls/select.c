@@ -121,7 +121,7 @@ static void deadline_in(struct timespec *deadline, int64_t ns)
 }
 
 /* poll with a timeout, interrupted and without a handler: the rest of it. */
-static long poll_restart(struct task *t)
+long poll_restart(struct task *t)
 {
 	struct timespec deadline = t->restart_deadline;
 	long ret =

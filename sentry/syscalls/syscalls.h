@@ -377,4 +377,13 @@ int64_t import_iovec_buf(struct task *t, uint64_t uiov, uint64_t cnt,
 			 struct abi_iovec *stack, size_t nstack,
 			 struct abi_iovec **iov);
 
+/*
+ * What restart_syscall continues with after -ERESTART_RESTARTBLOCK (a
+ * task's restart_fn), named here so that a snapshot can say which.
+ */
+long futex_wait_restart(struct task *t);
+long poll_restart(struct task *t);
+long sleep_restart(struct task *t);
+long cpu_sleep_restart(struct task *t);
+
 #endif

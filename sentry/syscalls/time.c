@@ -441,7 +441,6 @@ static bool sleep_until(struct task *t, const struct timespec *deadline)
 	return done;
 }
 
-static long sleep_restart(struct task *t);
 
 /*
  * A relative sleep interrupted: the time left to rem (if asked for) and a
@@ -472,7 +471,7 @@ static long sleep_interrupted(struct task *t, const struct timespec *deadline,
 	return -ERESTART_RESTARTBLOCK;
 }
 
-static long sleep_restart(struct task *t)
+long sleep_restart(struct task *t)
 {
 	struct timespec deadline = t->restart_deadline;
 
@@ -541,7 +540,6 @@ static int64_t ts_to_ns(const struct timespec *ts)
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
-static long cpu_sleep_restart(struct task *t);
 
 /*
  * do_cpu_nanosleep: sleep until the CPU clock cc (of id) reaches expiry
@@ -586,7 +584,7 @@ static long do_cpu_sleep(struct task *t, const struct cpu_clock *cc, int64_t id,
 }
 
 /* posix_cpu_nsleep_restart: on to the same time, if the clock still is. */
-static long cpu_sleep_restart(struct task *t)
+long cpu_sleep_restart(struct task *t)
 {
 	int64_t id = (int64_t)t->restart_args[1];
 	struct cpu_clock cc;

@@ -223,5 +223,11 @@ int fd_set_cloexec(struct fdtable *t, int fd, bool on);
 
 /* A file over a host fd the sentry holds (donated stdio). Takes hostfd. */
 struct file *hostfd_file_create(int hostfd, uint32_t flags);
+/*
+ * Snapshots: which of the sandbox's stdio a host fd's file was donated as
+ * (0-2), -1 for another host fd, -2 for a file that is not a host fd's.
+ */
+int hostfd_file_donor(struct file *f);
+void hostfd_file_set_donor(struct file *f, int donor);
 
 #endif

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Snapshots of a whole sandbox: the kernel's state (processes, threads,
+ * address spaces, fd tables, open files, pipes) in an image beside the
+ * memory file's pages (memimage.h) and the sandbox's configuration.
+ *
+ * The kernel section (IMAGE_SEC_KERNEL) is one stream of records in this
+ * order, every integer little-endian (codec.h), every object named by its
+ * index + 1 in its own list (0: none):
+ *
+ *   header     magic "KSNP", version, the platform's name, its FPU state
+ *              size, next pid, init's pid, host name, domain name,
+ *              ip_forward, the sandbox's uptime, init's default limits
+ *   pipes      per pipe: its ring's size and buffered bytes
+ *   files      per open file description: kind, status flags, offset,
+ *              F_SETOWN's owner, and the kind's own: the stdio it was
+ *              (host), its sandbox path and what it was (path), or its
+ *              pipe and end (pipe)
+ *   fdtables   per table: its fds, each with FD_CLOEXEC and its file
+ *   fs         per root-and-cwd pair: both as sandbox paths
+ *   mms        per address space: brk, stack and argument bounds, limits,
+ *              its VMAs and its anonymous memory's places in the memory
+ *              file (pmas)
+ *   processes  per thread group, parents before or after children alike:
+ *              ids, parent, process group, session, state, exit status,
+ *              limits, signal actions and queue, umask, flags
+ *   tasks      per thread: ids, its objects above, registers, FPU state,
+ *              signal mask and queue, alternate stack, the syscall it
+ *              restarts, futex and robust-list words, credentials, prctl
+ *              and scheduling state
+ *
+ * What the checkpoint cannot save yet (sockets, epoll, timers, terminals,
+ * shared file mappings, seccomp filters, ...) makes it fail with a message
+ * naming the object; nothing is saved half.
+ */
+#ifndef MOAT_STATE_SNAPSHOT_H
+#define MOAT_STATE_SNAPSHOT_H
+
+#include "sentry/state/image.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kernel;
+struct sentry_config;
+
+#define SNAPSHOT_IMAGE_NAME "sandbox.img" /* in --image-path DIR */
+#define SNAPSHOT_WHY_LEN    512
+
+/*
+ * Checkpoint the running sandbox into fd (a regular file, written from
+ * offset 0): every task parks (kernel_quiesce), the kernel's state, the
+ * configuration text and the memory file are written. Then the tasks go
+ * on if leave_running or the checkpoint failed; else they stay frozen,
+ * for the caller to end the sandbox. 0, or -errno with why saying what
+ * could not be saved.
+ */
+int snapshot_save(struct kernel *k, int fd, const char *config,
+		  bool leave_running, char *why, size_t whylen);
+
+/*
+ * The configuration section's text for cfg: "key=value" lines that
+ * snapshot_config_parse reads back into a sentry_config (moat restore
+ * starts the same gofer, mounts and platform from it).
+ */
+char *snapshot_config_format(const struct sentry_config *cfg);
+/*
+ * Fill cfg's platform, root, binds, host name and network from text
+ * (strings are pointers into text, which the caller keeps). 0, or -EINVAL
+ * with why naming the line.
+ */
+int snapshot_config_parse(char *text, struct sentry_config *cfg, char *why,
+			  size_t whylen);
+
+/*
+ * Restore the kernel's state from r into k, whose memory file r's memory
+ * sections already made (kernel_init_restore) and whose filesystem is
+ * booted from the same configuration. Every task is made, each on its own
+ * sentry thread, and held frozen; kernel_thaw lets them run. stdio:
+ * the host fds the saved stdio files become (3 of them, -1: closed).
+ * 0, or -errno with why; then nothing of it runs.
+ */
+int snapshot_restore(struct kernel *k, struct image_reader *r,
+		     const int stdio[3], char *why, size_t whylen);
+
+#endif
