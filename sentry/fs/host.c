@@ -102,13 +102,32 @@ static unsigned hostfd_poll(struct file *f, unsigned events)
 	return (unsigned)(unsigned short)p.revents;
 }
 
-static int wait_ready(struct file *f, short events)
+/*
+ * Before a stream's read or write: with O_NONBLOCK, EAGAIN unless the host
+ * fd is ready; else wait until it is, in host poll(2) a slice at a time,
+ * looking for signals in between (-ERESTARTSYS), so that a call blocked
+ * on the host's stdin or a full pipe is interrupted as Linux's is (and
+ * a checkpoint can park the task). Deviation: a signal is seen within
+ * HOSTFD_SLICE_MS of its arrival.
+ */
+#define HOSTFD_SLICE_MS 20
+
+static int wait_ready(struct file *f, struct task *t, short events)
 {
 	struct pollfd p = {.fd = host_fd(f), .events = events};
 	int r;
 
-	if (!(f->flags & ABI_O_NONBLOCK))
-		return 0;
+	if (!(f->flags & ABI_O_NONBLOCK)) {
+		for (;;) {
+			if (t && task_interrupted(t))
+				return -ERESTARTSYS;
+			r = poll(&p, 1, t ? HOSTFD_SLICE_MS : -1);
+			if (r > 0)
+				return 0; /* ready, or an error to read */
+			if (r < 0 && errno != EINTR)
+				return -errno;
+		}
+	}
 	r = poll(&p, 1, 0);
 	if (r < 0)
 		return -errno;
@@ -127,7 +146,7 @@ static ssize_t hostfd_read(struct file *f, struct task *t,
 	if (n <= 0)
 		return n;
 	if (!pos) {
-		int err = wait_ready(f, POLLIN);
+		int err = wait_ready(f, t, POLLIN);
 
 		if (err)
 			return err;
@@ -171,7 +190,7 @@ static ssize_t hostfd_write(struct file *f, struct task *t,
 	if (n <= 0)
 		return n;
 	if (!pos) {
-		int err = wait_ready(f, POLLOUT);
+		int err = wait_ready(f, t, POLLOUT);
 
 		if (err)
 			return err;

@@ -377,5 +377,31 @@ else
 	orphans | sed 's/^/    /'
 fi
 
+# A read of the host's stdin (a FIFO nobody writes) blocks, and a signal
+# interrupts it: the handler runs in the middle of the read.
+if command -v python3 >/dev/null; then
+	mkfifo "$tmp/stdin"
+	sleep 60 >"$tmp/stdin" &
+	holder=$!
+	cat >"$tmp/alarm.py" <<'PY'
+import os, signal
+class Alarm(Exception):
+    pass
+def handler(sig, frame):
+    raise Alarm()
+signal.signal(signal.SIGALRM, handler)
+signal.alarm(1)
+try:
+    os.read(0, 1)
+    print("read returned")
+except Alarm:
+    print("handler ran")
+PY
+	expect "a blocked read of stdin is interrupted by a signal" 0 \
+		"^handler ran$" -- sh -c 'exec timeout 50 "$0" run --bind="$1:$1:ro" \
+		-- python3 "$1/alarm.py" <"$1/stdin"' "$MOAT" "$tmp"
+	kill $holder 2>/dev/null
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
