@@ -423,6 +423,15 @@ int kernel_quiesce(struct kernel *k, int timeout_ms, char *why, size_t len)
 				task_put(v[j]);
 			}
 			free(v);
+			/* And those that sleep on their group's signals. */
+			pthread_mutex_lock(&k->lock);
+			for (struct thread_group *tg = k->tgs; tg;
+			     tg = tg->next) {
+				pthread_mutex_lock(&tg->lock);
+				pthread_cond_broadcast(&tg->sigcond);
+				pthread_mutex_unlock(&tg->lock);
+			}
+			pthread_mutex_unlock(&k->lock);
 		}
 		nanosleep(&ts, NULL);
 	}

@@ -114,6 +114,26 @@ wait $pid 2>/dev/null
 expect "restore of a --leave-running image" 124 "" -- \
 	timeout 1 "$MOAT" restore --image-path "$tmp/img3"
 
+# A long sleep: the checkpoint interrupts it, the restore sleeps on to
+# the same end (restart_syscall), not afresh and not cut short.
+"$MOAT" run --platform="$PLATFORM" $NR --id s2 -- /bin/sh -c \
+	'echo start; sleep 3; echo woke' >"$tmp/s2.out" 2>&1 &
+pid=$!
+wait_for "$tmp/s2.out" '^start$'
+sleep 1
+expect "checkpoint of a sleeping process" 0 "" -- \
+	"$MOAT" checkpoint --image-path "$tmp/img5" s2
+wait $pid
+t0=$(date +%s%N)
+timeout 20 "$MOAT" restore --image-path "$tmp/img5" >"$tmp/s3.out" 2>&1
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+if [ "$(cat "$tmp/s3.out")" = woke ] && [ $ms -lt 2900 ] && [ $ms -gt 500 ]; then
+	ok "the restored sleep ends on time ($ms ms after the restore)"
+else
+	bad "restored sleep: '$(cat "$tmp/s3.out")' after $ms ms"
+fi
+
 # Failures, each with a clear message and nothing run.
 expect "checkpoint of a name nobody runs" 1 "no sandbox named" -- \
 	"$MOAT" checkpoint --image-path "$tmp/none" nosuch
@@ -124,13 +144,18 @@ expect "checkpoint without --image-path" 2 "image-path" -- \
 mkdir "$tmp/bad"
 size=$(stat -c %s "$tmp/img1/sandbox.img")
 cp "$tmp/img1/sandbox.img" "$tmp/bad/sandbox.img"
-printf '\377' | dd of="$tmp/bad/sandbox.img" bs=1 seek=$((size / 2)) \
-	conv=notrunc 2>/dev/null
+# One byte in the middle, flipped (whatever it was).
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$tmp/bad/sandbox.img")
+printf "\\$(printf %o $((255 - byte)))" |
+	dd of="$tmp/bad/sandbox.img" bs=1 seek=$((size / 2)) conv=notrunc \
+		2>/dev/null
+cmp -s "$tmp/bad/sandbox.img" "$tmp/img1/sandbox.img" &&
+	bad "the corruption changed nothing"
 expect "restore of a corrupted image" 125 "checksum" -- \
-	"$MOAT" restore --image-path "$tmp/bad"
+	timeout 20 "$MOAT" restore --image-path "$tmp/bad"
 head -c $((size / 3)) "$tmp/img1/sandbox.img" >"$tmp/bad/sandbox.img"
 expect "restore of a truncated image" 125 "restore" -- \
-	"$MOAT" restore --image-path "$tmp/bad"
+	timeout 20 "$MOAT" restore --image-path "$tmp/bad"
 expect "restore of a missing image" 125 "No such file" -- \
 	"$MOAT" restore --image-path "$tmp/nowhere"
 expect "run --restore with a program" 125 "give no PROGRAM" -- \
