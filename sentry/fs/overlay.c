@@ -1649,6 +1649,31 @@ static void ovl_destroy(struct vfs_super *sb)
 	free(os);
 }
 
+struct vfs_inode *overlay_upper_root(struct vfs_inode *inode)
+{
+	return to_os(inode->sb)->upper_root;
+}
+
+void overlay_layers(struct vfs_inode *inode, struct vfs_inode **upper,
+		    struct vfs_inode **lower)
+{
+	struct ovl_super *os = to_os(inode->sb);
+
+	pthread_mutex_lock(&os->lock);
+	*upper = to_oi(inode)->upper;
+	*lower = to_oi(inode)->lower;
+	pthread_mutex_unlock(&os->lock);
+}
+
+struct vfs_inode *overlay_inode_unlinked(struct vfs_inode *inode,
+					 struct vfs_inode *upper)
+{
+	struct ovl_inode *oi = ovl_inode_new(to_os(inode->sb), NULL, NULL,
+					     vfs_inode_get(upper), NULL);
+
+	return oi ? &oi->i : NULL;
+}
+
 static const struct vfs_super_ops ovl_super_ops = {
     .statfs = ovl_statfs,
     .destroy = ovl_destroy,

@@ -22,4 +22,17 @@ struct vfs_inode *overlay_create(struct vfs_inode *upper_root,
 
 bool overlay_is(const struct vfs_inode *inode);
 
+/* For snapshots (the sandbox frozen); no references are taken or given
+ * unless said. The upper layer's root (tmpfs) of inode's overlay. */
+struct vfs_inode *overlay_upper_root(struct vfs_inode *inode);
+/* inode's layers: NULL where it has none (or the lower is hidden). */
+void overlay_layers(struct vfs_inode *inode, struct vfs_inode **upper,
+		    struct vfs_inode **lower);
+/*
+ * A new inode of inode's overlay over upper alone, named nowhere (a
+ * removed file's): a reference, or NULL without memory.
+ */
+struct vfs_inode *overlay_inode_unlinked(struct vfs_inode *inode,
+					 struct vfs_inode *upper);
+
 #endif

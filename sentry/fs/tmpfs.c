@@ -18,13 +18,6 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
-struct tmpfs_dirent {
-	char *name;
-	struct vfs_inode *inode;
-	uint64_t pos; /* readdir position: stable while the entry lives */
-	struct tmpfs_dirent *next;
-};
-
 static const struct vfs_inode_ops tmpfs_inode_ops;
 
 static struct tmpfs_super *to_ts(struct vfs_super *sb)
@@ -76,9 +69,8 @@ static struct tmpfs_dirent *find(struct tmpfs_inode *dir, const char *name)
 	return NULL;
 }
 
-/* Add name -> inode (taking a reference) at the end of dir. */
-static int add_entry(struct tmpfs_inode *dir, const char *name,
-		     struct vfs_inode *inode)
+int tmpfs_dir_append(struct tmpfs_inode *dir, const char *name,
+		     struct vfs_inode *inode, uint64_t pos)
 {
 	struct tmpfs_dirent *e = calloc(1, sizeof(*e)), **tail;
 
@@ -87,12 +79,21 @@ static int add_entry(struct tmpfs_inode *dir, const char *name,
 		return -ENOMEM;
 	}
 	e->inode = vfs_inode_get(inode);
-	e->pos = dir->dir.next_pos++;
+	e->pos = pos;
+	if (dir->dir.next_pos <= pos)
+		dir->dir.next_pos = pos + 1;
 	for (tail = &dir->dir.head; *tail; tail = &(*tail)->next)
 		;
 	*tail = e;
 	dir->dir.nentries++;
 	return 0;
+}
+
+/* Add name -> inode (taking a reference) at the end of dir. */
+static int add_entry(struct tmpfs_inode *dir, const char *name,
+		     struct vfs_inode *inode)
+{
+	return tmpfs_dir_append(dir, name, inode, dir->dir.next_pos);
 }
 
 /* Remove name from dir, dropping the entry's reference. */

@@ -6,7 +6,13 @@
 #include "sentry/mm/memfile.h"
 #include "sentry/vfs/vfs.h"
 
-struct tmpfs_dirent;
+/* A directory's entry, in a list in creation order. */
+struct tmpfs_dirent {
+	char *name;
+	struct vfs_inode *inode;
+	uint64_t pos; /* readdir position: stable while the entry lives */
+	struct tmpfs_dirent *next;
+};
 
 struct tmpfs_super {
 	struct vfs_super sb;
@@ -78,6 +84,13 @@ void tmpfs_truncate_pages(struct tmpfs_inode *ti, uint64_t size);
  */
 ssize_t tmpfs_kwrite(struct vfs_inode *inode, const void *buf, size_t len,
 		     int64_t off);
+/*
+ * Add name -> inode (taking a reference) at the end of dir with readdir
+ * position pos (past every other's; snapshots restore them), moving the
+ * next position past it: 0 or -ENOMEM.
+ */
+int tmpfs_dir_append(struct tmpfs_inode *dir, const char *name,
+		     struct vfs_inode *inode, uint64_t pos);
 /*
  * Entries of dir from *pos ("." is 0, ".." 1), advancing *pos past each
  * one the sink takes; parent is the directory's parent (for "..").

@@ -127,6 +127,8 @@ static const struct {
     {IMAGE_SEC_MEMORY, "memory", false},
     {IMAGE_SEC_CONFIG, "config", false},
     {IMAGE_SEC_KERNEL, "kernel", false},
+    {IMAGE_SEC_MOUNTS, "mounts", false},
+    {IMAGE_SEC_TMPFS, "tmpfs", false},
 };
 
 const char *image_section_name(uint32_t type)

@@ -74,6 +74,8 @@ enum image_section_type {
 	IMAGE_SEC_MEMORY = 3,	    /* the memory file's used pages */
 	IMAGE_SEC_CONFIG = 4,	    /* the sandbox's configuration, text */
 	IMAGE_SEC_KERNEL = 5,	    /* the kernel's state (snapshot.h) */
+	IMAGE_SEC_MOUNTS = 16,	    /* the mount table (fsimage.h) */
+	IMAGE_SEC_TMPFS = 17,	    /* every tmpfs's tree (fsimage.h) */
 };
 
 /* CRC32C (Castagnoli) of len bytes, continuing from crc (0 to start). */
