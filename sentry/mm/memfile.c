@@ -677,8 +677,11 @@ int memfile_export_meta(struct memfile *mf, struct memfile_extent **free_out,
 		free(s);
 		return -ENOMEM;
 	}
-	memcpy(f, mf->free, mf->nfree * sizeof(*f));
-	memcpy(s, mf->shared, mf->nshared * sizeof(*s));
+	/* An empty array may have no memory: memcpy must not see NULL. */
+	if (mf->nfree)
+		memcpy(f, mf->free, mf->nfree * sizeof(*f));
+	if (mf->nshared)
+		memcpy(s, mf->shared, mf->nshared * sizeof(*s));
 	*nfree = mf->nfree;
 	*nshared = mf->nshared;
 	pthread_mutex_unlock(&mf->lock);
