@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The snapshot image reader (sentry/state/image.c) and the memory file's
- * restore (sentry/state/memimage.c) on hostile images. The first byte
+ * The snapshot image reader (sentry/state/image.c), the memory file's
+ * restore (sentry/state/memimage.c) and the filesystem's
+ * (sentry/state/fsimage.c, into a small booted tree: a tmpfs root with a
+ * tmpfs at /tmp, and memfd_create's tmpfs) on hostile images. The first byte
  * picks how the rest is used:
  *   even: the rest is the image file, as it is;
  *   odd:  the rest describes sections, [u8 type][u16 len][len bytes] each,
@@ -9,8 +11,12 @@
  *         that the sections' contents are reached past the checksums.
  * Whatever image_open accepts must be consistent (sections inside the
  * file, aligned, in order, checksums matching); a restore either gives a
- * whole memory file or an error with nothing left behind.
+ * whole memory file or an error with nothing left behind, and the
+ * filesystem's restore succeeds or says why, without a crash or a leak.
  */
+#include "sentry/fs/tmpfs.h"
+#include "sentry/kernel/task.h"
+#include "sentry/state/fsimage.h"
 #include "sentry/state/image.h"
 #include "sentry/state/memimage.h"
 #include "tests/fuzz/fuzz.h"
@@ -53,10 +59,12 @@ static void write_sections(struct fuzz_in *in)
 	CHECK(ftruncate(image_fd, 0) == 0);
 	image_writer_init(&w, image_fd);
 	while (in->left) {
-		uint32_t type = fuzz_u8(in) % 5;
+		uint32_t type = fuzz_u8(in) % 7;
 		size_t want = fuzz_u16(in), len;
 		const uint8_t *p = fuzz_bytes(in, want, &len);
 
+		if (type >= 5)
+			type += IMAGE_SEC_MOUNTS - 5;
 		if (image_section_begin(&w, type))
 			break;
 		CHECK(image_section_write(&w, p, len) == 0);
@@ -66,11 +74,50 @@ static void write_sections(struct fuzz_in *in)
 	image_writer_release(&w);
 }
 
+/* The restored memory file's sandbox: a tmpfs root, /tmp, memfds. */
+static void restore_fs(struct image_reader *r, struct kernel *k)
+{
+	struct vfs_inode *root = tmpfs_create(&k->mf, 0755, 0, 0), *tmp;
+	struct creds c;
+	struct vfs_lookup_ctx ctx;
+	struct vfs_path rootp, at;
+	struct fsimage *m;
+	char why[FSIMAGE_ERR_LEN];
+
+	CHECK(root);
+	CHECK(vfs_ns_init(&k->ns, root->sb, root, "rootfs", 0) == 0);
+	vfs_inode_put(root);
+	k->memfd_root = tmpfs_create(&k->mf, 01777, 0, 0);
+	CHECK(k->memfd_root);
+	creds_init_root(&c);
+	vfs_ns_root(&k->ns, &rootp);
+	ctx = (struct vfs_lookup_ctx){.ns = &k->ns, .root = rootp, .creds = &c};
+	CHECK(vfs_mkdir(&ctx, &rootp, "/tmp", 0755) == 0);
+	CHECK(vfs_lookup(&ctx, &rootp, "/tmp", 0, &at) == 0);
+	tmp = tmpfs_create(&k->mf, 01777, 0, 0);
+	CHECK(tmp);
+	CHECK(vfs_mount(&k->ns, &at, tmp->sb, tmp, "tmpfs", 0) == 0);
+	vfs_inode_put(tmp);
+	vfs_path_put(&at);
+	why[0] = '\0';
+	if (fsimage_restore(k, r, &m, why) == 0) {
+		/* The restored tree can be walked. */
+		if (vfs_lookup(&ctx, &rootp, "/tmp/..", 0, &at) == 0)
+			vfs_path_put(&at);
+		fsimage_free(m);
+	} else {
+		CHECK(why[0] != '\0');
+	}
+	vfs_path_put(&rootp);
+	vfs_ns_destroy(&k->ns);
+	vfs_inode_put(k->memfd_root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
 	struct image_reader r;
-	struct memfile mf;
+	static struct kernel k;
 	uint64_t end = IMAGE_HEADER_SIZE;
 
 	if (image_fd < 0)
@@ -101,11 +148,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(end + (uint64_t)r.nsec * IMAGE_ENTRY_SIZE + IMAGE_END_SIZE ==
 	      r.size);
-	if (memimage_restore(&r, &mf, NULL) == 0) {
-		CHECK(mf.base != NULL && mf.size > 0);
-		memfile_destroy(&mf);
+	memset(&k, 0, sizeof(k));
+	if (memimage_restore(&r, &k.mf, NULL) == 0) {
+		CHECK(k.mf.base != NULL && k.mf.size > 0);
+		restore_fs(&r, &k);
+		memfile_destroy(&k.mf);
 	} else {
-		CHECK(mf.base == NULL);
+		CHECK(k.mf.base == NULL);
 		CHECK(r.err[0] != 0);
 	}
 	image_close(&r);

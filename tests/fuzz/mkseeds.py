@@ -350,5 +350,60 @@ images = {
                                 struct.pack('<2Q', 0, 1)),
     'sections-notes': b'\1' + sec(NOTE, b'n1') + sec(NOTE, b'n2') + sec(4, b'?'),
 }
+
+
+# The filesystem (sentry/state/fsimage.h) of the harness's sandbox: a
+# tmpfs root with /tmp and a file "f" (page 0 of the memory file, an
+# xattr), the tmpfs at /tmp, and the memfd tmpfs with one sealed memfd.
+MOUNTS, TMPFS = 16, 17
+DIR, REG = 0o40000, 0o100000
+
+
+def mount(mid, parent, path, typ, src):
+    return (struct.pack('<QQIIII', mid, parent, 0, len(path), len(typ),
+                        len(src)) + path + typ + src)
+
+
+def inode(mode, nlink, ino, size=0, next_pos=0, pages=(), seals=0,
+          xattrs=()):
+    rec = struct.pack('<4I4Q', mode, 0, 0, nlink, ino, size, 0, 0)
+    rec += struct.pack('<8q', *([1700000000, 5] * 4))
+    rec += struct.pack('<IIQQQII', seals, 0, next_pos, len(pages), 0, 0,
+                       len(xattrs))
+    rec += b''.join(struct.pack('<Q', p) for p in pages)
+    rec += b''.join(struct.pack('<II', len(n), len(v)) + n + v
+                    for n, v in xattrs)
+    return rec
+
+
+def entries(*ents):
+    return struct.pack('<Q', len(ents)) + b''.join(
+        struct.pack('<QQI', idx, pos, len(name)) + name
+        for idx, pos, name in ents)
+
+
+def tmpfs(kind, mid, next_ino, inodes, dirs):
+    return (struct.pack('<IIQQQ', kind, 0, mid, next_ino, len(inodes)) +
+            b''.join(inodes) + b''.join(dirs))
+
+
+fs_mounts = struct.pack('<II', 1, 2) + mount(21, 0, b'/', b'tmpfs', b'rootfs') + \
+    mount(22, 21, b'/tmp', b'tmpfs', b'tmpfs')
+fs_tmpfs = struct.pack('<II', 1, 3) + \
+    tmpfs(1, 21, 10, [inode(DIR | 0o755, 3, 1, 4096, 4),
+                      inode(DIR | 0o755, 2, 2, 4096, 2),
+                      inode(REG | 0o644, 1, 3, 5, pages=[1],
+                            xattrs=[(b'user.a', b'b')])],
+          [entries((1, 2, b'tmp'), (2, 3, b'f')), entries()]) + \
+    tmpfs(1, 22, 2, [inode(DIR | 0o1777, 2, 1, 4096, 2)], [entries()]) + \
+    tmpfs(3, 0, 3, [inode(DIR | 0o1777, 2, 1, 4096, 2),
+                    inode(REG | 0o777, 0, 2, 0, seals=1)], [entries()])
+images['fs'] = b'\0' + image([(MEMFILE_META, mem_meta),
+                              (MEMORY, pages((0, 1), (8192, 1))),
+                              (MOUNTS, fs_mounts), (TMPFS, fs_tmpfs)])
+images['sections-fs'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
+    sec(MEMORY, struct.pack('<2Q', 0, 1) + b'\x07' * 4096) + \
+    sec(5, fs_mounts) + sec(6, fs_tmpfs)
+
 for k, v in images.items():
     out('image', k, v)
