@@ -8,7 +8,9 @@
  *   even: the rest is the image file, as it is;
  *   odd:  the rest describes sections, [u8 type][u16 len][len bytes] each,
  *         which the harness writes into an image with valid checksums, so
- *         that the sections' contents are reached past the checksums.
+ *         that the sections' contents are reached past the checksums;
+ *         type bytes are taken modulo 8, and 6 and 7 stand for the
+ *         mounts and tmpfs sections (16 and 17).
  * Whatever image_open accepts must be consistent (sections inside the
  * file, aligned, in order, checksums matching); a restore either gives a
  * whole memory file or an error with nothing left behind, and the
@@ -59,12 +61,12 @@ static void write_sections(struct fuzz_in *in)
 	CHECK(ftruncate(image_fd, 0) == 0);
 	image_writer_init(&w, image_fd);
 	while (in->left) {
-		uint32_t type = fuzz_u8(in) % 7;
+		uint32_t type = fuzz_u8(in) % 8;
 		size_t want = fuzz_u16(in), len;
 		const uint8_t *p = fuzz_bytes(in, want, &len);
 
-		if (type >= 5)
-			type += IMAGE_SEC_MOUNTS - 5;
+		if (type >= 6)
+			type += IMAGE_SEC_MOUNTS - 6;
 		if (image_section_begin(&w, type))
 			break;
 		CHECK(image_section_write(&w, p, len) == 0);

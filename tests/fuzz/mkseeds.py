@@ -403,7 +403,7 @@ images['fs'] = b'\0' + image([(MEMFILE_META, mem_meta),
                               (MOUNTS, fs_mounts), (TMPFS, fs_tmpfs)])
 images['sections-fs'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
     sec(MEMORY, struct.pack('<2Q', 0, 1) + b'\x07' * 4096) + \
-    sec(5, fs_mounts) + sec(6, fs_tmpfs)
+    sec(6, fs_mounts) + sec(7, fs_tmpfs)
 
 for k, v in images.items():
     out('image', k, v)
