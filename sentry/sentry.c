@@ -17,6 +17,7 @@
 #include "sentry/kernel/filter.h"
 #include "sentry/kernel/isolate.h"
 #include "sentry/kernel/log.h"
+#include "sentry/kernel/monitor.h"
 #include "sentry/kernel/task.h"
 #include "sentry/net/netdev.h"
 #include "sentry/state/image.h"
@@ -350,6 +351,7 @@ int sentry_main(const struct sentry_config *cfg)
 	struct rlimit app_core, app_nofile;
 	struct task_start *st;
 	int exe_fd, log_fd = -1, err, status;
+	pid_t monitored;
 
 	/* moat create hears of the boot's errors through ready_fd. */
 	boot_err = stderr;
@@ -463,6 +465,19 @@ int sentry_main(const struct sentry_config *cfg)
 	 */
 	getrlimit(RLIMIT_CORE, &app_core);
 	getrlimit(RLIMIT_NOFILE, &app_nofile);
+	/*
+	 * First a pid namespace: the sentry goes on as its pid 1, where no
+	 * host process can be seen or signalled; this process stays outside
+	 * as the host's handle on the sandbox.
+	 */
+	monitored = isolate_pid_ns(&why);
+	if (monitored > 0)
+		monitor_run(monitored, cfg->monitor_done, cfg->monitor_arg);
+	if (monitored < 0) {
+		fprintf(boot_err, "moat: cannot isolate the sentry: %s: %s\n",
+			why, strerror(-monitored));
+		return 125;
+	}
 	err = sentry_isolate(cfg->host_network, &why);
 	if (err) {
 		fprintf(boot_err, "moat: cannot isolate the sentry: %s: %s\n",

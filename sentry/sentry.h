@@ -65,6 +65,10 @@ struct sentry_config {
 	int max_tasks;
 	bool console;
 	int console_sock;
+	/* Called in the host-side monitor once the sandbox has ended
+	 * (kernel/monitor.h); NULL: nothing to do. */
+	void (*monitor_done)(int status, void *arg);
+	void *monitor_arg;
 
 	/*
 	 * The OCI runtime's sandbox (tools/oci.c), when oci is set; the

@@ -74,6 +74,7 @@ static const struct allowed allow_list[] = {
     {"clock_getres", "application clock_getres"},
     {"clock_nanosleep", "application sleeps"},
     {"nanosleep", "application sleeps"},
+    {"restart_syscall", "a sleep resumed after SIGSTOP/SIGCONT (^Z, fg)"},
     {"getrandom", "AT_RANDOM, application getrandom"},
     {"sysinfo", "application sysinfo"},
     {"fallocate", "freeing memory-file pages"},

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -107,6 +109,65 @@ int isolate_empty_root(const char *name, const char **what)
 		      MS_NOEXEC,
 		  NULL) < 0)
 		FAIL("remounting the root read-only");
+	return 0;
+}
+
+/* isolate_pid_ns's child: a pidfd of its parent, until die_with_parent. */
+static int pid_ns_parent = -1;
+
+pid_t isolate_pid_ns(const char **what)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int parent, err;
+
+	err = isolate_unshare(CLONE_NEWPID, false, what);
+	if (err)
+		return err;
+	/* To notice a parent that died before the death signal was set. */
+	parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (parent < 0)
+		FAIL("pidfd_open");
+	signal(SIGCHLD, SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(parent);
+		*what = "fork";
+		return err;
+	}
+	if (pid > 0) {
+		close(parent);
+		return pid; /* everything stays blocked for the monitor */
+	}
+	pid_ns_parent = parent;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+/*
+ * Die with the parent outside the pid namespace, if there is one. Last:
+ * a change of credentials clears the parent-death signal. A parent gone
+ * already is seen through its pidfd.
+ */
+static int die_with_parent(const char **what)
+{
+	int parent = pid_ns_parent;
+
+	if (parent < 0)
+		return 0;
+	pid_ns_parent = -1;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		close(parent);
+		FAIL("PR_SET_PDEATHSIG");
+	}
+	if (poll(&(struct pollfd){.fd = parent, .events = POLLIN}, 1, 0) != 0)
+		_exit(125);
+	close(parent);
 	return 0;
 }
 
@@ -214,6 +275,8 @@ int sentry_isolate(bool host_network, const char **what)
 		err = host_rlimits(what);
 	if (!err)
 		err = isolate_drop_caps(0, keep, what);
+	if (!err)
+		err = die_with_parent(what);
 	if (err)
 		return err;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

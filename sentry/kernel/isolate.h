@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Into new namespaces (flags: CLONE_NEW*, without CLONE_NEWUSER): with a
@@ -34,6 +35,17 @@ int isolate_empty_root(const char *name, const char **what);
  * it. 0 or -errno, *what as above.
  */
 int isolate_drop_caps(uint64_t keep_bounding, uint64_t keep, const char **what);
+
+/*
+ * A pid namespace of the sandbox's own (inside a new user namespace when
+ * the caller may not make one directly), and a fork, since only a child
+ * enters it: in the child, pid 1 there, 0 is returned; it sees no host
+ * process, and dies with its parent once sentry_isolate is done. The parent,
+ * left in the host's, gets the child's pid with every signal blocked (for
+ * sentry_monitor), or -errno with *what as above and nothing changed but
+ * its namespace for children. Single-threaded callers only.
+ */
+pid_t isolate_pid_ns(const char **what);
 
 /*
  * The sentry leaves the host, after the last step that needs a host path

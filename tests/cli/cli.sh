@@ -360,6 +360,35 @@ else
 	bad "kill -9 of moat: processes [$tree], left [$left]"
 fi
 
+# The sentry is pid 1 of its own pid namespace, which ignores signals it
+# has no handler for: moat run's own process stands for it. SIGTERM ends
+# the sandbox and moat with it; SIGTSTP stops the sandbox, SIGCONT goes
+# on (a sleep cut by the stop resumes with restart_syscall).
+"$MOAT" run -- $BUSYBOX sleep 30 &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 143 ] && ok "SIGTERM to moat run ends it by SIGTERM" ||
+	bad "SIGTERM to moat run: exit $rc, want 143"
+"$MOAT" run -- $BUSYBOX sh -c 'sleep 1; echo resumed' >"$tmp/out" 2>&1 &
+pid=$!
+sleep 0.5
+kill -TSTP "$pid"
+sleep 0.3
+state=$(awk '{print $3}' "/proc/$pid/stat")
+sleep 1
+kill -CONT "$pid"
+wait "$pid"
+rc=$?
+if [ "$state" = T ] && [ $rc = 0 ] && [ "$(cat "$tmp/out")" = resumed ]; then
+	ok "SIGTSTP stops moat run, SIGCONT resumes it"
+else
+	bad "SIGTSTP/SIGCONT: state $state, exit $rc, output:"
+	sed 's/^/    /' "$tmp/out"
+fi
+
 # No stub outlives its factory: an orphaned one (reparented to init) after
 # all the runs above is a leak. Other tests' stubs always have a factory.
 orphans() {

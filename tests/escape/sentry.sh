@@ -5,6 +5,9 @@
 # runs as root; and the same for the stub factory and the stubs it
 # starts (they inherit it). Once with --network=none and once with
 # --network=host (the host's network and, as root, user namespace).
+# The sentry is pid 1 of a pid namespace of its own, where no host
+# process can be seen or signalled; moat run's own process stays outside
+# as its monitor, holding none of the sandbox's fds.
 # Usage: sentry.sh MOAT PLATFORM
 set -u
 . "$(dirname "$0")/../cli/lib.sh"
@@ -12,8 +15,9 @@ MOAT=$1
 PLATFORM=$2
 tmp=$(mktemp -d /var/tmp/moat-sentry-XXXXXX)
 pid=""
+monitor=""
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -n "$monitor" ] && kill "$monitor" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -26,15 +30,21 @@ field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' \
 	"/proc/$2/status" 2>/dev/null; }
 ns() { readlink "/proc/$1/ns/$2" 2>/dev/null; }
 
-# start NETWORK: a sandbox that sleeps; $pid is its sentry (moat run is
-# the sentry itself), returned once its filter is on and init runs.
+# start NETWORK: a sandbox that sleeps; $monitor is moat run, $pid its
+# sentry (moat run's child but the gofer), returned once the sentry's
+# filter is on and init runs.
 start() {
 	"$MOAT" run --platform="$PLATFORM" --network="$1" -- /bin/sleep 60 \
 		>"$tmp/out" 2>&1 </dev/null &
-	pid=$!
+	monitor=$!
 	for _ in $(seq 200); do
-		[ "$(field Seccomp "$pid")" = 2 ] && [ -n "$(helpers)" ] &&
-			sleep 0.2 && return 0
+		pid=$(for kid in $(cat /proc/"$monitor"/task/*/children \
+			2>/dev/null); do
+			[ "$(cat /proc/"$kid"/comm 2>/dev/null)" = moat ] &&
+				echo "$kid"
+		done)
+		[ -n "$pid" ] && [ "$(field Seccomp "$pid")" = 2 ] &&
+			[ -n "$(helpers)" ] && sleep 0.2 && return 0
 		sleep 0.05
 	done
 	bad "$1: the sandbox did not start"
@@ -42,8 +52,9 @@ start() {
 	return 1
 }
 stop() {
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill "$monitor" 2>/dev/null
+	wait "$monitor" 2>/dev/null
+	monitor=""
 	pid=""
 }
 
@@ -97,7 +108,7 @@ namespaces() {
 		skip "$what: namespaces (only root may read a sentry's)"
 		return
 	fi
-	for n in mnt ipc uts net user; do
+	for n in mnt ipc uts net user pid; do
 		case " $* " in
 		*" $n "*) [ "$(ns "$p" $n)" = "$(ns self $n)" ] ||
 			bad "$what: not in the host's $n namespace" ;;
@@ -108,6 +119,36 @@ namespaces() {
 	done
 	[ "$fails" = "$before" ] &&
 		ok "$what: its own namespaces but ${*:-none}"
+}
+
+# pidns: the sentry is pid 1 of its own pid namespace, where a host
+# process is no such process (ESRCH) even to root; the monitor outside
+# keeps moat run's host pid and only stderr.
+pidns() {
+	before=$fails
+	nspid=$(field NSpid "$pid")
+	[ "${nspid#* }" = 1 ] && [ "${nspid%% *}" = "$pid" ] ||
+		bad "sentry: NSpid '$nspid', want '$pid 1'"
+	[ "$(ns "$monitor" pid)" = "$(ns self pid)" ] ||
+		bad "monitor: not in the host's pid namespace"
+	fds=$(ls /proc/"$monitor"/fd 2>/dev/null | tr '\n' ' ')
+	[ "$fds" = "2 " ] || bad "monitor: holds fds [$fds], want [2 ]"
+	[ "$fails" = "$before" ] &&
+		ok "sentry: pid 1 of its own pid namespace; the monitor holds only stderr"
+	if ! $root || ! command -v nsenter >/dev/null; then
+		skip "signals from the sentry's pid namespace (needs root, nsenter)"
+		return
+	fi
+	sleep 60 &
+	host=$!
+	got=$(nsenter --target "$pid" --pid -- /bin/sh -c \
+		"kill -0 1 && echo init; kill -0 $host 2>&1; echo rc=\$?")
+	kill "$host"
+	case $got in
+	init*"No such process"*rc=1*)
+		ok "kill(host pid, 0) from the sentry's pid namespace: ESRCH" ;;
+	*) bad "from the sentry's pid namespace: got [$got]" ;;
+	esac
 }
 
 # --network=none: everything of its own; root becomes nobody.
@@ -137,7 +178,7 @@ if start none; then
 		n=$((n + 1))
 		confined "helper $h ($(cat /proc/"$h"/comm))" "$h" $zero
 		if $root; then
-			for k in mnt ipc uts net user; do
+			for k in mnt ipc uts net user pid; do
 				[ "$(ns "$h" $k)" = "$(ns "$pid" $k)" ] ||
 					bad "helper $h: not in the sentry's $k namespace"
 			done
@@ -145,6 +186,7 @@ if start none; then
 	done
 	[ "$n" -ge 2 ] && ok "$n helpers checked" ||
 		bad "only $n helpers (factory, stubs) found"
+	pidns
 	stop
 fi
 
@@ -161,6 +203,7 @@ if start host; then
 	for h in $(helpers); do
 		confined "helper $h, --network=host" "$h" $zero
 	done
+	pidns
 	stop
 fi
 echo "$passes passed, $fails failed, $skips skipped"
