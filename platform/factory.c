@@ -4,6 +4,7 @@
  * application code in stub processes.
  */
 #include "platform/factory.h"
+#include "platform/platform.h"
 #include "platform/stub/stub.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/util.h"
@@ -13,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -152,11 +155,33 @@ static int factory_hello(struct stub_factory *f)
 	return 0;
 }
 
+static int oom_adj_fd = -1;
+
+void platform_helpers_oom_first(int fd)
+{
+	if (oom_adj_fd >= 0)
+		close(oom_adj_fd);
+	oom_adj_fd = fd;
+}
+
+/* Set our oom_score_adj to val (text), the old value into old: 0 or -1. */
+static int swap_oom_adj(const char *val, char *old, size_t len)
+{
+	ssize_t n = pread(oom_adj_fd, old, len - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	old[n] = '\0';
+	return pwrite(oom_adj_fd, val, strlen(val), 0) < 0 ? -1 : 0;
+}
+
 int stub_factory_start(struct stub_factory *f, int memfd, int ctlfd,
 		       const char *mode)
 {
 	sigset_t all, old;
 	int sv[2], img, err = 0;
+	char adj[16];
+	bool adj_swapped = false;
 	pid_t pid;
 
 	img = stub_image_fd();
@@ -170,9 +195,15 @@ int stub_factory_start(struct stub_factory *f, int memfd, int ctlfd,
 	/* No handler of ours may run in the child, on our memory. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* The factory and its stubs inherit 1000; we take ours back. */
+	if (oom_adj_fd >= 0)
+		adj_swapped = swap_oom_adj("1000", adj, sizeof(adj)) == 0;
 	pid = factory_fork(memfd, sv[1], ctlfd, img, mode);
 	if (pid < 0)
 		err = pid;
+	if (adj_swapped && pwrite(oom_adj_fd, adj, strlen(adj), 0) < 0)
+		log_warn("cannot restore the sentry's oom_score_adj: %s",
+			 strerror(errno));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);
 	close(img);

@@ -218,6 +218,15 @@ extern struct platform_options platform_options;
 extern const struct platform_ops ptrace_platform_ops;
 extern const struct platform_ops systrap_platform_ops;
 
+/*
+ * fd: this process's /proc/self/oom_score_adj, open for reading and
+ * writing: the platform's helper processes (stubs and what starts them)
+ * are then made with an oom_score_adj of 1000, so that the host's OOM
+ * killer ends an application's process before the sentry; the fd is
+ * the platform's from now on.
+ */
+void platform_helpers_oom_first(int fd);
+
 /* The platform named name ("ptrace", "systrap"), or NULL. */
 const struct platform_ops *platform_lookup(const char *name);
 

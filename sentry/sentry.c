@@ -58,6 +58,32 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /*
+ * Into the memory budget's cgroup (cgroup.procs open as fd; "0" is the
+ * writer), and the platform's helpers first in line for the host's OOM
+ * killer, as the application's processes would be in Linux's: the stub
+ * factory and the stubs it forks inherit an oom_score_adj of 1000 that
+ * the sentry itself gives back once it has started them.
+ */
+static int join_budget(int fd)
+{
+	int err = 0, adj;
+
+	if (fd >= 0) {
+		if (write(fd, "0", 1) != 1)
+			err = -errno;
+		close(fd);
+	}
+	adj = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+	if (!err && adj < 0)
+		err = -errno;
+	if (!err)
+		platform_helpers_oom_first(adj);
+	else if (adj >= 0)
+		close(adj);
+	return err;
+}
+
+/*
  * Donate the host's stdio to init as fds 0, 1 and 2, or the OCI runtime's
  * fds (host[i] as fd i).
  */
@@ -423,6 +449,7 @@ int sentry_main(const struct sentry_config *cfg)
 	k.opts.strace = cfg->strace;
 	k.opts.init_unkillable = cfg->init_unkillable;
 	k.opts.max_tasks = cfg->max_tasks;
+	k.opts.mem_budget = cfg->mem_budget;
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);
@@ -477,6 +504,16 @@ int sentry_main(const struct sentry_config *cfg)
 		fprintf(boot_err, "moat: cannot isolate the sentry: %s: %s\n",
 			why, strerror(-monitored));
 		return 125;
+	}
+	if (cfg->mem_budget) {
+		err = join_budget(cfg->cgroup_procs_fd);
+		if (err) {
+			fprintf(boot_err,
+				"moat: cannot join the memory budget's "
+				"cgroup: %s\n",
+				strerror(-err));
+			return 125;
+		}
 	}
 	err = sentry_isolate(cfg->host_network, &why);
 	if (err) {

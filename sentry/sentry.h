@@ -65,6 +65,16 @@ struct sentry_config {
 	int max_tasks;
 	bool console;
 	int console_sock;
+	/*
+	 * --memory: the sandbox's memory budget in bytes (0: none), which a
+	 * host cgroup enforces; /proc/meminfo and sysinfo report it as the
+	 * memory there is. With a budget, the sentry moves itself into that
+	 * cgroup by writing to cgroup_procs_fd (its cgroup.procs; -1: it is
+	 * in it already) before it starts anything, and then the host's OOM
+	 * killer picks the application's processes before the sentry.
+	 */
+	uint64_t mem_budget;
+	int cgroup_procs_fd;
 	/* Called in the host-side monitor once the sandbox has ended
 	 * (kernel/monitor.h); NULL: nothing to do. */
 	void (*monitor_done)(int status, void *arg);

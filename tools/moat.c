@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +122,11 @@ static void run_usage(FILE *out)
 	    "  --pids=N            at most N tasks (threads) alive in the "
 	    "sandbox:\n"
 	    "                      fork and clone fail with EAGAIN past it\n"
+	    "  --memory=SIZE       the whole sandbox's memory budget (bytes, "
+	    "or\n"
+	    "                      with k, m, g or t: 512m, 2g), in a host\n"
+	    "                      cgroup (root only); the host's OOM killer\n"
+	    "                      ends the program past it\n"
 	    "  -t, --tty           give the program a terminal of the "
 	    "sandbox's\n"
 	    "                      own, relayed to this one (stdin must be "
@@ -128,6 +134,76 @@ static void run_usage(FILE *out)
 	    "                      terminal; it is in raw mode until the "
 	    "end)\n"
 	    "  -h, --help          show this help\n");
+}
+
+/* --memory's host cgroup, for the monitor to report on and remove. */
+struct budget {
+	const char *text; /* as given */
+	json_t *dirs;
+	pid_t owner; /* the process that made it */
+};
+
+static void budget_remove(struct budget *b)
+{
+	size_t i;
+	json_t *d;
+
+	oci_cgroup_remove(b->dirs);
+	/* /moat-run too, unless another sandbox's budget is in it. */
+	json_array_foreach(b->dirs, i, d)
+	{
+		char parent[PATH_MAX], *slash;
+
+		snprintf(parent, sizeof(parent), "%s", json_string_value(d));
+		slash = strrchr(parent, '/');
+		if (slash) {
+			*slash = '\0';
+			rmdir(parent);
+		}
+	}
+	json_decref(b->dirs);
+	b->dirs = NULL;
+}
+
+/*
+ * In the monitor, once the sandbox has ended: what the host's OOM killer
+ * did, said plainly (moat's own exit status is the sandbox's as ever),
+ * then the cgroup goes.
+ */
+static void budget_done(int status, void *arg)
+{
+	struct budget *b = arg;
+	long long kills = oci_cgroup_oom_kills(b->dirs);
+
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && kills)
+		fprintf(stderr,
+			"moat: the sandbox ran out of its memory budget "
+			"(--memory=%s): the host's OOM killer ended it\n",
+			b->text);
+	else if (kills)
+		fprintf(stderr,
+			"moat: the sandbox ran out of its memory budget "
+			"(--memory=%s): the host's OOM killer ended %lld of "
+			"its processes with SIGKILL\n",
+			b->text, kills);
+	budget_remove(b);
+}
+
+/* The cgroup at /moat-run/PID, or a message and -1 (the flag fails). */
+static int budget_setup(struct sentry_config *cfg, struct budget *b)
+{
+	char rel[64], err[512];
+
+	b->owner = getpid();
+	snprintf(rel, sizeof(rel), "/moat-run/%d", (int)b->owner);
+	if (oci_cgroup_budget(rel, (long long)cfg->mem_budget, &b->dirs,
+			      &cfg->cgroup_procs_fd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "moat run: --memory: %s\n", err);
+		return -1;
+	}
+	cfg->monitor_done = budget_done;
+	cfg->monitor_arg = b;
+	return 0;
 }
 
 /* --env: replace, add (NAME=VALUE) or remove (NAME) in cfg->envp. */
@@ -323,6 +399,7 @@ static int cmd_run(int argc, char **argv)
 		OPT_HOSTNAME,
 		OPT_NETWORK,
 		OPT_PIDS,
+		OPT_MEMORY,
 		OPT_NO_REWRITE,
 		OPT_ID,
 		OPT_RESTORE,
@@ -342,6 +419,7 @@ static int cmd_run(int argc, char **argv)
 	    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"pids", required_argument, NULL, OPT_PIDS},
+	    {"memory", required_argument, NULL, OPT_MEMORY},
 	    {"no-rewrite", no_argument, NULL, OPT_NO_REWRITE},
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"restore", required_argument, NULL, OPT_RESTORE},
@@ -359,6 +437,7 @@ static int cmd_run(int argc, char **argv)
 	const char *id = NULL, *restore = NULL;
 	int c, code;
 	char *path;
+	static struct budget budget;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+ht", opts, NULL)) != -1) {
@@ -460,6 +539,22 @@ static int cmd_run(int argc, char **argv)
 			cfg.max_tasks = (int)n;
 			break;
 		}
+		case OPT_MEMORY: {
+			long long n;
+
+			/* Below a few pages the sentry itself cannot start. */
+			if (oci_parse_bytes(optarg, &n) || n < (4LL << 20)) {
+				fprintf(stderr,
+					"moat run: --memory needs a size of "
+					"at least 4m (bytes, or with k, m, g "
+					"or t), got '%s'\n",
+					optarg);
+				return 125;
+			}
+			cfg.mem_budget = (uint64_t)n;
+			budget.text = optarg;
+			break;
+		}
 		case OPT_HOSTNAME:
 			/* As sethostname: 1 to 64 bytes, anything but NUL. */
 			if (!optarg[0] || strlen(optarg) > 64) {
@@ -559,11 +654,17 @@ static int cmd_run(int argc, char **argv)
 	cfg.argv = &argv[optind];
 
 	/*
-	 * moat itself becomes the sentry: a fork here cost a tenth of the
-	 * start-up time. Its helpers (factory, stubs) die with it.
+	 * No fork here: the sentry forks only once it has left the host's
+	 * files (kernel/isolate.h), and this process stays its monitor.
 	 */
+	cfg.cgroup_procs_fd = -1;
+	if (cfg.mem_budget && budget_setup(&cfg, &budget) < 0)
+		return 125;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	code = tty ? console_run(&cfg) : sentry_main(&cfg);
+	/* Still moat's first process: no sandbox ever used the cgroup. */
+	if (budget.dirs && getpid() == budget.owner)
+		budget_remove(&budget);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (stats && getrusage(RUSAGE_SELF, &ru) == 0)
 		fprintf(stderr, "moat: sentry peak RSS %ld KiB, wall %.3f ms\n",

@@ -2039,7 +2039,7 @@ static int cmd_events(int argc, char **argv)
  * A size of runc's update flags: bytes with an optional b, k, m, g, t or p
  * (powers of 1024, any case, "kb" too), or -1 for no limit. 0 on success.
  */
-static int parse_bytes(const char *s, long long *out)
+int oci_parse_bytes(const char *s, long long *out)
 {
 	static const char units[] = "bkmgtp";
 	char *end;
@@ -2130,7 +2130,7 @@ static int cmd_update(int argc, char **argv)
 		case O_SWAP:
 		case O_PIDS:
 			if (ch == O_PIDS ? parse_count(optarg, to)
-					 : parse_bytes(optarg, to)) {
+					 : oci_parse_bytes(optarg, to)) {
 				oci_error("invalid value \"%s\" for flag --%s",
 					  optarg, opts[idx].name);
 				return 1;

@@ -116,6 +116,10 @@ int oci_hooks_check(json_t *hooks, char *err, size_t errlen);
 int oci_hooks_run(json_t *hooks, const char *kind, json_t *state, char *err,
 		  size_t errlen);
 
+/* A size of runc's update flags: bytes with an optional b, k, m, g, t or
+ * p (powers of 1024), or -1 for no limit. 0 on success. */
+int oci_parse_bytes(const char *s, long long *out);
+
 /* ---- oci_cgroup.c ---- */
 
 /*
@@ -140,6 +144,16 @@ int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
 		      long long pids, char *err, size_t errlen);
 /* The memory and pids limits in force in dirs (-1: none). */
 void oci_cgroup_limits(json_t *dirs, long long *mem, long long *pids);
+/*
+ * moat run --memory: a memory cgroup at rel below the host's hierarchy
+ * (v2, else v1's memory one) limited to bytes, swap included where the
+ * host counts it; its directory in *dirs (a new array) and its
+ * cgroup.procs open for writing in *procs_fd. 0, or -1 with err.
+ */
+int oci_cgroup_budget(const char *rel, long long bytes, json_t **dirs,
+		      int *procs_fd, char *err, size_t errlen);
+/* How many processes the host's OOM killer has ended in dirs. */
+long long oci_cgroup_oom_kills(json_t *dirs);
 
 /* ---- oci_state.c ---- */
 

@@ -77,6 +77,20 @@ static int rel_path(const struct oci_config *oc, const char *id, char *buf,
 		   : 0;
 }
 
+/* cgroup v2: the controllers in want handed down from the root to dir. */
+static void hand_down(const char *dir, const char *want)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	write_at(CG_ROOT, "cgroup.subtree_control", want);
+	for (char *p = tmp + strlen(CG_ROOT) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		write_at(tmp, "cgroup.subtree_control", want);
+		*p = '/';
+	}
+}
+
 static void num(char *buf, size_t len, long long v, const char *unlimited)
 {
 	if (v < 0)
@@ -102,25 +116,10 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		return -1;
 	}
 	if (v2) {
-		char *p;
-
 		snprintf(dir, sizeof(dir), CG_ROOT "%s", rel);
 		e = make_dirs(dir);
-		/* The controllers, handed down to it from the root (both, so
-		 * that update can set limits that create did not). */
-		{
-			const char *want = "+memory +pids";
-			char tmp[PATH_MAX];
-
-			snprintf(tmp, sizeof(tmp), "%s", dir);
-			write_at(CG_ROOT, "cgroup.subtree_control", want);
-			for (p = tmp + strlen(CG_ROOT) + 1;
-			     (p = strchr(p, '/')); p++) {
-				*p = '\0';
-				write_at(tmp, "cgroup.subtree_control", want);
-				*p = '/';
-			}
-		}
+		/* Both, so that update can set limits that create did not. */
+		hand_down(dir, "+memory +pids");
 		if (!e && mem) {
 			what = "linux.resources.memory";
 			num(val, sizeof(val), oc->mem_limit, "max");
@@ -354,4 +353,80 @@ int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
 		return -1;
 	}
 	return 0;
+}
+
+int oci_cgroup_budget(const char *rel, long long bytes, json_t **dirs,
+		      int *procs_fd, char *err, size_t errlen)
+{
+	bool v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+	char dir[PATH_MAX], path[PATH_MAX + 16], val[32];
+	int e;
+
+	*dirs = json_array();
+	*procs_fd = -1;
+	snprintf(dir, sizeof(dir), CG_ROOT "%s%s", v2 ? "" : "/memory", rel);
+	if (v2)
+		hand_down(dir, "+memory");
+	e = make_dirs(dir);
+	if (!e) {
+		json_array_append_new(*dirs, json_string(dir));
+		num(val, sizeof(val), bytes, "max");
+		e = write_at(dir, v2 ? "memory.max" : "memory.limit_in_bytes",
+			     val);
+	}
+	/* Nothing beyond it in swap, where the host counts swap. */
+	if (!e)
+		write_at(dir,
+			 v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes",
+			 v2 ? "0" : val);
+	if (!e) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (*procs_fd < 0)
+			e = -errno;
+	}
+	if (e) {
+		snprintf(err, errlen, "cannot use the host's cgroups (%s): %s",
+			 dir, strerror(-e));
+		oci_cgroup_remove(*dirs);
+		json_decref(*dirs);
+		*dirs = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+long long oci_cgroup_oom_kills(json_t *dirs)
+{
+	long long n = 0;
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(dirs, i, d)
+	{
+		const char *dir = json_string_value(d);
+		char path[PATH_MAX], buf[1024], *p;
+		ssize_t len;
+		int fd;
+
+		/* v2's memory.events, v1's memory.oom_control: "oom_kill N" */
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 kind_of(dir) == CG_V2 ? "memory.events"
+					       : "memory.oom_control");
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		for (p = buf; p;) {
+			if (!strncmp(p, "oom_kill ", 9))
+				n += strtoll(p + 9, NULL, 10);
+			p = strchr(p, '\n');
+			p = p ? p + 1 : NULL;
+		}
+	}
+	return n;
 }

@@ -1316,15 +1316,12 @@ static int show_version(struct proc_target *pt, struct sbuf *b)
 
 static int show_meminfo(struct proc_target *pt, struct sbuf *b)
 {
-	struct sysinfo si;
-	unsigned long long unit, total = 0, free_ = 0;
+	uint64_t total_b, free_b;
+	unsigned long long total, free_;
 
-	(void)pt;
-	if (sysinfo(&si) == 0) {
-		unit = si.mem_unit ? si.mem_unit : 1;
-		total = si.totalram * unit / 1024;
-		free_ = si.freeram * unit / 1024;
-	}
+	kernel_memory(pt->k, &total_b, &free_b);
+	total = total_b / 1024;
+	free_ = free_b / 1024;
 	sb_printf(b,
 		  "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
 		  "MemAvailable:   %8llu kB\nBuffers:               0 kB\n"

@@ -29,6 +29,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 /* ---- references --------------------------------------------------------- */
 
@@ -320,6 +322,28 @@ void kernel_usage(struct kernel *k, struct timespec *ts, uint32_t *threads,
 		pthread_mutex_unlock(&tg->lock);
 	}
 	pthread_mutex_unlock(&k->lock);
+}
+
+void kernel_memory(struct kernel *k, uint64_t *total, uint64_t *free)
+{
+	struct sysinfo si;
+	struct stat st;
+	uint64_t used;
+
+	*total = *free = 0;
+	if (!k->opts.mem_budget) {
+		if (sysinfo(&si) == 0) {
+			uint64_t unit = si.mem_unit ? si.mem_unit : 1;
+
+			*total = si.totalram * unit;
+			*free = si.freeram * unit;
+		}
+		return;
+	}
+	/* The memory file is sparse: what it holds is what is in use. */
+	used = fstat(k->mf.fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+	*total = k->opts.mem_budget;
+	*free = used < *total ? *total - used : 0;
 }
 
 /* A zombie's usage, its reaped children's included (RUSAGE_BOTH). */

@@ -40,6 +40,7 @@ struct kernel_options {
 	int strace_fd;	      /* where --strace writes */
 	bool init_unkillable; /* init as a pid namespace's (OCI containers) */
 	int max_tasks;	      /* live tasks the sandbox may have (0: any) */
+	uint64_t mem_budget;  /* --memory, in bytes (0: the host's memory) */
 };
 
 struct kernel {
@@ -448,6 +449,12 @@ bool tg_cpu_time(struct kernel *k, struct thread_group *tg,
  */
 void kernel_usage(struct kernel *k, struct timespec *ts, uint32_t *threads,
 		  uint32_t *procs);
+/*
+ * The memory the sandbox has, total and free, in bytes, as sysinfo and
+ * /proc/meminfo tell it: the host's, or with a budget the budget and
+ * what the memory file does not use of it.
+ */
+void kernel_memory(struct kernel *k, uint64_t *total, uint64_t *free);
 /* A live thread of tg to take signal sig (0: any), with a reference. */
 struct task *tg_target_locked(struct thread_group *tg, int sig);
 /* A process-directed signal to tg (dropped if it has no live thread). */

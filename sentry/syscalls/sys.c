@@ -81,8 +81,15 @@ SYSCALL(sysinfo)
 	memset(&si, 0, sizeof(si));
 	kernel_uptime(t->k, &up);
 	si.uptime = up.tv_sec + (up.tv_nsec ? 1 : 0);
-	/* Memory is the host's: the sandbox has no limit of its own yet. */
-	if (sysinfo(&host) == 0) {
+	/* Memory is the host's, or the budget (--memory) without swap. */
+	if (t->k->opts.mem_budget) {
+		uint64_t total, free;
+
+		kernel_memory(t->k, &total, &free);
+		si.totalram = total;
+		si.freeram = free;
+		si.mem_unit = 1;
+	} else if (sysinfo(&host) == 0) {
 		si.totalram = host.totalram;
 		si.freeram = host.freeram;
 		si.sharedram = host.sharedram;
