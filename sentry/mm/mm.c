@@ -1187,7 +1187,7 @@ int mm_restore_file_vma(struct mm *mm, struct vma *v, struct vfs_inode *inode,
 
 	if (!f)
 		return -ENOMEM;
-	if (!f->path.mnt) {
+	if (!f->path.mnt && path->mnt) {
 		f->path = *path;
 		vfs_path_get(path);
 	}

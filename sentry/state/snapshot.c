@@ -14,6 +14,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/sentry.h"
 #include "sentry/state/codec.h"
+#include "sentry/state/fsimage.h"
 #include "sentry/state/memimage.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/file.h"
@@ -270,46 +271,10 @@ struct saver {
 	struct kernel *k;
 	struct enc e;
 	struct ptrmap pipes, files, fdtables, fss, mms, tgs;
-	struct vfs_path root;
+	struct fsimage *fsm; /* the filesystem's side: references to files */
 	char *why;
 	size_t whylen;
 };
-
-/* The sandbox path of p into buf: 0, or -EOPNOTSUPP (why). */
-static int save_path(struct saver *s, const struct vfs_path *p, char *buf,
-		     size_t len, const char *what)
-{
-	struct creds root;
-	struct vfs_lookup_ctx ctx = {
-	    .ns = &s->k->ns, .root = s->root, .creds = &root};
-	struct vfs_path q;
-	bool same;
-
-	if (vfs_path_name(&s->k->ns, &s->root, p, buf, len)) {
-		say(s->why, s->whylen,
-		    "%s: a file outside the sandbox's tree (%s) cannot be "
-		    "checkpointed",
-		    what, buf);
-		return -EOPNOTSUPP;
-	}
-	/* Its name must still lead to it: a restore opens it so. */
-	creds_init_root(&root);
-	same = vfs_lookup(&ctx, &s->root, buf, 0, &q) == 0;
-	creds_destroy(&root);
-	if (same) {
-		same = q.dentry->inode->sb == p->dentry->inode->sb &&
-		       q.dentry->inode->ino == p->dentry->inode->ino;
-		vfs_path_put(&q);
-	}
-	if (!same) {
-		say(s->why, s->whylen,
-		    "%s: %s was unlinked or replaced: this cannot be "
-		    "checkpointed yet",
-		    what, buf);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
 
 /* Character devices that are the same whenever they are opened again. */
 static bool plain_device(uint64_t rdev)
@@ -321,23 +286,23 @@ static bool plain_device(uint64_t rdev)
 			      minor == 8 || minor == 9);
 }
 
-/* A file's record: its sandbox path and what it was, to check. */
+/*
+ * A reference to a file's object (p: where it was opened, NULL or mnt
+ * NULL: nowhere; inode NULL: p's), as the filesystem's image names it.
+ */
 static int save_file_ref(struct saver *s, const struct vfs_path *p,
-			 const char *what)
+			 struct vfs_inode *inode, const char *what)
 {
-	char path[ABI_PATH_MAX];
-	struct vfs_inode *inode = p->dentry->inode;
+	struct fsimage_buf b = {0};
+	char why[FSIMAGE_ERR_LEN];
+	int err = fsimage_ref(s->fsm, p, inode, &b, why);
 
-	if (save_path(s, p, path, sizeof(path), what))
-		return -EOPNOTSUPP;
-	enc_str(&s->e, path);
-	pthread_mutex_lock(&inode->lock);
-	enc_u32(&s->e, inode->mode);
-	enc_u64(&s->e, inode->size);
-	enc_i64(&s->e, inode->mtime.tv_sec);
-	enc_i64(&s->e, inode->mtime.tv_nsec);
-	pthread_mutex_unlock(&inode->lock);
-	return 0;
+	if (err)
+		say(s->why, s->whylen, "%s: %s", what, why);
+	else
+		enc_blob(&s->e, b.p, b.len);
+	fsimage_buf_release(&b);
+	return err;
 }
 
 static int save_file(struct saver *s, struct file *f, const char *what)
@@ -384,7 +349,7 @@ static int save_file(struct saver *s, struct file *f, const char *what)
 		free(data);
 		return 0;
 	}
-	if (f->ops->anon_name || !f->path.mnt || !f->inode || pipe_is(f)) {
+	if (f->ops->anon_name || !f->inode || pipe_is(f)) {
 		say(s->why, s->whylen, "%s: %s cannot be checkpointed yet",
 		    what,
 		    f->ops->anon_name ? f->ops->anon_name
@@ -406,7 +371,8 @@ static int save_file(struct saver *s, struct file *f, const char *what)
 	pthread_mutex_lock(&f->pos_lock);
 	enc_i64(&s->e, f->pos);
 	pthread_mutex_unlock(&f->pos_lock);
-	return save_file_ref(s, &f->path, what);
+	enc_u32(&s->e, f->inode->mode);
+	return save_file_ref(s, &f->path, f->inode, what);
 }
 
 /* Number every object the tasks hold, in the order they are met. */
@@ -474,20 +440,16 @@ static int save_files(struct saver *s)
 	enc_u32(&s->e, (uint32_t)s->fss.n);
 	for (size_t i = 0; i < s->fss.n; i++) {
 		struct fs_struct *fs = (struct fs_struct *)s->fss.order[i];
-		char root[ABI_PATH_MAX], cwd[ABI_PATH_MAX];
 		int err;
 
 		pthread_mutex_lock(&fs->lock);
-		err = save_path(s, &fs->root, root, sizeof(root),
-				"a root directory");
+		err = save_file_ref(s, &fs->root, NULL, "a root directory");
 		if (!err)
-			err = save_path(s, &fs->cwd, cwd, sizeof(cwd),
-					"a working directory");
+			err = save_file_ref(s, &fs->cwd, NULL,
+					    "a working directory");
 		pthread_mutex_unlock(&fs->lock);
 		if (err)
 			return err;
-		enc_str(&s->e, root);
-		enc_str(&s->e, cwd);
 	}
 	return 0;
 }
@@ -510,14 +472,10 @@ static int save_vmas(struct saver *s, const struct vma_set *vs, bool pmas)
 		enc_u32(e, v->file != NULL);
 		if (!v->file)
 			continue;
-		if (!v->file->path.mnt) {
-			say(s->why, s->whylen,
-			    "a shared mapping at %#llx of a file whose path is "
-			    "not known cannot be checkpointed",
-			    (unsigned long long)v->start);
-			return -EOPNOTSUPP;
-		}
-		if (save_file_ref(s, &v->file->path, "a shared mapping"))
+		/* Opened again by its path, or the tmpfs inode itself. */
+		if (save_file_ref(s, &v->file->path,
+				  v->file->path.mnt ? NULL : v->file->inode,
+				  "a shared mapping"))
 			return -EOPNOTSUPP;
 	}
 	return 0;
@@ -770,11 +728,18 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 	err = kernel_quiesce(k, 5000, why, whylen);
 	if (err)
 		return err;
-	vfs_ns_root(&k->ns, &s.root);
-	pthread_mutex_lock(&k->lock);
-	err = save_kernel(&s);
-	pthread_mutex_unlock(&k->lock);
-	vfs_path_put(&s.root);
+	{
+		char fwhy[FSIMAGE_ERR_LEN];
+
+		err = fsimage_save_begin(k, &s.fsm, fwhy);
+		if (err)
+			say(why, whylen, "%s", fwhy);
+	}
+	if (!err) {
+		pthread_mutex_lock(&k->lock);
+		err = save_kernel(&s);
+		pthread_mutex_unlock(&k->lock);
+	}
 	image_writer_init(&w, fd);
 	if (!err)
 		err = image_section_begin(&w, IMAGE_SEC_CONFIG);
@@ -788,6 +753,13 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 		err = image_section_write(&w, s.e.b, s.e.len);
 	if (!err)
 		err = image_section_end(&w);
+	if (!err) {
+		char fwhy[FSIMAGE_ERR_LEN];
+
+		err = fsimage_save_finish(s.fsm, &w, fwhy);
+		if (err)
+			say(why, whylen, "%s", fwhy);
+	}
 	if (!err)
 		err = memimage_dump(&k->mf, &w, &st);
 	if (!err)
@@ -800,6 +772,8 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 			  "of memory",
 			  s.e.len, (unsigned long long)st.data_pages);
 	image_writer_release(&w);
+	if (s.fsm)
+		fsimage_free(s.fsm);
 	enc_free(&s.e);
 	ptrmap_free(&s.pipes);
 	ptrmap_free(&s.files);
@@ -820,9 +794,8 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 struct restorer {
 	struct kernel *k;
 	struct dec d;
+	struct fsimage *fsm;
 	const int *stdio;
-	struct vfs_path root;
-	struct creds creds; /* full capabilities: opening again what was */
 	void **pipes;
 	uint32_t npipes;
 	struct file **files;
@@ -855,58 +828,52 @@ static int bad(struct restorer *r, const char *what)
 	return -EINVAL;
 }
 
+/* The object a reference names: a path (maybe none) and its inode. */
+static int restore_ref(struct restorer *r, struct vfs_path *p,
+		       struct vfs_inode **inode)
+{
+	char why[FSIMAGE_ERR_LEN];
+	size_t len;
+	const void *rec = dec_blob(&r->d, 1U << 16, &len);
+	int err;
+
+	if (!rec)
+		return r->d.err ? r->d.err : bad(r, "a file reference");
+	err = fsimage_resolve(r->fsm, rec, len, p, inode, why);
+	if (err)
+		say(r->why, r->whylen, "%s", why);
+	return err;
+}
+
+/* A file opened again: what resolve found, with open's flags. */
 static struct file *restore_path_file(struct restorer *r, uint32_t flags,
 				      int64_t pos)
 {
-	struct vfs_lookup_ctx ctx = {
-	    .ns = &r->k->ns, .root = r->root, .creds = &r->creds};
-	char *path = dec_str(&r->d, ABI_PATH_MAX - 1);
 	uint32_t mode = dec_u32(&r->d);
-	uint64_t size = dec_u64(&r->d);
-	struct abi_timespec mtime = {dec_i64(&r->d), dec_i64(&r->d)};
-	uint32_t oflags;
+	struct vfs_path p;
+	struct vfs_inode *inode;
 	struct file *f;
 
-	if (r->d.err || !path || path[0] != '/') {
-		free(path);
-		bad(r, "an open file's path is not absolute");
+	if (r->d.err || restore_ref(r, &p, &inode))
+		return NULL;
+	if ((inode->mode & ABI_S_IFMT) != (mode & ABI_S_IFMT) || pos < 0 ||
+	    (flags & ABI_O_TMPFILE) == ABI_O_TMPFILE) {
+		vfs_inode_put(inode);
+		if (p.mnt)
+			vfs_path_put(&p);
+		bad(r, "an open file's type or offset is wrong");
 		return NULL;
 	}
 	/* What open made, opened again: nothing created or truncated. */
-	oflags = (flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL | ABI_O_TRUNC |
-				      ABI_O_NOCTTY)) |
-		 ABI_O_NOFOLLOW;
-	if ((flags & ABI_O_TMPFILE) == ABI_O_TMPFILE) {
-		free(path);
-		bad(r, "an O_TMPFILE file in the image");
-		return NULL;
-	}
-	f = vfs_open(&ctx, &r->root, path, oflags, 0, 0);
+	f = vfs_open_inode(&p, inode,
+			   flags & ~(uint32_t)(ABI_O_CREAT | ABI_O_EXCL |
+					       ABI_O_TRUNC | ABI_O_NOCTTY));
+	vfs_inode_put(inode);
 	if (IS_ERR(f)) {
-		say(r->why, r->whylen, "%s: cannot be opened again: %s", path,
+		say(r->why, r->whylen, "a file cannot be opened again: %s",
 		    strerror((int)-PTR_ERR(f)));
-		free(path);
-		return NULL;
-	}
-	pthread_mutex_lock(&f->inode->lock);
-	if ((f->inode->mode & ABI_S_IFMT) != (mode & ABI_S_IFMT) ||
-	    (ABI_S_ISREG(mode) && (f->inode->size != size ||
-				   f->inode->mtime.tv_sec != mtime.tv_sec ||
-				   f->inode->mtime.tv_nsec != mtime.tv_nsec))) {
-		pthread_mutex_unlock(&f->inode->lock);
-		say(r->why, r->whylen,
-		    "%s: changed since the checkpoint (its type, size or "
-		    "modification time differs)",
-		    path);
-		free(path);
-		file_put(f);
-		return NULL;
-	}
-	pthread_mutex_unlock(&f->inode->lock);
-	free(path);
-	if (pos < 0) {
-		file_put(f);
-		bad(r, "an open file's offset is negative");
+		if (p.mnt)
+			vfs_path_put(&p);
 		return NULL;
 	}
 	f->pos = pos;
@@ -1032,30 +999,27 @@ static int restore_tables(struct restorer *r)
 	if (!r->fss)
 		return -ENOMEM;
 	for (uint32_t i = 1; i <= r->nfss && !d->err; i++) {
-		struct vfs_lookup_ctx ctx = {
-		    .ns = &r->k->ns, .root = r->root, .creds = &r->creds};
 		struct vfs_path p[2];
-		char *path[2];
+		struct vfs_inode *inode;
 		int err = 0;
 
-		path[0] = dec_str(d, ABI_PATH_MAX - 1);
-		path[1] = dec_str(d, ABI_PATH_MAX - 1);
-		for (int j = 0; j < 2 && !d->err; j++) {
-			err = vfs_lookup(&ctx, &r->root, path[j],
-					 LOOKUP_DIRECTORY, &p[j]);
-			if (err) {
-				say(r->why, r->whylen,
-				    "%s: a directory of a process is gone: %s",
-				    path[j], strerror(-err));
-				if (j)
-					vfs_path_put(&p[0]);
+		for (int j = 0; j < 2 && !err; j++) {
+			err = restore_ref(r, &p[j], &inode);
+			if (err)
 				break;
+			vfs_inode_put(inode);
+			if (!p[j].mnt ||
+			    !ABI_S_ISDIR(p[j].dentry->inode->mode)) {
+				if (p[j].mnt)
+					vfs_path_put(&p[j]);
+				err = bad(r, "a root or working directory is "
+					     "no directory");
 			}
+			if (err && j)
+				vfs_path_put(&p[0]);
 		}
-		free(path[0]);
-		free(path[1]);
-		if (d->err || err)
-			return d->err ? d->err : err;
+		if (err)
+			return err;
 		r->fss[i] = fs_struct_create(&p[0], &p[1]);
 		vfs_path_put(&p[0]);
 		vfs_path_put(&p[1]);
@@ -1098,25 +1062,42 @@ static int restore_vmas(struct restorer *r, struct mm *mm, bool pmas)
 			return bad(r, "a VMA with a pma's flag");
 		prev_end = v.end;
 		if (!pmas && dec_u32_range(d, 0, 1, "a VMA's file flag")) {
-			struct file *f = restore_path_file(
-			    r,
-			    v.flags & VMA_MAYWRITE ? ABI_O_RDWR : ABI_O_RDONLY,
-			    0);
-			struct vfs_inode *inode;
-			int err;
+			struct vfs_path p;
+			struct vfs_inode *inode, *mi;
+			struct file *f = NULL;
+			int err = restore_ref(r, &p, &inode);
 
-			if (!f)
-				return d->err ? d->err : -ENOENT;
-			inode = f->ops->mmap_inode ? f->ops->mmap_inode(f)
-						   : ERR_PTR(-ENODEV);
-			if (IS_ERR(inode)) {
-				file_put(f);
+			if (err)
+				return err;
+			/* Its pages: the tmpfs inode, or the file's. */
+			mi = inode;
+			if (p.mnt) {
+				f = vfs_open_inode(&p, inode,
+						   v.flags & VMA_MAYWRITE
+						       ? ABI_O_RDWR
+						       : ABI_O_RDONLY);
+				vfs_inode_put(inode);
+				if (IS_ERR(f)) {
+					vfs_path_put(&p);
+					return bad(r, "a mapped file cannot be "
+						      "opened again");
+				}
+				mi = f->ops->mmap_inode ? f->ops->mmap_inode(f)
+							: ERR_PTR(-ENODEV);
+			}
+			if (IS_ERR(mi) || !mi->ops->map_pages) {
+				if (!IS_ERR(mi))
+					vfs_inode_put(mi);
+				if (f)
+					file_put(f);
 				return bad(r, "a shared mapping of a file "
 					      "that cannot be mapped");
 			}
-			err = mm_restore_file_vma(mm, &v, inode, &f->path);
-			vfs_inode_put(inode);
-			file_put(f);
+			err =
+			    mm_restore_file_vma(mm, &v, mi, f ? &f->path : &p);
+			vfs_inode_put(mi);
+			if (f)
+				file_put(f);
 			if (err)
 				return err;
 			continue;
@@ -1606,10 +1587,15 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 		return -EINVAL;
 	}
 	r.d = (struct dec){.p = sec, .len = len};
-	creds_init_root(&r.creds);
-	vfs_ns_root(&k->ns, &r.root);
 	k->frozen = true; /* until every task is made (kernel_thaw) */
 	err = restore_header(&r);
+	if (!err) {
+		char fwhy[FSIMAGE_ERR_LEN];
+
+		err = fsimage_restore(k, ir, &r.fsm, fwhy);
+		if (err)
+			say(why, whylen, "%s", fwhy);
+	}
 	if (!err)
 		err = restore_files(&r);
 	if (!err)
@@ -1665,8 +1651,8 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 	free(r.mms);
 	free(r.tgs);
 	free(r.tasks);
-	vfs_path_put(&r.root);
-	creds_destroy(&r.creds);
+	if (r.fsm)
+		fsimage_free(r.fsm);
 	free(sec);
 	return err;
 }

@@ -235,6 +235,39 @@ static struct file *open_tmpfile(const struct vfs_lookup_ctx *ctx,
 	return f;
 }
 
+struct file *vfs_open_inode(const struct vfs_path *p, struct vfs_inode *inode,
+			    uint32_t flags)
+{
+	struct file *f;
+
+	if (flags & ABI_O_PATH) {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return ERR_PTR(-ENOMEM);
+		file_init(f, &opath_ops, flags & ~(uint32_t)ABI_O_CLOEXEC);
+	} else {
+		/* A terminal's open looks at O_NOCTTY, and drops it. */
+		flags &=
+		    ~(uint32_t)OPEN_ONLY_FLAGS |
+		    ((inode->mode & ABI_S_IFMT) == ABI_S_IFCHR ? ABI_O_NOCTTY
+							       : 0);
+		if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO)
+			f = fifo_open(inode, flags);
+		else if (inode->ops->open)
+			f = inode->ops->open(inode, flags);
+		else
+			return ERR_PTR(-ENXIO);
+		if (IS_ERR(f))
+			return f;
+	}
+	f->flags &= ~(uint32_t)ABI_O_NOCTTY;
+	f->path = *p;
+	f->inode = vfs_inode_get(inode);
+	if (!(flags & ABI_O_PATH))
+		file_count_open(f);
+	return f;
+}
+
 struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		      const struct vfs_path *start, const char *path,
 		      uint32_t flags, uint32_t mode, unsigned resolve)
@@ -270,15 +303,8 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		return ERR_PTR(err);
 	inode = p.dentry->inode;
 	ro = p.mnt->flags & VFS_MNT_RDONLY;
-	if (flags & ABI_O_PATH) {
-		f = calloc(1, sizeof(*f));
-		if (!f) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		file_init(f, &opath_ops, flags & ~(uint32_t)ABI_O_CLOEXEC);
-		goto done;
-	}
+	if (flags & ABI_O_PATH)
+		goto open;
 	if (ABI_S_ISLNK(inode->mode)) {
 		err = -ELOOP; /* O_NOFOLLOW on a symlink */
 		goto fail;
@@ -308,27 +334,12 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		if (err)
 			goto fail;
 	}
-	/* A terminal's open looks at O_NOCTTY, and drops it. */
-	flags &= ~(uint32_t)OPEN_ONLY_FLAGS |
-		 ((inode->mode & ABI_S_IFMT) == ABI_S_IFCHR ? ABI_O_NOCTTY : 0);
-	if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO) {
-		f = fifo_open(inode, flags);
-	} else if (inode->ops->open) {
-		f = inode->ops->open(inode, flags);
-	} else {
-		err = -ENXIO;
-		goto fail;
-	}
+open:
+	f = vfs_open_inode(&p, inode, flags);
 	if (IS_ERR(f)) {
 		err = (int)PTR_ERR(f);
 		goto fail;
 	}
-done:
-	f->flags &= ~(uint32_t)ABI_O_NOCTTY;
-	f->path = p;
-	f->inode = vfs_inode_get(inode);
-	if (!(flags & ABI_O_PATH))
-		file_count_open(f);
 	return f;
 fail:
 	vfs_path_put(&p);

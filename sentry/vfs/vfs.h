@@ -566,6 +566,14 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		      const struct vfs_path *start, const char *path,
 		      uint32_t flags, uint32_t mode, unsigned resolve);
 /*
+ * The open file of inode, found at p, with open's flags (O_PATH too): what
+ * vfs_open makes once the checks passed. p's references become the file's
+ * (the caller's are gone on success); an ERR_PTR on failure (p is still
+ * the caller's then). A snapshot's restore opens so what was open.
+ */
+struct file *vfs_open_inode(const struct vfs_path *p, struct vfs_inode *inode,
+			    uint32_t flags);
+/*
  * The path of p from root as the task sees it, into buf: 0, or 1 when p is
  * not below root (buf then holds its path from its mount's root).
  */

@@ -134,6 +134,31 @@ else
 	bad "restored sleep: '$(cat "$tmp/s3.out")' after $ms ms"
 fi
 
+# The sandbox's own files: a tmpfs file, a file of the overlay's upper
+# layer (the host's stays untouched), an unlinked file held open, a
+# directory and a symlink, all written before the checkpoint and read
+# after the restore.
+"$MOAT" run --platform="$PLATFORM" $NR --id t1 -- /bin/sh -c '
+	echo tmpdata >/tmp/t; echo etcdata >/etc/moat-snap-test
+	echo udata >/tmp/u; exec 4</tmp/u; rm /tmp/u
+	mkdir /tmp/d; ln -s ../t /tmp/d/link
+	echo ready; sleep 2
+	cat /tmp/t /etc/moat-snap-test; cat <&4; cat /tmp/d/link; ls /tmp' \
+	>"$tmp/t1.out" 2>&1 &
+pid=$!
+wait_for "$tmp/t1.out" '^ready$'
+expect "checkpoint of a sandbox with files of its own" 0 "" -- \
+	"$MOAT" checkpoint --image-path "$tmp/img6" t1
+wait $pid
+timeout 20 "$MOAT" restore --image-path "$tmp/img6" >"$tmp/t2.out" 2>&1
+printf 'tmpdata\netcdata\nudata\ntmpdata\nd\nt\n' >"$tmp/t2.want"
+if cmp -s "$tmp/t2.out" "$tmp/t2.want" && [ ! -e /etc/moat-snap-test ]; then
+	ok "tmpfs, overlay and unlinked files come back with the restore"
+else
+	bad "files after the restore:"
+	sed 's/^/    /' "$tmp/t2.out"
+fi
+
 # Failures, each with a clear message and nothing run.
 expect "checkpoint of a name nobody runs" 1 "no sandbox named" -- \
 	"$MOAT" checkpoint --image-path "$tmp/none" nosuch
