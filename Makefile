@@ -1,13 +1,15 @@
 # The two entry points the README documents; everything else is CMake.
 #   make run    install missing packages, build, run a sandboxed command
 #   make test   install missing packages, build, run the whole test suite
+#   make test-kvm  install QEMU and a Debian kernel if missing (root or
+#               sudo), build, run the KVM tests in a nested guest
 #   make fuzz   build the fuzz harnesses with libFuzzer (clang) and run
 #               each for FUZZ_SECONDS (default 60)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test bench bench-platforms fuzz readme clean
+.PHONY: all deps build run test test-kvm bench bench-platforms fuzz readme clean
 
 all: build
 
@@ -28,6 +30,12 @@ test: build
 	CC=clang cmake -S . -B $(BUILD)-clang -G Ninja >/dev/null
 	cmake --build $(BUILD)-clang -j $(JOBS)
 	cd $(BUILD) && ctest -j2 --output-on-failure
+
+# The KVM tests in a QEMU guest with /dev/kvm; their packages are not in
+# deps (several minutes to install), so plain `make test` skips them.
+test-kvm: build
+	tests/kvm/run.sh --deps
+	cd $(BUILD) && ctest -R '^kvm\.' --output-on-failure
 
 bench: build
 	cmake --build $(BUILD) --target bench
