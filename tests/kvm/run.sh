@@ -25,6 +25,9 @@
 # Environment: MOAT_KVM_QEMU (the qemu-system-x86_64 to use),
 # MOAT_KVM_KERNEL (a vmlinuz whose modules are in /lib/modules/VERSION,
 # VERSION taken from the name after "vmlinuz-"),
+# MOAT_KVM_CPU (QEMU's -cpu, default qemu64,+svm,+npt: 40-bit physical
+# addresses, no XSAVE; "max" adds XSAVE, AVX2, FSGSBASE, SMEP and SMAP,
+# ",phys-bits=48" widens guest-physical addresses),
 # MOAT_KVM_TIMEOUT (seconds for the whole boot, default 600),
 # MOAT_KVM_MEM (guest memory, default 1G), MOAT_KVM_KEEP=1 (keep the work
 # directory under /var/tmp for inspection).
@@ -211,7 +214,7 @@ echo "kvm: booting $kernel under $qemu (TCG, nested SVM)"
 start=$(date +%s)
 rc=0
 timeout --foreground "${MOAT_KVM_TIMEOUT:-600}" "$qemu" -accel tcg \
-	-cpu qemu64,+svm,+npt -m "${MOAT_KVM_MEM:-1G}" -smp 1 \
+	-cpu "${MOAT_KVM_CPU:-qemu64,+svm,+npt}" -m "${MOAT_KVM_MEM:-1G}" -smp 1 \
 	-display none -no-reboot -nic none -serial stdio -monitor none \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null \
