@@ -487,25 +487,24 @@ static void set_cpuid(struct vm *vm)
 
 static void set_msrs(struct vm *vm)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[4];
-	} msrs = {
-	    .hdr.nmsrs = 4,
-	    .e =
-		{
-		    {.index = MSR_STAR,
-		     .data = (uint64_t)USER32_CS << 48 | (uint64_t)KERNEL_CS
-							     << 32},
-		    {.index = MSR_LSTAR, .data = KADDR(kvm_syscall_entry)},
-		    {.index = MSR_CSTAR, .data = KADDR(kvm_halt)},
-		    /* TF, DF, IF, AC, NT as Linux's SYSCALL_MASK. */
-		    {.index = MSR_SFMASK, .data = 0x47700},
-		},
+	const struct kvm_msr_entry entries[] = {
+	    {.index = MSR_STAR,
+	     .data = (uint64_t)USER32_CS << 48 | (uint64_t)KERNEL_CS << 32},
+	    {.index = MSR_LSTAR, .data = KADDR(kvm_syscall_entry)},
+	    {.index = MSR_CSTAR, .data = KADDR(kvm_halt)},
+	    /* TF, DF, IF, AC, NT as Linux's SYSCALL_MASK. */
+	    {.index = MSR_SFMASK, .data = 0x47700},
 	};
+	size_t n = sizeof(entries) / sizeof(entries[0]);
+	struct kvm_msrs *msrs = calloc(1, sizeof(*msrs) + sizeof(entries));
 
-	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 4)
+	if (!msrs)
+		die("calloc");
+	msrs->nmsrs = n;
+	memcpy(msrs->entries, entries, sizeof(entries));
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, msrs) != (int)n)
 		die("KVM_SET_MSRS");
+	free(msrs);
 }
 
 /* Start the vCPU in ring 3 at the user code, as the platform enters it. */
