@@ -368,9 +368,12 @@ static void test_real_mode(void)
 	set_regs(&vm, &regs);
 
 	reason = vm_run(&vm);
-	check(is_out(&vm, reason, PORT_REAL),
-	      "real mode: out to port %#x exits to the host (exit %s)",
-	      PORT_REAL, exit_name(reason));
+	if (!is_out(&vm, reason, PORT_REAL)) {
+		check(false, "real mode: out exits to the host (exit %s)",
+		      exit_name(reason));
+		goto out;
+	}
+	check(true, "real mode: out to port %#x exits to the host", PORT_REAL);
 	data = *((uint8_t *)vm.run + vm.run->io.data_offset);
 	CHECK_EQ(data, 0x45, "real mode: out data is al");
 	reason = vm_run(&vm);
@@ -378,6 +381,7 @@ static void test_real_mode(void)
 	      exit_name(reason));
 	get_regs(&vm, &regs);
 	CHECK_EQ(regs.rax & 0xffff, 0x2345, "real mode: ax after add");
+out:
 	vm_destroy(&vm);
 }
 
@@ -465,6 +469,11 @@ static void build_long_mode(struct vm *vm)
 		gate[1] = off >> 32;
 	}
 
+	if (kvm_kcode_end - kvm_kcode > 4096 ||
+	    kvm_ucode_end - kvm_ucode > 4096) {
+		fprintf(stderr, "kvm_smoke: guest code over a page\n");
+		exit(1);
+	}
 	memcpy(mem + GPA_KCODE, kvm_kcode, kvm_kcode_end - kvm_kcode);
 	memcpy(mem + GPA_UCODE, kvm_ucode, kvm_ucode_end - kvm_ucode);
 }
