@@ -308,7 +308,7 @@ static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 	struct task *init;
 	int err, status;
 
-	err = image_open(&r, cfg->restore_fd);
+	err = image_open_layout(&r, cfg->restore_fd);
 	if (err) {
 		fprintf(stderr, "moat: restore: %s\n",
 			r.err[0] ? r.err : strerror(-err));

@@ -49,6 +49,12 @@ static void usage(FILE *out)
 	    "                 README: 'moat as an OCI runtime'); 'run' is\n"
 	    "                 runc's when it has no '--' and no option of\n"
 	    "                 the sandbox's own\n"
+	    "  checkpoint [--leave-running] --image-path DIR NAME\n"
+	    "                 save the sandbox 'moat run --id NAME' started "
+	    "into\n"
+	    "                 DIR; it stops unless --leave-running\n"
+	    "  restore --image-path DIR [NAME]\n"
+	    "                 bring it back (as 'moat run --restore DIR')\n"
 	    "  syscalls [--markdown]\n"
 	    "                 list every x86-64 syscall and how far moat\n"
 	    "                 implements it\n"
@@ -133,6 +139,14 @@ static void run_usage(FILE *out)
 	    "a\n"
 	    "                      terminal; it is in raw mode until the "
 	    "end)\n"
+	    "  --id=NAME           name the sandbox, so that 'moat checkpoint "
+	    "NAME'\n"
+	    "                      can save it\n"
+	    "  --restore=DIR       bring back the sandbox saved in DIR "
+	    "(moat\n"
+	    "                      checkpoint --image-path DIR) instead of "
+	    "running\n"
+	    "                      a PROGRAM; it keeps this process's stdio\n"
 	    "  -h, --help          show this help\n");
 }
 

@@ -130,7 +130,7 @@ int standalone_load_config(const char *dir, struct sentry_config *cfg)
 			strerror(errno));
 		return -1;
 	}
-	err = image_open(&r, fd);
+	err = image_open_layout(&r, fd);
 	if (err) {
 		fprintf(stderr, "moat: restore: %s: %s\n", path,
 			r.err[0] ? r.err : strerror(-err));

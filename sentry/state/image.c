@@ -692,7 +692,7 @@ static int check_data(struct image_reader *r, uint32_t i, uint8_t *buf)
 	return 0;
 }
 
-static int check_all(struct image_reader *r)
+static int check_all(struct image_reader *r, bool data)
 {
 	uint8_t head[IMAGE_HEADER_SIZE], end[IMAGE_END_SIZE];
 	uint64_t table, tlen, last;
@@ -783,6 +783,8 @@ static int check_all(struct image_reader *r)
 		return -EINVAL;
 	}
 
+	if (!data)
+		return 0;
 	buf = malloc(CHUNK);
 	if (!buf) {
 		seterr(r->err, "out of memory");
@@ -794,13 +796,13 @@ static int check_all(struct image_reader *r)
 	return ret;
 }
 
-int image_open(struct image_reader *r, int fd)
+static int open_checked(struct image_reader *r, int fd, bool data)
 {
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
-	ret = check_all(r);
+	ret = check_all(r, data);
 	if (ret) {
 		char err[IMAGE_ERR_LEN];
 
@@ -809,6 +811,16 @@ int image_open(struct image_reader *r, int fd)
 		memcpy(r->err, err, sizeof(err));
 	}
 	return ret;
+}
+
+int image_open(struct image_reader *r, int fd)
+{
+	return open_checked(r, fd, true);
+}
+
+int image_open_layout(struct image_reader *r, int fd)
+{
+	return open_checked(r, fd, false);
 }
 
 void image_close(struct image_reader *r)

@@ -137,6 +137,14 @@ struct image_reader {
  * failure r holds nothing to release.
  */
 int image_open(struct image_reader *r, int fd);
+/*
+ * The same, checking everything but the sections' data: header, table,
+ * layout, end record. For a reader that takes each section it uses
+ * through image_section_load or a stream to its image_stream_done,
+ * which check the data's checksum as it is read (a restore reads a big
+ * image once instead of twice).
+ */
+int image_open_layout(struct image_reader *r, int fd);
 void image_close(struct image_reader *r);
 /* The index of the first section of type at or after index from, or -1. */
 int image_find(const struct image_reader *r, uint32_t type, uint32_t from);

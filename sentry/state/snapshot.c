@@ -728,6 +728,7 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 	err = kernel_quiesce(k, 5000, why, whylen);
 	if (err)
 		return err;
+	log_debug("checkpoint: every task parked");
 	{
 		char fwhy[FSIMAGE_ERR_LEN];
 
@@ -760,6 +761,7 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 		if (err)
 			say(why, whylen, "%s", fwhy);
 	}
+	log_debug("checkpoint: kernel and filesystem written");
 	if (!err)
 		err = memimage_dump(&k->mf, &w, &st);
 	if (!err)
