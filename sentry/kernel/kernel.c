@@ -497,9 +497,21 @@ static void task_loop(struct task *t)
 		/* Counted in before it looks, so that a freeze either sees
 		 * it go in or is seen (kernel_freeze). */
 		__atomic_add_fetch(&t->k->in_app, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&t->k->frozen, __ATOMIC_SEQ_CST)) {
+		/*
+		 * A vfork child runs on through a checkpoint until it execs
+		 * or exits: its parent waits for that in the middle of
+		 * vfork, where it cannot park.
+		 */
+		if (__atomic_load_n(&t->k->frozen, __ATOMIC_SEQ_CST) &&
+		    !(t->vfork_done &&
+		      __atomic_load_n(&t->k->quiesce, __ATOMIC_SEQ_CST))) {
 			__atomic_sub_fetch(&t->k->in_app, 1, __ATOMIC_SEQ_CST);
 			task_frozen(t);
+			/* Thawed, or its group ends (a kill of a frozen
+			 * process): a thread with no signal left to take
+			 * would come back here for ever. */
+			if (t->tg->exiting || task_exec_zapped(t))
+				t->exiting = true;
 			continue;
 		}
 		err = ops->switch_to(t->ctx, t->mm->as, &t->regs, &ev);

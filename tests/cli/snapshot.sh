@@ -220,5 +220,55 @@ if [ "$PLATFORM" = systrap ]; then
 	wait $pid 2>/dev/null
 fi
 
+# Python with two threads counting under a lock and a file read line by
+# line: after the restore both threads count on and the file reads on.
+if command -v python3 >/dev/null; then
+	mkdir -p "$tmp/py"
+	seq 1 100000 >"$tmp/py/data"
+	cat >"$tmp/py/thr.py" <<'PY'
+import threading, time
+f = open("/data/data")
+count = [0, 0]
+lock = threading.Lock()
+def work(k):
+    while True:
+        with lock:
+            count[k] += 1
+        time.sleep(0.01)
+for k in range(2):
+    threading.Thread(target=work, args=(k,), daemon=True).start()
+while True:
+    time.sleep(0.05)
+    with lock:
+        c = list(count)
+    print(f.readline().strip(), c[0], c[1], flush=True)
+PY
+	"$MOAT" run --platform="$PLATFORM" $NR --id py --bind="$tmp/py:/data:ro" \
+		-- python3 /data/thr.py >"$tmp/py1.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ "$(wc -l <"$tmp/py1.out")" -lt 10 ] && [ $i -lt 600 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	expect "checkpoint of Python with threads and an open file" 0 "" -- \
+		"$MOAT" checkpoint --image-path "$tmp/img7" py
+	wait $pid
+	last=$(tail -n 1 "$tmp/py1.out")
+	timeout 5 "$MOAT" restore --image-path "$tmp/img7" >"$tmp/py2.out" 2>&1
+	set -- $last
+	n=$1 a=$2 b=$3
+	if awk -v n="$n" -v a="$a" -v b="$b" '
+		NR == 1 && $1 != n + 1 { exit 1 }
+		NR > 1 && $1 != prev + 1 { exit 1 }
+		{ prev = $1; la = $2; lb = $3 }
+		END { exit !(NR > 5 && la > a && lb > b) }' "$tmp/py2.out"; then
+		ok "Python's threads count on and its file reads on at $((n + 1))"
+	else
+		bad "Python after the restore (last before: $last):"
+		head -n 3 "$tmp/py2.out" | sed 's/^/    /'
+	fi
+fi
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
