@@ -252,6 +252,19 @@ static int boot_fs(struct task *init, void *arg)
 		b->what = "cannot build the filesystem";
 		return err;
 	}
+	if (cfg->oci) {
+		const char *path = NULL;
+
+		err = kernel_protect_paths(
+		    k, cfg->readonly_paths, cfg->nreadonly_paths,
+		    cfg->masked_paths, cfg->nmasked_paths, &path);
+		if (err) {
+			snprintf(b->msg, sizeof(b->msg), "cannot protect %s",
+				 path);
+			b->what = b->msg;
+			return err;
+		}
+	}
 	vfs_ns_root(&k->ns, &root);
 	/* OCI's root.readonly: mount points were made; no more writes. */
 	if (cfg->oci && cfg->root_readonly)

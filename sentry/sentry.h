@@ -126,6 +126,18 @@ struct sentry_config {
 	 * sandbox's devices whether listed or not (first if not). */
 	struct sentry_mount mounts[SENTRY_MOUNTS_MAX];
 	int nmounts;
+	/*
+	 * linux.readonlyPaths then linux.maskedPaths, made once the mounts
+	 * are (runc's order): a read-only bind of each readonly path on
+	 * itself, with the mounts below it; over each masked file the
+	 * sandbox's /dev/null, over each masked directory an empty
+	 * read-only tmpfs. Absolute paths in the sandbox; missing ones are
+	 * skipped.
+	 */
+	const char *const *readonly_paths;
+	int nreadonly_paths;
+	const char *const *masked_paths;
+	int nmasked_paths;
 };
 
 /*

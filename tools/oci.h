@@ -18,6 +18,8 @@
 #define OCI_VERSION	 "1.0.2"
 #define OCI_DEFAULT_ROOT "/run/moat"
 #define OCI_ERR_MAX	 512
+/* The most linux.maskedPaths, and readonlyPaths, in a config.json. */
+#define OCI_PATHS_MAX 1024
 
 /* ---- oci.c ---- */
 

@@ -4,10 +4,8 @@
  * sentry's configuration. Each field is honoured, or rejected with an
  * error that names it; fields moat does not know are ignored, as the spec
  * asks. What is accepted without effect is so because the sandbox already
- * gives it (a namespace: every sandbox has all of its own; masked paths
- * under /proc and /sys: those are the sentry's, never the host's) or
- * because ignoring it cannot widen what the application reaches (mount
- * propagation).
+ * gives it (a namespace: every sandbox has all of its own) or because ignoring
+ * it cannot widen what the application reaches (mount propagation).
  */
 #include "tools/oci.h"
 
@@ -764,26 +762,41 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 				    "path without \"..\"");
 		oc->cgroups_path = p;
 	}
-	/* The sandbox's /proc and /sys are the sentry's, none of the host's
-	 * files; masking them would hide nothing of the host's. */
+	/* Made by the sentry in its own tree, as runc makes them. */
 	for (int pass = 0; pass < 2; pass++) {
-		const char *key = pass ? "readonlyPaths" : "maskedPaths";
+		const char *key = pass ? "maskedPaths" : "readonlyPaths";
+		const char **list;
 
 		a = json_object_get(l, key);
-		if (a && !json_is_array(a))
+		if (!a)
+			continue;
+		if (!json_is_array(a))
 			return FAIL("linux.%s: must be an array", key);
+		if (json_array_size(a) > OCI_PATHS_MAX)
+			return FAIL("linux.%s: more than %d paths", key,
+				    OCI_PATHS_MAX);
+		list = calloc(json_array_size(a) + 1, sizeof(*list));
+		if (!list)
+			return FAIL("linux.%s: out of memory", key);
+		if (pass)
+			oc->cfg.masked_paths = list;
+		else
+			oc->cfg.readonly_paths = list;
 		json_array_foreach(a, i, v)
 		{
-			const char *p =
-			    json_is_string(v) ? json_string_value(v) : "";
+			const char *p = json_string_value(v);
 
-			if (strncmp(p, "/proc/", 6) && strcmp(p, "/proc") &&
-			    strncmp(p, "/sys/", 5) && strcmp(p, "/sys"))
-				return FAIL("linux.%s[%zu]: %s is not under "
-					    "/proc or /sys, which moat "
-					    "cannot mask yet",
-					    key, i, p);
+			if (!p || strlen(p) != json_string_length(v) ||
+			    p[0] != '/' || strlen(p) >= PATH_MAX)
+				return FAIL("linux.%s[%zu]: must be an "
+					    "absolute path",
+					    key, i);
+			list[i] = p;
 		}
+		if (pass)
+			oc->cfg.nmasked_paths = (int)json_array_size(a);
+		else
+			oc->cfg.nreadonly_paths = (int)json_array_size(a);
 	}
 	a = json_object_get(l, "devices");
 	if (a && !json_is_array(a))
@@ -970,6 +983,8 @@ void oci_config_free(struct oci_config *oc)
 		free(oc->paths[i]);
 	free((char *)oc->cfg.path);
 	free((void *)oc->cfg.seccomp_prog);
+	free((void *)oc->cfg.readonly_paths);
+	free((void *)oc->cfg.masked_paths);
 	free(oc->bundle);
 	free(oc->rootfs);
 	json_decref(oc->json);

@@ -1082,14 +1082,16 @@ static int show_mount_table(struct proc_target *pt, struct sbuf *b, bool info)
 				  m->sb->type, rw, nosuid, nodev, noexec);
 			continue;
 		}
-		/* A bind's root is the directory it binds, named by the host
-		 * path that is its source (Linux: the path in the host's
-		 * filesystem that holds it). */
+		/* A bind's root is the directory it binds: its path in its
+		 * filesystem, or for a host directory the host path that is
+		 * its source (Linux: the path in the host's filesystem that
+		 * holds it). */
 		sb_printf(b, "%llu %llu 0:%llu %s %s %s%s%s%s - %s %s %s\n",
 			  (unsigned long long)m->id,
 			  (unsigned long long)(m->parent ? m->parent->id : 1),
 			  (unsigned long long)m->sb->dev,
-			  m->parent && !strcmp(m->sb->type, "9p") &&
+			  m->fsroot ? m->fsroot
+			  : m->parent && !strcmp(m->sb->type, "9p") &&
 				  m->source[0] == '/'
 			      ? m->source
 			      : "/",

@@ -345,6 +345,82 @@ have_root:
 	return err;
 }
 
+/* A read-only bind of path on itself, as runc's readonlyPath. */
+static int protect_readonly(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+			    const char *path)
+{
+	struct vfs_path at;
+	int err;
+
+	err = vfs_lookup(ctx, &ctx->root, path, LOOKUP_FOLLOW, &at);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = vfs_bind(&k->ns, &at, &at, VFS_MNT_RDONLY);
+	vfs_path_put(&at);
+	return err;
+}
+
+/*
+ * runc's maskPath: the sandbox's /dev/null bound over a file, an empty
+ * read-only tmpfs (1777, as tmpfs makes its root) over a directory.
+ */
+static int protect_masked(struct kernel *k, const struct vfs_lookup_ctx *ctx,
+			  const char *path)
+{
+	struct vfs_path at, null;
+	int err;
+
+	err = vfs_lookup(ctx, &ctx->root, path, LOOKUP_FOLLOW, &at);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (ABI_S_ISDIR(at.dentry->inode->mode)) {
+		struct vfs_inode *fs = tmpfs_create(&k->mf, 01777, 0, 0);
+
+		err = fs ? vfs_mount(&k->ns, &at, fs->sb, fs, "tmpfs",
+				     VFS_MNT_RDONLY)
+			 : -ENOMEM;
+		if (fs)
+			vfs_inode_put(fs);
+	} else {
+		err = vfs_lookup(ctx, &ctx->root, "/dev/null", LOOKUP_FOLLOW,
+				 &null);
+		if (!err) {
+			if ((null.dentry->inode->mode & ABI_S_IFMT) !=
+				ABI_S_IFCHR ||
+			    null.dentry->inode->rdev != device_makedev(1, 3))
+				err = -ENODEV;
+			else
+				err = vfs_bind(&k->ns, &at, &null, 0);
+			vfs_path_put(&null);
+		}
+	}
+	vfs_path_put(&at);
+	return err;
+}
+
+int kernel_protect_paths(struct kernel *k, const char *const *readonly,
+			 int nreadonly, const char *const *masked, int nmasked,
+			 const char **failed)
+{
+	struct creds root_creds;
+	struct vfs_lookup_ctx ctx;
+	int err = 0;
+
+	creds_init_root(&root_creds);
+	ctx = (struct vfs_lookup_ctx){.ns = &k->ns, .creds = &root_creds};
+	vfs_ns_root(&k->ns, &ctx.root);
+	for (int i = 0; !err && i < nreadonly; i++) {
+		err = protect_readonly(k, &ctx, readonly[i]);
+		*failed = readonly[i];
+	}
+	for (int i = 0; !err && i < nmasked; i++) {
+		err = protect_masked(k, &ctx, masked[i]);
+		*failed = masked[i];
+	}
+	vfs_path_put(&ctx.root);
+	return err;
+}
+
 struct fs_struct *fs_struct_create(const struct vfs_path *root,
 				   const struct vfs_path *cwd)
 {

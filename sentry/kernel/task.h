@@ -670,6 +670,13 @@ struct sentry_mount;
  * container's in that order. */
 int kernel_boot_vfs(struct kernel *k, bool rw, const struct sentry_bind *binds,
 		    int nbinds, const struct sentry_mount *mounts, int nmounts);
+/*
+ * linux.readonlyPaths and maskedPaths over the booted tree (struct
+ * sentry_config says how): 0, or -errno with *failed the path.
+ */
+int kernel_protect_paths(struct kernel *k, const char *const *readonly,
+			 int nreadonly, const char *const *masked, int nmasked,
+			 const char **failed);
 struct fs_struct *fs_struct_create(const struct vfs_path *root,
 				   const struct vfs_path *cwd);
 void fs_struct_put(struct fs_struct *fs);

@@ -88,9 +88,11 @@ static int open_create(const struct vfs_lookup_ctx *ctx,
 			err = -EEXIST;
 			goto out;
 		}
-		if (ABI_S_ISLNK(d->inode->mode) && d->inode->ops->get_link &&
-		    !(flags & ABI_O_NOFOLLOW)) {
-			/* A magic link (procfs): where it leads exists. */
+		if ((ABI_S_ISLNK(d->inode->mode) && d->inode->ops->get_link &&
+		     !(flags & ABI_O_NOFOLLOW)) ||
+		    d->nmounts) {
+			/* A magic link (procfs): where it leads exists. A
+			 * mount point: what is mounted there is opened. */
 			vfs_dentry_put(d);
 			pthread_mutex_unlock(&ctx->ns->lock);
 			err = vfs_lookup(ctx, &parent, last,

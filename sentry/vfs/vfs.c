@@ -152,6 +152,7 @@ static void mnt_put(struct vfs_mount *m)
 		vfs_dentry_put(m->root);
 		vfs_super_put(m->sb);
 		free(m->source);
+		free(m->fsroot);
 		free(m);
 	}
 }
@@ -320,6 +321,146 @@ int vfs_mount(struct vfs_ns *ns, const struct vfs_path *at,
 	for (tail = &ns->mounts; *tail; tail = &(*tail)->next)
 		;
 	*tail = m;
+	pthread_mutex_unlock(&ns->lock);
+	return 0;
+}
+
+/* Is d at or below top in its filesystem's tree? */
+static bool dentry_within(const struct vfs_dentry *d,
+			  const struct vfs_dentry *top)
+{
+	for (; d; d = d->parent)
+		if (d == top)
+			return true;
+	return false;
+}
+
+/* d's path from its filesystem's root ("/proc/sys" is "/sys"). */
+static char *dentry_fs_path(const struct vfs_dentry *d)
+{
+	char buf[ABI_PATH_MAX];
+	size_t at = sizeof(buf) - 1;
+
+	buf[at] = '\0';
+	for (; d && d->parent; d = d->parent) {
+		size_t n = strlen(d->name);
+
+		if (n + 1 > at)
+			return NULL;
+		at -= n;
+		memcpy(buf + at, d->name, n);
+		buf[--at] = '/';
+	}
+	if (at == sizeof(buf) - 1)
+		buf[--at] = '/';
+	return strdup(buf + at);
+}
+
+/*
+ * A mount of of's filesystem whose root is root (of's or below it), as
+ * bind mounts make: not yet attached or in ns's list.
+ */
+static struct vfs_mount *mnt_bind_new(struct vfs_ns *ns,
+				      const struct vfs_mount *of,
+				      struct vfs_dentry *root, uint32_t flags)
+{
+	struct vfs_mount *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->source = strdup(of->source);
+	if (root != of->root)
+		m->fsroot = dentry_fs_path(root);
+	else if (of->fsroot)
+		m->fsroot = strdup(of->fsroot);
+	if (!m->source || (!m->fsroot && (root != of->root || of->fsroot))) {
+		free(m->source);
+		free(m->fsroot);
+		free(m);
+		return NULL;
+	}
+	m->refs = 1;
+	m->id = ++ns->next_mnt_id;
+	m->root = vfs_dentry_get(root);
+	m->sb = of->sb;
+	__atomic_add_fetch(&m->sb->refs, 1, __ATOMIC_RELAXED);
+	m->flags = flags;
+	return m;
+}
+
+/* Attach m on (parent, mountpoint) and add it to the list at *tail. */
+static void mnt_attach(struct vfs_mount *m, struct vfs_mount *parent,
+		       struct vfs_dentry *mountpoint, struct vfs_mount ***tail)
+{
+	m->parent = mnt_get(parent);
+	m->mountpoint = vfs_dentry_get(mountpoint);
+	mountpoint->nmounts++;
+	**tail = m;
+	*tail = &m->next;
+}
+
+/*
+ * Copies of the mounts of ns on src_mnt at or below top, and of theirs,
+ * attached to copy (the copy of src_mnt) at the same dentries, with
+ * set_flags added, onto the list at *tail: 0 or -ENOMEM.
+ */
+static int copy_submounts(struct vfs_ns *ns, struct vfs_mount *src_mnt,
+			  struct vfs_dentry *top, struct vfs_mount *copy,
+			  uint32_t set_flags, struct vfs_mount ***tail)
+{
+	for (struct vfs_mount *c = ns->mounts; c; c = c->next) {
+		struct vfs_mount *n;
+		int err;
+
+		if (c->parent != src_mnt || !dentry_within(c->mountpoint, top))
+			continue;
+		n = mnt_bind_new(ns, c, c->root, c->flags | set_flags);
+		if (!n)
+			return -ENOMEM;
+		mnt_attach(n, copy, c->mountpoint, tail);
+		err = copy_submounts(ns, c, c->root, n, set_flags, tail);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int vfs_bind(struct vfs_ns *ns, const struct vfs_path *at,
+	     const struct vfs_path *src, uint32_t set_flags)
+{
+	struct vfs_mount *m, *pending = NULL, **tail = &pending;
+	int err;
+
+	if (!at->dentry->inode || !src->dentry->inode)
+		return -ENOENT;
+	if (ABI_S_ISDIR(at->dentry->inode->mode) !=
+	    ABI_S_ISDIR(src->dentry->inode->mode))
+		return ABI_S_ISDIR(src->dentry->inode->mode) ? -ENOTDIR
+							     : -EISDIR;
+	pthread_mutex_lock(&ns->lock);
+	m = mnt_bind_new(ns, src->mnt, src->dentry,
+			 src->mnt->flags | set_flags);
+	if (!m) {
+		pthread_mutex_unlock(&ns->lock);
+		return -ENOMEM;
+	}
+	mnt_attach(m, at->mnt, at->dentry, &tail);
+	/* The copies are made from the list as it was: m is not in it. */
+	err = copy_submounts(ns, src->mnt, src->dentry, m, set_flags, &tail);
+	if (err) {
+		pthread_mutex_unlock(&ns->lock);
+		for (struct vfs_mount *n = pending, *next; n; n = next) {
+			next = n->next;
+			n->mountpoint->nmounts--;
+			vfs_dentry_put(n->mountpoint);
+			mnt_put(n->parent);
+			mnt_put(n);
+		}
+		return err;
+	}
+	for (tail = &ns->mounts; *tail; tail = &(*tail)->next)
+		;
+	*tail = pending;
 	pthread_mutex_unlock(&ns->lock);
 	return 0;
 }

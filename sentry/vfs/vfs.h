@@ -268,6 +268,9 @@ struct vfs_mount {
 	struct vfs_super *sb;
 	uint32_t flags;
 	char *source; /* as /proc/mounts shows it */
+	/* A bind's root, its path in the filesystem as mountinfo shows it;
+	 * NULL: the filesystem's root. */
+	char *fsroot;
 	struct vfs_mount *next;
 };
 
@@ -335,6 +338,15 @@ void vfs_ns_destroy(struct vfs_ns *ns);
 int vfs_mount(struct vfs_ns *ns, const struct vfs_path *at,
 	      struct vfs_super *sb, struct vfs_inode *root, const char *source,
 	      uint32_t flags);
+/*
+ * Bind the tree at src over at, as Linux's mount(MS_BIND | MS_REC): a
+ * mount whose root is src's dentry, of src's filesystem, with src's
+ * mount's flags and set_flags; the mounts below src come along (copies
+ * on the new mount, set_flags added to theirs too). at and src may be
+ * the same path (a path bound on itself).
+ */
+int vfs_bind(struct vfs_ns *ns, const struct vfs_path *at,
+	     const struct vfs_path *src, uint32_t set_flags);
 /* The namespace's root, with references. */
 void vfs_ns_root(struct vfs_ns *ns, struct vfs_path *out);
 

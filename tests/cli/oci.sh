@@ -363,6 +363,44 @@ config 'process.args=["sh","-c","cut -d\" \" -f4,5 /proc/self/mountinfo"]' \
 expect "bind mount: its root in mountinfo" 0 "^$tmp/data /data$" -- \
 	M run --bundle "$bundle" p4
 
+# linux.maskedPaths and readonlyPaths anywhere, as runc makes them: an
+# empty read-only tmpfs over a directory, /dev/null over a file (reads
+# empty, writes vanish), a read-only bind of a path on itself (below it
+# too, the mounts under it included); missing paths are skipped.
+mkdir -p "$bundle/rootfs/m/dir/sub" "$bundle/rootfs/m/ro/sub" "$bundle/rootfs/m/rw"
+echo secret >"$bundle/rootfs/m/dir/f"
+echo secret >"$bundle/rootfs/m/file"
+echo kept >"$bundle/rootfs/m/ro/sub/f"
+config 'process.args=["sh","-c","echo dir:$(ls -A /m/dir | wc -l):$(stat -c %a:%U /m/dir); touch /m/dir/x 2>&1; echo file:$(cat /m/file):$(stat -c %F:%t:%T /m/file); echo y >/m/file && echo written:$(cat /m/file); cat /m/ro/sub/f; echo y >/m/ro/sub/f; mkdir /m/ro/sub/d; touch /m/ro/new; ln -s x /m/ro/l; echo w >/m/rw/f && echo rw:$(cat /m/rw/f); touch /dev/shm/x; grep -c \" /m/\" /proc/self/mountinfo"]' \
+	'root.readonly=false' \
+	'linux.maskedPaths=["/m/dir","/m/file","/m/nope","/m/nope/deeper"]' \
+	'linux.readonlyPaths=["/m/ro","/m/missing","/dev"]'
+M run --bundle "$bundle" mp >"$tmp/out" 2>&1
+for want in '^dir:0:1777:root$' "^touch: /m/dir/x: Read-only file system$" \
+	'^file::character special file:1:3$' '^written:$' '^kept$' \
+	"can't create /m/ro/sub/f: Read-only file system" \
+	"can't create directory '/m/ro/sub/d': Read-only file system" \
+	"touch: /m/ro/new: Read-only file system" \
+	"ln: /m/ro/l: Read-only file system" '^rw:w$' \
+	"touch: /dev/shm/x: Read-only file system" '^3$'; do
+	if grep -q "$want" "$tmp/out"; then
+		ok "masked/readonly paths: $want"
+	else
+		bad "masked/readonly paths: $want"
+		sed 's/^/    /' "$tmp/out"
+	fi
+done
+if [ "$(cat "$bundle/rootfs/m/file")" = secret ] &&
+	[ ! -e "$bundle/rootfs/m/ro/new" ]; then
+	ok "masked/readonly paths: the rootfs is untouched"
+else
+	bad "masked/readonly paths: the rootfs changed"
+fi
+rm -rf "$bundle/rootfs/m"
+config 'process.args=["sh","-c","echo 1 >/proc/sys/net/ipv4/ip_forward"]'
+expect "readonlyPaths: the default's /proc/sys" 1 "Read-only file system" -- \
+	M run --bundle "$bundle" mp2
+
 # linux.seccomp: compiled with libseccomp, enforced by the sentry on init,
 # its children and exec'd processes; an unknown name is skipped (as runc).
 prof='{"defaultAction":"SCMP_ACT_ALLOW",
@@ -390,8 +428,9 @@ M run -d --bundle "$bundle" s4 >/dev/null 2>&1
 expect "seccomp: exec'd processes too" 1 "No space left on device" -- \
 	M exec s4 mkdir /tmp/e
 M delete -f s4 >/dev/null 2>&1
-# The container's mounts, in config.json's order and no others, with their
-# sources and flags; /dev/ptmx is devpts' (as runc makes both).
+# The container's mounts, in config.json's order and no others (then the
+# one of the default readonlyPaths that exists), with their sources and
+# flags; /dev/ptmx is devpts' (as runc makes both).
 config 'process.args=["sh","-c","cut -d\" \" -f5,6,8,9 /proc/self/mountinfo | tr \"\\n\" \";\"; echo; readlink /dev/ptmx; stat -c %a /mnt/t"]' \
 	'mounts=[{"destination":"/mnt/t","type":"tmpfs","source":"t1","options":["mode=700"]},
 	{"destination":"/proc","type":"proc","source":"proc"},
@@ -401,7 +440,7 @@ config 'process.args=["sh","-c","cut -d\" \" -f5,6,8,9 /proc/self/mountinfo | tr
 	{"destination":"/dev/mqueue","type":"mqueue","source":"mqueue","options":["nosuid"]},
 	{"destination":"/sys","type":"sysfs","source":"sysfs","options":["ro"]}]'
 M run --bundle "$bundle" p5 >"$tmp/out" 2>&1
-for want in '^/ ro overlay rootfs;/mnt/t rw tmpfs t1;/proc rw proc proc;/dev rw,nosuid tmpfs tmpfs;/dev/pts rw,nosuid,noexec devpts devpts;/dev/shm rw,nodev tmpfs shm;/dev/mqueue ro,nosuid mqueue mqueue;/sys ro sysfs sysfs;$' \
+for want in '^/ ro overlay rootfs;/mnt/t rw tmpfs t1;/proc rw proc proc;/dev rw,nosuid tmpfs tmpfs;/dev/pts rw,nosuid,noexec devpts devpts;/dev/shm rw,nodev tmpfs shm;/dev/mqueue ro,nosuid mqueue mqueue;/sys ro sysfs sysfs;/proc/sys ro proc proc;$' \
 	'^pts/ptmx$' '^700$'; do
 	if grep -q "$want" "$tmp/out"; then
 		ok "mounts: $want"
@@ -435,6 +474,8 @@ for case in 'process.args="sh"|process.args' \
 	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
 	'linux.resources={"memory":{"limit":1000,"swap":10}}|linux.resources.memory.swap' \
 	'linux.cgroupsPath="/a/../b"|linux.cgroupsPath' \
+	'linux.maskedPaths=["rel"]|linux.maskedPaths\[0\]: must be an absolute path' \
+	'linux.readonlyPaths="/x"|linux.readonlyPaths: must be an array' \
 	'root=null|root.path' \
 	'ociVersion=null|ociVersion' \
 	'annotations={"dev.moat.platform":"kvm"}|annotations.dev.moat.platform' \
@@ -681,7 +722,7 @@ fi
 # net.ipv4.ip_forward: the sandbox's own, set from config.json, and by root
 # inside through /proc/sys as a shell does it.
 config 'process.args=["sh","-c","cat /proc/sys/net/ipv4/ip_forward; echo 0 >/proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward"]' \
-	'linux.sysctl={"net.ipv4.ip_forward":"1"}'
+	'linux.sysctl={"net.ipv4.ip_forward":"1"}' 'linux.readonlyPaths=[]'
 expect "linux.sysctl: net.ipv4.ip_forward" 0 "" -- \
 	sh -c "[ \"\$(\"$MOAT\" --root \"$root\" run --bundle \"$bundle\" s1 | tr '\n' ' ')\" = '1 0 ' ]"
 
