@@ -1103,6 +1103,9 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- exec: a new process in the running container --------------------- */
 
+/* Bit i: fd 3+i was open when moat started (--preserve-fds). */
+static uint64_t fds_open_at_start;
+
 /* What the new process is to be: config.json's process, then the flags. */
 struct exec_spec {
 	json_t *args, *env; /* arrays of strings (references) */
@@ -1113,6 +1116,12 @@ struct exec_spec {
 	uint32_t ngroups;
 	bool terminal;
 	struct winsize ws; /* consoleSize */
+	/* capabilities, noNewPrivileges and rlimits (caps_set: the
+	 * process has capabilities, else init's) */
+	struct sentry_config creds;
+	bool caps_inheritable;		 /* capabilities.inheritable is there */
+	int extra_fds[CTL_EXEC_FDS_MAX]; /* --preserve-fds: its 3... */
+	int nextra_fds;
 };
 
 /* A JSON array of strings without NULs named what: 0, or -1 said. */
@@ -1173,6 +1182,46 @@ static int exec_from_process(json_t *p, struct exec_spec *x, const char *src)
 		free(x->cwd);
 		x->cwd = strdup(json_string_value(v));
 	}
+	if ((v = json_object_get(p, "capabilities")) ||
+	    (v = json_object_get(p, "rlimits"))) {
+		struct sentry_config sc = {0};
+		char e[OCI_ERR_MAX];
+
+		v = json_object_get(p, "capabilities");
+		if (v && oci_parse_caps(v, &sc, e, sizeof(e))) {
+			oci_error("exec failed: %s %s", src, e);
+			return -1;
+		}
+		if (v) {
+			x->creds.caps_set = true;
+			x->creds.cap_bounding = sc.cap_bounding;
+			x->creds.cap_effective = sc.cap_effective;
+			x->creds.cap_permitted = sc.cap_permitted;
+			x->creds.cap_inheritable = sc.cap_inheritable;
+			x->creds.cap_ambient = sc.cap_ambient;
+			x->caps_inheritable =
+			    json_object_get(v, "inheritable") != NULL;
+		}
+		v = json_object_get(p, "rlimits");
+		if (v && oci_parse_rlimits(v, &sc, e, sizeof(e))) {
+			oci_error("exec failed: %s %s", src, e);
+			return -1;
+		}
+		if (v) {
+			memcpy(x->creds.rlimits, sc.rlimits,
+			       sizeof(sc.rlimits));
+			x->creds.nrlimits = sc.nrlimits;
+		}
+	}
+	if ((v = json_object_get(p, "noNewPrivileges"))) {
+		if (!json_is_boolean(v)) {
+			oci_error("exec failed: %s noNewPrivileges: must be "
+				  "true or false",
+				  src);
+			return -1;
+		}
+		x->creds.no_new_privs = json_is_true(v);
+	}
 	x->terminal = json_is_true(json_object_get(p, "terminal"));
 	if ((v = json_object_get(p, "consoleSize"))) {
 		x->ws.ws_row = (unsigned short)json_integer_value(
@@ -1224,16 +1273,42 @@ static char *exec_payload(const struct exec_spec *x, const int fds[3],
 			     .gid = x->gid,
 			     .ngroups = x->ngroups,
 			     .argc = (uint32_t)json_array_size(x->args),
-			     .envc = (uint32_t)json_array_size(x->env)};
-	for (int i = 0; i < 3; i++) {
-		int fl = fcntl(fds[i], F_GETFL);
+			     .envc = (uint32_t)json_array_size(x->env),
+			     .nfds = (uint32_t)x->nextra_fds,
+			     .nrlimits = (uint32_t)x->creds.nrlimits};
+	uint32_t fd_flags[CTL_EXEC_FDS_MAX];
+	struct ctl_rlimit rl[CTL_EXEC_RLIMITS_MAX];
 
-		e.fd_flags[i] =
+	for (int i = 0; i < 3 + x->nextra_fds; i++) {
+		int fl = fcntl(i < 3 ? fds[i] : x->extra_fds[i - 3], F_GETFL);
+		uint32_t f =
 		    fl < 0 ? O_RDWR
 			   : (uint32_t)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+
+		if (i < 3)
+			e.fd_flags[i] = f;
+		else
+			fd_flags[i - 3] = f;
 	}
+	if (x->creds.caps_set) {
+		e.flags |= CTL_EXEC_CAPS;
+		e.caps[0] = x->creds.cap_bounding;
+		e.caps[1] = x->creds.cap_effective;
+		e.caps[2] = x->creds.cap_permitted;
+		e.caps[3] = x->creds.cap_inheritable;
+		e.caps[4] = x->creds.cap_ambient;
+	}
+	if (x->creds.no_new_privs)
+		e.flags |= CTL_EXEC_NO_NEW_PRIVS;
+	for (int i = 0; i < x->creds.nrlimits; i++)
+		rl[i] = (struct ctl_rlimit){
+		    .resource = (uint32_t)x->creds.rlimits[i].resource,
+		    .cur = x->creds.rlimits[i].cur,
+		    .max = x->creds.rlimits[i].max};
 	size_t len = sizeof(e) + x->ngroups * sizeof(uint32_t) +
-		     strlen(x->cwd) + 1 + strlen(x->path) + 1,
+		     e.nfds * sizeof(uint32_t) +
+		     e.nrlimits * sizeof(struct ctl_rlimit) + strlen(x->cwd) +
+		     1 + strlen(x->path) + 1,
 	       off, i;
 	json_t *v;
 	char *buf;
@@ -1249,6 +1324,10 @@ static char *exec_payload(const struct exec_spec *x, const int fds[3],
 	off = sizeof(e);
 	memcpy(buf + off, x->groups, x->ngroups * sizeof(uint32_t));
 	off += x->ngroups * sizeof(uint32_t);
+	memcpy(buf + off, fd_flags, e.nfds * sizeof(uint32_t));
+	off += e.nfds * sizeof(uint32_t);
+	memcpy(buf + off, rl, e.nrlimits * sizeof(struct ctl_rlimit));
+	off += e.nrlimits * sizeof(struct ctl_rlimit);
 	json_array_foreach(x->args, i, v)
 	{
 		memcpy(buf + off, json_string_value(v),
@@ -1444,7 +1523,7 @@ static int cmd_exec(int argc, char **argv)
 		OPT_PRESERVE,
 		OPT_CAP,
 		OPT_IGNORE_PAUSED,
-		OPT_IGNORED,
+		OPT_NO_NEW_PRIVS,
 		OPT_IGNORED_ARG,
 	};
 	static const struct option opts[] = {
@@ -1460,7 +1539,7 @@ static int cmd_exec(int argc, char **argv)
 	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
 	    {"cap", required_argument, NULL, OPT_CAP},
 	    {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-	    {"no-new-privs", no_argument, NULL, OPT_IGNORED},
+	    {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
 	    {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
 	    {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
 	    {"cgroup", required_argument, NULL, OPT_IGNORED_ARG},
@@ -1473,7 +1552,9 @@ static int cmd_exec(int argc, char **argv)
 	const char *cwd = NULL, *user = NULL, *id;
 	json_t *extra_env = json_array(), *cfg = NULL;
 	bool detach = false, tty = false, ignore_paused = false;
-	int ch, rootfd, sock = -1, code = 255, err;
+	bool no_new_privs = false;
+	uint64_t add_caps = 0;
+	int ch, rootfd, sock = -1, code = 255, err, preserve_fds = 0;
 	int32_t pid;
 	int stdio[3], tty_slave = -1, relay_sock = -1;
 	sigset_t set, old;
@@ -1519,20 +1600,39 @@ static int cmd_exec(int argc, char **argv)
 		case OPT_CONSOLE:
 			console = optarg;
 			break;
-		case OPT_PRESERVE:
-			if (strcmp(optarg, "0")) {
-				oci_error("exec: --preserve-fds is not "
-					  "supported by moat yet");
+		case OPT_PRESERVE: {
+			char *end;
+			long n;
+
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || n < 0 ||
+			    n > CTL_EXEC_FDS_MAX) {
+				oci_error("exec: --preserve-fds %s: must be "
+					  "from 0 to %d",
+					  optarg, CTL_EXEC_FDS_MAX);
 				goto out;
 			}
+			preserve_fds = (int)n;
 			break;
-		case OPT_CAP:
-			oci_error("exec: --cap is not supported by moat yet");
-			goto out;
+		}
+		case OPT_CAP: {
+			int cap = oci_cap_number(optarg);
+
+			if (cap < 0) {
+				oci_error("exec: --cap %s: unknown capability",
+					  optarg);
+				goto out;
+			}
+			add_caps |= 1ULL << cap;
+			break;
+		}
 		case OPT_IGNORE_PAUSED:
 			ignore_paused = true;
 			break;
-		case OPT_IGNORED:
+		case OPT_NO_NEW_PRIVS:
+			no_new_privs = true;
+			break;
 		case OPT_IGNORED_ARG:
 			break;
 		default:
@@ -1636,6 +1736,28 @@ static int cmd_exec(int argc, char **argv)
 		}
 		x.groups[x.ngroups++] = extra_groups[i];
 	}
+	/* --cap: added to the sets as runc adds it (ambient only where
+	 * the process has inheritable ones, as it does not add those). */
+	if (add_caps) {
+		x.creds.caps_set = true;
+		x.creds.cap_bounding |= add_caps;
+		x.creds.cap_effective |= add_caps;
+		x.creds.cap_permitted |= add_caps;
+		if (x.caps_inheritable)
+			x.creds.cap_ambient |= add_caps;
+	}
+	if (no_new_privs)
+		x.creds.no_new_privs = true;
+	/* --preserve-fds: this process's 3... are the new one's. */
+	for (int i = 0; i < preserve_fds; i++) {
+		if (!(fds_open_at_start & (1ULL << i))) {
+			oci_error("exec failed: --preserve-fds %d: fd %d is "
+				  "not open",
+				  preserve_fds, 3 + i);
+			goto out_close;
+		}
+		x.extra_fds[x.nextra_fds++] = 3 + i;
+	}
 	if (x.terminal && !console) {
 		oci_error(
 		    "exec failed: cannot allocate tty if moat will detach "
@@ -1685,8 +1807,17 @@ static int cmd_exec(int argc, char **argv)
 		stdio[i] = fcntl(i, F_GETFD) < 0
 			       ? open("/dev/null", O_RDWR | O_CLOEXEC)
 			       : i;
-	sock = oci_ctl_send(c.dirfd, CTL_EXEC, 0, x.terminal ? CTL_EXEC_TTY : 0,
-			    payload, (uint32_t)len, stdio, x.terminal ? 1 : 3);
+	{
+		int nstd = x.terminal ? 1 : 3, fds[3 + CTL_EXEC_FDS_MAX];
+
+		memcpy(fds, stdio, (size_t)nstd * sizeof(int));
+		memcpy(fds + nstd, x.extra_fds,
+		       (size_t)x.nextra_fds * sizeof(int));
+		sock = oci_ctl_send(c.dirfd, CTL_EXEC, 0,
+				    x.terminal ? CTL_EXEC_TTY : 0, payload,
+				    (uint32_t)len, fds,
+				    (uint32_t)(nstd + x.nextra_fds));
+	}
 	/* The lock is not held while the process runs. */
 	flock(c.dirfd, LOCK_UN);
 	if (x.terminal)
@@ -2296,6 +2427,10 @@ bool oci_is_command(const char *cmd)
 int oci_main(int argc, char **argv, const struct oci_globals *g)
 {
 	G = g;
+	/* Before moat opens any: which of 3... the caller left open. */
+	for (int i = 0; i < CTL_EXEC_FDS_MAX; i++)
+		if (fcntl(3 + i, F_GETFD) >= 0)
+			fds_open_at_start |= 1ULL << i;
 	if (g->log) {
 		log_file = fopen(g->log, "ae");
 		if (!log_file) {

@@ -99,6 +99,14 @@ void oci_config_free(struct oci_config *oc);
 json_t *oci_json_read(int fd, size_t flags, json_error_t *je);
 /* The config.json `moat spec` writes (a new reference). */
 json_t *oci_config_default(void);
+/*
+ * A process object's capabilities and rlimits into cfg's (caps_set,
+ * cap_*; rlimits): 0, or -1 with err naming the field.
+ */
+int oci_parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
+		   size_t errlen);
+int oci_parse_rlimits(json_t *a, struct sentry_config *cfg, char *err,
+		      size_t errlen);
 /* The capability named name ("CAP_KILL"), or -1. */
 int oci_cap_number(const char *name);
 /* The capability numbered cap's name, or NULL. */

@@ -157,8 +157,8 @@ static char **get_strings(json_t *a, const char *where, char *err,
 	return v;
 }
 
-static int parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
-		      size_t errlen)
+int oci_parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
+		   size_t errlen)
 {
 	static const char *const sets[] = {"bounding", "effective", "permitted",
 					   "inheritable", "ambient"};
@@ -198,8 +198,8 @@ static int parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
 	return 0;
 }
 
-static int parse_rlimits(json_t *a, struct sentry_config *cfg, char *err,
-			 size_t errlen)
+int oci_parse_rlimits(json_t *a, struct sentry_config *cfg, char *err,
+		      size_t errlen)
 {
 	size_t i;
 	json_t *r;
@@ -367,10 +367,10 @@ static int parse_process(json_t *p, struct oci_config *oc, char *err,
 	if (v && parse_user(v, oc, err, errlen))
 		return -1;
 	v = json_object_get(p, "capabilities");
-	if (v && parse_caps(v, cfg, err, errlen))
+	if (v && oci_parse_caps(v, cfg, err, errlen))
 		return -1;
 	v = json_object_get(p, "rlimits");
-	if (v && parse_rlimits(v, cfg, err, errlen))
+	if (v && oci_parse_rlimits(v, cfg, err, errlen))
 		return -1;
 	switch (get_int(p, "oomScoreAdj", "process.", -1000, 1000, &x, err,
 			errlen)) {

@@ -197,8 +197,12 @@ struct exec_job {
 	struct ctl_request req;
 	int reply;    /* the client's socket: the pid, then the status */
 	int stdio[3]; /* host fds, for fds 0-2 */
+	int extra[CTL_EXEC_FDS_MAX]; /* and for fds 3... */
 	struct ctl_exec e;
 	uint32_t groups[CTL_EXEC_GROUPS_MAX];
+	uint32_t extra_flags[CTL_EXEC_FDS_MAX];
+	struct ctl_rlimit rlimits[CTL_EXEC_RLIMITS_MAX];
+	struct console *con; /* its terminal, or NULL */
 	char **argv, **envp; /* into strings */
 	char *cwd;
 	char *exe; /* "": argv[0], on PATH */
@@ -213,6 +217,9 @@ static void exec_job_free(struct exec_job *j)
 	for (int i = 0; i < 3; i++)
 		if (j->stdio[i] >= 0)
 			close(j->stdio[i]);
+	for (int i = 0; i < CTL_EXEC_FDS_MAX; i++)
+		if (j->extra[i] >= 0)
+			close(j->extra[i]);
 	free(j->argv);
 	free(j->strings);
 	free(j);
@@ -230,20 +237,44 @@ static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
 	if (len < sizeof(j->e))
 		return "exec: short payload";
 	memcpy(&j->e, p, sizeof(j->e));
-	if (j->e.flags || j->e.reserved)
+	if ((j->e.flags & ~(uint32_t)(CTL_EXEC_CAPS | CTL_EXEC_NO_NEW_PRIVS)) ||
+	    j->e.reserved)
 		return "exec: unknown flags";
+	for (int i = 0; i < 5; i++)
+		if ((j->e.caps[i] & ~ABI_CAP_FULL_SET) ||
+		    (j->e.caps[i] && !(j->e.flags & CTL_EXEC_CAPS)))
+			return "exec: unknown capabilities";
 	for (int i = 0; i < 3; i++)
 		if (j->e.fd_flags[i] &
 		    ~(uint32_t)(O_ACCMODE | O_APPEND | O_NONBLOCK))
 			return "exec: unknown fd flags";
 	if (j->e.ngroups > CTL_EXEC_GROUPS_MAX)
 		return "exec: too many groups";
+	if (j->e.nfds > CTL_EXEC_FDS_MAX)
+		return "exec: too many fds";
+	if (j->e.nrlimits > CTL_EXEC_RLIMITS_MAX)
+		return "exec: too many rlimits";
 	if (j->e.argc < 1)
 		return "exec: no arguments";
-	if (len - off < j->e.ngroups * sizeof(uint32_t))
-		return "exec: truncated groups";
+	if (len - off < j->e.ngroups * sizeof(uint32_t) +
+			    j->e.nfds * sizeof(uint32_t) +
+			    j->e.nrlimits * sizeof(struct ctl_rlimit))
+		return "exec: truncated groups, fds or rlimits";
 	memcpy(j->groups, p + off, j->e.ngroups * sizeof(uint32_t));
 	off += j->e.ngroups * sizeof(uint32_t);
+	memcpy(j->extra_flags, p + off, j->e.nfds * sizeof(uint32_t));
+	off += j->e.nfds * sizeof(uint32_t);
+	for (uint32_t i = 0; i < j->e.nfds; i++)
+		if (j->extra_flags[i] &
+		    ~(uint32_t)(O_ACCMODE | O_APPEND | O_NONBLOCK))
+			return "exec: unknown fd flags";
+	memcpy(j->rlimits, p + off, j->e.nrlimits * sizeof(struct ctl_rlimit));
+	off += j->e.nrlimits * sizeof(struct ctl_rlimit);
+	for (uint32_t i = 0; i < j->e.nrlimits; i++)
+		if (j->rlimits[i].resource >= ABI_RLIM_NLIMITS ||
+		    j->rlimits[i].reserved ||
+		    j->rlimits[i].cur > j->rlimits[i].max)
+			return "exec: a bad rlimit";
 	left = len - off;
 	/* Each string is one byte at least: counts beyond that lie. */
 	nstr = (size_t)j->e.argc + j->e.envc + 2;
@@ -285,24 +316,36 @@ static const char *exec_parse(struct exec_job *j, const uint8_t *p, size_t len)
 	return NULL;
 }
 
-/* The host fds as the new process's 0-2 (what the kernel's are). */
-static struct fdtable *exec_stdio(struct exec_job *j)
+/* Host fd *hostfd (then f's: -1) as the new process's fd. */
+static int exec_install(struct fdtable *fds, int *hostfd, uint32_t flags,
+			int fd)
+{
+	struct file *f = hostfd_file_create(*hostfd, flags);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	*hostfd = -1;
+	err = fd_install_at(fds, f, fd, false, CTL_EXEC_FDS_MAX + 3);
+	file_put(f);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * The new process's fds: the host fds as its 0-2 (none with a terminal:
+ * the console's), and the preserved ones as its 3... (--preserve-fds).
+ */
+static struct fdtable *exec_fds(struct exec_job *j, bool tty)
 {
 	struct fdtable *fds = fdtable_create();
 
-	for (int i = 0; fds && i < 3; i++) {
-		struct file *f;
-
-		f = hostfd_file_create(j->stdio[i], j->e.fd_flags[i]);
-		if (!f)
+	for (int i = 0; fds && !tty && i < 3; i++)
+		if (exec_install(fds, &j->stdio[i], j->e.fd_flags[i], i))
 			goto fail;
-		j->stdio[i] = -1; /* f's now */
-		if (fd_install_at(fds, f, i, false, 3) < 0) {
-			file_put(f);
+	for (uint32_t i = 0; fds && i < j->e.nfds; i++)
+		if (exec_install(fds, &j->extra[i], j->extra_flags[i],
+				 3 + (int)i))
 			goto fail;
-		}
-		file_put(f);
-	}
 	return fds;
 fail:
 	fdtable_put(fds);
@@ -362,10 +405,24 @@ static void exec_reply(struct exec_job *j, int err, const char *msg,
 	reply(j->reply, &j->req, err, msg, err ? NULL : &value, err ? 0 : 1);
 }
 
-/* The exec'd process's group, a session leader, takes its terminal. */
-static int exec_set_ctty(struct task *t, void *arg)
+/*
+ * Before it runs: the rlimits the request lists, and its terminal (the
+ * exec'd process's group, a session leader, takes it).
+ */
+static int exec_prepare(struct task *t, void *arg)
 {
-	tty_console_set_ctty(arg, t);
+	struct exec_job *j = arg;
+
+	pthread_mutex_lock(&t->tg->lock);
+	for (uint32_t i = 0; i < j->e.nrlimits; i++) {
+		t->tg->rlim[j->rlimits[i].resource].rlim_cur =
+		    j->rlimits[i].cur;
+		t->tg->rlim[j->rlimits[i].resource].rlim_max =
+		    j->rlimits[i].max;
+	}
+	pthread_mutex_unlock(&t->tg->lock);
+	if (j->con)
+		tty_console_set_ctty(j->con, t);
 	return 0;
 }
 
@@ -402,10 +459,21 @@ static void *exec_thread(void *arg)
 			t->creds.ngroups = (int)j->e.ngroups;
 		}
 	}
-	t->no_new_privs = ctl.no_new_privs;
+	if (j->e.flags & CTL_EXEC_CAPS) {
+		t->creds.cap_bounding = j->e.caps[0];
+		t->creds.cap_effective = j->e.caps[1];
+		t->creds.cap_permitted = j->e.caps[2];
+		t->creds.cap_inheritable = j->e.caps[3];
+		/* As runc raises them (and Linux keeps them). */
+		t->creds.cap_ambient =
+		    j->e.caps[4] & j->e.caps[2] & j->e.caps[3];
+	}
+	/* no_new_privs cannot be less than init's. */
+	t->no_new_privs =
+	    ctl.no_new_privs || (j->e.flags & CTL_EXEC_NO_NEW_PRIVS);
 	app_seccomp_set(t, ctl.seccomp);
 	t->k = k;
-	t->files = tty ? fdtable_create() : exec_stdio(j);
+	t->files = exec_fds(j, tty);
 	vfs_ns_root(&k->ns, &root);
 	ctx.root = root;
 	ctx.creds = &t->creds;
@@ -451,8 +519,9 @@ static void *exec_thread(void *arg)
 		}
 	}
 	vfs_path_put(&root);
+	j->con = con;
 	err = kernel_spawn(k, t, j->path, j->argv, j->envp, ctl.umask,
-			   con ? exec_set_ctty : NULL, con, &tg, &why);
+			   exec_prepare, j, &tg, &why);
 	if (err) {
 		snprintf(msg, sizeof(msg), "exec: %s: %s%s%s", j->argv[0],
 			 why ? why : "", why ? ": " : "", strerror(-err));
@@ -491,7 +560,7 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 	struct exec_job *j = calloc(1, sizeof(*j));
 	pthread_attr_t attr;
 	const char *bad;
-	int err;
+	int err, nstdio;
 
 	if (!j) {
 		reply(fds[0], req, -ENOMEM, "exec: out of memory", NULL, 0);
@@ -501,6 +570,8 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 	j->reply = -1;
 	for (int i = 0; i < 3; i++)
 		j->stdio[i] = -1;
+	for (int i = 0; i < CTL_EXEC_FDS_MAX; i++)
+		j->extra[i] = -1;
 	if (req->signo || (req->flags & ~CTL_EXEC_TTY)) {
 		reply(fds[0], req, -EINVAL, "exec: unexpected arguments or fds",
 		      NULL, 0);
@@ -513,12 +584,23 @@ static void do_exec(const struct ctl_request *req, const void *payload,
 		exec_job_free(j);
 		return;
 	}
+	nstdio = req->flags & CTL_EXEC_TTY ? 1 : 3;
+	if ((uint32_t)(nfds - 1 - nstdio) != j->e.nfds) {
+		reply(fds[0], req, -EINVAL, "exec: fds and nfds differ", NULL,
+		      0);
+		exec_job_free(j);
+		return;
+	}
 	/* The job takes the fds (-1 left: the channel closes the rest). */
 	j->reply = fds[0];
 	fds[0] = -1;
-	for (int i = 0; i < nfds - 1; i++) {
+	for (int i = 0; i < nstdio; i++) {
 		j->stdio[i] = fds[1 + i];
 		fds[1 + i] = -1;
+	}
+	for (uint32_t i = 0; i < j->e.nfds; i++) {
+		j->extra[i] = fds[1 + nstdio + (int)i];
+		fds[1 + nstdio + (int)i] = -1;
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 128 * 1024);
@@ -622,7 +704,9 @@ static void handle(const struct ctl_request *req, size_t len, int *fds,
 	if ((req->op != CTL_EXEC && req->op != CTL_CHECKPOINT && nfds != 1) ||
 	    (req->op == CTL_CHECKPOINT && nfds != 2) ||
 	    (req->op == CTL_EXEC &&
-	     nfds != (req->flags == CTL_EXEC_TTY ? 2 : 4)) ||
+	     (nfds < (req->flags == CTL_EXEC_TTY ? 2 : 4) ||
+	      nfds >
+		  (req->flags == CTL_EXEC_TTY ? 2 : 4) + CTL_EXEC_FDS_MAX)) ||
 	    (req->len && req->op != CTL_EXEC && req->op != CTL_KILL)) {
 		reply(fd, req, -EINVAL, "unexpected payload or fds", NULL, 0);
 		return;

@@ -24,12 +24,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CTL_SOCK_NAME	"ctl"
-#define CTL_MAGIC	0x54414f4dU /* "MOAT" */
-#define CTL_VERSION	1
-#define CTL_PAYLOAD_MAX 65536 /* bytes after the header (exec's argv...) */
-#define CTL_FDS_MAX	4     /* reply socket, and exec's stdin/out/err */
-#define CTL_PIDS_MAX	4096  /* pids one CTL_STATE answer lists */
+#define CTL_SOCK_NAME	 "ctl"
+#define CTL_MAGIC	 0x54414f4dU /* "MOAT" */
+#define CTL_VERSION	 2
+#define CTL_PAYLOAD_MAX	 65536 /* bytes after the header (exec's argv...) */
+#define CTL_EXEC_FDS_MAX 64    /* exec's preserved fds (its 3...) */
+/* The reply socket, exec's stdin/out/err and its preserved fds. */
+#define CTL_FDS_MAX  (4 + CTL_EXEC_FDS_MAX)
+#define CTL_PIDS_MAX 4096 /* pids one CTL_STATE answer lists */
 
 enum ctl_op {
 	CTL_STATE = 1,	/* status and the sandbox's pids */
@@ -38,9 +40,10 @@ enum ctl_op {
 			   to the pid in the payload (CTL_KILL_PID) */
 	CTL_EXEC = 4,	/* a new process: struct ctl_exec and its strings in
 			   the payload, its stdin, stdout and stderr as fds
-			   2-4 (or, CTL_EXEC_TTY, a console's socket as fd 2);
-			   answered once with its pid and again, on the same
-			   socket, with its wait status */
+			   2-4 (or, CTL_EXEC_TTY, a console's socket as fd 2)
+			   then its nfds preserved fds; answered once with
+			   its pid and again, on the same socket, with its
+			   wait status */
 	CTL_PAUSE = 5,	/* freeze every task (kernel_freeze) */
 	CTL_RESUME = 6, /* and thaw them */
 	CTL_STATS = 7,	/* the sandbox's usage: a struct ctl_stats */
@@ -75,22 +78,40 @@ static_assert(sizeof(struct ctl_stats) == 32, "ctl_stats wire size");
 
 /*
  * CTL_EXEC's payload: this, then ngroups uint32_t supplementary groups,
- * then argc + envc + 2 NUL-terminated strings (argv, env, the working
- * directory, the executable's absolute path or "" for argv[0] as found on
- * the env's PATH), nothing after. Its credentials' capabilities, no_new_privs
- * and umask are init's as config.json set them.
+ * nfds uint32_t flags of the preserved fds (as fd_flags), nrlimits struct
+ * ctl_rlimit, then argc + envc + 2 NUL-terminated strings (argv, env, the
+ * working directory, the executable's absolute path or "" for argv[0] as
+ * found on the env's PATH), nothing after. Its capabilities are caps with
+ * CTL_EXEC_CAPS, else init's; it has no_new_privs if init has or with
+ * CTL_EXEC_NO_NEW_PRIVS; its rlimits are config.json's but those it
+ * lists; its umask is init's.
  */
 struct ctl_exec {
 	uint32_t uid, gid;
 	uint32_t ngroups; /* up to CTL_EXEC_GROUPS_MAX */
 	uint32_t argc;	  /* at least 1 */
 	uint32_t envc;
-	uint32_t flags;	      /* 0 */
+	uint32_t flags;	      /* CTL_EXEC_CAPS, CTL_EXEC_NO_NEW_PRIVS */
 	uint32_t fd_flags[3]; /* the stdio fds' O_ACCMODE, O_APPEND and
 				 O_NONBLOCK (the sentry may not F_GETFL) */
-	uint32_t reserved;    /* 0 */
+	uint32_t nfds;	      /* preserved fds, up to CTL_EXEC_FDS_MAX */
+	/* bounding, effective, permitted, inheritable, ambient (raised
+	 * where also permitted and inheritable, as runc does) */
+	uint64_t caps[5];
+	uint32_t nrlimits; /* up to CTL_EXEC_RLIMITS_MAX */
+	uint32_t reserved; /* 0 */
 };
-static_assert(sizeof(struct ctl_exec) == 40, "ctl_exec wire size");
+static_assert(sizeof(struct ctl_exec) == 88, "ctl_exec wire size");
+#define CTL_EXEC_CAPS	      0x1
+#define CTL_EXEC_NO_NEW_PRIVS 0x2
+#define CTL_EXEC_RLIMITS_MAX  16
+
+struct ctl_rlimit {
+	uint32_t resource; /* RLIMIT_*, below RLIM_NLIMITS */
+	uint32_t reserved; /* 0 */
+	uint64_t cur, max; /* cur <= max */
+};
+static_assert(sizeof(struct ctl_rlimit) == 24, "ctl_rlimit wire size");
 #define CTL_EXEC_GROUPS_MAX 64
 
 struct ctl_request {

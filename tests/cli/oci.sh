@@ -138,6 +138,52 @@ expect "exec: not found" 255 'exec: \\"nope\\": executable file not found in \$P
 	-- M exec c1 nope
 expect "exec: a missing cwd" 255 'chdir to cwd' -- M exec --cwd /nope c1 true
 expect "exec: killed by a signal" 137 "" -- M exec c1 sh -c 'kill -9 $$'
+# --preserve-fds N: the caller's 3..3+N-1 are the process's, as runc's.
+echo from-4 >"$tmp/fd4"
+expect "exec --preserve-fds: fds 3 and 4" 0 "^got:from-4 file3:to-3 $" -- sh -c \
+	"{ \"$MOAT\" --root \"$root\" exec --preserve-fds 2 c1 sh -c 'echo to-3 >&3; echo got:\$(cat <&4)' 3>\"$tmp/fd3\" 4<\"$tmp/fd4\"; echo file3:\$(cat \"$tmp/fd3\"); } | tr '\\n' ' '"
+expect "exec: no --preserve-fds, no fd 3" 1 "Bad file descriptor" -- sh -c \
+	"\"$MOAT\" --root \"$root\" exec c1 sh -c 'echo x >&3' 3>\"$tmp/fd3\""
+expect "exec --preserve-fds: an fd that is not open" 255 "fd 4 is not open" \
+	-- sh -c "\"$MOAT\" --root \"$root\" exec --preserve-fds 2 c1 true 3</dev/null 4<&-"
+# --cap: added to bounding, effective and permitted, as runc adds it.
+expect "exec --cap" 0 "^CapEff:	0000000020200420$" -- \
+	M exec --cap CAP_SYS_ADMIN c1 grep CapEff /proc/self/status
+expect "exec --cap: bounding too" 0 "^CapBnd:	0000000020200420$" -- \
+	M exec --cap CAP_SYS_ADMIN c1 grep CapBnd /proc/self/status
+expect "exec: without --cap, config.json's" 0 "^CapEff:	0000000020000420$" -- \
+	M exec c1 grep CapEff /proc/self/status
+expect "exec --cap: an unknown one" 255 "CAP_NOPE: unknown capability" -- \
+	M exec --cap CAP_NOPE c1 true
+expect "exec: no_new_privs as config.json's" 0 "^NoNewPrivs:	1$" -- \
+	M exec c1 grep NoNewPrivs /proc/self/status
+# --no-new-privs, or --process' noNewPrivileges, where init has none.
+config 'process.args=["sleep","100"]' 'process.noNewPrivileges=false'
+M run -d --bundle "$bundle" nn1 >/dev/null 2>&1
+expect "exec: no_new_privs as init's (none)" 0 "^NoNewPrivs:	0$" -- \
+	M exec nn1 grep NoNewPrivs /proc/self/status
+expect "exec --no-new-privs" 0 "^NoNewPrivs:	1$" -- \
+	M exec --no-new-privs nn1 grep NoNewPrivs /proc/self/status
+printf '{"args":["grep","NoNewPrivs","/proc/self/status"],"noNewPrivileges":true}' \
+	>"$tmp/process.json"
+expect "exec --process: noNewPrivileges" 0 "^NoNewPrivs:	1$" -- \
+	M exec --process "$tmp/process.json" nn1
+M delete -f nn1 >/dev/null 2>&1
+config 'process.args=["sh","-c","echo hi from $(hostname); exec sleep 100"]'
+# --process: its capabilities, noNewPrivileges and rlimits.
+printf '%s' '{"args":["sh","-c","echo $(ulimit -n) $(ulimit -Hn) $(grep -E \"^(CapEff|CapPrm|NoNewPrivs)\" /proc/self/status | cut -f2)"],
+ "noNewPrivileges":true,"rlimits":[{"type":"RLIMIT_NOFILE","hard":200,"soft":100}],
+ "capabilities":{"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL","CAP_CHOWN"]}}' \
+	>"$tmp/process.json"
+expect "exec --process: capabilities, noNewPrivileges, rlimits" 0 \
+	"^100 200 0000000000000021 0000000000000020 1$" -- \
+	M exec --process "$tmp/process.json" c1
+expect "exec: rlimits as config.json's without --process" 0 "^1024$" -- \
+	M exec c1 sh -c 'ulimit -n'
+printf '{"args":["true"],"capabilities":{"effective":["CAP_NOPE"]}}' >"$tmp/process.json"
+expect "exec --process: a bad capability named" 255 \
+	"process.capabilities.effective\[0\]: unknown capability CAP_NOPE" -- \
+	M exec --process "$tmp/process.json" c1
 if [ "$(echo piped | M exec c1 cat 2>&1)" = piped ]; then
 	ok "exec: stdin reaches the process"
 else
@@ -213,7 +259,7 @@ def ask(data, nfds=1, extra=0):
     except socket.timeout:
         return None
     return struct.unpack_from("<IHHi", r)[3] if len(r) >= 12 else "short"
-hdr = lambda op, sig=0, flags=0, ln=0, nfds=1: struct.pack("<IHHiIII", 0x54414f4d, 1, op, sig, flags, ln, nfds)
+hdr = lambda op, sig=0, flags=0, ln=0, nfds=1: struct.pack("<IHHiIII", 0x54414f4d, 2, op, sig, flags, ln, nfds)
 print("tiny", ask(b"abc"))
 print("nofd", ask(hdr(1), nfds=0))  # nowhere to answer: EOF
 print("magic", ask(b"X" * 24))
@@ -229,7 +275,7 @@ def askx(payload, nfds=4, flags=0, sig=0):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     null = open("/dev/null", "r+b")
     fds = [b.fileno()] + [null.fileno()] * (nfds - 1)
-    h = struct.pack("<IHHiIII", 0x54414f4d, 1, 4, sig, flags, len(payload), nfds)
+    h = struct.pack("<IHHiIII", 0x54414f4d, 2, 4, sig, flags, len(payload), nfds)
     s.sendmsg([h + payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))], 0, path)
     b.close()
     null.close()
@@ -239,11 +285,12 @@ def askx(payload, nfds=4, flags=0, sig=0):
     except socket.timeout:
         return None
     return struct.unpack_from("<IHHi", r)[3] if len(r) >= 12 else "short"
-ex = lambda ng=0, argc=1, envc=0, fl=0, fdf=(0, 1, 1), res=0: struct.pack("<9I", 0, 0, ng, argc, envc, fl, *fdf) + struct.pack("<I", res)
+ex = lambda ng=0, argc=1, envc=0, fl=0, fdf=(0, 1, 1), res=0, nfds=0, caps=(0,) * 5, nrl=0: struct.pack("<10I", 0, 0, ng, argc, envc, fl, *fdf, nfds) + struct.pack("<5Q", *caps) + struct.pack("<II", nrl, res)
+rl = lambda res=7, pad=0, cur=1, mx=2: struct.pack("<IIQQ", res, pad, cur, mx)
 print("x-ok", askx(ex() + b"true\0/\0\0"))
 print("x-short", askx(ex()[:20]))
 print("x-nofds", askx(ex() + b"true\0/\0\0", nfds=1))
-print("x-flags", askx(ex(fl=1) + b"true\0/\0\0"))
+print("x-flags", askx(ex(fl=0x80000000) + b"true\0/\0\0"))
 print("x-fdflags", askx(ex(fdf=(0o4000000, 1, 1)) + b"true\0/\0\0"))
 print("x-reserved", askx(ex(res=3) + b"true\0/\0\0"))
 print("x-argc0", askx(ex(argc=0) + b"/\0\0"))
@@ -257,6 +304,20 @@ print("x-relcwd", askx(ex() + b"true\0etc\0\0"))
 print("x-relexe", askx(ex() + b"true\0/\0bin/true\0"))
 print("x-empty", askx(ex() + b"\0/\0\0"))
 print("x-signo", askx(ex() + b"true\0/\0\0", sig=9))
+print("x-fds-ok", askx(ex(nfds=2) + struct.pack("<II", 0, 1) + b"true\0/\0\0", nfds=6))
+print("x-fds-count", askx(ex(nfds=2) + struct.pack("<II", 0, 1) + b"true\0/\0\0", nfds=5))
+print("x-fds-many", askx(ex(nfds=65) + b"\0" * 260 + b"true\0/\0\0", nfds=69))
+print("x-fds-flags", askx(ex(nfds=1) + struct.pack("<I", 0o4000000) + b"true\0/\0\0", nfds=5))
+print("x-caps-ok", askx(ex(fl=1, caps=(1, 1, 1, 0, 0)) + b"true\0/\0\0"))
+print("x-caps-noflag", askx(ex(caps=(1, 0, 0, 0, 0)) + b"true\0/\0\0"))
+print("x-caps-bits", askx(ex(fl=1, caps=(1 << 41, 0, 0, 0, 0)) + b"true\0/\0\0"))
+print("x-flags2", askx(ex(fl=4) + b"true\0/\0\0"))
+print("x-rl-ok", askx(ex(nrl=1) + rl() + b"true\0/\0\0"))
+print("x-rl-res", askx(ex(nrl=1) + rl(res=16) + b"true\0/\0\0"))
+print("x-rl-pad", askx(ex(nrl=1) + rl(pad=1) + b"true\0/\0\0"))
+print("x-rl-order", askx(ex(nrl=1) + rl(cur=3, mx=2) + b"true\0/\0\0"))
+print("x-rl-many", askx(ex(nrl=17) + rl() * 17 + b"true\0/\0\0"))
+print("x-rl-short", askx(ex(nrl=2) + rl()))
 print("state", ask(hdr(1)))
 print("stats", ask(hdr(7)))
 print("stats-sig", ask(hdr(7, sig=9)))
@@ -267,7 +328,11 @@ for want in "tiny -22" "nofd short" "magic -22" "version -22" "len -22" \
 	"x-short -22" "x-nofds -22" "x-flags -22" "x-fdflags -22" \
 	"x-reserved -22" "x-argc0 -22" "x-groups -22" "x-groupslen -22" \
 	"x-argc -22" "x-envc -22" "x-nonul -22" "x-trailing -22" \
-	"x-relcwd -22" "x-relexe -22" "x-empty -22" "x-signo -22" "state 0" \
+	"x-relcwd -22" "x-relexe -22" "x-empty -22" "x-signo -22" \
+	"x-fds-ok 0" "x-fds-count -22" "x-fds-many -22" "x-fds-flags -22" \
+	"x-caps-ok 0" "x-caps-noflag -22" "x-caps-bits -22" "x-flags2 -22" \
+	"x-rl-ok 0" "x-rl-res -22" "x-rl-pad -22" "x-rl-order -22" \
+	"x-rl-many -22" "x-rl-short -22" "state 0" \
 	"stats 0" "stats-sig -22" "stats-payload -22"; do
 	if grep -q "^$want$" "$tmp/hostile"; then
 		ok "control channel: ${want% *}"
