@@ -2221,6 +2221,13 @@ static int cmd_update(int argc, char **argv)
 		O_SWAP,
 		O_PIDS,
 		O_RES,
+		O_CPU_PERIOD,
+		O_CPU_QUOTA,
+		O_CPU_RT_PERIOD,
+		O_CPU_RT_RUNTIME,
+		O_CPU_SHARE,
+		O_CPUSET_CPUS,
+		O_CPUSET_MEMS,
 		O_OTHER
 	};
 	static const struct option opts[] = {
@@ -2229,14 +2236,15 @@ static int cmd_update(int argc, char **argv)
 	    {"pids-limit", required_argument, NULL, O_PIDS},
 	    {"resources", required_argument, NULL, O_RES},
 	    {"blkio-weight", required_argument, NULL, O_OTHER},
-	    {"cpu-period", required_argument, NULL, O_OTHER},
-	    {"cpu-quota", required_argument, NULL, O_OTHER},
-	    {"cpu-rt-period", required_argument, NULL, O_OTHER},
-	    {"cpu-rt-runtime", required_argument, NULL, O_OTHER},
-	    {"cpu-share", required_argument, NULL, O_OTHER},
+	    {"cpu-period", required_argument, NULL, O_CPU_PERIOD},
+	    {"cpu-quota", required_argument, NULL, O_CPU_QUOTA},
+	    {"cpu-rt-period", required_argument, NULL, O_CPU_RT_PERIOD},
+	    {"cpu-rt-runtime", required_argument, NULL, O_CPU_RT_RUNTIME},
+	    {"cpu-share", required_argument, NULL, O_CPU_SHARE},
+	    {"cpu-shares", required_argument, NULL, O_CPU_SHARE},
 	    {"cpu-idle", required_argument, NULL, O_OTHER},
-	    {"cpuset-cpus", required_argument, NULL, O_OTHER},
-	    {"cpuset-mems", required_argument, NULL, O_OTHER},
+	    {"cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS},
+	    {"cpuset-mems", required_argument, NULL, O_CPUSET_MEMS},
 	    {"kernel-memory", required_argument, NULL, O_OTHER},
 	    {"kernel-memory-tcp", required_argument, NULL, O_OTHER},
 	    {"memory-reservation", required_argument, NULL, O_OTHER},
@@ -2245,6 +2253,10 @@ static int cmd_update(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	long long mem = OCI_CG_KEEP, swap = OCI_CG_KEEP, pids = OCI_CG_KEEP;
+	struct oci_cpu cpu = {OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP,
+			      OCI_CG_KEEP, OCI_CG_KEEP, NULL,
+			      NULL};
+	json_t *flags = json_object(), *res = NULL;
 	const char *resources = NULL, *id;
 	char err[OCI_ERR_MAX];
 	struct oci_container c;
@@ -2271,31 +2283,57 @@ static int cmd_update(int argc, char **argv)
 		case O_RES:
 			resources = optarg;
 			break;
+		case O_CPU_PERIOD:
+		case O_CPU_QUOTA:
+		case O_CPU_RT_PERIOD:
+		case O_CPU_RT_RUNTIME:
+		case O_CPU_SHARE: {
+			static const char *const keys[] = {
+			    "period", "quota", "realtimePeriod",
+			    "realtimeRuntime", "shares"};
+			char *end;
+			long long n;
+
+			errno = 0;
+			n = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || errno) {
+				oci_error("invalid value \"%s\" for flag --%s",
+					  optarg, opts[idx].name);
+				goto fail;
+			}
+			json_object_set_new(flags, keys[ch - O_CPU_PERIOD],
+					    json_integer(n));
+			break;
+		}
+		case O_CPUSET_CPUS:
+		case O_CPUSET_MEMS:
+			json_object_set_new(
+			    flags, ch == O_CPUSET_CPUS ? "cpus" : "mems",
+			    json_string(optarg));
+			break;
 		case O_OTHER:
-			oci_error(
-			    "--%s: only the memory and pids limits can be "
-			    "updated in moat",
-			    opts[idx].name);
-			return 1;
+			oci_error("--%s: only the memory, pids and cpu limits "
+				  "can be updated in moat",
+				  opts[idx].name);
+			goto fail;
 		default:
-			return 1;
+			goto fail;
 		}
 	}
 	if (!(id = one_id(argc, argv, "update")))
-		return 1;
+		goto fail;
 	if (resources) {
 		json_error_t je;
-		json_t *res = !strcmp(resources, "-")
-				  ? json_loadf(stdin, 0, &je)
-				  : json_load_file(resources, 0, &je);
 		const char *key;
 		json_t *v, *l;
 
+		res = !strcmp(resources, "-")
+			  ? json_loadf(stdin, 0, &je)
+			  : json_load_file(resources, 0, &je);
 		if (!json_is_object(res)) {
 			oci_error("%s: not a resources object: %s", resources,
 				  res ? "wrong type" : je.text);
-			json_decref(res);
-			return 1;
+			goto fail;
 		}
 		json_object_foreach(res, key, v)
 		{
@@ -2305,10 +2343,23 @@ static int cmd_update(int argc, char **argv)
 			    (json_is_object(v) && !json_object_size(v)) ||
 			    (json_is_array(v) && !json_array_size(v)))
 				continue;
+			if (!strcmp(key, "cpu")) {
+				char where[OCI_ERR_MAX / 2];
+
+				snprintf(where, sizeof(where), "%s: cpu",
+					 resources);
+				if (oci_parse_cpu(v, where, &cpu, err,
+						  sizeof(err))) {
+					oci_error("%s", err);
+					code = 1;
+					break;
+				}
+				continue;
+			}
 			if ((!is_mem && strcmp(key, "pids")) ||
 			    !json_is_object(v)) {
-				oci_error("%s: %s: only the memory and pids "
-					  "limits can be updated in moat",
+				oci_error("%s: %s: only the memory, pids and "
+					  "cpu limits can be updated in moat",
 					  resources, key);
 				code = 1;
 				break;
@@ -2323,28 +2374,48 @@ static int cmd_update(int argc, char **argv)
 			    json_is_integer(l))
 				swap = json_integer_value(l);
 		}
-		json_decref(res);
 		if (code)
-			return code;
+			goto fail;
+	}
+	/* The flags after the file, as runc takes them. */
+	if (json_object_size(flags) &&
+	    oci_parse_cpu(flags, "update: cpu", &cpu, err, sizeof(err))) {
+		oci_error("%s", err);
+		goto fail;
 	}
 	if (mem != OCI_CG_KEEP && swap != OCI_CG_KEEP && swap > 0 &&
 	    (mem < 0 || swap < mem)) {
 		oci_error("memory+swap limit should be larger than memory "
 			  "limit");
-		return 1;
+		goto fail;
 	}
 	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
-		return 1;
+		goto fail;
+	code = 0;
 	if (oci_container_status(&c) == OCI_STOPPED) {
 		oci_error("container not running");
 		code = 1;
-	} else if (oci_cgroup_update(json_object_get(c.state, "moatCgroups"),
+	} else if ((mem != OCI_CG_KEEP || swap != OCI_CG_KEEP ||
+		    pids != OCI_CG_KEEP || !oci_cpu_set(&cpu)) &&
+		   oci_cgroup_update(json_object_get(c.state, "moatCgroups"),
 				     mem, swap, pids, err, sizeof(err))) {
+		oci_error("%s", err);
+		code = 1;
+	} else if (oci_cpu_set(&cpu) &&
+		   oci_cgroup_update_cpu(
+		       json_object_get(c.state, "moatCgroups"), &cpu, err,
+		       sizeof(err))) {
 		oci_error("%s", err);
 		code = 1;
 	}
 	oci_container_close(&c);
+	json_decref(flags);
+	json_decref(res);
 	return code;
+fail:
+	json_decref(flags);
+	json_decref(res);
+	return 1;
 }
 
 static int cmd_unsupported(int argc, char **argv)

@@ -65,6 +65,16 @@ json_t *oci_seccomp_features(void);
 int oci_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* oci_cgroup_update's "leave this limit as it is". */
+#define OCI_CG_KEEP (-2LL)
+
+/* linux.resources.cpu: each OCI_CG_KEEP (cpus, mems: NULL) when not set. */
+struct oci_cpu {
+	long long shares, quota, period; /* quota -1: no limit */
+	long long rt_runtime, rt_period;
+	const char *cpus, *mems; /* "0-3,5" */
+};
+
 /* A bundle's config.json, as the sentry will run it. */
 struct oci_config {
 	struct sentry_config cfg;
@@ -80,6 +90,7 @@ struct oci_config {
 	uint32_t groups[64];	 /* process.user.additionalGids */
 	/* linux.resources for the host cgroups (-1: none) */
 	long long mem_limit, mem_swap, pids_limit;
+	struct oci_cpu cpu;
 	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
 	const char *netns_path;	  /* the network namespace to join, or NULL */
 	char *paths[SENTRY_BINDS_MAX]; /* strings cfg points at, owned */
@@ -107,6 +118,14 @@ int oci_parse_caps(json_t *caps, struct sentry_config *cfg, char *err,
 		   size_t errlen);
 int oci_parse_rlimits(json_t *a, struct sentry_config *cfg, char *err,
 		      size_t errlen);
+/*
+ * A linux.resources.cpu object into *c (fields it does not set are left
+ * as they are), where names it in errors: 0, or -1 with err.
+ */
+int oci_parse_cpu(json_t *v, const char *where, struct oci_cpu *c, char *err,
+		  size_t errlen);
+/* Is there any limit in c? */
+bool oci_cpu_set(const struct oci_cpu *c);
 /* The capability named name ("CAP_KILL"), or -1. */
 int oci_cap_number(const char *name);
 /* The capability numbered cap's name, or NULL. */
@@ -143,8 +162,6 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 int oci_cgroup_join(json_t *dirs, pid_t pid);
 /* Remove dirs (once the sandbox has gone). */
 void oci_cgroup_remove(json_t *dirs);
-/* oci_cgroup_update's "leave this limit as it is". */
-#define OCI_CG_KEEP (-2LL)
 /*
  * Set the limits in dirs (bytes, bytes of memory and swap together, and
  * tasks; -1: none; OCI_CG_KEEP: unchanged): 0, or -1 with err saying
@@ -152,6 +169,9 @@ void oci_cgroup_remove(json_t *dirs);
  */
 int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
 		      long long pids, char *err, size_t errlen);
+/* Set c's cpu limits in dirs: 0, or -1 with err saying which and why. */
+int oci_cgroup_update_cpu(json_t *dirs, const struct oci_cpu *c, char *err,
+			  size_t errlen);
 /* The memory and pids limits in force in dirs (-1: none). */
 void oci_cgroup_limits(json_t *dirs, long long *mem, long long *pids);
 /*

@@ -99,11 +99,177 @@ static void num(char *buf, size_t len, long long v, const char *unlimited)
 		snprintf(buf, len, "%lld", v);
 }
 
+static long long read_at(const char *dir, const char *file);
+
+/* The first line of dir/file into buf ("" if none): 0 or -errno. */
+static int read_line(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * A v1 cpuset directory made below CG_ROOT/cpuset, each new level given
+ * its parent's cpus and mems (a cpuset without them takes no task): 0 or
+ * -errno.
+ */
+static int make_cpuset_dirs(char *dir)
+{
+	char *p = dir + strlen(CG_ROOT "/cpuset");
+
+	for (;;) {
+		char *next = strchr(p + 1, '/');
+		char val[512], parent[PATH_MAX];
+		int e;
+
+		if (next)
+			*next = '\0';
+		snprintf(parent, sizeof(parent), "%.*s", (int)(p - dir), dir);
+		e = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+		for (int i = 0; !e && i < 2; i++) {
+			const char *f = i ? "cpuset.mems" : "cpuset.cpus";
+
+			e = read_line(dir, f, val, sizeof(val));
+			if (!e && !val[0]) {
+				e = read_line(parent, f, val, sizeof(val));
+				if (!e)
+					e = write_at(dir, f, val);
+			}
+		}
+		if (next)
+			*next = '/';
+		if (e || !next)
+			return e;
+		p = next;
+	}
+}
+
+/* cpu.shares as cgroup v2's cpu.weight (runc's conversion). */
+static long long shares_to_weight(long long shares)
+{
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/*
+ * c's limits into the cgroup directory dir of kind v2, v1's cpu or v1's
+ * cpuset hierarchy (those that belong there): 0, or -errno with *what
+ * the field.
+ */
+static int cpu_write(const char *dir, int kind, const struct oci_cpu *c,
+		     const char **what)
+{
+	char val[64];
+	int e = 0;
+
+	if (kind == 0 || kind == 1) { /* v2, v1's cpu */
+		bool v2 = kind == 0;
+
+		if (c->rt_period != OCI_CG_KEEP ||
+		    c->rt_runtime != OCI_CG_KEEP) {
+			*what = "linux.resources.cpu.realtimeRuntime";
+			if (v2)
+				return -EOPNOTSUPP;
+			if (c->rt_period != OCI_CG_KEEP) {
+				*what = "linux.resources.cpu.realtimePeriod";
+				num(val, sizeof(val), c->rt_period, "");
+				e = write_at(dir, "cpu.rt_period_us", val);
+			}
+			if (!e && c->rt_runtime != OCI_CG_KEEP) {
+				*what = "linux.resources.cpu.realtimeRuntime";
+				snprintf(val, sizeof(val), "%lld",
+					 c->rt_runtime);
+				e = write_at(dir, "cpu.rt_runtime_us", val);
+			}
+		}
+		if (!e && c->shares != OCI_CG_KEEP) {
+			*what = "linux.resources.cpu.shares";
+			num(val, sizeof(val),
+			    v2 ? shares_to_weight(c->shares) : c->shares, "");
+			e = write_at(dir, v2 ? "cpu.weight" : "cpu.shares",
+				     val);
+			/* The host may clamp it: as runc, that is an error. */
+			if (!e && !v2 &&
+			    read_at(dir, "cpu.shares") != c->shares)
+				e = -ERANGE;
+		}
+		if (!e && v2 &&
+		    (c->quota != OCI_CG_KEEP || c->period != OCI_CG_KEEP)) {
+			char cur[64] = "", q[32], *sp;
+
+			*what = "linux.resources.cpu.quota";
+			read_line(dir, "cpu.max", cur, sizeof(cur));
+			sp = strchr(cur, ' ');
+			if (c->quota != OCI_CG_KEEP)
+				num(q, sizeof(q), c->quota, "max");
+			else
+				snprintf(q, sizeof(q), "%.*s",
+					 sp ? (int)(sp - cur) : 0, cur);
+			if (c->period != OCI_CG_KEEP)
+				snprintf(val, sizeof(val), "%s %lld",
+					 q[0] ? q : "max", c->period);
+			else
+				snprintf(val, sizeof(val), "%s%s%s",
+					 q[0] ? q : "max", sp ? " " : "",
+					 sp ? sp + 1 : "");
+			e = write_at(dir, "cpu.max", val);
+		} else if (!e && (c->quota != OCI_CG_KEEP ||
+				  c->period != OCI_CG_KEEP)) {
+			char p[32], q[32];
+
+			num(p, sizeof(p), c->period, "");
+			num(q, sizeof(q), c->quota, "-1");
+			/* period then quota; where the kernel refuses that
+			 * order (a quota below the new period's), the
+			 * other. */
+			*what = "linux.resources.cpu.period";
+			if (c->period != OCI_CG_KEEP)
+				e = write_at(dir, "cpu.cfs_period_us", p);
+			if (c->quota != OCI_CG_KEEP) {
+				int e2 = write_at(dir, "cpu.cfs_quota_us", q);
+
+				if (e == -EINVAL && !e2)
+					e = write_at(dir, "cpu.cfs_period_us",
+						     p);
+				else if (!e)
+					e = e2;
+				if (e2)
+					*what = "linux.resources.cpu.quota";
+			}
+		}
+	}
+	if (!e && (kind == 0 || kind == 2)) { /* v2, v1's cpuset */
+		if (c->cpus) {
+			*what = "linux.resources.cpu.cpus";
+			e = write_at(dir, "cpuset.cpus", c->cpus);
+		}
+		if (!e && c->mems) {
+			*what = "linux.resources.cpu.mems";
+			e = write_at(dir, "cpuset.mems", c->mems);
+		}
+	}
+	return e;
+}
+
 int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		     char *err, size_t errlen)
 {
 	bool v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
 	bool mem = oc->mem_limit > 0, pids = oc->pids_limit > 0;
+	bool cpu = oci_cpu_set(&oc->cpu);
 	char rel[PATH_MAX / 2], dir[PATH_MAX], val[32];
 	const char *what = "linux.resources";
 	int e = 0;
@@ -118,8 +284,11 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 	if (v2) {
 		snprintf(dir, sizeof(dir), CG_ROOT "%s", rel);
 		e = make_dirs(dir);
-		/* Both, so that update can set limits that create did not. */
+		/* All, so that update can set limits that create did not
+		 * (cpu and cpuset apart: a host may lack them). */
 		hand_down(dir, "+memory +pids");
+		hand_down(dir, "+cpu");
+		hand_down(dir, "+cpuset");
 		if (!e && mem) {
 			what = "linux.resources.memory";
 			num(val, sizeof(val), oc->mem_limit, "max");
@@ -135,6 +304,8 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 			num(val, sizeof(val), oc->pids_limit, "max");
 			e = write_at(dir, "pids.max", val);
 		}
+		if (!e && cpu)
+			e = cpu_write(dir, 0, &oc->cpu, &what);
 		if (!e)
 			json_array_append_new(*dirs, json_string(dir));
 	} else {
@@ -159,10 +330,29 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 			if (!e && pids)
 				e = write_at(dir, "pids.max", val);
 		}
+		/* cpu and cpuset where the host has them (for update), or
+		 * where the config asks. */
+		for (int k = 1; !e && k <= 2; k++) {
+			const char *h = k == 1 ? "cpu" : "cpuset";
+			int e2;
+
+			snprintf(dir, sizeof(dir), CG_ROOT "/%s", h);
+			if (!cpu && access(dir, W_OK) != 0)
+				continue;
+			what = "linux.resources.cpu";
+			snprintf(dir, sizeof(dir), CG_ROOT "/%s%s", h, rel);
+			e2 = k == 1 ? make_dirs(dir) : make_cpuset_dirs(dir);
+			if (!e2)
+				json_array_append_new(*dirs, json_string(dir));
+			if (!e2 && cpu)
+				e2 = cpu_write(dir, k, &oc->cpu, &what);
+			if (e2 && cpu)
+				e = e2;
+		}
 	}
 	/* Without limits, a host whose cgroups moat cannot use is no error:
 	 * the sandbox then has none (and update says so). */
-	if (e && !mem && !pids) {
+	if (e && !mem && !pids && !cpu) {
 		oci_cgroup_remove(*dirs);
 		json_array_clear(*dirs);
 		return 0;
@@ -219,6 +409,8 @@ enum cg_kind {
 	CG_V2,
 	CG_V1_MEMORY,
 	CG_V1_PIDS,
+	CG_V1_CPU,
+	CG_V1_CPUSET,
 	CG_OTHER
 };
 
@@ -233,7 +425,13 @@ static enum cg_kind kind_of(const char *dir)
 	if (access(path, F_OK) == 0)
 		return CG_V1_MEMORY;
 	snprintf(path, sizeof(path), "%s/pids.max", dir);
-	return access(path, F_OK) == 0 ? CG_V1_PIDS : CG_OTHER;
+	if (access(path, F_OK) == 0)
+		return CG_V1_PIDS;
+	snprintf(path, sizeof(path), "%s/cpu.shares", dir);
+	if (access(path, F_OK) == 0)
+		return CG_V1_CPU;
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	return access(path, F_OK) == 0 ? CG_V1_CPUSET : CG_OTHER;
 }
 
 static long long read_at(const char *dir, const char *file)
@@ -429,4 +627,49 @@ long long oci_cgroup_oom_kills(json_t *dirs)
 		}
 	}
 	return n;
+}
+
+int oci_cgroup_update_cpu(json_t *dirs, const struct oci_cpu *c, char *err,
+			  size_t errlen)
+{
+	bool cpu = c->shares != OCI_CG_KEEP || c->quota != OCI_CG_KEEP ||
+		   c->period != OCI_CG_KEEP || c->rt_runtime != OCI_CG_KEEP ||
+		   c->rt_period != OCI_CG_KEEP;
+	bool cpuset = c->cpus || c->mems;
+	const char *what = "cpu";
+	size_t i;
+	json_t *d;
+	int e = 0;
+
+	json_array_foreach(dirs, i, d)
+	{
+		const char *dir = json_string_value(d);
+		enum cg_kind k = kind_of(dir);
+
+		if (k == CG_V2 && (cpu || cpuset)) {
+			e = cpu_write(dir, 0, c, &what);
+			cpu = cpuset = false;
+		} else if (k == CG_V1_CPU && cpu) {
+			e = cpu_write(dir, 1, c, &what);
+			cpu = false;
+		} else if (k == CG_V1_CPUSET && cpuset) {
+			e = cpu_write(dir, 2, c, &what);
+			cpuset = false;
+		}
+		if (e) {
+			snprintf(err, errlen, "cannot set %s: %s",
+				 what + strlen("linux.resources."),
+				 e == -ERANGE ? "out of the host's range"
+					      : strerror(-e));
+			return -1;
+		}
+	}
+	if (cpu || cpuset) {
+		snprintf(err, errlen,
+			 "cannot set the %s limits: the container has no host "
+			 "cgroup for them (moat could not make one at create)",
+			 cpu ? "cpu" : "cpuset");
+		return -1;
+	}
+	return 0;
 }

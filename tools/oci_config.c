@@ -590,6 +590,91 @@ static int parse_mount(json_t *m, size_t i, struct oci_config *oc, char *err,
  * cgroups of the whole sandbox (oci_cgroup.c); device rules are moot (the
  * sandbox has no host device); anything else is refused by name.
  */
+bool oci_cpu_set(const struct oci_cpu *c)
+{
+	return c->shares != OCI_CG_KEEP || c->quota != OCI_CG_KEEP ||
+	       c->period != OCI_CG_KEEP || c->rt_runtime != OCI_CG_KEEP ||
+	       c->rt_period != OCI_CG_KEEP || c->cpus || c->mems;
+}
+
+/* A cpu or memory node list as cpuset takes it ("0-3,5"), or "". */
+static bool cpu_list_ok(const char *s, size_t len)
+{
+	if (strlen(s) != len || len > 256)
+		return false;
+	for (; *s; s++)
+		if (!(*s >= '0' && *s <= '9') && *s != ',' && *s != '-')
+			return false;
+	return true;
+}
+
+int oci_parse_cpu(json_t *v, const char *where, struct oci_cpu *c, char *err,
+		  size_t errlen)
+{
+	static const struct {
+		const char *key;
+		long long min, max;
+	} nums[] = {
+	    /* 0 is "not set" for each, as runc reads them. */
+	    {"shares", 0, 262144},
+	    {"quota", -1, INT64_MAX},
+	    {"period", 0, 1000000},
+	    {"realtimeRuntime", -1, INT64_MAX},
+	    {"realtimePeriod", 0, INT64_MAX},
+	};
+	long long *dst[] = {&c->shares, &c->quota, &c->period, &c->rt_runtime,
+			    &c->rt_period};
+	const char *key;
+	char prefix[64];
+	json_t *x;
+
+	if (!json_is_object(v))
+		return FAIL("%s: must be an object", where);
+	json_object_foreach(v, key, x)
+	{
+		bool known = false;
+		long long n;
+
+		if (json_is_null(x))
+			continue;
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			if (strcmp(key, nums[i].key))
+				continue;
+			known = true;
+			snprintf(prefix, sizeof(prefix), "%s.", where);
+			if (get_int(v, key, prefix, nums[i].min, nums[i].max,
+				    &n, err, errlen))
+				return -1;
+			if (n)
+				*dst[i] = n;
+		}
+		if (!strcmp(key, "cpus") || !strcmp(key, "mems")) {
+			const char *s = json_string_value(x);
+
+			known = true;
+			if (!s || !cpu_list_ok(s, json_string_length(x)))
+				return FAIL("%s.%s: must be a list such as "
+					    "\"0-3,5\"",
+					    where, key);
+			if (*s)
+				*(key[0] == 'c' ? &c->cpus : &c->mems) = s;
+		}
+		if (!strcmp(key, "idle") && json_is_integer(x) &&
+		    !json_integer_value(x))
+			known = true;
+		if (!known)
+			return FAIL("%s.%s: not supported by moat yet", where,
+				    key);
+	}
+	if (c->period != OCI_CG_KEEP && c->period < 1000)
+		return FAIL("%s.period: must be from 1000 to 1000000", where);
+	if (c->quota != OCI_CG_KEEP && c->quota >= 0 && c->quota < 1000)
+		return FAIL("%s.quota: must be -1 or at least 1000", where);
+	if (c->shares != OCI_CG_KEEP && c->shares < 2)
+		return FAIL("%s.shares: must be from 2 to 262144", where);
+	return 0;
+}
+
 static int parse_resources(json_t *res, struct oci_config *oc, char *err,
 			   size_t errlen)
 {
@@ -605,6 +690,12 @@ static int parse_resources(json_t *res, struct oci_config *oc, char *err,
 		    (json_is_object(v) && !json_object_size(v)) ||
 		    (json_is_array(v) && !json_array_size(v)))
 			continue;
+		if (!strcmp(key, "cpu")) {
+			if (oci_parse_cpu(v, "linux.resources.cpu", &oc->cpu,
+					  err, errlen))
+				return -1;
+			continue;
+		}
 		if (strcmp(key, "memory") && strcmp(key, "pids"))
 			return FAIL("linux.resources.%s: resource limits "
 				    "are not supported by moat yet",
@@ -955,6 +1046,9 @@ int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 	memset(oc, 0, sizeof(*oc));
 	oc->cfg.platform = "ptrace";
 	oc->mem_limit = oc->mem_swap = oc->pids_limit = -1;
+	oc->cpu =
+	    (struct oci_cpu){OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP,
+			     OCI_CG_KEEP, NULL,	       NULL};
 	oc->bundle = realpath(bundle, NULL);
 	if (!oc->bundle || chdir(oc->bundle) < 0)
 		return FAIL("chdir %s: %s", bundle, strerror(errno));

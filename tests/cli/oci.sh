@@ -535,7 +535,10 @@ for case in 'process.args="sh"|process.args' \
 	'linux.sysctl={"kernel.shmmax":"1"}|linux.sysctl.kernel.shmmax' \
 	'linux.sysctl={"net.ipv4.ip_forward":"on"}|linux.sysctl.net.ipv4.ip_forward' \
 	'linux.resources={"memory":{"kernel":1000000}}|linux.resources.memory.kernel' \
-	'linux.resources={"cpu":{"shares":1024}}|linux.resources.cpu' \
+	'linux.resources={"cpu":{"cpus":"0;1"}}|linux.resources.cpu.cpus' \
+	'linux.resources={"cpu":{"shares":1}}|linux.resources.cpu.shares' \
+	'linux.resources={"cpu":{"idle":1}}|linux.resources.cpu.idle' \
+	'linux.resources={"blockIO":{"weight":100}}|linux.resources.blockIO' \
 	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
 	'linux.resources={"memory":{"limit":1000,"swap":10}}|linux.resources.memory.swap' \
 	'linux.cgroupsPath="/a/../b"|linux.cgroupsPath' \
@@ -746,8 +749,8 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 		bad "update -r: pids.max $(cat "$cgpids/moat/u1/pids.max")"
 	fi
 	expect "update: a flag moat cannot honour" 1 \
-		"cpu-share: only the memory and pids limits" -- \
-		M update --cpu-share 512 u1
+		"blkio-weight: only the memory, pids and cpu limits" -- \
+		M update --blkio-weight 500 u1
 	expect "update: a bad size" 1 'invalid value .*12x.* for flag --memory' \
 		-- M update --memory 12x u1
 	expect "update: swap below memory" 1 \
@@ -782,6 +785,92 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 	fi
 else
 	skip "resources: the host's cgroups are not writable here"
+fi
+
+# linux.resources.cpu: shares, quota and period in the cpu controller,
+# cpus and mems in cpuset, as runc writes them; the sandbox sees the CPUs
+# its cpuset allows. update sets them later.
+if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+	cgcpu=/sys/fs/cgroup cgset=/sys/fs/cgroup
+	grep -qw cpu /sys/fs/cgroup/cgroup.controllers &&
+		grep -qw cpuset /sys/fs/cgroup/cgroup.controllers || cgcpu=
+else
+	cgcpu=/sys/fs/cgroup/cpu cgset=/sys/fs/cgroup/cpuset
+	[ -e "$cgcpu/cpu.shares" ] && [ -e "$cgset/cpuset.cpus" ] || cgcpu=
+fi
+# cg DIR FILE...: the files' contents on one line.
+cg() {
+	d=$1
+	shift
+	for f; do printf '%s;' "$(cat "$d/$f" 2>&1)"; done
+}
+cpu0=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\).*/\1/p' /proc/self/status)
+if [ -z "$cgcpu" ] || ! mkdir -p "$cgcpu/moat-probe" 2>/dev/null ||
+	! rmdir "$cgcpu/moat-probe"; then
+	skip "resources.cpu: no writable cpu and cpuset controllers here"
+else
+	config 'process.args=["sh","-c","nproc; sleep 100"]' \
+		"linux.resources={\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"$cpu0\",\"mems\":\"0\"}}"
+	M run -d --bundle "$bundle" --pid-file "$tmp/pid" cpu1 >"$tmp/cpu.out" 2>&1
+	if [ "$cgcpu" = /sys/fs/cgroup ]; then
+		want="20;50000 100000;$cpu0;0;"
+		got=$(cg "$cgcpu/moat/cpu1" cpu.weight cpu.max cpuset.cpus cpuset.mems)
+	else
+		want="512;50000;100000;$cpu0;0;"
+		got="$(cg "$cgcpu/moat/cpu1" cpu.shares cpu.cfs_quota_us cpu.cfs_period_us)$(cg "$cgset/moat/cpu1" cpuset.cpus cpuset.mems)"
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "resources.cpu: shares, quota, period, cpus, mems written"
+	else
+		bad "resources.cpu: '$got', want '$want'"
+	fi
+	i=0
+	while [ $i -lt 50 ] && ! grep -q . "$tmp/cpu.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(cat "$tmp/cpu.out")" = 1 ]; then
+		ok "resources.cpu: nproc inside is the cpuset's"
+	else
+		bad "resources.cpu: nproc inside: $(cat "$tmp/cpu.out")"
+	fi
+	expect "update --cpu-share --cpu-quota --cpu-period --cpuset-cpus" 0 "" -- \
+		M update --cpu-share 1024 --cpu-quota 20000 --cpu-period 50000 \
+		--cpuset-cpus "$cpu0" cpu1
+	if [ "$cgcpu" = /sys/fs/cgroup ]; then
+		want="39;20000 50000;"
+		got=$(cg "$cgcpu/moat/cpu1" cpu.weight cpu.max)
+	else
+		want="1024;20000;50000;"
+		got=$(cg "$cgcpu/moat/cpu1" cpu.shares cpu.cfs_quota_us cpu.cfs_period_us)
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "update: the cpu limits reach the host cgroups"
+	else
+		bad "update: cpu '$got', want '$want'"
+	fi
+	echo '{"cpu":{"quota":-1}}' >"$tmp/res.json"
+	expect "update -r FILE: cpu quota lifted" 0 "" -- M update -r "$tmp/res.json" cpu1
+	if [ "$cgcpu" = /sys/fs/cgroup ]; then
+		got=$(cg "$cgcpu/moat/cpu1" cpu.max) want="max 50000;"
+	else
+		got=$(cg "$cgcpu/moat/cpu1" cpu.cfs_quota_us) want="-1;"
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "update -r: the cpu quota lifted"
+	else
+		bad "update -r: cpu quota '$got', want '$want'"
+	fi
+	expect "update: cpu shares out of range" 1 "shares: must be from 2" -- \
+		M update --cpu-share 1 cpu1
+	expect "update: a bad cpuset" 1 "cpus: must be a list" -- \
+		M update --cpuset-cpus 'x' cpu1
+	M delete -f cpu1
+	if [ ! -e "$cgcpu/moat/cpu1" ] && [ ! -e "$cgset/moat/cpu1" ]; then
+		ok "resources.cpu: delete removes the cgroups"
+	else
+		bad "resources.cpu: cgroups left after delete"
+	fi
 fi
 
 # net.ipv4.ip_forward: the sandbox's own, set from config.json, and by root
