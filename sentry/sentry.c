@@ -466,6 +466,20 @@ int sentry_main(const struct sentry_config *cfg)
 	k.opts.strace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (cfg->hostname)
 		snprintf(k.hostname, sizeof(k.hostname), "%s", cfg->hostname);
+	for (int i = 0; cfg->oci && i < cfg->nuid_map && i < KERNEL_IDMAP_MAX;
+	     i++) {
+		k.uid_map[i].inside = cfg->uid_map[i].inside;
+		k.uid_map[i].outside = cfg->uid_map[i].outside;
+		k.uid_map[i].count = cfg->uid_map[i].count;
+		k.nuid_map = i + 1;
+	}
+	for (int i = 0; cfg->oci && i < cfg->ngid_map && i < KERNEL_IDMAP_MAX;
+	     i++) {
+		k.gid_map[i].inside = cfg->gid_map[i].inside;
+		k.gid_map[i].outside = cfg->gid_map[i].outside;
+		k.gid_map[i].count = cfg->gid_map[i].count;
+		k.ngid_map = i + 1;
+	}
 	k.ip_forward = cfg->ip_forward;
 	/*
 	 * --network=host: the host's interfaces are read now, while a host

@@ -138,6 +138,12 @@ struct sentry_config {
 	int nreadonly_paths;
 	const char *const *masked_paths;
 	int nmasked_paths;
+	/* linux.uidMappings and gidMappings, shown in /proc/PID/uid_map
+	 * and gid_map (the sandbox's ids are its own). */
+	const struct sentry_idmap {
+		uint32_t inside, outside, count;
+	} * uid_map, *gid_map;
+	int nuid_map, ngid_map;
 };
 
 /*

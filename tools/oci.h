@@ -20,6 +20,8 @@
 #define OCI_ERR_MAX	 512
 /* The most linux.maskedPaths, and readonlyPaths, in a config.json. */
 #define OCI_PATHS_MAX 1024
+/* The most linux.uidMappings, and gidMappings (Linux's uid_map lines). */
+#define OCI_IDMAP_MAX 340
 
 /* ---- oci.c ---- */
 

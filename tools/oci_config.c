@@ -740,12 +740,12 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 	static const char *const ns_types[] = {
 	    "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
 	static const char *const unsupported[] = {
-	    "uidMappings", "gidMappings", "intelRdt",
-	    "personality", "timeOffsets", "memoryPolicy"};
+	    "intelRdt", "personality", "timeOffsets", "memoryPolicy"};
 	static const char *const own_devices[] = {
 	    "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
 	    "/dev/urandom", "/dev/tty",	 "/dev/ptmx"};
 	json_t *a, *v, *res;
+	bool userns = false;
 	size_t i;
 
 	if (!json_is_object(l))
@@ -766,6 +766,7 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 			return FAIL("linux.namespaces[%zu].type: unknown "
 				    "namespace type",
 				    i);
+		userns |= !strcmp(json_string_value(t), "user");
 		/*
 		 * The sandbox has each of its own. A network namespace's
 		 * path is the host network the sentry joins (what
@@ -834,6 +835,80 @@ static int parse_linux(json_t *l, struct oci_config *oc, char *err,
 		    !(json_is_object(v) && !json_object_size(v)))
 			return FAIL("linux.%s: not supported by moat yet",
 				    unsupported[i]);
+	}
+	/*
+	 * The user namespace's mappings: shown in /proc/PID/uid_map and
+	 * gid_map. The sandbox's ids are the sentry's own, never the
+	 * host's: the mapping gives the application no host identity.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *key = pass ? "gidMappings" : "uidMappings";
+		struct sentry_idmap *m;
+
+		a = json_object_get(l, key);
+		if (!a || json_is_null(a))
+			continue;
+		if (!json_is_array(a))
+			return FAIL("linux.%s: must be an array", key);
+		if (!userns && json_array_size(a))
+			return FAIL("linux.%s: mappings given, but "
+				    "linux.namespaces has no user namespace",
+				    key);
+		if (json_array_size(a) > OCI_IDMAP_MAX)
+			return FAIL("linux.%s: more than %d mappings", key,
+				    OCI_IDMAP_MAX);
+		m = calloc(json_array_size(a) + 1, sizeof(*m));
+		if (!m)
+			return FAIL("linux.%s: out of memory", key);
+		if (pass)
+			oc->cfg.gid_map = m;
+		else
+			oc->cfg.uid_map = m;
+		json_array_foreach(a, i, v)
+		{
+			static const char *const f[] = {"containerID", "hostID",
+							"size"};
+			long long x[3];
+			char where[64];
+
+			if (!json_is_object(v))
+				return FAIL("linux.%s[%zu]: must be an object",
+					    key, i);
+			snprintf(where, sizeof(where), "linux.%s[%zu].", key,
+				 i);
+			for (int k = 0; k < 3; k++) {
+				int r =
+				    get_int(v, f[k], where, k == 2,
+					    0xffffffffLL, &x[k], err, errlen);
+
+				if (r < 0)
+					return -1;
+				if (r > 0)
+					return FAIL("%s%s: missing", where,
+						    f[k]);
+			}
+			if (x[0] + x[2] - 1 > 0xffffffffLL ||
+			    x[1] + x[2] - 1 > 0xffffffffLL)
+				return FAIL("linux.%s[%zu]: the range goes "
+					    "past 4294967295",
+					    key, i);
+			for (size_t k = 0; k < i; k++)
+				if ((x[0] <
+					 m[k].inside + (long long)m[k].count &&
+				     m[k].inside < x[0] + x[2]) ||
+				    (x[1] <
+					 m[k].outside + (long long)m[k].count &&
+				     m[k].outside < x[1] + x[2]))
+					return FAIL("linux.%s[%zu]: overlaps "
+						    "mapping %zu",
+						    key, i, k);
+			m[i] = (struct sentry_idmap){
+			    (uint32_t)x[0], (uint32_t)x[1], (uint32_t)x[2]};
+		}
+		if (pass)
+			oc->cfg.ngid_map = (int)json_array_size(a);
+		else
+			oc->cfg.nuid_map = (int)json_array_size(a);
 	}
 	res = json_object_get(l, "resources");
 	if (res && parse_resources(res, oc, err, errlen))
@@ -1079,6 +1154,8 @@ void oci_config_free(struct oci_config *oc)
 	free((void *)oc->cfg.seccomp_prog);
 	free((void *)oc->cfg.readonly_paths);
 	free((void *)oc->cfg.masked_paths);
+	free((void *)oc->cfg.uid_map);
+	free((void *)oc->cfg.gid_map);
 	free(oc->bundle);
 	free(oc->rootfs);
 	json_decref(oc->json);

@@ -1238,6 +1238,39 @@ static int link_exe(struct proc_target *pt, struct vfs_path *out)
 	return err;
 }
 
+/*
+ * /proc/PID/uid_map and gid_map: the OCI config's mappings, else the
+ * initial namespace's whole range, as Linux lays them out.
+ */
+static void show_idmap(struct sbuf *b, const struct kernel_idmap *m, int n)
+{
+	if (!n)
+		sb_printf(b, "%10u %10u %10u\n", 0u, 0u, 4294967295u);
+	for (int i = 0; i < n; i++)
+		sb_printf(b, "%10u %10u %10u\n", m[i].inside, m[i].outside,
+			  m[i].count);
+}
+
+static int show_uid_map(struct proc_target *pt, struct sbuf *b)
+{
+	show_idmap(b, pt->k->uid_map, pt->k->nuid_map);
+	return 0;
+}
+
+static int show_gid_map(struct proc_target *pt, struct sbuf *b)
+{
+	show_idmap(b, pt->k->gid_map, pt->k->ngid_map);
+	return 0;
+}
+
+/* /proc/PID/setgroups: "allow", as in the initial namespace. */
+static int show_setgroups(struct proc_target *pt, struct sbuf *b)
+{
+	(void)pt;
+	sb_printf(b, "allow\n");
+	return 0;
+}
+
 /* /proc/PID: Linux's tgid_base_stuff that moat has. */
 static const struct proc_node pid_nodes[] = {
     {"cmdline", ABI_S_IFREG | 0444, show_cmdline, NULL, NULL, K_STATIC},
@@ -1247,6 +1280,7 @@ static const struct proc_node pid_nodes[] = {
     {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
     {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
     {"fdinfo", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_FDINFO_DIR},
+    {"gid_map", ABI_S_IFREG | 0644, show_gid_map, NULL, NULL, K_STATIC},
     {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
@@ -1254,6 +1288,7 @@ static const struct proc_node pid_nodes[] = {
     {"oom_score_adj", ABI_S_IFREG | 0644, show_oom_score_adj, NULL, NULL,
      K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
+    {"setgroups", ABI_S_IFREG | 0644, show_setgroups, NULL, NULL, K_STATIC},
     {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
     {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
      K_STATIC},
@@ -1261,6 +1296,7 @@ static const struct proc_node pid_nodes[] = {
     {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
     {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
     {"task", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_TASK_DIR},
+    {"uid_map", ABI_S_IFREG | 0644, show_uid_map, NULL, NULL, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
 };
 
@@ -1273,6 +1309,7 @@ static const struct proc_node tid_nodes[] = {
     {"exe", ABI_S_IFLNK | 0777, NULL, link_exe, NULL, K_STATIC},
     {"fd", ABI_S_IFDIR | 0500, NULL, NULL, NULL, K_FD_DIR},
     {"fdinfo", ABI_S_IFDIR | 0555, NULL, NULL, NULL, K_FDINFO_DIR},
+    {"gid_map", ABI_S_IFREG | 0644, show_gid_map, NULL, NULL, K_STATIC},
     {"limits", ABI_S_IFREG | 0444, show_limits, NULL, NULL, K_STATIC},
     {"maps", ABI_S_IFREG | 0444, show_maps, NULL, NULL, K_STATIC},
     {"mountinfo", ABI_S_IFREG | 0444, show_mountinfo, NULL, NULL, K_STATIC},
@@ -1280,12 +1317,14 @@ static const struct proc_node tid_nodes[] = {
     {"oom_score_adj", ABI_S_IFREG | 0644, show_oom_score_adj, NULL, NULL,
      K_STATIC},
     {"root", ABI_S_IFLNK | 0777, NULL, link_root, NULL, K_STATIC},
+    {"setgroups", ABI_S_IFREG | 0644, show_setgroups, NULL, NULL, K_STATIC},
     {"smaps", ABI_S_IFREG | 0444, show_smaps, NULL, NULL, K_STATIC},
     {"smaps_rollup", ABI_S_IFREG | 0444, show_smaps_rollup, NULL, NULL,
      K_STATIC},
     {"stat", ABI_S_IFREG | 0444, show_stat, NULL, NULL, K_STATIC},
     {"statm", ABI_S_IFREG | 0444, show_statm, NULL, NULL, K_STATIC},
     {"status", ABI_S_IFREG | 0444, show_status, NULL, NULL, K_STATIC},
+    {"uid_map", ABI_S_IFREG | 0644, show_uid_map, NULL, NULL, K_STATIC},
     {NULL, 0, NULL, NULL, NULL, 0},
 };
 

@@ -43,6 +43,8 @@ struct kernel_options {
 	uint64_t mem_budget;  /* --memory, in bytes (0: the host's memory) */
 };
 
+#define KERNEL_IDMAP_MAX 340 /* Linux's most lines in a uid_map */
+
 struct kernel {
 	struct memfile mf;
 	struct vfs_ns ns;	      /* the sandbox's mounts */
@@ -60,6 +62,12 @@ struct kernel {
 	int ncpus; /* CPUs the sandbox may use (the sentry's affinity) */
 	char hostname[65];
 	char domainname[65];
+	/* /proc/PID/uid_map and gid_map: the OCI config's mappings, shown
+	 * (the sandbox's ids are its own); none: the initial namespace's. */
+	struct kernel_idmap {
+		uint32_t inside, outside, count;
+	} uid_map[KERNEL_IDMAP_MAX], gid_map[KERNEL_IDMAP_MAX];
+	int nuid_map, ngid_map;
 	/* net.ipv4.ip_forward: kept and shown; the sandbox's one network
 	 * stack has nothing to forward between. */
 	int ip_forward;

@@ -404,6 +404,17 @@ config 'process.args=["grep","CapAmb","/proc/self/status"]' \
 	'process.capabilities={"bounding":["CAP_KILL","CAP_CHOWN"],"permitted":["CAP_KILL","CAP_CHOWN"],"effective":["CAP_KILL"],"inheritable":["CAP_KILL"],"ambient":["CAP_KILL","CAP_CHOWN"]}'
 expect "capabilities: ambient" 0 "^CapAmb:	0000000000000020$" -- \
 	M run --bundle "$bundle" p6
+# /proc/self/uid_map and gid_map: the initial namespace's without a user
+# namespace (as runc's container shows), else the config's mappings.
+config 'process.args=["sh","-c","cat /proc/self/uid_map /proc/self/gid_map | tr -s \" \" | tr \"\\n\" \";\""]'
+expect "uid_map, gid_map: no mappings" 0 "^ 0 0 4294967295; 0 0 4294967295;$" -- \
+	M run --bundle "$bundle" u1
+config 'process.args=["sh","-c","cat /proc/self/uid_map /proc/self/gid_map | tr -s \" \" | tr \"\\n\" \";\"; id -u"]' \
+	'linux.namespaces=[{"type":"user"},{"type":"mount"}]' \
+	'linux.uidMappings=[{"containerID":0,"hostID":1000,"size":2000}]' \
+	'linux.gidMappings=[{"containerID":0,"hostID":1000,"size":3000},{"containerID":5000,"hostID":100,"size":1}]'
+expect "uid_map, gid_map: linux.uidMappings, gidMappings" 0 \
+	"^ 0 1000 2000; 0 1000 3000; 5000 100 1;0$" -- M run --bundle "$bundle" u2
 config 'process.args=["cat","/proc/self/oom_score_adj"]' 'process.oomScoreAdj=500'
 expect "process.oomScoreAdj: the container's view" 0 "^500$" -- \
 	M run --bundle "$bundle" p6
@@ -542,6 +553,7 @@ for case in 'process.args="sh"|process.args' \
 	'linux.resources={"pids":{"limit":"x"}}|linux.resources.pids.limit' \
 	'linux.resources={"memory":{"limit":1000,"swap":10}}|linux.resources.memory.swap' \
 	'linux.cgroupsPath="/a/../b"|linux.cgroupsPath' \
+	'linux.uidMappings=[{"containerID":0,"hostID":1000,"size":10}]|linux.uidMappings: mappings given, but linux.namespaces has no user namespace' \
 	'linux.maskedPaths=["rel"]|linux.maskedPaths\[0\]: must be an absolute path' \
 	'linux.readonlyPaths="/x"|linux.readonlyPaths: must be an array' \
 	'root=null|root.path' \
@@ -552,6 +564,14 @@ for case in 'process.args="sh"|process.args' \
 	'hooks={"poststop":[{"path":"/bin/true","timeout":0}]}|hooks.poststop\[0\].timeout' \
 	'hooks={"onstart":[]}|hooks.onstart'; do
 	config "${case%%|*}"
+	expect "config error: ${case%%|*}" 1 "${case#*|}" -- \
+		M create --bundle "$bundle" bad
+done
+# Mappings, checked: each names the field.
+for case in 'linux.gidMappings=[{"containerID":0,"hostID":1,"size":10},{"containerID":5,"hostID":100,"size":1}]|linux.gidMappings\[1\]: overlaps mapping 0' \
+	'linux.uidMappings=[{"containerID":0,"hostID":1}]|linux.uidMappings\[0\].size: missing' \
+	'linux.uidMappings=[{"containerID":4294967295,"hostID":1,"size":2}]|linux.uidMappings\[0\]: the range goes past'; do
+	config 'linux.namespaces=[{"type":"user"}]' "${case%%|*}"
 	expect "config error: ${case%%|*}" 1 "${case#*|}" -- \
 		M create --bundle "$bundle" bad
 done
