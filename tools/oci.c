@@ -1737,8 +1737,9 @@ static int cmd_exec(int argc, char **argv)
 		x.groups[x.ngroups++] = extra_groups[i];
 	}
 	/* --cap: added to the sets as runc adds it (ambient only where
-	 * the process has inheritable ones, as it does not add those). */
-	if (add_caps) {
+	 * the process has inheritable ones, as it does not add those);
+	 * with --process, the file's capabilities alone, as runc has them. */
+	if (add_caps && !process) {
 		x.creds.caps_set = true;
 		x.creds.cap_bounding |= add_caps;
 		x.creds.cap_effective |= add_caps;
@@ -1983,8 +1984,8 @@ static int cmd_features(int argc, char **argv)
 	    "rprivate", "slave", "rslave", "shared", "rshared", "unbindable",
 	    "runbindable", "relatime", "norelatime", "noatime", "strictatime",
 	    "linux", "namespaces", "pid", "network", "mount", "ipc", "uts",
-	    "user", "cgroup", "time", "capabilities", caps, "cgroup", "v1", 0,
-	    "v2", 0, "systemd", 0, "systemdUser", 0, "seccomp",
+	    "user", "cgroup", "time", "capabilities", caps, "cgroup", "v1", 1,
+	    "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp",
 	    oci_seccomp_features(), "apparmor", "enabled", 0, "selinux",
 	    "enabled", 0, "annotations", OCI_ANNOT_PLATFORM, "ptrace",
 	    OCI_ANNOT_NETWORK, "none,host");

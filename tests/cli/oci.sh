@@ -62,6 +62,8 @@ EOF
 
 expect "features" 0 '"ociVersionMin"' -- "$MOAT" features
 expect "features: hooks" 0 '"startContainer"' -- "$MOAT" features
+expect "features: cgroup v1 and v2" 0 "" -- sh -c \
+	"\"$MOAT\" features | tr -d ' \\n' | grep -q '\"cgroup\":{\"v1\":true,\"v2\":true'"
 
 # gone PID: the process has ended (a zombie has: nobody may reap it here).
 gone() {
@@ -178,6 +180,9 @@ printf '%s' '{"args":["sh","-c","echo $(ulimit -n) $(ulimit -Hn) $(grep -E \"^(C
 expect "exec --process: capabilities, noNewPrivileges, rlimits" 0 \
 	"^100 200 0000000000000021 0000000000000020 1$" -- \
 	M exec --process "$tmp/process.json" c1
+expect "exec --process: its capabilities alone, --cap or not (as runc)" 0 \
+	"^100 200 0000000000000021 0000000000000020 1$" -- \
+	M exec --cap CAP_SYS_ADMIN --process "$tmp/process.json" c1
 expect "exec: rlimits as config.json's without --process" 0 "^1024$" -- \
 	M exec c1 sh -c 'ulimit -n'
 printf '{"args":["true"],"capabilities":{"effective":["CAP_NOPE"]}}' >"$tmp/process.json"

@@ -86,6 +86,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < oc.cfg.nbinds; i++)
 			CHECK(oc.cfg.binds[i].src && oc.cfg.binds[i].dst &&
 			      oc.cfg.binds[i].dst[0] == '/');
+		CHECK(oc.cfg.nmasked_paths >= 0 &&
+		      oc.cfg.nmasked_paths <= OCI_PATHS_MAX);
+		CHECK(oc.cfg.nreadonly_paths >= 0 &&
+		      oc.cfg.nreadonly_paths <= OCI_PATHS_MAX);
+		for (int i = 0; i < oc.cfg.nmasked_paths; i++)
+			CHECK(oc.cfg.masked_paths[i][0] == '/');
+		for (int i = 0; i < oc.cfg.nreadonly_paths; i++)
+			CHECK(oc.cfg.readonly_paths[i][0] == '/');
+		CHECK(oc.cfg.nuid_map >= 0 && oc.cfg.nuid_map <= OCI_IDMAP_MAX);
+		CHECK(oc.cfg.ngid_map >= 0 && oc.cfg.ngid_map <= OCI_IDMAP_MAX);
+		for (int i = 0; i < oc.cfg.nuid_map; i++)
+			CHECK(oc.cfg.uid_map[i].count > 0);
+		for (int i = 0; i < oc.cfg.ngid_map; i++)
+			CHECK(oc.cfg.gid_map[i].count > 0);
 	}
 	oci_config_free(&oc);
 	return 0;
