@@ -2229,6 +2229,7 @@ static int cmd_update(int argc, char **argv)
 		O_CPU_SHARE,
 		O_CPUSET_CPUS,
 		O_CPUSET_MEMS,
+		O_MEM_RES,
 		O_OTHER
 	};
 	static const struct option opts[] = {
@@ -2248,12 +2249,13 @@ static int cmd_update(int argc, char **argv)
 	    {"cpuset-mems", required_argument, NULL, O_CPUSET_MEMS},
 	    {"kernel-memory", required_argument, NULL, O_OTHER},
 	    {"kernel-memory-tcp", required_argument, NULL, O_OTHER},
-	    {"memory-reservation", required_argument, NULL, O_OTHER},
+	    {"memory-reservation", required_argument, NULL, O_MEM_RES},
 	    {"l3-cache-schema", required_argument, NULL, O_OTHER},
 	    {"mem-bw-schema", required_argument, NULL, O_OTHER},
 	    {NULL, 0, NULL, 0},
 	};
 	long long mem = OCI_CG_KEEP, swap = OCI_CG_KEEP, pids = OCI_CG_KEEP;
+	long long reservation = OCI_CG_KEEP;
 	struct oci_cpu cpu = {OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP,
 			      OCI_CG_KEEP, OCI_CG_KEEP, NULL,
 			      NULL};
@@ -2265,14 +2267,16 @@ static int cmd_update(int argc, char **argv)
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "r:", opts, &idx)) != -1) {
-		long long *to = ch == O_MEM    ? &mem
-				: ch == O_SWAP ? &swap
-					       : &pids;
+		long long *to = ch == O_MEM	  ? &mem
+				: ch == O_SWAP	  ? &swap
+				: ch == O_MEM_RES ? &reservation
+						  : &pids;
 
 		switch (ch) {
 		case O_MEM:
 		case O_SWAP:
 		case O_PIDS:
+		case O_MEM_RES:
 			if (ch == O_PIDS ? parse_count(optarg, to)
 					 : oci_parse_bytes(optarg, to)) {
 				oci_error("invalid value \"%s\" for flag --%s",
@@ -2374,6 +2378,9 @@ static int cmd_update(int argc, char **argv)
 			if (is_mem && (l = json_object_get(v, "swap")) &&
 			    json_is_integer(l))
 				swap = json_integer_value(l);
+			if (is_mem && (l = json_object_get(v, "reservation")) &&
+			    json_is_integer(l))
+				reservation = json_integer_value(l);
 		}
 		if (code)
 			goto fail;
@@ -2397,9 +2404,16 @@ static int cmd_update(int argc, char **argv)
 		oci_error("container not running");
 		code = 1;
 	} else if ((mem != OCI_CG_KEEP || swap != OCI_CG_KEEP ||
-		    pids != OCI_CG_KEEP || !oci_cpu_set(&cpu)) &&
+		    pids != OCI_CG_KEEP ||
+		    (!oci_cpu_set(&cpu) && reservation == OCI_CG_KEEP)) &&
 		   oci_cgroup_update(json_object_get(c.state, "moatCgroups"),
 				     mem, swap, pids, err, sizeof(err))) {
+		oci_error("%s", err);
+		code = 1;
+	} else if (reservation != OCI_CG_KEEP &&
+		   oci_cgroup_update_reservation(
+		       json_object_get(c.state, "moatCgroups"), reservation,
+		       err, sizeof(err))) {
 		oci_error("%s", err);
 		code = 1;
 	} else if (oci_cpu_set(&cpu) &&

@@ -92,6 +92,9 @@ struct oci_config {
 	uint32_t groups[64];	 /* process.user.additionalGids */
 	/* linux.resources for the host cgroups (-1: none) */
 	long long mem_limit, mem_swap, pids_limit;
+	long long mem_reservation; /* OCI_CG_KEEP: not set; -1: none */
+	int swappiness;		   /* -1: not set */
+	bool disable_oom;	   /* memory.disableOOMKiller */
 	struct oci_cpu cpu;
 	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
 	const char *netns_path;	  /* the network namespace to join, or NULL */
@@ -171,6 +174,9 @@ void oci_cgroup_remove(json_t *dirs);
  */
 int oci_cgroup_update(json_t *dirs, long long mem, long long swap,
 		      long long pids, char *err, size_t errlen);
+/* Set the memory reservation (soft limit; -1: none) in dirs: 0, or -1. */
+int oci_cgroup_update_reservation(json_t *dirs, long long reservation,
+				  char *err, size_t errlen);
 /* Set c's cpu limits in dirs: 0, or -1 with err saying which and why. */
 int oci_cgroup_update_cpu(json_t *dirs, const struct oci_cpu *c, char *err,
 			  size_t errlen);

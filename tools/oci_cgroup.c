@@ -268,7 +268,9 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		     char *err, size_t errlen)
 {
 	bool v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
-	bool mem = oc->mem_limit > 0, pids = oc->pids_limit > 0;
+	bool mem = oc->mem_limit > 0 || oc->mem_reservation != OCI_CG_KEEP ||
+		   oc->swappiness >= 0 || oc->disable_oom;
+	bool pids = oc->pids_limit > 0;
 	bool cpu = oci_cpu_set(&oc->cpu);
 	char rel[PATH_MAX / 2], dir[PATH_MAX], val[32];
 	const char *what = "linux.resources";
@@ -289,7 +291,7 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		hand_down(dir, "+memory +pids");
 		hand_down(dir, "+cpu");
 		hand_down(dir, "+cpuset");
-		if (!e && mem) {
+		if (!e && oc->mem_limit > 0) {
 			what = "linux.resources.memory";
 			num(val, sizeof(val), oc->mem_limit, "max");
 			e = write_at(dir, "memory.max", val);
@@ -298,6 +300,20 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 				    oc->mem_swap - oc->mem_limit, "max");
 				e = write_at(dir, "memory.swap.max", val);
 			}
+		}
+		if (!e && oc->mem_reservation != OCI_CG_KEEP) {
+			what = "linux.resources.memory.reservation";
+			num(val, sizeof(val), oc->mem_reservation, "max");
+			e = write_at(dir, "memory.low", val);
+		}
+		/* v2 has neither: refused by name, as runc refuses them. */
+		if (!e && oc->swappiness >= 0) {
+			what = "linux.resources.memory.swappiness";
+			e = -EOPNOTSUPP;
+		}
+		if (!e && oc->disable_oom) {
+			what = "linux.resources.memory.disableOOMKiller";
+			e = -EOPNOTSUPP;
 		}
 		if (!e && pids) {
 			what = "linux.resources.pids";
@@ -315,11 +331,25 @@ int oci_cgroup_setup(const struct oci_config *oc, const char *id, json_t **dirs,
 		if (!e)
 			json_array_append_new(*dirs, json_string(dir));
 		num(val, sizeof(val), oc->mem_limit, "-1");
-		if (!e && mem)
+		if (!e && oc->mem_limit > 0)
 			e = write_at(dir, "memory.limit_in_bytes", val);
 		num(val, sizeof(val), oc->mem_swap, "-1");
 		if (!e && oc->mem_swap > 0)
 			e = write_at(dir, "memory.memsw.limit_in_bytes", val);
+		if (!e && oc->mem_reservation != OCI_CG_KEEP) {
+			what = "linux.resources.memory.reservation";
+			num(val, sizeof(val), oc->mem_reservation, "-1");
+			e = write_at(dir, "memory.soft_limit_in_bytes", val);
+		}
+		if (!e && oc->swappiness >= 0) {
+			what = "linux.resources.memory.swappiness";
+			snprintf(val, sizeof(val), "%d", oc->swappiness);
+			e = write_at(dir, "memory.swappiness", val);
+		}
+		if (!e && oc->disable_oom) {
+			what = "linux.resources.memory.disableOOMKiller";
+			e = write_at(dir, "memory.oom_control", "1");
+		}
 		if (!e) {
 			what = "linux.resources.pids";
 			snprintf(dir, sizeof(dir), CG_ROOT "/pids%s", rel);
@@ -672,4 +702,38 @@ int oci_cgroup_update_cpu(json_t *dirs, const struct oci_cpu *c, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+int oci_cgroup_update_reservation(json_t *dirs, long long reservation,
+				  char *err, size_t errlen)
+{
+	char val[32];
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(dirs, i, d)
+	{
+		const char *dir = json_string_value(d);
+		enum cg_kind k = kind_of(dir);
+		int e;
+
+		if (k != CG_V2 && k != CG_V1_MEMORY)
+			continue;
+		num(val, sizeof(val), reservation, k == CG_V2 ? "max" : "-1");
+		e = write_at(dir,
+			     k == CG_V2 ? "memory.low"
+					: "memory.soft_limit_in_bytes",
+			     val);
+		if (e) {
+			snprintf(err, errlen,
+				 "cannot set the memory reservation: %s",
+				 strerror(-e));
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "cannot set the memory reservation: the container has no "
+		 "host cgroup for it (moat could not make one at create)");
+	return -1;
 }

@@ -709,6 +709,26 @@ static int parse_resources(json_t *res, struct oci_config *oc, char *err,
 
 			if (json_is_null(v2))
 				continue;
+			if (mem && !strcmp(k2, "disableOOMKiller")) {
+				if (get_bool(v, k2, "linux.resources.memory.",
+					     &oc->disable_oom, err, errlen))
+					return -1;
+				continue;
+			}
+			if (mem && !strcmp(k2, "swappiness")) {
+				if (get_int(v, k2, "linux.resources.memory.", 0,
+					    100, &x, err, errlen))
+					return -1;
+				oc->swappiness = (int)x;
+				continue;
+			}
+			if (mem && !strcmp(k2, "reservation")) {
+				if (get_int(v, k2, "linux.resources.memory.",
+					    -1, INT64_MAX, &x, err, errlen))
+					return -1;
+				oc->mem_reservation = x;
+				continue;
+			}
 			if (mem ? strcmp(k2, "limit") && strcmp(k2, "swap")
 				: strcmp(k2, "limit"))
 				return FAIL("linux.resources.%s.%s: not "
@@ -1121,6 +1141,8 @@ int oci_config_load(const char *bundle, struct oci_config *oc, char *err,
 	memset(oc, 0, sizeof(*oc));
 	oc->cfg.platform = "ptrace";
 	oc->mem_limit = oc->mem_swap = oc->pids_limit = -1;
+	oc->mem_reservation = OCI_CG_KEEP;
+	oc->swappiness = -1;
 	oc->cpu =
 	    (struct oci_cpu){OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP, OCI_CG_KEEP,
 			     OCI_CG_KEEP, NULL,	       NULL};

@@ -551,6 +551,8 @@ for case in 'process.args="sh"|process.args' \
 	'linux.sysctl={"kernel.shmmax":"1"}|linux.sysctl.kernel.shmmax' \
 	'linux.sysctl={"net.ipv4.ip_forward":"on"}|linux.sysctl.net.ipv4.ip_forward' \
 	'linux.resources={"memory":{"kernel":1000000}}|linux.resources.memory.kernel' \
+	'linux.resources={"memory":{"swappiness":101}}|linux.resources.memory.swappiness' \
+	'linux.resources={"memory":{"disableOOMKiller":1}}|linux.resources.memory.disableOOMKiller' \
 	'linux.resources={"cpu":{"cpus":"0;1"}}|linux.resources.cpu.cpus' \
 	'linux.resources={"cpu":{"shares":1}}|linux.resources.cpu.shares' \
 	'linux.resources={"cpu":{"idle":1}}|linux.resources.cpu.idle' \
@@ -741,6 +743,40 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 	fi
 	M delete -f g2
 	rmdir "$cgpids/moat-test.slice" 2>/dev/null
+	# The memory's reservation (v1's soft limit, v2's memory.low),
+	# swappiness and disableOOMKiller (v1's; v2 has neither).
+	if [ "$cgmem" = /sys/fs/cgroup ]; then
+		config 'process.args=["sleep","100"]' \
+			'linux.resources={"memory":{"reservation":104857600}}'
+		M run -d --bundle "$bundle" g5 >/dev/null 2>&1
+		got=$(cat "$cgmem/moat/g5/memory.low" 2>&1) want=104857600
+		expect "update --memory-reservation" 0 "" -- \
+			M update --memory-reservation 200m g5
+		got="$got $(cat "$cgmem/moat/g5/memory.low" 2>&1)"
+		want="$want 209715200"
+		M delete -f g5
+		config 'process.args=["true"]' \
+			'linux.resources={"memory":{"swappiness":10}}'
+		expect "resources: swappiness on cgroup v2, refused by name" 1 \
+			"linux.resources.memory.swappiness" -- \
+			M run --bundle "$bundle" g6
+	else
+		config 'process.args=["sleep","100"]' \
+			'linux.resources={"memory":{"reservation":104857600,"swappiness":10,"disableOOMKiller":true}}'
+		M run -d --bundle "$bundle" g5 >/dev/null 2>&1
+		got="$(cat "$cgmem/moat/g5/memory.soft_limit_in_bytes" "$cgmem/moat/g5/memory.swappiness" 2>&1 | tr '\n' ' ')$(grep oom_kill_disable "$cgmem/moat/g5/memory.oom_control" 2>&1)"
+		want="104857600 10 oom_kill_disable 1"
+		expect "update --memory-reservation" 0 "" -- \
+			M update --memory-reservation 200m g5
+		got="$got $(cat "$cgmem/moat/g5/memory.soft_limit_in_bytes" 2>&1)"
+		want="$want 209715200"
+		M delete -f g5
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "resources: memory reservation, swappiness, disableOOMKiller"
+	else
+		bad "resources: memory: '$got', want '$want'"
+	fi
 	# update and events: limits set after create, usage from the sentry.
 	config 'process.args=["sh","-c","i=0; while :; do i=$((i+1)); done"]'
 	M run -d --bundle "$bundle" u1 >/dev/null 2>&1
