@@ -742,7 +742,9 @@ if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 		bad "resources: systemd cgroupsPath: $(cat "/proc/$(cat "$tmp/pid")/cgroup")"
 	fi
 	M delete -f g2
-	rmdir "$cgpids/moat-test.slice" 2>/dev/null
+	for h in "$cgpids" "$cgmem" /sys/fs/cgroup/cpu /sys/fs/cgroup/cpuset; do
+		rmdir "$h/moat-test.slice" 2>/dev/null
+	done
 	# The memory's reservation (v1's soft limit, v2's memory.low),
 	# swappiness and disableOOMKiller (v1's; v2 has neither).
 	if [ "$cgmem" = /sys/fs/cgroup ]; then
