@@ -510,6 +510,58 @@ static void show_bitmap(struct sbuf *b, int nbits, int first, int last)
 	}
 }
 
+/*
+ * The CPUs a task may use, as sched_getaffinity has them (the sandbox's,
+ * numbered as the host numbers them, narrowed by its own mask): status'
+ * Cpus_allowed (%*pb over the host's CPU ids) and Cpus_allowed_list
+ * (%*pbl: ranges).
+ */
+static void show_cpus_allowed(struct sbuf *b, struct kernel *k,
+			      const uint8_t *own)
+{
+	uint8_t mask[sizeof(k->cpu_mask)];
+	bool narrowed = false;
+	int n = k->cpu_ids, c, first = -1;
+	const char *sep = "";
+
+	for (size_t i = 0; i < sizeof(mask); i++)
+		narrowed |= own[i] != 0;
+	for (size_t i = 0; i < sizeof(mask); i++)
+		mask[i] = k->cpu_mask[i] & (narrowed ? own[i] : 0xff);
+#define CPU_IN(i) ((i) < n && (mask[(i) / 8] >> ((i) % 8) & 1))
+	sb_printf(b, "Cpus_allowed:\t");
+	for (c = (n + 31) / 32 - 1; c >= 0; c--) {
+		uint32_t word = 0;
+		int width = 8;
+
+		for (int bit = 0; bit < 32; bit++)
+			if (CPU_IN(c * 32 + bit))
+				word |= 1U << bit;
+		if (c == (n + 31) / 32 - 1 && n % 32)
+			width = (n % 32 + 3) / 4;
+		sb_printf(b, "%s%0*x", c == (n + 31) / 32 - 1 ? "" : ",", width,
+			  word);
+	}
+	sb_printf(b, "\nCpus_allowed_list:\t");
+	for (int i = 0; i <= n; i++) {
+		if (i < n && CPU_IN(i)) {
+			if (first < 0)
+				first = i;
+			continue;
+		}
+		if (first >= 0) {
+			if (first == i - 1)
+				sb_printf(b, "%s%d", sep, first);
+			else
+				sb_printf(b, "%s%d-%d", sep, first, i - 1);
+			sep = ",";
+		}
+		first = -1;
+	}
+	sb_printf(b, "\n");
+#undef CPU_IN
+}
+
 /* The state letter and its name in status. */
 static const char *state_name(char state)
 {
@@ -581,6 +633,7 @@ static int show_status(struct proc_target *pt, struct sbuf *b)
 	abi_sigset_t ign, cgt;
 	struct creds c;
 	int fdsize = 0, seccomp, nfilters;
+	uint8_t own[sizeof(t->sched.affinity)];
 
 	copy_creds(pt, &c);
 	sig_dispositions(tg, &ign, &cgt);
@@ -634,13 +687,12 @@ static int show_status(struct proc_target *pt, struct sbuf *b)
 	sb_printf(b,
 		  "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n"
 		  "Speculation_Store_Bypass:\tunknown\n"
-		  "SpeculationIndirectBranch:\tunknown\nCpus_allowed:\t",
+		  "SpeculationIndirectBranch:\tunknown\n",
 		  t->no_new_privs, seccomp, nfilters);
-	show_bitmap(b, k->ncpus, 0, k->ncpus - 1);
-	if (k->ncpus > 1)
-		sb_printf(b, "\nCpus_allowed_list:\t0-%d\n", k->ncpus - 1);
-	else
-		sb_printf(b, "\nCpus_allowed_list:\t0\n");
+	pthread_mutex_lock(&t->tg->lock);
+	memcpy(own, t->sched.affinity, sizeof(own));
+	pthread_mutex_unlock(&t->tg->lock);
+	show_cpus_allowed(b, k, own);
 	sb_printf(b, "Mems_allowed:\t");
 	show_bitmap(b, 1024, 0, 0);
 	sb_printf(b, "\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"

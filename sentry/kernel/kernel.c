@@ -135,9 +135,20 @@ static int kernel_setup(struct kernel *k, const struct platform_ops *ops,
 	{
 		cpu_set_t set;
 
-		k->ncpus = sched_getaffinity(0, sizeof(set), &set) == 0
-			       ? CPU_COUNT(&set)
-			       : 1;
+		long conf = sysconf(_SC_NPROCESSORS_CONF);
+
+		if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+			CPU_ZERO(&set);
+			CPU_SET(0, &set);
+		}
+		k->ncpus = CPU_COUNT(&set);
+		k->cpu_ids = conf > 0 && conf <= 1024 ? (int)conf : 1;
+		for (int i = 0; i < 1024; i++)
+			if (CPU_ISSET(i, &set)) {
+				k->cpu_mask[i / 8] |= (uint8_t)(1U << (i % 8));
+				if (i >= k->cpu_ids)
+					k->cpu_ids = i + 1;
+			}
 	}
 	if (!k->hostname[0])
 		strcpy(k->hostname, "moat");

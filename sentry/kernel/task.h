@@ -60,6 +60,10 @@ struct kernel {
 	struct kernel_options opts;
 	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot */
 	int ncpus; /* CPUs the sandbox may use (the sentry's affinity) */
+	/* Which, as the host numbers them (a cpuset's "1" is CPU 1), and
+	 * how many the host may have (nr_cpu_ids), for /proc's masks. */
+	uint8_t cpu_mask[128];
+	int cpu_ids;
 	char hostname[65];
 	char domainname[65];
 	/* /proc/PID/uid_map and gid_map: the OCI config's mappings, shown

@@ -867,12 +867,13 @@ cg() {
 	shift
 	for f; do printf '%s;' "$(cat "$d/$f" 2>&1)"; done
 }
-cpu0=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\).*/\1/p' /proc/self/status)
+# The host's last CPU that moat may use: the sandbox numbers it as the host.
+cpu0=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status | tr ',-' '\n\n' | tail -n 1)
 if [ -z "$cgcpu" ] || ! mkdir -p "$cgcpu/moat-probe" 2>/dev/null ||
 	! rmdir "$cgcpu/moat-probe"; then
 	skip "resources.cpu: no writable cpu and cpuset controllers here"
 else
-	config 'process.args=["sh","-c","nproc; sleep 100"]' \
+	config 'process.args=["sh","-c","echo $(nproc) $(grep Cpus_allowed_list /proc/self/status); sleep 100"]' \
 		"linux.resources={\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"$cpu0\",\"mems\":\"0\"}}"
 	M run -d --bundle "$bundle" --pid-file "$tmp/pid" cpu1 >"$tmp/cpu.out" 2>&1
 	if [ "$cgcpu" = /sys/fs/cgroup ]; then
@@ -892,8 +893,8 @@ else
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ "$(cat "$tmp/cpu.out")" = 1 ]; then
-		ok "resources.cpu: nproc inside is the cpuset's"
+	if [ "$(cat "$tmp/cpu.out")" = "1 Cpus_allowed_list: $cpu0" ]; then
+		ok "resources.cpu: nproc and Cpus_allowed_list inside are the cpuset's"
 	else
 		bad "resources.cpu: nproc inside: $(cat "$tmp/cpu.out")"
 	fi

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* sched_getaffinity and sched_yield. */
+/* sched_getaffinity, /proc/self/status' Cpus_allowed_list, sched_yield. */
 #include "guest.h"
 
 #include <stdint.h>
@@ -14,6 +14,47 @@ static int popcount(const uint8_t *mask, long len)
 	for (long i = 0; i < len; i++)
 		n += __builtin_popcount(mask[i]);
 	return n;
+}
+
+/*
+ * /proc/self/status' Cpus_allowed_list: the CPUs of mask (n bytes), as
+ * the host numbers them, in ranges ("0-3,5").
+ */
+static void check_status_cpus(const uint8_t *mask, long n)
+{
+	char line[4096], want[4096] = "";
+	size_t len = 0;
+	int found = 0, first = -1;
+	FILE *f;
+
+	for (int i = 0; i <= n * 8; i++) {
+		if (i < n * 8 && (mask[i / 8] >> (i % 8) & 1)) {
+			if (first < 0)
+				first = i;
+			continue;
+		}
+		if (first >= 0 && len < sizeof(want) - 32)
+			len += (size_t)snprintf(want + len, sizeof(want) - len,
+						first == i - 1 ? "%s%d"
+							       : "%s%d-%d",
+						len ? "," : "", first, i - 1);
+		first = -1;
+	}
+	f = fopen("/proc/self/status", "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cpus_allowed_list:\t", 19)) {
+			line[strcspn(line, "\n")] = '\0';
+			found = 1;
+			if (strcmp(line + 19, want))
+				guest_fail(__FILE__, __LINE__,
+					   "Cpus_allowed_list '%s', want '%s'",
+					   line + 19, want);
+		}
+	fclose(f);
+	CHECK(found);
 }
 
 int main(void)
@@ -74,6 +115,19 @@ int main(void)
 	CHECK_ERR(SYS3(SYS_sched_getaffinity, NO_PID, sizeof(mask2), mask2),
 		  ESRCH);
 	CHECK_ERR(SYS3(SYS_sched_getaffinity, -1, sizeof(mask2), mask2), ESRCH);
+
+	/* /proc/self/status says the same, and follows sched_setaffinity. */
+	check_status_cpus(mask, n);
+	{
+		long lowest = 0;
+
+		while (!(mask[lowest / 8] >> (lowest % 8) & 1))
+			lowest++;
+		memset(mask2, 0, sizeof(mask2));
+		mask2[lowest / 8] = (uint8_t)(1U << (lowest % 8));
+		CHECK_EQ(SYS3(SYS_sched_setaffinity, 0, n, mask2), 0);
+		check_status_cpus(mask2, n);
+	}
 
 	/* sched_yield always succeeds. */
 	for (int i = 0; i < 5; i++)
