@@ -110,7 +110,8 @@ static int donate_stdio(struct fdtable *fds, const int *host, int n)
 			close(copy);
 			return -ENOMEM;
 		}
-		if (host == stdio)
+		/* The sandbox's stdio, which a restore gives again. */
+		if (fd < 3)
 			hostfd_file_set_donor(f, fd);
 		if (fd_install_at(fds, f, fd, false, n > 3 ? n : 3) < 0) {
 			file_put(f);
@@ -219,6 +220,13 @@ static int oci_wait_start(struct kernel *k, const struct sentry_config *cfg,
 		*why = "cannot serve the control channel";
 		return err;
 	}
+	{
+		static char *config;
+
+		config = snapshot_config_format(cfg);
+		if (config)
+			control_allow_checkpoint(config);
+	}
 	log_debug("boot: init loaded, waiting for start");
 	fputc('\0', boot_err);
 	fclose(boot_err);
@@ -238,11 +246,11 @@ struct boot {
 
 static struct boot boot;
 
-static int boot_fs(struct task *init, void *arg)
+/* The sandbox's mounts, as the configuration makes them: 0, or -errno
+ * with b->what saying what failed. */
+static int boot_mounts(struct kernel *k, const struct sentry_config *cfg,
+		       struct boot *b)
 {
-	struct boot *b = arg;
-	const struct sentry_config *cfg = b->cfg;
-	struct kernel *k = init->k;
 	struct vfs_path root;
 	int err;
 
@@ -269,6 +277,22 @@ static int boot_fs(struct task *init, void *arg)
 	/* OCI's root.readonly: mount points were made; no more writes. */
 	if (cfg->oci && cfg->root_readonly)
 		root.mnt->flags |= VFS_MNT_RDONLY;
+	vfs_path_put(&root);
+	return 0;
+}
+
+static int boot_fs(struct task *init, void *arg)
+{
+	struct boot *b = arg;
+	const struct sentry_config *cfg = b->cfg;
+	struct kernel *k = init->k;
+	struct vfs_path root;
+	int err;
+
+	err = boot_mounts(k, cfg, b);
+	if (err)
+		return err;
+	vfs_ns_root(&k->ns, &root);
 	init->fs = fs_struct_create(&root, &root);
 	vfs_path_put(&root);
 	if (!init->fs) {
@@ -315,31 +339,37 @@ static int serve_standalone(struct kernel *k, const struct sentry_config *cfg,
  */
 static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 {
-	static const int stdio[3] = {0, 1, 2};
+	int stdio[3] = {0, 1, 2};
 	char why[SNAPSHOT_WHY_LEN];
 	struct image_reader r;
 	struct task *init;
 	int err, status;
 
+	if (cfg->console) {
+		fprintf(boot_err, "moat: restore: a sandbox with a terminal "
+				  "cannot be restored yet\n");
+		return 125;
+	}
+	/* OCI: the container's fds are its stdio, as init's were. */
+	for (int i = 0; cfg->oci && i < 3; i++)
+		stdio[i] = i < cfg->ninit_fds ? cfg->init_fds[i] : -1;
 	err = image_open_layout(&r, cfg->restore_fd);
 	if (err) {
-		fprintf(stderr, "moat: restore: %s\n",
+		fprintf(boot_err, "moat: restore: %s\n",
 			r.err[0] ? r.err : strerror(-err));
 		return 125;
 	}
 	err = kernel_init_restore(k, cfg->platform, &r);
 	if (err) {
-		fprintf(stderr, "moat: restore: %s\n",
+		fprintf(boot_err, "moat: restore: %s\n",
 			r.err[0] ? r.err : strerror(-err));
 		return 125;
 	}
-	err = kernel_boot_vfs(k, cfg->rootfs_rw, cfg->binds, cfg->nbinds, NULL,
-			      0);
+	boot.cfg = cfg;
+	err = boot_mounts(k, cfg, &boot);
 	kernel_vfs_done(k, err);
 	if (err) {
-		fprintf(stderr,
-			"moat: restore: cannot build the filesystem: "
-			"%s\n",
+		fprintf(boot_err, "moat: restore: %s: %s\n", boot.what,
 			strerror(-err));
 		return 125;
 	}
@@ -347,12 +377,12 @@ static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 	image_close(&r);
 	close(cfg->restore_fd);
 	if (err) {
-		fprintf(stderr, "moat: restore: %s\n", why);
+		fprintf(boot_err, "moat: restore: %s\n", why);
 		return 125;
 	}
 	err = sentry_install_filter(k->host_network);
 	if (err) {
-		fprintf(stderr,
+		fprintf(boot_err,
 			"moat: cannot install the sentry's seccomp filter: "
 			"%s\n",
 			strerror(-err));
@@ -362,12 +392,18 @@ static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 	init = k->init_tg->leader;
 	task_get(init);
 	pthread_mutex_unlock(&k->lock);
-	if (cfg->ctl_standalone && serve_standalone(k, cfg, init)) {
+	if ((cfg->ctl_standalone || cfg->oci) &&
+	    serve_standalone(k, cfg, init)) {
 		task_put(init);
 		return 125;
 	}
 	task_put(init);
 	log_debug("restore: every task made; running");
+	if (cfg->oci) { /* moat restore returns: the container runs */
+		fputc('\0', boot_err);
+		fclose(boot_err);
+		boot_err = stderr;
+	}
 	kernel_thaw(k);
 	status = kernel_wait(k);
 	if (control_checkpointed()) {

@@ -213,6 +213,7 @@ struct create_opts {
 	const char *console_socket;
 	int preserve_fds;
 	bool detach;
+	const char *image_path; /* restore: the snapshot's directory */
 };
 
 static void time_rfc3339(char *buf, size_t len)
@@ -306,6 +307,18 @@ sentry_child(struct oci_config *oc, const struct create_opts *o, int ctl,
 		dup2(null, 2);
 	}
 	close(null);
+	if (o->image_path) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/sandbox.img", o->image_path);
+		cfg->restore_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cfg->restore_fd < 0) {
+			dprintf(ready, "moat: restore: %s: %s\n", path,
+				strerror(errno));
+			_exit(125);
+		}
+		cfg->restore = true;
+	}
 	cfg->oci = true;
 	cfg->init_fds = fds;
 	cfg->ninit_fds = n;
@@ -545,13 +558,16 @@ fail_dir:
 }
 
 static int parse_create_opts(int argc, char **argv, struct create_opts *o,
-			     bool run)
+			     int run)
 {
 	enum {
 		OPT_PID_FILE = 256,
 		OPT_CONSOLE,
 		OPT_PRESERVE,
 		OPT_IGNORED,
+		OPT_IMAGE,
+		OPT_RESTORE_IGNORED,
+		OPT_RESTORE_REFUSED,
 	};
 	static const struct option opts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
@@ -564,15 +580,45 @@ static int parse_create_opts(int argc, char **argv, struct create_opts *o,
 	    {"no-pivot", no_argument, NULL, OPT_IGNORED},
 	    {"no-new-keyring", no_argument, NULL, OPT_IGNORED},
 	    {"no-subreaper", no_argument, NULL, OPT_IGNORED},
+	    /* restore's (runc's CRIU options): the image, and what a
+	     * snapshot of the sentry has no use for. */
+	    {"image-path", required_argument, NULL, OPT_IMAGE},
+	    {"work-path", required_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"manage-cgroups-mode", required_argument, NULL,
+	     OPT_RESTORE_IGNORED},
+	    {"tcp-established", no_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"ext-unix-sk", no_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"shell-job", no_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"file-locks", no_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"auto-dedup", no_argument, NULL, OPT_RESTORE_IGNORED},
+	    {"lazy-pages", no_argument, NULL, OPT_RESTORE_REFUSED},
+	    {"empty-ns", required_argument, NULL, OPT_RESTORE_REFUSED},
 	    {NULL, 0, NULL, 0},
 	};
+	bool restore = run == 2;
 	int c;
 
 	*o = (struct create_opts){.bundle = "."};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, run ? "b:d" : "b:", opts, NULL)) !=
 	       -1) {
+		if (!restore && (c == OPT_IMAGE || c == OPT_RESTORE_IGNORED ||
+				 c == OPT_RESTORE_REFUSED)) {
+			oci_error("--image-path and the checkpoint options are "
+				  "restore's");
+			return -1;
+		}
 		switch (c) {
+		case OPT_IMAGE:
+			o->image_path = optarg;
+			break;
+		case OPT_RESTORE_IGNORED:
+			break;
+		case OPT_RESTORE_REFUSED:
+			oci_error(
+			    "restore: --lazy-pages and --empty-ns are not "
+			    "supported by moat");
+			return -1;
 		case 'b':
 			o->bundle = optarg;
 			break;
@@ -606,7 +652,7 @@ static int cmd_create(int argc, char **argv)
 	int rootfd, code;
 	pid_t pid;
 
-	if (parse_create_opts(argc, argv, &o, false) < 0 ||
+	if (parse_create_opts(argc, argv, &o, 0) < 0 ||
 	    !(id = one_id(argc, argv, "create")))
 		return 1;
 	/* A pid file relative to the caller's directory, not the bundle. */
@@ -1040,7 +1086,11 @@ static int cmd_list(int argc, char **argv)
 
 /* ---- run: create, start, wait, delete -------------------------------- */
 
-static int cmd_run(int argc, char **argv)
+/*
+ * run: create and start; restore: create from a snapshot (--image-path),
+ * which runs from the start. In the foreground unless -d.
+ */
+static int run_or_restore(int argc, char **argv, bool restore)
 {
 	static const int forward[] = {SIGHUP,  SIGINT,	SIGQUIT, SIGTERM,
 				      SIGUSR1, SIGUSR2, SIGWINCH};
@@ -1051,9 +1101,22 @@ static int cmd_run(int argc, char **argv)
 	int rootfd, code, status = 0;
 	pid_t pid;
 
-	if (parse_create_opts(argc, argv, &o, true) < 0 ||
-	    !(id = one_id(argc, argv, "run")))
+	if (parse_create_opts(argc, argv, &o, restore ? 2 : 1) < 0 ||
+	    !(id = one_id(argc, argv, restore ? "restore" : "run")))
 		return 1;
+	if (restore) {
+		/* runc's default; the sentry starts in the bundle. */
+		char *abs =
+		    realpath(o.image_path ? o.image_path : "checkpoint", NULL);
+
+		if (!abs) {
+			oci_error("restore: --image-path %s: %s",
+				  o.image_path ? o.image_path : "checkpoint",
+				  strerror(errno));
+			return 1;
+		}
+		o.image_path = abs;
+	}
 	if ((rootfd = root_fd()) < 0)
 		return 1;
 	sigemptyset(&set);
@@ -1064,7 +1127,7 @@ static int cmd_run(int argc, char **argv)
 	code = do_create(rootfd, id, &o, &c, &pid, &old);
 	if (code)
 		return code;
-	code = start_container(&c);
+	code = restore ? 0 : start_container(&c);
 	if (code || o.detach) {
 		if (code) {
 			kill_sentry(&c);
@@ -1099,6 +1162,102 @@ static int cmd_run(int argc, char **argv)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	return run_or_restore(argc, argv, false);
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	return run_or_restore(argc, argv, true);
+}
+
+/* checkpoint [--image-path DIR] [--leave-running] ... ID: a snapshot of
+ * the running container (sentry/state/snapshot.h) into DIR/sandbox.img. */
+static int cmd_checkpoint(int argc, char **argv)
+{
+	enum {
+		OPT_IMAGE = 256,
+		OPT_LEAVE,
+		OPT_IGNORED,
+		OPT_REFUSED
+	};
+	static const struct option opts[] = {
+	    {"image-path", required_argument, NULL, OPT_IMAGE},
+	    {"leave-running", no_argument, NULL, OPT_LEAVE},
+	    {"work-path", required_argument, NULL, OPT_IGNORED},
+	    {"manage-cgroups-mode", required_argument, NULL, OPT_IGNORED},
+	    {"tcp-established", no_argument, NULL, OPT_IGNORED},
+	    {"ext-unix-sk", no_argument, NULL, OPT_IGNORED},
+	    {"shell-job", no_argument, NULL, OPT_IGNORED},
+	    {"file-locks", no_argument, NULL, OPT_IGNORED},
+	    {"auto-dedup", no_argument, NULL, OPT_IGNORED},
+	    {"pre-dump", no_argument, NULL, OPT_REFUSED},
+	    {"page-server", required_argument, NULL, OPT_REFUSED},
+	    {"lazy-pages", no_argument, NULL, OPT_REFUSED},
+	    {"parent-path", required_argument, NULL, OPT_REFUSED},
+	    {"status-fd", required_argument, NULL, OPT_REFUSED},
+	    {"empty-ns", required_argument, NULL, OPT_REFUSED},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir = "checkpoint", *id;
+	char path[PATH_MAX];
+	struct oci_container c;
+	struct ctl_reply r;
+	bool leave = false;
+	int rootfd, img, sock, err, opt, code = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_IMAGE:
+			dir = optarg;
+			break;
+		case OPT_LEAVE:
+			leave = true;
+			break;
+		case OPT_IGNORED:
+			break;
+		case OPT_REFUSED:
+			oci_error("checkpoint: pre-dumps, page servers, lazy "
+				  "pages, parent images, status fds and empty "
+				  "namespaces are not supported by moat");
+			return 1;
+		default:
+			return 1;
+		}
+	}
+	if (!(id = one_id(argc, argv, "checkpoint")))
+		return 1;
+	if ((rootfd = root_fd()) < 0 || open_container(rootfd, id, LOCK_EX, &c))
+		return 1;
+	if (oci_container_status(&c) != OCI_RUNNING) {
+		oci_error("container not running");
+		oci_container_close(&c);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/sandbox.img", dir);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (img = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+		0) {
+		oci_error("checkpoint: %s: %s", path, strerror(errno));
+		oci_container_close(&c);
+		return 1;
+	}
+	sock = oci_ctl_send(c.dirfd, CTL_CHECKPOINT, 0,
+			    leave ? CTL_CHECKPOINT_LEAVE : 0, NULL, 0, &img, 1);
+	err = sock < 0 ? sock : oci_ctl_recv(sock, &r, NULL, 0, -1);
+	if (sock >= 0)
+		close(sock);
+	close(img);
+	if (err || r.err) {
+		code = ctl_failed(err, &r);
+		unlink(path);
+	}
+	oci_container_close(&c);
+	return code;
 }
 
 /* ---- exec: a new process in the running container --------------------- */
@@ -2433,34 +2592,19 @@ fail:
 	return 1;
 }
 
-static int cmd_unsupported(int argc, char **argv)
-{
-	(void)argc;
-	oci_error("%s is not supported by moat yet", argv[0]);
-	return 1;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"create", cmd_create},
-    {"start", cmd_start},
-    {"state", cmd_state},
-    {"kill", cmd_kill},
-    {"delete", cmd_delete},
-    {"run", cmd_run},
-    {"ps", cmd_ps},
-    {"list", cmd_list},
-    {"spec", cmd_spec},
-    {"features", cmd_features},
-    {"exec", cmd_exec},
-    {"pause", cmd_pause},
-    {"resume", cmd_resume},
-    {"events", cmd_events},
-    {"update", cmd_update},
-    {"checkpoint", cmd_unsupported},
-    {"restore", cmd_unsupported},
+    {"create", cmd_create},   {"start", cmd_start},
+    {"state", cmd_state},     {"kill", cmd_kill},
+    {"delete", cmd_delete},   {"run", cmd_run},
+    {"ps", cmd_ps},	      {"list", cmd_list},
+    {"spec", cmd_spec},	      {"features", cmd_features},
+    {"exec", cmd_exec},	      {"pause", cmd_pause},
+    {"resume", cmd_resume},   {"events", cmd_events},
+    {"update", cmd_update},   {"checkpoint", cmd_checkpoint},
+    {"restore", cmd_restore},
 };
 
 bool oci_run_is_oci(int argc, char **argv)

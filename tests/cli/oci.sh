@@ -1117,8 +1117,47 @@ expect "console socket not there" 1 "console-socket $tmp/nope" -- \
 	M create --bundle "$bundle" --console-socket "$tmp/nope" t2
 expect "no state left" 1 "container does not exist" -- M state t2
 
-expect "checkpoint" 1 "checkpoint is not supported by moat yet" -- \
-	M checkpoint f1
+# checkpoint and restore, as the engines call them (runc's flags): a
+# counter checkpointed stops; restored (detached, into a new container)
+# it counts on from where it was, with the new container's stdio.
+config 'process.args=["sh","-c","i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done"]'
+M run -d --bundle "$bundle" ck1 >"$tmp/ck1.out" 2>&1 </dev/null
+i=0
+while [ "$(wc -l <"$tmp/ck1.out")" -lt 5 ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+expect "checkpoint of a container" 0 "" -- \
+	M checkpoint --image-path "$tmp/ck" --work-path "$tmp/ckw" ck1
+state_is ck1 stopped && ok "a checkpointed container stops" ||
+	bad "checkpointed container: $(M state ck1 | grep status)"
+last=$(tail -n 1 "$tmp/ck1.out")
+M delete ck1
+expect "restore: CRIU's lazy pages refused by name" 1 "lazy-pages" -- \
+	M restore --lazy-pages --image-path "$tmp/ck" --bundle "$bundle" ck2
+expect "restore of a missing image" 1 "No such file" -- \
+	M restore --image-path "$tmp/nope" --bundle "$bundle" ck2
+M restore -d --image-path "$tmp/ck" --bundle "$bundle" ck2 \
+	>"$tmp/ck2.out" 2>&1 </dev/null
+rc=$?
+state_is ck2 running
+i=0
+while [ "$(wc -l <"$tmp/ck2.out")" -lt 3 ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+if [ $rc -eq 0 ] && [ "$(head -n 1 "$tmp/ck2.out")" = $((last + 1)) ]; then
+	ok "the restored container counts on at $((last + 1))"
+else
+	bad "restore: exit $rc, after $last came '$(head -n 1 "$tmp/ck2.out")'"
+fi
+expect "checkpoint --leave-running" 0 "" -- \
+	M checkpoint --leave-running --image-path "$tmp/ck3" ck2
+state_is ck2 running && ok "--leave-running: the container runs on" ||
+	bad "--leave-running: $(M state ck2 | grep status)"
+M delete -f ck2
+expect "checkpoint of no container" 1 "does not exist" -- \
+	M checkpoint --image-path "$tmp/ck4" nosuch
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
