@@ -244,7 +244,7 @@ while True:
     print(f.readline().strip(), c[0], c[1], flush=True)
 PY
 	"$MOAT" run --platform="$PLATFORM" $NR --id py --bind="$tmp/py:/data:ro" \
-		-- python3 /data/thr.py >"$tmp/py1.out" 2>&1 &
+		-- python3 /data/thr.py >"$tmp/py1.out" 2>"$tmp/py1.err" &
 	pid=$!
 	i=0
 	while [ "$(wc -l <"$tmp/py1.out")" -lt 10 ] && [ $i -lt 600 ]; do
