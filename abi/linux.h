@@ -654,10 +654,17 @@ _Static_assert(sizeof(struct abi_siginfo) == 128, "siginfo is 128 bytes");
 #define ABI_CLD_CONTINUED 6
 #define ABI_SEGV_MAPERR	  1
 #define ABI_SEGV_ACCERR	  2
+#define ABI_BUS_ADRALN	  1
 #define ABI_BUS_ADRERR	  2
 #define ABI_ILL_ILLOPN	  2
 #define ABI_FPE_INTDIV	  1
+#define ABI_FPE_FLTDIV	  3
+#define ABI_FPE_FLTOVF	  4
+#define ABI_FPE_FLTUND	  5
+#define ABI_FPE_FLTRES	  6
+#define ABI_FPE_FLTINV	  7
 #define ABI_TRAP_BRKPT	  1
+#define ABI_TRAP_TRACE	  2
 #define ABI_SYS_SECCOMP	  1
 
 /* stack_t, for sigaltstack and the signal frame. */

@@ -8,7 +8,15 @@ struct platform_options platform_options;
 static const struct platform_ops *const platforms[] = {
     &ptrace_platform_ops,
     &systrap_platform_ops,
+    &kvm_platform_ops,
 };
+
+int platform_prepare(const char *name)
+{
+	if (strcmp(name, kvm_platform_ops.name) == 0)
+		return kvm_platform_open();
+	return 0;
+}
 
 const struct platform_ops *platform_lookup(const char *name)
 {

@@ -217,6 +217,16 @@ extern struct platform_options platform_options;
 
 extern const struct platform_ops ptrace_platform_ops;
 extern const struct platform_ops systrap_platform_ops;
+extern const struct platform_ops kvm_platform_ops;
+
+/*
+ * Open what the platform named name needs from the host's filesystem,
+ * before the sentry leaves it (create runs after): /dev/kvm for kvm,
+ * nothing for the others. 0 or -errno (kvm: -ENOENT without /dev/kvm).
+ */
+int platform_prepare(const char *name);
+/* kvm's part of it: open /dev/kvm once. */
+int kvm_platform_open(void);
 
 /*
  * fd: this process's /proc/self/oom_score_adj, open for reading and
@@ -227,7 +237,7 @@ extern const struct platform_ops systrap_platform_ops;
  */
 void platform_helpers_oom_first(int fd);
 
-/* The platform named name ("ptrace", "systrap"), or NULL. */
+/* The platform named name ("ptrace", "systrap", "kvm"), or NULL. */
 const struct platform_ops *platform_lookup(const char *name);
 
 #endif

@@ -555,6 +555,13 @@ int sentry_main(const struct sentry_config *cfg)
 	 */
 	getrlimit(RLIMIT_CORE, &app_core);
 	getrlimit(RLIMIT_NOFILE, &app_nofile);
+	/* What the platform needs of the host's files (/dev/kvm), now. */
+	err = platform_prepare(cfg->platform);
+	if (err) {
+		fprintf(boot_err, "moat: cannot start the %s platform: %s\n",
+			cfg->platform, strerror(-err));
+		return 125;
+	}
 	/*
 	 * First a pid namespace: the sentry goes on as its pid 1, where no
 	 * host process can be seen or signalled; this process stays outside

@@ -82,8 +82,9 @@ static void run_usage(FILE *out)
 	    "this process's environment and stdio.\n"
 	    "\n"
 	    "Options:\n"
-	    "  --platform=NAME     how application code runs: ptrace, systrap\n"
-	    "                      (default: ptrace)\n"
+	    "  --platform=NAME     how application code runs: ptrace, "
+	    "systrap,\n"
+	    "                      kvm (needs /dev/kvm) (default: ptrace)\n"
 	    "  --no-rewrite        systrap: never rewrite the application's\n"
 	    "                      syscall sites into calls of a trampoline\n"
 	    "  --strace            print each syscall the application makes,\n"
@@ -652,9 +653,20 @@ static int cmd_run(int argc, char **argv)
 	if (!platform_lookup(cfg.platform)) {
 		fprintf(stderr,
 			"moat run: unknown platform '%s'; available: ptrace, "
-			"systrap\n",
+			"systrap, kvm\n",
 			cfg.platform);
 		return 125;
+	}
+	if (strcmp(cfg.platform, "kvm") == 0) {
+		int err = kvm_platform_open();
+
+		if (err) {
+			fprintf(stderr,
+				"moat run: --platform=kvm needs /dev/kvm, "
+				"readable and writable: %s\n",
+				strerror(-err));
+			return 125;
+		}
 	}
 	path = find_program(argv[optind], cfg.rootfs);
 	if (!path) {

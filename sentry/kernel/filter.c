@@ -18,6 +18,7 @@
 #include "sentry/kernel/util.h"
 
 #include <errno.h>
+#include <linux/kvm.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <seccomp.h>
@@ -111,6 +112,12 @@ static int allow_all(scmp_filter_ctx ctx, const struct allowed *list, size_t n)
 	return 0;
 }
 
+/* The ioctls of the kvm platform after boot (none is a VM-wide change). */
+static const unsigned long kvm_ioctls[] = {
+    KVM_CREATE_VCPU, KVM_RUN,	   KVM_GET_SREGS, KVM_SET_CPUID2,
+    KVM_SET_MSRS,    KVM_SET_XCRS, KVM_GET_XSAVE, KVM_SET_XSAVE,
+};
+
 int sentry_filter_build(scmp_filter_ctx ctx)
 {
 	int err = allow_all(ctx, allow_list, ARRAY_SIZE(allow_list));
@@ -134,6 +141,11 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, TIOCOUTQ, 0));
+	/* The kvm platform's vCPUs: made, set up, run; fds it opened. */
+	for (size_t i = 0; !err && i < ARRAY_SIZE(kvm_ioctls); i++)
+		err = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)kvm_ioctls[i], 0));
 	/* membarrier: the application's barriers (sys.c), and the query. */
 	if (!err)
 		err = seccomp_rule_add(
@@ -258,6 +270,10 @@ void sentry_print_filter(FILE *out, bool host_network)
 		host_network
 		    ? "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ, SIOCATMARK"
 		    : "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ");
+	fprintf(out, "  %-20s %s\n", "ioctl",
+		"KVM_CREATE_VCPU, KVM_RUN, KVM_GET_SREGS, KVM_SET_CPUID2, "
+		"KVM_SET_MSRS, KVM_SET_XCRS, KVM_GET_XSAVE, KVM_SET_XSAVE "
+		"(the kvm platform)");
 	fprintf(out, "  %-20s %s\n", "mmap",
 		"without PROT_EXEC (sentry allocations)");
 	fprintf(out, "  %-20s %s\n", "mprotect",

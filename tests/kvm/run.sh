@@ -3,7 +3,8 @@
 #
 # Run programs inside a QEMU guest that has /dev/kvm, on a host that may not.
 #
-#   tests/kvm/run.sh [--install] PROGRAM...
+#   tests/kvm/run.sh [--install] [--file PATH]... [--cmd NAME COMMAND]...
+#                    [PROGRAM]...
 #   tests/kvm/run.sh --deps        install the packages only
 #
 # QEMU emulates the CPU (TCG) with AMD's SVM, so the guest kernel's kvm-amd
@@ -12,7 +13,10 @@
 # busybox, the kvm modules of that kernel, and the given programs (static,
 # or dynamic with their libraries copied in). Each program runs in turn as
 # root in the guest; its output is shown, and a marker line on the serial
-# console carries its exit status back.
+# console carries its exit status back. --file copies a file into the
+# guest's /t without running it; --cmd runs COMMAND (a shell command line,
+# with /t/NAME for each file and program) as a test called NAME, after the
+# programs. Each program or command gets 77 (skip) or its exit status.
 #
 # Exit: 0 when every program exited 0, 1 when one failed (or the guest had
 # no /dev/kvm, or did not finish), 77 when QEMU or the kernel is missing
@@ -46,9 +50,41 @@ case "${1:-}" in
 	shift
 	;;
 esac
-if [ $# -eq 0 ] && [ $deps_only = 0 ]; then
-	echo "usage: $0 [--install] PROGRAM... | $0 --deps" >&2
+usage() {
+	echo "usage: $0 [--install] [--file PATH]... [--cmd NAME COMMAND]..." \
+		"[PROGRAM]... | $0 --deps" >&2
 	exit 2
+}
+# Files to copy, programs to run, commands to run (NAME<tab>COMMAND lines).
+files=""
+progs=""
+cmds=""
+ncmds=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--file)
+		[ $# -ge 2 ] || usage
+		files="$files $2"
+		shift 2
+		;;
+	--cmd)
+		[ $# -ge 3 ] || usage
+		case "$2" in
+		*[!A-Za-z0-9._-]* | "") usage ;;
+		esac
+		cmds="$cmds$2	$3
+"
+		ncmds=$((ncmds + 1))
+		shift 3
+		;;
+	*)
+		progs="$progs $1"
+		shift
+		;;
+	esac
+done
+if [ -z "$progs" ] && [ $ncmds -eq 0 ] && [ $deps_only = 0 ]; then
+	usage
 fi
 
 skip() {
@@ -145,7 +181,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 root=$work/root
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" \
-	"$root/modules" "$root/t"
+	"$root/modules" "$root/t" "$root/cmds" "$root/var/tmp"
 cp "$busybox" "$root/bin/busybox"
 
 # The modules that make /dev/kvm, dependencies first, decompressed (the
@@ -169,23 +205,48 @@ add_module() {
 }
 add_module kvm-amd
 
-# The programs, and for dynamic ones their libraries at the same paths.
+# The programs and files, and for dynamic ones their libraries at the same
+# paths.
 names=""
-for p in "$@"; do
-	[ -x "$p" ] || { echo "kvm: $p is not an executable" >&2 && exit 1; }
-	n=$(basename "$p")
-	cp "$p" "$root/t/$n"
-	names="$names $n"
-	for lib in $(ldd "$p" 2>/dev/null | grep -o '/[^ ]*' || true); do
+copy_in() {
+	[ -e "$1" ] || { echo "kvm: $1 does not exist" >&2 && exit 1; }
+	cp "$1" "$root/t/$(basename "$1")"
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
+}
+for p in $progs; do
+	[ -x "$p" ] || { echo "kvm: $p is not an executable" >&2 && exit 1; }
+	copy_in "$p"
+	names="$names $(basename "$p")"
 done
+for f in $files; do
+	copy_in "$f"
+done
+cnames=""
+if [ $ncmds -gt 0 ]; then
+	printf '%s' "$cmds" | while IFS='	' read -r n c; do
+		printf '%s\n' "$c" >"$root/cmds/$n"
+	done
+	cnames=$(printf '%s' "$cmds" | cut -f1 | tr '\n' ' ')
+fi
 
+# The initramfs's root cannot be pivot_root'ed (moat's sentry and gofer do
+# that): the init first moves everything to a tmpfs and switches to it.
 cat >"$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
+if [ ! -e /.switched ]; then
+	mkdir /newroot
+	mount -t tmpfs -o mode=755 tmpfs /newroot
+	for d in /*; do
+		[ "\$d" = /newroot ] || cp -a "\$d" /newroot/
+	done
+	touch /newroot/.switched
+	exec switch_root /newroot /init
+fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -197,6 +258,11 @@ if [ -c /dev/kvm ]; then
 	echo "MOAT-KVM-READY \$(cut -d' ' -f1 /proc/uptime)"
 	for n in $names; do
 		/t/\$n </dev/null
+		echo "MOAT-KVM-RESULT \$n \$?"
+	done
+	for n in $cnames; do
+		echo "MOAT-KVM-CMD \$n \$(cut -d' ' -f1 /proc/uptime)"
+		sh /cmds/\$n </dev/null
 		echo "MOAT-KVM-RESULT \$n \$?"
 	done
 else
@@ -247,7 +313,7 @@ echo "kvm: $((end - start))s wall; /dev/kvm at guest uptime" \
 	"$(sed -n 's/^MOAT-KVM-DONE //p' "$work/console.txt")s"
 
 pass=0 fail=0 skipped=0
-for n in $names; do
+for n in $names $cnames; do
 	r=$(sed -n "s/^MOAT-KVM-RESULT $n \\([0-9]*\\)\$/\\1/p" \
 		"$work/console.txt" | head -n 1)
 	case "$r" in
