@@ -1038,7 +1038,10 @@ static void exception_event(struct kvm_as *as, struct kvm_vcpu *v,
 
 		ev->why = PLATFORM_FAULT;
 		ev->signo = ABI_SIGSEGV;
-		ev->code = (error & 1) || (pte & KVM_PTE_MAPPED)
+		/* Above the user half (the ring-0 area) is no mapping of
+		 * the application's, as in Linux. */
+		ev->code = cr2 < ABI_TASK_SIZE &&
+				   ((error & 1) || (pte & KVM_PTE_MAPPED))
 			       ? ABI_SEGV_ACCERR
 			       : ABI_SEGV_MAPERR;
 		ev->addr = cr2;
