@@ -1106,10 +1106,10 @@ static int run_or_restore(int argc, char **argv, bool restore)
 		return 1;
 	if (restore) {
 		/* runc's default; the sentry starts in the bundle. */
-		char *abs =
-		    realpath(o.image_path ? o.image_path : "checkpoint", NULL);
+		static char abs[PATH_MAX];
 
-		if (!abs) {
+		if (!realpath(o.image_path ? o.image_path : "checkpoint",
+			      abs)) {
 			oci_error("restore: --image-path %s: %s",
 				  o.image_path ? o.image_path : "checkpoint",
 				  strerror(errno));

@@ -224,6 +224,7 @@ fi
 # line: after the restore both threads count on and the file reads on.
 if command -v python3 >/dev/null; then
 	mkdir -p "$tmp/py"
+	: >"$tmp/py1.out"
 	seq 1 100000 >"$tmp/py/data"
 	cat >"$tmp/py/thr.py" <<'PY'
 import threading, time
