@@ -168,18 +168,19 @@ struct kvm_platform {
 	struct kvm_cpuid2 *cpuid;
 	bool xsave;
 	uint64_t xcr0;
-	struct kvm_xsave init_fpu;
 	pthread_mutex_t lock; /* the vCPUs */
 	struct kvm_vcpu *vcpus[MAX_VCPUS];
 	unsigned nvcpus;
 	struct kvm_vcpu *free_vcpus;
+	/* Last: the kernel's header may end it with a flexible array. */
+	struct kvm_xsave init_fpu;
 };
 
 struct kvm_token {
 	uint64_t id;
-	struct kvm_xsave fpu;
 	bool has_fpu;
 	struct kvm_token *next;
+	struct kvm_xsave fpu; /* last, as init_fpu */
 };
 
 struct kvm_as {
@@ -494,14 +495,15 @@ static int set_msrs(int fd)
 	    /* TF, DF, IF, AC, NT as Linux's SYSCALL_MASK. */
 	    {.index = MSR_SFMASK, .data = 0x47700},
 	};
-	struct {
+	/* struct kvm_msrs with its entries after it (a flexible array). */
+	union {
 		struct kvm_msrs h;
-		struct kvm_msr_entry e[ARRAY_SIZE(entries)];
+		uint8_t b[sizeof(struct kvm_msrs) + sizeof(entries)];
 	} m;
 
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = ARRAY_SIZE(entries);
-	memcpy(m.e, entries, sizeof(entries));
+	memcpy(m.b + sizeof(struct kvm_msrs), entries, sizeof(entries));
 	return ioctl(fd, KVM_SET_MSRS, &m) == (int)ARRAY_SIZE(entries) ? 0
 								       : -EIO;
 }

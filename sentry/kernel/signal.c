@@ -290,7 +290,9 @@ bool task_interrupted(struct task *t)
 {
 	return (signal_pending(t) & ~t->sigmask) ||
 	       __atomic_load_n(&t->stop_pending, __ATOMIC_ACQUIRE) ||
-	       __atomic_load_n(&t->k->quiesce, __ATOMIC_ACQUIRE) ||
+	       /* a vfork child runs on to its exec (kernel.c) */
+	       (__atomic_load_n(&t->k->quiesce, __ATOMIC_ACQUIRE) &&
+		!t->vfork_done) ||
 	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) ||
 	       task_exec_zapped(t);
 }
