@@ -27,6 +27,9 @@
  * threads; a timer on a wall clock becomes due at the monotonic time its
  * expiry was when armed, so a change of the wall clock later is not
  * followed.
+ *
+ * Snapshots save each timer with the time it has left on its clock and
+ * make it again with that much left (itimer_export_locked, itimer_import).
  */
 #include "platform/platform.h"
 #include "sentry/kernel/log.h"
@@ -70,7 +73,10 @@ static int64_t itimer_now(struct task *t, int which)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		return ts_ns(&now);
 	}
+	/* Until its thread is in its address space (a new or restored
+	 * task's), its clock is not there to read. */
 	if (!t->ctx || !t->mm ||
+	    !__atomic_load_n(&t->in_as, __ATOMIC_ACQUIRE) ||
 	    t->k->plat->ops->cpu_time(t->ctx, t->mm->as, &now))
 		return -1;
 	return ts_ns(&now);
@@ -440,58 +446,73 @@ static int timer_thread_start(struct task *t)
 	return 0;
 }
 
-int ptimer_create(struct task *t, int clock, const struct abi_sigevent *ev,
-		  int *idp)
+/* timer_create's checks of a clock: 0, -EINVAL, -EPERM, -EOPNOTSUPP. */
+static int ptimer_check_clock(struct task *t, int clock)
 {
-	struct thread_group *tg = t->tg;
-	struct ptimer *p;
-	int id, err = 0;
-
 	if (clock < 0) {
 		/* A CPU clock: this process's or thread's, of a known type. */
 		int pid = ~(clock >> 3);
 
 		if ((clock & 7) == 3 || (clock & 7) > 6 ||
-		    (pid && pid != tg->tgid && pid != t->tid))
+		    (pid && pid != t->tg->tgid && pid != t->tid))
 			return -EINVAL;
-	} else {
-		switch (clock) {
-		case ABI_CLOCK_REALTIME:
-		case ABI_CLOCK_MONOTONIC:
-		case ABI_CLOCK_PROCESS_CPUTIME_ID:
-		case ABI_CLOCK_THREAD_CPUTIME_ID:
-		case ABI_CLOCK_BOOTTIME:
-		case ABI_CLOCK_TAI:
-			break;
-		case ABI_CLOCK_REALTIME_ALARM:
-		case ABI_CLOCK_BOOTTIME_ALARM:
-			if (!creds_capable(&t->creds, 35 /* CAP_WAKE_ALARM */))
-				return -EPERM;
-			break;
-		case ABI_CLOCK_MONOTONIC_RAW:
-		case ABI_CLOCK_REALTIME_COARSE:
-		case ABI_CLOCK_MONOTONIC_COARSE:
-			return -EOPNOTSUPP; /* clocks without timers */
-		default:
-			return -EINVAL;
-		}
+		return 0;
 	}
-	if (ev) {
-		switch (ev->notify) {
-		case ABI_SIGEV_SIGNAL | ABI_SIGEV_THREAD_ID:
-		case ABI_SIGEV_SIGNAL:
-		case ABI_SIGEV_THREAD:
-			if (ev->notify == ABI_SIGEV_THREAD_ID &&
-			    ev->tid != t->tid)
-				return -EINVAL;
-			if (ev->signo <= 0 || ev->signo > ABI_NSIG)
-				return -EINVAL;
-			break;
-		case ABI_SIGEV_NONE:
-			break;
-		default:
+	switch (clock) {
+	case ABI_CLOCK_REALTIME:
+	case ABI_CLOCK_MONOTONIC:
+	case ABI_CLOCK_PROCESS_CPUTIME_ID:
+	case ABI_CLOCK_THREAD_CPUTIME_ID:
+	case ABI_CLOCK_BOOTTIME:
+	case ABI_CLOCK_TAI:
+		return 0;
+	case ABI_CLOCK_REALTIME_ALARM:
+	case ABI_CLOCK_BOOTTIME_ALARM:
+		if (!creds_capable(&t->creds, 35 /* CAP_WAKE_ALARM */))
+			return -EPERM;
+		return 0;
+	case ABI_CLOCK_MONOTONIC_RAW:
+	case ABI_CLOCK_REALTIME_COARSE:
+	case ABI_CLOCK_MONOTONIC_COARSE:
+		return -EOPNOTSUPP; /* clocks without timers */
+	default:
+		return -EINVAL;
+	}
+}
+
+/* timer_create's checks of a notification: 0 or -EINVAL. */
+static int ptimer_check_notify(int notify, int signo)
+{
+	switch (notify) {
+	case ABI_SIGEV_SIGNAL | ABI_SIGEV_THREAD_ID:
+	case ABI_SIGEV_SIGNAL:
+	case ABI_SIGEV_THREAD:
+		if (signo <= 0 || signo > ABI_NSIG)
 			return -EINVAL;
-		}
+		return 0;
+	case ABI_SIGEV_NONE:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int ptimer_create(struct task *t, int clock, const struct abi_sigevent *ev,
+		  int *idp)
+{
+	struct thread_group *tg = t->tg;
+	struct ptimer *p;
+	int id, err;
+
+	err = ptimer_check_clock(t, clock);
+	if (err)
+		return err;
+	if (ev) {
+		if (ev->notify == ABI_SIGEV_THREAD_ID && ev->tid != t->tid)
+			return -EINVAL;
+		err = ptimer_check_notify(ev->notify, ev->signo);
+		if (err)
+			return err;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -635,4 +656,178 @@ int ptimer_delete(struct task *t, int id)
 	pthread_mutex_unlock(&tg->lock);
 	free(p);
 	return p ? 0 : -EINVAL;
+}
+
+/* ---- snapshots ---- */
+
+int itimer_export_locked(struct thread_group *tg, struct task **task,
+			 struct timer_image it[3], struct timer_image **pt,
+			 int *npt)
+{
+	struct task *t = NULL;
+	int n = 0;
+
+	*pt = NULL;
+	*npt = 0;
+	memset(it, 0, 3 * sizeof(*it));
+	/* The thread they count on, or another of the group if it is gone
+	 * (its clock is then unknown, as the timers' thread finds it). */
+	for (struct task *o = tg->threads; o; o = o->next_thread)
+		if (o == tg->timer_task || !t)
+			t = o;
+	*task = t;
+	if (!t || tg->exiting)
+		return 0;
+	for (int w = 0; w < 3; w++) {
+		int64_t now;
+
+		if (!tg->itimers[w].armed)
+			continue;
+		now = itimer_now(t, w);
+		it[w].armed = true;
+		it[w].left = ts_ns(&tg->itimers[w].value) - (now < 0 ? 0 : now);
+		if (it[w].left < 0)
+			it[w].left = 0;
+		it[w].interval = ts_ns(&tg->itimers[w].interval);
+	}
+	for (int i = 0; i < tg->nptimers; i++)
+		n += tg->ptimers[i] != NULL;
+	if (n) {
+		*pt = calloc((size_t)n, sizeof(**pt));
+		if (!*pt)
+			return -ENOMEM;
+	}
+	for (int i = 0; i < tg->nptimers; i++) {
+		struct ptimer *p = tg->ptimers[i];
+		struct timer_image *v;
+
+		if (!p)
+			continue;
+		v = &(*pt)[(*npt)++];
+		v->id = p->id;
+		v->clock = p->clock;
+		v->notify = p->notify;
+		v->signo = p->signo;
+		v->value = p->value;
+		v->armed = p->armed;
+		v->interval = p->interval;
+		v->overrun = p->overrun;
+		v->overrun_last = p->overrun_last;
+		if (p->armed) {
+			int64_t now = ptimer_now(t, p->clock);
+
+			v->left = p->expiry - (now < 0 ? 0 : now);
+			if (v->left < 0)
+				v->left = 0;
+		}
+	}
+	return 0;
+}
+
+static bool timer_image_ok(const struct timer_image *v)
+{
+	return v->left >= 0 && v->left <= NS_FAR && v->interval >= 0 &&
+	       v->interval <= NS_FAR && (v->armed || !v->left);
+}
+
+int itimer_import(struct task *t, const struct timer_image it[3],
+		  const struct timer_image *pt, int npt)
+{
+	struct thread_group *tg = t->tg;
+	int max_id = -1;
+
+	if (npt < 0 || npt > PTIMERS_MAX)
+		return -EINVAL;
+	for (int w = 0; w < 3; w++)
+		if (!timer_image_ok(&it[w]))
+			return -EINVAL;
+	for (int i = 0; i < npt; i++) {
+		const struct timer_image *v = &pt[i];
+
+		/* Ids in order, each once. */
+		if (!timer_image_ok(v) || v->id <= max_id ||
+		    v->id >= PTIMERS_MAX || ptimer_check_clock(t, v->clock) ||
+		    ptimer_check_notify(v->notify, v->signo) ||
+		    v->overrun < 0 || v->overrun_last < 0)
+			return -EINVAL;
+		max_id = v->id;
+	}
+	pthread_mutex_lock(&tg->lock);
+	if (tg->ptimers || tg->timer_running) {
+		pthread_mutex_unlock(&tg->lock);
+		return -EINVAL;
+	}
+	if (npt) {
+		int cap = 8;
+
+		while (cap <= max_id)
+			cap *= 2;
+		tg->ptimers = calloc((size_t)cap, sizeof(*tg->ptimers));
+		if (!tg->ptimers) {
+			pthread_mutex_unlock(&tg->lock);
+			return -ENOMEM;
+		}
+		tg->nptimers = cap;
+	}
+	tg->timer_task = t;
+	for (int i = 0; i < npt; i++) {
+		const struct timer_image *v = &pt[i];
+		struct ptimer *p = calloc(1, sizeof(*p));
+
+		if (!p) {
+			pthread_mutex_unlock(&tg->lock);
+			return -ENOMEM;
+		}
+		p->id = v->id;
+		p->clock = v->clock;
+		p->notify = v->notify;
+		p->signo = v->signo;
+		p->value = v->value;
+		p->armed = v->armed;
+		p->interval = v->interval;
+		p->overrun = v->overrun;
+		p->overrun_last = v->overrun_last;
+		if (p->armed) {
+			/* A CPU clock is unknown until t runs: its new
+			 * thread's time starts from about 0. */
+			int64_t now =
+			    cpu_clock(p->clock) ? 0 : ptimer_now(t, p->clock);
+
+			p->expiry = now + v->left;
+		}
+		/* Queued if its signal is: its next expiry counts an
+		 * overrun, and taking the signal clears it. */
+		p->queued = sigqueue_has_timer(&tg->shared_pending, p->id);
+		for (struct task *o = tg->threads; o && !p->queued;
+		     o = o->next_thread)
+			p->queued = sigqueue_has_timer(&o->pending, p->id);
+		tg->ptimers[p->id] = p;
+	}
+	for (int w = 0; w < 3; w++) {
+		struct itimer *i = &tg->itimers[w];
+		int64_t now = w == ABI_ITIMER_REAL ? itimer_now(t, w) : 0;
+
+		i->armed = it[w].armed;
+		i->value = ns_ts(i->armed ? now + it[w].left : 0);
+		i->interval = ns_ts(i->armed ? it[w].interval : 0);
+	}
+	pthread_mutex_unlock(&tg->lock);
+	return 0;
+}
+
+int itimer_resume(struct thread_group *tg)
+{
+	struct task *t = tg->timer_task ? tg->timer_task : tg->leader;
+	bool armed = tg->rlim[ABI_RLIMIT_CPU].rlim_cur != ABI_RLIM_INFINITY;
+	int err = 0;
+
+	pthread_mutex_lock(&tg->lock);
+	for (int w = 0; w < 3; w++)
+		armed |= tg->itimers[w].armed;
+	for (int i = 0; i < tg->nptimers; i++)
+		armed |= tg->ptimers[i] && tg->ptimers[i]->armed;
+	if (armed && t)
+		err = timer_thread_start(t);
+	pthread_mutex_unlock(&tg->lock);
+	return err;
 }

@@ -607,7 +607,7 @@ static int task_make_as(struct task *t, const char **why)
 	err = mm_create(&k->mf, k->plat, &t->mm);
 	if (err)
 		*why = "cannot create the address space";
-	t->in_as = !err;
+	__atomic_store_n(&t->in_as, !err, __ATOMIC_RELEASE);
 	return err;
 }
 
@@ -663,7 +663,7 @@ void task_run_child(struct task *t)
 		err = k->plat->ops->as_enter(t->mm->as, t->as_token);
 	else if (!err)
 		err = mm_attach(t->mm);
-	t->in_as = !err;
+	__atomic_store_n(&t->in_as, !err, __ATOMIC_RELEASE);
 	/* A restored task: its FPU state, its address space's threads. */
 	if (!err && t->fpu_image) {
 		err = k->plat->ops->set_fpu(t->ctx, t->mm->as, t->fpu_image);

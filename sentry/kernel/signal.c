@@ -239,6 +239,14 @@ static void cancel_timer(struct sigqueue *q, int id)
 	}
 }
 
+bool sigqueue_has_timer(const struct sigqueue *q, int id)
+{
+	for (const struct sigq_entry *e = q->head; e; e = e->next)
+		if (e->info.si_code == ABI_SI_TIMER && e->info.timer.tid == id)
+			return true;
+	return false;
+}
+
 void signal_cancel_timer_locked(struct task *t, int id)
 {
 	cancel_timer(&t->tg->shared_pending, id);

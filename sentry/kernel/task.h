@@ -650,6 +650,46 @@ int ptimer_delete(struct task *t, int id);
 /* A timer's signal was taken (tg->lock held): its overrun into info. */
 void ptimer_dequeued(struct thread_group *tg, struct abi_siginfo *info);
 /*
+ * Snapshots (itimer.c): a timer as an image holds it, with what is left
+ * of it rather than its expiry, so that it goes on from a restore as if
+ * no time had passed. For the interval timers only armed, left and
+ * interval count.
+ */
+struct timer_image {
+	int id;		  /* a POSIX timer's id */
+	int clock;	  /* its ABI clock id */
+	int notify;	  /* ABI_SIGEV_* */
+	int signo;	  /* its signal */
+	uint64_t value;	  /* sigev_value */
+	bool armed;	  /* else left is 0 */
+	int64_t left;	  /* ns to its expiry on its clock, >= 0 */
+	int64_t interval; /* ns, >= 0 */
+	int overrun;	  /* expiries missed since its signal was queued */
+	int overrun_last; /* timer_getoverrun's answer */
+};
+/*
+ * tg->lock held: the group's timers now, itimers into it[3] and the POSIX
+ * ones malloc'd (*pt, *npt of them); *task: the thread the timers'
+ * signals go to and whose CPU time they count (NULL when no timer is
+ * armed or made). 0 or -ENOMEM.
+ */
+int itimer_export_locked(struct thread_group *tg, struct task **task,
+			 struct timer_image it[3], struct timer_image **pt,
+			 int *npt);
+/*
+ * A restored group's timers, made and armed on t's clocks (t: the thread
+ * of the group their signals go to; a CPU clock counts from the time t's
+ * new thread has, so it goes on where it was), each checked as
+ * timer_create and the set calls check. A POSIX timer's signal counts as
+ * queued if one with its id is. Nothing runs them yet (itimer_resume).
+ * 0, -EINVAL for a value they would refuse, -ENOMEM.
+ */
+int itimer_import(struct task *t, const struct timer_image it[3],
+		  const struct timer_image *pt, int npt);
+/* The timers' thread of a restored live group, if a timer is armed or
+ * RLIMIT_CPU is finite: 0, or -EAGAIN. */
+int itimer_resume(struct thread_group *tg);
+/*
  * Queue a timer's signal on t (tg->lock held): false if it was not queued
  * (ignored, or a standard signal already pending). Wake t afterwards.
  */
@@ -657,6 +697,8 @@ bool signal_queue_locked(struct task *t, const struct abi_siginfo *info,
 			 bool group);
 /* Drop a deleted timer's queued signal (tg->lock held). */
 void signal_cancel_timer_locked(struct task *t, int id);
+/* Is a signal of timer id queued on q? (tg->lock held) */
+bool sigqueue_has_timer(const struct sigqueue *q, int id);
 
 /* Credentials */
 void creds_init_root(struct creds *c);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #define KSNP_MAGIC   0x504e534bU /* "KSNP" */
-#define KSNP_VERSION 1
+#define KSNP_VERSION 2
 
 /* The kinds of open files a snapshot holds. */
 enum {
@@ -50,6 +50,7 @@ static long (*const restart_fns[])(struct task *) = {
 #define SNAP_MAX_FDS	 (1U << 20)
 #define SNAP_MAX_SIGQ	 (1U << 16)
 #define SNAP_MAX_GROUPS	 65536
+#define SNAP_MAX_TIMERS	 32768 /* POSIX timers of a process */
 
 static void say(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -526,21 +527,53 @@ static int save_sigq(struct enc *e, struct sigqueue *q)
 	return 0;
 }
 
+static void enc_timer(struct enc *e, const struct timer_image *v)
+{
+	enc_u32(e, v->armed);
+	enc_i64(e, v->left);
+	enc_i64(e, v->interval);
+}
+
+/*
+ * A process's timers (tg->lock held): the thread they count on and
+ * signal (0: none), the interval timers, then the POSIX ones.
+ */
+static int save_timers_locked(struct enc *e, struct thread_group *tg)
+{
+	struct timer_image it[3], *pt;
+	struct task *t;
+	int npt;
+
+	if (itimer_export_locked(tg, &t, it, &pt, &npt))
+		return -ENOMEM;
+	enc_u32(e, t ? (uint32_t)t->tid : 0);
+	for (int w = 0; w < 3; w++)
+		enc_timer(e, &it[w]);
+	enc_u32(e, (uint32_t)npt);
+	for (int i = 0; i < npt; i++) {
+		enc_u32(e, (uint32_t)pt[i].id);
+		enc_u32(e, (uint32_t)pt[i].clock);
+		enc_u32(e, (uint32_t)pt[i].notify);
+		enc_u32(e, (uint32_t)pt[i].signo);
+		enc_u64(e, pt[i].value);
+		enc_timer(e, &pt[i]);
+		enc_u32(e, (uint32_t)pt[i].overrun);
+		enc_u32(e, (uint32_t)pt[i].overrun_last);
+	}
+	free(pt);
+	return 0;
+}
+
 static int save_tgs(struct saver *s)
 {
 	enc_u32(&s->e, (uint32_t)s->tgs.n);
 	for (size_t i = 0; i < s->tgs.n; i++) {
 		struct thread_group *tg =
 		    (struct thread_group *)s->tgs.order[i];
-		bool timers = false;
 		int err;
 
 		pthread_mutex_lock(&tg->lock);
-		for (int j = 0; j < 3; j++)
-			timers |= tg->itimers[j].armed;
-		for (int j = 0; j < tg->nptimers; j++)
-			timers |= tg->ptimers[j] != NULL;
-		if (timers || tg->tty ||
+		if (tg->tty ||
 		    (tg->state == TG_ALIVE && tg->leader &&
 		     tg->leader->exiting) ||
 		    tg->exec_task) {
@@ -548,8 +581,7 @@ static int save_tgs(struct saver *s)
 			say(s->why, s->whylen,
 			    "process %d %s: this cannot be checkpointed yet",
 			    tg->tgid,
-			    timers	    ? "has a timer armed"
-			    : tg->tty	    ? "has a controlling terminal"
+			    tg->tty	    ? "has a controlling terminal"
 			    : tg->exec_task ? "is in execve"
 					    : "lives on without its main "
 					      "thread");
@@ -579,6 +611,9 @@ static int save_tgs(struct saver *s)
 		enc_i64(&s->e, tg->cchild_cpu.tv_nsec);
 		enc_u64(&s->e, tg->maxrss);
 		enc_u64(&s->e, tg->cmaxrss);
+		/* Its timers, with the signals they queued (same lock). */
+		if (!err)
+			err = save_timers_locked(&s->e, tg);
 		pthread_mutex_unlock(&tg->lock);
 		if (err)
 			return err;
@@ -793,6 +828,14 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 /* ---- restore ---------------------------------------------------------------
  */
 
+/* A process's timers as read, for its thread once that is made. */
+struct tg_timers {
+	uint32_t tid; /* 0: none */
+	struct timer_image it[3];
+	struct timer_image *pt;
+	uint32_t npt;
+};
+
 struct restorer {
 	struct kernel *k;
 	struct dec d;
@@ -812,6 +855,7 @@ struct restorer {
 	uint32_t ntgs;
 	struct task **tasks;
 	uint32_t ntasks;
+	struct tg_timers *timers; /* per process, until its tasks are made */
 	int init_pid;
 	char *why;
 	size_t whylen;
@@ -1215,6 +1259,78 @@ static int restore_sigq(struct restorer *r, struct sigqueue *q)
 	return d->err;
 }
 
+static void dec_timer(struct dec *d, struct timer_image *v)
+{
+	v->armed = dec_u32_range(d, 0, 1, "a timer's flag");
+	v->left = dec_i64(d);
+	v->interval = dec_i64(d);
+}
+
+/* A process's timers, checked when they are made (apply_timers). */
+static int restore_timers(struct restorer *r, struct tg_timers *tt)
+{
+	struct dec *d = &r->d;
+
+	tt->tid = dec_u32_range(d, 0, ABI_PID_MAX - 1, "a timer's thread");
+	for (int w = 0; w < 3; w++)
+		dec_timer(d, &tt->it[w]);
+	tt->npt = dec_u32_range(d, 0, SNAP_MAX_TIMERS, "too many timers");
+	if (d->err)
+		return d->err;
+	tt->pt = calloc(tt->npt ? tt->npt : 1, sizeof(*tt->pt));
+	if (!tt->pt)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < tt->npt && !d->err; i++) {
+		struct timer_image *v = &tt->pt[i];
+
+		v->id = (int)dec_u32_range(d, 0, SNAP_MAX_TIMERS - 1,
+					   "a timer's id");
+		v->clock = (int)dec_u32(d);
+		v->notify = (int)dec_u32(d);
+		v->signo = (int)dec_u32(d);
+		v->value = dec_u64(d);
+		dec_timer(d, v);
+		v->overrun =
+		    (int)dec_u32_range(d, 0, INT32_MAX, "a timer's overrun");
+		v->overrun_last =
+		    (int)dec_u32_range(d, 0, INT32_MAX, "a timer's overrun");
+	}
+	return d->err;
+}
+
+/* Every process's timers, on the thread named, once the tasks are made. */
+static int apply_timers(struct restorer *r)
+{
+	for (uint32_t i = 1; i <= r->ntgs; i++) {
+		struct tg_timers *tt = &r->timers[i];
+		struct thread_group *tg = r->tgs[i];
+		struct task *t = NULL;
+		int err;
+
+		if (!tt->tid) {
+			bool armed = tt->npt != 0;
+
+			for (int w = 0; w < 3; w++)
+				armed |= tt->it[w].armed;
+			if (armed)
+				return bad(r, "timers without a thread");
+			continue;
+		}
+		for (struct task *o = tg->threads; o; o = o->next_thread)
+			if (o->tid == (int)tt->tid)
+				t = o;
+		if (!t)
+			return bad(r, "a timer's thread is not of its process");
+		err = itimer_import(t, tt->it, tt->pt, (int)tt->npt);
+		if (err == -EINVAL)
+			return bad(r,
+				   "a timer's clock, signal or time is wrong");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static bool sigactions_ok(const struct abi_sigaction *a)
 {
 	for (int i = 0; i < ABI_NSIG; i++) {
@@ -1234,8 +1350,9 @@ static int restore_tgs(struct restorer *r)
 
 	r->ntgs = dec_u32_range(d, 1, SNAP_MAX_OBJECTS, "no process");
 	r->tgs = calloc(r->ntgs + 1, sizeof(*r->tgs));
+	r->timers = calloc(r->ntgs + 1, sizeof(*r->timers));
 	parents = calloc(r->ntgs + 1, sizeof(*parents));
-	if (!r->tgs || !parents) {
+	if (!r->tgs || !r->timers || !parents) {
 		free(parents);
 		return -ENOMEM;
 	}
@@ -1294,6 +1411,10 @@ static int restore_tgs(struct restorer *r)
 		     tg->cchild_cpu.tv_nsec >= 1000000000)) {
 			free(parents);
 			return bad(r, "a CPU time out of range");
+		}
+		if (!d->err && restore_timers(r, &r->timers[i])) {
+			free(parents);
+			return d->err ? d->err : -ENOMEM;
 		}
 	}
 	/* Pids unique; parents alive or absent. */
@@ -1608,6 +1729,8 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 		err = restore_tgs(&r);
 	if (!err)
 		err = restore_tasks(&r);
+	if (!err)
+		err = apply_timers(&r);
 	if (!err && !dec_done(&r.d))
 		err = bad(&r, "bytes left over after the last task");
 	if (err && r.d.err)
@@ -1634,6 +1757,16 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 			t->on_start = start_siblings;
 			err = task_start_thread(t);
 		}
+		/* The timers run from now, on the tasks' new clocks. */
+		for (uint32_t i = 1; i <= r.ntgs && !err; i++)
+			if (r.tgs[i]->state == TG_ALIVE &&
+			    itimer_resume(r.tgs[i])) {
+				say(why, whylen,
+				    "cannot restore: no thread for the "
+				    "timers of process %d",
+				    r.tgs[i]->tgid);
+				err = -EAGAIN;
+			}
 	}
 	/* The tables' own references are dropped: the tasks hold theirs. */
 	for (uint32_t i = 1; i <= r.nfiles; i++)
@@ -1651,6 +1784,9 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 	free(r.fdtables);
 	free(r.fss);
 	free(r.mms);
+	for (uint32_t i = 1; r.timers && i <= r.ntgs; i++)
+		free(r.timers[i].pt);
+	free(r.timers);
 	free(r.tgs);
 	free(r.tasks);
 	if (r.fsm)

@@ -23,15 +23,20 @@
  *              file (pmas)
  *   processes  per thread group, parents before or after children alike:
  *              ids, parent, process group, session, state, exit status,
- *              limits, signal actions and queue, umask, flags
+ *              limits, signal actions and queue, umask, flags, and its
+ *              timers: the thread they signal, the interval timers and
+ *              the POSIX ones (id, clock, notification), each with the
+ *              time left on its clock and its interval
  *   tasks      per thread: ids, its objects above, registers, FPU state,
  *              signal mask and queue, alternate stack, the syscall it
  *              restarts, futex and robust-list words, credentials, prctl
  *              and scheduling state
  *
- * What the checkpoint cannot save yet (sockets, epoll, timers, terminals,
- * shared file mappings, seccomp filters, ...) makes it fail with a message
- * naming the object; nothing is saved half.
+ * A timer goes on from a restore with the time it had left at the
+ * checkpoint, as if no time had passed; one on a CPU clock counts on the
+ * restored thread's new clock. What the checkpoint cannot save yet
+ * (sockets, terminals, shared file mappings, seccomp filters, ...) makes
+ * it fail with a message naming the object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H
 #define MOAT_STATE_SNAPSHOT_H

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Kernel objects that a checkpoint saves and a restore makes again, each
+ * set up before the checkpoint and looked at after the restore
+ * (snapshot_objs.sh): the program prints "ready" once it is set up, then
+ * goes on for a while (the checkpoint comes then), then checks its objects
+ * and prints what it found, one "ok ..." or "FAIL ..." line each.
+ *
+ * Usage: cli-snapobjs timers|fds|epoll
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fails;
+
+static void check(int ok, const char *what)
+{
+	printf("%s %s\n", ok ? "ok" : "FAIL", what);
+	fails += !ok;
+}
+
+/* Sleep ms milliseconds, across signals (and a checkpoint). */
+static void nap(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double ts_s(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+static volatile sig_atomic_t ticks, usr1;
+
+static void on_alrm(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1++;
+}
+
+/*
+ * An interval timer ticking every 50 ms, printed as it counts; a POSIX
+ * timer due 1.5 s after the start; a POSIX timer on the wall clock and
+ * ITIMER_VIRTUAL far ahead, whose time left goes on from where it was.
+ */
+static int timers(void)
+{
+	struct itimerval iv = {{0, 50000}, {0, 50000}};
+	struct itimerval virt = {{0, 0}, {100, 0}}, v;
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL,
+			      .sigev_signo = SIGUSR1};
+	struct sigevent ev2 = {.sigev_notify = SIGEV_NONE};
+	struct itimerspec once = {{0, 0}, {1, 500000000}};
+	struct itimerspec far = {{5, 0}, {100, 0}}, left;
+	timer_t t1, t2;
+	int last = 0;
+
+	signal(SIGALRM, on_alrm);
+	signal(SIGUSR1, on_usr1);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t1) ||
+	    timer_create(CLOCK_REALTIME, &ev2, &t2) ||
+	    timer_settime(t1, 0, &once, NULL) ||
+	    timer_settime(t2, 0, &far, NULL) ||
+	    setitimer(ITIMER_VIRTUAL, &virt, NULL) ||
+	    setitimer(ITIMER_REAL, &iv, NULL)) {
+		perror("timers");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (ticks < 60) {
+		pause();
+		if (ticks != last) {
+			last = ticks;
+			printf("tick %d\n", last);
+			fflush(stdout);
+		}
+	}
+	check(usr1 == 1, "the POSIX timer fired once");
+	if (timer_gettime(t2, &left) == 0)
+		check(ts_s(&left.it_value) > 90 && ts_s(&left.it_value) <= 100 &&
+			  left.it_interval.tv_sec == 5,
+		      "the wall-clock timer goes on with its time left");
+	else
+		check(0, "timer_gettime");
+	if (getitimer(ITIMER_VIRTUAL, &v) == 0)
+		check(v.it_value.tv_sec >= 98 && v.it_value.tv_sec <= 100,
+		      "ITIMER_VIRTUAL keeps its CPU time left");
+	else
+		check(0, "getitimer");
+	return fails != 0;
+}
+
+/*
+ * An eventfd with a count, a timerfd ticking, a signalfd with a signal
+ * pending: each as it was, flags too.
+ */
+static int fds(void)
+{
+	struct itimerspec its = {{0, 20000000}, {0, 20000000}}, cur;
+	int efd = eventfd(5, EFD_NONBLOCK | EFD_SEMAPHORE);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	int idle = timerfd_create(CLOCK_REALTIME, 0);
+	struct itimerspec far = {{0, 0}, {100, 0}};
+	struct signalfd_siginfo si;
+	sigset_t set;
+	uint64_t n = 0;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (efd < 0 || tfd < 0 || idle < 0 || sfd < 0 ||
+	    timerfd_settime(tfd, 0, &its, NULL) ||
+	    timerfd_settime(idle, 0, &far, NULL) || raise(SIGUSR2)) {
+		perror("fds");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	nap(1500);
+	check(read(efd, &n, 8) == 8 && n == 1, "the eventfd counts down");
+	check(read(efd, &n, 8) == 8 && n == 1 &&
+		  (fcntl(efd, F_GETFL) & O_NONBLOCK),
+	      "as a nonblocking semaphore");
+	check(read(tfd, &n, 8) == 8 && n >= 1, "the timerfd ticks");
+	check(timerfd_gettime(tfd, &cur) == 0 &&
+		  cur.it_interval.tv_nsec == 20000000 &&
+		  cur.it_value.tv_nsec <= 20000000,
+	      "with its interval");
+	check(timerfd_gettime(idle, &cur) == 0 &&
+		  ts_s(&cur.it_value) > 90 && ts_s(&cur.it_value) <= 100,
+	      "a far timerfd keeps its time left");
+	check(read(sfd, &si, sizeof(si)) == sizeof(si) &&
+		  si.ssi_signo == SIGUSR2,
+	      "the signalfd reads the pending signal");
+	check((fcntl(sfd, F_GETFD) & FD_CLOEXEC) &&
+		  (fcntl(sfd, F_GETFL) & O_NONBLOCK) == 0,
+	      "with its flags");
+	return fails != 0;
+}
+
+/*
+ * An epoll set watching a pipe and an eventfd, by their fds and data:
+ * after the restore a write into the pipe is reported with its data.
+ */
+static int epoll(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42}, out[4];
+	int p[2], ep = epoll_create1(EPOLL_CLOEXEC);
+	int efd = eventfd(0, 0);
+	int n;
+
+	if (ep < 0 || efd < 0 || pipe(p) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) {
+		perror("epoll");
+		return 1;
+	}
+	ev.data.u64 = 7;
+	ev.events = EPOLLIN | EPOLLET;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev)) {
+		perror("epoll_ctl");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	nap(1500);
+	check(epoll_wait(ep, out, 4, 0) == 0, "nothing is ready yet");
+	if (write(p[1], "x", 1) != 1)
+		return 1;
+	n = epoll_wait(ep, out, 4, 1000);
+	check(n == 1 && out[0].data.u64 == 42 && out[0].events == EPOLLIN,
+	      "the pipe is reported with its data");
+	ev.events = EPOLLIN;
+	check(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == -1 && errno == EEXIST,
+	      "the pipe is still in the set");
+	if (write(efd, &(uint64_t){1}, 8) != 8)
+		return 1;
+	n = epoll_wait(ep, out, 4, 1000);
+	check(n == 2, "the eventfd is reported too");
+	check(epoll_wait(ep, out, 4, 0) == 1 && out[0].data.u64 == 42,
+	      "edge-triggered: once");
+	return fails != 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "timers"))
+		return timers();
+	if (argc == 2 && !strcmp(argv[1], "fds"))
+		return fds();
+	if (argc == 2 && !strcmp(argv[1], "epoll"))
+		return epoll();
+	fprintf(stderr, "usage: cli-snapobjs timers|fds|epoll\n");
+	return 2;
+}

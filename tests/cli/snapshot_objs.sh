@@ -1,0 +1,88 @@
+#!/bin/sh
+# Snapshots of kernel objects beyond files and pipes: each case of
+# cli-snapobjs (tests/cli/snapobjs.c) sets its objects up, is checkpointed
+# and restored, and checks them after the restore; the same program runs
+# natively first, so that its checks are Linux's.
+# Usage: snapshot_objs.sh MOAT PLATFORM SNAPOBJS
+set -u
+. "$(dirname "$0")/lib.sh"
+MOAT=$1
+PLATFORM=${2:-ptrace}
+OBJS=$3
+NR=
+[ "$PLATFORM" = systrap ] && NR=--no-rewrite
+tmp=$(mktemp -d /var/tmp/moat-snapobj.XXXXXX)
+export MOAT_RUN_DIR=$tmp/run
+trap 'rm -rf "$tmp"' EXIT
+
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+# snap CASE NAME PATTERN: run CASE natively, then in a sandbox that is
+# checkpointed once its output matches PATTERN and restored; every check
+# of both runs must pass.
+snap() {
+	case=$1 name=$2 pattern=$3
+	if ! "$OBJS" "$case" >"$tmp/$case.native" 2>&1 ||
+		grep -q FAIL "$tmp/$case.native"; then
+		bad "$name: natively"
+		sed 's/^/    /' "$tmp/$case.native"
+		return
+	fi
+	want=$(grep -c '^ok' "$tmp/$case.native")
+	"$MOAT" run --platform="$PLATFORM" $NR --id "o$case" -- \
+		"$OBJS" "$case" >"$tmp/$case.out" 2>"$tmp/$case.err" &
+	pid=$!
+	if ! wait_for "$tmp/$case.out" "$pattern"; then
+		bad "$name: never ready"
+		kill $pid
+		wait $pid
+		sed 's/^/    /' "$tmp/$case.out" "$tmp/$case.err"
+		return
+	fi
+	if ! "$MOAT" checkpoint --image-path "$tmp/$case.img" "o$case" \
+		>"$tmp/$case.ck" 2>&1; then
+		bad "$name: checkpoint failed"
+		sed 's/^/    /' "$tmp/$case.ck"
+		kill $pid
+		wait $pid
+		return
+	fi
+	wait $pid
+	if grep -q '^ok\|^FAIL' "$tmp/$case.out"; then
+		bad "$name: checked before the checkpoint"
+		return
+	fi
+	timeout 20 "$MOAT" restore --image-path "$tmp/$case.img" \
+		>"$tmp/$case.r" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$(grep -c '^ok' "$tmp/$case.r")" -eq "$want" ]; then
+		ok "$name"
+	else
+		bad "$name: restore exit $rc"
+		sed 's/^/    /' "$tmp/$case.r"
+	fi
+}
+
+# Interval and POSIX timers: the ticks go on, from where they were.
+snap timers "timers go on after a restore" '^tick 10$'
+if [ -s "$tmp/timers.r" ]; then
+	last=$(grep '^tick' "$tmp/timers.out" | tail -n 1 | cut -d' ' -f2)
+	first=$(grep '^tick' "$tmp/timers.r" | head -n 1 | cut -d' ' -f2)
+	if [ -n "$first" ] && [ "$first" -gt "$last" ] &&
+		[ "$first" -le $((last + 3)) ]; then
+		ok "the interval timer ticks on at $first after $last"
+	else
+		bad "ticks: $last before the checkpoint, '$first' after"
+	fi
+fi
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
