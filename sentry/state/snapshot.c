@@ -36,7 +36,16 @@ enum {
 	SNAP_FILE_HOST = 1, /* the sandbox's stdio, a host fd */
 	SNAP_FILE_PATH = 2, /* opened by its path: opened again so */
 	SNAP_FILE_PIPE = 3, /* an end of an anonymous pipe */
+	SNAP_FILE_EVENTFD = 4,
+	SNAP_FILE_TIMERFD = 5,
+	SNAP_FILE_SIGNALFD = 6,
+	SNAP_FILE_EPOLL = 7, /* its interest list comes after every file */
 };
+
+/* The status flags an anonymous file may have: O_RDWR and F_SETFL's. */
+#define SNAP_ANON_FLAGS                                                        \
+	(ABI_O_RDWR | ABI_O_APPEND | ABI_O_NONBLOCK | ABI_O_DIRECT |           \
+	 ABI_O_NOATIME)
 
 /* restart_fn, by number: 0 is none. */
 static long (*const restart_fns[])(struct task *) = {
@@ -306,6 +315,91 @@ static int save_file_ref(struct saver *s, const struct vfs_path *p,
 	return err;
 }
 
+/* An eventfd, timerfd, signalfd or epoll file: true if f is one. */
+static bool save_anon_file(struct saver *s, struct file *f)
+{
+	struct enc *e = &s->e;
+	struct timerfd_image tv;
+	uint64_t count, mask;
+	bool sem;
+
+	if (!eventfd_save(f, &count, &sem)) {
+		enc_u32(e, SNAP_FILE_EVENTFD);
+		enc_u32(e, f->flags);
+		enc_i64(e, 0);
+		enc_u64(e, count);
+		enc_u32(e, sem);
+	} else if (!timerfd_save(f, &tv)) {
+		enc_u32(e, SNAP_FILE_TIMERFD);
+		enc_u32(e, f->flags);
+		enc_i64(e, 0);
+		enc_u32(e, (uint32_t)tv.clockid);
+		enc_u32(e, tv.armed);
+		enc_i64(e, tv.left);
+		enc_i64(e, tv.interval);
+		enc_u64(e, tv.ticks);
+	} else if (!signalfd_save(f, &mask)) {
+		enc_u32(e, SNAP_FILE_SIGNALFD);
+		enc_u32(e, f->flags);
+		enc_i64(e, 0);
+		enc_u64(e, mask);
+	} else if (eventpoll_is(f)) {
+		enc_u32(e, SNAP_FILE_EPOLL);
+		enc_u32(e, f->flags);
+		enc_i64(e, 0);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The interest lists of the epoll files, once every file has its
+ * number: per set with entries, its number and its entries (the watched
+ * file's number, fd, events, data, and the bits EPOLLET reported).
+ */
+static int save_epolls(struct saver *s)
+{
+	uint32_t nsets = 0;
+
+	for (size_t i = 0; i < s->files.n; i++)
+		nsets += eventpoll_is(s->files.order[i]);
+	enc_u32(&s->e, nsets);
+	for (size_t i = 0; i < s->files.n; i++) {
+		struct file *f = (struct file *)s->files.order[i];
+		struct epoll_item_image *v;
+		size_t n;
+
+		if (!eventpoll_is(f))
+			continue;
+		if (eventpoll_save(f, &v, &n))
+			return -ENOMEM;
+		enc_u32(&s->e, (uint32_t)(i + 1));
+		enc_u32(&s->e, (uint32_t)n);
+		for (size_t j = 0; j < n; j++) {
+			uint32_t id = ptrmap_get(&s->files, v[j].file);
+
+			if (!id) {
+				say(s->why, s->whylen,
+				    "open file %zu: an epoll set watches a "
+				    "file "
+				    "that no fd holds, which cannot be "
+				    "checkpointed yet",
+				    i + 1);
+				free(v);
+				return -EOPNOTSUPP;
+			}
+			enc_u32(&s->e, id);
+			enc_u32(&s->e, (uint32_t)v[j].fd);
+			enc_u32(&s->e, v[j].events);
+			enc_u64(&s->e, v[j].data);
+			enc_u32(&s->e, v[j].seen);
+		}
+		free(v);
+	}
+	return 0;
+}
+
 static int save_file(struct saver *s, struct file *f, const char *what)
 {
 	int donor = hostfd_file_donor(f);
@@ -350,6 +444,8 @@ static int save_file(struct saver *s, struct file *f, const char *what)
 		free(data);
 		return 0;
 	}
+	if (save_anon_file(s, f))
+		return s->e.err;
 	if (f->ops->anon_name || !f->inode || pipe_is(f)) {
 		say(s->why, s->whylen, "%s: %s cannot be checkpointed yet",
 		    what,
@@ -417,6 +513,12 @@ static int save_files(struct saver *s)
 
 		snprintf(what, sizeof(what), "open file %zu", i + 1);
 		err = save_file(s, (struct file *)s->files.order[i], what);
+		if (err)
+			return err;
+	}
+	{
+		int err = save_epolls(s);
+
 		if (err)
 			return err;
 	}
@@ -926,6 +1028,89 @@ static struct file *restore_path_file(struct restorer *r, uint32_t flags,
 	return f;
 }
 
+/* An eventfd, timerfd, signalfd or (empty) epoll file; NULL: see d. */
+static struct file *restore_anon_file(struct restorer *r, uint32_t kind,
+				      uint32_t flags, int64_t pos)
+{
+	struct dec *d = &r->d;
+	struct timerfd_image tv;
+	struct file *f = NULL;
+	uint64_t v;
+	bool sem;
+
+	if ((flags & ~(uint32_t)SNAP_ANON_FLAGS) ||
+	    (flags & ABI_O_ACCMODE) != ABI_O_RDWR || pos) {
+		bad(r, "an anonymous file's flags or offset are wrong");
+		return NULL;
+	}
+	switch (kind) {
+	case SNAP_FILE_EVENTFD:
+		v = dec_u64(d);
+		sem = dec_u32_range(d, 0, 1, "an eventfd's flag");
+		if (!d->err && !(f = eventfd_restore(flags, v, sem)))
+			bad(r, "an eventfd's count is wrong");
+		break;
+	case SNAP_FILE_TIMERFD:
+		tv.clockid = (int)dec_u32(d);
+		tv.armed = dec_u32_range(d, 0, 1, "a timerfd's flag");
+		tv.left = dec_i64(d);
+		tv.interval = dec_i64(d);
+		tv.ticks = dec_u64(d);
+		if (!d->err && !(f = timerfd_restore(flags, &tv)))
+			bad(r, "a timerfd's clock or time is wrong");
+		break;
+	case SNAP_FILE_SIGNALFD:
+		v = dec_u64(d);
+		if (!d->err && !(f = signalfd_restore(flags, v)))
+			bad(r, "a signalfd's mask is wrong");
+		break;
+	case SNAP_FILE_EPOLL:
+		f = eventpoll_restore(flags);
+		if (!f)
+			bad(r, "out of memory");
+		break;
+	}
+	return f;
+}
+
+/* The epoll sets' interest lists, once every file is made. */
+static int restore_epolls(struct restorer *r)
+{
+	struct dec *d = &r->d;
+	uint32_t nsets = dec_u32_range(d, 0, r->nfiles, "too many epoll sets");
+
+	for (uint32_t i = 0; i < nsets && !d->err; i++) {
+		uint32_t ep = dec_ref(d, r->nfiles, false, "an epoll set");
+		uint32_t n =
+		    dec_u32_range(d, 0, SNAP_MAX_FDS, "too many epoll entries");
+
+		if (!d->err && !eventpoll_is(r->files[ep]))
+			return bad(r, "an interest list of no epoll set");
+		for (uint32_t j = 0; j < n && !d->err; j++) {
+			struct epoll_item_image v;
+			uint32_t id = dec_ref(d, r->nfiles, false,
+					      "an epoll entry's file");
+			int err;
+
+			v.fd = (int)dec_u32_range(d, 0, SNAP_MAX_FDS - 1,
+						  "an epoll entry's fd");
+			v.events = dec_u32(d);
+			v.data = dec_u64(d);
+			v.seen = dec_u32(d);
+			if (d->err)
+				break;
+			v.file = r->files[id];
+			err = eventpoll_restore_item(r->files[ep], &v);
+			if (err == -ENOMEM)
+				return err;
+			if (err)
+				return bad(r,
+					   "an epoll entry epoll_ctl refuses");
+		}
+	}
+	return d->err;
+}
+
 static int restore_files(struct restorer *r)
 {
 	struct dec *d = &r->d;
@@ -995,6 +1180,14 @@ static int restore_files(struct restorer *r)
 			if (!f)
 				return d->err ? -EINVAL : -ENOENT;
 			break;
+		case SNAP_FILE_EVENTFD:
+		case SNAP_FILE_TIMERFD:
+		case SNAP_FILE_SIGNALFD:
+		case SNAP_FILE_EPOLL:
+			f = restore_anon_file(r, kind, flags, pos);
+			if (!f)
+				return d->err ? d->err : -ENOMEM;
+			break;
 		default:
 			return bad(r, "an open file of unknown kind");
 		}
@@ -1005,7 +1198,7 @@ static int restore_files(struct restorer *r)
 			pipe_restore_done(r->pipes[i]);
 			r->pipes[i] = NULL;
 		}
-	return d->err;
+	return d->err ? d->err : restore_epolls(r);
 }
 
 static int restore_tables(struct restorer *r)

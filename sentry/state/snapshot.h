@@ -14,8 +14,12 @@
  *   pipes      per pipe: its ring's size and buffered bytes
  *   files      per open file description: kind, status flags, offset,
  *              F_SETOWN's owner, and the kind's own: the stdio it was
- *              (host), its sandbox path and what it was (path), or its
- *              pipe and end (pipe)
+ *              (host), its sandbox path and what it was (path), its
+ *              pipe and end (pipe), an eventfd's count and flag, a
+ *              timerfd's clock, time left, interval and expirations not
+ *              read, a signalfd's mask, or an epoll set (empty); then
+ *              per epoll set its interest list: each entry's file, fd
+ *              number, events, data and the bits EPOLLET reported
  *   fdtables   per table: its fds, each with FD_CLOEXEC and its file
  *   fs         per root-and-cwd pair: both as sandbox paths
  *   mms        per address space: brk, stack and argument bounds, limits,
@@ -34,9 +38,10 @@
  *
  * A timer goes on from a restore with the time it had left at the
  * checkpoint, as if no time had passed; one on a CPU clock counts on the
- * restored thread's new clock. What the checkpoint cannot save yet
- * (sockets, terminals, shared file mappings, seccomp filters, ...) makes
- * it fail with a message naming the object; nothing is saved half.
+ * restored thread's new clock; a timerfd likewise. What the checkpoint
+ * cannot save yet (sockets, terminals, shared file mappings, seccomp
+ * filters, an epoll entry whose file no fd holds, ...) makes it fail
+ * with a message naming the object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H
 #define MOAT_STATE_SNAPSHOT_H

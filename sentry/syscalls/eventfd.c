@@ -192,3 +192,37 @@ SYSCALL(eventfd2)
 {
 	return do_eventfd(t, a[0], (uint32_t)a[1]);
 }
+
+int eventfd_save(struct file *f, uint64_t *count, bool *semaphore)
+{
+	struct eventfd *e;
+
+	if (f->ops != &eventfd_ops)
+		return -EINVAL;
+	e = to_efd(f);
+	pthread_mutex_lock(&e->lock);
+	*count = e->count;
+	*semaphore = e->semaphore;
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+struct file *eventfd_restore(uint32_t flags, uint64_t count, bool semaphore)
+{
+	struct eventfd *e;
+
+	/* What a write can make it: up to 2^64 - 2. */
+	if (count > EVENTFD_MAX)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	file_init(&e->f, &eventfd_ops, flags);
+	e->f.poll_notifies = true;
+	e->f.stream = true;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	e->count = count;
+	e->semaphore = semaphore;
+	return &e->f;
+}

@@ -493,6 +493,17 @@ static const struct file_ops eventpoll_ops = {
     .anon_name = "[eventpoll]",
 };
 
+static struct eventpoll *ep_new(uint32_t flags)
+{
+	struct eventpoll *ep = calloc(1, sizeof(*ep));
+
+	if (!ep)
+		return NULL;
+	file_init(&ep->f, &eventpoll_ops, flags);
+	ep->f.stream = true;
+	return ep;
+}
+
 static long do_epoll_create(struct task *t, uint64_t flags)
 {
 	struct eventpoll *ep;
@@ -500,11 +511,9 @@ static long do_epoll_create(struct task *t, uint64_t flags)
 
 	if (flags & ~(uint64_t)ABI_O_CLOEXEC)
 		return -EINVAL;
-	ep = calloc(1, sizeof(*ep));
+	ep = ep_new(ABI_O_RDWR);
 	if (!ep)
 		return -ENOMEM;
-	file_init(&ep->f, &eventpoll_ops, ABI_O_RDWR);
-	ep->f.stream = true;
 	fd = fd_alloc(t->files, &ep->f, flags & ABI_O_CLOEXEC, 0,
 		      t->tg->rlim[ABI_RLIMIT_NOFILE].rlim_cur);
 	file_put(&ep->f);
@@ -566,4 +575,72 @@ SYSCALL(epoll_pwait2)
 		return err;
 	deadline_after(&deadline, &ts);
 	return do_epoll_pwait(t, a, &deadline);
+}
+
+bool eventpoll_is(const struct file *f)
+{
+	return is_epoll(f);
+}
+
+int eventpoll_save(struct file *f, struct epoll_item_image **v, size_t *n)
+{
+	struct eventpoll *ep = to_ep(f);
+	size_t count = 0;
+
+	pthread_mutex_lock(&ep_lock);
+	for (struct epitem *epi = ep->head; epi; epi = epi->next)
+		count++;
+	*v = malloc((count ? count : 1) * sizeof(**v));
+	if (!*v) {
+		pthread_mutex_unlock(&ep_lock);
+		return -ENOMEM;
+	}
+	*n = count;
+	count = 0;
+	for (struct epitem *epi = ep->head; epi; epi = epi->next)
+		(*v)[count++] = (struct epoll_item_image){
+		    .file = epi->file,
+		    .fd = epi->fd,
+		    .events = epi->events,
+		    .data = epi->data,
+		    .seen = epi->seen,
+		};
+	pthread_mutex_unlock(&ep_lock);
+	return 0;
+}
+
+struct file *eventpoll_restore(uint32_t flags)
+{
+	struct eventpoll *ep = ep_new(flags);
+
+	return ep ? &ep->f : NULL;
+}
+
+int eventpoll_restore_item(struct file *f, const struct epoll_item_image *v)
+{
+	struct abi_epoll_event ev = {.events = v->events, .data = v->data};
+	struct eventpoll *ep;
+	struct epitem *epi;
+	int err;
+
+	if (!is_epoll(f) || f == v->file || !v->file->ops->poll || v->fd < 0 ||
+	    (v->events & EPOLLWAKEUP) ||
+	    ((v->events & EPOLLEXCLUSIVE) &&
+	     (is_epoll(v->file) || (v->events & ~EP_EXCLUSIVE_OK))))
+		return -EINVAL;
+	ep = to_ep(f);
+	pthread_mutex_lock(&ep_lock);
+	if (ep_find(ep, v->file, v->fd))
+		err = -EINVAL;
+	else if (is_epoll(v->file) && ep_loop_check(ep, to_ep(v->file)))
+		err = -ELOOP;
+	else
+		err = ep_insert(ep, &ev, v->file, v->fd);
+	if (!err) {
+		epi = ep->tail;
+		epi->events = v->events;
+		epi->seen = v->seen & v->events;
+	}
+	pthread_mutex_unlock(&ep_lock);
+	return err;
 }

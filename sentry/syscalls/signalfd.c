@@ -348,3 +348,26 @@ SYSCALL(signalfd4)
 {
 	return do_signalfd4(t, (int)a[0], a[1], a[2], (int)a[3]);
 }
+
+int signalfd_save(struct file *f, uint64_t *mask)
+{
+	if (f->ops != &signalfd_ops)
+		return -EINVAL;
+	*mask = __atomic_load_n(&to_sfd(f)->mask, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+struct file *signalfd_restore(uint32_t flags, uint64_t mask)
+{
+	struct signalfd *sfd;
+
+	if (mask & (ABI_SIG_BIT(ABI_SIGKILL) | ABI_SIG_BIT(ABI_SIGSTOP)))
+		return NULL;
+	sfd = calloc(1, sizeof(*sfd));
+	if (!sfd)
+		return NULL;
+	file_init(&sfd->f, &signalfd_ops, flags);
+	sfd->f.stream = true;
+	sfd->mask = mask;
+	return &sfd->f;
+}

@@ -146,6 +146,49 @@ SYSCALL(pselect6);
  */
 int wait_mask_set(struct task *t, uint64_t umask, uint64_t size);
 void wait_mask_done(struct task *t, uint64_t umask, bool keep);
+/*
+ * Snapshots of anonymous files (eventfd.c, timerfd.c, signalfd.c,
+ * eventpoll.c): what one holds, and the file made again from it with
+ * status flags flags. A _save is -EINVAL for a file of another kind; a
+ * _restore checks the values as the calls that set them do, and is NULL
+ * for one they would refuse (or when out of memory).
+ */
+struct file;
+int eventfd_save(struct file *f, uint64_t *count, bool *semaphore);
+struct file *eventfd_restore(uint32_t flags, uint64_t count, bool semaphore);
+
+struct timerfd_image {
+	int clockid;	  /* the application's clock id */
+	bool armed;	  /* else left is 0 */
+	int64_t left;	  /* ns to the next expiry, >= 0 */
+	int64_t interval; /* ns, >= 0 */
+	uint64_t ticks;	  /* expirations not yet read */
+};
+int timerfd_save(struct file *f, struct timerfd_image *v);
+struct file *timerfd_restore(uint32_t flags, const struct timerfd_image *v);
+
+int signalfd_save(struct file *f, uint64_t *mask);
+struct file *signalfd_restore(uint32_t flags, uint64_t mask);
+
+/* One entry of an epoll set's interest list. */
+struct epoll_item_image {
+	struct file *file; /* watched, by the fd number fd */
+	int fd;
+	uint32_t events; /* as epoll_ctl keeps them */
+	uint64_t data;
+	uint32_t seen; /* EPOLLET: the ready bits already reported */
+};
+bool eventpoll_is(const struct file *f);
+/* The set's entries in order (malloc'd, *n of them): 0 or -ENOMEM. */
+int eventpoll_save(struct file *f, struct epoll_item_image **v, size_t *n);
+struct file *eventpoll_restore(uint32_t flags);
+/*
+ * Append an entry to the set ep, as epoll_ctl's EPOLL_CTL_ADD would:
+ * 0, -EINVAL (ep no set, the file itself or one without poll, events
+ * epoll_ctl refuses, an entry twice), -ELOOP (a cycle or nesting too
+ * deep) or -ENOMEM.
+ */
+int eventpoll_restore_item(struct file *ep, const struct epoll_item_image *v);
 /* eventpoll.c */
 SYSCALL(epoll_create);
 SYSCALL(epoll_create1);

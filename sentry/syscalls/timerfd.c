@@ -290,24 +290,15 @@ static bool is_alarm(int clockid)
 	       clockid == ABI_CLOCK_BOOTTIME_ALARM;
 }
 
-/* timerfd_create: errors as Linux, EINVAL before EPERM. */
-SYSCALL(timerfd_create)
+/* A new disarmed timerfd on clockid (whose host clock is host). */
+static struct timerfd *tfd_new(int clockid, clockid_t host, uint32_t flags)
 {
-	int clockid = (int)a[0], flags = (int)a[1];
-	struct timerfd *tf;
+	struct timerfd *tf = calloc(1, sizeof(*tf));
 	pthread_condattr_t ca;
-	clockid_t host;
-	long fd;
 
-	if ((flags & ~TFD_CREATE_FLAGS) || tfd_host_clock(clockid, &host))
-		return -EINVAL;
-	if (is_alarm(clockid) && !creds_capable(&t->creds, CAP_WAKE_ALARM))
-		return -EPERM;
-	tf = calloc(1, sizeof(*tf));
 	if (!tf)
-		return -ENOMEM;
-	file_init(&tf->f, &timerfd_ops,
-		  ABI_O_RDWR | ((uint32_t)flags & ABI_O_NONBLOCK));
+		return NULL;
+	file_init(&tf->f, &timerfd_ops, flags);
 	tf->f.stream = true;
 	pthread_mutex_init(&tf->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -316,6 +307,25 @@ SYSCALL(timerfd_create)
 	pthread_condattr_destroy(&ca);
 	tf->clockid = clockid;
 	tf->host = host;
+	return tf;
+}
+
+/* timerfd_create: errors as Linux, EINVAL before EPERM. */
+SYSCALL(timerfd_create)
+{
+	int clockid = (int)a[0], flags = (int)a[1];
+	struct timerfd *tf;
+	clockid_t host;
+	long fd;
+
+	if ((flags & ~TFD_CREATE_FLAGS) || tfd_host_clock(clockid, &host))
+		return -EINVAL;
+	if (is_alarm(clockid) && !creds_capable(&t->creds, CAP_WAKE_ALARM))
+		return -EPERM;
+	tf = tfd_new(clockid, host,
+		     ABI_O_RDWR | ((uint32_t)flags & ABI_O_NONBLOCK));
+	if (!tf)
+		return -ENOMEM;
 	fd = fd_alloc(t->files, &tf->f, flags & ABI_O_CLOEXEC, 0,
 		      t->tg->rlim[ABI_RLIMIT_NOFILE].rlim_cur);
 	file_put(&tf->f);
@@ -398,4 +408,48 @@ SYSCALL(timerfd_gettime)
 	pthread_mutex_unlock(&tf->lock);
 	file_put(&tf->f);
 	return mm_copy_out(t->mm, a[1], &v, sizeof(v));
+}
+
+int timerfd_save(struct file *f, struct timerfd_image *v)
+{
+	struct timerfd *tf;
+	int64_t now;
+
+	if (f->ops != &timerfd_ops)
+		return -EINVAL;
+	tf = to_tfd(f);
+	pthread_mutex_lock(&tf->lock);
+	tfd_update(tf, &now);
+	*v = (struct timerfd_image){
+	    .clockid = tf->clockid,
+	    .armed = tf->armed,
+	    .left = tf->armed && tf->next > now ? tf->next - now : 0,
+	    .interval = tf->interval,
+	    .ticks = tf->ticks,
+	};
+	pthread_mutex_unlock(&tf->lock);
+	return 0;
+}
+
+/*
+ * The time left counts from now: the timer goes on as if no time had
+ * passed between the checkpoint and the restore.
+ */
+struct file *timerfd_restore(uint32_t flags, const struct timerfd_image *v)
+{
+	struct timerfd *tf;
+	clockid_t host;
+
+	if (tfd_host_clock(v->clockid, &host) || v->left < 0 ||
+	    v->interval < 0 || (!v->armed && v->left))
+		return NULL;
+	tf = tfd_new(v->clockid, host, flags);
+	if (!tf)
+		return NULL;
+	tf->armed = v->armed;
+	tf->interval = v->interval;
+	tf->ticks = v->ticks;
+	if (tf->armed)
+		tf->next = add_sat(clock_ns(host), v->left);
+	return &tf->f;
 }

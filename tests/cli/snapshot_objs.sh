@@ -84,5 +84,46 @@ if [ -s "$tmp/timers.r" ]; then
 	fi
 fi
 
+# eventfd, timerfd and signalfd with what they hold; an epoll set with its
+# interest list.
+snap fds "eventfd, timerfd and signalfd" '^ready$'
+snap epoll "an epoll set and its interest list" '^ready$'
+
+# Python's selectors: its epoll set and the pipe it watches.
+py='import os, selectors, time
+r, w = os.pipe()
+sel = selectors.DefaultSelector()
+sel.register(r, selectors.EVENT_READ, "pipe")
+print("ready", type(sel).__name__, flush=True)
+time.sleep(1.5)
+os.write(w, b"x")
+print("got", [k.data for k, m in sel.select(2)], flush=True)'
+PY=/usr/bin/python3
+if [ -x "$PY" ]; then
+	"$MOAT" run --platform="$PLATFORM" $NR --id opy -- "$PY" -c "$py" \
+		>"$tmp/py.out" 2>&1 &
+	pid=$!
+	if wait_for "$tmp/py.out" '^ready EpollSelector$' &&
+		"$MOAT" checkpoint --image-path "$tmp/py.img" opy \
+			>"$tmp/py.ck" 2>&1; then
+		wait $pid
+		timeout 20 "$MOAT" restore --image-path "$tmp/py.img" \
+			>"$tmp/py.r" 2>&1
+		if [ "$(cat "$tmp/py.r")" = "got ['pipe']" ] &&
+			! grep -q got "$tmp/py.out"; then
+			ok "Python's selectors see the pipe after a restore"
+		else
+			bad "Python's selectors: '$(cat "$tmp/py.r")'"
+		fi
+	else
+		bad "Python's selectors: no checkpoint"
+		sed 's/^/    /' "$tmp/py.out" "$tmp/py.ck" 2>/dev/null
+		kill $pid
+		wait $pid
+	fi
+else
+	skip "Python's selectors: no $PY"
+fi
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
