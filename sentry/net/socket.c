@@ -15,6 +15,7 @@
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
 #include "sentry/net/netdev.h"
+#include "sentry/state/codec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -520,4 +521,68 @@ int sock_common_setsockopt(struct socket *s, struct task *t, int name,
 	/* Room in a buffer can make a socket writable. */
 	poll_notify();
 	return 0;
+}
+
+/* The SOL_SOCKET flags, as bits of a snapshot's record. */
+static bool *snap_flag(struct socket *s, int i)
+{
+	bool *f[] = {&s->reuseaddr, &s->reuseport, &s->keepalive,
+		     &s->broadcast, &s->passcred,  &s->oobinline,
+		     &s->dontroute, &s->linger_on};
+
+	return f[i];
+}
+#define SOCK_SNAP_FLAGS 8
+
+void sock_snap_save(struct socket *s, struct enc *e)
+{
+	uint32_t bits = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < SOCK_SNAP_FLAGS; i++)
+		bits |= (uint32_t)*snap_flag(s, i) << i;
+	enc_u32(e, (uint32_t)s->owner.pid);
+	enc_u32(e, s->owner.uid);
+	enc_u32(e, s->owner.gid);
+	enc_u32(e, (uint32_t)s->sndbuf);
+	enc_u32(e, (uint32_t)s->rcvbuf);
+	enc_u32(e, (uint32_t)s->rcvlowat);
+	enc_u32(e, bits);
+	enc_u32(e, (uint32_t)s->linger);
+	enc_u32(e, (uint32_t)s->priority);
+	enc_u32(e, s->mark);
+	enc_i64(e, s->rcvtimeo_ns);
+	enc_i64(e, s->sndtimeo_ns);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int sock_snap_load(struct socket *s, struct dec *d)
+{
+	uint32_t bits;
+
+	s->owner.pid = (int32_t)dec_u32_range(d, 0, ABI_PID_MAX, "a pid");
+	s->owner.uid = dec_u32(d);
+	s->owner.gid = dec_u32(d);
+	/* SO_SNDBUFFORCE and SO_RCVBUFFORCE's range. */
+	s->sndbuf = (int)dec_u32_range(d, SOCK_MIN_SNDBUF, INT32_MAX - 1,
+				       "a socket's SO_SNDBUF");
+	s->rcvbuf = (int)dec_u32_range(d, SOCK_MIN_RCVBUF, INT32_MAX - 1,
+				       "a socket's SO_RCVBUF");
+	s->rcvlowat =
+	    (int)dec_u32_range(d, 1, INT32_MAX, "a socket's SO_RCVLOWAT");
+	bits = dec_u32_range(d, 0, (1U << SOCK_SNAP_FLAGS) - 1,
+			     "a socket's flags");
+	for (int i = 0; i < SOCK_SNAP_FLAGS; i++)
+		*snap_flag(s, i) = bits >> i & 1;
+	s->linger = (int)dec_u32_range(d, 0, INT32_MAX, "a socket's linger");
+	s->priority = (int)dec_u32(d);
+	s->mark = dec_u32(d);
+	s->rcvtimeo_ns = dec_i64(d);
+	s->sndtimeo_ns = dec_i64(d);
+	/* timeo_set's: -1 (over), 0 (none), or up to INT32_MAX seconds. */
+	if (!d->err && (s->rcvtimeo_ns < -1 || s->sndtimeo_ns < -1 ||
+			s->rcvtimeo_ns > (INT32_MAX + 1LL) * NSEC_PER_SEC ||
+			s->sndtimeo_ns > (INT32_MAX + 1LL) * NSEC_PER_SEC))
+		dec_fail(d, "a socket's timeout");
+	return d->err;
 }

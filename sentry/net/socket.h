@@ -237,6 +237,16 @@ struct socket *sock_alloc(struct task *t, size_t size,
 			  const struct sock_ops *ops, int family, int type,
 			  int protocol, uint32_t flags);
 
+/*
+ * Snapshots: what socket.c keeps of s (its owner and the SOL_SOCKET
+ * options), encoded; and loaded back into a new socket, each value
+ * checked as setsockopt checks it (0, or -EINVAL with d's error).
+ */
+struct enc;
+struct dec;
+void sock_snap_save(struct socket *s, struct enc *e);
+int sock_snap_load(struct socket *s, struct dec *d);
+
 /* Is f a socket, and which. */
 bool sock_is(const struct file *f);
 static inline struct socket *sock_of(struct file *f)

@@ -32,6 +32,11 @@
  * connected to a host socket file (host_connect) passes no files to the
  * host, gets no credentials or names from it, and cannot bind or connect
  * again.
+ *
+ * Snapshots (unix_snap_*) save unnamed sockets, connected or not, with
+ * their queues, their peers (closed ones too) and their options; a name,
+ * a listener, files in flight or a host connection is refused by name.
+ * A restored socket gets a new inode number.
  */
 #include "sentry/net/unix.h"
 
@@ -39,6 +44,7 @@
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
 #include "sentry/net/socket.h"
+#include "sentry/state/codec.h"
 #include "sentry/vfs/file.h"
 
 #include <errno.h>
@@ -121,6 +127,7 @@ struct unix_ep {
 	/* listening: connections not yet accepted, oldest first. */
 	struct unix_ep *acc_head, **acc_tail, *acc_next;
 	int nacc, backlog;
+	uint32_t snap_id; /* a checkpoint's number for it (unix_lock) */
 };
 
 struct unix_sock {
@@ -1997,4 +2004,345 @@ int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
 	}
 	pthread_mutex_unlock(&unix_lock);
 	return 0;
+}
+
+/* ---- snapshots ------------------------------------------------------------
+ */
+
+#define UNIX_SNAP_MAX_EPS  (1U << 20)
+#define UNIX_SNAP_MAX_MSGS (1U << 20)
+
+struct snap_eps {
+	struct unix_ep **v;
+	uint32_t n, cap;
+};
+
+/* ep's number, given the next one if it has none: 0 when out of memory. */
+static uint32_t snap_number(struct snap_eps *s, struct unix_ep *ep)
+{
+	if (ep->snap_id)
+		return ep->snap_id;
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap ? s->cap * 2 : 16;
+		struct unix_ep **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return 0;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = ep;
+	ep->snap_id = s->n;
+	return ep->snap_id;
+}
+
+/* What of ep cannot be saved yet, or NULL. */
+static const char *snap_refused(const struct unix_ep *ep)
+{
+	if (ep->addr)
+		return "a unix socket with a name (bound, or its peer's)";
+	if (ep->state == UNIX_LISTEN || ep->acc_head || ep->embryo)
+		return "a listening unix socket";
+	if (ep->sock && ep->sock->host_fd >= 0)
+		return "a unix socket connected to a host socket file";
+	for (const struct unix_msg *m = ep->head; m; m = m->next) {
+		if (m->nfds)
+			return "a unix socket with files in flight "
+			       "(SCM_RIGHTS)";
+		if (m->src)
+			return "a unix socket with a message from a named "
+			       "socket";
+	}
+	return NULL;
+}
+
+static void snap_encode(struct enc *e, const struct unix_ep *ep)
+{
+	uint32_t nmsgs = 0;
+
+	enc_u32(e, (uint32_t)ep->type);
+	enc_u32(e, (uint32_t)ep->state);
+	enc_u32(e, ep->dead);
+	enc_u32(e, (uint32_t)ep->shutdown);
+	enc_u32(e, (uint32_t)ep->err);
+	enc_u32(e, ep->has_peercred);
+	enc_u32(e, (uint32_t)ep->peercred.pid);
+	enc_u32(e, ep->peercred.uid);
+	enc_u32(e, ep->peercred.gid);
+	enc_u32(e, ep->peer ? ep->peer->snap_id : 0);
+	for (const struct unix_msg *m = ep->head; m; m = m->next)
+		nmsgs++;
+	enc_u32(e, nmsgs);
+	for (const struct unix_msg *m = ep->head; m; m = m->next) {
+		enc_u32(e, m->from->snap_id);
+		enc_u32(e, (uint32_t)m->cred.pid);
+		enc_u32(e, m->cred.uid);
+		enc_u32(e, m->cred.gid);
+		enc_u64(e, m->off);
+		enc_blob(e, m->data, m->len);
+	}
+}
+
+int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
+		   struct enc *e, char *why, size_t whylen)
+{
+	struct snap_eps s = {0};
+	const char *no = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&unix_lock);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct unix_sock *us = unix_sock_of(files[i]);
+
+		ids[i] = 0;
+		if (!us)
+			continue;
+		if (us->host_fd >= 0 || !us->ep) {
+			no = "a unix socket connected to a host socket file";
+			err = -EOPNOTSUPP;
+		} else if (!(ids[i] = snap_number(&s, us->ep))) {
+			err = -ENOMEM;
+		}
+	}
+	/* Those they reach: peers and senders, met as the list grows. */
+	for (uint32_t j = 0; j < s.n && !err; j++) {
+		struct unix_ep *ep = s.v[j];
+
+		no = snap_refused(ep);
+		if (no) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		if (ep->peer && !snap_number(&s, ep->peer))
+			err = -ENOMEM;
+		for (struct unix_msg *m = ep->head; m && !err; m = m->next)
+			if (!snap_number(&s, m->from))
+				err = -ENOMEM;
+	}
+	/* An open one that no fd holds (it would come back closed). */
+	for (uint32_t j = 0; j < s.n && !err; j++) {
+		bool held = !s.v[j]->sock;
+
+		for (size_t i = 0; i < n && !held; i++)
+			held = ids[i] == j + 1;
+		if (!held) {
+			no = "a unix socket that no fd holds";
+			err = -EOPNOTSUPP;
+		}
+	}
+	if (!err) {
+		enc_u32(e, s.n);
+		for (uint32_t j = 0; j < s.n; j++)
+			snap_encode(e, s.v[j]);
+	}
+	for (uint32_t j = 0; j < s.n; j++)
+		s.v[j]->snap_id = 0;
+	pthread_mutex_unlock(&unix_lock);
+	free(s.v);
+	if (no)
+		snprintf(why, whylen, "%s cannot be checkpointed yet", no);
+	return err;
+}
+
+struct unix_snap {
+	struct unix_ep **eps; /* [1..n], a reference each */
+	bool *has_file;
+	uint32_t n;
+};
+
+/* Drop what a restore made of the endpoints without a file (unix_lock). */
+static void snap_discard(struct unix_snap *u, struct unix_garbage *g)
+{
+	for (uint32_t i = 1; i <= u->n; i++) {
+		struct unix_ep *ep = u->eps[i];
+
+		if (!ep || u->has_file[i])
+			continue;
+		purge(ep, g);
+		if (ep->peer) {
+			ep_put_locked(ep->peer, g);
+			ep->peer = NULL;
+		}
+	}
+	for (uint32_t i = 1; i <= u->n; i++)
+		if (u->eps[i] && !u->has_file[i])
+			ep_put_locked(u->eps[i], g);
+	free(u->eps);
+	free(u->has_file);
+	free(u);
+}
+
+/* One endpoint's record into ep (unix_lock held): 0, or d's error. */
+static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
+		       bool *nomem)
+{
+	uint32_t peer, nmsgs;
+
+	ep->type = (int)dec_u32_range(d, SOCK_STREAM, SOCK_SEQPACKET,
+				      "a unix socket's type");
+	ep->state = (int)dec_u32_range(d, UNIX_CLOSE, UNIX_CONNECTED,
+				       "a unix socket's state");
+	ep->dead = dec_u32_range(d, 0, 1, "a unix socket's flag");
+	ep->shutdown =
+	    (int)dec_u32_range(d, 0, SHUTDOWN_MASK, "a unix socket's shutdown");
+	ep->err = (int)dec_u32_range(d, 0, 4095, "a unix socket's error");
+	ep->has_peercred = dec_u32_range(d, 0, 1, "a unix socket's flag");
+	ep->peercred.pid =
+	    (int32_t)dec_u32_range(d, 0, ABI_PID_MAX, "a unix socket's pid");
+	ep->peercred.uid = dec_u32(d);
+	ep->peercred.gid = dec_u32(d);
+	peer = dec_u32_range(d, 0, u->n, "a unix socket's peer");
+	nmsgs = dec_u32_range(d, 0, UNIX_SNAP_MAX_MSGS, "too many messages");
+	if (d->err)
+		return d->err;
+	if (ep->type == SOCK_RAW || ep->type == SOCK_RDM ||
+	    (ep->state == UNIX_LISTEN) || (peer && u->eps[peer] == ep)) {
+		dec_fail(d, "a unix socket's type, state or peer is wrong");
+		return d->err;
+	}
+	if (peer) {
+		ep->peer = u->eps[peer];
+		ep_get(ep->peer);
+	}
+	for (uint32_t i = 0; i < nmsgs && !d->err; i++) {
+		uint32_t from = dec_u32_range(d, 1, u->n, "a message's sender");
+		struct sock_cred cred;
+		const void *data;
+		struct unix_msg *m;
+		uint64_t off;
+		size_t len;
+
+		cred.pid = (int32_t)dec_u32_range(d, 0, ABI_PID_MAX,
+						  "a message's pid");
+		cred.uid = dec_u32(d);
+		cred.gid = dec_u32(d);
+		off = dec_u64(d);
+		data = dec_blob(d, INT32_MAX, &len);
+		if (d->err)
+			break;
+		/* A stream's message partly read; others whole. */
+		if (ep->type == SOCK_STREAM ? !len || off >= len : off != 0) {
+			dec_fail(d, "a queued message's length is wrong");
+			break;
+		}
+		m = malloc(sizeof(*m) + len);
+		if (!m) {
+			*nomem = true;
+			return -ENOMEM;
+		}
+		memset(m, 0, sizeof(*m));
+		m->len = len;
+		m->cred = cred;
+		memcpy(m->data, data, len);
+		enqueue(u->eps[from], ep, m);
+		m->off = off;
+		ep->queued -= off;
+		u->eps[from]->wbytes -= off;
+	}
+	return d->err;
+}
+
+/* The endpoints as Linux would have them: peers, senders, states. */
+static bool snap_consistent(const struct unix_snap *u)
+{
+	for (uint32_t i = 1; i <= u->n; i++) {
+		const struct unix_ep *ep = u->eps[i], *peer = ep->peer;
+
+		if (ep->dead && (peer || ep->head))
+			return false;
+		if (peer &&
+		    (peer->type != ep->type || ep->state != UNIX_CONNECTED))
+			return false;
+		if (ep->type != SOCK_DGRAM && !ep->dead &&
+		    (ep->state == UNIX_CONNECTED) != (peer != NULL))
+			return false;
+		/* A connection's peer is connected back, or closed. */
+		if (ep->type != SOCK_DGRAM && peer && !peer->dead &&
+		    peer->peer != ep)
+			return false;
+		for (const struct unix_msg *m = ep->head; m; m = m->next)
+			if (m->from->type != ep->type ||
+			    (ep->type != SOCK_DGRAM && m->from != peer))
+				return false;
+	}
+	return true;
+}
+
+struct unix_snap *unix_snap_load(struct dec *d, bool *nomem)
+{
+	struct unix_garbage g = {NULL};
+	struct unix_snap *u = calloc(1, sizeof(*u));
+	uint32_t n =
+	    dec_u32_range(d, 0, UNIX_SNAP_MAX_EPS, "too many unix sockets");
+
+	*nomem = false;
+	if (!u || d->err) {
+		*nomem = !u;
+		free(u);
+		return NULL;
+	}
+	u->eps = calloc(n + 1, sizeof(*u->eps));
+	u->has_file = calloc(n + 1, sizeof(*u->has_file));
+	u->n = n;
+	pthread_mutex_lock(&unix_lock);
+	for (uint32_t i = 1; i <= n && u->eps && u->has_file; i++)
+		if (!(u->eps[i] = ep_new(SOCK_STREAM)))
+			break;
+	if (!u->eps || !u->has_file || (n && !u->eps[n]))
+		*nomem = true;
+	for (uint32_t i = 1; i <= n && !*nomem && !d->err; i++)
+		snap_decode(u, u->eps[i], d, nomem);
+	if (!*nomem && !d->err && !snap_consistent(u))
+		dec_fail(d, "unix sockets whose connections do not match");
+	if (*nomem || d->err) {
+		if (u->eps && u->has_file)
+			snap_discard(u, &g);
+		else {
+			free(u->eps);
+			free(u->has_file);
+			free(u);
+		}
+		u = NULL;
+	}
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return u;
+}
+
+struct file *unix_snap_file(struct unix_snap *u, uint32_t id, uint32_t flags,
+			    struct dec *d)
+{
+	struct file *f;
+
+	if (!id || id > u->n || u->eps[id]->dead || u->has_file[id]) {
+		dec_fail(d, "a unix socket's file is wrong or twice");
+		return NULL;
+	}
+	pthread_mutex_lock(&unix_lock);
+	f = sock_file_for(NULL, u->eps[id], flags);
+	if (f)
+		u->has_file[id] = true; /* the file has its reference now */
+	pthread_mutex_unlock(&unix_lock);
+	if (!f)
+		return NULL;
+	f->flags = flags;
+	if (sock_snap_load(sock_of(f), d)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+int unix_snap_done(struct unix_snap *u, struct dec *d)
+{
+	struct unix_garbage g = {NULL};
+
+	for (uint32_t i = 1; i <= u->n && !d->err; i++)
+		if (!u->eps[i]->dead && !u->has_file[i])
+			dec_fail(d, "an open unix socket without its file");
+	pthread_mutex_lock(&unix_lock);
+	snap_discard(u, &g);
+	pthread_mutex_unlock(&unix_lock);
+	garbage_free(&g);
+	return d->err;
 }

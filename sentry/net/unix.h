@@ -8,6 +8,8 @@
 #ifndef MOAT_NET_UNIX_H
 #define MOAT_NET_UNIX_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct file;
@@ -21,5 +23,38 @@ struct task;
  */
 int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
 		    struct file **a, struct file **b);
+
+/*
+ * Snapshots. unix_snap_save: the endpoints of the unix socket files among
+ * files[0..n) and of every endpoint they reach (peers, and the senders of
+ * queued messages, closed ones too), numbered from 1 in the order met,
+ * with their queued messages, encoded into e; ids[i] gets files[i]'s
+ * endpoint (0: no unix socket). 0, -ENOMEM, or -EOPNOTSUPP with why
+ * naming what cannot be saved yet: a name (bound, or a peer's), a
+ * listener, files in flight, a connection to a host socket file.
+ */
+struct enc;
+struct dec;
+int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
+		   struct enc *e, char *why, size_t whylen);
+/*
+ * The endpoints back from d, checked as hostile (types, states, ids,
+ * lengths): a context for unix_snap_file, or NULL with d's error (or
+ * *nomem).
+ */
+struct unix_snap;
+struct unix_snap *unix_snap_load(struct dec *d, bool *nomem);
+/*
+ * The socket file of endpoint id with status flags flags, its socket
+ * options read from d (sock_snap_load); one per endpoint that was open.
+ * NULL with d's error (or when out of memory: d's error unset).
+ */
+struct file *unix_snap_file(struct unix_snap *u, uint32_t id, uint32_t flags,
+			    struct dec *d);
+/*
+ * After the files: every endpoint that was open has its file (else d's
+ * error). The context is freed either way. 0 or -EINVAL.
+ */
+int unix_snap_done(struct unix_snap *u, struct dec *d);
 
 #endif

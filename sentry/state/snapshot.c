@@ -12,6 +12,8 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/socket.h"
+#include "sentry/net/unix.h"
 #include "sentry/sentry.h"
 #include "sentry/state/codec.h"
 #include "sentry/state/fsimage.h"
@@ -40,6 +42,7 @@ enum {
 	SNAP_FILE_TIMERFD = 5,
 	SNAP_FILE_SIGNALFD = 6,
 	SNAP_FILE_EPOLL = 7, /* its interest list comes after every file */
+	SNAP_FILE_UNIX = 8,  /* a unix socket: its endpoint, its options */
 };
 
 /* The status flags an anonymous file may have: O_RDWR and F_SETFL's. */
@@ -506,22 +509,35 @@ static int collect(struct saver *s)
 
 static int save_files(struct saver *s)
 {
+	uint32_t *unix_ids = calloc(s->files.n + 1, sizeof(*unix_ids));
+	int err;
+
+	/* The unix sockets' endpoints and queues first: files name them. */
+	if (!unix_ids)
+		return -ENOMEM;
+	err = unix_snap_save((struct file *const *)s->files.order, s->files.n,
+			     unix_ids, &s->e, s->why, s->whylen);
 	enc_u32(&s->e, (uint32_t)s->files.n);
-	for (size_t i = 0; i < s->files.n; i++) {
+	for (size_t i = 0; i < s->files.n && !err; i++) {
+		struct file *f = (struct file *)s->files.order[i];
 		char what[64];
-		int err;
 
+		if (unix_ids[i]) {
+			enc_u32(&s->e, SNAP_FILE_UNIX);
+			enc_u32(&s->e, f->flags);
+			enc_i64(&s->e, 0);
+			enc_u32(&s->e, unix_ids[i]);
+			sock_snap_save(sock_of(f), &s->e);
+			continue;
+		}
 		snprintf(what, sizeof(what), "open file %zu", i + 1);
-		err = save_file(s, (struct file *)s->files.order[i], what);
-		if (err)
-			return err;
+		err = save_file(s, f, what);
 	}
-	{
-		int err = save_epolls(s);
-
-		if (err)
-			return err;
-	}
+	free(unix_ids);
+	if (!err)
+		err = save_epolls(s);
+	if (err)
+		return err;
 	enc_u32(&s->e, (uint32_t)s->fdtables.n);
 	for (size_t i = 0; i < s->fdtables.n; i++) {
 		struct fdtable *ft = (struct fdtable *)s->fdtables.order[i];
@@ -543,7 +559,6 @@ static int save_files(struct saver *s)
 	enc_u32(&s->e, (uint32_t)s->fss.n);
 	for (size_t i = 0; i < s->fss.n; i++) {
 		struct fs_struct *fs = (struct fs_struct *)s->fss.order[i];
-		int err;
 
 		pthread_mutex_lock(&fs->lock);
 		err = save_file_ref(s, &fs->root, NULL, "a root directory");
@@ -1111,7 +1126,25 @@ static int restore_epolls(struct restorer *r)
 	return d->err;
 }
 
+static int restore_files_of(struct restorer *r, struct unix_snap *u);
+
+/* The unix sockets' endpoints, the files, then the epoll sets' lists. */
 static int restore_files(struct restorer *r)
+{
+	struct dec *d = &r->d;
+	bool nomem;
+	struct unix_snap *u = unix_snap_load(d, &nomem);
+	int err;
+
+	if (!u)
+		return nomem ? -ENOMEM : d->err;
+	err = restore_files_of(r, u);
+	if (unix_snap_done(u, d) && !err)
+		err = d->err;
+	return err ? err : restore_epolls(r);
+}
+
+static int restore_files_of(struct restorer *r, struct unix_snap *u)
 {
 	struct dec *d = &r->d;
 
@@ -1188,6 +1221,14 @@ static int restore_files(struct restorer *r)
 			if (!f)
 				return d->err ? d->err : -ENOMEM;
 			break;
+		case SNAP_FILE_UNIX:
+			if ((flags & ~(uint32_t)SNAP_ANON_FLAGS) ||
+			    (flags & ABI_O_ACCMODE) != ABI_O_RDWR || pos)
+				return bad(r, "a socket's flags are wrong");
+			f = unix_snap_file(u, dec_u32(d), flags, d);
+			if (!f)
+				return d->err ? d->err : -ENOMEM;
+			break;
 		default:
 			return bad(r, "an open file of unknown kind");
 		}
@@ -1198,7 +1239,7 @@ static int restore_files(struct restorer *r)
 			pipe_restore_done(r->pipes[i]);
 			r->pipes[i] = NULL;
 		}
-	return d->err ? d->err : restore_epolls(r);
+	return d->err;
 }
 
 static int restore_tables(struct restorer *r)

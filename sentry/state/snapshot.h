@@ -12,12 +12,18 @@
  *              size, next pid, init's pid, host name, domain name,
  *              ip_forward, the sandbox's uptime, init's default limits
  *   pipes      per pipe: its ring's size and buffered bytes
+ *   unix       per unix socket endpoint (those of the files, then the
+ *              peers and senders they reach, closed ones too): type,
+ *              state, shutdown, pending error, SO_PEERCRED, peer, and
+ *              its queued messages (sender, credentials, bytes read of
+ *              it, data)
  *   files      per open file description: kind, status flags, offset,
  *              F_SETOWN's owner, and the kind's own: the stdio it was
  *              (host), its sandbox path and what it was (path), its
  *              pipe and end (pipe), an eventfd's count and flag, a
  *              timerfd's clock, time left, interval and expirations not
- *              read, a signalfd's mask, or an epoll set (empty); then
+ *              read, a signalfd's mask, an epoll set (empty), or a
+ *              unix socket's endpoint, owner and options; then
  *              per epoll set its interest list: each entry's file, fd
  *              number, events, data and the bits EPOLLET reported
  *   fdtables   per table: its fds, each with FD_CLOEXEC and its file
@@ -39,8 +45,9 @@
  * A timer goes on from a restore with the time it had left at the
  * checkpoint, as if no time had passed; one on a CPU clock counts on the
  * restored thread's new clock; a timerfd likewise. What the checkpoint
- * cannot save yet (sockets, terminals, shared file mappings, seccomp
- * filters, an epoll entry whose file no fd holds, ...) makes it fail
+ * cannot save yet (named or listening unix sockets, files in flight,
+ * other sockets, terminals, shared file mappings, seccomp filters, an
+ * epoll entry whose file no fd holds, ...) makes it fail
  * with a message naming the object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H

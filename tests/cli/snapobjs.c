@@ -6,7 +6,7 @@
  * goes on for a while (the checkpoint comes then), then checks its objects
  * and prints what it found, one "ok ..." or "FAIL ..." line each.
  *
- * Usage: cli-snapobjs timers|fds|epoll
+ * Usage: cli-snapobjs timers|fds|epoll|unix
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,10 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,7 +101,8 @@ static int timers(void)
 	}
 	check(usr1 == 1, "the POSIX timer fired once");
 	if (timer_gettime(t2, &left) == 0)
-		check(ts_s(&left.it_value) > 90 && ts_s(&left.it_value) <= 100 &&
+		check(ts_s(&left.it_value) > 90 &&
+			  ts_s(&left.it_value) <= 100 &&
 			  left.it_interval.tv_sec == 5,
 		      "the wall-clock timer goes on with its time left");
 	else
@@ -150,8 +153,8 @@ static int fds(void)
 		  cur.it_interval.tv_nsec == 20000000 &&
 		  cur.it_value.tv_nsec <= 20000000,
 	      "with its interval");
-	check(timerfd_gettime(idle, &cur) == 0 &&
-		  ts_s(&cur.it_value) > 90 && ts_s(&cur.it_value) <= 100,
+	check(timerfd_gettime(idle, &cur) == 0 && ts_s(&cur.it_value) > 90 &&
+		  ts_s(&cur.it_value) <= 100,
 	      "a far timerfd keeps its time left");
 	check(read(sfd, &si, sizeof(si)) == sizeof(si) &&
 		  si.ssi_signo == SIGUSR2,
@@ -205,6 +208,81 @@ static int epoll(void)
 	return fails != 0;
 }
 
+/*
+ * Unix socket pairs between two processes and within one: a stream with
+ * data partly read, datagrams and their boundaries, a sequenced packet
+ * whose peer closed, options and SO_PEERCRED.
+ */
+static int unix_socks(void)
+{
+	int st[2], dg[2], sp[2], rcvbuf = 8192, v;
+	socklen_t len = sizeof(v);
+	struct ucred cred;
+	char buf[64];
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dg) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) ||
+	    setsockopt(st[0], SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) {
+		perror("socketpair");
+		return 1;
+	}
+	child = fork();
+	if (child == 0) {
+		/* The child's end: it writes, then answers what it reads. */
+		close(st[0]);
+		if (write(st[1], "hello world", 11) != 11)
+			_exit(1);
+		memset(buf, 0, sizeof(buf));
+		if (read(st[1], buf, sizeof(buf)) != 4 ||
+		    memcmp(buf, "ping", 4))
+			_exit(2);
+		_exit(write(st[1], "pong", 4) == 4 ? 0 : 3);
+	}
+	close(st[1]);
+	if (read(st[0], buf, 6) != 6 || send(dg[0], "one", 3, 0) != 3 ||
+	    send(dg[0], "two", 3, 0) != 3 || write(sp[0], "bye", 3) != 3 ||
+	    close(sp[0])) {
+		perror("unix");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	nap(1500);
+	memset(buf, 0, sizeof(buf));
+	check(read(st[0], buf, sizeof(buf)) == 5 && !memcmp(buf, "world", 5),
+	      "a stream reads on where it was");
+	check(write(st[0], "ping", 4) == 4 && read(st[0], buf, 4) == 4 &&
+		  !memcmp(buf, "pong", 4),
+	      "and talks with the other process");
+	check(waitpid(child, &v, 0) == child && WIFEXITED(v) &&
+		  WEXITSTATUS(v) == 0,
+	      "which read and wrote its end");
+	check(read(st[0], buf, 1) == 0, "whose exit closed it");
+	check(recv(dg[1], buf, sizeof(buf), 0) == 3 && !memcmp(buf, "one", 3) &&
+		  recv(dg[1], buf, sizeof(buf), 0) == 3 &&
+		  !memcmp(buf, "two", 3),
+	      "datagrams keep their order and boundaries");
+	check(recv(dg[1], buf, sizeof(buf), 0) == -1 && errno == EAGAIN,
+	      "and no more");
+	check(send(dg[1], "back", 4, 0) == 4 &&
+		  recv(dg[0], buf, sizeof(buf), 0) == 4,
+	      "the datagram pair goes both ways");
+	check(read(sp[1], buf, sizeof(buf)) == 3 && !memcmp(buf, "bye", 3) &&
+		  read(sp[1], buf, sizeof(buf)) == 0,
+	      "a packet from a closed peer, then the end");
+	len = sizeof(v);
+	check(getsockopt(st[0], SOL_SOCKET, SO_RCVBUF, &v, &len) == 0 &&
+		  v == 2 * rcvbuf,
+	      "SO_RCVBUF stays");
+	len = sizeof(cred);
+	check(getsockopt(dg[0], SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		  cred.pid == getpid(),
+	      "SO_PEERCRED stays");
+	return fails != 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -214,6 +292,8 @@ int main(int argc, char **argv)
 		return fds();
 	if (argc == 2 && !strcmp(argv[1], "epoll"))
 		return epoll();
-	fprintf(stderr, "usage: cli-snapobjs timers|fds|epoll\n");
+	if (argc == 2 && !strcmp(argv[1], "unix"))
+		return unix_socks();
+	fprintf(stderr, "usage: cli-snapobjs timers|fds|epoll|unix\n");
 	return 2;
 }

@@ -89,6 +89,32 @@ fi
 snap fds "eventfd, timerfd and signalfd" '^ready$'
 snap epoll "an epoll set and its interest list" '^ready$'
 
+# Unix socket pairs with data queued, between processes and within one.
+snap unix "unix socket pairs with their queues" '^ready$'
+
+# What cannot be saved yet is refused, naming it; the sandbox goes on.
+if [ -x /usr/bin/python3 ]; then
+	"$MOAT" run --platform="$PLATFORM" $NR --id oname -- /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("/tmp/sock")
+s.listen()
+print("ready", flush=True)
+time.sleep(1.5)
+print("still here", flush=True)' >"$tmp/name.out" 2>&1 &
+	pid=$!
+	wait_for "$tmp/name.out" '^ready$'
+	expect "a named unix socket: refused, naming it" 1 \
+		"a unix socket with a name" -- \
+		"$MOAT" checkpoint --image-path "$tmp/name.img" oname
+	wait $pid
+	if grep -q '^still here$' "$tmp/name.out"; then
+		ok "the sandbox goes on after a refused checkpoint"
+	else
+		bad "after a refused checkpoint: $(cat "$tmp/name.out")"
+	fi
+fi
+
 # Python's selectors: its epoll set and the pipe it watches.
 py='import os, selectors, time
 r, w = os.pipe()
