@@ -472,3 +472,48 @@ int app_seccomp_mode(const struct task *t, int *nfilters)
 	*nfilters = n;
 	return __atomic_load_n(&t->seccomp_mode, __ATOMIC_ACQUIRE);
 }
+
+struct app_seccomp_filter *app_seccomp_restore(const struct seccomp_insn *insns,
+					       uint32_t len, bool log,
+					       struct app_seccomp_filter *prev,
+					       int *err)
+{
+	struct app_seccomp_filter *f;
+	int total;
+
+	if (len == 0 || len > SECCOMP_BPF_MAXINSNS) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	f = filter_new(insns, len, log ? ABI_SECCOMP_FILTER_FLAG_LOG : 0, err);
+	if (!f)
+		return NULL;
+	total = (int)f->cost;
+	for (const struct app_seccomp_filter *w = prev; w; w = w->prev)
+		total += (int)w->cost + 4;
+	if (total > SECCOMP_MAX_INSNS_PER_PATH) {
+		free(f);
+		*err = -E2BIG;
+		return NULL;
+	}
+	filter_get(prev);
+	f->prev = prev;
+	return f;
+}
+
+int app_seccomp_restore_task(struct task *t, int mode,
+			     struct app_seccomp_filter *f)
+{
+	bool ok = mode == ABI_SECCOMP_MODE_FILTER
+		      ? f != NULL
+		      : (mode == ABI_SECCOMP_MODE_STRICT ||
+			 mode == ABI_SECCOMP_MODE_DISABLED) &&
+			    !f;
+
+	if (!ok)
+		return -EINVAL;
+	filter_get(f);
+	t->seccomp_filter = f;
+	t->seccomp_mode = mode;
+	return 0;
+}

@@ -53,6 +53,23 @@ bool app_seccomp_skip(struct task *t, bool compat);
 void app_seccomp_fork(struct task *child, struct task *parent);
 /* The task is freed: its reference to its filters goes. */
 void app_seccomp_release(struct task *t);
+/*
+ * Snapshots: a filter made again from its program on top of prev (which
+ * it takes a reference of; NULL: none), checked as seccomp's attach
+ * checks it: NULL with *err (-E2BIG: the chain's programs are longer
+ * than one path may be).
+ * app_seccomp_put drops the caller's reference.
+ */
+struct app_seccomp_filter *app_seccomp_restore(const struct seccomp_insn *insns,
+					       uint32_t len, bool log,
+					       struct app_seccomp_filter *prev,
+					       int *err);
+/*
+ * t, which does not run yet, in mode (SECCOMP_MODE_*) under f's chain (a
+ * reference taken): 0, or -EINVAL for a mode f does not go with.
+ */
+int app_seccomp_restore_task(struct task *t, int mode,
+			     struct app_seccomp_filter *f);
 /* /proc/PID/status: the mode, and the number of filters. */
 int app_seccomp_mode(const struct task *t, int *nfilters);
 

@@ -8,6 +8,7 @@
 
 #include "platform/platform.h"
 #include "sentry/fs/pipe.h"
+#include "sentry/kernel/app_seccomp.h"
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
@@ -283,7 +284,7 @@ int snapshot_config_parse(char *text, struct sentry_config *cfg, char *why,
 struct saver {
 	struct kernel *k;
 	struct enc e;
-	struct ptrmap pipes, files, fdtables, fss, mms, tgs;
+	struct ptrmap pipes, files, fdtables, fss, mms, tgs, filters;
 	struct fsimage *fsm; /* the filesystem's side: references to files */
 	char *why;
 	size_t whylen;
@@ -745,12 +746,11 @@ static int save_task(struct saver *s, struct task *t)
 	uint32_t fn = 0;
 	int err;
 
-	if (t->seccomp_filter || t->vfork_done) {
+	if (t->vfork_done) {
 		say(s->why, s->whylen,
-		    "task %d %s: this cannot be checkpointed yet", t->tid,
-		    t->seccomp_filter ? "runs under a seccomp filter"
-				      : "is a vfork child that has not run "
-					"execve");
+		    "task %d is a vfork child that has not run execve: this "
+		    "cannot be checkpointed yet",
+		    t->tid);
 		return -EOPNOTSUPP;
 	}
 	if (t->restart_fn) {
@@ -811,6 +811,59 @@ static int save_task(struct saver *s, struct task *t)
 	pthread_mutex_lock(&t->tg->lock);
 	enc_blob(&s->e, &t->sched, sizeof(t->sched));
 	pthread_mutex_unlock(&t->tg->lock);
+	/* Its seccomp mode and newest filter (save_filters numbered it). */
+	{
+		struct app_seccomp_filter *f = app_seccomp_get(t);
+		int nf;
+
+		enc_u32(&s->e, (uint32_t)app_seccomp_mode(t, &nf));
+		enc_u32(&s->e, ptrmap_get(&s->filters, f));
+		app_seccomp_put(f);
+	}
+	return 0;
+}
+
+/*
+ * The tasks' seccomp filters, each once however many tasks share it,
+ * every filter after the one it runs after: its predecessor's number,
+ * SECCOMP_FILTER_FLAG_LOG, its program.
+ */
+static int save_filters(struct saver *s)
+{
+	struct kernel *k = s->k;
+	bool added;
+
+	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
+		for (struct task *t = tg->threads; t; t = t->next_thread) {
+			struct app_seccomp_filter *head = app_seccomp_get(t);
+			struct app_seccomp_filter *f = head;
+			size_t n = 0;
+
+			/* Up to the first one numbered, then down again. */
+			while (f && !ptrmap_get(&s->filters, f)) {
+				n++;
+				f = f->prev;
+			}
+			while (n) {
+				f = head;
+				for (size_t i = 1; i < n; i++)
+					f = f->prev;
+				if (!ptrmap_add(&s->filters, f, &added)) {
+					app_seccomp_put(head);
+					return -ENOMEM;
+				}
+				n--;
+			}
+			app_seccomp_put(head);
+		}
+	enc_u32(&s->e, (uint32_t)s->filters.n);
+	for (size_t i = 0; i < s->filters.n; i++) {
+		const struct app_seccomp_filter *f = s->filters.order[i];
+
+		enc_u32(&s->e, ptrmap_get(&s->filters, f->prev));
+		enc_u32(&s->e, f->log);
+		enc_blob(&s->e, f->insns, f->len * sizeof(f->insns[0]));
+	}
 	return 0;
 }
 
@@ -846,6 +899,9 @@ static int save_kernel(struct saver *s)
 		err = save_mms(s);
 	if (!err)
 		err = save_tgs(s);
+	if (err)
+		return err;
+	err = save_filters(s);
 	if (err)
 		return err;
 	for (struct thread_group *tg = k->tgs; tg; tg = tg->next)
@@ -935,6 +991,7 @@ int snapshot_save(struct kernel *k, int fd, const char *config,
 	ptrmap_free(&s.fss);
 	ptrmap_free(&s.mms);
 	ptrmap_free(&s.tgs);
+	ptrmap_free(&s.filters);
 	if (err || leave_running)
 		kernel_unquiesce(k);
 	else /* frozen for good: the caller ends every process */
@@ -973,6 +1030,8 @@ struct restorer {
 	struct task **tasks;
 	uint32_t ntasks;
 	struct tg_timers *timers; /* per process, until its tasks are made */
+	struct app_seccomp_filter **filters;
+	uint32_t nfilters;
 	int init_pid;
 	char *why;
 	size_t whylen;
@@ -1749,6 +1808,16 @@ static int restore_task(struct restorer *r, struct task *t)
 	if (!d->err && (t->sched.nice < -20 || t->sched.nice > 19 ||
 			t->sched.rt_priority > 99))
 		return bad(r, "a task's scheduling attributes are wrong");
+	{
+		uint32_t mode =
+		    dec_u32_range(d, ABI_SECCOMP_MODE_DISABLED,
+				  ABI_SECCOMP_MODE_FILTER, "a seccomp mode");
+		uint32_t f = dec_ref(d, r->nfilters, true, "a seccomp filter");
+
+		if (!d->err && app_seccomp_restore_task(
+				   t, (int)mode, f ? r->filters[f] : NULL))
+			return bad(r, "a seccomp mode without its filter");
+	}
 	if (d->err)
 		return d->err;
 	t->altstack.pad = 0;
@@ -1786,6 +1855,50 @@ static int start_siblings(struct task *t)
 			}
 	pthread_mutex_unlock(&t->k->lock);
 	return err;
+}
+
+/* The seccomp filters, each on the one before it, checked as attached. */
+static int restore_filters(struct restorer *r)
+{
+	struct dec *d = &r->d;
+
+	r->nfilters =
+	    dec_u32_range(d, 0, SNAP_MAX_OBJECTS, "too many seccomp filters");
+	r->filters = calloc(r->nfilters + 1, sizeof(*r->filters));
+	if (!r->filters)
+		return -ENOMEM;
+	for (uint32_t i = 1; i <= r->nfilters && !d->err; i++) {
+		uint32_t prev = dec_ref(d, i - 1, true, "a seccomp filter");
+		bool log = dec_u32_range(d, 0, 1, "a seccomp flag");
+		size_t len;
+		const void *p = dec_blob(
+		    d, SECCOMP_BPF_MAXINSNS * sizeof(struct seccomp_insn),
+		    &len);
+		struct seccomp_insn *insns;
+		int err;
+
+		if (d->err)
+			break;
+		if (!len || len % sizeof(*insns))
+			return bad(r, "a seccomp program's length is wrong");
+		/* Copied out: the section's bytes need not be aligned. */
+		insns = malloc(len);
+		if (!insns)
+			return -ENOMEM;
+		memcpy(insns, p, len);
+		r->filters[i] = app_seccomp_restore(
+		    insns, (uint32_t)(len / sizeof(*insns)), log,
+		    prev ? r->filters[prev] : NULL, &err);
+		free(insns);
+		if (!r->filters[i] && err == -ENOMEM)
+			return err;
+		if (!r->filters[i])
+			return bad(r,
+				   err == -E2BIG
+				       ? "seccomp filters longer than allowed"
+				       : "a seccomp program seccomp refuses");
+	}
+	return d->err;
 }
 
 static int restore_tasks(struct restorer *r)
@@ -1962,6 +2075,8 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 	if (!err)
 		err = restore_tgs(&r);
 	if (!err)
+		err = restore_filters(&r);
+	if (!err)
 		err = restore_tasks(&r);
 	if (!err)
 		err = apply_timers(&r);
@@ -2018,6 +2133,9 @@ int snapshot_restore(struct kernel *k, struct image_reader *ir,
 	free(r.fdtables);
 	free(r.fss);
 	free(r.mms);
+	for (uint32_t i = 1; r.filters && i <= r.nfilters; i++)
+		app_seccomp_put(r.filters[i]);
+	free(r.filters);
 	for (uint32_t i = 1; r.timers && i <= r.ntgs; i++)
 		free(r.timers[i].pt);
 	free(r.timers);

@@ -37,17 +37,20 @@
  *              timers: the thread they signal, the interval timers and
  *              the POSIX ones (id, clock, notification), each with the
  *              time left on its clock and its interval
+ *   filters    per seccomp filter, once however many tasks share it and
+ *              after the one it runs after: that one, FLAG_LOG, its
+ *              program (checked again as seccomp checks it)
  *   tasks      per thread: ids, its objects above, registers, FPU state,
  *              signal mask and queue, alternate stack, the syscall it
  *              restarts, futex and robust-list words, credentials, prctl
- *              and scheduling state
+ *              and scheduling state, its seccomp mode and newest filter
  *
  * A timer goes on from a restore with the time it had left at the
  * checkpoint, as if no time had passed; one on a CPU clock counts on the
  * restored thread's new clock; a timerfd likewise. What the checkpoint
  * cannot save yet (named or listening unix sockets, files in flight,
- * other sockets, terminals, shared file mappings, seccomp filters, an
- * epoll entry whose file no fd holds, ...) makes it fail
+ * other sockets, terminals, shared file mappings, an epoll entry whose
+ * file no fd holds, ...) makes it fail
  * with a message naming the object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H

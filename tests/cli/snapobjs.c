@@ -6,19 +6,24 @@
  * goes on for a while (the checkpoint comes then), then checks its objects
  * and prints what it found, one "ok ..." or "FAIL ..." line each.
  *
- * Usage: cli-snapobjs timers|fds|epoll|unix
+ * Usage: cli-snapobjs timers|fds|epoll|unix|seccomp
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -283,6 +288,90 @@ static int unix_socks(void)
 	return fails != 0;
 }
 
+/* A filter that fails nr with errno err, and lets the rest run. */
+static int deny(long nr, int err)
+{
+	struct sock_filter prog[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {sizeof(prog) / sizeof(prog[0]), prog};
+
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
+}
+
+/* The Seccomp and Seccomp_filters lines of /proc/self/status. */
+static void seccomp_status(int *mode, int *nfilters)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	*mode = *nfilters = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "Seccomp: %d", mode);
+		sscanf(line, "Seccomp_filters: %d", nfilters);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Two stacked filters shared by a process and its child, and a child in
+ * strict mode: each still holds after the restore.
+ */
+static int seccomp_filters(void)
+{
+	int p[2], st, mode, n;
+	pid_t child, strict;
+
+	if (pipe(p) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		perror("seccomp");
+		return 1;
+	}
+	strict = fork();
+	if (strict == 0) {
+		char c;
+
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 0, NULL))
+			_exit(1);
+		/* Read is allowed; getppid is not: the end. */
+		if (read(p[0], &c, 1) != 1)
+			syscall(SYS_exit, 2);
+		syscall(SYS_getppid);
+		syscall(SYS_exit, 3);
+	}
+	if (deny(SYS_getppid, EPERM) || deny(SYS_uname, ENOTSUP)) {
+		perror("seccomp filter");
+		return 1;
+	}
+	child = fork();
+	if (child == 0) {
+		nap(1500);
+		_exit(syscall(SYS_getppid) == -1 && errno == EPERM ? 0 : 1);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	nap(1500);
+	errno = 0;
+	check(syscall(SYS_getppid) == -1 && errno == EPERM,
+	      "the first filter holds");
+	check(syscall(SYS_uname, NULL) == -1 && errno == ENOTSUP,
+	      "and the second");
+	check(getpid() > 0, "and lets the rest run");
+	seccomp_status(&mode, &n);
+	check(mode == 2 && n == 2, "/proc/self/status: Seccomp 2, 2 filters");
+	check(waitpid(child, &st, 0) == child && WIFEXITED(st) &&
+		  WEXITSTATUS(st) == 0,
+	      "the child runs under them too");
+	check(write(p[1], "x", 1) == 1 && waitpid(strict, &st, 0) == strict &&
+		  WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "strict mode holds: read, then SIGKILL");
+	return fails != 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -294,6 +383,8 @@ int main(int argc, char **argv)
 		return epoll();
 	if (argc == 2 && !strcmp(argv[1], "unix"))
 		return unix_socks();
-	fprintf(stderr, "usage: cli-snapobjs timers|fds|epoll|unix\n");
+	if (argc == 2 && !strcmp(argv[1], "seccomp"))
+		return seccomp_filters();
+	fprintf(stderr, "usage: cli-snapobjs timers|fds|epoll|unix|seccomp\n");
 	return 2;
 }

@@ -92,6 +92,9 @@ snap epoll "an epoll set and its interest list" '^ready$'
 # Unix socket pairs with data queued, between processes and within one.
 snap unix "unix socket pairs with their queues" '^ready$'
 
+# Seccomp filters shared by processes, and strict mode.
+snap seccomp "seccomp filters and strict mode" '^ready$'
+
 # What cannot be saved yet is refused, naming it; the sandbox goes on.
 if [ -x /usr/bin/python3 ]; then
 	"$MOAT" run --platform="$PLATFORM" $NR --id oname -- /usr/bin/python3 -c '
