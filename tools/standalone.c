@@ -162,12 +162,17 @@ int standalone_load_config(const char *dir, struct sentry_config *cfg)
 static void checkpoint_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: moat checkpoint [--leave-running] --image-path DIR "
-		"ID\n"
+		"Usage: moat checkpoint [--leave-running] [--tcp-close] "
+		"--image-path DIR ID\n"
 		"\n"
 		"Save the sandbox that 'moat run --id ID' started into "
 		"DIR/%s\n"
 		"(made if missing); the sandbox stops unless --leave-running.\n"
+		"With --tcp-close, host TCP sockets (--network=host) and "
+		"connections to\n"
+		"host socket files come back closed, as after a network "
+		"reset;\n"
+		"without it they make the checkpoint fail.\n"
 		"'moat restore --image-path DIR ID' (or 'moat run --restore "
 		"DIR')\n"
 		"brings it back.\n",
@@ -213,13 +218,14 @@ int standalone_checkpoint(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"leave-running", no_argument, NULL, 'l'},
+	    {"tcp-close", no_argument, NULL, 't'},
 	    {"image-path", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *id;
 	char path[PATH_MAX];
-	bool leave = false;
+	uint32_t flags = 0;
 	struct ctl_reply r;
 	int c, dirfd, img, sock, err;
 
@@ -227,7 +233,10 @@ int standalone_checkpoint(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			leave = true;
+			flags |= CTL_CHECKPOINT_LEAVE;
+			break;
+		case 't':
+			flags |= CTL_CHECKPOINT_TCP_CLOSE;
 			break;
 		case 'i':
 			dir = optarg;
@@ -270,8 +279,7 @@ int standalone_checkpoint(int argc, char **argv)
 		close(dirfd);
 		return 1;
 	}
-	sock = oci_ctl_send(dirfd, CTL_CHECKPOINT, 0,
-			    leave ? CTL_CHECKPOINT_LEAVE : 0, NULL, 0, &img, 1);
+	sock = oci_ctl_send(dirfd, CTL_CHECKPOINT, 0, flags, NULL, 0, &img, 1);
 	close(dirfd);
 	err = sock < 0 ? sock : oci_ctl_recv(sock, &r, NULL, 0, -1);
 	if (sock >= 0)

@@ -642,7 +642,8 @@ static void do_checkpoint(const struct ctl_request *req, int *fds)
 	struct stat st;
 	int err;
 
-	if (req->signo || (req->flags & ~CTL_CHECKPOINT_LEAVE)) {
+	if (req->signo ||
+	    (req->flags & ~(CTL_CHECKPOINT_LEAVE | CTL_CHECKPOINT_TCP_CLOSE))) {
 		reply(fds[0], req, -EINVAL, "unexpected arguments", NULL, 0);
 		return;
 	}
@@ -663,9 +664,12 @@ static void do_checkpoint(const struct ctl_request *req, int *fds)
 		      0);
 		return;
 	}
-	err =
-	    snapshot_save(ctl.k, fds[1], ctl.config,
-			  req->flags & CTL_CHECKPOINT_LEAVE, why, sizeof(why));
+	err = snapshot_save(
+	    ctl.k, fds[1], ctl.config,
+	    (req->flags & CTL_CHECKPOINT_LEAVE ? SNAPSHOT_LEAVE_RUNNING : 0) |
+		(req->flags & CTL_CHECKPOINT_TCP_CLOSE ? SNAPSHOT_TCP_CLOSE
+						       : 0),
+	    why, sizeof(why));
 	if (err) {
 		reply(fds[0], req, err, why, NULL, 0);
 		return;

@@ -52,7 +52,8 @@ enum ctl_op {
 			       sandbox ends, unless CTL_CHECKPOINT_LEAVE */
 };
 
-#define CTL_CHECKPOINT_LEAVE 0x1 /* --leave-running */
+#define CTL_CHECKPOINT_LEAVE	 0x1 /* --leave-running */
+#define CTL_CHECKPOINT_TCP_CLOSE 0x2 /* --tcp-close */
 
 /*
  * CTL_STATS' answer, after the struct ctl_reply, whose npids counts its

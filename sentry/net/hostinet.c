@@ -790,3 +790,217 @@ int hostinet_create(struct task *t, int family, int type, int protocol,
 	*out = &s->f;
 	return 0;
 }
+
+/* ---- snapshots: sockets restored closed --------------------------------- */
+
+struct closed_sock {
+	struct socket s;
+	bool connected; /* it was: it saw a reset */
+	int err;	/* ECONNRESET until reported (atomic) */
+	uint8_t addr[SOCK_ADDR_MAX];
+	int addrlen;
+};
+
+static struct closed_sock *to_closed(struct socket *s)
+{
+	return container_of(s, struct closed_sock, s);
+}
+
+/* The pending error, once (sock_error). */
+static int closed_error(struct socket *s)
+{
+	return __atomic_exchange_n(&to_closed(s)->err, 0, __ATOMIC_ACQ_REL);
+}
+
+static int closed_bind(struct socket *s, struct task *t, const uint8_t *addr,
+		       int addrlen)
+{
+	(void)s, (void)t, (void)addr, (void)addrlen;
+	return -EINVAL;
+}
+
+/* A reset connection is still SS_CONNECTED to inet_stream_connect. */
+static int closed_connect(struct socket *s, struct task *t, const uint8_t *addr,
+			  int addrlen)
+{
+	(void)t, (void)addr, (void)addrlen;
+	return to_closed(s)->connected ? -EISCONN : -EINVAL;
+}
+
+static int closed_listen(struct socket *s, struct task *t, int backlog)
+{
+	(void)s, (void)t, (void)backlog;
+	return -EINVAL;
+}
+
+static int closed_accept(struct socket *s, struct task *t, uint32_t flags,
+			 struct file **out, uint8_t *addr, int *addrlen)
+{
+	(void)s, (void)t, (void)flags, (void)out, (void)addr, (void)addrlen;
+	return -EINVAL;
+}
+
+static int closed_getname(struct socket *s, uint8_t *addr, int *addrlen,
+			  bool peer)
+{
+	struct closed_sock *c = to_closed(s);
+
+	if (peer)
+		return -ENOTCONN;
+	memcpy(addr, c->addr, (size_t)c->addrlen);
+	*addrlen = c->addrlen;
+	return 0;
+}
+
+/* tcp_sendmsg after a reset: the error once, then EPIPE and SIGPIPE. */
+static ssize_t closed_sendmsg(struct socket *s, struct task *t,
+			      struct sock_msg *m, int flags)
+{
+	int err = closed_error(s);
+
+	(void)m;
+	if (err)
+		return -err;
+	if (!(flags & SOCK_MSG_NOSIGNAL))
+		signal_sigpipe(t);
+	return -EPIPE;
+}
+
+/* tcp_recvmsg: the error once, then end of file (ENOTCONN if never up). */
+static ssize_t closed_recvmsg(struct socket *s, struct task *t,
+			      struct sock_msg *m, int flags)
+{
+	int err = closed_error(s);
+
+	(void)t, (void)m, (void)flags;
+	if (err)
+		return -err;
+	return to_closed(s)->connected ? 0 : -ENOTCONN;
+}
+
+static int closed_shutdown(struct socket *s, int how)
+{
+	(void)s, (void)how;
+	return -ENOTCONN;
+}
+
+static int closed_getsockopt(struct socket *s, struct task *t, int level,
+			     int name, void *val, int *len)
+{
+	int v;
+
+	(void)t;
+	if (level != SOL_SOCKET || name != SO_ERROR)
+		return -ENOPROTOOPT;
+	v = closed_error(s);
+	memcpy(val, &v, sizeof(v));
+	*len = sizeof(v);
+	return 0;
+}
+
+static int closed_setsockopt(struct socket *s, struct task *t, int level,
+			     int name, const void *val, int len)
+{
+	(void)s, (void)t, (void)level, (void)name, (void)val, (void)len;
+	return -ENOPROTOOPT;
+}
+
+/* tcp_poll of a closed socket: hung up; after a reset, shut both ways. */
+static unsigned closed_poll(struct socket *s, unsigned events)
+{
+	struct closed_sock *c = to_closed(s);
+	unsigned mask = SOCK_POLLHUP;
+
+	if (c->connected)
+		mask |= SOCK_POLLIN | SOCK_POLLRDNORM | SOCK_POLLRDHUP |
+			SOCK_POLLOUT | SOCK_POLLWRNORM;
+	if (__atomic_load_n(&c->err, __ATOMIC_ACQUIRE))
+		mask |= SOCK_POLLERR;
+	return mask & (events | SOCK_POLLERR | SOCK_POLLHUP);
+}
+
+static long closed_ioctl(struct socket *s, struct task *t, unsigned int cmd,
+			 uint64_t arg)
+{
+	int n = 0;
+
+	(void)s;
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ && cmd != SIOCATMARK)
+		return -SOCK_ENOIOCTLCMD;
+	return mm_copy_out(t->mm, arg, &n, sizeof(n));
+}
+
+static void closed_release(struct socket *s)
+{
+	(void)s;
+}
+
+static const struct sock_ops closed_ops = {
+    .bind = closed_bind,
+    .connect = closed_connect,
+    .listen = closed_listen,
+    .accept = closed_accept,
+    .getname = closed_getname,
+    .sendmsg = closed_sendmsg,
+    .recvmsg = closed_recvmsg,
+    .shutdown = closed_shutdown,
+    .getsockopt = closed_getsockopt,
+    .setsockopt = closed_setsockopt,
+    .poll = closed_poll,
+    .ioctl = closed_ioctl,
+    .release = closed_release,
+};
+
+int hostinet_snap_info(struct file *f, int *family, int *type, int *protocol,
+		       bool *connected, uint8_t *addr, int *addrlen)
+{
+	struct socket *s;
+	uint8_t peer[SOCK_ADDR_MAX];
+	int plen;
+
+	if (!sock_is(f))
+		return -EINVAL;
+	s = sock_of(f);
+	if (s->ops == &closed_ops) {
+		/* Restored closed, and checkpointed again: still so. */
+		struct closed_sock *c = to_closed(s);
+
+		*connected = c->connected;
+		memcpy(addr, c->addr, (size_t)c->addrlen);
+		*addrlen = c->addrlen;
+	} else if (s->ops == &hostinet_ops) {
+		*connected = !hostinet_getname(s, peer, &plen, true);
+		if (hostinet_getname(s, addr, addrlen, false))
+			*addrlen = 0;
+	} else {
+		return -EINVAL;
+	}
+	*family = s->family;
+	*type = s->type;
+	*protocol = s->protocol;
+	return 0;
+}
+
+struct file *hostinet_snap_closed(int family, int type, int protocol,
+				  bool connected, const uint8_t *addr,
+				  int addrlen, uint32_t flags)
+{
+	struct socket *s;
+	struct closed_sock *c;
+
+	if ((family != SOCK_AF_INET && family != SOCK_AF_INET6) ||
+	    type != SOCK_STREAM || protocol != IPPROTO_TCP || addrlen < 0 ||
+	    addrlen > SOCK_ADDR_MAX)
+		return NULL;
+	s = sock_alloc(NULL, sizeof(*c), &closed_ops, family, type, protocol,
+		       flags);
+	if (!s)
+		return NULL;
+	s->f.flags = flags;
+	c = to_closed(s);
+	c->connected = connected;
+	c->err = connected ? ECONNRESET : 0;
+	memcpy(c->addr, addr, (size_t)addrlen);
+	c->addrlen = addrlen;
+	return &s->f;
+}

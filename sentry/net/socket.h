@@ -332,6 +332,21 @@ int inet_create(struct task *t, int family, int type, int protocol,
 /* --network=host's AF_INET and AF_INET6 (hostinet.c). */
 int hostinet_create(struct task *t, int family, int type, int protocol,
 		    uint32_t flags, struct file **out);
+/*
+ * Snapshots (checkpoint --tcp-close): a host socket, which no image can
+ * hold, comes back closed, as after a network reset. hostinet_snap_info:
+ * what f is (-EINVAL: no host socket), whether it was connected, and its
+ * own address (addr: SOCK_ADDR_MAX bytes). hostinet_snap_closed: a socket
+ * of that family, type and protocol with no host socket behind it: a
+ * connected one reports ECONNRESET once (a read, a write or SO_ERROR),
+ * then reads end of file and writes EPIPE; another is closed (ENOTCONN,
+ * EPIPE, EINVAL). NULL for values no host socket has, or ENOMEM.
+ */
+int hostinet_snap_info(struct file *f, int *family, int *type, int *protocol,
+		       bool *connected, uint8_t *addr, int *addrlen);
+struct file *hostinet_snap_closed(int family, int type, int protocol,
+				  bool connected, const uint8_t *addr,
+				  int addrlen, uint32_t flags);
 int netlink_create(struct task *t, int type, int protocol, uint32_t flags,
 		   struct file **out);
 

@@ -128,6 +128,7 @@ struct unix_ep {
 	struct unix_ep *acc_head, **acc_tail, *acc_next;
 	int nacc, backlog;
 	uint32_t snap_id; /* a checkpoint's number for it (unix_lock) */
+	bool snap_reset;  /* a host connection it saves as reset */
 };
 
 struct unix_sock {
@@ -2039,12 +2040,15 @@ static uint32_t snap_number(struct snap_eps *s, struct unix_ep *ep)
 /* What of ep cannot be saved yet, or NULL. */
 static const char *snap_refused(const struct unix_ep *ep)
 {
+	if (ep->snap_reset)
+		return NULL;
 	if (ep->addr)
 		return "a unix socket with a name (bound, or its peer's)";
 	if (ep->state == UNIX_LISTEN || ep->acc_head || ep->embryo)
 		return "a listening unix socket";
 	if (ep->sock && ep->sock->host_fd >= 0)
-		return "a unix socket connected to a host socket file";
+		return "a unix socket connected to a host socket file (use "
+		       "--tcp-close)";
 	for (const struct unix_msg *m = ep->head; m; m = m->next) {
 		if (m->nfds)
 			return "a unix socket with files in flight "
@@ -2083,11 +2087,44 @@ static void snap_encode(struct enc *e, const struct unix_ep *ep)
 	}
 }
 
+/*
+ * A host connection saved as one reset by its peer: connected to a
+ * closed endpoint (phantom), with ECONNRESET to report and both
+ * directions shut, as a unix stream whose peer closed with data unread.
+ */
+static void snap_encode_reset(struct enc *e, const struct unix_ep *ep,
+			      uint32_t phantom)
+{
+	enc_u32(e, (uint32_t)ep->type);
+	enc_u32(e, UNIX_CONNECTED);
+	enc_u32(e, 0);
+	enc_u32(e, SHUTDOWN_MASK);
+	enc_u32(e, ECONNRESET);
+	enc_u32(e, 0);
+	enc_u32(e, 0);
+	enc_u32(e, 0);
+	enc_u32(e, 0);
+	enc_u32(e, phantom);
+	enc_u32(e, 0);
+}
+
+static void snap_encode_phantom(struct enc *e, int type)
+{
+	enc_u32(e, (uint32_t)type);
+	enc_u32(e, UNIX_CONNECTED);
+	enc_u32(e, 1);
+	enc_u32(e, SHUTDOWN_MASK);
+	for (int i = 0; i < 6; i++)
+		enc_u32(e, 0);
+	enc_u32(e, 0);
+}
+
 int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
-		   struct enc *e, char *why, size_t whylen)
+		   bool close_host, struct enc *e, char *why, size_t whylen)
 {
 	struct snap_eps s = {0};
 	const char *no = NULL;
+	uint32_t nreset = 0;
 	int err = 0;
 
 	pthread_mutex_lock(&unix_lock);
@@ -2097,11 +2134,15 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 		ids[i] = 0;
 		if (!us)
 			continue;
-		if (us->host_fd >= 0 || !us->ep) {
+		if (!us->ep) {
 			no = "a unix socket connected to a host socket file";
 			err = -EOPNOTSUPP;
 		} else if (!(ids[i] = snap_number(&s, us->ep))) {
 			err = -ENOMEM;
+		} else if (us->host_fd >= 0 && close_host &&
+			   !us->ep->snap_reset) {
+			us->ep->snap_reset = true;
+			nreset++;
 		}
 	}
 	/* Those they reach: peers and senders, met as the list grows. */
@@ -2113,6 +2154,8 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 			err = -EOPNOTSUPP;
 			break;
 		}
+		if (ep->snap_reset)
+			continue; /* its peer is the host's */
 		if (ep->peer && !snap_number(&s, ep->peer))
 			err = -ENOMEM;
 		for (struct unix_msg *m = ep->head; m && !err; m = m->next)
@@ -2131,12 +2174,22 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 		}
 	}
 	if (!err) {
-		enc_u32(e, s.n);
+		uint32_t phantom = s.n;
+
+		enc_u32(e, s.n + nreset);
 		for (uint32_t j = 0; j < s.n; j++)
-			snap_encode(e, s.v[j]);
+			if (s.v[j]->snap_reset)
+				snap_encode_reset(e, s.v[j], ++phantom);
+			else
+				snap_encode(e, s.v[j]);
+		for (uint32_t j = 0; j < s.n; j++)
+			if (s.v[j]->snap_reset)
+				snap_encode_phantom(e, s.v[j]->type);
 	}
-	for (uint32_t j = 0; j < s.n; j++)
+	for (uint32_t j = 0; j < s.n; j++) {
 		s.v[j]->snap_id = 0;
+		s.v[j]->snap_reset = false;
+	}
 	pthread_mutex_unlock(&unix_lock);
 	free(s.v);
 	if (no)

@@ -29,14 +29,16 @@ int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
  * files[0..n) and of every endpoint they reach (peers, and the senders of
  * queued messages, closed ones too), numbered from 1 in the order met,
  * with their queued messages, encoded into e; ids[i] gets files[i]'s
- * endpoint (0: no unix socket). 0, -ENOMEM, or -EOPNOTSUPP with why
- * naming what cannot be saved yet: a name (bound, or a peer's), a
- * listener, files in flight, a connection to a host socket file.
+ * endpoint (0: no unix socket). A connection to a host socket file is
+ * saved as reset by its peer when close_host (checkpoint --tcp-close).
+ * 0, -ENOMEM, or -EOPNOTSUPP with why naming what cannot be saved yet:
+ * a name (bound, or a peer's), a listener, files in flight, a connection
+ * to a host socket file without close_host.
  */
 struct enc;
 struct dec;
 int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
-		   struct enc *e, char *why, size_t whylen);
+		   bool close_host, struct enc *e, char *why, size_t whylen);
 /*
  * The endpoints back from d, checked as hostile (types, states, ids,
  * lengths): a context for unix_snap_file, or NULL with d's error (or

@@ -22,8 +22,11 @@
  *              (host), its sandbox path and what it was (path), its
  *              pipe and end (pipe), an eventfd's count and flag, a
  *              timerfd's clock, time left, interval and expirations not
- *              read, a signalfd's mask, an epoll set (empty), or a
- *              unix socket's endpoint, owner and options; then
+ *              read, a signalfd's mask, an epoll set (empty), a unix
+ *              socket's endpoint, owner and options, or (--tcp-close) a
+ *              host TCP socket's family, protocol, whether it was
+ *              connected, its address and options, to come back closed;
+ *              then
  *              per epoll set its interest list: each entry's file, fd
  *              number, events, data and the bits EPOLLET reported
  *   fdtables   per table: its fds, each with FD_CLOEXEC and its file
@@ -67,16 +70,22 @@ struct sentry_config;
 #define SNAPSHOT_IMAGE_NAME "sandbox.img" /* in --image-path DIR */
 #define SNAPSHOT_WHY_LEN    512
 
+/* snapshot_save's flags. */
+#define SNAPSHOT_LEAVE_RUNNING 0x1 /* the sandbox goes on afterwards */
+/* Host sockets (--network=host TCP, connections to host socket files)
+ * are saved to come back closed, as after a network reset. */
+#define SNAPSHOT_TCP_CLOSE 0x2
+
 /*
  * Checkpoint the running sandbox into fd (a regular file, written from
  * offset 0): every task parks (kernel_quiesce), the kernel's state, the
  * configuration text and the memory file are written. Then the tasks go
- * on if leave_running or the checkpoint failed; else they stay frozen,
- * for the caller to end the sandbox. 0, or -errno with why saying what
- * could not be saved.
+ * on with SNAPSHOT_LEAVE_RUNNING or if the checkpoint failed; else they
+ * stay frozen, for the caller to end the sandbox. 0, or -errno with why
+ * saying what could not be saved.
  */
-int snapshot_save(struct kernel *k, int fd, const char *config,
-		  bool leave_running, char *why, size_t whylen);
+int snapshot_save(struct kernel *k, int fd, const char *config, unsigned flags,
+		  char *why, size_t whylen);
 
 /*
  * The configuration section's text for cfg: "key=value" lines that

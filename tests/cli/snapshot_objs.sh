@@ -118,6 +118,69 @@ print("still here", flush=True)' >"$tmp/name.out" 2>&1 &
 	fi
 fi
 
+# Host sockets: refused by name, or with --tcp-close restored closed, as
+# after a network reset: a TCP connection and a listener of
+# --network=host, a connection to a host socket file.
+if [ -x /usr/bin/python3 ]; then
+	mkdir "$tmp/hs"
+	/usr/bin/python3 -c '
+import os, socket, sys, time
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen()
+u = socket.socket(socket.AF_UNIX); u.bind(sys.argv[1] + "/sock"); u.listen()
+print(t.getsockname()[1], flush=True)
+conns = [t.accept()[0], u.accept()[0]]
+time.sleep(30)' "$tmp/hs" >"$tmp/hs.port" 2>&1 &
+	hpid=$!
+	wait_for "$tmp/hs.port" '^[0-9]'
+	port=$(cat "$tmp/hs.port")
+	host='import errno, socket, time
+c = socket.create_connection(("127.0.0.1", PORT))
+u = socket.socket(socket.AF_UNIX); u.connect("/hs/sock")
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+print("ready", flush=True)
+time.sleep(1.5)
+def err(f):
+    try:
+        r = f()
+        return repr(r)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print("tcp", err(lambda: c.recv(10)), err(lambda: c.recv(10)),
+      err(lambda: c.send(b"x")), flush=True)
+print("unix", err(lambda: u.recv(10)), err(lambda: u.recv(10)),
+      err(lambda: u.send(b"x")), flush=True)
+print("listener", err(lambda: l.accept()), flush=True)'
+	host=$(echo "$host" | sed "s/PORT/$port/")
+	"$MOAT" run --platform="$PLATFORM" $NR --network=host \
+		--bind="$tmp/hs:/hs:connect" --id ohost -- /usr/bin/python3 \
+		-c "$host" >"$tmp/host.out" 2>&1 &
+	pid=$!
+	if wait_for "$tmp/host.out" '^ready$'; then
+		expect "host connections: refused without --tcp-close" 1 \
+			"host socket file (use --tcp-close)" -- \
+			"$MOAT" checkpoint --image-path "$tmp/host.img" ohost
+		expect "checkpoint --tcp-close" 0 "" -- \
+			"$MOAT" checkpoint --tcp-close --image-path \
+			"$tmp/host.img" ohost
+	else
+		bad "host sockets: never ready"
+		sed 's/^/    /' "$tmp/host.out"
+	fi
+	wait $pid
+	timeout 20 "$MOAT" restore --image-path "$tmp/host.img" \
+		>"$tmp/host.r" 2>&1
+	printf '%s\n' "tcp ECONNRESET b'' EPIPE" "unix ECONNRESET b'' EPIPE" \
+		"listener EINVAL" >"$tmp/host.want"
+	if cmp -s "$tmp/host.r" "$tmp/host.want"; then
+		ok "host sockets come back closed, as after a reset"
+	else
+		bad "host sockets after --tcp-close:"
+		sed 's/^/    /' "$tmp/host.r"
+	fi
+	kill $hpid
+	wait $hpid 2>/dev/null
+fi
+
 # Python's selectors: its epoll set and the pipe it watches.
 py='import os, selectors, time
 r, w = os.pipe()
