@@ -33,10 +33,13 @@
  * host, gets no credentials or names from it, and cannot bind or connect
  * again.
  *
- * Snapshots (unix_snap_*) save unnamed sockets, connected or not, with
- * their queues, their peers (closed ones too) and their options; a name,
- * a listener, files in flight or a host connection is refused by name.
- * A restored socket gets a new inode number.
+ * Snapshots (unix_snap_*) save sockets with their names (a file name as
+ * the filesystem's reference to the socket file, found again on
+ * restore), queues, peers (closed ones too), listeners' connections not
+ * yet accepted and options; files in flight or a host connection (but
+ * with --tcp-close) are refused by name. A restored socket gets a new
+ * inode number. A bound name keeps the path of its socket file, as
+ * Linux's unix_sock does.
  */
 #include "sentry/net/unix.h"
 
@@ -82,7 +85,9 @@ struct unix_addr {
 	uint8_t sa[SUN_LEN_MAX + 1];
 	bool abstract;
 	uint64_t dev, ino;	/* a filesystem name: the socket inode */
+	struct vfs_path path;	/* and its path (a reference; mnt NULL: none) */
 	struct unix_ep *owner;	/* bound to it; NULL once unbound */
+	uint32_t snap_id;	/* a checkpoint's number for it (unix_lock) */
 	struct unix_addr *next; /* the table of names */
 };
 
@@ -249,8 +254,11 @@ static void ep_get(struct unix_ep *ep)
 
 static void addr_put(struct unix_addr *a)
 {
-	if (a && --a->refs == 0)
+	if (a && --a->refs == 0) {
+		if (a->path.mnt)
+			vfs_path_put(&a->path);
 		free(a);
+	}
 }
 
 /* ---- messages ----------------------------------------------------------- */
@@ -499,7 +507,7 @@ static void addr_path(const uint8_t *sa, int len, char *path)
  */
 static int path_inode(struct task *t, const char *path, bool follow,
 		      bool need_write, uint64_t *dev, uint64_t *ino,
-		      struct vfs_inode **host)
+		      struct vfs_inode **host, struct vfs_path *keep)
 {
 	struct vfs_lookup_ctx ctx;
 	struct vfs_path start, p;
@@ -523,7 +531,10 @@ static int path_inode(struct task *t, const char *path, bool follow,
 	if (host)
 		*host =
 		    !err && inode->ops->connect ? vfs_inode_get(inode) : NULL;
-	vfs_path_put(&p);
+	if (keep && !err)
+		*keep = p; /* the caller's reference now */
+	else
+		vfs_path_put(&p);
 	return err;
 }
 
@@ -563,7 +574,7 @@ static int find_other(struct task *t, const uint8_t *sa, int len, int type,
 
 		addr_path(sa, len, path);
 		err = path_inode(t, path, true, true, &dev, &ino,
-				 host ? &inode : NULL);
+				 host ? &inode : NULL, NULL);
 		if (err)
 			return err;
 	}
@@ -643,7 +654,7 @@ static int unix_bind(struct socket *s, struct task *t, const uint8_t *sa,
 {
 	struct unix_ep *ep = ep_of(s);
 	struct vfs_lookup_ctx ctx;
-	struct vfs_path start;
+	struct vfs_path start, where;
 	char path[SUN_LEN_MAX];
 	struct unix_addr *a;
 	uint64_t dev, ino;
@@ -685,21 +696,24 @@ static int unix_bind(struct socket *s, struct task *t, const uint8_t *sa,
 		task_path_end(&ctx, &start);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
-	err = path_inode(t, path, false, false, &dev, &ino, NULL);
+	err = path_inode(t, path, false, false, &dev, &ino, NULL, &where);
 	if (!err) {
 		/* getsockname gives the path and one NUL. */
 		a = addr_new(sa, SUN_PATH_OFF + (int)strlen(path) + 1);
-		if (!a)
+		if (!a) {
+			vfs_path_put(&where);
 			err = -ENOMEM;
+		}
 	}
 	if (!err) {
 		a->sa[a->len - 1] = 0;
 		a->dev = dev;
 		a->ino = ino;
+		a->path = where; /* as Linux's unix_sock keeps its path */
 		pthread_mutex_lock(&unix_lock);
 		if (ep->addr) {
 			err = -EINVAL;
-			free(a);
+			addr_put(a);
 		} else {
 			bind_locked(ep, a);
 		}
@@ -2016,6 +2030,8 @@ int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
 struct snap_eps {
 	struct unix_ep **v;
 	uint32_t n, cap;
+	struct unix_addr **a;
+	uint32_t na, acap;
 };
 
 /* ep's number, given the next one if it has none: 0 when out of memory. */
@@ -2037,26 +2053,39 @@ static uint32_t snap_number(struct snap_eps *s, struct unix_ep *ep)
 	return ep->snap_id;
 }
 
+/* The same for a name (NULL: 0, none); false when out of memory. */
+static bool snap_number_addr(struct snap_eps *s, struct unix_addr *a)
+{
+	if (!a || a->snap_id)
+		return true;
+	if (s->na == s->acap) {
+		uint32_t cap = s->acap ? s->acap * 2 : 16;
+		struct unix_addr **v = realloc(s->a, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		s->a = v;
+		s->acap = cap;
+	}
+	s->a[s->na++] = a;
+	a->snap_id = s->na;
+	return true;
+}
+
 /* What of ep cannot be saved yet, or NULL. */
 static const char *snap_refused(const struct unix_ep *ep)
 {
 	if (ep->snap_reset)
 		return NULL;
-	if (ep->addr)
-		return "a unix socket with a name (bound, or its peer's)";
-	if (ep->state == UNIX_LISTEN || ep->acc_head || ep->embryo)
-		return "a listening unix socket";
 	if (ep->sock && ep->sock->host_fd >= 0)
 		return "a unix socket connected to a host socket file (use "
 		       "--tcp-close)";
-	for (const struct unix_msg *m = ep->head; m; m = m->next) {
+	if (ep->addr && !ep->addr->abstract && !ep->addr->path.mnt)
+		return "a unix socket with a name of no file";
+	for (const struct unix_msg *m = ep->head; m; m = m->next)
 		if (m->nfds)
 			return "a unix socket with files in flight "
 			       "(SCM_RIGHTS)";
-		if (m->src)
-			return "a unix socket with a message from a named "
-			       "socket";
-	}
 	return NULL;
 }
 
@@ -2066,7 +2095,8 @@ static void snap_encode(struct enc *e, const struct unix_ep *ep)
 
 	enc_u32(e, (uint32_t)ep->type);
 	enc_u32(e, (uint32_t)ep->state);
-	enc_u32(e, ep->dead);
+	enc_u32(e, ep->dead | ep->embryo << 1 |
+		       (ep->addr && ep->addr->owner == ep) << 2);
 	enc_u32(e, (uint32_t)ep->shutdown);
 	enc_u32(e, (uint32_t)ep->err);
 	enc_u32(e, ep->has_peercred);
@@ -2074,11 +2104,17 @@ static void snap_encode(struct enc *e, const struct unix_ep *ep)
 	enc_u32(e, ep->peercred.uid);
 	enc_u32(e, ep->peercred.gid);
 	enc_u32(e, ep->peer ? ep->peer->snap_id : 0);
+	enc_u32(e, ep->addr ? ep->addr->snap_id : 0);
+	enc_u32(e, (uint32_t)ep->backlog);
+	enc_u32(e, (uint32_t)ep->nacc);
+	for (const struct unix_ep *a = ep->acc_head; a; a = a->acc_next)
+		enc_u32(e, a->snap_id);
 	for (const struct unix_msg *m = ep->head; m; m = m->next)
 		nmsgs++;
 	enc_u32(e, nmsgs);
 	for (const struct unix_msg *m = ep->head; m; m = m->next) {
 		enc_u32(e, m->from->snap_id);
+		enc_u32(e, m->src ? m->src->snap_id : 0);
 		enc_u32(e, (uint32_t)m->cred.pid);
 		enc_u32(e, m->cred.uid);
 		enc_u32(e, m->cred.gid);
@@ -2095,32 +2131,49 @@ static void snap_encode(struct enc *e, const struct unix_ep *ep)
 static void snap_encode_reset(struct enc *e, const struct unix_ep *ep,
 			      uint32_t phantom)
 {
-	enc_u32(e, (uint32_t)ep->type);
-	enc_u32(e, UNIX_CONNECTED);
-	enc_u32(e, 0);
-	enc_u32(e, SHUTDOWN_MASK);
-	enc_u32(e, ECONNRESET);
-	enc_u32(e, 0);
-	enc_u32(e, 0);
-	enc_u32(e, 0);
-	enc_u32(e, 0);
-	enc_u32(e, phantom);
-	enc_u32(e, 0);
+	const uint32_t v[] = {(uint32_t)ep->type,
+			      UNIX_CONNECTED,
+			      0,
+			      SHUTDOWN_MASK,
+			      ECONNRESET,
+			      0,
+			      0,
+			      0,
+			      0,
+			      phantom,
+			      0,
+			      0,
+			      0,
+			      0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		enc_u32(e, v[i]);
 }
 
 static void snap_encode_phantom(struct enc *e, int type)
 {
-	enc_u32(e, (uint32_t)type);
-	enc_u32(e, UNIX_CONNECTED);
-	enc_u32(e, 1);
-	enc_u32(e, SHUTDOWN_MASK);
-	for (int i = 0; i < 6; i++)
-		enc_u32(e, 0);
-	enc_u32(e, 0);
+	const uint32_t v[] = {(uint32_t)type,
+			      UNIX_CONNECTED,
+			      1,
+			      SHUTDOWN_MASK,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0,
+			      0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		enc_u32(e, v[i]);
 }
 
 int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
-		   bool close_host, struct enc *e, char *why, size_t whylen)
+		   bool close_host, const struct unix_snap_refs *refs,
+		   struct enc *e, char *why, size_t whylen)
 {
 	struct snap_eps s = {0};
 	const char *no = NULL;
@@ -2145,7 +2198,8 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 			nreset++;
 		}
 	}
-	/* Those they reach: peers and senders, met as the list grows. */
+	/* Those they reach: peers, senders and connections not accepted,
+	 * met as the list grows; and their names. */
 	for (uint32_t j = 0; j < s.n && !err; j++) {
 		struct unix_ep *ep = s.v[j];
 
@@ -2156,10 +2210,16 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 		}
 		if (ep->snap_reset)
 			continue; /* its peer is the host's */
-		if (ep->peer && !snap_number(&s, ep->peer))
+		if ((ep->peer && !snap_number(&s, ep->peer)) ||
+		    !snap_number_addr(&s, ep->addr))
 			err = -ENOMEM;
+		for (struct unix_ep *a = ep->acc_head; a && !err;
+		     a = a->acc_next)
+			if (!snap_number(&s, a))
+				err = -ENOMEM;
 		for (struct unix_msg *m = ep->head; m && !err; m = m->next)
-			if (!snap_number(&s, m->from))
+			if (!snap_number(&s, m->from) ||
+			    !snap_number_addr(&s, m->src))
 				err = -ENOMEM;
 	}
 	/* An open one that no fd holds (it would come back closed). */
@@ -2176,13 +2236,24 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 	if (!err) {
 		uint32_t phantom = s.n;
 
+		/* The names first: a file name as the filesystem's
+		 * reference to the socket file. */
+		enc_u32(e, s.na);
+		for (uint32_t j = 0; j < s.na && !err; j++) {
+			struct unix_addr *a = s.a[j];
+
+			enc_blob(e, a->sa, (size_t)a->len);
+			enc_u32(e, !a->abstract);
+			if (!a->abstract)
+				err = refs->save(refs->arg, &a->path, e);
+		}
 		enc_u32(e, s.n + nreset);
-		for (uint32_t j = 0; j < s.n; j++)
+		for (uint32_t j = 0; j < s.n && !err; j++)
 			if (s.v[j]->snap_reset)
 				snap_encode_reset(e, s.v[j], ++phantom);
 			else
 				snap_encode(e, s.v[j]);
-		for (uint32_t j = 0; j < s.n; j++)
+		for (uint32_t j = 0; j < s.n && !err; j++)
 			if (s.v[j]->snap_reset)
 				snap_encode_phantom(e, s.v[j]->type);
 	}
@@ -2190,8 +2261,11 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 		s.v[j]->snap_id = 0;
 		s.v[j]->snap_reset = false;
 	}
+	for (uint32_t j = 0; j < s.na; j++)
+		s.a[j]->snap_id = 0;
 	pthread_mutex_unlock(&unix_lock);
 	free(s.v);
+	free(s.a);
 	if (no)
 		snprintf(why, whylen, "%s cannot be checkpointed yet", no);
 	return err;
@@ -2201,17 +2275,33 @@ struct unix_snap {
 	struct unix_ep **eps; /* [1..n], a reference each */
 	bool *has_file;
 	uint32_t n;
+	struct unix_addr **addrs; /* [1..na], a reference each */
+	uint32_t na;
 };
 
-/* Drop what a restore made of the endpoints without a file (unix_lock). */
-static void snap_discard(struct unix_snap *u, struct unix_garbage *g)
+/*
+ * Drop the context's references (unix_lock): those of the endpoints
+ * without a file, which their peers, senders and listeners keep (or not);
+ * when the restore failed, what was made of them too.
+ */
+static void snap_discard(struct unix_snap *u, bool failed,
+			 struct unix_garbage *g)
 {
-	for (uint32_t i = 1; i <= u->n; i++) {
+	for (uint32_t i = 1; i <= u->n && failed; i++) {
 		struct unix_ep *ep = u->eps[i];
 
 		if (!ep || u->has_file[i])
 			continue;
+		unbind_locked(ep);
 		purge(ep, g);
+		while (ep->acc_head) {
+			struct unix_ep *a = ep->acc_head;
+
+			ep->acc_head = a->acc_next;
+			ep_put_locked(a, g);
+		}
+		ep->acc_tail = &ep->acc_head;
+		ep->nacc = 0;
 		if (ep->peer) {
 			ep_put_locked(ep->peer, g);
 			ep->peer = NULL;
@@ -2220,22 +2310,74 @@ static void snap_discard(struct unix_snap *u, struct unix_garbage *g)
 	for (uint32_t i = 1; i <= u->n; i++)
 		if (u->eps[i] && !u->has_file[i])
 			ep_put_locked(u->eps[i], g);
+	for (uint32_t i = 1; i <= u->na; i++)
+		addr_put(u->addrs[i]);
 	free(u->eps);
 	free(u->has_file);
+	free(u->addrs);
 	free(u);
+}
+
+/* The names, checked as bind checks them: 0, or d's error / -ENOMEM. */
+static int snap_load_addrs(struct unix_snap *u, struct dec *d,
+			   const struct unix_snap_refs *refs)
+{
+	u->na = dec_u32_range(d, 0, UNIX_SNAP_MAX_EPS, "too many names");
+	if (d->err)
+		return d->err;
+	u->addrs = calloc(u->na + 1, sizeof(*u->addrs));
+	if (!u->addrs)
+		return -ENOMEM;
+	for (uint32_t i = 1; i <= u->na && !d->err; i++) {
+		size_t len;
+		const uint8_t *sa = dec_blob(d, SUN_LEN_MAX, &len);
+		uint32_t file = dec_u32_range(d, 0, 1, "a name's flag");
+		struct unix_addr *a;
+		struct vfs_inode *inode;
+
+		if (d->err)
+			break;
+		if (len <= SUN_PATH_OFF || validate_addr(sa, (int)len) ||
+		    file != (sa[SUN_PATH_OFF] != 0)) {
+			dec_fail(d, "a unix socket's name is wrong");
+			break;
+		}
+		a = addr_new(sa, (int)len);
+		if (!a)
+			return -ENOMEM;
+		u->addrs[i] = a;
+		if (!file)
+			continue;
+		if (refs->load(refs->arg, d, &a->path, &inode)) {
+			dec_fail(d, "a unix socket's file name is not there");
+			break;
+		}
+		if (!a->path.mnt ||
+		    (inode->mode & ABI_S_IFMT) != ABI_S_IFSOCK) {
+			vfs_inode_put(inode);
+			dec_fail(d, "a unix socket's name is no socket file");
+			break;
+		}
+		a->dev = inode->sb->dev;
+		a->ino = inode->ino;
+		vfs_inode_put(inode);
+	}
+	return d->err;
 }
 
 /* One endpoint's record into ep (unix_lock held): 0, or d's error. */
 static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
 		       bool *nomem)
 {
-	uint32_t peer, nmsgs;
+	uint32_t peer, addr, flags, nacc, nmsgs;
 
 	ep->type = (int)dec_u32_range(d, SOCK_STREAM, SOCK_SEQPACKET,
 				      "a unix socket's type");
 	ep->state = (int)dec_u32_range(d, UNIX_CLOSE, UNIX_CONNECTED,
 				       "a unix socket's state");
-	ep->dead = dec_u32_range(d, 0, 1, "a unix socket's flag");
+	flags = dec_u32_range(d, 0, 7, "a unix socket's flags");
+	ep->dead = flags & 1;
+	ep->embryo = flags & 2;
 	ep->shutdown =
 	    (int)dec_u32_range(d, 0, SHUTDOWN_MASK, "a unix socket's shutdown");
 	ep->err = (int)dec_u32_range(d, 0, 4095, "a unix socket's error");
@@ -2245,20 +2387,57 @@ static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
 	ep->peercred.uid = dec_u32(d);
 	ep->peercred.gid = dec_u32(d);
 	peer = dec_u32_range(d, 0, u->n, "a unix socket's peer");
-	nmsgs = dec_u32_range(d, 0, UNIX_SNAP_MAX_MSGS, "too many messages");
+	addr = dec_u32_range(d, 0, u->na, "a unix socket's name");
+	ep->backlog = (int)dec_u32_range(d, 0, 65535, "a backlog");
+	nacc = dec_u32_range(d, 0, (uint32_t)ep->backlog + 1,
+			     "too many connections not accepted");
 	if (d->err)
 		return d->err;
 	if (ep->type == SOCK_RAW || ep->type == SOCK_RDM ||
-	    (ep->state == UNIX_LISTEN) || (peer && u->eps[peer] == ep)) {
-		dec_fail(d, "a unix socket's type, state or peer is wrong");
+	    (peer && u->eps[peer] == ep) || ((flags & 4) && !addr)) {
+		dec_fail(d, "a unix socket's type, peer or name is wrong");
 		return d->err;
 	}
 	if (peer) {
 		ep->peer = u->eps[peer];
 		ep_get(ep->peer);
 	}
+	if (addr) {
+		ep->addr = u->addrs[addr];
+		ep->addr->refs++;
+		if (flags & 4) {
+			/* Its name in the table, once. */
+			if (ep->addr->owner ||
+			    find_name_locked(ep->addr->sa, ep->addr->len,
+					     ep->addr->dev, ep->addr->ino)) {
+				dec_fail(d, "a unix socket name bound twice");
+				return d->err;
+			}
+			ep->addr->owner = ep;
+			ep->addr->next = unix_names;
+			unix_names = ep->addr;
+			ep->addr->refs++;
+		}
+	}
+	for (uint32_t i = 0; i < nacc && !d->err; i++) {
+		uint32_t id = dec_u32_range(d, 1, u->n, "a connection");
+		struct unix_ep *a = d->err ? NULL : u->eps[id];
+
+		/* snap_id marks those queued already (cleared after). */
+		if (a && (a == ep || a->snap_id))
+			dec_fail(d, "a connection queued twice");
+		if (d->err)
+			break;
+		a->snap_id = 1;
+		ep_get(a);
+		*ep->acc_tail = a;
+		ep->acc_tail = &a->acc_next;
+		ep->nacc++;
+	}
+	nmsgs = dec_u32_range(d, 0, UNIX_SNAP_MAX_MSGS, "too many messages");
 	for (uint32_t i = 0; i < nmsgs && !d->err; i++) {
 		uint32_t from = dec_u32_range(d, 1, u->n, "a message's sender");
+		uint32_t src = dec_u32_range(d, 0, u->na, "a message's name");
 		struct sock_cred cred;
 		const void *data;
 		struct unix_msg *m;
@@ -2288,6 +2467,11 @@ static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
 		m->cred = cred;
 		memcpy(m->data, data, len);
 		enqueue(u->eps[from], ep, m);
+		/* The name it came from then, which may not be its now. */
+		addr_put(m->src);
+		m->src = src ? u->addrs[src] : NULL;
+		if (m->src)
+			m->src->refs++;
 		m->off = off;
 		ep->queued -= off;
 		u->eps[from]->wbytes -= off;
@@ -2298,10 +2482,13 @@ static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
 /* The endpoints as Linux would have them: peers, senders, states. */
 static bool snap_consistent(const struct unix_snap *u)
 {
+	uint32_t queued = 0, embryos = 0;
+
 	for (uint32_t i = 1; i <= u->n; i++) {
 		const struct unix_ep *ep = u->eps[i], *peer = ep->peer;
 
-		if (ep->dead && (peer || ep->head))
+		if (ep->dead && (peer || ep->head || ep->acc_head ||
+				 (ep->addr && ep->addr->owner == ep)))
 			return false;
 		if (peer &&
 		    (peer->type != ep->type || ep->state != UNIX_CONNECTED))
@@ -2313,44 +2500,71 @@ static bool snap_consistent(const struct unix_snap *u)
 		if (ep->type != SOCK_DGRAM && peer && !peer->dead &&
 		    peer->peer != ep)
 			return false;
+		/* A listener: a named stream or seqpacket, its queue of
+		 * connections not accepted yet (of its type). */
+		if (ep->acc_head && ep->state != UNIX_LISTEN)
+			return false;
+		if (ep->state == UNIX_LISTEN &&
+		    (ep->type == SOCK_DGRAM || ep->embryo || !ep->addr))
+			return false;
+		for (const struct unix_ep *a = ep->acc_head; a;
+		     a = a->acc_next) {
+			if (!a->embryo || a->dead || a->type != ep->type)
+				return false;
+			queued++;
+		}
+		embryos += ep->embryo;
+		if (ep->embryo && (ep->dead || ep->state != UNIX_CONNECTED))
+			return false;
 		for (const struct unix_msg *m = ep->head; m; m = m->next)
 			if (m->from->type != ep->type ||
 			    (ep->type != SOCK_DGRAM && m->from != peer))
 				return false;
 	}
-	return true;
+	/* Each connection not accepted is on exactly one queue. */
+	return queued == embryos;
 }
 
-struct unix_snap *unix_snap_load(struct dec *d, bool *nomem)
+struct unix_snap *unix_snap_load(struct dec *d,
+				 const struct unix_snap_refs *refs, bool *nomem)
 {
 	struct unix_garbage g = {NULL};
 	struct unix_snap *u = calloc(1, sizeof(*u));
-	uint32_t n =
-	    dec_u32_range(d, 0, UNIX_SNAP_MAX_EPS, "too many unix sockets");
+	uint32_t n = 0;
 
 	*nomem = false;
-	if (!u || d->err) {
-		*nomem = !u;
-		free(u);
+	if (!u) {
+		*nomem = true;
 		return NULL;
 	}
+	/* The names resolve outside unix_lock: the filesystem's locks. */
+	if (snap_load_addrs(u, d, refs) == -ENOMEM)
+		*nomem = true;
+	if (!*nomem && !d->err)
+		n = dec_u32_range(d, 0, UNIX_SNAP_MAX_EPS,
+				  "too many unix sockets");
 	u->eps = calloc(n + 1, sizeof(*u->eps));
 	u->has_file = calloc(n + 1, sizeof(*u->has_file));
 	u->n = n;
 	pthread_mutex_lock(&unix_lock);
-	for (uint32_t i = 1; i <= n && u->eps && u->has_file; i++)
-		if (!(u->eps[i] = ep_new(SOCK_STREAM)))
-			break;
-	if (!u->eps || !u->has_file || (n && !u->eps[n]))
+	if (!u->eps || !u->has_file || !u->addrs)
 		*nomem = true;
 	for (uint32_t i = 1; i <= n && !*nomem && !d->err; i++)
+		if (!(u->eps[i] = ep_new(SOCK_STREAM)))
+			*nomem = true;
+	for (uint32_t i = 1; i <= n && !*nomem && !d->err; i++)
 		snap_decode(u, u->eps[i], d, nomem);
+	for (uint32_t i = 1; i <= n && u->eps && u->eps[i]; i++)
+		u->eps[i]->snap_id = 0;
 	if (!*nomem && !d->err && !snap_consistent(u))
 		dec_fail(d, "unix sockets whose connections do not match");
 	if (*nomem || d->err) {
-		if (u->eps && u->has_file)
-			snap_discard(u, &g);
-		else {
+		if (u->eps && u->has_file) {
+			snap_discard(u, true, &g);
+		} else {
+			for (uint32_t i = 1; u->addrs && i <= u->na; i++)
+				addr_put(u->addrs[i]);
+			free(u->addrs);
 			free(u->eps);
 			free(u->has_file);
 			free(u);
@@ -2367,7 +2581,8 @@ struct file *unix_snap_file(struct unix_snap *u, uint32_t id, uint32_t flags,
 {
 	struct file *f;
 
-	if (!id || id > u->n || u->eps[id]->dead || u->has_file[id]) {
+	if (!id || id > u->n || u->eps[id]->dead || u->eps[id]->embryo ||
+	    u->has_file[id]) {
 		dec_fail(d, "a unix socket's file is wrong or twice");
 		return NULL;
 	}
@@ -2391,10 +2606,10 @@ int unix_snap_done(struct unix_snap *u, struct dec *d)
 	struct unix_garbage g = {NULL};
 
 	for (uint32_t i = 1; i <= u->n && !d->err; i++)
-		if (!u->eps[i]->dead && !u->has_file[i])
+		if (!u->eps[i]->dead && !u->eps[i]->embryo && !u->has_file[i])
 			dec_fail(d, "an open unix socket without its file");
 	pthread_mutex_lock(&unix_lock);
-	snap_discard(u, &g);
+	snap_discard(u, d->err != 0, &g);
 	pthread_mutex_unlock(&unix_lock);
 	garbage_free(&g);
 	return d->err;

@@ -26,26 +26,40 @@ int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
 
 /*
  * Snapshots. unix_snap_save: the endpoints of the unix socket files among
- * files[0..n) and of every endpoint they reach (peers, and the senders of
- * queued messages, closed ones too), numbered from 1 in the order met,
+ * files[0..n) and of every endpoint they reach (peers, senders of queued
+ * messages, connections a listener has not accepted, closed ones too),
+ * numbered from 1 in the order met, after the names they have (a file
+ * name as the filesystem's reference to its socket file, refs->save),
  * with their queued messages, encoded into e; ids[i] gets files[i]'s
  * endpoint (0: no unix socket). A connection to a host socket file is
  * saved as reset by its peer when close_host (checkpoint --tcp-close).
  * 0, -ENOMEM, or -EOPNOTSUPP with why naming what cannot be saved yet:
- * a name (bound, or a peer's), a listener, files in flight, a connection
- * to a host socket file without close_host.
+ * files in flight, a connection to a host socket file without
+ * close_host.
  */
 struct enc;
 struct dec;
+struct vfs_path;
+struct vfs_inode;
+struct unix_snap_refs {
+	void *arg;
+	/* Append a reference to the socket file at p: 0 or -errno. */
+	int (*save)(void *arg, const struct vfs_path *p, struct enc *e);
+	/* Read one back: its path and inode (references), or -errno. */
+	int (*load)(void *arg, struct dec *d, struct vfs_path *p,
+		    struct vfs_inode **inode);
+};
 int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
-		   bool close_host, struct enc *e, char *why, size_t whylen);
+		   bool close_host, const struct unix_snap_refs *refs,
+		   struct enc *e, char *why, size_t whylen);
 /*
- * The endpoints back from d, checked as hostile (types, states, ids,
- * lengths): a context for unix_snap_file, or NULL with d's error (or
- * *nomem).
+ * The names and endpoints back from d, checked as hostile (types,
+ * states, ids, lengths, names bound once, listeners' queues): a context
+ * for unix_snap_file, or NULL with d's error (or *nomem).
  */
 struct unix_snap;
-struct unix_snap *unix_snap_load(struct dec *d, bool *nomem);
+struct unix_snap *
+unix_snap_load(struct dec *d, const struct unix_snap_refs *refs, bool *nomem);
 /*
  * The socket file of endpoint id with status flags flags, its socket
  * options read from d (sock_snap_load); one per endpoint that was open.

@@ -583,8 +583,18 @@ static int collect(struct saver *s)
 	return 0;
 }
 
+/* A unix socket's file name, as the filesystem's reference to it. */
+static int save_unix_name(void *arg, const struct vfs_path *p, struct enc *e)
+{
+	struct saver *s = arg;
+
+	(void)e; /* s->e */
+	return save_file_ref(s, p, NULL, "a unix socket's name");
+}
+
 static int save_files(struct saver *s)
 {
+	const struct unix_snap_refs refs = {.arg = s, .save = save_unix_name};
 	uint32_t *unix_ids = calloc(s->files.n + 1, sizeof(*unix_ids));
 	int err;
 
@@ -592,7 +602,8 @@ static int save_files(struct saver *s)
 	if (!unix_ids)
 		return -ENOMEM;
 	err = unix_snap_save((struct file *const *)s->files.order, s->files.n,
-			     unix_ids, s->tcp_close, &s->e, s->why, s->whylen);
+			     unix_ids, s->tcp_close, &refs, &s->e, s->why,
+			     s->whylen);
 	enc_u32(&s->e, (uint32_t)s->files.n);
 	for (size_t i = 0; i < s->files.n && !err; i++) {
 		struct file *f = (struct file *)s->files.order[i];
@@ -1266,12 +1277,21 @@ static int restore_epolls(struct restorer *r)
 
 static int restore_files_of(struct restorer *r, struct unix_snap *u);
 
+static int restore_unix_name(void *arg, struct dec *d, struct vfs_path *p,
+			     struct vfs_inode **inode)
+{
+	(void)d; /* the restorer's */
+	return restore_ref(arg, p, inode);
+}
+
 /* The unix sockets' endpoints, the files, then the epoll sets' lists. */
 static int restore_files(struct restorer *r)
 {
+	const struct unix_snap_refs refs = {.arg = r,
+					    .load = restore_unix_name};
 	struct dec *d = &r->d;
 	bool nomem;
-	struct unix_snap *u = unix_snap_load(d, &nomem);
+	struct unix_snap *u = unix_snap_load(d, &refs, &nomem);
 	int err;
 
 	if (!u)

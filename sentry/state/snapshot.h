@@ -12,11 +12,15 @@
  *              size, next pid, init's pid, host name, domain name,
  *              ip_forward, the sandbox's uptime, init's default limits
  *   pipes      per pipe: its ring's size and buffered bytes
- *   unix       per unix socket endpoint (those of the files, then the
- *              peers and senders they reach, closed ones too): type,
- *              state, shutdown, pending error, SO_PEERCRED, peer, and
- *              its queued messages (sender, credentials, bytes read of
- *              it, data)
+ *   unix       the unix sockets' names (the sockaddr; for a file name
+ *              the reference to its socket file), then per endpoint
+ *              (those of the files, then the peers, senders and
+ *              connections not accepted they reach, closed ones too):
+ *              type, state, flags (closed, not accepted, owns its name),
+ *              shutdown, pending error, SO_PEERCRED, peer, name,
+ *              backlog and queue of connections not accepted, and its
+ *              queued messages (sender, its name then, credentials,
+ *              bytes read of it, data)
  *   files      per open file description: kind, status flags, offset,
  *              F_SETOWN's owner, and the kind's own: the stdio it was
  *              (host), its sandbox path and what it was (path), its
@@ -51,10 +55,9 @@
  * A timer goes on from a restore with the time it had left at the
  * checkpoint, as if no time had passed; one on a CPU clock counts on the
  * restored thread's new clock; a timerfd likewise. What the checkpoint
- * cannot save yet (named or listening unix sockets, files in flight,
- * other sockets, terminals, shared file mappings, an epoll entry whose
- * file no fd holds, ...) makes it fail
- * with a message naming the object; nothing is saved half.
+ * cannot save yet (files in flight, other sockets, terminals, an epoll
+ * entry whose file no fd holds, ...) makes it fail with a message naming
+ * the object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H
 #define MOAT_STATE_SNAPSHOT_H

@@ -95,26 +95,67 @@ snap unix "unix socket pairs with their queues" '^ready$'
 # Seccomp filters shared by processes, and strict mode.
 snap seccomp "seccomp filters and strict mode" '^ready$'
 
-# What cannot be saved yet is refused, naming it; the sandbox goes on.
-if [ -x /usr/bin/python3 ]; then
-	"$MOAT" run --platform="$PLATFORM" $NR --id oname -- /usr/bin/python3 -c '
-import socket, time
-s = socket.socket(socket.AF_UNIX)
-s.bind("/tmp/sock")
-s.listen()
+# Named unix sockets: a listener bound in a tmpfs with a connection it
+# has not accepted (and its data), a datagram socket with an abstract
+# name and a message from a named sender; the names work after too.
+named='import os, socket, time
+l = socket.socket(socket.AF_UNIX); l.bind("/tmp/sock"); l.listen(4)
+c = socket.socket(socket.AF_UNIX); c.connect("/tmp/sock"); c.send(b"early")
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind("\0moat-d")
+e = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); e.bind("\0moat-e")
+e.sendto(b"dgram", "\0moat-d")
 print("ready", flush=True)
 time.sleep(1.5)
-print("still here", flush=True)' >"$tmp/name.out" 2>&1 &
+a, _ = l.accept()
+print("accepted", a.recv(10), l.getsockname(), flush=True)
+c2 = socket.socket(socket.AF_UNIX); c2.connect("/tmp/sock")
+b, _ = l.accept(); c2.send(b"late")
+print("again", b.recv(10), flush=True)
+print("dgram", d.recvfrom(10), flush=True)
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("\0moat-d")
+except OSError as x:
+    print("bound", x.errno == 98, flush=True)'
+if [ -x /usr/bin/python3 ]; then
+	"$MOAT" run --platform="$PLATFORM" $NR --id oname -- /usr/bin/python3 \
+		-c "$named" >"$tmp/name.out" 2>&1 &
 	pid=$!
 	wait_for "$tmp/name.out" '^ready$'
-	expect "a named unix socket: refused, naming it" 1 \
-		"a unix socket with a name" -- \
+	expect "checkpoint of named and listening unix sockets" 0 "" -- \
 		"$MOAT" checkpoint --image-path "$tmp/name.img" oname
 	wait $pid
-	if grep -q '^still here$' "$tmp/name.out"; then
+	timeout 20 "$MOAT" restore --image-path "$tmp/name.img" \
+		>"$tmp/name.r" 2>&1
+	printf '%s\n' "accepted b'early' /tmp/sock" "again b'late'" \
+		"dgram (b'dgram', b'\\x00moat-e')" "bound True" \
+		>"$tmp/name.want"
+	if cmp -s "$tmp/name.r" "$tmp/name.want"; then
+		ok "named sockets, a listener's queue and names after a restore"
+	else
+		bad "named unix sockets after the restore:"
+		sed 's/^/    /' "$tmp/name.r"
+	fi
+fi
+
+# What cannot be saved yet is refused, naming it; the sandbox goes on.
+if [ -x /usr/bin/python3 ]; then
+	"$MOAT" run --platform="$PLATFORM" $NR --id orights -- /usr/bin/python3 -c '
+import socket, time
+a, b = socket.socketpair()
+socket.send_fds(a, [b"x"], [0])
+print("ready", flush=True)
+time.sleep(1.5)
+print("still here", flush=True)' >"$tmp/rights.out" 2>&1 &
+	pid=$!
+	wait_for "$tmp/rights.out" '^ready$'
+	expect "files in flight: refused, naming them" 1 \
+		"files in flight (SCM_RIGHTS)" -- \
+		"$MOAT" checkpoint --image-path "$tmp/rights.img" orights
+	wait $pid
+	if grep -q '^still here$' "$tmp/rights.out"; then
 		ok "the sandbox goes on after a refused checkpoint"
 	else
-		bad "after a refused checkpoint: $(cat "$tmp/name.out")"
+		bad "after a refused checkpoint: $(cat "$tmp/rights.out")"
 	fi
 fi
 
