@@ -35,9 +35,10 @@
  *
  * Snapshots (unix_snap_*) save sockets with their names (a file name as
  * the filesystem's reference to the socket file, found again on
- * restore), queues, peers (closed ones too), listeners' connections not
- * yet accepted and options; files in flight or a host connection (but
- * with --tcp-close) are refused by name. A restored socket gets a new
+ * restore), queues with the files in flight, peers (closed ones too),
+ * listeners' connections not yet accepted and options; a host
+ * connection is refused by name (but with --tcp-close). A restored
+ * socket gets a new
  * inode number. A bound name keeps the path of its socket file, as
  * Linux's unix_sock does.
  */
@@ -2082,14 +2083,11 @@ static const char *snap_refused(const struct unix_ep *ep)
 		       "--tcp-close)";
 	if (ep->addr && !ep->addr->abstract && !ep->addr->path.mnt)
 		return "a unix socket with a name of no file";
-	for (const struct unix_msg *m = ep->head; m; m = m->next)
-		if (m->nfds)
-			return "a unix socket with files in flight "
-			       "(SCM_RIGHTS)";
 	return NULL;
 }
 
-static void snap_encode(struct enc *e, const struct unix_ep *ep)
+static void snap_encode(struct enc *e, const struct unix_ep *ep,
+			const struct unix_snap_refs *refs)
 {
 	uint32_t nmsgs = 0;
 
@@ -2120,6 +2118,11 @@ static void snap_encode(struct enc *e, const struct unix_ep *ep)
 		enc_u32(e, m->cred.gid);
 		enc_u64(e, m->off);
 		enc_blob(e, m->data, m->len);
+		/* Files in flight: whose they count as, and which. */
+		enc_u32(e, (uint32_t)m->nfds);
+		enc_u32(e, m->uid);
+		for (int i = 0; i < m->nfds; i++)
+			enc_u32(e, refs->file_id(refs->arg, m->fds[i]));
 	}
 }
 
@@ -2252,7 +2255,7 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 			if (s.v[j]->snap_reset)
 				snap_encode_reset(e, s.v[j], ++phantom);
 			else
-				snap_encode(e, s.v[j]);
+				snap_encode(e, s.v[j], refs);
 		for (uint32_t j = 0; j < s.n && !err; j++)
 			if (s.v[j]->snap_reset)
 				snap_encode_phantom(e, s.v[j]->type);
@@ -2271,7 +2274,74 @@ int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 	return err;
 }
 
+int unix_snap_inflight(struct file *const *files, size_t n, struct file ***out,
+		       size_t *nout)
+{
+	struct snap_eps s = {0};
+	struct file **v = NULL;
+	size_t nv = 0, cap = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&unix_lock);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct unix_sock *us = unix_sock_of(files[i]);
+
+		if (us && us->ep && !snap_number(&s, us->ep))
+			err = -ENOMEM;
+	}
+	for (uint32_t j = 0; j < s.n && !err; j++) {
+		struct unix_ep *ep = s.v[j];
+
+		if ((ep->peer && !snap_number(&s, ep->peer)))
+			err = -ENOMEM;
+		for (struct unix_ep *a = ep->acc_head; a && !err;
+		     a = a->acc_next)
+			if (!snap_number(&s, a))
+				err = -ENOMEM;
+		for (struct unix_msg *m = ep->head; m && !err; m = m->next) {
+			if (!snap_number(&s, m->from))
+				err = -ENOMEM;
+			for (int i = 0; i < m->nfds && !err; i++) {
+				if (nv == cap) {
+					size_t c = cap ? cap * 2 : 16;
+					struct file **w =
+					    realloc(v, c * sizeof(*w));
+
+					if (!w) {
+						err = -ENOMEM;
+						break;
+					}
+					v = w;
+					cap = c;
+				}
+				v[nv++] = m->fds[i];
+			}
+		}
+	}
+	for (uint32_t j = 0; j < s.n; j++)
+		s.v[j]->snap_id = 0;
+	pthread_mutex_unlock(&unix_lock);
+	free(s.v);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*nout = nv;
+	return 0;
+}
+
+/* A message's files in flight, as ids until the files are made. */
+struct snap_inflight {
+	struct unix_msg *m;
+	uint32_t uid;
+	uint32_t n; /* 1..SOCK_MAX_FDS */
+	uint32_t ids[];
+};
+
 struct unix_snap {
+	struct snap_inflight **inflight;
+	size_t ninflight, inflight_cap;
 	struct unix_ep **eps; /* [1..n], a reference each */
 	bool *has_file;
 	uint32_t n;
@@ -2312,6 +2382,9 @@ static void snap_discard(struct unix_snap *u, bool failed,
 			ep_put_locked(u->eps[i], g);
 	for (uint32_t i = 1; i <= u->na; i++)
 		addr_put(u->addrs[i]);
+	for (size_t i = 0; i < u->ninflight; i++)
+		free(u->inflight[i]);
+	free(u->inflight);
 	free(u->eps);
 	free(u->has_file);
 	free(u->addrs);
@@ -2362,6 +2435,38 @@ static int snap_load_addrs(struct unix_snap *u, struct dec *d,
 		a->ino = inode->ino;
 		vfs_inode_put(inode);
 	}
+	return d->err;
+}
+
+/* A message's files in flight, kept as ids for unix_snap_attach. */
+static int snap_decode_inflight(struct unix_snap *u, struct unix_msg *m,
+				struct dec *d)
+{
+	uint32_t n = dec_u32_range(d, 0, SOCK_MAX_FDS, "too many files");
+	uint32_t uid = dec_u32(d);
+	struct snap_inflight *f;
+
+	if (d->err || !n)
+		return d->err;
+	if (u->ninflight == u->inflight_cap) {
+		size_t cap = u->inflight_cap ? u->inflight_cap * 2 : 16;
+		struct snap_inflight **v =
+		    realloc(u->inflight, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		u->inflight = v;
+		u->inflight_cap = cap;
+	}
+	f = malloc(sizeof(*f) + n * sizeof(f->ids[0]));
+	if (!f)
+		return -ENOMEM;
+	f->m = m;
+	f->uid = uid;
+	f->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		f->ids[i] = dec_u32_range(d, 1, UINT32_MAX, "a file in flight");
+	u->inflight[u->ninflight++] = f;
 	return d->err;
 }
 
@@ -2475,6 +2580,10 @@ static int snap_decode(struct unix_snap *u, struct unix_ep *ep, struct dec *d,
 		m->off = off;
 		ep->queued -= off;
 		u->eps[from]->wbytes -= off;
+		if (snap_decode_inflight(u, m, d) == -ENOMEM) {
+			*nomem = true;
+			return -ENOMEM;
+		}
 	}
 	return d->err;
 }
@@ -2599,6 +2708,47 @@ struct file *unix_snap_file(struct unix_snap *u, uint32_t id, uint32_t flags,
 		return NULL;
 	}
 	return f;
+}
+
+int unix_snap_attach(struct unix_snap *u, struct file *const *files,
+		     uint32_t nfiles, struct dec *d)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&unix_lock);
+	for (size_t i = 0; i < u->ninflight && !err; i++) {
+		struct snap_inflight *f = u->inflight[i];
+		struct unix_msg *m = f->m;
+		struct inflight_user *usr;
+
+		for (uint32_t j = 0; j < f->n; j++)
+			if (f->ids[j] > nfiles || !files[f->ids[j]]) {
+				dec_fail(d, "a file in flight is no file");
+				err = -EINVAL;
+			}
+		if (err)
+			break;
+		m->fds = calloc(f->n, sizeof(*m->fds));
+		if (!m->fds) {
+			err = -ENOMEM;
+			break;
+		}
+		for (uint32_t j = 0; j < f->n; j++) {
+			m->fds[j] = files[f->ids[j]];
+			file_get(m->fds[j]);
+		}
+		/* Counted as attach_fds counts them. */
+		m->nfds = (int)f->n;
+		m->uid = f->uid;
+		count_socks(m, 1);
+		usr = inflight_of(m->uid, true);
+		if (usr) {
+			usr->n += m->nfds;
+			m->counted = true;
+		}
+	}
+	pthread_mutex_unlock(&unix_lock);
+	return err;
 }
 
 int unix_snap_done(struct unix_snap *u, struct dec *d)

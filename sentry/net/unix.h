@@ -33,9 +33,9 @@ int unix_socketpair(struct task *t, int type, int protocol, uint32_t flags,
  * with their queued messages, encoded into e; ids[i] gets files[i]'s
  * endpoint (0: no unix socket). A connection to a host socket file is
  * saved as reset by its peer when close_host (checkpoint --tcp-close).
- * 0, -ENOMEM, or -EOPNOTSUPP with why naming what cannot be saved yet:
- * files in flight, a connection to a host socket file without
- * close_host.
+ * Files in flight are named by refs->file_id (unix_snap_inflight lists
+ * them first). 0, -ENOMEM, or -EOPNOTSUPP with why naming what cannot
+ * be saved: a connection to a host socket file without close_host.
  */
 struct enc;
 struct dec;
@@ -48,7 +48,17 @@ struct unix_snap_refs {
 	/* Read one back: its path and inode (references), or -errno. */
 	int (*load)(void *arg, struct dec *d, struct vfs_path *p,
 		    struct vfs_inode **inode);
+	/* A file in flight's number among the saved files. */
+	uint32_t (*file_id)(void *arg, struct file *f);
 };
+/*
+ * The files in flight in the queues of the unix sockets among
+ * files[0..n) and of the endpoints they reach (malloc'd, *nout of them,
+ * maybe twice): the checkpoint saves them too, and asks again with them
+ * until none is new. 0 or -ENOMEM.
+ */
+int unix_snap_inflight(struct file *const *files, size_t n, struct file ***out,
+		       size_t *nout);
 int unix_snap_save(struct file *const *files, size_t n, uint32_t *ids,
 		   bool close_host, const struct unix_snap_refs *refs,
 		   struct enc *e, char *why, size_t whylen);
@@ -67,6 +77,13 @@ unix_snap_load(struct dec *d, const struct unix_snap_refs *refs, bool *nomem);
  */
 struct file *unix_snap_file(struct unix_snap *u, uint32_t id, uint32_t flags,
 			    struct dec *d);
+/*
+ * After the files (files[1..nfiles]): the files in flight go into their
+ * messages, counted as a send counts them. 0, -EINVAL (d's error: an id
+ * of no file) or -ENOMEM.
+ */
+int unix_snap_attach(struct unix_snap *u, struct file *const *files,
+		     uint32_t nfiles, struct dec *d);
 /*
  * After the files: every endpoint that was open has its file (else d's
  * error). The context is freed either way. 0 or -EINVAL.

@@ -592,15 +592,62 @@ static int save_unix_name(void *arg, const struct vfs_path *p, struct enc *e)
 	return save_file_ref(s, p, NULL, "a unix socket's name");
 }
 
+static uint32_t save_file_id(void *arg, struct file *f)
+{
+	return ptrmap_get(&((struct saver *)arg)->files, f);
+}
+
+/* Files in flight in unix sockets' queues are saved too, until no new. */
+static int collect_inflight(struct saver *s)
+{
+	bool more = true;
+
+	while (more) {
+		struct file **v;
+		size_t n;
+		bool added;
+		int err = unix_snap_inflight(
+		    (struct file *const *)s->files.order, s->files.n, &v, &n);
+
+		if (err)
+			return err;
+		more = false;
+		for (size_t i = 0; i < n && !err; i++) {
+			if (!ptrmap_add(&s->files, v[i], &added))
+				err = -ENOMEM;
+			more |= added;
+		}
+		free(v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int save_files(struct saver *s)
 {
-	const struct unix_snap_refs refs = {.arg = s, .save = save_unix_name};
+	const struct unix_snap_refs refs = {
+	    .arg = s, .save = save_unix_name, .file_id = save_file_id};
 	uint32_t *unix_ids = calloc(s->files.n + 1, sizeof(*unix_ids));
 	int err;
 
 	/* The unix sockets' endpoints and queues first: files name them. */
 	if (!unix_ids)
 		return -ENOMEM;
+	err = collect_inflight(s);
+	if (!err) {
+		uint32_t *more =
+		    realloc(unix_ids, (s->files.n + 1) * sizeof(*unix_ids));
+
+		if (more)
+			unix_ids = more;
+		else
+			err = -ENOMEM;
+	}
+	if (err) {
+		free(unix_ids);
+		return err;
+	}
 	err = unix_snap_save((struct file *const *)s->files.order, s->files.n,
 			     unix_ids, s->tcp_close, &refs, &s->e, s->why,
 			     s->whylen);
@@ -1297,6 +1344,8 @@ static int restore_files(struct restorer *r)
 	if (!u)
 		return nomem ? -ENOMEM : d->err;
 	err = restore_files_of(r, u);
+	if (!err)
+		err = unix_snap_attach(u, r->files, r->nfiles, d);
 	if (unix_snap_done(u, d) && !err)
 		err = d->err;
 	return err ? err : restore_epolls(r);

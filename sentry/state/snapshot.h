@@ -20,7 +20,9 @@
  *              shutdown, pending error, SO_PEERCRED, peer, name,
  *              backlog and queue of connections not accepted, and its
  *              queued messages (sender, its name then, credentials,
- *              bytes read of it, data)
+ *              bytes read of it, data, and the files in flight: whose
+ *              they count as, and their numbers among the files, which
+ *              include every file in flight)
  *   files      per open file description: kind, status flags, offset,
  *              F_SETOWN's owner, and the kind's own: the stdio it was
  *              (host), its sandbox path and what it was (path), its
@@ -55,9 +57,9 @@
  * A timer goes on from a restore with the time it had left at the
  * checkpoint, as if no time had passed; one on a CPU clock counts on the
  * restored thread's new clock; a timerfd likewise. What the checkpoint
- * cannot save yet (files in flight, other sockets, terminals, an epoll
- * entry whose file no fd holds, ...) makes it fail with a message naming
- * the object; nothing is saved half.
+ * cannot save yet (sockets but unix ones, terminals, an epoll entry
+ * whose file no fd holds, ...) makes it fail with a message naming the
+ * object; nothing is saved half.
  */
 #ifndef MOAT_STATE_SNAPSHOT_H
 #define MOAT_STATE_SNAPSHOT_H
