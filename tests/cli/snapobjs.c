@@ -148,7 +148,7 @@ static int fds(void)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	nap(1500);
+	nap(3000);
 	check(read(efd, &n, 8) == 8 && n == 1, "the eventfd counts down");
 	check(read(efd, &n, 8) == 8 && n == 1 &&
 		  (fcntl(efd, F_GETFL) & O_NONBLOCK),
@@ -194,7 +194,7 @@ static int epoll(void)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	nap(1500);
+	nap(3000);
 	check(epoll_wait(ep, out, 4, 0) == 0, "nothing is ready yet");
 	if (write(p[1], "x", 1) != 1)
 		return 1;
@@ -254,7 +254,7 @@ static int unix_socks(void)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	nap(1500);
+	nap(3000);
 	memset(buf, 0, sizeof(buf));
 	check(read(st[0], buf, sizeof(buf)) == 5 && !memcmp(buf, "world", 5),
 	      "a stream reads on where it was");
@@ -349,12 +349,12 @@ static int seccomp_filters(void)
 	}
 	child = fork();
 	if (child == 0) {
-		nap(1500);
+		nap(3000);
 		_exit(syscall(SYS_getppid) == -1 && errno == EPERM ? 0 : 1);
 	}
 	printf("ready\n");
 	fflush(stdout);
-	nap(1500);
+	nap(3000);
 	errno = 0;
 	check(syscall(SYS_getppid) == -1 && errno == EPERM,
 	      "the first filter holds");
