@@ -1924,6 +1924,10 @@ static int restore_task(struct restorer *r, struct task *t)
 	    dec_u64(d) & ~(ABI_SIG_BIT(ABI_SIGKILL) | ABI_SIG_BIT(ABI_SIGSTOP));
 	if (d->err)
 		return d->err;
+	/* What arch_prctl and clone accept, no more. */
+	if (t->regs.fs_base >= ABI_TASK_SIZE ||
+	    t->regs.gs_base >= ABI_TASK_SIZE)
+		return bad(r, "a task's fs or gs base is outside user space");
 	t->tg = r->tgs[tg];
 	if (t->tg->state != TG_ALIVE)
 		return bad(r, "a task of a process that has exited");

@@ -441,7 +441,6 @@ static bool sleep_until(struct task *t, const struct timespec *deadline)
 	return done;
 }
 
-
 /*
  * A relative sleep interrupted: the time left to rem (if asked for) and a
  * restart that sleeps on to the same end (restart_syscall), as
@@ -539,7 +538,6 @@ static int64_t ts_to_ns(const struct timespec *ts)
 		return INT64_MAX;
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
-
 
 /*
  * do_cpu_nanosleep: sleep until the CPU clock cc (of id) reaches expiry

@@ -27,3 +27,13 @@ expect() {
 		ok "$name"
 	fi
 }
+
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s).
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}

@@ -17,16 +17,6 @@ tmp=$(mktemp -d /var/tmp/moat-snap.XXXXXX)
 export MOAT_RUN_DIR=$tmp/run
 trap 'rm -rf "$tmp"' EXIT
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s).
-wait_for() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
-
 # A counter: each line is the one before plus one.
 count='i=0; while :; do i=$((i+1)); echo $i; sleep 0.05; done'
 

@@ -15,16 +15,6 @@ tmp=$(mktemp -d /var/tmp/moat-snapobj.XXXXXX)
 export MOAT_RUN_DIR=$tmp/run
 trap 'rm -rf "$tmp"' EXIT
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s).
-wait_for() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
-
 # snap CASE NAME PATTERN: run CASE natively, then in a sandbox that is
 # checkpointed once its output matches PATTERN and restored; every check
 # of both runs must pass.
