@@ -41,6 +41,7 @@ static struct {
 	uint32_t umask;
 	const char *config; /* CTL_CHECKPOINT's; NULL: not served */
 	bool checkpointed;  /* a checkpoint ended the sandbox */
+	bool answered;	    /* ... and its client has the answer (lock) */
 } ctl = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void let_init_run(void)
@@ -628,9 +629,18 @@ void control_allow_checkpoint(const char *config)
 	ctl.config = config;
 }
 
+/* Whether a checkpoint ended the sandbox. The tasks die before the client
+ * hears that its image is whole, so the caller, about to exit, waits for
+ * that answer: an exit first would leave the client with a closed socket. */
 bool control_checkpointed(void)
 {
-	return __atomic_load_n(&ctl.checkpointed, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&ctl.checkpointed, __ATOMIC_SEQ_CST))
+		return false;
+	pthread_mutex_lock(&ctl.lock);
+	while (!ctl.answered)
+		pthread_cond_wait(&ctl.cond, &ctl.lock);
+	pthread_mutex_unlock(&ctl.lock);
+	return true;
 }
 
 /* CTL_CHECKPOINT: into the file fds[1]; the sandbox ends after, unless
@@ -682,6 +692,10 @@ static void do_checkpoint(const struct ctl_request *req, int *fds)
 			signal_pid(ctl.k, pids[i], ABI_SIGKILL);
 	}
 	reply(fds[0], req, 0, NULL, NULL, 0);
+	pthread_mutex_lock(&ctl.lock);
+	ctl.answered = true;
+	pthread_cond_broadcast(&ctl.cond);
+	pthread_mutex_unlock(&ctl.lock);
 }
 
 static void handle(const struct ctl_request *req, size_t len, int *fds,
