@@ -380,7 +380,8 @@ static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 		fprintf(boot_err, "moat: restore: %s\n", why);
 		return 125;
 	}
-	err = sentry_install_filter(k->host_network);
+	err = sentry_install_filter(
+	    sentry_filter_variant(cfg->platform, k->host_network));
 	if (err) {
 		fprintf(boot_err,
 			"moat: cannot install the sentry's seccomp filter: "
@@ -646,7 +647,8 @@ int sentry_main(const struct sentry_config *cfg)
 	if (cfg->oci) /* as runc writes it, with CAP_SYS_RESOURCE */
 		init.tg->oom_score_adj = init.tg->oom_score_adj_min =
 		    cfg->oom_score_adj;
-	err = sentry_install_filter(k.host_network);
+	err = sentry_install_filter(
+	    sentry_filter_variant(cfg->platform, k.host_network));
 	if (err) {
 		fprintf(boot_err,
 			"moat: cannot install the sentry's seccomp "

@@ -609,7 +609,9 @@ static int cmd_run(int argc, char **argv)
 		else if (print_gofer)
 			gofer_print_filter_text(stdout);
 		else
-			sentry_print_filter_text(stdout, cfg.host_network);
+			sentry_print_filter_text(
+			    stdout, sentry_filter_variant(cfg.platform,
+							  cfg.host_network));
 		return 0;
 	}
 	if (cfg.rootfs_rw && !rootfs_given) {

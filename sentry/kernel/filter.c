@@ -4,10 +4,11 @@
  * sentry may make once it has booted. It grows deliberately: each entry
  * says who needs it. Argument checks narrow the ones that could do harm.
  *
- * Two filters are built: the default one, and one for --network=host that
+ * Four variants are built: the default one; one for --network=host that
  * adds the host socket calls the sentry makes for the application
- * (net/hostinet.c). Without --network=host the sentry cannot make a host
- * socket at all.
+ * (net/hostinet.c), so that without --network=host the sentry cannot make
+ * a host socket at all; and each of those for the kvm platform, which adds
+ * the vCPU ioctls.
  *
  * This file is built into the build-time generator (tools/gen_filters.c),
  * which compiles the rules to BPF once; moat installs that BPF directly
@@ -118,7 +119,7 @@ static const unsigned long kvm_ioctls[] = {
     KVM_SET_MSRS,    KVM_SET_XCRS, KVM_GET_XSAVE, KVM_SET_XSAVE,
 };
 
-int sentry_filter_build(scmp_filter_ctx ctx)
+static int build_base(scmp_filter_ctx ctx, bool kvm)
 {
 	int err = allow_all(ctx, allow_list, ARRAY_SIZE(allow_list));
 
@@ -141,8 +142,10 @@ int sentry_filter_build(scmp_filter_ctx ctx)
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, TIOCOUTQ, 0));
-	/* The kvm platform's vCPUs: made, set up, run; fds it opened. */
-	for (size_t i = 0; !err && i < ARRAY_SIZE(kvm_ioctls); i++)
+	/* The kvm platform's vCPUs: made, set up, run; fds it opened. Only
+	 * there: another platform's sentry holds no KVM fd, and the numbers
+	 * may mean something else to another driver. */
+	for (size_t i = 0; kvm && !err && i < ARRAY_SIZE(kvm_ioctls); i++)
 		err = seccomp_rule_add(
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)kvm_ioctls[i], 0));
@@ -189,11 +192,11 @@ static const struct allowed hostnet_list[] = {
 static const int hostnet_levels[] = {SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6,
 				     IPPROTO_TCP, IPPROTO_UDP};
 
-int sentry_filter_build_hostnet(scmp_filter_ctx ctx)
+static int build_hostnet(scmp_filter_ctx ctx)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
-	int err = sentry_filter_build(ctx);
+	int err = 0;
 
 	if (!err)
 		err = allow_all(ctx, hostnet_list, ARRAY_SIZE(hostnet_list));
@@ -231,8 +234,19 @@ int sentry_filter_build_hostnet(scmp_filter_ctx ctx)
 	return err;
 }
 
-void sentry_print_filter(FILE *out, bool host_network)
+int sentry_filter_build(scmp_filter_ctx ctx, unsigned int variant)
 {
+	int err = build_base(ctx, variant & SENTRY_FILTER_KVM);
+
+	if (!err && (variant & SENTRY_FILTER_HOSTNET))
+		err = build_hostnet(ctx);
+	return err;
+}
+
+void sentry_print_filter(FILE *out, unsigned int variant)
+{
+	bool host_network = variant & SENTRY_FILTER_HOSTNET;
+
 	fprintf(out,
 		"sentry seccomp allow-list, --network=%s (%zu entries + "
 		"ioctl, mmap, mprotect, membarrier, clone%s with arguments "
@@ -270,10 +284,11 @@ void sentry_print_filter(FILE *out, bool host_network)
 		host_network
 		    ? "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ, SIOCATMARK"
 		    : "TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ");
-	fprintf(out, "  %-20s %s\n", "ioctl",
-		"KVM_CREATE_VCPU, KVM_RUN, KVM_GET_SREGS, KVM_SET_CPUID2, "
-		"KVM_SET_MSRS, KVM_SET_XCRS, KVM_GET_XSAVE, KVM_SET_XSAVE "
-		"(the kvm platform)");
+	if (variant & SENTRY_FILTER_KVM)
+		fprintf(out, "  %-20s %s\n", "ioctl",
+			"KVM_CREATE_VCPU, KVM_RUN, KVM_GET_SREGS, "
+			"KVM_SET_CPUID2, KVM_SET_MSRS, KVM_SET_XCRS, "
+			"KVM_GET_XSAVE, KVM_SET_XSAVE (the kvm platform)");
 	fprintf(out, "  %-20s %s\n", "mmap",
 		"without PROT_EXEC (sentry allocations)");
 	fprintf(out, "  %-20s %s\n", "mprotect",

@@ -11,15 +11,18 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-extern const unsigned char sentry_bpf[], sentry_hostnet_bpf[], gofer_bpf[];
-extern const unsigned long sentry_bpf_len, sentry_hostnet_bpf_len,
-    gofer_bpf_len;
-extern const char sentry_filter_text[], sentry_hostnet_filter_text[],
-    gofer_filter_text[];
+/* Indexed by variant (filter.h). */
+extern const unsigned char *const sentry_bpf[SENTRY_FILTER_VARIANTS];
+extern const unsigned long sentry_bpf_len[SENTRY_FILTER_VARIANTS];
+extern const char *const sentry_filter_text[SENTRY_FILTER_VARIANTS];
+extern const unsigned char gofer_bpf[];
+extern const unsigned long gofer_bpf_len;
+extern const char gofer_filter_text[];
 
 static int install(const unsigned char *bpf, unsigned long len,
 		   unsigned int flags)
@@ -36,13 +39,19 @@ static int install(const unsigned char *bpf, unsigned long len,
 	return 0;
 }
 
-int sentry_install_filter(bool host_network)
+unsigned int sentry_filter_variant(const char *platform, bool host_network)
 {
+	return (host_network ? SENTRY_FILTER_HOSTNET : 0) |
+	       (platform && !strcmp(platform, "kvm") ? SENTRY_FILTER_KVM : 0);
+}
+
+int sentry_install_filter(unsigned int variant)
+{
+	if (variant >= SENTRY_FILTER_VARIANTS)
+		return -EINVAL;
 	/* Every thread of the sentry, at once. */
-	if (host_network)
-		return install(sentry_hostnet_bpf, sentry_hostnet_bpf_len,
-			       SECCOMP_FILTER_FLAG_TSYNC);
-	return install(sentry_bpf, sentry_bpf_len, SECCOMP_FILTER_FLAG_TSYNC);
+	return install(sentry_bpf[variant], sentry_bpf_len[variant],
+		       SECCOMP_FILTER_FLAG_TSYNC);
 }
 
 int gofer_install_filter(void)
@@ -50,10 +59,10 @@ int gofer_install_filter(void)
 	return install(gofer_bpf, gofer_bpf_len, 0);
 }
 
-void sentry_print_filter_text(FILE *out, bool host_network)
+void sentry_print_filter_text(FILE *out, unsigned int variant)
 {
-	fputs(host_network ? sentry_hostnet_filter_text : sentry_filter_text,
-	      out);
+	if (variant < SENTRY_FILTER_VARIANTS)
+		fputs(sentry_filter_text[variant], out);
 }
 
 void gofer_print_filter_text(FILE *out)

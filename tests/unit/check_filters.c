@@ -13,8 +13,10 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 enum which {
 	SENTRY,
 	SENTRY_HOSTNET,
+	SENTRY_KVM,
 	GOFER
 };
 
@@ -46,7 +49,9 @@ static int run(enum which w, long allowed_nr, long forbidden_nr,
 		/* No handler: the trap is the end of the process. */
 		signal(SIGSYS, SIG_DFL);
 		err = w == GOFER ? gofer_install_filter()
-				 : sentry_install_filter(w == SENTRY_HOSTNET);
+				 : sentry_install_filter(sentry_filter_variant(
+				       w == SENTRY_KVM ? "kvm" : "ptrace",
+				       w == SENTRY_HOSTNET));
 		if (err)
 			_exit(2);
 		if (syscall(allowed_nr, 0L, 0L, 0L) < 0 && errno == ENOSYS)
@@ -132,6 +137,26 @@ START_TEST(test_filter_hostnet_checks_socket)
 }
 END_TEST
 
+START_TEST(test_filter_kvm_ioctls_only_on_kvm)
+{
+	long args[3] = {-1, KVM_RUN, 0};
+	int status;
+
+	/* ptrace and systrap hold no KVM fd: the vCPU ioctls are off. */
+	assert_sigsys(run(SENTRY, SYS_getpid, SYS_ioctl, args));
+	assert_sigsys(run(SENTRY_HOSTNET, SYS_getpid, SYS_ioctl, args));
+	/* The kvm platform's sentry may make them (EBADF here)... */
+	status = run(SENTRY_KVM, SYS_getpid, SYS_ioctl, args);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "status %#x", status);
+	/* ...and no VM-wide one, nor another ioctl. */
+	args[1] = KVM_SET_USER_MEMORY_REGION;
+	assert_sigsys(run(SENTRY_KVM, SYS_getpid, SYS_ioctl, args));
+	args[1] = TIOCSTI;
+	assert_sigsys(run(SENTRY_KVM, SYS_getpid, SYS_ioctl, args));
+}
+END_TEST
+
 START_TEST(test_filter_gofer_forbids)
 {
 	long args[3] = {AF_INET, SOCK_STREAM, 0};
@@ -160,6 +185,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_filter_sentry_forbids_exec);
 	tcase_add_test(tc, test_filter_sentry_forbids_exec_memory);
 	tcase_add_test(tc, test_filter_hostnet_checks_socket);
+	tcase_add_test(tc, test_filter_kvm_ioctls_only_on_kvm);
 	tcase_add_test(tc, test_filter_gofer_forbids);
 	suite_add_tcase(s, tc);
 	return s;
