@@ -22,8 +22,14 @@
 /* Syscall numbers the sentry itself needs. */
 #define ABI_NR_rt_sigreturn    15
 #define ABI_NR_restart_syscall 219
-#define ABI_RLIM_NLIMITS       16
-#define ABI_RLIM_INFINITY      (~0UL)
+#define ABI_NR_gettimeofday    96
+#define ABI_NR_time	       201
+#define ABI_NR_getcpu	       309
+
+/* The vsyscall page: gettimeofday, time and getcpu at 1 KiB steps. */
+#define ABI_VSYSCALL_ADDR 0xffffffffff600000UL
+#define ABI_RLIM_NLIMITS  16
+#define ABI_RLIM_INFINITY (~0UL)
 
 /* Kernel-internal restart codes; never seen by applications. */
 #define ERESTARTSYS	      512

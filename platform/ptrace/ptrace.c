@@ -43,6 +43,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,6 +59,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define SYS_SECCOMP_ 1 /* si_code of a seccomp SIGSYS */
 
 struct ptrace_platform {
 	struct platform base;
@@ -829,6 +832,29 @@ static int ptrace_switch_to(struct platform_ctx *pctx, struct platform_as *pas,
 	case SIGTRAP:
 		ev->why =
 		    si.si_code > 0 ? PLATFORM_SIGNAL : PLATFORM_INTERRUPTED;
+		break;
+	case SIGSYS:
+		/*
+		 * A call into the vsyscall page, which the stub's filter
+		 * traps (stub/filters.h): the host skipped it and emulated
+		 * the ret. Undone, it is the instruction fetch fault at the
+		 * entry that the sentry emulates (the return address is
+		 * still on the stack); the SIGSYS is never delivered.
+		 */
+		if (si.si_code == SYS_SECCOMP_ &&
+		    si.si_arch == AUDIT_ARCH_X86_64 &&
+		    ((uint64_t)si.si_call_addr & ~0xfffULL) ==
+			ABI_VSYSCALL_ADDR) {
+			regs->rip = (uint64_t)si.si_call_addr;
+			regs->rsp -= 8;
+			ev->why = PLATFORM_FAULT;
+			ev->signo = SIGSEGV;
+			ev->code = SEGV_MAPERR;
+			ev->addr = regs->rip;
+			ev->access = PLATFORM_ACCESS_EXEC;
+			return 0;
+		}
+		ev->why = PLATFORM_INTERRUPTED;
 		break;
 	default:
 		/* Our own interrupt (SIGSTOP) or a stray host signal. */

@@ -28,16 +28,29 @@
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 /*
- * x86-64 only (anything else gets action other), then the syscall number
- * loaded. Under a systrap stub's threads every filter must answer TRAP,
- * never KILL, for what the application's own filter traps: the strictest
- * answer of all the stacked filters wins.
+ * x86-64 only (anything else gets action other); a call from the top half
+ * of the address space traps; then the syscall number loaded. Under a
+ * systrap stub's threads every filter must answer TRAP, never KILL, for
+ * what the application's own filter traps: the strictest answer of all
+ * the stacked filters wins.
+ *
+ * The top half: no syscall instruction runs there, but the host kernel
+ * emulates a call into the vsyscall page (time, gettimeofday, getcpu) and
+ * asks seccomp first, with that page's address. TRAP has the kernel skip
+ * the call, emulate the ret and raise SIGSYS, which the platform turns
+ * into a syscall of the sentry's (the ptrace platform sees it as a
+ * signal-delivery stop, systrap's handler as any trapped call): the call
+ * works as on Linux, and the host executes nothing for the application.
  */
 #define FILTER_HEAD_(other)                                                    \
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                     \
 		 offsetof(struct seccomp_data, arch)),                         \
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),      \
 	    BPF_STMT(BPF_RET | BPF_K, (other)),                                \
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
+		     offsetof(struct seccomp_data, instruction_pointer) + 4),  \
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffU, 0, 1),            \
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),                       \
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                 \
 		     offsetof(struct seccomp_data, nr))
 #define FILTER_HEAD FILTER_HEAD_(SECCOMP_RET_KILL_PROCESS)

@@ -856,15 +856,18 @@ static void show_vma_header(struct sbuf *b, struct mm *mm, const struct vma *v)
 /*
  * The platform's vDSO, above every mapping of the application, as two
  * mappings of its own: its data pages as one [vvar] (Linux may show
- * [vvar_vclock] apart), then [vdso]. Their count.
+ * [vvar_vclock] apart), then [vdso]; then the vsyscall page, execute-only
+ * as Linux's default shows it (the sentry emulates its calls). Their
+ * count.
  */
-static int vdso_vmas(const struct platform *p, struct vma v[2],
-		     const char *names[2])
+#define SPECIAL_VMAS 3
+static int vdso_vmas(const struct platform *p, struct vma v[SPECIAL_VMAS],
+		     const char *names[SPECIAL_VMAS])
 {
 	int n = 0;
 
 	if (!p->vdso)
-		return 0;
+		goto vsyscall;
 	if (p->vdso_lo < p->vdso) {
 		v[n] = (struct vma){
 		    .start = p->vdso_lo, .end = p->vdso, .prot = ABI_PROT_READ};
@@ -874,6 +877,11 @@ static int vdso_vmas(const struct platform *p, struct vma v[2],
 			    .end = p->vdso_hi,
 			    .prot = ABI_PROT_READ | ABI_PROT_EXEC};
 	names[n++] = "[vdso]";
+vsyscall:
+	v[n] = (struct vma){.start = ABI_VSYSCALL_ADDR,
+			    .end = ABI_VSYSCALL_ADDR + PAGE_SIZE,
+			    .prot = ABI_PROT_EXEC};
+	names[n++] = "[vsyscall]";
 	return n;
 }
 
@@ -923,8 +931,8 @@ static int show_maps(struct proc_target *pt, struct sbuf *b)
 		return 0;
 	if (!pt->may_read)
 		return -EACCES;
-	struct vma vd[2];
-	const char *names[2];
+	struct vma vd[SPECIAL_VMAS];
+	const char *names[SPECIAL_VMAS];
 	int nvd = vdso_vmas(pt->k->plat, vd, names);
 
 	pthread_mutex_lock(&mm->lock);
@@ -1015,6 +1023,10 @@ static void show_vm_flags(struct sbuf *b, const struct vma *v)
 	/* A read-only file mapped shared can never become writable. */
 	bool maywrite = !shared || !v->file || (v->flags & VMA_MAYWRITE);
 
+	if (v->start == ABI_VSYSCALL_ADDR) { /* no mm's VMA: VM_EXEC alone */
+		sb_printf(b, "VmFlags: ex \n");
+		return;
+	}
 	sb_printf(b, "VmFlags: ");
 	if (v->prot & ABI_PROT_READ)
 		sb_printf(b, "rd ");
@@ -1048,8 +1060,8 @@ static int show_smaps(struct proc_target *pt, struct sbuf *b)
 		return 0;
 	if (!pt->may_read)
 		return -EACCES;
-	struct vma vd[2];
-	const char *names[2];
+	struct vma vd[SPECIAL_VMAS];
+	const char *names[SPECIAL_VMAS];
 	int nvd = vdso_vmas(pt->k->plat, vd, names);
 
 	pthread_mutex_lock(&mm->lock);

@@ -221,12 +221,13 @@ static bool task_syscall_is_int80(struct task *t)
 	       insn[0] == 0xcd && insn[1] == 0x80;
 }
 
-static void task_handle_syscall(struct task *t)
+/* A syscall: compat for int $0x80, vsyscall for a call into that page. */
+static void task_do_syscall(struct task *t, bool vsyscall)
 {
 	uint64_t a[6] = {t->regs.rdi, t->regs.rsi, t->regs.rdx,
 			 t->regs.r10, t->regs.r8,  t->regs.r9};
 	long nr = (long)t->regs.orig_rax;
-	bool compat = task_syscall_is_int80(t);
+	bool compat = !vsyscall && task_syscall_is_int80(t);
 	long ret;
 
 	/* The application's seccomp filters see the call first. */
@@ -258,6 +259,46 @@ static void task_handle_syscall(struct task *t)
 	t->regs.rax = (uint64_t)ret;
 }
 
+static void task_handle_syscall(struct task *t)
+{
+	task_do_syscall(t, false);
+}
+
+/*
+ * A call into the vsyscall page, which no address space maps: Linux
+ * (vsyscall=xonly, its default) emulates gettimeofday, time and getcpu at
+ * their entries, as the call, then a ret, and so does the sentry. The
+ * platforms bring it here as an instruction fetch fault at the entry
+ * (ptrace turns the host's own emulation back into one). A read of the
+ * page is an ordinary fault; a call between the entries, a bad pointer or
+ * stack gets the kernel's SIGSEGV, as Linux sends, not EFAULT. The application's seccomp filters see the
+ * call at the entry's address, as on Linux.
+ */
+static bool task_vsyscall(struct task *t, uint64_t addr)
+{
+	static const long nrs[] = {ABI_NR_gettimeofday, ABI_NR_time,
+				   ABI_NR_getcpu};
+	uint64_t off = addr - ABI_VSYSCALL_ADDR, caller;
+
+	if ((addr & ~0xfffUL) != ABI_VSYSCALL_ADDR || t->regs.rip != addr)
+		return false;
+	if (off % 0x400 || off / 0x400 >= ARRAY_SIZE(nrs) ||
+	    mm_copy_in(t->mm, &caller, t->regs.rsp, sizeof(caller))) {
+		signal_force_fault(t, ABI_SIGSEGV, ABI_SI_KERNEL, 0);
+		return true;
+	}
+	t->regs.orig_rax = (uint64_t)nrs[off / 0x400];
+	task_do_syscall(t, true);
+	t->restart_code = 0; /* none of the three restarts */
+	if ((long)t->regs.rax == -EFAULT) {
+		signal_force_fault(t, ABI_SIGSEGV, ABI_SI_KERNEL, 0);
+		return true;
+	}
+	t->regs.rip = caller;
+	t->regs.rsp += sizeof(caller);
+	return true;
+}
+
 /* What the last faults found, to tell a fault that the mapping cannot
  * fix from one that another thread's change made stale. */
 struct fault_memo {
@@ -278,8 +319,12 @@ static void task_fault(struct task *t, const struct platform_event *ev,
 		       struct fault_memo *memo)
 {
 	uint64_t gen = 0;
-	int err = ev->signo == ABI_SIGSEGV ? mm_fault(t->mm, ev->addr, &gen)
-					   : -EFAULT;
+	int err;
+
+	if (ev->signo == ABI_SIGSEGV && task_vsyscall(t, ev->addr))
+		return;
+	err = ev->signo == ABI_SIGSEGV ? mm_fault(t->mm, ev->addr, &gen)
+				       : -EFAULT;
 
 	switch (err) {
 	case MM_FAULT_FIXED:

@@ -390,7 +390,9 @@ SYSCALL(time)
 	struct timespec h;
 	int64_t now;
 
-	clock_gettime(CLOCK_REALTIME, &h);
+	/* Linux answers the timekeeper's seconds, as of the last tick: the
+	 * same as the vDSO's time(), never ahead of it. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &h);
 	now = h.tv_sec;
 	if (a[0] && mm_copy_out(t->mm, a[0], &now, sizeof(now)))
 		return -EFAULT;
