@@ -24,6 +24,7 @@
  * is its process's. Memory figures: see mem_stats and smap_account.
  */
 #include "sentry/fs/procfs.h"
+#include "sentry/fs/tmpfs.h"
 
 #include "platform/platform.h"
 #include "sentry/fs/tty.h"
@@ -173,7 +174,7 @@ struct proc_inode {
 	struct file *file; /* K_ANON: the pathless file it stands for */
 };
 
-static const struct vfs_inode_ops proc_inode_ops, proc_self_ops;
+static const struct vfs_inode_ops proc_inode_ops, proc_self_ops, proc_anon_ops;
 
 static struct proc_inode *to_pi(struct vfs_inode *i)
 {
@@ -1632,9 +1633,9 @@ static struct vfs_inode *proc_new(struct vfs_super *sb, uint32_t mode, int kind,
 		return NULL;
 	/* "self" is an ordinary symlink; the others are magic links. */
 	vfs_inode_init(&pi->i, sb,
-		       kind == K_SELF || kind == K_THREAD_SELF
-			   ? &proc_self_ops
-			   : &proc_inode_ops,
+		       kind == K_SELF || kind == K_THREAD_SELF ? &proc_self_ops
+		       : kind == K_ANON			       ? &proc_anon_ops
+					: &proc_inode_ops,
 		       mode);
 	__atomic_add_fetch(&sb->refs, 1, __ATOMIC_RELAXED);
 	pi->kind = kind;
@@ -2468,6 +2469,26 @@ static const struct file_ops proc_dir_ops = {
     .release = proc_release,
 };
 
+/*
+ * fd/N of a file without a path, opened: a memfd (an unlinked tmpfs
+ * file) gets a new open file description, as on Linux; anything else
+ * (host stdio, pipes, sockets) the same open file again, in a mode it was
+ * opened with (no new description of a host file).
+ */
+static struct file *proc_open_anon(struct vfs_inode *inode, uint32_t flags)
+{
+	struct file *f = to_pi(inode)->file;
+	struct vfs_path none = {0};
+
+	if (f->inode && tmpfs_is(f->inode) && ABI_S_ISREG(f->inode->mode))
+		return vfs_open_inode(&none, f->inode, flags);
+	if (((flags & ABI_O_ACCMODE) != ABI_O_WRONLY && !file_readable(f)) ||
+	    ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY && !file_writable(f)))
+		return ERR_PTR(-EACCES);
+	file_get(f);
+	return f;
+}
+
 static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 {
 	struct proc_inode *pi = to_pi(inode);
@@ -2476,18 +2497,6 @@ static struct file *proc_open(struct vfs_inode *inode, uint32_t flags)
 	bool comm, oom, ipfwd;
 	int err;
 
-	if (pi->kind == K_ANON) {
-		struct file *f = pi->file;
-
-		/* The same open file: no new description of a host file. */
-		if (((flags & ABI_O_ACCMODE) != ABI_O_WRONLY &&
-		     !file_readable(f)) ||
-		    ((flags & ABI_O_ACCMODE) != ABI_O_RDONLY &&
-		     !file_writable(f)))
-			return ERR_PTR(-EACCES);
-		file_get(f);
-		return f;
-	}
 	/* comm and oom_score_adj alone take writes. */
 	comm = pi->node && pi->node->show == show_comm;
 	oom = pi->node && pi->node->show == show_oom_score_adj;
@@ -2572,6 +2581,13 @@ static const struct vfs_inode_ops proc_inode_ops = {
     .get_link = proc_get_link,
     .setattr = proc_setattr,
     .open = proc_open,
+    .evict = proc_evict,
+};
+
+/* A pathless file's stand-in: only opened (proc_get_link's anon_path). */
+static const struct vfs_inode_ops proc_anon_ops = {
+    .permission = proc_permission,
+    .open_file = proc_open_anon,
     .evict = proc_evict,
 };
 

@@ -253,6 +253,15 @@ struct file *vfs_open_inode(const struct vfs_path *p, struct vfs_inode *inode,
 		    ~(uint32_t)OPEN_ONLY_FLAGS |
 		    ((inode->mode & ABI_S_IFMT) == ABI_S_IFCHR ? ABI_O_NOCTTY
 							       : 0);
+		if (inode->ops->open_file) {
+			/* Not inode's file: p is not its path either. */
+			struct vfs_path gone = *p;
+
+			f = inode->ops->open_file(inode, flags);
+			if (!IS_ERR(f))
+				vfs_path_put(&gone);
+			return f;
+		}
 		if ((inode->mode & ABI_S_IFMT) == ABI_S_IFIFO)
 			f = fifo_open(inode, flags);
 		else if (inode->ops->open)

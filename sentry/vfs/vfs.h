@@ -152,6 +152,12 @@ struct vfs_inode_ops {
 	 */
 	struct file *(*open)(struct vfs_inode *inode, uint32_t flags);
 	/*
+	 * Instead of open, for an inode that stands for a file elsewhere
+	 * (procfs's fd/N of a file without a path): the open file, whole,
+	 * with its own path and inode, never the inode opened.
+	 */
+	struct file *(*open_file)(struct vfs_inode *inode, uint32_t flags);
+	/*
 	 * A new regular file of mode in dir's filesystem with no name and
 	 * no links (O_TMPFILE; permissions checked). NULL: EOPNOTSUPP.
 	 */
