@@ -53,6 +53,8 @@ struct tmpfs_inode *tmpfs_new_inode(struct tmpfs_super *ts, uint32_t mode)
 	vfs_inode_init(&ti->i, &ts->sb, &tmpfs_inode_ops, mode);
 	pthread_mutex_init(&ti->pages_lock, NULL);
 	__atomic_add_fetch(&ts->sb.refs, 1, __ATOMIC_RELAXED);
+	if (ABI_S_ISREG(mode))
+		ti->reg.seals = TMPFS_SEAL_SEAL; /* memfds may allow sealing */
 	if (ABI_S_ISDIR(mode)) {
 		ti->dir.next_pos = 2; /* 0 and 1 are "." and ".." */
 		ti->i.size = 4096;
@@ -552,7 +554,8 @@ static ssize_t tmpfs_rw(struct file *f, struct task *t,
 	int err = 0;
 
 	pthread_mutex_lock(&ti->i.lock);
-	if (write && (ti->reg.seals & TMPFS_SEAL_WRITE)) {
+	if (write &&
+	    (ti->reg.seals & (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE))) {
 		pthread_mutex_unlock(&ti->i.lock);
 		return -EPERM;
 	}
@@ -709,7 +712,7 @@ static ssize_t tmpfs_file_kwrite(struct file *f, const void *buf, size_t len,
 
 	unsigned seals = to_ti(f->inode)->reg.seals;
 
-	if (seals & TMPFS_SEAL_WRITE)
+	if (seals & (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE))
 		return -EPERM;
 	if (f->flags & ABI_O_APPEND)
 		*pos = (int64_t)f->inode->size;
@@ -735,9 +738,11 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	int err = 0;
 
 	pthread_mutex_lock(&ti->i.lock);
-	if ((ti->reg.seals & TMPFS_SEAL_WRITE) ||
-	    ((ti->reg.seals & TMPFS_SEAL_GROW) && !(mode & FALLOC_KEEP_SIZE) &&
-	     end > ti->i.size)) {
+	/* shmem_fallocate: a hole is a write; an allocation past the end
+	 * grows the file, even with FALLOC_FL_KEEP_SIZE. */
+	if ((mode & FALLOC_PUNCH_HOLE)
+		? (ti->reg.seals & (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE))
+		: ((ti->reg.seals & TMPFS_SEAL_GROW) && end > ti->i.size)) {
 		err = -EPERM;
 		goto out;
 	}
@@ -997,17 +1002,21 @@ struct file *tmpfs_memfd(struct vfs_inode *root, bool allow_sealing,
 	return f;
 }
 
-static bool is_memfd(struct file *f)
+/*
+ * A file with seals: a tmpfs regular file reached through its own tmpfs
+ * (a memfd has no mount; an overlay's upper file is the overlay's).
+ */
+static bool sealable(struct file *f)
 {
 	return f->inode && tmpfs_is(f->inode) && ABI_S_ISREG(f->inode->mode) &&
-	       f->inode->nlink == 0 && !f->path.mnt;
+	       (!f->path.mnt || f->path.mnt->sb == f->inode->sb);
 }
 
 int tmpfs_get_seals(struct file *f)
 {
 	int seals;
 
-	if (!is_memfd(f))
+	if (!sealable(f))
 		return -EINVAL;
 	pthread_mutex_lock(&f->inode->lock);
 	seals = (int)to_ti(f->inode)->reg.seals;
@@ -1015,25 +1024,91 @@ int tmpfs_get_seals(struct file *f)
 	return seals;
 }
 
+#define ALL_SEALS                                                              \
+	(TMPFS_SEAL_SEAL | TMPFS_SEAL_SHRINK | TMPFS_SEAL_GROW |               \
+	 TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE | TMPFS_SEAL_EXEC)
+#define WRITE_SEALS (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE)
+
 int tmpfs_add_seals(struct file *f, unsigned seals)
+{
+	struct tmpfs_inode *ti;
+	bool mapped;
+	int err = 0;
+
+	/* Linux's order: the file's mode, the seals, the file. */
+	if (!file_writable(f))
+		return -EPERM;
+	if (seals & ~(unsigned)ALL_SEALS)
+		return -EINVAL;
+	if (!sealable(f))
+		return -EINVAL;
+	ti = to_ti(f->inode);
+	pthread_mutex_lock(&ti->i.lock);
+	if (ti->reg.seals & TMPFS_SEAL_SEAL) {
+		err = -EPERM;
+		goto out;
+	}
+	/*
+	 * F_SEAL_WRITE: not while a shared mapping may write the file.
+	 * New ones wait (tmpfs_map_begin fails) while the address spaces
+	 * are searched, without the inode's lock, which faults take under
+	 * an address space's.
+	 */
+	if ((seals & TMPFS_SEAL_WRITE) && !(ti->reg.seals & TMPFS_SEAL_WRITE)) {
+		if (ti->reg.mapping) {
+			err = -EBUSY;
+			goto out;
+		}
+		ti->reg.sealing++;
+		pthread_mutex_unlock(&ti->i.lock);
+		mapped = mm_inode_mapped_writable(&ti->i);
+		pthread_mutex_lock(&ti->i.lock);
+		ti->reg.sealing--;
+		if (mapped) {
+			err = -EBUSY;
+			goto out;
+		}
+		if (ti->reg.seals & TMPFS_SEAL_SEAL) { /* sealed meanwhile */
+			err = -EPERM;
+			goto out;
+		}
+	}
+	ti->reg.seals |= seals;
+out:
+	pthread_mutex_unlock(&ti->i.lock);
+	return err;
+}
+
+int tmpfs_map_begin(struct file *f, bool write, bool *maywrite)
 {
 	struct tmpfs_inode *ti;
 	int err = 0;
 
-	if (!is_memfd(f))
-		return -EINVAL;
-	if (seals &
-	    ~(unsigned)(TMPFS_SEAL_SEAL | TMPFS_SEAL_SHRINK | TMPFS_SEAL_GROW |
-			TMPFS_SEAL_WRITE | 0x10 | 0x20))
-		return -EINVAL;
-	if (!file_writable(f))
-		return -EPERM;
+	if (!sealable(f))
+		return 0;
 	ti = to_ti(f->inode);
 	pthread_mutex_lock(&ti->i.lock);
-	if (ti->reg.seals & TMPFS_SEAL_SEAL)
-		err = -EPERM;
-	else
-		ti->reg.seals |= seals;
+	if (ti->reg.seals & WRITE_SEALS) {
+		if (write)
+			err = -EPERM;
+		*maywrite = false;
+	} else if (*maywrite && ti->reg.sealing) {
+		err = -EPERM; /* Linux: the mapping is denied writers */
+	} else if (*maywrite) {
+		ti->reg.mapping++;
+	}
 	pthread_mutex_unlock(&ti->i.lock);
 	return err;
+}
+
+void tmpfs_map_done(struct file *f, bool maywrite)
+{
+	struct tmpfs_inode *ti;
+
+	if (!maywrite || !sealable(f))
+		return;
+	ti = to_ti(f->inode);
+	pthread_mutex_lock(&ti->i.lock);
+	ti->reg.mapping--;
+	pthread_mutex_unlock(&ti->i.lock);
 }

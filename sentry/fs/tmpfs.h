@@ -34,7 +34,13 @@ struct tmpfs_inode {
 			/* memory-file offset + 1 of each page; 0: a hole */
 			uint64_t *pages;
 			size_t npages, cap;
-			unsigned seals; /* F_SEAL_*, memfds only */
+			/* F_SEAL_*: F_SEAL_SEAL alone unless a memfd
+			 * allowed sealing. Under the inode's lock, as
+			 * the two below. */
+			unsigned seals;
+			/* Shared writable mappings being made, and
+			 * F_SEAL_WRITEs looking for mapped ones. */
+			unsigned mapping, sealing;
 			/*
 			 * Address spaces mapping the file shared (mm.c);
 			 * while there are any, pages the file lets go stay
@@ -59,6 +65,7 @@ static inline struct tmpfs_inode *to_ti(struct vfs_inode *i)
 #define TMPFS_SEAL_GROW		0x0004
 #define TMPFS_SEAL_WRITE	0x0008
 #define TMPFS_SEAL_FUTURE_WRITE 0x0010
+#define TMPFS_SEAL_EXEC		0x0020 /* MFD_NOEXEC_SEAL's */
 
 /*
  * memfd_create's file: an unlinked regular file of the private tmpfs
@@ -67,9 +74,25 @@ static inline struct tmpfs_inode *to_ti(struct vfs_inode *i)
  */
 struct file *tmpfs_memfd(struct vfs_inode *root, bool allow_sealing,
 			 uint32_t uid, uint32_t gid);
-/* F_ADD_SEALS and F_GET_SEALS: -EINVAL for files that are no memfd. */
+/*
+ * F_ADD_SEALS and F_GET_SEALS, as for Linux's shmem files: a memfd, or a
+ * regular file of a tmpfs mount (sealed with F_SEAL_SEAL from the start);
+ * -EINVAL for any other file.
+ */
 int tmpfs_add_seals(struct file *f, unsigned seals);
 int tmpfs_get_seals(struct file *f);
+/*
+ * Around a MAP_SHARED mapping of f, which write says is made writable:
+ * -EPERM under a write seal (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE), or while
+ * an F_SEAL_WRITE is being added; for a read-only mapping under one,
+ * *maywrite (in: the file is open for writing) turns false, so that
+ * mprotect cannot make it writable. A mapping that may write is counted
+ * from tmpfs_map_begin until tmpfs_map_done, for F_SEAL_WRITE, which
+ * fails with -EBUSY while any such mapping is there or being made. Files
+ * of other filesystems: 0, nothing changed.
+ */
+int tmpfs_map_begin(struct file *f, bool write, bool *maywrite);
+void tmpfs_map_done(struct file *f, bool maywrite);
 
 /* A new tmpfs: its root directory inode (a reference), or NULL. */
 struct vfs_inode *tmpfs_create(struct memfile *mf, uint32_t mode, uint32_t uid,

@@ -152,6 +152,56 @@ void mm_file_truncated(struct vfs_inode *inode, uint64_t size)
 	pthread_mutex_unlock(&all_files_lock);
 }
 
+bool mm_inode_mapped_writable(struct vfs_inode *inode)
+{
+	struct mm **mms = NULL, **more;
+	size_t n = 0, cap = 0;
+	bool found = false, nomem = false;
+
+	/* The address spaces that map it, each held: an mm dropping its
+	 * last reference meanwhile is on its way out, and maps nothing. */
+	pthread_mutex_lock(&all_files_lock);
+	for (struct mm_file *f = all_files; f; f = f->next_all) {
+		int refs = __atomic_load_n(&f->mm->refs, __ATOMIC_RELAXED);
+
+		if (f->inode != inode)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			more = realloc(mms, cap * sizeof(*mms));
+			if (!more) {
+				nomem = true;
+				break;
+			}
+			mms = more;
+		}
+		while (refs > 0 && !__atomic_compare_exchange_n(
+				       &f->mm->refs, &refs, refs + 1, false,
+				       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			;
+		if (refs > 0)
+			mms[n++] = f->mm;
+	}
+	pthread_mutex_unlock(&all_files_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct mm *mm = mms[i];
+
+		pthread_mutex_lock(&mm->lock);
+		for (size_t j = 0; j < mm->vmas.n && !found; j++) {
+			const struct vma *v = &mm->vmas.v[j];
+
+			found = v->file && v->file->inode == inode &&
+				(v->flags & VMA_SHARED) &&
+				(v->flags & VMA_MAYWRITE);
+		}
+		pthread_mutex_unlock(&mm->lock);
+		mm_put(mm);
+	}
+	free(mms);
+	/* Out of memory: as if mapped (F_SEAL_WRITE fails, EBUSY). */
+	return found || nomem;
+}
+
 /* Forget and unmap f's pages from file page keep on. */
 static void file_truncate(struct mm *mm, struct mm_file *f, uint64_t keep)
 {

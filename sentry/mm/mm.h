@@ -145,6 +145,12 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
  * the sentry).
  */
 void mm_file_truncated(struct vfs_inode *inode, uint64_t size);
+/*
+ * Does any address space map inode shared with the right to write it
+ * (VMA_MAYWRITE, whatever its protection now)? What F_SEAL_WRITE waits
+ * on. Takes each address space's lock: call it with no inode's lock held.
+ */
+bool mm_inode_mapped_writable(struct vfs_inode *inode);
 /* Unmap what truncations took from mm's files; cheap when nothing did. */
 void mm_sync_truncations(struct mm *mm);
 

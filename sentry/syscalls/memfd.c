@@ -48,7 +48,7 @@ SYSCALL(memfd_create)
 	/* MFD_NOEXEC_SEAL: not executable, and sealed so (F_SEAL_EXEC). */
 	if (flags & MFD_NOEXEC_SEAL) {
 		f->inode->mode &= ~0111U;
-		tmpfs_add_seals(f, 0x20);
+		tmpfs_add_seals(f, TMPFS_SEAL_EXEC);
 	}
 	fd = fd_alloc(t->files, f, flags & MFD_CLOEXEC, 0,
 		      t->tg->rlim[ABI_RLIMIT_NOFILE].rlim_cur);

@@ -30,15 +30,9 @@ static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
 {
 	uint64_t prot = a[2];
 	struct vfs_inode *inode;
+	bool maywrite = file_writable(f);
 	long ret;
-	int seals = tmpfs_get_seals(f);
 
-	/* A memfd sealed against writing cannot be mapped for it. */
-	if ((prot & ABI_PROT_WRITE) && seals > 0 &&
-	    (seals & (TMPFS_SEAL_WRITE | TMPFS_SEAL_FUTURE_WRITE))) {
-		file_put(f);
-		return -EPERM;
-	}
 	if ((prot & ABI_PROT_EXEC) && f->path.mnt &&
 	    (f->path.mnt->flags & VFS_MNT_NOEXEC)) {
 		file_put(f);
@@ -49,8 +43,17 @@ static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
 		file_put(f);
 		return PTR_ERR(inode);
 	}
-	ret = mm_mmap_file(t->mm, a[0], a[1], prot, a[3], inode, a[5],
-			   file_writable(f));
+	/* A file sealed against writing cannot be mapped for it, nor
+	 * mapped so as to be made writable later. */
+	ret = tmpfs_map_begin(f, prot & ABI_PROT_WRITE, &maywrite);
+	if (ret) {
+		vfs_inode_put(inode);
+		file_put(f);
+		return ret;
+	}
+	ret =
+	    mm_mmap_file(t->mm, a[0], a[1], prot, a[3], inode, a[5], maywrite);
+	tmpfs_map_done(f, maywrite);
 	if (ret >= 0 || ret < -4095)
 		mm_file_set_path(t->mm, inode, &f->path);
 	vfs_inode_put(inode);
