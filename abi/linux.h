@@ -26,6 +26,12 @@
 #define ABI_NR_time	       201
 #define ABI_NR_getcpu	       309
 
+/* personality(2): the flags with an effect, and the domain. */
+#define ABI_UNAME26	      0x0020000
+#define ABI_READ_IMPLIES_EXEC 0x0400000
+#define ABI_PER_MASK	      0xff
+#define ABI_PER_LINUX32	      0x0008
+
 /* The vsyscall page: gettimeofday, time and getcpu at 1 KiB steps. */
 #define ABI_VSYSCALL_ADDR 0xffffffffff600000UL
 #define ABI_RLIM_NLIMITS  16

@@ -274,7 +274,7 @@ struct task {
 	struct app_seccomp_filter *seccomp_filter;
 	uint8_t mce_kill; /* PR_MCE_KILL_GET's answer plus 1; 0: default */
 	uint64_t timer_slack_ns; /* 0: the default, 50 us */
-	uint32_t personality;	 /* kept, without effect (sys.c) */
+	uint32_t personality;	 /* personality(2)'s (sys.c) */
 	/*
 	 * Scheduling attributes (sched.c): kept and reported, never applied
 	 * to the host. Zero is Linux's default (SCHED_OTHER, nice 0). Other

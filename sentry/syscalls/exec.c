@@ -137,6 +137,8 @@ static void exec_reset(struct task *t, struct mm *old, const char *name,
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
 	t->robust_len = 0;
+	/* set_personality_64bit: a 64-bit image reads nothing as code. */
+	t->personality &= ~(uint32_t)ABI_READ_IMPLIES_EXEC;
 	/* A vfork child leaves its parent's address space running. */
 	if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) > 1)
 		t->k->plat->ops->as_leave(old->as);

@@ -61,9 +61,24 @@ static long mmap_shared(struct task *t, struct file *f, const uint64_t *a)
 	return ret;
 }
 
-static long mmap_file(struct task *t, const uint64_t *a)
+/*
+ * READ_IMPLIES_EXEC: readable memory is executable too, but not from a
+ * file of a noexec mount (do_mmap).
+ */
+static uint64_t rie_prot(const struct task *t, uint64_t prot,
+			 const struct file *f)
 {
-	uint64_t len = a[1], prot = a[2], flags = a[3], off = a[5];
+	if ((prot & ABI_PROT_READ) &&
+	    (t->personality & ABI_READ_IMPLIES_EXEC) &&
+	    !(f && f->path.mnt && (f->path.mnt->flags & VFS_MNT_NOEXEC)))
+		prot |= ABI_PROT_EXEC;
+	return prot;
+}
+
+static long mmap_file(struct task *t, const uint64_t *in)
+{
+	uint64_t a[6] = {in[0], in[1], in[2], in[3], in[4], in[5]};
+	uint64_t len = a[1], prot, flags = a[3], off = a[5];
 	uint64_t type = flags & ABI_MAP_TYPE;
 	struct vfs_attr at;
 	struct file *f;
@@ -75,6 +90,7 @@ static long mmap_file(struct task *t, const uint64_t *a)
 	f = fd_get(t->files, (int)a[4]);
 	if (!f)
 		return -EBADF;
+	prot = a[2] = rie_prot(t, a[2], f);
 	if (f->flags & ABI_O_PATH) {
 		err = -EBADF;
 		goto out;
@@ -144,7 +160,7 @@ SYSCALL(mmap)
 {
 	if (!(a[3] & ABI_MAP_ANONYMOUS))
 		return mmap_file(t, a);
-	return mm_mmap(t->mm, a[0], a[1], a[2], a[3], a[5]);
+	return mm_mmap(t->mm, a[0], a[1], rie_prot(t, a[2], NULL), a[3], a[5]);
 }
 
 SYSCALL(munmap)
@@ -154,7 +170,7 @@ SYSCALL(munmap)
 
 SYSCALL(mprotect)
 {
-	return mm_mprotect(t->mm, a[0], a[1], a[2]);
+	return mm_mprotect(t->mm, a[0], a[1], rie_prot(t, a[2], NULL));
 }
 
 SYSCALL(mremap)

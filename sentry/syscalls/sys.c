@@ -10,8 +10,11 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -21,6 +24,31 @@
 /* The kernel the sandbox presents itself as. */
 #define MOAT_UTS_RELEASE "6.1.0"
 #define MOAT_UTS_VERSION "#1 SMP PREEMPT_DYNAMIC moat"
+
+/*
+ * The release uname shows: under UNAME26 (override_release), 2.6.x with x
+ * 60 more than the real minor version, for programs that parse 2.6
+ * only; what follows the version number stays.
+ */
+static void uts_release(const struct task *t, char *buf, size_t len)
+{
+	const char *rest = MOAT_UTS_RELEASE, *minor;
+	int dots = 0;
+
+	if (!(t->personality & ABI_UNAME26)) {
+		snprintf(buf, len, "%s", MOAT_UTS_RELEASE);
+		return;
+	}
+	for (; *rest; rest++) {
+		if (*rest == '.' && ++dots >= 3)
+			break;
+		if (!isdigit((unsigned char)*rest) && *rest != '.')
+			break;
+	}
+	minor = strchr(MOAT_UTS_RELEASE, '.');
+	snprintf(buf, len, "2.6.%ld%s", (minor ? atol(minor + 1) : 0) + 60,
+		 rest);
+}
 
 SYSCALL(uname)
 {
@@ -32,9 +60,12 @@ SYSCALL(uname)
 	memcpy(u.nodename, t->k->hostname, sizeof(u.nodename) - 1);
 	memcpy(u.domainname, t->k->domainname, sizeof(u.domainname) - 1);
 	pthread_mutex_unlock(&t->k->lock);
-	strcpy(u.release, MOAT_UTS_RELEASE);
+	uts_release(t, u.release, sizeof(u.release));
 	strcpy(u.version, MOAT_UTS_VERSION);
-	strcpy(u.machine, "x86_64");
+	/* override_architecture: linux32's machine. */
+	strcpy(u.machine, (t->personality & ABI_PER_MASK) == ABI_PER_LINUX32
+			      ? "i686"
+			      : "x86_64");
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u));
 }
 
@@ -255,8 +286,10 @@ SYSCALL(getrandom)
 
 /*
  * personality: any value is kept, as Linux keeps it; 0xffffffff only
- * asks. Deviation: none of its flags (ADDR_NO_RANDOMIZE,
- * READ_IMPLIES_EXEC...) has an effect.
+ * asks. What it changes: READ_IMPLIES_EXEC (mmap.c; exec clears it, as
+ * x86-64's does), UNAME26 and linux32's machine (uname). The other flags
+ * have no effect (ADDR_NO_RANDOMIZE: the sandbox's layout is not
+ * randomized anyway).
  */
 SYSCALL(personality)
 {

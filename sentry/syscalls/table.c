@@ -300,7 +300,8 @@ const struct syscall_entry syscall_table[ABI_NR_SYSCALLS] = {
     PARTIAL(times, "all CPU time is user time; the return value counts "
 		   "from the sandbox's boot"),
     FULL(getrandom),
-    PARTIAL(personality, "kept and reported; its flags have no effect"),
+    PARTIAL(personality, "READ_IMPLIES_EXEC, UNAME26 and linux32's "
+			 "machine act; other flags are kept only"),
     FULL(membarrier),
     FULL(getuid),
     FULL(geteuid),
