@@ -19,6 +19,10 @@
  *   attack memory          huge and misplaced mappings
  *   attack fds             SCM_RIGHTS ping-pong until the limits
  *   attack signals HOSTPID signals and ptrace toward host processes
+ *   attack sockets @NAME   reach the host's unix sockets: in the root
+ *                          (/host.sock, /host.dgram) and the abstract NAME
+ *   attack listen DIR @NAME TOUCHED SECONDS  (on the host) listen there;
+ *                          write TOUCHED when anything reaches them
  *   attack fuzz SEED       every syscall number 0..1023 with random
  *                          arguments, each in a child of its own
  *   attack swap DIR SECONDS  (on the host) swap DIR/race, a directory,
@@ -28,8 +32,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +47,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +436,150 @@ static int fds(void)
 	return escaped;
 }
 
+/* ---- unix sockets toward the host --------------------------------------- */
+
+/* A unix address: a path, or with a leading '@' an abstract name. */
+static socklen_t unix_addr(struct sockaddr_un *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (n >= sizeof(a->sun_path))
+		n = sizeof(a->sun_path) - 1;
+	memcpy(a->sun_path, name, n);
+	if (name[0] == '@')
+		a->sun_path[0] = 0;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+			   (name[0] != '@'));
+}
+
+static void try_connect(const char *what, int type, const char *name)
+{
+	struct sockaddr_un a;
+	socklen_t len = unix_addr(&a, name);
+	int s = socket(AF_UNIX, type, 0);
+
+	if (s < 0) {
+		printf("%s: socket: %s\n", what, strerror(errno));
+		return;
+	}
+	if (type == SOCK_DGRAM)
+		must_fail(what,
+			  sendto(s, "x", 1, 0, (struct sockaddr *)&a, len));
+	else
+		must_fail(what, connect(s, (struct sockaddr *)&a, len));
+	close(s);
+}
+
+/*
+ * The host listens (attack listen) on a stream and a datagram socket in
+ * the root, and on an abstract name: none is reachable from the sandbox
+ * (a sandbox without --bind ...:connect has no host socket), and the
+ * sandbox's own names stay its own.
+ */
+static int sockets(const char *abstract)
+{
+	struct sockaddr_un a;
+	socklen_t len;
+	int s, c;
+
+	try_connect("connect the host's /host.sock", SOCK_STREAM, "/host.sock");
+	try_connect("connect the host's /host.sock as seqpacket",
+		    SOCK_SEQPACKET, "/host.sock");
+	try_connect("send to the host's /host.dgram", SOCK_DGRAM,
+		    "/host.dgram");
+	try_connect("connect the host's abstract name", SOCK_STREAM, abstract);
+	try_connect("send to the host's abstract name", SOCK_DGRAM, abstract);
+	/* Through /proc/self/root and .. games: the same files. */
+	try_connect("connect /proc/self/root/host.sock", SOCK_STREAM,
+		    "/proc/self/root/host.sock");
+	try_connect("connect /../../host.sock", SOCK_STREAM,
+		    "/../../host.sock");
+	/* A name of the sandbox's own, over the host's: refused, or the
+	 * sandbox's own socket, never the host's. */
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	len = unix_addr(&a, abstract);
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, len) == 0 &&
+	    listen(s, 1) == 0) {
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		printf("own abstract name: %s\n",
+		       connect(c, (struct sockaddr *)&a, len) == 0
+			   ? "the sandbox's own"
+			   : strerror(errno));
+		close(c);
+	} else {
+		printf("own abstract name: %s\n", strerror(errno));
+	}
+	if (s >= 0)
+		close(s);
+	/* Other families: the sandbox's network, or nothing. */
+	expect_fail("socket AF_PACKET", socket(AF_PACKET, SOCK_RAW, 0));
+	expect_fail("socket AF_NETLINK audit",
+		    socket(AF_NETLINK, SOCK_RAW, 9 /* NETLINK_AUDIT */));
+	expect_fail("socket AF_VSOCK",
+		    socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+	return escaped;
+}
+
+/*
+ * (On the host) listen on DIR/host.sock, DIR/host.dgram and the abstract
+ * name for SECONDS; anything that reaches them is written to the file
+ * TOUCHED (which must not exist afterwards).
+ */
+static int listen_host(const char *dir, const char *abstract,
+		       const char *touched, int seconds)
+{
+	const char *names[3] = {"host.sock", "host.dgram", abstract};
+	const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_STREAM};
+	char path[PATH_MAX];
+	struct pollfd p[3];
+	time_t end = time(NULL) + seconds;
+
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_un a;
+		socklen_t len;
+
+		if (i < 2)
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		else
+			snprintf(path, sizeof(path), "%s", names[i]);
+		len = unix_addr(&a, path);
+		p[i].fd = socket(AF_UNIX, types[i], 0);
+		p[i].events = POLLIN;
+		if (p[i].fd < 0 ||
+		    bind(p[i].fd, (struct sockaddr *)&a, len) < 0 ||
+		    (types[i] == SOCK_STREAM && listen(p[i].fd, 8) < 0)) {
+			perror("listen");
+			return 1;
+		}
+		/* Anyone may connect: the sandbox runs as nobody. */
+		if (i < 2)
+			chmod(path, 0777);
+	}
+	printf("listening\n");
+	while (time(NULL) < end) {
+		if (poll(p, 3, 100) <= 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			if (p[i].revents) {
+				int fd =
+				    open(touched, O_WRONLY | O_CREAT, 0644);
+
+				if (fd >= 0) {
+					dprintf(fd, "reached %s\n", names[i]);
+					close(fd);
+				}
+				if (types[i] == SOCK_STREAM)
+					close(accept(p[i].fd, NULL, NULL));
+				else
+					recv(p[i].fd, path, sizeof(path),
+					     MSG_DONTWAIT);
+			}
+	}
+	return 0;
+}
+
 /* ---- signals and ptrace toward the host --------------------------------- */
 
 static int signals(int hostpid)
@@ -567,9 +718,13 @@ int main(int argc, char **argv)
 		return signals(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "swap"))
 		return swap(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "sockets"))
+		return sockets(argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "listen"))
+		return listen_host(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc == 3 && !strcmp(argv[1], "fuzz"))
 		return fuzz(strtoull(argv[2], NULL, 0));
 	fprintf(stderr, "usage: attack paths|race|proc|calls|devices|memory|"
-			"fds|signals|fuzz ...\n");
+			"fds|signals|sockets|listen|fuzz|swap ...\n");
 	return 2;
 }

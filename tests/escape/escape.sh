@@ -4,11 +4,12 @@
 # on it: a canary directory outside the root (its secret never shows in
 # any output, its files are as they were), no process left behind, a host
 # process that the sandbox tried to kill still alive.
-# Usage: escape.sh MOAT ATTACK
+# Usage: escape.sh MOAT ATTACK [PLATFORM]
 set -u
 . "$(dirname "$0")/../cli/lib.sh"
 MOAT=$1
 ATTACK=$2
+PLATFORM=${3:-ptrace}
 if [ ! -x /bin/busybox ]; then
 	echo "skip: /bin/busybox (busybox-static) is not installed"
 	exit 77
@@ -48,7 +49,8 @@ attack() {
 	name=$1
 	shift
 	setsid sh -c 'echo $$ >"$0/sid"; exec "$@"' "$tmp" \
-		"$MOAT" run --rootfs "$root" --rw -- /attack "$name" "$@" \
+		"$MOAT" run --platform="$PLATFORM" --rootfs "$root" --rw -- \
+		/attack "$name" "$@" \
 		>"$tmp/out.$name" 2>&1 </dev/null
 	rc=$?
 	sid=$(cat "$tmp/sid")
@@ -76,6 +78,21 @@ attack devices
 attack memory
 attack fds
 attack signals "$victim"
+# Host unix sockets in the root and in the abstract namespace: the
+# sandbox reaches none of them (the host's listener notes any contact).
+abstract="@moat-escape-$$"
+"$ATTACK" listen "$root" "$abstract" "$tmp/touched" 20 >"$tmp/listen" 2>&1 &
+listener=$!
+wait_for "$tmp/listen" listening || bad "sockets: the host's listener did not start"
+attack sockets "$abstract"
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+if [ -e "$tmp/touched" ]; then
+	bad "sockets: the host's listener was reached: $(cat "$tmp/touched")"
+else
+	ok "sockets: no host socket was reached"
+fi
+rm -f "$root/host.sock" "$root/host.dgram"
 attack fuzz 12345
 # The race: the host swaps race (a directory) and race.lnk (a symlink out
 # of the root) while the sandbox opens race/secret.
