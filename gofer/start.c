@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,15 +67,19 @@ static void raise_nofile(void)
 
 static __attribute__((noreturn)) void
 gofer_child(int sock, const struct gofer_mount_spec *specs, unsigned n,
-	    pid_t parent)
+	    int parent)
 {
+	struct pollfd gone = {.fd = parent, .events = POLLIN};
 	struct gofer_server s;
 	const char *why;
 	sigset_t none;
 	int proc_fd, err;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	/* Dies with its parent; one that died already is a readable pidfd
+	 * (getppid says nothing from a pid namespace of our own). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&gone, 1, 0) != 0)
 		_exit(125);
+	close(parent);
 	prctl(PR_SET_NAME, "moat-gofer");
 	setsid();
 	sigemptyset(&none);
@@ -110,12 +115,22 @@ gofer_child(int sock, const struct gofer_mount_spec *specs, unsigned n,
 	_exit(gofer_serve(&s));
 }
 
+/*
+ * The gofer is pid 1 of a pid namespace of its own, in an empty network
+ * namespace: taken over, it sees and signals no host process and has no
+ * network (it connects host unix sockets by path, which needs none).
+ */
 pid_t gofer_start(int sock, const struct gofer_mount_spec *specs, unsigned n)
 {
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	const char *what = NULL;
+	pid_t pid;
 
+	if (parent < 0)
+		return -errno;
+	pid = isolate_fork_ns(CLONE_NEWPID | CLONE_NEWNET, &what);
 	if (pid == 0)
 		gofer_child(sock, specs, n, parent);
-	return pid < 0 ? -errno : pid;
+	close(parent);
+	return pid;
 }

@@ -45,21 +45,12 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
-int isolate_unshare(int flags, bool userns, const char **what)
+/* In a new user namespace: map uid and gid (ours outside) to themselves. */
+static int map_self(uid_t uid, gid_t gid, const char **what)
 {
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
 	char map[64];
 	int err;
 
-	if (!userns) {
-		if (unshare(flags) == 0)
-			return 0;
-		if (errno != EPERM)
-			FAIL("unshare");
-	}
-	if (unshare(CLONE_NEWUSER | flags) < 0)
-		FAIL("unshare (user namespace)");
 	snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
 	err = write_file("/proc/self/uid_map", map);
 	if (!err)
@@ -73,6 +64,51 @@ int isolate_unshare(int flags, bool userns, const char **what)
 	if (err)
 		*what = "gid_map";
 	return err;
+}
+
+int isolate_unshare(int flags, bool userns, const char **what)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (!userns) {
+		if (unshare(flags) == 0)
+			return 0;
+		if (errno != EPERM)
+			FAIL("unshare");
+	}
+	if (unshare(CLONE_NEWUSER | flags) < 0)
+		FAIL("unshare (user namespace)");
+	return map_self(uid, gid, what);
+}
+
+pid_t isolate_fork_ns(int flags, const char **what)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	bool userns = false;
+	long pid;
+	int err;
+
+	/* fork's semantics: the child returns here, on the same stack. */
+	fflush(NULL);
+	pid = syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), 0, 0, 0, 0);
+	if (pid < 0 && errno == EPERM) {
+		userns = true;
+		pid = syscall(SYS_clone,
+			      (unsigned long)(CLONE_NEWUSER | flags | SIGCHLD),
+			      0, 0, 0, 0);
+	}
+	if (pid < 0)
+		FAIL(userns ? "clone (user namespace)" : "clone");
+	if (pid > 0 || !userns)
+		return (pid_t)pid;
+	err = map_self(uid, gid, what);
+	if (err) {
+		fprintf(stderr, "moat: %s: %s\n", *what, strerror(-err));
+		_exit(125);
+	}
+	return 0;
 }
 
 int isolate_empty_root(const char *name, const char **what)

@@ -22,6 +22,15 @@
 int isolate_unshare(int flags, bool userns, const char **what);
 
 /*
+ * fork into new namespaces (flags: CLONE_NEW*, CLONE_NEWPID among them,
+ * which unshare cannot give the caller itself), in a new user namespace
+ * mapping our ids to themselves where that is not permitted directly. As
+ * fork: the child's pid, 0 in the child, or -errno with *what. A raw
+ * clone: single-threaded callers only.
+ */
+pid_t isolate_fork_ns(int flags, const char **what);
+
+/*
  * Swap the root (and working directory) for an empty read-only tmpfs named
  * name, and detach the host's: no host file is reachable by path any more.
  * Needs a mount namespace of our own. 0 or -errno, *what as above.

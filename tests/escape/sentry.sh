@@ -151,8 +151,31 @@ pidns() {
 	esac
 }
 
+# gofer: moat run's other child, with namespaces of its own but the user
+# namespace (as root: it acts on the host's files with root's ids), pid 1
+# of its own pid namespace.
+gofer() {
+	g=$(for kid in $(cat /proc/"$monitor"/task/*/children 2>/dev/null); do
+		[ "$(cat /proc/"$kid"/comm 2>/dev/null)" = moat-gofer ] &&
+			echo "$kid"
+	done)
+	if [ -z "$g" ]; then
+		bad "gofer: not found"
+		return
+	fi
+	nspid=$(field NSpid "$g")
+	[ "${nspid#* }" = 1 ] && ok "gofer: pid 1 of its own pid namespace" ||
+		bad "gofer: NSpid '$nspid', want '$g 1'"
+	if $root; then
+		namespaces "gofer" "$g" user
+	else
+		namespaces "gofer" "$g"
+	fi
+}
+
 # --network=none: everything of its own; root becomes nobody.
 if start none; then
+	gofer
 	confined "sentry" "$pid" $zero
 	namespaces "sentry" "$pid"
 	if $root; then
