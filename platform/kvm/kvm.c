@@ -306,6 +306,48 @@ static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *c,
 	return NULL;
 }
 
+/*
+ * The application sees what a process of the host sees (the other
+ * platforms run it natively, and /proc/cpuinfo reads the sentry's own
+ * CPUID): KVM's table, its feature words masked with the host's. KVM may
+ * offer what it emulates (x2APIC, the TSC deadline timer...) or what the
+ * host kernel keeps from its processes; the sandbox advertises neither.
+ */
+static void cpuid_filter(struct kvm_cpuid2 *c)
+{
+	static const struct {
+		uint32_t fn, idx;
+		uint8_t regs; /* bit n: register n (eax, ebx, ecx, edx) */
+	} words[] = {
+	    {1, 0, 0xc},	  /* ecx, edx */
+	    {7, 0, 0xe},	  /* ebx, ecx, edx */
+	    {0xd, 0, 0x9},	  /* eax, edx: the XCR0 bits */
+	    {0xd, 1, 0x1},	  /* XSAVEOPT, XSAVEC, XGETBV1, XSAVES */
+	    {0x80000001, 0, 0xc}, /* ecx, edx */
+	};
+	unsigned max_basic = __get_cpuid_max(0, NULL);
+	unsigned max_ext = __get_cpuid_max(0x80000000, NULL);
+
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		uint32_t *regs[4] = {&e->eax, &e->ebx, &e->ecx, &e->edx};
+		unsigned h[4] = {0};
+
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			if (words[w].fn != e->function ||
+			    words[w].idx != e->index)
+				continue;
+			if (e->function <=
+			    (e->function >= 0x80000000 ? max_ext : max_basic))
+				__cpuid_count(e->function, e->index, h[0], h[1],
+					      h[2], h[3]);
+			for (int r = 0; r < 4; r++)
+				if (words[w].regs & (1U << r))
+					*regs[r] &= h[r];
+		}
+	}
+}
+
 /* XCR0 and the XSAVE area's size for the state the application may use. */
 static void fpu_setup(struct kvm_platform *kp)
 {
@@ -372,6 +414,7 @@ static int kvm_create(int memfd, struct platform **out)
 		err = -errno;
 		goto fail;
 	}
+	cpuid_filter(kp->cpuid);
 	kp->run_size = ioctl(kvm_dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kp->run_size < (long)sizeof(struct kvm_run)) {
 		err = -EIO;
