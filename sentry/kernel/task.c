@@ -523,6 +523,7 @@ static bool notify_parent_exit(struct kernel *k, struct thread_group *tg,
 	bool ignore = false, nocldwait = false, nocldstop;
 	int sig = tg->exit_signal, code, si_status;
 
+	tg->exit_notified = true;
 	if (!parent)
 		return false;
 	if (sig == ABI_SIGCHLD)
@@ -1065,18 +1066,28 @@ void task_exit(struct task *t)
 		free(kids);
 		/* Its own group, which it may have kept from orphanhood. */
 		orphan_check_locked(k, tg, tg->parent, tg, &orphans, &norphans);
-		if (!is_init)
-			notify_parent_exit(k, tg, &d);
 	}
 	pthread_mutex_unlock(&k->lock);
 	deferred_send(&dstop);
-	deferred_send(&d);
 	for (size_t i = 0; i < nds; i++)
 		deferred_send(&ds[i]);
 	free(ds);
+	/*
+	 * exit_notify's order: the groups it orphaned get their SIGHUP and
+	 * SIGCONT before the parent hears of the exit (and may reap it), so
+	 * a parent that waited finds them continued.
+	 */
 	for (size_t i = 0; i < norphans; i++)
 		hangup_pgrp(t, orphans[i]);
 	free(orphans);
+	if (last && !is_init) {
+		pthread_mutex_lock(&k->lock);
+		/* Told already if its parent exited meanwhile (reparent). */
+		if (!tg->exit_notified)
+			notify_parent_exit(k, tg, &d);
+		pthread_mutex_unlock(&k->lock);
+		deferred_send(&d);
+	}
 
 	if (last && is_init) {
 		kill_all_but(k, tg);
@@ -1216,7 +1227,8 @@ long task_do_wait(struct task *t, int idtype, int id,
 			any = true;
 			res->pid = c->tgid;
 			res->uid = c->leader ? c->leader->creds.ruid : 0;
-			if (c->state == TG_ZOMBIE && (options & ABI_WEXITED)) {
+			if (c->state == TG_ZOMBIE && c->exit_notified &&
+			    (options & ABI_WEXITED)) {
 				res->status = c->exit_status;
 				status_to_code(c->exit_status, &res->code,
 					       &res->si_status);

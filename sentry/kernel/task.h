@@ -145,6 +145,9 @@ struct thread_group {
 	struct tty *tty; /* controlling terminal, a reference (k->lock) */
 	int exit_signal; /* sent to the parent at exit; 0: none */
 	enum tg_state state;
+	/* A zombie its parent was told of (k->lock): only such a one is
+	 * reaped, as the orphaned groups' SIGHUP and SIGCONT go first. */
+	bool exit_notified;
 	bool did_exec;		   /* setpgid: EACCES after the child's exec */
 	pthread_cond_t child_cond; /* a child changed state (k->lock) */
 	/*

@@ -1838,6 +1838,7 @@ static int restore_tgs(struct restorer *r)
 		tg->exit_signal = (int)dec_u32_range(d, 0, ABI_NSIG, "signal");
 		tg->state = (enum tg_state)dec_u32_range(d, TG_ALIVE, TG_ZOMBIE,
 							 "state");
+		tg->exit_notified = tg->state == TG_ZOMBIE;
 		tg->exit_status = (int)dec_u32_range(d, 0, 0xffff, "status");
 		flags = dec_u32_range(d, 0, 15, "flags");
 		tg->did_exec = flags & 1;
