@@ -2,7 +2,8 @@
 #   make run    install missing packages, build, run a sandboxed command
 #   make test   install missing packages, build, run the whole test suite
 #   make test-kvm  install QEMU and a Debian kernel if missing (root or
-#               sudo), build, run the KVM tests in a nested guest
+#               sudo), build, run the KVM tests in a nested guest, then
+#               every guest test there (tests/kvm/all.sh)
 #   make fuzz   build the fuzz harnesses with libFuzzer (clang) and run
 #               each for FUZZ_SECONDS (default 60)
 BUILD ?= build
@@ -36,6 +37,7 @@ test: build
 test-kvm: build
 	tests/kvm/run.sh --deps
 	cd $(BUILD) && ctest -R '^kvm\.' --output-on-failure
+	tests/kvm/all.sh $(BUILD)
 
 bench: build
 	cmake --build $(BUILD) --target bench
