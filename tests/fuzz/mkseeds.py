@@ -287,6 +287,22 @@ seeds = {
                sc(NR['keyctl'], I(0)) + sc(NR['personality'], U32(0xffffffff)) +
                sc(NR['read'], I(0), C(5), U32(100)) + sc(NR['write'], I(1), C(8), U32(100)) +
                sc(500) + sc(NR['open'], C(2), I(0)),
+    # memfd seals against mappings, reopens through /proc and personality.
+    'seals': sc(NR['memfd_create'], S('s'), I(2)) + sc(NR['ftruncate'], R(), U32(0x2000)) +
+             sc(NR['mmap'], I(0), U32(0x1000), I(3), I(1), R(1), I(0)) +
+             sc(NR['fcntl'], R(2), U32(1033), I(8)) +
+             sc(NR['munmap'], R(1), U32(0x1000)) +
+             sc(NR['fcntl'], R(4), U32(1033), I(0x1e)) +
+             sc(NR['open'], S('/proc/self/fd/3'), I(2)) +
+             sc(NR['write'], R(), D(b'x'), I(1)) +
+             sc(NR['mmap'], I(0), U32(0x1000), I(1), I(1), R(7), I(0)) +
+             sc(NR['mprotect'], R(), U32(0x1000), I(3)) +
+             sc(NR['fcntl'], I(3), U32(1034)) +
+             sc(NR['personality'], U32(0x400000)) +
+             sc(NR['mmap'], I(0), U32(0x1000), I(1), I(0x22), I(-1), I(0)) +
+             sc(NR['uname'], B(0)) + sc(NR['personality'], U32(0x20008)) +
+             sc(NR['uname'], B(0)) + sc(NR['open'], S('/dev/shm/x'), U32(O_RDWR_CREAT), U32(0o600)) +
+             sc(NR['fcntl'], R(), U32(1034)),
 }
 for k, v in seeds.items():
     out('syscalls', k, v)
