@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define KSNP_MAGIC   0x504e534bU /* "KSNP" */
-#define KSNP_VERSION 2
+#define KSNP_VERSION 3 /* 3: the host's CLOCK_MONOTONIC; 2 still read */
 
 /* The kinds of open files a snapshot holds. */
 enum {
@@ -1023,6 +1023,7 @@ static int save_kernel(struct saver *s)
 	enc_u32(&s->e, (uint32_t)k->ip_forward);
 	enc_i64(&s->e, (now.tv_sec - k->boot_mono.tv_sec) * 1000000000LL +
 			   (now.tv_nsec - k->boot_mono.tv_nsec));
+	enc_i64(&s->e, now.tv_sec * 1000000000LL + now.tv_nsec);
 	enc_blob(&s->e, k->default_rlim, sizeof(k->default_rlim));
 
 	err = collect(s);
@@ -2158,10 +2159,14 @@ static int restore_header(struct restorer *r)
 	char *plat, *host, *domain;
 	uint32_t fpu_size;
 	uint64_t limit, vdso, vdso_lo, vdso_hi;
-	int64_t uptime;
+	int64_t uptime, host_mono = 0;
+	uint32_t version;
 	int err = 0;
 
-	if (dec_u32(d) != KSNP_MAGIC || dec_u32(d) != KSNP_VERSION)
+	if (dec_u32(d) != KSNP_MAGIC)
+		return bad(r, "the kernel section is not one this moat reads");
+	version = dec_u32(d);
+	if (version != 2 && version != KSNP_VERSION)
 		return bad(r, "the kernel section is not one this moat reads");
 	plat = dec_str(d, 32);
 	fpu_size = dec_u32(d);
@@ -2175,6 +2180,8 @@ static int restore_header(struct restorer *r)
 	domain = dec_str(d, sizeof(k->domainname) - 1);
 	k->ip_forward = (int)dec_u32_range(d, 0, 1, "ip_forward");
 	uptime = dec_i64(d);
+	if (version >= 3)
+		host_mono = dec_i64(d);
 	dec_blob_exact(d, k->default_rlim, sizeof(k->default_rlim));
 	if (!d->err && (strcmp(plat, p->ops->name) || fpu_size != p->fpu_size ||
 			limit != p->addr_limit)) {
@@ -2189,6 +2196,27 @@ static int restore_header(struct restorer *r)
 		    "the host's vDSO differs from the checkpoint's (another "
 		    "kernel): the application's clock calls would break");
 		err = -EINVAL;
+	}
+	if (!d->err && !err) {
+		struct timespec now;
+
+		/*
+		 * The application reads the host's CLOCK_MONOTONIC (the
+		 * vDSO): on a host booted since, it would go back, and its
+		 * deadlines with it. A forward jump is a long suspend.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec * 1000000000LL + now.tv_nsec < host_mono) {
+			say(r->why, r->whylen,
+			    "this host's CLOCK_MONOTONIC (%lld s since its "
+			    "boot) is behind the checkpoint's (%lld s): the "
+			    "application's clock would go back; restore on a "
+			    "host that has been up longer, or on the one that "
+			    "made the image",
+			    (long long)now.tv_sec,
+			    (long long)(host_mono / 1000000000));
+			err = -EINVAL;
+		}
 	}
 	if (!d->err && !err) {
 		struct timespec now;

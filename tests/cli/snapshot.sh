@@ -171,6 +171,13 @@ expect "restore of a corrupted image" 125 "checksum" -- \
 head -c $((size / 3)) "$tmp/img1/sandbox.img" >"$tmp/bad/sandbox.img"
 expect "restore of a truncated image" 125 "restore" -- \
 	timeout 20 "$MOAT" restore --image-path "$tmp/bad"
+# A host whose CLOCK_MONOTONIC is behind the checkpoint's (booted since):
+# the application's clock would go back; refused, naming the clock.
+cp "$tmp/img1/sandbox.img" "$tmp/bad/sandbox.img"
+python3 "$(dirname "$0")/imgpatch.py" "$tmp/bad/sandbox.img" host-mono \
+	$((1 << 62))
+expect "restore on a host booted since the checkpoint" 125 \
+	"CLOCK_MONOTONIC" -- timeout 20 "$MOAT" restore --image-path "$tmp/bad"
 expect "restore of a missing image" 125 "No such file" -- \
 	"$MOAT" restore --image-path "$tmp/nowhere"
 expect "run --restore with a program" 125 "give no PROGRAM" -- \
