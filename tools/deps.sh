@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential clang cmake ninja-build pkg-config libseccomp-dev
 libunwind-dev liblzma-dev liburing-dev check busybox-static musl-tools
-python3 git iproute2 tmux libjansson-dev"
+python3 git iproute2 tmux libjansson-dev libzstd-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -275,6 +275,16 @@ static int write_at(struct image_writer *w, const void *buf, size_t len,
 
 int image_section_begin(struct image_writer *w, uint32_t type)
 {
+	return image_section_begin_flags(w, type, 0);
+}
+
+int image_section_begin_flags(struct image_writer *w, uint32_t type,
+			      uint32_t flags)
+{
+	if (flags & ~(uint32_t)IMAGE_SECF_ZSTD) {
+		seterr(w->err, "unknown section flags %#x", flags);
+		return -EINVAL;
+	}
 	if (w->failed || w->open) {
 		seterr(w->err, "section begun %s",
 		       w->failed ? "after a failed write" : "inside another");
@@ -295,8 +305,8 @@ int image_section_begin(struct image_writer *w, uint32_t type)
 		w->sec = p;
 		w->capsec = cap;
 	}
-	w->sec[w->nsec++] =
-	    (struct image_section){.type = type, .offset = w->pos};
+	w->sec[w->nsec++] = (struct image_section){
+	    .type = type, .flags = flags, .offset = w->pos};
 	w->open = true;
 	return 0;
 }
@@ -396,6 +406,7 @@ int image_writer_finish(struct image_writer *w)
 	size_t tlen = (size_t)w->nsec * IMAGE_ENTRY_SIZE;
 	uint8_t head[IMAGE_HEADER_SIZE] = {0}, end[IMAGE_END_SIZE] = {0};
 	uint64_t table = w->pos, size = table + tlen + IMAGE_END_SIZE;
+	uint16_t minor = 0;
 	uint8_t *t;
 	int ret;
 
@@ -418,6 +429,8 @@ int image_writer_finish(struct image_writer *w)
 		put64(e + E_OFFSET, w->sec[i].offset);
 		put64(e + E_LENGTH, w->sec[i].length);
 		put32(e + E_CRC, w->sec[i].crc);
+		if (w->sec[i].flags)
+			minor = 1; /* section flags are 1.1's */
 	}
 	memcpy(end, IMAGE_END_MAGIC, sizeof(IMAGE_END_MAGIC));
 	put64(end + 8, size);
@@ -425,7 +438,7 @@ int image_writer_finish(struct image_writer *w)
 
 	memcpy(head + H_MAGIC, IMAGE_MAGIC, sizeof(IMAGE_MAGIC));
 	put16(head + H_MAJOR, IMAGE_MAJOR);
-	put16(head + H_MINOR, IMAGE_MINOR);
+	put16(head + H_MINOR, minor);
 	put32(head + H_HSIZE, IMAGE_HEADER_SIZE);
 	put32(head + H_NSEC, w->nsec);
 	put64(head + H_TABLE, table);
@@ -581,9 +594,23 @@ static int check_entry(struct image_reader *r, uint32_t i, uint64_t table)
 	    i ? align_up(r->sec[i - 1].offset + r->sec[i - 1].length)
 	      : IMAGE_HEADER_SIZE;
 
-	if (s->flags) {
+	if (s->flags & ~(uint32_t)IMAGE_SECF_ZSTD) {
 		seterr(r->err, "section %u (%s): unknown flags %#x", i, name,
 		       s->flags);
+		return -EINVAL;
+	}
+	if (s->flags && r->minor < 1) {
+		seterr(r->err,
+		       "section %u (%s): flags %#x in a format %u.%u image "
+		       "(section flags came with 1.1)",
+		       i, name, s->flags, r->major, r->minor);
+		return -EINVAL;
+	}
+	if ((s->flags & IMAGE_SECF_ZSTD) && s->type != IMAGE_SEC_MEMORY) {
+		seterr(r->err,
+		       "section %u (%s): marked compressed, which only the "
+		       "memory section may be",
+		       i, name);
 		return -EINVAL;
 	}
 	if (s->offset > r->size || s->length > r->size - s->offset) {

@@ -6,7 +6,7 @@
  * checks every field and every byte before it hands out any section, and
  * says what is wrong and where, in words.
  *
- * Layout (format 1.0; every integer little-endian, every offset from the
+ * Layout (format 1.1; every integer little-endian, every offset from the
  * start of the file):
  *
  *   0   header, 64 bytes
@@ -25,7 +25,7 @@
  *       bytes to the next multiple of 8
  *   T   the section table: one 32-byte entry per section
  *         0  type                      u32 (IMAGE_SEC_*)
- *         4  flags                     u32: none defined yet, must be 0
+ *         4  flags                     u32: IMAGE_SECF_* (1.1), or 0
  *         8  offset                    u64
  *        16  length                    u64: the data's bytes, padding excl.
  *        24  checksum                  u32: CRC32C of the data
@@ -38,10 +38,13 @@
  * that must be zero, or is compared with the one value it may hold: any
  * corruption of a single bit is rejected.
  *
- * A reader of major version N reads any N.x image (a minor version adds
- * only section types an older reader may ignore) and rejects a newer
- * major with a message naming it. Section types are unique in an image
- * unless marked as repeatable below.
+ * A reader of major version N reads any N.x image and rejects a newer
+ * major with a message naming it. A minor version adds section types an
+ * older reader may ignore, or section flags it rejects by name: 1.1 adds
+ * IMAGE_SECF_ZSTD. The writer marks an image 1.1 only when a section has
+ * a flag, so an image without one is a 1.0 image, byte for byte, that
+ * every 1.x reader takes. Section types are unique in an image unless
+ * marked as repeatable below.
  *
  * The writer streams: it writes the sections' data in order as it comes
  * (a section may be written in many pieces, its checksum computed on the
@@ -59,7 +62,7 @@
 #define IMAGE_MAGIC	   "MOATIMG"
 #define IMAGE_END_MAGIC	   "MOATEND"
 #define IMAGE_MAJOR	   1
-#define IMAGE_MINOR	   0
+#define IMAGE_MINOR	   1 /* the newest minor version this reads */
 #define IMAGE_HEADER_SIZE  64
 #define IMAGE_ENTRY_SIZE   32
 #define IMAGE_END_SIZE	   16
@@ -77,6 +80,14 @@ enum image_section_type {
 	IMAGE_SEC_MOUNTS = 16,	    /* the mount table (fsimage.h) */
 	IMAGE_SEC_TMPFS = 17,	    /* every tmpfs's tree (fsimage.h) */
 };
+
+/*
+ * Section flags (format 1.1). IMAGE_SECF_ZSTD: the section's data is
+ * compressed in chunks with zstd; allowed on the memory section only,
+ * whose reader decompresses it (memimage.h says how). The checksum is
+ * the stored bytes', compressed ones.
+ */
+#define IMAGE_SECF_ZSTD 0x1
 
 /* CRC32C (Castagnoli) of len bytes, continuing from crc (0 to start). */
 uint32_t image_crc32c(uint32_t crc, const void *buf, size_t len);
@@ -108,6 +119,9 @@ struct image_writer {
 void image_writer_init(struct image_writer *w, int fd);
 /* Begin a section of type; 0 or -errno (w->err says why). */
 int image_section_begin(struct image_writer *w, uint32_t type);
+/* The same, with IMAGE_SECF_* flags (the image becomes a 1.1 one). */
+int image_section_begin_flags(struct image_writer *w, uint32_t type,
+			      uint32_t flags);
 /* Append len bytes to the open section. */
 int image_section_write(struct image_writer *w, const void *buf, size_t len);
 /* The same, from several buffers (struct iovec) in one system call. */

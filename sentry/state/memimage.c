@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define META_HEAD 32 /* size, page size, nfree, nshared */
 
@@ -81,12 +82,76 @@ static int read_file(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* A compressed chunk's header: raw length, compressed length. */
+#define ZCHUNK_HEAD 8
+/* Its compressed bytes at most: zstd's bound for the largest raw chunk. */
+#define ZCHUNK_COMP_MAX ZSTD_COMPRESSBOUND(MEMIMAGE_ZCHUNK_MAX)
+/* What one read of MEMIMAGE_RUN_PAGES pages adds at most: every other
+ * page a record of its own. */
+#define PIECE_MAX                                                              \
+	(MEMIMAGE_RUN_PAGES * PAGE_SIZE + (MEMIMAGE_RUN_PAGES / 2 + 1) * 16)
+_Static_assert(PIECE_MAX * 3 < MEMIMAGE_ZCHUNK_MAX, "chunks of several reads");
+_Static_assert(ZCHUNK_COMP_MAX < UINT32_MAX, "lengths fit their u32");
+
 /* What one chunk of MEMIMAGE_RUN_PAGES pages needs to be written. */
 struct chunk {
 	uint8_t *buf;
 	uint64_t hdr[MEMIMAGE_RUN_PAGES][2];
 	struct iovec iov[MEMIMAGE_RUN_PAGES + 1];
+	/* Compressing: the records gather in raw (used bytes) until the
+	 * next read might not fit, then go out compressed. */
+	ZSTD_CCtx *cctx;
+	uint8_t *raw, *out;
+	size_t used;
 };
+
+/* The gathered records as one compressed chunk. */
+static int zchunk_flush(struct image_writer *w, struct chunk *c,
+			struct memimage_stats *st)
+{
+	uint32_t head[2];
+	struct iovec iov[2];
+	size_t n;
+	int ret;
+
+	if (!c->used)
+		return 0;
+	n = ZSTD_compress2(c->cctx, c->out, ZCHUNK_COMP_MAX, c->raw, c->used);
+	if (ZSTD_isError(n)) {
+		snprintf(w->err, sizeof(w->err), "memory: compressing: %s",
+			 ZSTD_getErrorName(n));
+		return -EIO;
+	}
+	head[0] = (uint32_t)c->used;
+	head[1] = (uint32_t)n;
+	iov[0] = (struct iovec){head, sizeof(head)};
+	iov[1] = (struct iovec){c->out, n};
+	ret = image_section_writev(w, iov, 2);
+	c->used = 0;
+	st->chunks++;
+	return ret;
+}
+
+/* One read's records (c->iov) into the chunk being gathered. */
+static int zchunk_add(struct image_writer *w, struct chunk *c, size_t niov,
+		      struct memimage_stats *st)
+{
+	size_t len = 0;
+	int ret;
+
+	for (size_t i = 0; i < niov; i++)
+		len += c->iov[i].iov_len;
+	if (c->used + len > MEMIMAGE_ZCHUNK_MAX) {
+		ret = zchunk_flush(w, c, st);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < niov; i++) {
+		memcpy(c->raw + c->used, c->iov[i].iov_base, c->iov[i].iov_len);
+		c->used += c->iov[i].iov_len;
+	}
+	return 0;
+}
 
 /*
  * The non-zero pages of [d, h), a chunk at a time: read through the fd
@@ -131,32 +196,72 @@ static int dump_range(struct memfile *mf, struct image_writer *w, uint64_t d,
 			p += run;
 		}
 		st->records += nrec;
-		if (niov) {
+		if (niov && c->cctx)
+			ret = zchunk_add(w, c, niov, st);
+		else if (niov)
 			ret = image_section_writev(w, c->iov, (int)niov);
-			if (ret)
-				return ret;
-		}
+		if (ret)
+			return ret;
 		d += npages * PAGE_SIZE;
 	}
 	return 0;
 }
 
-static int dump_pages(struct memfile *mf, struct image_writer *w,
+static void chunk_free(struct chunk *c)
+{
+	if (!c)
+		return;
+	ZSTD_freeCCtx(c->cctx);
+	free(c->raw);
+	free(c->out);
+	free(c->buf);
+	free(c);
+}
+
+/* The buffers a dump needs, and a compressor at level unless 0. */
+static struct chunk *chunk_alloc(struct image_writer *w, int level)
+{
+	struct chunk *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->buf = malloc(MEMIMAGE_RUN_PAGES * PAGE_SIZE)))
+		goto nomem;
+	if (!level)
+		return c;
+	c->raw = malloc(MEMIMAGE_ZCHUNK_MAX);
+	c->out = malloc(ZCHUNK_COMP_MAX);
+	c->cctx = ZSTD_createCCtx();
+	if (!c->raw || !c->out || !c->cctx)
+		goto nomem;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(
+		c->cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(
+		ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(
+		ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 1))) {
+		snprintf(w->err, sizeof(w->err),
+			 "memory: compression level %d refused", level);
+		chunk_free(c);
+		return NULL;
+	}
+	return c;
+nomem:
+	chunk_free(c);
+	snprintf(w->err, sizeof(w->err), "memory: out of memory");
+	return NULL;
+}
+
+static int dump_pages(struct memfile *mf, struct image_writer *w, int level,
 		      struct memimage_stats *st)
 {
 	struct chunk *c;
 	uint64_t off = 0;
 	int ret;
 
-	c = malloc(sizeof(*c));
-	if (c)
-		c->buf = malloc(MEMIMAGE_RUN_PAGES * PAGE_SIZE);
-	if (!c || !c->buf) {
-		free(c);
-		snprintf(w->err, sizeof(w->err), "memory: out of memory");
+	c = chunk_alloc(w, level);
+	if (!c)
 		return -ENOMEM;
-	}
-	ret = image_section_begin(w, IMAGE_SEC_MEMORY);
+	ret = image_section_begin_flags(w, IMAGE_SEC_MEMORY,
+					level ? IMAGE_SECF_ZSTD : 0);
 	pthread_mutex_lock(&mf->seek_lock);
 	while (!ret && off < mf->size) {
 		off_t data = lseek(mf->fd, (off_t)off, SEEK_DATA), hole;
@@ -178,23 +283,30 @@ static int dump_pages(struct memfile *mf, struct image_writer *w,
 		off = page_up((uint64_t)hole);
 	}
 	pthread_mutex_unlock(&mf->seek_lock);
-	free(c->buf);
-	free(c);
+	if (!ret && c->cctx)
+		ret = zchunk_flush(w, c, st);
+	chunk_free(c);
 	return ret ? ret : image_section_end(w);
 }
 
-int memimage_dump(struct memfile *mf, struct image_writer *w,
+int memimage_dump(struct memfile *mf, struct image_writer *w, int level,
 		  struct memimage_stats *st)
 {
 	struct memimage_stats dummy;
 	int ret;
 
+	if (level < 0 || level > MEMIMAGE_LEVEL_MAX) {
+		snprintf(w->err, sizeof(w->err),
+			 "memory: compression level %d not 0 to %d", level,
+			 MEMIMAGE_LEVEL_MAX);
+		return -EINVAL;
+	}
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 	ret = dump_meta(mf, w);
 	if (!ret)
-		ret = dump_pages(mf, w, st);
+		ret = dump_pages(mf, w, level, st);
 	return ret;
 }
 
@@ -300,10 +412,34 @@ out:
 }
 
 /*
- * Write the next len bytes of the stream into the memory file at off,
- * through its fd: that allocates the pages without faulting in the
- * sentry's mapping of them.
+ * Write len bytes at p into the memory file at off, through its fd: that
+ * allocates the pages without faulting in the sentry's mapping of them.
  */
+static int write_pages(struct image_reader *r, uint32_t idx, struct memfile *mf,
+		       const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t k = pwrite(mf->fd, p, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			int err = k < 0 ? errno : EIO;
+
+			bad(r,
+			    "section %u (memory): writing the memory "
+			    "file at %" PRIu64 ": %s",
+			    idx, off, strerror(err));
+			return -err;
+		}
+		p += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* The next len bytes of the stream into the memory file at off. */
 static int restore_run(struct image_reader *r, uint32_t idx,
 		       struct image_stream *s, struct memfile *mf, uint64_t off,
 		       uint64_t len)
@@ -312,29 +448,76 @@ static int restore_run(struct image_reader *r, uint32_t idx,
 		size_t n;
 		const uint8_t *p = image_stream_next(
 		    s, (size_t)min_t(uint64_t, len, SIZE_MAX), &n);
+		int ret;
 
 		if (!p)
 			return -EIO;
 		len -= n;
-		while (n) {
-			ssize_t k = pwrite(mf->fd, p, n, (off_t)off);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0) {
-				int err = k < 0 ? errno : EIO;
-
-				bad(r,
-				    "section %u (memory): writing the memory "
-				    "file at %" PRIu64 ": %s",
-				    idx, off, strerror(err));
-				return -err;
-			}
-			p += k;
-			n -= (size_t)k;
-			off += (uint64_t)k;
-		}
+		ret = write_pages(r, idx, mf, p, n, off);
+		if (ret)
+			return ret;
+		off += n;
 	}
+	return 0;
+}
+
+/*
+ * Where a record is, for messages: its byte in the section, or in the
+ * compressed chunk at byte chunk (not UINT64_MAX) once decompressed.
+ */
+struct where {
+	uint32_t idx;
+	uint64_t chunk, at;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+bad_record(struct image_reader *r, const struct where *wh, const char *fmt, ...)
+{
+	char what[IMAGE_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (wh->chunk == UINT64_MAX)
+		return bad(
+		    r, "section %u (memory): record at byte %" PRIu64 ": %s",
+		    wh->idx, wh->at, what);
+	return bad(r,
+		   "section %u (memory): compressed chunk at byte %" PRIu64
+		   ", record at byte %" PRIu64 " of its data: %s",
+		   wh->idx, wh->chunk, wh->at, what);
+}
+
+/*
+ * A record's header (n pages at off) against the memory file and the
+ * record before it (ending at prev_end), with left bytes after the
+ * header to hold its pages.
+ */
+static int check_record(struct image_reader *r, const struct where *wh,
+			struct memfile *mf, uint64_t off, uint64_t n,
+			uint64_t prev_end, uint64_t left)
+{
+	if (n == 0 || !page_aligned(off) || off >= mf->size ||
+	    n > (mf->size - off) / PAGE_SIZE)
+		return bad_record(r, wh,
+				  "%" PRIu64 " pages at %" PRIu64
+				  " not inside the file's %" PRIu64 " bytes",
+				  n, off, mf->size);
+	if (off < prev_end)
+		return bad_record(r, wh,
+				  "pages at %" PRIu64
+				  " overlap or precede the last, which "
+				  "ended at %" PRIu64,
+				  off, prev_end);
+	if (!memfile_allocated(mf, off, n * PAGE_SIZE))
+		return bad_record(
+		    r, wh, "pages at %" PRIu64 " are free in memfile-meta",
+		    off);
+	if (n * PAGE_SIZE > left)
+		return bad_record(
+		    r, wh, "%" PRIu64 " pages, more than the %s holds", n,
+		    wh->chunk == UINT64_MAX ? "section" : "chunk");
 	return 0;
 }
 
@@ -342,56 +525,181 @@ static int restore_records(struct image_reader *r, uint32_t idx,
 			   struct image_stream *sp, struct memfile *mf,
 			   struct memimage_stats *st)
 {
+	struct where wh = {idx, UINT64_MAX, 0};
 	uint64_t prev_end = 0;
 	int ret;
 
 	while (image_stream_left(sp)) {
-		uint64_t at = sp->pos, hdr[2], off, n;
+		uint64_t hdr[2];
 
+		wh.at = sp->pos;
 		if (image_stream_left(sp) < sizeof(hdr))
-			return bad(r,
-				   "section %u (memory): record at byte "
-				   "%" PRIu64 " cut short",
-				   idx, at);
+			return bad_record(r, &wh, "cut short");
 		ret = image_stream_read(sp, hdr, sizeof(hdr));
 		if (ret)
 			return ret;
-		off = hdr[0];
-		n = hdr[1];
-		if (n == 0 || !page_aligned(off) || off >= mf->size ||
-		    n > (mf->size - off) / PAGE_SIZE)
-			return bad(r,
-				   "section %u (memory): record at byte "
-				   "%" PRIu64 ": %" PRIu64 " pages at %" PRIu64
-				   " not inside the file's %" PRIu64 " bytes",
-				   idx, at, n, off, mf->size);
-		if (off < prev_end)
-			return bad(r,
-				   "section %u (memory): record at byte "
-				   "%" PRIu64 ": pages at %" PRIu64
-				   " overlap or precede the last, which "
-				   "ended at %" PRIu64,
-				   idx, at, off, prev_end);
-		if (!memfile_allocated(mf, off, n * PAGE_SIZE))
-			return bad(r,
-				   "section %u (memory): record at byte "
-				   "%" PRIu64 ": pages at %" PRIu64
-				   " are free in memfile-meta",
-				   idx, at, off);
-		if (n * PAGE_SIZE > image_stream_left(sp))
-			return bad(r,
-				   "section %u (memory): record at byte "
-				   "%" PRIu64 ": %" PRIu64
-				   " pages, more than the section holds",
-				   idx, at, n);
-		ret = restore_run(r, idx, sp, mf, off, n * PAGE_SIZE);
+		ret = check_record(r, &wh, mf, hdr[0], hdr[1], prev_end,
+				   image_stream_left(sp));
 		if (ret)
 			return ret;
-		prev_end = off + n * PAGE_SIZE;
-		st->data_pages += n;
+		ret = restore_run(r, idx, sp, mf, hdr[0], hdr[1] * PAGE_SIZE);
+		if (ret)
+			return ret;
+		prev_end = hdr[0] + hdr[1] * PAGE_SIZE;
+		st->data_pages += hdr[1];
 		st->records++;
 	}
 	return image_stream_done(sp);
+}
+
+/* What a compressed section's restore holds: one chunk at a time. */
+struct zreader {
+	ZSTD_DCtx *dctx;
+	uint8_t *comp; /* ZCHUNK_COMP_MAX bytes */
+	uint8_t *raw;  /* MEMIMAGE_ZCHUNK_MAX bytes */
+};
+
+/*
+ * The compressed chunk at byte wh->chunk, its header read: into z->raw,
+ * exactly rawlen bytes, or an error saying what is wrong with it.
+ */
+static int zchunk_read(struct image_reader *r, const struct where *wh,
+		       struct image_stream *sp, struct zreader *z,
+		       uint32_t rawlen, uint32_t clen)
+{
+	unsigned long long fcs;
+	size_t n;
+	int ret;
+
+	if (rawlen == 0 || rawlen > MEMIMAGE_ZCHUNK_MAX)
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": %u bytes of data, not 1 to %u",
+			   wh->idx, wh->chunk, rawlen, MEMIMAGE_ZCHUNK_MAX);
+	if (clen == 0 || clen > ZCHUNK_COMP_MAX || clen > image_stream_left(sp))
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": %u compressed bytes, %s",
+			   wh->idx, wh->chunk, clen,
+			   clen > image_stream_left(sp)
+			       ? "more than the section holds"
+			       : "not what a chunk can take");
+	ret = image_stream_read(sp, z->comp, clen);
+	if (ret)
+		return ret;
+	fcs = ZSTD_getFrameContentSize(z->comp, clen);
+	if (fcs == ZSTD_CONTENTSIZE_ERROR || fcs == ZSTD_CONTENTSIZE_UNKNOWN)
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": %s",
+			   wh->idx, wh->chunk,
+			   fcs == ZSTD_CONTENTSIZE_ERROR
+			       ? "not a zstd frame"
+			       : "its zstd frame does not say its size");
+	if (fcs != rawlen)
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": its zstd frame holds %llu bytes, "
+			   "its header says %u",
+			   wh->idx, wh->chunk, fcs, rawlen);
+	n = ZSTD_findFrameCompressedSize(z->comp, clen);
+	if (ZSTD_isError(n) || n != clen)
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": %s",
+			   wh->idx, wh->chunk,
+			   ZSTD_isError(n) ? ZSTD_getErrorName(n)
+					   : "bytes after its zstd frame");
+	/* Into a buffer of the declared length: more does not fit. */
+	n = ZSTD_decompressDCtx(z->dctx, z->raw, rawlen, z->comp, clen);
+	if (ZSTD_isError(n))
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": %s",
+			   wh->idx, wh->chunk, ZSTD_getErrorName(n));
+	if (n != rawlen)
+		return bad(r,
+			   "section %u (memory): compressed chunk at byte "
+			   "%" PRIu64 ": decompressed to %zu bytes, not the "
+			   "%u its header says",
+			   wh->idx, wh->chunk, n, rawlen);
+	return 0;
+}
+
+/* A decompressed chunk's records (len bytes at p) into the memory file. */
+static int zchunk_records(struct image_reader *r, struct where *wh,
+			  struct memfile *mf, const uint8_t *p, size_t len,
+			  uint64_t *prev_end, struct memimage_stats *st)
+{
+	size_t pos = 0;
+	int ret;
+
+	while (pos < len) {
+		uint64_t hdr[2];
+
+		wh->at = pos;
+		if (len - pos < sizeof(hdr))
+			return bad_record(r, wh, "cut short");
+		memcpy(hdr, p + pos, sizeof(hdr));
+		pos += sizeof(hdr);
+		ret = check_record(r, wh, mf, hdr[0], hdr[1], *prev_end,
+				   len - pos);
+		if (ret)
+			return ret;
+		ret = write_pages(r, wh->idx, mf, p + pos,
+				  (size_t)hdr[1] * PAGE_SIZE, hdr[0]);
+		if (ret)
+			return ret;
+		pos += (size_t)hdr[1] * PAGE_SIZE;
+		*prev_end = hdr[0] + hdr[1] * PAGE_SIZE;
+		st->data_pages += hdr[1];
+		st->records++;
+	}
+	return 0;
+}
+
+static int restore_zchunks(struct image_reader *r, uint32_t idx,
+			   struct image_stream *sp, struct memfile *mf,
+			   struct memimage_stats *st)
+{
+	struct zreader z = {ZSTD_createDCtx(), malloc(ZCHUNK_COMP_MAX),
+			    malloc(MEMIMAGE_ZCHUNK_MAX)};
+	struct where wh = {idx, 0, 0};
+	uint64_t prev_end = 0;
+	int ret = 0;
+
+	if (!z.dctx || !z.comp || !z.raw) {
+		ret = -ENOMEM;
+		bad(r, "section %u (memory): out of memory", idx);
+		goto out;
+	}
+	while (!ret && image_stream_left(sp)) {
+		uint32_t head[2];
+
+		wh.chunk = sp->pos;
+		if (image_stream_left(sp) < sizeof(head)) {
+			ret = bad(r,
+				  "section %u (memory): compressed chunk at "
+				  "byte %" PRIu64 " cut short",
+				  idx, wh.chunk);
+			break;
+		}
+		ret = image_stream_read(sp, head, sizeof(head));
+		if (!ret)
+			ret = zchunk_read(r, &wh, sp, &z, head[0], head[1]);
+		if (!ret)
+			ret = zchunk_records(r, &wh, mf, z.raw, head[0],
+					     &prev_end, st);
+		if (!ret)
+			st->chunks++;
+	}
+	if (!ret)
+		ret = image_stream_done(sp);
+out:
+	ZSTD_freeDCtx(z.dctx);
+	free(z.comp);
+	free(z.raw);
+	return ret;
 }
 
 static int restore_pages(struct image_reader *r, uint32_t idx,
@@ -401,7 +709,9 @@ static int restore_pages(struct image_reader *r, uint32_t idx,
 	int ret;
 
 	ret = image_stream_init(&s, r, idx);
-	if (!ret)
+	if (!ret && (r->sec[idx].flags & IMAGE_SECF_ZSTD))
+		ret = restore_zchunks(r, idx, &s, mf, st);
+	else if (!ret)
 		ret = restore_records(r, idx, &s, mf, st);
 	image_stream_release(&s);
 	return ret;

@@ -1109,7 +1109,7 @@ int snapshot_save(struct kernel *k, int fd, const char *config, unsigned flags,
 	}
 	log_debug("checkpoint: kernel and filesystem written");
 	if (!err)
-		err = memimage_dump(&k->mf, &w, &st);
+		err = memimage_dump(&k->mf, &w, SNAPSHOT_LEVEL(flags), &st);
 	if (!err)
 		err = image_writer_finish(&w);
 	if (err && !why[0])

@@ -80,6 +80,10 @@ struct sentry_config;
 /* Host sockets (--network=host TCP, connections to host socket files)
  * are saved to come back closed, as after a network reset. */
 #define SNAPSHOT_TCP_CLOSE 0x2
+/* The memory section compressed with zstd at this level (memimage.h);
+ * 0: stored as it is. */
+#define SNAPSHOT_LEVEL_SHIFT  8
+#define SNAPSHOT_LEVEL(flags) ((int)(((flags) >> SNAPSHOT_LEVEL_SHIFT) & 0xff))
 
 /*
  * Checkpoint the running sandbox into fd (a regular file, written from

@@ -3,7 +3,8 @@
  * Snapshot images: how fast the memory file is dumped to an image file and
  * restored from it (sentry/state/memimage.c).
  *
- *   bench_image [MiB [DIR [ROUNDS]]]     default: 1024 MiB, /var/tmp, 2
+ *   bench_image [MiB [DIR [ROUNDS [LEVEL]]]]
+ *                        default: 1024 MiB, /var/tmp, 2, 0 (uncompressed)
  *
  * Two memory files of MiB each: every page non-zero ("full"), and every
  * other page zero ("half-zero": written, so the pages exist, but zero; the
@@ -14,6 +15,8 @@
  * file. MB/s are of the memory file's MiB. Each round runs both; in a
  * virtual machine whose memory the host backs on first touch the first
  * round pays for that, the later ones reuse pages the guest freed.
+ * LEVEL: the memory section compressed with zstd at that level (the
+ * pattern is a hash of each word's place: the worst case, incompressible).
  */
 #include "sentry/state/image.h"
 #include "sentry/state/memimage.h"
@@ -76,7 +79,8 @@ static bool check(struct memfile *mf, uint64_t off, uint64_t len, bool half)
 	return true;
 }
 
-static int run(const char *name, uint64_t bytes, const char *dir, bool half)
+static int run(const char *name, uint64_t bytes, const char *dir, bool half,
+	       int level)
 {
 	struct memfile mf, back;
 	struct memimage_stats st, st2;
@@ -107,7 +111,7 @@ static int run(const char *name, uint64_t bytes, const char *dir, bool half)
 	unlink(path);
 	t0 = now();
 	image_writer_init(&w, fd);
-	ret = memimage_dump(&mf, &w, &st);
+	ret = memimage_dump(&mf, &w, level, &st);
 	if (!ret)
 		ret = image_writer_finish(&w);
 	t1 = now();
@@ -151,14 +155,16 @@ int main(int argc, char **argv)
 	uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 0) : 1024;
 	const char *dir = argc > 2 ? argv[2] : "/var/tmp";
 	int rounds = argc > 3 ? atoi(argv[3]) : 2;
+	int level = argc > 4 ? atoi(argv[4]) : 0;
 
-	if (mib == 0 || rounds < 1) {
-		fprintf(stderr, "usage: bench_image [MiB [DIR [ROUNDS]]]\n");
+	if (mib == 0 || rounds < 1 || level < 0 || level > MEMIMAGE_LEVEL_MAX) {
+		fprintf(stderr,
+			"usage: bench_image [MiB [DIR [ROUNDS [LEVEL]]]]\n");
 		return 2;
 	}
 	for (int i = 0; i < rounds; i++)
-		if (run("full", mib << 20, dir, false) ||
-		    run("half-zero", mib << 20, dir, true))
+		if (run("full", mib << 20, dir, false, level) ||
+		    run("half-zero", mib << 20, dir, true, level))
 			return 1;
 	return 0;
 }

@@ -357,7 +357,7 @@ static void save(struct box *b, const struct ref *refs, int nrefs,
 	int fd = image_file(true);
 
 	image_writer_init(&w, fd);
-	ck_assert_int_eq(memimage_dump(&b->k->mf, &w, NULL), 0);
+	ck_assert_int_eq(memimage_dump(&b->k->mf, &w, 0, NULL), 0);
 	ck_assert_int_eq(fsimage_save_begin(b->k, &m, why), 0);
 	for (int i = 0; i < nrefs; i++) {
 		offs[i] = recs->len;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define PG  4096ULL
 #define MiB (1ULL << 20)
@@ -376,6 +377,18 @@ START_TEST(test_image_bad_sections_rejected)
 	FRESH();
 	memcpy(entry(b, 1, 4), &(uint32_t){4}, 4);
 	expect_error(b, n, "section 1 (note): unknown flags 0x4");
+	/* Compressed: 1.1's, on the memory section only. */
+	FRESH();
+	memcpy(entry(b, 3, 4), &(uint32_t){IMAGE_SECF_ZSTD}, 4);
+	expect_error(b, n,
+		     "section 3 (memory): flags 0x1 in a format 1.0 image "
+		     "(section flags came with 1.1)");
+	FRESH();
+	b[10] = 1; /* minor */
+	memcpy(entry(b, 1, 4), &(uint32_t){IMAGE_SECF_ZSTD}, 4);
+	expect_error(b, n,
+		     "section 1 (note): marked compressed, which only the "
+		     "memory section may be");
 	FRESH();
 	memcpy(entry(b, 1, 28), &(uint32_t){1}, 4);
 	expect_error(b, n, "section 1 (note): reserved field not zero");
@@ -490,7 +503,7 @@ static void dump_to(struct memfile *mf, struct image_reader *r,
 	int fd = memfd_create("image", MFD_CLOEXEC);
 
 	image_writer_init(&w, fd);
-	ck_assert_int_eq(memimage_dump(mf, &w, st), 0);
+	ck_assert_int_eq(memimage_dump(mf, &w, 0, st), 0);
 	ck_assert_int_eq(image_writer_finish(&w), 0);
 	image_writer_release(&w);
 	ck_assert_int_eq(image_open(r, fd), 0);
@@ -676,6 +689,330 @@ START_TEST(test_memimage_hostile_rejected)
 }
 END_TEST
 
+/* The round trip again, compressed: the same memory, a 1.1 image. */
+START_TEST(test_memimage_compressed_round_trip)
+{
+	struct memfile mf, back;
+	struct memimage_stats st, st2;
+	struct image_writer w;
+	struct image_reader r;
+	struct layout l;
+	int fd = memfd_create("image", MFD_CLOEXEC), mem;
+
+	make_memfile(&mf, &l);
+	image_writer_init(&w, fd);
+	ck_assert_int_eq(memimage_dump(&mf, &w, MEMIMAGE_LEVEL_MAX + 1, &st),
+			 -EINVAL);
+	ck_assert_int_eq(memimage_dump(&mf, &w, 3, &st), 0);
+	ck_assert_int_eq(image_writer_finish(&w), 0);
+	image_writer_release(&w);
+	ck_assert_int_eq(image_open(&r, fd), 0);
+	ck_assert_uint_eq(r.minor, 1);
+	mem = image_find(&r, IMAGE_SEC_MEMORY, 0);
+	ck_assert_int_ge(mem, 0);
+	ck_assert_uint_eq(r.sec[mem].flags, IMAGE_SECF_ZSTD);
+	ck_assert_uint_eq(st.data_pages, l.stored_pages);
+	ck_assert_uint_eq(st.chunks, 1);
+	/* Smaller than the records and pages it holds. */
+	ck_assert_uint_lt(r.sec[mem].length,
+			  (st.records * 16 + l.stored_pages * PG) / 2);
+
+	ck_assert_int_eq(memimage_restore(&r, &back, &st2), 0);
+	ck_assert_uint_eq(st2.data_pages, st.data_pages);
+	ck_assert_uint_eq(st2.records, st.records);
+	ck_assert_uint_eq(st2.chunks, 1);
+	ck_assert_uint_eq(memfile_resident(&back, 0, MF_SIZE),
+			  l.stored_pages * PG);
+	ck_assert_int_eq(
+	    memcmp(memfile_ptr(&back, 0), memfile_ptr(&mf, 0), MF_SIZE), 0);
+	ck_assert_uint_eq(back.nfree, mf.nfree);
+	ck_assert_mem_eq(back.free, mf.free, mf.nfree * sizeof(*mf.free));
+	memfile_destroy(&back);
+	image_close(&r);
+	close(fd);
+	memfile_destroy(&mf);
+}
+END_TEST
+
+/* Memory past one chunk: many chunks, none over the limit, all back. */
+START_TEST(test_memimage_compressed_many_chunks)
+{
+	struct memfile mf, back;
+	struct memimage_stats st, st2;
+	struct image_writer w;
+	struct image_reader r;
+	int fd = memfd_create("image", MFD_CLOEXEC), mem;
+	uint64_t len = 13 * MiB + 3 * PG, pos;
+	int64_t off;
+	uint8_t *p;
+
+	ck_assert_int_eq(memfile_create(&mf, 64 * MiB), 0);
+	off = memfile_alloc(&mf, len);
+	ck_assert_int_ge(off, 0);
+	p = memfile_ptr(&mf, (uint64_t)off);
+	/* Text, every seventh page zero (not stored), some random. */
+	for (uint64_t i = 0; i < len / PG; i++)
+		for (uint64_t j = 0; j < PG; j++)
+			p[i * PG + j] = i % 7 == 3 ? 0
+					: i % 5 == 1
+					    ? (uint8_t)random()
+					    : (uint8_t)('a' + (i + j) % 26);
+	image_writer_init(&w, fd);
+	ck_assert_int_eq(memimage_dump(&mf, &w, 1, &st), 0);
+	ck_assert_int_eq(image_writer_finish(&w), 0);
+	image_writer_release(&w);
+	ck_assert_uint_ge(st.chunks, 4);
+	ck_assert_int_eq(image_open(&r, fd), 0);
+	/* Every chunk's raw length within the limit, the section tiled. */
+	mem = image_find(&r, IMAGE_SEC_MEMORY, 0);
+	pos = 0;
+	for (uint64_t c = 0; c < st.chunks; c++) {
+		uint32_t head[2];
+
+		ck_assert_int_eq(
+		    pread(fd, head, 8, (off_t)(r.sec[mem].offset + pos)), 8);
+		ck_assert_uint_ge(head[0], 1);
+		ck_assert_uint_le(head[0], MEMIMAGE_ZCHUNK_MAX);
+		pos += 8 + head[1];
+	}
+	ck_assert_uint_eq(pos, r.sec[mem].length);
+	ck_assert_int_eq(memimage_restore(&r, &back, &st2), 0);
+	ck_assert_uint_eq(st2.chunks, st.chunks);
+	ck_assert_uint_eq(st2.data_pages, st.data_pages);
+	ck_assert_int_eq(
+	    memcmp(memfile_ptr(&back, 0), memfile_ptr(&mf, 0), 64 * MiB), 0);
+	memfile_destroy(&back);
+	image_close(&r);
+	close(fd);
+	memfile_destroy(&mf);
+}
+END_TEST
+
+/* A growing buffer of compressed chunks, made as a hostile writer would. */
+struct zbuf {
+	uint8_t *p;
+	size_t len;
+};
+
+static void zb_put(struct zbuf *b, const void *q, size_t n)
+{
+	b->p = realloc(b->p, b->len + n);
+	ck_assert_ptr_nonnull(b->p);
+	memcpy(b->p + b->len, q, n);
+	b->len += n;
+}
+
+/* One zstd frame of raw, with or without its content size. */
+static size_t zframe(uint8_t *out, size_t cap, const void *raw, size_t len,
+		     bool size)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t n;
+
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, size);
+	n = ZSTD_compress2(c, out, cap, raw, len);
+	ck_assert(!ZSTD_isError(n));
+	ZSTD_freeCCtx(c);
+	return n;
+}
+
+enum zhow {
+	Z_OK,
+	Z_NO_SIZE,
+	Z_TWO_FRAMES,
+	Z_FLIP
+};
+
+/* A chunk of raw whose header says declared raw bytes. */
+static void zb_chunk(struct zbuf *b, const void *raw, size_t len,
+		     uint32_t declared, enum zhow how)
+{
+	size_t cap = ZSTD_compressBound(len) * 2 + 64, n;
+	uint8_t *out = malloc(cap);
+	uint32_t head[2];
+
+	ck_assert_ptr_nonnull(out);
+	n = zframe(out, cap, raw, len, how != Z_NO_SIZE);
+	if (how == Z_TWO_FRAMES)
+		n += zframe(out + n, cap - n, raw, len, true);
+	if (how == Z_FLIP)
+		out[n - 2] ^= 0x10; /* in the frame's checksum */
+	head[0] = declared;
+	head[1] = (uint32_t)n;
+	zb_put(b, head, sizeof(head));
+	zb_put(b, out, n);
+	free(out);
+}
+
+/* Records: n pages at off, each page of byte v. */
+static void zb_record(struct zbuf *raw, uint64_t off, uint64_t n,
+		      uint64_t pages, uint8_t v)
+{
+	uint64_t h[2] = {off, n};
+	static uint8_t page[PG];
+
+	memset(page, v, sizeof(page));
+	zb_put(raw, h, sizeof(h));
+	for (uint64_t i = 0; i < pages; i++)
+		zb_put(raw, page, PG);
+}
+
+/* 16 MiB; free: [1 MiB, 16 MiB); nothing shared. */
+static const uint64_t zmeta[] = {16 * MiB, PG, 1, 0, MiB, 15 * MiB};
+
+/* An image of zmeta and a compressed memory section of b's bytes. */
+static int zimage(const struct zbuf *b)
+{
+	struct image_writer w;
+	int fd = memfd_create("image", MFD_CLOEXEC);
+
+	image_writer_init(&w, fd);
+	ck_assert_int_eq(image_section_begin(&w, IMAGE_SEC_MEMFILE_META), 0);
+	ck_assert_int_eq(image_section_write(&w, zmeta, sizeof(zmeta)), 0);
+	ck_assert_int_eq(image_section_end(&w), 0);
+	ck_assert_int_eq(
+	    image_section_begin_flags(&w, IMAGE_SEC_MEMORY, IMAGE_SECF_ZSTD),
+	    0);
+	if (b->len)
+		ck_assert_int_eq(image_section_write(&w, b->p, b->len), 0);
+	ck_assert_int_eq(image_section_end(&w), 0);
+	ck_assert_int_eq(image_writer_finish(&w), 0);
+	image_writer_release(&w);
+	return fd;
+}
+
+/* Restore b's chunks: the error contains want (NULL: it restores). */
+static void zexpect(struct zbuf *b, const char *want)
+{
+	struct image_reader r;
+	struct memfile mf;
+	int fd = zimage(b);
+
+	ck_assert_int_eq(image_open(&r, fd), 0);
+	if (!want) {
+		ck_assert_msg(memimage_restore(&r, &mf, NULL) == 0, "%s",
+			      r.err);
+		memfile_destroy(&mf);
+	} else {
+		ck_assert_int_eq(memimage_restore(&r, &mf, NULL), -EINVAL);
+		if (!strstr(r.err, want))
+			ck_abort_msg("error \"%s\" lacks \"%s\"", r.err, want);
+		/* Nothing half-restored is left. */
+		ck_assert_ptr_null(mf.base);
+	}
+	image_close(&r);
+	close(fd);
+	free(b->p);
+	*b = (struct zbuf){0};
+}
+
+START_TEST(test_memimage_compressed_hostile_rejected)
+{
+	struct zbuf raw = {0}, raw2 = {0}, b = {0};
+	struct image_reader r;
+	struct memfile mf;
+	uint32_t head[2];
+	int fd;
+
+	/* The baseline: two chunks, restored. */
+	zb_record(&raw, 0, 1, 1, 0x11);
+	zb_record(&raw, 8 * PG, 2, 2, 0x5a);
+	zb_record(&raw2, 12 * PG, 1, 1, 0x22);
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len, Z_OK);
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_OK);
+	fd = zimage(&b);
+	ck_assert_int_eq(image_open(&r, fd), 0);
+	ck_assert_int_eq(memimage_restore(&r, &mf, NULL), 0);
+	ck_assert_uint_eq(((uint8_t *)memfile_ptr(&mf, 9 * PG))[5], 0x5a);
+	ck_assert_uint_eq(((uint8_t *)memfile_ptr(&mf, 12 * PG))[7], 0x22);
+	ck_assert_uint_eq(((uint8_t *)memfile_ptr(&mf, 11 * PG))[7], 0);
+	memfile_destroy(&mf);
+	image_close(&r);
+	close(fd);
+	free(b.p);
+	b = (struct zbuf){0};
+	zexpect(&b, NULL); /* no chunk at all: no memory */
+
+	/* Lengths in the header, checked before anything is read. */
+	head[0] = 0;
+	head[1] = 5;
+	zb_put(&b, head, 8);
+	zb_put(&b, "12345", 5);
+	zexpect(&b, "compressed chunk at byte 0: 0 bytes of data, not 1 to");
+	head[0] = MEMIMAGE_ZCHUNK_MAX + 1;
+	zb_put(&b, head, 8);
+	zb_put(&b, "12345", 5);
+	zexpect(&b, "bytes of data, not 1 to");
+	head[0] = 16 + PG;
+	head[1] = 1000;
+	zb_put(&b, head, 8);
+	zb_put(&b, "12345", 5);
+	zexpect(&b, "1000 compressed bytes, more than the section holds");
+	head[1] = ZSTD_COMPRESSBOUND(MEMIMAGE_ZCHUNK_MAX) + 1;
+	zb_put(&b, head, 8);
+	{
+		uint8_t *big = calloc(1, head[1]);
+
+		zb_put(&b, big, head[1]);
+		free(big);
+	}
+	zexpect(&b, "compressed bytes, not what a chunk can take");
+	head[1] = 0;
+	zb_put(&b, head, 8);
+	zexpect(&b, "0 compressed bytes, not what a chunk can take");
+	zb_put(&b, head, 4);
+	zexpect(&b, "compressed chunk at byte 0 cut short");
+
+	/* The frame: not zstd, no size, another size, two, corrupted. */
+	head[0] = 16 + PG;
+	head[1] = 32;
+	zb_put(&b, head, 8);
+	zb_put(&b, "this is not a zstd frame at all!", 32);
+	zexpect(&b, "compressed chunk at byte 0: not a zstd frame");
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len, Z_NO_SIZE);
+	zexpect(&b, "its zstd frame does not say its size");
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len - 16, Z_OK);
+	zexpect(&b, "its zstd frame holds 12320 bytes, its header says "
+		    "12304");
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len + 16, Z_OK);
+	zexpect(&b, "its zstd frame holds 12320 bytes, its header says "
+		    "12336");
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len, Z_TWO_FRAMES);
+	zexpect(&b, "bytes after its zstd frame");
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len, Z_OK);
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_FLIP);
+	zexpect(&b, "compressed chunk at byte ");
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_FLIP);
+	zexpect(&b, "checksum");
+
+	/* The records inside: checked as uncompressed ones are, and none
+	 * may run on into the next chunk. */
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_OK);
+	zb_chunk(&b, raw.p, raw.len, (uint32_t)raw.len, Z_OK);
+	zexpect(&b, "record at byte 0 of its data: pages at 0 overlap or "
+		    "precede the last");
+	free(raw2.p);
+	raw2 = (struct zbuf){0};
+	zb_record(&raw2, 20 * PG, 3, 2, 0x33);
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_OK);
+	zexpect(&b, "3 pages, more than the chunk holds");
+	free(raw2.p);
+	raw2 = (struct zbuf){0};
+	zb_record(&raw2, MiB, 1, 1, 0x33);
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_OK);
+	zexpect(&b, "are free in memfile-meta");
+	free(raw2.p);
+	raw2 = (struct zbuf){0};
+	zb_record(&raw2, 0, 1, 1, 0x33);
+	zb_put(&raw2, "12345678", 8);
+	zb_chunk(&b, raw2.p, raw2.len, (uint32_t)raw2.len, Z_OK);
+	zexpect(&b, "record at byte 4112 of its data: cut short");
+	free(raw.p);
+	free(raw2.p);
+}
+END_TEST
+
 START_TEST(test_memfile_import_busy)
 {
 	struct memfile mf;
@@ -714,6 +1051,9 @@ static Suite *image_suite(void)
 	tcase_add_test(tc, test_image_stream_catches_change);
 	tcase_add_test(tc, test_memimage_round_trip);
 	tcase_add_test(tc, test_memimage_hostile_rejected);
+	tcase_add_test(tc, test_memimage_compressed_round_trip);
+	tcase_add_test(tc, test_memimage_compressed_many_chunks);
+	tcase_add_test(tc, test_memimage_compressed_hostile_rejected);
 	tcase_add_test(tc, test_memfile_import_busy);
 	suite_add_tcase(s, tc);
 	return s;
