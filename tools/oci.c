@@ -1174,19 +1174,22 @@ static int cmd_restore(int argc, char **argv)
 	return run_or_restore(argc, argv, true);
 }
 
-/* checkpoint [--image-path DIR] [--leave-running] ... ID: a snapshot of
- * the running container (sentry/state/snapshot.h) into DIR/sandbox.img. */
+/* checkpoint [--image-path DIR] [--leave-running] [--compress[=LEVEL]] ...
+ * ID: a snapshot of the running container (sentry/state/snapshot.h) into
+ * DIR/sandbox.img, its memory compressed with zstd with --compress. */
 static int cmd_checkpoint(int argc, char **argv)
 {
 	enum {
 		OPT_IMAGE = 256,
 		OPT_LEAVE,
+		OPT_COMPRESS,
 		OPT_IGNORED,
 		OPT_REFUSED
 	};
 	static const struct option opts[] = {
 	    {"image-path", required_argument, NULL, OPT_IMAGE},
 	    {"leave-running", no_argument, NULL, OPT_LEAVE},
+	    {"compress", optional_argument, NULL, OPT_COMPRESS},
 	    {"work-path", required_argument, NULL, OPT_IGNORED},
 	    {"manage-cgroups-mode", required_argument, NULL, OPT_IGNORED},
 	    {"tcp-established", no_argument, NULL, OPT_IGNORED},
@@ -1206,7 +1209,7 @@ static int cmd_checkpoint(int argc, char **argv)
 	char path[PATH_MAX];
 	struct oci_container c;
 	struct ctl_reply r;
-	bool leave = false;
+	uint32_t flags = 0;
 	int rootfd, img, sock, err, opt, code = 0;
 
 	optind = 1;
@@ -1216,7 +1219,15 @@ static int cmd_checkpoint(int argc, char **argv)
 			dir = optarg;
 			break;
 		case OPT_LEAVE:
-			leave = true;
+			flags |= CTL_CHECKPOINT_LEAVE;
+			break;
+		case OPT_COMPRESS:
+			if (oci_ctl_compress_flags(optarg, &flags)) {
+				oci_error("checkpoint: --compress=%s: not a "
+					  "level from 0 to %d",
+					  optarg, CTL_CHECKPOINT_LEVEL_MAX);
+				return 1;
+			}
 			break;
 		case OPT_IGNORED:
 			break;
@@ -1246,8 +1257,8 @@ static int cmd_checkpoint(int argc, char **argv)
 		oci_container_close(&c);
 		return 1;
 	}
-	sock = oci_ctl_send(c.dirfd, CTL_CHECKPOINT, 0,
-			    leave ? CTL_CHECKPOINT_LEAVE : 0, NULL, 0, &img, 1);
+	sock =
+	    oci_ctl_send(c.dirfd, CTL_CHECKPOINT, 0, flags, NULL, 0, &img, 1);
 	err = sock < 0 ? sock : oci_ctl_recv(sock, &r, NULL, 0, -1);
 	if (sock >= 0)
 		close(sock);

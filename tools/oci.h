@@ -254,6 +254,12 @@ int oci_ctl_send(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 		 uint32_t nfds);
 int oci_ctl_recv(int sock, struct ctl_reply *r, int32_t *pids, uint32_t maxpids,
 		 int timeout_ms);
+/*
+ * checkpoint's --compress[=LEVEL]: arg (NULL: the default level) into
+ * CTL_CHECKPOINT's flags. 0, or -EINVAL for a LEVEL that is not a number
+ * from 0 (no compression) to CTL_CHECKPOINT_LEVEL_MAX.
+ */
+int oci_ctl_compress_flags(const char *arg, uint32_t *flags);
 /* Write the string s to path atomically (a file beside it, renamed). */
 int oci_write_file(int dirfd, const char *path, const char *s);
 

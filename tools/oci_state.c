@@ -369,3 +369,21 @@ int oci_ctl(int dirfd, uint16_t op, int32_t signo, uint32_t flags,
 	close(sock);
 	return err;
 }
+
+int oci_ctl_compress_flags(const char *arg, uint32_t *flags)
+{
+	unsigned long level = CTL_CHECKPOINT_LEVEL_DEFAULT;
+	char *end;
+
+	if (arg) {
+		if (!isdigit((unsigned char)arg[0]))
+			return -EINVAL;
+		errno = 0;
+		level = strtoul(arg, &end, 10);
+		if (errno || *end || level > CTL_CHECKPOINT_LEVEL_MAX)
+			return -EINVAL;
+	}
+	*flags = (*flags & ~(uint32_t)CTL_CHECKPOINT_LEVEL_MASK) |
+		 (uint32_t)level << CTL_CHECKPOINT_LEVEL_SHIFT;
+	return 0;
+}

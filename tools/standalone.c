@@ -163,11 +163,16 @@ static void checkpoint_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: moat checkpoint [--leave-running] [--tcp-close] "
-		"--image-path DIR ID\n"
+		"[--compress[=LEVEL]]\n"
+		"                       --image-path DIR ID\n"
 		"\n"
 		"Save the sandbox that 'moat run --id ID' started into "
 		"DIR/%s\n"
 		"(made if missing); the sandbox stops unless --leave-running.\n"
+		"With --compress, its memory is compressed with zstd at LEVEL "
+		"(1 to %d,\n"
+		"%d if not given; 0: not compressed); a restore needs no "
+		"flag.\n"
 		"With --tcp-close, host TCP sockets (--network=host) and "
 		"connections to\n"
 		"host socket files come back closed, as after a network "
@@ -176,7 +181,8 @@ static void checkpoint_usage(FILE *out)
 		"'moat restore --image-path DIR ID' (or 'moat run --restore "
 		"DIR')\n"
 		"brings it back.\n",
-		SNAPSHOT_IMAGE_NAME);
+		SNAPSHOT_IMAGE_NAME, CTL_CHECKPOINT_LEVEL_MAX,
+		CTL_CHECKPOINT_LEVEL_DEFAULT);
 }
 
 bool standalone_exists(const char *id)
@@ -219,6 +225,7 @@ int standalone_checkpoint(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"leave-running", no_argument, NULL, 'l'},
 	    {"tcp-close", no_argument, NULL, 't'},
+	    {"compress", optional_argument, NULL, 'z'},
 	    {"image-path", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -237,6 +244,15 @@ int standalone_checkpoint(int argc, char **argv)
 			break;
 		case 't':
 			flags |= CTL_CHECKPOINT_TCP_CLOSE;
+			break;
+		case 'z':
+			if (oci_ctl_compress_flags(optarg, &flags)) {
+				fprintf(stderr,
+					"moat checkpoint: --compress=%s: not a "
+					"level from 0 to %d\n",
+					optarg, CTL_CHECKPOINT_LEVEL_MAX);
+				return 2;
+			}
 			break;
 		case 'i':
 			dir = optarg;

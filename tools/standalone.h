@@ -17,7 +17,8 @@ bool standalone_exists(const char *id);
  * --bundle, a checkpoint of a name moat run gave)?
  */
 bool standalone_wants(int argc, char **argv);
-/* moat checkpoint [--leave-running] --image-path DIR ID: exit code. */
+/* moat checkpoint [--leave-running] [--tcp-close] [--compress[=LEVEL]]
+ * --image-path DIR ID: exit code. */
 int standalone_checkpoint(int argc, char **argv);
 /*
  * moat run --restore DIR: cfg's platform, root, binds and network from

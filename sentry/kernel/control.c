@@ -13,6 +13,7 @@
 #include "sentry/kernel/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/util.h"
+#include "sentry/state/memimage.h"
 #include "sentry/state/snapshot.h"
 #include "sentry/vfs/file.h"
 
@@ -650,11 +651,23 @@ static void do_checkpoint(const struct ctl_request *req, int *fds)
 	static int32_t pids[CTL_PIDS_MAX];
 	char why[SNAPSHOT_WHY_LEN];
 	struct stat st;
+	unsigned level = (req->flags & CTL_CHECKPOINT_LEVEL_MASK) >>
+			 CTL_CHECKPOINT_LEVEL_SHIFT;
 	int err;
 
 	if (req->signo ||
-	    (req->flags & ~(CTL_CHECKPOINT_LEAVE | CTL_CHECKPOINT_TCP_CLOSE))) {
+	    (req->flags & ~(CTL_CHECKPOINT_LEAVE | CTL_CHECKPOINT_TCP_CLOSE |
+			    CTL_CHECKPOINT_LEVEL_MASK))) {
 		reply(fds[0], req, -EINVAL, "unexpected arguments", NULL, 0);
+		return;
+	}
+	static_assert(CTL_CHECKPOINT_LEVEL_MAX <= MEMIMAGE_LEVEL_MAX,
+		      "every level the channel takes, memimage does");
+	if (level > CTL_CHECKPOINT_LEVEL_MAX) {
+		snprintf(why, sizeof(why),
+			 "compression level %u is not 1 to %d", level,
+			 CTL_CHECKPOINT_LEVEL_MAX);
+		reply(fds[0], req, -EINVAL, why, NULL, 0);
 		return;
 	}
 	if (!ctl.config) {
@@ -678,7 +691,8 @@ static void do_checkpoint(const struct ctl_request *req, int *fds)
 	    ctl.k, fds[1], ctl.config,
 	    (req->flags & CTL_CHECKPOINT_LEAVE ? SNAPSHOT_LEAVE_RUNNING : 0) |
 		(req->flags & CTL_CHECKPOINT_TCP_CLOSE ? SNAPSHOT_TCP_CLOSE
-						       : 0),
+						       : 0) |
+		level << SNAPSHOT_LEVEL_SHIFT,
 	    why, sizeof(why));
 	if (err) {
 		reply(fds[0], req, err, why, NULL, 0);

@@ -54,6 +54,13 @@ enum ctl_op {
 
 #define CTL_CHECKPOINT_LEAVE	 0x1 /* --leave-running */
 #define CTL_CHECKPOINT_TCP_CLOSE 0x2 /* --tcp-close */
+/* --compress[=LEVEL]: the memory is compressed with zstd at the level in
+ * these bits (1 to CTL_CHECKPOINT_LEVEL_MAX); 0: stored as it is. */
+#define CTL_CHECKPOINT_LEVEL_SHIFT 8
+#define CTL_CHECKPOINT_LEVEL_MASK  0xff00
+#define CTL_CHECKPOINT_LEVEL_MAX   19
+/* --compress alone: a fast level, for a checkpoint must be quick. */
+#define CTL_CHECKPOINT_LEVEL_DEFAULT 1
 
 /*
  * CTL_STATS' answer, after the struct ctl_reply, whose npids counts its

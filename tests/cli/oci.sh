@@ -1151,11 +1151,30 @@ if [ $rc -eq 0 ] && [ "$(head -n 1 "$tmp/ck2.out")" = $((last + 1)) ]; then
 else
 	bad "restore: exit $rc, after $last came '$(head -n 1 "$tmp/ck2.out")'"
 fi
-expect "checkpoint --leave-running" 0 "" -- \
-	M checkpoint --leave-running --image-path "$tmp/ck3" ck2
+expect "checkpoint --leave-running --compress=3" 0 "" -- \
+	M checkpoint --leave-running --compress=3 --image-path "$tmp/ck3" ck2
 state_is ck2 running && ok "--leave-running: the container runs on" ||
 	bad "--leave-running: $(M state ck2 | grep status)"
+expect "checkpoint --compress=99 refused" 1 "not a level from 0 to 19" -- \
+	M checkpoint --compress=99 --image-path "$tmp/ck5" ck2
 M delete -f ck2
+# The compressed image restores with no flag, and counts on.
+M restore -d --image-path "$tmp/ck3" --bundle "$bundle" ck3 \
+	>"$tmp/ck3.out" 2>&1 </dev/null
+rc=$?
+i=0
+while [ "$(wc -l <"$tmp/ck3.out")" -lt 3 ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+if [ $rc -eq 0 ] && [ "$(head -n 1 "$tmp/ck3.out")" -gt "$last" ] &&
+	awk 'NR > 1 && $1 != prev + 1 { exit 1 } { prev = $1 }' \
+		"$tmp/ck3.out"; then
+	ok "a compressed checkpoint restores: counts on at $(head -n 1 "$tmp/ck3.out")"
+else
+	bad "compressed restore: exit $rc, '$(head -n 3 "$tmp/ck3.out")'"
+fi
+M delete -f ck3
 expect "checkpoint of no container" 1 "does not exist" -- \
 	M checkpoint --image-path "$tmp/ck4" nosuch
 
