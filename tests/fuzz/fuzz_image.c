@@ -9,8 +9,12 @@
  *   odd:  the rest describes sections, [u8 type][u16 len][len bytes] each,
  *         which the harness writes into an image with valid checksums, so
  *         that the sections' contents are reached past the checksums;
- *         type bytes are taken modulo 8, and 6 and 7 stand for the
- *         mounts and tmpfs sections (16 and 17).
+ *         the type byte's low 3 bits are the type, 6 and 7 standing for
+ *         the mounts and tmpfs sections (16 and 17); bit 3 flags the
+ *         section compressed (IMAGE_SECF_ZSTD, its bytes as they are);
+ *         bit 4 flags it too and has the harness compress the bytes,
+ *         [u16 len][len bytes] each, into chunks with right headers and
+ *         frames (memimage.h), so that the records inside are reached.
  * Whatever image_open accepts must be consistent (sections inside the
  * file, aligned, in order, checksums matching); a restore either gives a
  * whole memory file or an error with nothing left behind, and the
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \
@@ -54,6 +59,26 @@ static void write_raw(const uint8_t *data, size_t size)
 		CHECK(pwrite(image_fd, data, size, 0) == (ssize_t)size);
 }
 
+/* len bytes at p, [u16 n][n bytes] each, as well-made compressed chunks. */
+static void write_zchunks(struct image_writer *w, const uint8_t *p, size_t len)
+{
+	static uint8_t out[ZSTD_COMPRESSBOUND(65535)];
+	struct fuzz_in in = {p, len};
+
+	while (in.left) {
+		size_t want = fuzz_u16(&in), n, c;
+		const uint8_t *raw = fuzz_bytes(&in, want, &n);
+		uint32_t head[2];
+
+		c = ZSTD_compress(out, sizeof(out), raw, n, 1);
+		CHECK(!ZSTD_isError(c));
+		head[0] = (uint32_t)n;
+		head[1] = (uint32_t)c;
+		CHECK(image_section_write(w, head, sizeof(head)) == 0);
+		CHECK(image_section_write(w, out, c) == 0);
+	}
+}
+
 static void write_sections(struct fuzz_in *in)
 {
 	struct image_writer w;
@@ -61,15 +86,20 @@ static void write_sections(struct fuzz_in *in)
 	CHECK(ftruncate(image_fd, 0) == 0);
 	image_writer_init(&w, image_fd);
 	while (in->left) {
-		uint32_t type = fuzz_u8(in) % 8;
+		uint8_t tb = fuzz_u8(in);
+		uint32_t type = tb & 7;
 		size_t want = fuzz_u16(in), len;
 		const uint8_t *p = fuzz_bytes(in, want, &len);
 
 		if (type >= 6)
 			type += IMAGE_SEC_MOUNTS - 6;
-		if (image_section_begin(&w, type))
+		if (image_section_begin_flags(&w, type,
+					      tb & 0x18 ? IMAGE_SECF_ZSTD : 0))
 			break;
-		CHECK(image_section_write(&w, p, len) == 0);
+		if (tb & 0x10)
+			write_zchunks(&w, p, len);
+		else
+			CHECK(image_section_write(&w, p, len) == 0);
 		CHECK(image_section_end(&w) == 0);
 	}
 	CHECK(image_writer_finish(&w) == 0);

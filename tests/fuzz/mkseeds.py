@@ -321,10 +321,12 @@ NOTE, MEMFILE_META, MEMORY = 1, 2, 3
 
 
 def image(sections, major=1, minor=0):
-    """An image file as sentry/state/image.h lays it out."""
+    """An image file as sentry/state/image.h lays it out; a section is
+    (type, data) or (type, data, flags)."""
     body, table, pos = b'', b'', 64
-    for typ, data in sections:
-        table += struct.pack('<IIQQII', typ, 0, pos, len(data), crc32c(data), 0)
+    for typ, data, *flags in sections:
+        table += struct.pack('<IIQQII', typ, flags[0] if flags else 0, pos,
+                             len(data), crc32c(data), 0)
         pad = b'\0' * (-len(data) % 8)
         body += data + pad
         pos += len(data) + len(pad)
@@ -420,6 +422,53 @@ images['fs'] = b'\0' + image([(MEMFILE_META, mem_meta),
 images['sections-fs'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
     sec(MEMORY, struct.pack('<2Q', 0, 1) + b'\x07' * 4096) + \
     sec(6, fs_mounts) + sec(7, fs_tmpfs)
+
+
+# Compressed memory (sentry/state/memimage.h): chunks of [raw length,
+# compressed length] and one zstd frame, made here of raw blocks (the
+# format's simplest; RFC 8878): single segment, a 4-byte content size,
+# no checksum. Type bytes 0x13 and 0x0b: memory, compressed by the
+# harness or as it is (fuzz_image.c).
+SECF_ZSTD = 1
+
+
+def zframe(raw):
+    f = struct.pack('<IBI', 0xFD2FB528, 0xA0, len(raw))
+    for i in range(0, max(len(raw), 1), 128 << 10):
+        blk = raw[i:i + (128 << 10)]
+        last = i + (128 << 10) >= len(raw)
+        f += struct.pack('<I', len(blk) << 3 | last)[:3] + blk
+    return f
+
+
+def zchunk(raw, declared=None):
+    f = zframe(raw)
+    return struct.pack('<II', len(raw) if declared is None else declared,
+                       len(f)) + f
+
+
+def zsec(typ, *raws):
+    return sec(typ, b''.join(struct.pack('<H', len(r)) + r for r in raws))
+
+
+zmem = zchunk(pages((0, 1))) + zchunk(pages((8192, 1)))
+images['zstd-memory'] = b'\0' + image([(MEMFILE_META, mem_meta),
+                                       (MEMORY, zmem, SECF_ZSTD)], minor=1)
+images['zstd-fs'] = b'\0' + image([(MEMFILE_META, mem_meta),
+                                   (MEMORY, zmem, SECF_ZSTD),
+                                   (MOUNTS, fs_mounts), (TMPFS, fs_tmpfs)],
+                                  minor=1)
+images['zstd-bad-size'] = b'\0' + image(
+    [(MEMFILE_META, mem_meta),
+     (MEMORY, zchunk(pages((0, 1)), 4096), SECF_ZSTD)], minor=1)
+images['zstd-in-1.0'] = b'\0' + image([(MEMFILE_META, mem_meta),
+                                       (MEMORY, zmem, SECF_ZSTD)])
+images['sections-zstd-memory'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
+    zsec(0x13, pages((0, 1)), pages((4096, 2), (16384, 1)))
+images['sections-zstd-raw'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
+    sec(0x0b, zchunk(pages((4096, 1))))
+images['sections-zstd-fs'] = b'\1' + sec(MEMFILE_META, mem_meta) + \
+    zsec(0x13, pages((0, 1))) + sec(6, fs_mounts) + sec(7, fs_tmpfs)
 
 for k, v in images.items():
     out('image', k, v)
