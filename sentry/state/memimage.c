@@ -82,9 +82,7 @@ static int read_file(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* A compressed chunk's header: raw length, compressed length. */
-#define ZCHUNK_HEAD 8
-/* Its compressed bytes at most: zstd's bound for the largest raw chunk. */
+/* A chunk's compressed bytes at most: zstd's bound for the largest. */
 #define ZCHUNK_COMP_MAX ZSTD_COMPRESSBOUND(MEMIMAGE_ZCHUNK_MAX)
 /* What one read of MEMIMAGE_RUN_PAGES pages adds at most: every other
  * page a record of its own. */
@@ -99,7 +97,7 @@ struct chunk {
 	uint64_t hdr[MEMIMAGE_RUN_PAGES][2];
 	struct iovec iov[MEMIMAGE_RUN_PAGES + 1];
 	/* Compressing: the records gather in raw (used bytes) until the
-	 * next read might not fit, then go out compressed. */
+	 * next read's would not fit, then go out as one chunk. */
 	ZSTD_CCtx *cctx;
 	uint8_t *raw, *out;
 	size_t used;
