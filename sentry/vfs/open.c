@@ -340,6 +340,24 @@ struct file *vfs_open(const struct vfs_lookup_ctx *ctx,
 		err = -EROFS;
 		goto fail;
 	}
+	if (inode->ops->open_file) {
+		/* A stand-in (procfs's fd/N): O_TRUNC is the file's own. */
+		f = vfs_open_inode(&p, inode, flags);
+		if (IS_ERR(f)) {
+			err = (int)PTR_ERR(f);
+			goto fail;
+		}
+		if ((flags & ABI_O_TRUNC) && f->inode &&
+		    ABI_S_ISREG(f->inode->mode) && file_writable(f)) {
+			err =
+			    vfs_truncate(f->inode, false, 0, ctx->creds, false);
+			if (err) {
+				file_put(f);
+				return ERR_PTR(err);
+			}
+		}
+		return f;
+	}
 	if ((flags & ABI_O_TRUNC) && !created && ABI_S_ISREG(inode->mode)) {
 		err = vfs_truncate(inode, ro, 0, ctx->creds, false);
 		if (err)

@@ -171,6 +171,11 @@ static void test_needs_write_access(void)
 	CHECK_EQ(memcmp(buf, "seaLed", 6), 0);
 	CHECK_EQ(SYS2(SYS_fcntl, rw, F_GETFL) & O_ACCMODE, O_RDWR);
 	SYS1(SYS_close, rw);
+	/* O_TRUNC through the link truncates the file itself. */
+	rw = SYS2(SYS_open, path, O_RDWR | O_TRUNC);
+	CHECK_OK(rw);
+	CHECK_EQ(SYS3(SYS_lseek, fd, 0, SEEK_END), 0);
+	SYS1(SYS_close, rw);
 	/* Adding a seal needs a writable file description. */
 	ro = SYS2(SYS_open, path, O_RDONLY);
 	CHECK_OK(ro);
