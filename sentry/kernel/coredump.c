@@ -35,7 +35,8 @@
 #include <string.h>
 #include <time.h>
 
-#define CORE_PAGE 4096ULL
+#define CORE_PAGE  4096ULL
+#define CORE_CHUNK 256 /* pages looked at with one mincore */
 
 /* struct elf_prstatus and struct elf_prpsinfo on x86-64. */
 struct core_prstatus {
@@ -231,7 +232,7 @@ bool task_coredump(struct task *t, int sig, const struct abi_siginfo *info)
 	struct core_prpsinfo ps;
 	struct abi_siginfo si;
 	struct core_seg *segs;
-	uint8_t *fpu, *buf;
+	uint8_t *fpu, *buf, present[CORE_CHUNK];
 	uint64_t off, notes;
 	Elf64_Ehdr eh;
 	size_t n;
@@ -303,23 +304,39 @@ bool task_coredump(struct task *t, int sig, const struct abi_siginfo *info)
 	for (size_t i = 0; i < n && !o.err; i++) {
 		if (!(segs[i].prot & ABI_PROT_READ))
 			continue;
-		for (uint64_t a = segs[i].start; a < segs[i].end && !o.err;
-		     a += CORE_PAGE) {
+		for (uint64_t a = segs[i].start; a < segs[i].end && !o.err;) {
+			uint64_t left = (segs[i].end - a) / CORE_PAGE;
+			size_t chunk =
+			    left < CORE_CHUNK ? (size_t)left : CORE_CHUNK;
+			long got;
+
+			/* dump_interrupted: SIGKILL ends the dump, undone. */
+			if (signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)) {
+				o.err = -EINTR;
+				break;
+			}
 			/*
 			 * Pages never touched are holes in the file (Linux's
 			 * dump_skip), and so are pages gone since the
 			 * snapshot; the rest a page at a time.
 			 */
-			uint8_t present = 0;
-
-			if (mm_mincore(t->mm, a, 1, &present) != 1 ||
-			    !present || mm_copy_in(t->mm, buf, a, CORE_PAGE)) {
-				if ((uint64_t)o.pos + CORE_PAGE > o.limit)
-					o.err = -EFBIG;
-				o.pos += CORE_PAGE;
-				continue;
+			got = mm_mincore(t->mm, a, chunk, present);
+			if (got <= 0) {
+				got = (long)chunk;
+				memset(present, 0, chunk);
 			}
-			emit(&o, buf, CORE_PAGE);
+			for (long j = 0; j < got && !o.err;
+			     j++, a += CORE_PAGE) {
+				if (!present[j] ||
+				    mm_copy_in(t->mm, buf, a, CORE_PAGE)) {
+					if ((uint64_t)o.pos + CORE_PAGE >
+					    o.limit)
+						o.err = -EFBIG;
+					o.pos += CORE_PAGE;
+					continue;
+				}
+				emit(&o, buf, CORE_PAGE);
+			}
 		}
 	}
 	/* A hole at the end: the file still reaches it. */

@@ -829,3 +829,11 @@ int sigqueue_import(struct sigqueue *q, const struct abi_siginfo *v, size_t n)
 	}
 	return 0;
 }
+
+bool mm_fatal_pending(void)
+{
+	struct task *t = current_task;
+
+	return t && ((signal_pending(t) & ABI_SIG_BIT(ABI_SIGKILL)) ||
+		     __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE));
+}

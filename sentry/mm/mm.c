@@ -2580,12 +2580,17 @@ static void populate(struct mm *mm, uint64_t start, uint64_t end, bool locked,
 		if (!anon)
 			continue;
 		for (; a < e; a += PAGE_SIZE) {
-			uint8_t *p =
-			    memfile_ptr(mm->mf, pma_off(pma_at(mm, a), a));
+			uint8_t *p;
 
+			/* A killed task does not finish (MAP_POPULATE's
+			 * pages are a hint; mlock's are made on fault). */
+			if (!(a / PAGE_SIZE % 256) && mm_fatal_pending())
+				goto out;
+			p = memfile_ptr(mm->mf, pma_off(pma_at(mm, a), a));
 			__atomic_fetch_or(p, 0, __ATOMIC_RELAXED);
 		}
 	}
+out:
 	pthread_mutex_unlock(&mm->lock);
 }
 

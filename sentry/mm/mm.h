@@ -151,6 +151,13 @@ void mm_file_truncated(struct vfs_inode *inode, uint64_t size);
  * on. Takes each address space's lock: call it with no inode's lock held.
  */
 bool mm_inode_mapped_writable(struct vfs_inode *inode);
+/*
+ * Must the calling thread's task stop what it is doing (a SIGKILL for
+ * it, or its process ending)? Long loops over memory (populating a
+ * mapping, a core dump) give up then, as Linux's check
+ * fatal_signal_pending. The kernel's (signal.c).
+ */
+bool mm_fatal_pending(void);
 /* Unmap what truncations took from mm's files; cheap when nothing did. */
 void mm_sync_truncations(struct mm *mm);
 
