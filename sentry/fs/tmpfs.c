@@ -747,7 +747,12 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 		goto out;
 	}
 	if (mode & FALLOC_PUNCH_HOLE) {
-		/* Whole pages go back; the edges are zeroed. */
+		/* Whole pages go back; the edges are zeroed. Past the last
+		 * page there is nothing to punch. */
+		uint64_t last = (uint64_t)ti->reg.npages * PAGE_SIZE;
+
+		if (end > last)
+			end = last;
 		for (uint64_t at = start; at < end;) {
 			uint64_t pend = (at / PAGE_SIZE + 1) * PAGE_SIZE;
 			size_t idx = (size_t)(at / PAGE_SIZE);
@@ -772,9 +777,16 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 		}
 		goto out;
 	}
-	for (uint64_t at = start & ~(PAGE_SIZE - 1); at < end; at += PAGE_SIZE)
+	for (uint64_t at = start & ~(PAGE_SIZE - 1); at < end;
+	     at += PAGE_SIZE) {
+		/* shmem_fallocate gives up on a signal; a kill at least. */
+		if (!(at / PAGE_SIZE % 256) && mm_fatal_pending()) {
+			err = -EINTR;
+			goto out;
+		}
 		if (!page_at(ti, at, true, &err) && err)
 			goto out;
+	}
 	if (!(mode & FALLOC_KEEP_SIZE) && end > ti->i.size)
 		ti->i.size = end;
 out:

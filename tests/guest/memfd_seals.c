@@ -185,6 +185,21 @@ static void test_needs_write_access(void)
 	SYS1(SYS_close, fd);
 }
 
+/* A hole punched far past the end (128 TiB): nothing to do, at once. */
+static void test_huge_hole(void)
+{
+	long fd = make("hole");
+	struct stat st;
+
+	CHECK_EQ(SYS4(SYS_fallocate, fd,
+		      FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, PG,
+		      0x7fff00000000L),
+		 0);
+	CHECK_EQ(SYS2(SYS_fstat, fd, &st), 0);
+	CHECK_EQ(st.st_size, 2 * PG);
+	SYS1(SYS_close, fd);
+}
+
 static void test_tmpfs_file(void)
 {
 	char path[64];
@@ -214,5 +229,6 @@ int main(void)
 	test_size_seals();
 	test_needs_write_access();
 	test_tmpfs_file();
+	test_huge_hole();
 	return guest_done();
 }
