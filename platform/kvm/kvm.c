@@ -572,7 +572,9 @@ static int vcpu_setup(struct kvm_platform *kp, struct kvm_vcpu *v)
 	uint64_t *gdt = (uint64_t *)(kp->priv + v->cpu_off);
 	uint64_t tss = KBASE + v->cpu_off + CPU_TSS;
 	uint8_t *tssp = kp->priv + v->cpu_off + CPU_TSS;
+	const uint16_t iomap_base = 104; /* past the limit: no I/O bitmap */
 	struct kvm_sregs *s = &v->sregs;
+	uint64_t rsp0;
 
 	memset(gdt, 0, 4096);
 	gdt[KERNEL_CS / 8] = gdt_entry(true, 0);
@@ -583,9 +585,13 @@ static int vcpu_setup(struct kvm_platform *kp, struct kvm_vcpu *v)
 	gdt[TSS_SEL / 8] = 0x67 | (tss & 0xffffff) << 16 | 0x8bULL << 40 |
 			   ((tss >> 24) & 0xff) << 56;
 	gdt[TSS_SEL / 8 + 1] = tss >> 32;
-	/* rsp0: the top of the vCPU's stack page. */
-	*(uint64_t *)(tssp + 4) = KBASE + v->cpu_off + CPU_AREA;
-	*(uint16_t *)(tssp + 102) = 104;
+	/*
+	 * rsp0: the top of the vCPU's stack page. The TSS is packed: rsp0
+	 * sits at byte 4, not 8-byte aligned, so it is copied in as bytes.
+	 */
+	rsp0 = KBASE + v->cpu_off + CPU_AREA;
+	memcpy(tssp + 4, &rsp0, sizeof(rsp0));
+	memcpy(tssp + 102, &iomap_base, sizeof(iomap_base));
 
 	if (ioctl(v->fd, KVM_GET_SREGS, s) < 0)
 		return -errno;
