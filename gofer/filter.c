@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 struct gofer_allowed {
@@ -62,8 +63,44 @@ static const struct gofer_allowed gofer_allow_list[] = {
 #ifdef MOAT_SANITIZE
     {"sigaltstack", "the sanitizers' runtime (sanitizer builds only)"},
     {"madvise", "the sanitizers' allocator (sanitizer builds only)"},
+    {"getpid", "the sanitizers' reports (sanitizer builds only)"},
+    {"rt_sigprocmask", "the sanitizers' reports (sanitizer builds only)"},
+    {"mincore", "the sanitizers' stack unwinding (sanitizer builds only)"},
+    {"read", "the sanitizers' reports (sanitizer builds only)"},
+    {"open", "the sanitizers' reports read /proc/self/cmdline, in vain "
+	     "(sanitizer builds only)"},
+    {"pipe2", "UBSan's reports check that memory is readable (sanitizer "
+	      "builds only)"},
+    {"readlink", "the sanitizers' reports name the binary (sanitizer "
+		 "builds only)"},
 #endif
 };
+
+#ifdef MOAT_SANITIZE
+/* The sanitizers' reports ask whether their file is a terminal. */
+static int sanitizer_rules(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+}
+
+static void sanitizer_print(FILE *out)
+{
+	fprintf(out, "  %-20s %s\n", "ioctl",
+		"TCGETS only: the sanitizers' reports (sanitizer builds only)");
+}
+#else
+static int sanitizer_rules(scmp_filter_ctx ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void sanitizer_print(FILE *out)
+{
+	(void)out;
+}
+#endif
 
 int gofer_filter_build(scmp_filter_ctx ctx)
 {
@@ -88,6 +125,8 @@ int gofer_filter_build(scmp_filter_ctx ctx)
 		err =
 		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0));
+	if (!err)
+		err = sanitizer_rules(ctx);
 	return err;
 }
 
@@ -105,4 +144,5 @@ void gofer_print_filter(FILE *out)
 	fprintf(out, "  %-20s %s\n", "socket", "AF_UNIX only (CONNECT, BIND)");
 	fprintf(out, "  %-20s %s\n", "fcntl",
 		"F_DUPFD_CLOEXEC only (ATTACH's copy of a mount's root)");
+	sanitizer_print(out);
 }

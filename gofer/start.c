@@ -9,6 +9,7 @@
  */
 #include "gofer/gofer.h"
 #include "sentry/kernel/isolate.h"
+#include "sentry/kernel/sanitize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,7 @@ gofer_child(int sock, const struct gofer_mount_spec *specs, unsigned n,
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
 	syscall(SYS_close_range, 4, ~0U, 0);
+	sanitize_prepare_isolation();
 	raise_nofile();
 
 	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -6,6 +6,7 @@
  * filter goes on.
  */
 #include "sentry/kernel/isolate.h"
+#include "sentry/kernel/sanitize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -295,6 +296,8 @@ int sentry_isolate(bool host_network, const char **what)
 	uint64_t keep = 0;
 	int err = 0;
 
+	/* Before the sentry becomes nobody or leaves the host's files. */
+	sanitize_prepare_isolation();
 	if (!host_network) {
 		flags |= CLONE_NEWNET;
 		if (root && cap_effective(CAP_SETUID) &&
