@@ -2451,7 +2451,7 @@ static int cmd_update(int argc, char **argv)
 					 : oci_parse_bytes(optarg, to)) {
 				oci_error("invalid value \"%s\" for flag --%s",
 					  optarg, opts[idx].name);
-				return 1;
+				goto fail;
 			}
 			break;
 		case 'r':
