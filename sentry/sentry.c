@@ -350,8 +350,8 @@ static int restore_main(struct kernel *k, const struct sentry_config *cfg)
 				  "cannot be restored yet\n");
 		return 125;
 	}
-	/* OCI: the container's fds are its stdio, as init's were. */
-	for (int i = 0; cfg->oci && i < 3; i++)
+	/* The container's fds (OCI), or moat run's own, as init's were. */
+	for (int i = 0; cfg->init_fds && i < 3; i++)
 		stdio[i] = i < cfg->ninit_fds ? cfg->init_fds[i] : -1;
 	err = image_open_layout(&r, cfg->restore_fd);
 	if (err) {
@@ -624,8 +624,7 @@ int sentry_main(const struct sentry_config *cfg)
 	init.files = fdtable_create();
 	if (!init.files ||
 	    (!cfg->console &&
-	     donate_stdio(init.files, cfg->oci ? cfg->init_fds : NULL,
-			  cfg->ninit_fds) < 0)) {
+	     donate_stdio(init.files, cfg->init_fds, cfg->ninit_fds) < 0)) {
 		fprintf(boot_err, "moat: cannot set up stdio\n");
 		return 125;
 	}

@@ -81,14 +81,17 @@ struct sentry_config {
 	void *monitor_arg;
 
 	/*
+	 * init's fds 0..ninit_fds-1, host fds (-1: closed); NULL: the
+	 * sentry's own 0, 1 and 2.
+	 */
+	const int *init_fds;
+	int ninit_fds;
+
+	/*
 	 * The OCI runtime's sandbox (tools/oci.c), when oci is set; the
 	 * fields below mean nothing otherwise.
 	 */
 	bool oci;
-	/* init's fds 0..ninit_fds-1 (-1: closed); the sentry's own stdio is
-	 * not the application's. */
-	const int *init_fds;
-	int ninit_fds;
 	int ctl_sock; /* the control channel's socket (kernel/control.h) */
 	/* moat run --id: ctl_sock serves a standalone sandbox (checkpoint). */
 	bool ctl_standalone;

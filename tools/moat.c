@@ -15,6 +15,7 @@
 #include "tools/stub_filters.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -398,6 +399,26 @@ static int serve_id(struct sentry_config *cfg, const char *id)
 	return cfg->ctl_sock < 0 ? -1 : 0;
 }
 
+/*
+ * The sandbox's stdio as moat found it: a closed fd 0, 1 or 2 is closed
+ * inside too, and /dev/null holds its number on the host meanwhile, so
+ * that no file of moat's own (the gofer's socket, say) takes it and is
+ * handed to the application as its stdin, stdout or stderr.
+ */
+static int hold_stdio(int stdio[3])
+{
+	for (int fd = 0; fd < 3; fd++) {
+		stdio[fd] = fd;
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number: the ones below are open. */
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+		stdio[fd] = -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum {
@@ -451,10 +472,18 @@ static int cmd_run(int argc, char **argv)
 	bool print_gofer = false, print_stub = false;
 	bool tty = false;
 	const char *id = NULL, *restore = NULL;
+	static int stdio[3];
 	int c, code;
 	char *path;
 	static struct budget budget;
 
+	if (hold_stdio(stdio) < 0) {
+		fprintf(stderr, "moat: cannot hold a closed stdio fd: %s\n",
+			strerror(errno));
+		return 125;
+	}
+	cfg.init_fds = stdio;
+	cfg.ninit_fds = 3;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+ht", opts, NULL)) != -1) {
 		switch (c) {

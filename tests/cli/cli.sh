@@ -50,6 +50,17 @@ else
 fi
 expect "echo > /dev/stderr" 0 "^to-stderr$" -- \
 	"$MOAT" run -- $BUSYBOX sh -c 'echo to-stderr >/dev/stderr'
+# A closed stdio fd is closed inside, never one of moat's own files (the
+# gofer's socket took fd 0 once).
+expect "closed stdin stays closed" 0 "^closed EBADF$" -- sh -c '
+	exec "$0" run -- "$1" sh -c "
+		test -e /proc/self/fd/0 && r=open || r=closed
+		echo x 2>/dev/null >&0 && w=written || w=EBADF
+		echo \$r \$w" <&-' "$MOAT" "$BUSYBOX"
+expect "closed stdout stays closed" 0 "^closed$" -- sh -c '
+	exec "$0" run -- "$1" sh -c "
+		test -e /proc/self/fd/1 && echo open >&2 || echo closed >&2
+	" >&-' "$MOAT" "$BUSYBOX"
 
 # --cwd, --env, --user, and their mistakes.
 expect "--cwd" 0 "^/tmp$" -- "$MOAT" run --cwd /tmp -- $BUSYBOX pwd
