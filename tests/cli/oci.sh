@@ -699,7 +699,9 @@ else
 fi
 if mkdir -p "$cgpids/moat-probe" 2>/dev/null && rmdir "$cgpids/moat-probe" &&
 	[ -e "$cgmem/$memfile" ] || [ -e "$cgmem/cgroup.controllers" ]; then
-	config 'process.args=["sh","-c","for i in $(seq 30); do sleep 3 & done; echo started; wait"]' \
+	# The sh ends at its first failed fork, and the sandbox with it: the
+	# sleep 2 keeps the sentry there to be seen first.
+	config 'process.args=["sh","-c","sleep 2; for i in $(seq 30); do sleep 3 & done; echo started; wait"]' \
 		'linux.resources={"pids":{"limit":40},"memory":{"limit":268435456}}'
 	M run -d --bundle "$bundle" --pid-file "$tmp/pid" g1 >"$tmp/g.out" 2>&1
 	pid=$(cat "$tmp/pid")
