@@ -1,6 +1,7 @@
 # The two entry points the README documents; everything else is CMake.
 #   make run    install missing packages, build, run a sandboxed command
-#   make test   install missing packages, build, run the whole test suite
+#   make test   install missing packages, build, run the whole test suite,
+#               then build it again with ASan and UBSan and run it there
 #   make test-kvm  install QEMU and a Debian kernel if missing (root or
 #               sudo), build, run the KVM tests in a nested guest, then
 #               every guest test there (tests/kvm/all.sh)
@@ -10,7 +11,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test test-kvm bench bench-platforms fuzz readme clean
+.PHONY: all deps build run test test-sanitize test-kvm bench bench-platforms fuzz readme clean
 
 all: build
 
@@ -26,11 +27,21 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/moat run -- /bin/busybox echo "hello from the sandbox"
 
-# The tests, after checking that clang builds moat warning-free too.
+# The tests, after checking that clang builds moat warning-free too; then
+# the whole suite again in a -DMOAT_SANITIZE=ON build, where any ASan,
+# UBSan or LeakSanitizer report of any moat process (the sentry's and the
+# gofer's too) fails its test (tests/sanitize.sh).
 test: build
 	CC=clang cmake -S . -B $(BUILD)-clang -G Ninja >/dev/null
 	cmake --build $(BUILD)-clang -j $(JOBS)
 	cd $(BUILD) && ctest -j2 --output-on-failure
+	$(MAKE) test-sanitize
+
+test-sanitize: deps
+	cmake -S . -B $(BUILD)-san -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DMOAT_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD)-san -j $(JOBS)
+	cd $(BUILD)-san && ctest -j2 --output-on-failure
 
 # The KVM tests in a QEMU guest with /dev/kvm; their packages are not in
 # deps (several minutes to install), so plain `make test` skips them.
@@ -56,4 +67,4 @@ readme: build
 	tools/update-readme.sh $(BUILD)/moat README.md
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-san $(BUILD)-fuzz
