@@ -10,6 +10,8 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# make test's smoke run of each fuzz harness.
+FUZZ_SMOKE_SECONDS ?= 10
 
 .PHONY: all deps build run test test-sanitize test-kvm bench bench-platforms fuzz readme clean
 
@@ -30,12 +32,14 @@ run: build
 # The tests, after checking that clang builds moat warning-free too; then
 # the whole suite again in a -DMOAT_SANITIZE=ON build, where any ASan,
 # UBSan or LeakSanitizer report of any moat process (the sentry's and the
-# gofer's too) fails its test (tests/sanitize.sh).
+# gofer's too) fails its test (tests/sanitize.sh); then each fuzz harness
+# fuzzes for FUZZ_SMOKE_SECONDS (a crash, leak or hang fails).
 test: build
 	CC=clang cmake -S . -B $(BUILD)-clang -G Ninja >/dev/null
 	cmake --build $(BUILD)-clang -j $(JOBS)
 	cd $(BUILD) && ctest -j2 --output-on-failure
 	$(MAKE) test-sanitize
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 test-sanitize: deps
 	cmake -S . -B $(BUILD)-san -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
