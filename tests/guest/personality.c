@@ -43,7 +43,7 @@ static void perms_at(void *addr, char out[5])
 static void test_values(void)
 {
 	unsigned long was = persona(0xffffffff);
-	int status;
+	int status = 0;
 	pid_t pid;
 
 	CHECK_EQ(was, 0);
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 {
 	static char self[] = "/proc/self/exe";
 	char *args[] = {argv[0], "exec", NULL};
-	int status;
+	int status = 0;
 	pid_t pid;
 
 	if (argc == 2 && !strcmp(argv[1], "exec"))
