@@ -5,7 +5,9 @@
 # crash, leak or hang leaves BUILD/fuzz-artifacts/NAME-* and fails. The
 # last line per harness is libFuzzer's: executions, cov:, ft:, exec/s.
 set -u
-build=$1
+# Absolute: some harnesses change directory, and libFuzzer reads the
+# corpus directory again at the end.
+build=$(cd "$1" && pwd) || exit 1
 seconds=$2
 shift 2
 src=$(cd "$(dirname "$0")" && pwd)
