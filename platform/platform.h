@@ -51,6 +51,29 @@ struct platform_event {
 };
 
 /*
+ * A seccomp SIGSYS from call_addr: a call into the vsyscall page, which
+ * the stubs' filters trap (stub/filters.h)? Then the host skipped it and
+ * emulated the ret; undone, it is the instruction fetch fault at the
+ * entry that the sentry emulates (the return address is still on the
+ * stack), made into *ev. The SIGSYS is never delivered.
+ */
+static inline bool platform_vsyscall_trap(uint64_t call_addr,
+					  struct abi_user_regs *regs,
+					  struct platform_event *ev)
+{
+	if ((call_addr & ~0xfffULL) != ABI_VSYSCALL_ADDR)
+		return false;
+	regs->rip = call_addr;
+	regs->rsp -= 8;
+	ev->why = PLATFORM_FAULT;
+	ev->signo = ABI_SIGSEGV;
+	ev->code = ABI_SEGV_MAPERR;
+	ev->addr = call_addr;
+	ev->access = PLATFORM_ACCESS_EXEC;
+	return true;
+}
+
+/*
  * What a platform may ask of the memory manager that owns an address
  * space (given with as_bind); mm is the manager's own pointer. Both take
  * the manager's lock: never called with a platform lock held that as_map,

@@ -834,26 +834,11 @@ static int ptrace_switch_to(struct platform_ctx *pctx, struct platform_as *pas,
 		    si.si_code > 0 ? PLATFORM_SIGNAL : PLATFORM_INTERRUPTED;
 		break;
 	case SIGSYS:
-		/*
-		 * A call into the vsyscall page, which the stub's filter
-		 * traps (stub/filters.h): the host skipped it and emulated
-		 * the ret. Undone, it is the instruction fetch fault at the
-		 * entry that the sentry emulates (the return address is
-		 * still on the stack); the SIGSYS is never delivered.
-		 */
+		/* A call into the vsyscall page, as the sentry's fault. */
 		if (si.si_code == SYS_SECCOMP_ &&
 		    si.si_arch == AUDIT_ARCH_X86_64 &&
-		    ((uint64_t)si.si_call_addr & ~0xfffULL) ==
-			ABI_VSYSCALL_ADDR) {
-			regs->rip = (uint64_t)si.si_call_addr;
-			regs->rsp -= 8;
-			ev->why = PLATFORM_FAULT;
-			ev->signo = SIGSEGV;
-			ev->code = SEGV_MAPERR;
-			ev->addr = regs->rip;
-			ev->access = PLATFORM_ACCESS_EXEC;
+		    platform_vsyscall_trap((uint64_t)si.si_call_addr, regs, ev))
 			return 0;
-		}
 		ev->why = PLATFORM_INTERRUPTED;
 		break;
 	default:

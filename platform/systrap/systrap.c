@@ -1100,22 +1100,10 @@ static int systrap_switch_to(struct platform_ctx *pctx, struct platform_as *pas,
 	ev->addr = __atomic_load_n(&tp->addr, __ATOMIC_RELAXED);
 	switch (v) {
 	case SYSTRAP_EV_SYSCALL:
-		/*
-		 * A call into the vsyscall page: the host skipped it for the
-		 * filter and emulated the ret. Undone, it is the instruction
-		 * fetch fault at the entry that the sentry emulates, as on
-		 * ptrace (the return address is still on the stack).
-		 */
+		/* A call into the vsyscall page, as the sentry's fault. */
 		if (ev->signo == SIGSYS &&
-		    (ev->addr & ~0xfffULL) == ABI_VSYSCALL_ADDR) {
-			regs->rip = ev->addr;
-			regs->rsp -= 8;
-			ev->why = PLATFORM_FAULT;
-			ev->signo = SIGSEGV;
-			ev->code = SEGV_MAPERR;
-			ev->access = PLATFORM_ACCESS_EXEC;
+		    platform_vsyscall_trap(ev->addr, regs, ev))
 			return 0;
-		}
 		ev->why = PLATFORM_SYSCALL;
 		if (ev->signo == SIGSYS && ev->addr == regs->rip)
 			maybe_rewrite(as, regs->rip, regs->orig_rax);

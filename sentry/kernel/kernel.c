@@ -271,8 +271,9 @@ static void task_handle_syscall(struct task *t)
  * platforms bring it here as an instruction fetch fault at the entry
  * (ptrace turns the host's own emulation back into one). A read of the
  * page is an ordinary fault; a call between the entries, a bad pointer or
- * stack gets the kernel's SIGSEGV, as Linux sends, not EFAULT. The application's seccomp filters see the
- * call at the entry's address, as on Linux.
+ * stack gets the kernel's SIGSEGV, as Linux sends, not EFAULT. The
+ * application's seccomp filters see the call at the entry's address, as on
+ * Linux.
  */
 static bool task_vsyscall(struct task *t, uint64_t addr)
 {

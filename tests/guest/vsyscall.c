@@ -5,8 +5,9 @@
  * (gettimeofday at +0, time at +0x400, getcpu at +0x800) work as calls
  * and return to the caller, reading the page faults (SIGSEGV,
  * SEGV_MAPERR at its address), a call between entries and a bad pointer
- * get the kernel's SIGSEGV (SI_KERNEL; not EFAULT). A kernel booted with vsyscall=none
- * lists no page and faults every call: the checks follow what maps says.
+ * get the kernel's SIGSEGV (SI_KERNEL; not EFAULT). A kernel booted with
+ * vsyscall=none lists no page and faults every call: the checks follow what
+ * maps says.
  */
 #include "guest.h"
 
